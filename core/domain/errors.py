@@ -1,0 +1,21 @@
+"""Domain errors: each names a situation a caller can act on."""
+
+
+class DomainError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+class NotFound(DomainError):
+    """The resource does not exist for this tenant (another tenant's looks the same)."""
+
+
+class VersionNotFound(DomainError):
+    """A taxonomy or policy version, or a course binding, that the request names is unknown."""
+
+
+class IdempotencyConflict(DomainError):
+    """The idempotency key was already used with a different payload."""
+
+
+class DuplicateResult(DomainError):
+    """A result with this (tenant, request_id) is already stored (raised by repositories)."""

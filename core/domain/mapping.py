@@ -1,0 +1,40 @@
+"""Mapping orchestration: primary mapper, then the fallback, then degraded mode.
+
+The AI only maps text to concepts; when it cannot, the evaluation goes on in degraded
+mode and a human decides.
+"""
+
+from __future__ import annotations
+
+from core.domain.model import ConceptMatch, MappingOutcome, Taxonomy
+from core.ports.concept_mapper import ConceptMapper, MapperError
+
+
+def map_ementa(
+    text: str,
+    taxonomy: Taxonomy,
+    primary: ConceptMapper,
+    fallback: ConceptMapper | None,
+    allow_fallback: bool,
+) -> MappingOutcome:
+    """Map with the primary; on failure or an empty answer use the fallback and mark degraded."""
+    error: str | None = None
+    try:
+        matches = _known(primary.map(text, taxonomy), taxonomy)
+        if matches:
+            return MappingOutcome(matches, primary.version)
+        error = "mapeador principal não encontrou conceitos"
+    except MapperError as exc:
+        error = f"mapeador principal falhou: {exc}"
+    if fallback is None or not allow_fallback:
+        return MappingOutcome((), primary.version, degraded=True, error=error)
+    try:
+        matches = _known(fallback.map(text, taxonomy), taxonomy)
+    except MapperError as exc:
+        return MappingOutcome((), fallback.version, degraded=True, error=f"{error}; fallback falhou: {exc}")
+    return MappingOutcome(matches, fallback.version, degraded=True, error=error)
+
+
+def _known(matches: tuple[ConceptMatch, ...], taxonomy: Taxonomy) -> tuple[ConceptMatch, ...]:
+    """A mapper can never invent a concept: anything outside the taxonomy is dropped."""
+    return tuple(m for m in matches if m.node_id in taxonomy.by_id)

@@ -1,0 +1,168 @@
+"""Entities and value objects of an equivalence evaluation.
+
+Plain frozen dataclasses: no framework, no ORM. Everything an evaluation reads or
+produces is immutable, so the same input and the same versions give the same output.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+class Decision(str, enum.Enum):
+    DEFERIDO = "DEFERIDO"
+    INDEFERIDO = "INDEFERIDO"
+    ANALISE_HUMANA = "ANALISE_HUMANA"
+
+
+class Level(str, enum.Enum):
+    BASICO = "basico"
+    INTERMEDIARIO = "intermediario"
+    AVANCADO = "avancado"
+
+    @property
+    def rank(self) -> int:
+        return _LEVEL_RANK[self]
+
+
+_LEVEL_RANK = {Level.BASICO: 0, Level.INTERMEDIARIO: 1, Level.AVANCADO: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    """One side of a comparison: a course the student passed (origem) or must replace (destino)."""
+
+    nome: str
+    carga_horaria: int
+    ementa: str
+    aprovado: bool | None = None
+    nivel: Level | None = None
+    ano_conclusao: int | None = None
+    disciplina_id: str | None = None
+    instituicao: str | None = None
+    codigo: str | None = None
+    creditos: float | None = None
+    objetivos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    cobertura: float = 0.6
+    critica: float = 0.4
+    nivel: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Versioned institutional policy: the thresholds a coordinator would apply by hand."""
+
+    version: str = "default-v1"
+    min_score_deferir: float = 85.0
+    min_score_complemento: float = 70.0
+    tolerancia_carga: float = 1.0
+    exigir_criticos: bool = True
+    max_anos_validade: int | None = None
+    weights: Weights = field(default_factory=Weights)
+    confidence_cutoff: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyNode:
+    node_id: str
+    area: str
+    subarea: str
+    conceito: str
+    descricao: str = ""
+    keywords: tuple[str, ...] = ()
+    nivel: Level | None = None
+    critico: bool = False
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """An immutable, versioned set of concepts that ementas are mapped onto."""
+
+    version: str
+    nodes: tuple[TaxonomyNode, ...]
+
+    @cached_property
+    def by_id(self) -> dict[str, TaxonomyNode]:
+        return {n.node_id: n for n in self.nodes}
+
+    def node(self, node_id: str) -> TaxonomyNode:
+        return self.by_id[node_id]
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptMatch:
+    """A taxonomy concept found in an ementa, with how sure the mapper is and where it saw it."""
+
+    node_id: str
+    confidence: float
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MappingOutcome:
+    """What the mapping step produced for one ementa, and whether it had to degrade."""
+
+    matches: tuple[ConceptMatch, ...]
+    mapper_version: str
+    degraded: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HardRuleResult:
+    rule: str
+    ok: bool
+    details: str
+    blocking: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CoveredConcept:
+    node_id: str
+    conceito: str
+    weight: float
+    confidence: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MissingConcept:
+    node_id: str
+    conceito: str
+    critico: bool
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    cobertura: float
+    cobertura_critica: float
+    penalidade_nivel: float
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The decision and everything needed to explain it."""
+
+    decisao: Decision
+    score: float
+    breakdown: Breakdown
+    hard_rules: tuple[HardRuleResult, ...]
+    covered: tuple[CoveredConcept, ...]
+    missing: tuple[MissingConcept, ...]
+    justificativa_curta: str
+    justificativa_detalhada: str
+    degraded_mode: bool
+    model_version: str
+    policy_version: str
+    taxonomy_version: str
+
+    @property
+    def missing_critical(self) -> tuple[MissingConcept, ...]:
+        return tuple(m for m in self.missing if m.critico)

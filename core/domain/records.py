@@ -1,0 +1,112 @@
+"""Records the service keeps: tenants, keys, stored results, audit events, jobs.
+
+They are plain data; the persistence adapter maps them to tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+    CLIENT = "client"
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    tenant_id: str
+    name: str
+    active: bool = True
+    default_taxonomy_version: str | None = None
+    default_policy_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    key_id: str
+    tenant_id: str
+    prefix: str
+    key_hash: str
+    role: Role
+    name: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an authenticated, active key of an active tenant."""
+
+    tenant_id: str
+    key_id: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class CourseBinding:
+    tenant_id: str
+    course_id: str
+    taxonomy_version: str
+    policy_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    tenant_id: str
+    request_id: str
+    payload_hash: str
+    decision: str
+    score: float
+    response: dict[str, Any]
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """An append-only fact. `seq`, `prev_hash` and `hash` are set by the audit log on append."""
+
+    tenant_id: str
+    event_type: str
+    payload: dict[str, Any]
+    created_at: dt.datetime
+    seq: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+
+
+class JobStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    job_id: str
+    tenant_id: str
+    status: JobStatus
+    total: int
+    created_at: dt.datetime
+    done: int = 0
+    failed: int = 0
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobItem:
+    job_id: str
+    index: int
+    request_id: str
+    payload: dict[str, Any]
+    status: JobStatus = JobStatus.QUEUED
+    attempts: int = 0
+    error: str | None = None
+    result: dict[str, Any] | None = field(default=None)

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Protocol
+
+from core.domain.records import Tenant
+
+
+class TenantRepository(Protocol):
+    """Tenants and their default versions."""
+
+    def get(self, tenant_id: str) -> Tenant | None: ...
+
+    def add(self, tenant: Tenant) -> None: ...
+
+    def set_defaults(self, tenant_id: str, taxonomy_version: str | None, policy_version: str | None) -> None: ...

@@ -1,0 +1,1 @@
+"""Use cases: orchestrate the domain through ports; shared by HTTP, worker and CLI."""

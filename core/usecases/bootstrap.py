@@ -1,0 +1,86 @@
+"""Seed: the default tenant, its first admin key, the shipped taxonomy and the default policy.
+
+Idempotent: running it again adds only what is missing and never prints a key twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from core.domain.api_keys import generate_key, hash_key, key_prefix
+from core.domain.model import Policy, Taxonomy
+from core.domain.records import ApiKeyRecord, AuditEvent, Role, Tenant
+from core.ports.clock import Clock
+from core.ports.id_generator import IdGenerator
+from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+DEFAULT_TENANT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    tenant_id: str
+    created_tenant: bool
+    new_admin_key: str | None
+    taxonomy_version: str
+    policy_version: str
+
+
+def seed(
+    uow_factory: UnitOfWorkFactory,
+    taxonomy: Taxonomy,
+    policy: Policy,
+    pepper: bytes,
+    bootstrap_key: str | None,
+    clock: Clock,
+    ids: IdGenerator,
+) -> SeedReport:
+    """Create whatever of the default setup is missing; return a new plaintext key at most once."""
+    now = clock.now()
+    with uow_factory() as uow:
+        if uow.taxonomies.get(DEFAULT_TENANT, taxonomy.version) is None:
+            uow.taxonomies.add(None, taxonomy)
+        if uow.policies.get(DEFAULT_TENANT, policy.version) is None:
+            uow.policies.add(None, policy)
+        tenant = uow.tenants.get(DEFAULT_TENANT)
+        created = tenant is None
+        if created:
+            uow.tenants.add(
+                Tenant(DEFAULT_TENANT, "Tenant padrão", True, taxonomy.version, policy.version)
+            )
+        elif not (tenant.default_taxonomy_version and tenant.default_policy_version):
+            uow.tenants.set_defaults(DEFAULT_TENANT, taxonomy.version, policy.version)
+        new_key = _admin_key(uow, pepper, bootstrap_key, now, ids)
+        if new_key is not None:
+            event = {"prefix": key_prefix(new_key), "role": "admin", "by": "seed"}
+            uow.audit.append(AuditEvent(DEFAULT_TENANT, "api_key.created", event, now))
+        uow.commit()
+    plaintext = new_key if new_key is not None and new_key != bootstrap_key else None
+    return SeedReport(DEFAULT_TENANT, created, plaintext, taxonomy.version, policy.version)
+
+
+def _admin_key(
+    uow: UnitOfWork, pepper: bytes, bootstrap_key: str | None, now: dt.datetime, ids: IdGenerator
+) -> str | None:
+    """The bootstrap key if given and new, else a generated one when no active admin key exists."""
+    if bootstrap_key:
+        if uow.api_keys.find_by_hash(hash_key(bootstrap_key, pepper)) is not None:
+            return None
+        plaintext = bootstrap_key
+    elif any(k.role is Role.ADMIN and k.revoked_at is None for k in uow.api_keys.list_for_tenant(DEFAULT_TENANT)):
+        return None
+    else:
+        plaintext = generate_key()
+    uow.api_keys.add(
+        ApiKeyRecord(
+            key_id=ids.new_id(),
+            tenant_id=DEFAULT_TENANT,
+            prefix=key_prefix(plaintext),
+            key_hash=hash_key(plaintext, pepper),
+            role=Role.ADMIN,
+            name="bootstrap admin",
+            created_at=now,
+        )
+    )
+    return plaintext

@@ -1,0 +1,60 @@
+"""The stored/returned JSON document of an evaluation (the EvaluateResponse of SPEC §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.domain.model import Evaluation
+
+
+def evaluation_document(
+    request_id: str,
+    evaluation: Evaluation,
+    timings_ms: dict[str, float],
+    meta: dict[str, Any],
+    return_evidence: bool,
+) -> dict[str, Any]:
+    covered = [
+        {
+            "node_id": c.node_id,
+            "conceito": c.conceito,
+            "weight": c.weight,
+            "confidence": c.confidence,
+            "evidence": list(c.evidence) if return_evidence else [],
+        }
+        for c in evaluation.covered
+    ]
+    missing = [_missing(m) for m in evaluation.missing]
+    missing_critical = [_missing(m) for m in evaluation.missing_critical]
+    return {
+        "request_id": request_id,
+        "decisao": evaluation.decisao.value,
+        "score": evaluation.score,
+        "breakdown": {
+            "cobertura": evaluation.breakdown.cobertura,
+            "cobertura_critica": evaluation.breakdown.cobertura_critica,
+            "penalidade_nivel": evaluation.breakdown.penalidade_nivel,
+        },
+        "hard_rules": [
+            {"rule": r.rule, "ok": r.ok, "details": r.details} for r in evaluation.hard_rules
+        ],
+        "faltantes": [m.conceito for m in evaluation.missing],
+        "criticos_faltantes": [m.conceito for m in evaluation.missing_critical],
+        "justificativa_curta": evaluation.justificativa_curta,
+        "justificativa_detalhada": evaluation.justificativa_detalhada,
+        "evidence": {
+            "covered_concepts": covered,
+            "missing_concepts": missing,
+            "missing_critical_concepts": missing_critical,
+        },
+        "degraded_mode": evaluation.degraded_mode,
+        "model_version": evaluation.model_version,
+        "policy_version": evaluation.policy_version,
+        "taxonomy_version": evaluation.taxonomy_version,
+        "timings_ms": timings_ms,
+        "meta": meta,
+    }
+
+
+def _missing(m: Any) -> dict[str, Any]:
+    return {"node_id": m.node_id, "conceito": m.conceito, "critico": m.critico, "weight": m.weight}

@@ -1,0 +1,235 @@
+"""Evaluate one pair for a tenant: idempotent, versioned, persisted with its audit event."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.domain.audit import sha256_text
+from core.domain.errors import DuplicateResult, IdempotencyConflict, NotFound, VersionNotFound
+from core.domain.mapping import map_ementa
+from core.domain.model import Course, Evaluation, MappingOutcome, Policy, Taxonomy
+from core.domain.pipeline import check_hard_rules, evaluate, rejected_by_hard_rules
+from core.domain.policy import apply_overrides
+from core.domain.records import AuditEvent, StoredResult
+from core.ports.clock import Clock
+from core.ports.concept_mapper import ConceptMapper
+from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from core.usecases.documents import evaluation_document
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluateCommand:
+    tenant_id: str
+    request_id: str
+    payload_hash: str
+    origem: Course
+    destino: Course
+    taxonomy_version: str | None = None
+    policy_version: str | None = None
+    course_id: str | None = None
+    policy_overrides: dict[str, Any] | None = None
+    return_evidence: bool = True
+    allow_degraded_fallback: bool = True
+    context_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluateOutcome:
+    document: dict[str, Any]
+    replayed: bool
+
+
+@dataclass
+class VersionCache:
+    """Taxonomy and policy versions are immutable once used, so they are read once per process."""
+
+    taxonomies: dict[tuple[str, str], Taxonomy] = field(default_factory=dict)
+    policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class EvaluatePair:
+    """The use case behind POST /v1/equivalences/evaluate and every batch item."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        primary_mapper: ConceptMapper,
+        fallback_mapper: ConceptMapper | None,
+        clock: Clock,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._primary = primary_mapper
+        self._fallback = fallback_mapper
+        self._clock = clock
+        self._versions = VersionCache()
+
+    def __call__(self, command: EvaluateCommand) -> EvaluateOutcome:
+        started = self._clock.monotonic()
+        with self._uow_factory() as uow:
+            stored = uow.results.get(command.tenant_id, command.request_id)
+            if stored is not None:
+                return _replay(stored, command)
+            taxonomy, policy = self._resolve_versions(uow, command)
+        policy = apply_overrides(policy, command.policy_overrides)
+        evaluation, timings = self._evaluate(command, taxonomy, policy, started)
+        document = evaluation_document(
+            command.request_id,
+            evaluation,
+            timings,
+            _meta(command, evaluation),
+            command.return_evidence,
+        )
+        return self._store(command, evaluation, document)
+
+    def _evaluate(
+        self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, started: float
+    ) -> tuple[Evaluation, dict[str, float]]:
+        clock = self._clock
+        today = clock.now().date()
+        t0 = clock.monotonic()
+        rules, failed = check_hard_rules(command.origem, command.destino, policy, today)
+        t1 = clock.monotonic()
+        if failed:
+            evaluation = rejected_by_hard_rules(rules, failed, policy, taxonomy.version)
+            return evaluation, _timings(hard_rules=t1 - t0, total=t1 - started)
+        origem_mapping = self._map(command.origem.ementa, taxonomy, command)
+        destino_mapping = self._map(command.destino.ementa, taxonomy, command)
+        t2 = clock.monotonic()
+        evaluation = evaluate(
+            command.origem, command.destino, taxonomy, policy, origem_mapping, destino_mapping, today
+        )
+        t3 = clock.monotonic()
+        return evaluation, _timings(
+            hard_rules=t1 - t0, mapping=t2 - t1, scoring=t3 - t2, total=t3 - started
+        )
+
+    def _map(self, text: str, taxonomy: Taxonomy, command: EvaluateCommand) -> MappingOutcome:
+        return map_ementa(
+            text, taxonomy, self._primary, self._fallback, command.allow_degraded_fallback
+        )
+
+    def _store(
+        self, command: EvaluateCommand, evaluation: Evaluation, document: dict[str, Any]
+    ) -> EvaluateOutcome:
+        now = self._clock.now()
+        result = StoredResult(
+            tenant_id=command.tenant_id,
+            request_id=command.request_id,
+            payload_hash=command.payload_hash,
+            decision=evaluation.decisao.value,
+            score=evaluation.score,
+            response=document,
+            created_at=now,
+        )
+        try:
+            with self._uow_factory() as uow:
+                uow.results.add(result)
+                uow.audit.append(_audit_event(command, evaluation, document, now))
+                uow.commit()
+        except DuplicateResult:
+            # A concurrent request with the same key won the race: answer with its result.
+            with self._uow_factory() as uow:
+                stored = uow.results.get(command.tenant_id, command.request_id)
+            if stored is None:
+                raise
+            return _replay(stored, command)
+        return EvaluateOutcome(document, replayed=False)
+
+    def _resolve_versions(self, uow: UnitOfWork, command: EvaluateCommand) -> tuple[Taxonomy, Policy]:
+        taxonomy_version, policy_version = command.taxonomy_version, command.policy_version
+        if command.course_id and not (taxonomy_version and policy_version):
+            binding = uow.bindings.get(command.tenant_id, command.course_id)
+            if binding is None:
+                raise VersionNotFound(f"course_id '{command.course_id}' has no binding")
+            taxonomy_version = taxonomy_version or binding.taxonomy_version
+            policy_version = policy_version or binding.policy_version
+        if not (taxonomy_version and policy_version):
+            tenant = uow.tenants.get(command.tenant_id)
+            if tenant is None:
+                raise NotFound("tenant not found")
+            taxonomy_version = taxonomy_version or tenant.default_taxonomy_version
+            policy_version = policy_version or tenant.default_policy_version
+        if not taxonomy_version or not policy_version:
+            raise VersionNotFound("tenant has no default taxonomy or policy version; run 'equivalence seed'")
+        return (
+            self._taxonomy(uow, command.tenant_id, taxonomy_version),
+            self._policy(uow, command.tenant_id, policy_version),
+        )
+
+    def _taxonomy(self, uow: UnitOfWork, tenant_id: str, version: str) -> Taxonomy:
+        key = (tenant_id, version)
+        cached = self._versions.taxonomies.get(key)
+        if cached is None:
+            cached = uow.taxonomies.get(tenant_id, version)
+            if cached is None:
+                raise VersionNotFound(f"taxonomy_version '{version}' not found")
+            with self._versions.lock:
+                self._versions.taxonomies[key] = cached
+        return cached
+
+    def _policy(self, uow: UnitOfWork, tenant_id: str, version: str) -> Policy:
+        key = (tenant_id, version)
+        cached = self._versions.policies.get(key)
+        if cached is None:
+            cached = uow.policies.get(tenant_id, version)
+            if cached is None:
+                raise VersionNotFound(f"policy_version '{version}' not found")
+            with self._versions.lock:
+                self._versions.policies[key] = cached
+        return cached
+
+
+def get_result(uow_factory: UnitOfWorkFactory, tenant_id: str, request_id: str) -> dict[str, Any]:
+    """A stored result of this tenant; another tenant's is reported as missing."""
+    with uow_factory() as uow:
+        stored = uow.results.get(tenant_id, request_id)
+    if stored is None:
+        raise NotFound(f"no result for request_id '{request_id}'")
+    return stored.response
+
+
+def _replay(stored: StoredResult, command: EvaluateCommand) -> EvaluateOutcome:
+    if stored.payload_hash != command.payload_hash:
+        raise IdempotencyConflict(
+            f"request_id '{command.request_id}' was already used with a different payload"
+        )
+    return EvaluateOutcome(stored.response, replayed=True)
+
+
+def _timings(**seconds: float) -> dict[str, float]:
+    return {name: round(value * 1000.0, 3) for name, value in seconds.items()}
+
+
+def _meta(command: EvaluateCommand, evaluation: Evaluation) -> dict[str, Any]:
+    return {
+        "course_id": command.course_id,
+        "policy_overrides": bool(command.policy_overrides),
+        "hard_rules_failed": [r.rule for r in evaluation.hard_rules if r.blocking and not r.ok],
+    }
+
+
+def _audit_event(
+    command: EvaluateCommand, evaluation: Evaluation, document: dict[str, Any], now: Any
+) -> AuditEvent:
+    return AuditEvent(
+        tenant_id=command.tenant_id,
+        event_type="evaluation",
+        payload={
+            "request_id": command.request_id,
+            "payload_hash": command.payload_hash,
+            "decisao": evaluation.decisao.value,
+            "score": evaluation.score,
+            "degraded_mode": evaluation.degraded_mode,
+            "model_version": evaluation.model_version,
+            "policy_version": evaluation.policy_version,
+            "taxonomy_version": evaluation.taxonomy_version,
+            "ementa_origem_sha256": sha256_text(command.origem.ementa),
+            "ementa_destino_sha256": sha256_text(command.destino.ementa),
+            "context_sha256": command.context_hash,
+            "timings_ms": document["timings_ms"],
+        },
+        created_at=now,
+    )
