@@ -1,0 +1,76 @@
+"""Schema migrations from code: the Alembic revisions in `migrations/`, from any cwd.
+
+Used by the `migrate` entry point, the embedded runtime at start-up and the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+import migrations
+from adapters.persistence.database import create_engine_for, normalize_url
+
+
+def alembic_config() -> Config:
+    """An Alembic Config built in code (no alembic.ini needed), pointing at the packaged revisions."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).resolve().parent))
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def upgrade_to_head(url: str) -> None:
+    """Apply every revision not yet applied; one transaction, so a failure leaves nothing half-done."""
+    _run(url, lambda config: command.upgrade(config, "head"))
+
+
+def downgrade_to_base(url: str) -> None:
+    """Revert every revision (drops all tables: for tests and teardown, never production)."""
+    _run(url, lambda config: command.downgrade(config, "base"))
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("no Alembic revision found in the migrations package")
+    return head
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database is at; None for an empty (or not yet created SQLite) database."""
+    if _missing_sqlite_file(url):
+        return None
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def schema_is_current(url: str) -> bool:
+    return current_revision(url) == head_revision()
+
+
+def _run(url: str, operation: Callable[[Config], object]) -> None:
+    engine = create_engine_for(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            operation(config)
+    finally:
+        engine.dispose()
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return False
+    return not Path(parsed.database).expanduser().exists()

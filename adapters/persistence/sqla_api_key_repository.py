@@ -1,0 +1,79 @@
+"""API keys by keyed hash, in SQL; the plaintext never reaches this module."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from adapters.persistence.sqla_models import ApiKeyRow
+from core.domain.records import ApiKeyRecord, Role
+
+
+class SqlaApiKeyRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, key: ApiKeyRecord) -> None:
+        self._session.add(
+            ApiKeyRow(
+                key_id=key.key_id,
+                tenant_id=key.tenant_id,
+                prefix=key.prefix,
+                key_hash=key.key_hash,
+                role=key.role.value,
+                name=key.name,
+                created_at=key.created_at,
+                revoked_at=key.revoked_at,
+                last_used_at=key.last_used_at,
+            )
+        )
+        self._session.flush()
+
+    def find_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
+        row = self._session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash)).one_or_none()
+        return None if row is None else _to_record(row)
+
+    def get(self, tenant_id: str, key_id: str) -> ApiKeyRecord | None:
+        row = self._session.get(ApiKeyRow, key_id)
+        return None if row is None or row.tenant_id != tenant_id else _to_record(row)
+
+    def list_for_tenant(self, tenant_id: str) -> list[ApiKeyRecord]:
+        rows = self._session.scalars(
+            select(ApiKeyRow).where(ApiKeyRow.tenant_id == tenant_id).order_by(ApiKeyRow.created_at, ApiKeyRow.key_id)
+        )
+        return [_to_record(row) for row in rows]
+
+    def revoke(self, tenant_id: str, key_id: str, at: dt.datetime) -> bool:
+        """Revoke a key of this tenant; False if there is no such unrevoked key."""
+        changed = self._session.execute(
+            update(ApiKeyRow)
+            .where(ApiKeyRow.key_id == key_id, ApiKeyRow.tenant_id == tenant_id, ApiKeyRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .execution_options(synchronize_session="fetch")
+        )
+        return bool(changed.rowcount)  # type: ignore[attr-defined]
+
+    def touch(self, key_id: str, at: dt.datetime) -> None:
+        """Record when a key was last used."""
+        self._session.execute(
+            update(ApiKeyRow)
+            .where(ApiKeyRow.key_id == key_id)
+            .values(last_used_at=at)
+            .execution_options(synchronize_session="fetch")
+        )
+
+
+def _to_record(row: ApiKeyRow) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        key_id=row.key_id,
+        tenant_id=row.tenant_id,
+        prefix=row.prefix,
+        key_hash=row.key_hash,
+        role=Role(row.role),
+        name=row.name,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+    )

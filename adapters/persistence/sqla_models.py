@@ -1,0 +1,211 @@
+"""SQLAlchemy tables of the service (PostgreSQL and SQLite).
+
+Only the repositories in this package see these classes; the core sees records.
+The schema itself is created by the Alembic revision in `migrations/versions/`, which
+must be kept in step with this module (the migration tests compare them).
+
+Shared versions: taxonomy and policy versions that belong to no tenant are stored with
+`tenant_id = SHARED_TENANT` ("") instead of NULL, because `UNIQUE(tenant_id, version)`
+does not hold for NULLs in SQL. Repositories map "" <-> None at their boundary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+SHARED_TENANT = ""
+
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+"""JSON everywhere, JSONB on PostgreSQL."""
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+"""A 64-bit surrogate key; INTEGER on SQLite so it aliases the autoincrementing rowid."""
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware in UTC.
+
+    SQLite drops the offset of an aware datetime without converting it, so values are
+    converted to UTC before they are written; naive values are taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else to_utc(value)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else to_utc(value)
+
+
+def to_utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JsonDocument, list[Any]: JsonDocument, dt.datetime: UtcDateTime}
+
+
+class TenantRow(Base):
+    __tablename__ = "tenants"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_taxonomy_version: Mapped[str | None] = mapped_column(String(100))
+    default_policy_version: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), ForeignKey("tenants.tenant_id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(32))
+    key_hash: Mapped[str] = mapped_column(String(128), unique=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+
+
+class TaxonomyVersionRow(Base):
+    __tablename__ = "taxonomy_versions"
+    __table_args__ = (UniqueConstraint("tenant_id", "version", name="uq_taxonomy_versions_tenant_version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), default=SHARED_TENANT)
+    version: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(Text, default="active", server_default="active")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class TaxonomyNodeRow(Base):
+    __tablename__ = "taxonomy_nodes"
+
+    taxonomy_version_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("taxonomy_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    node_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    area: Mapped[str] = mapped_column(Text)
+    subarea: Mapped[str] = mapped_column(Text)
+    conceito: Mapped[str] = mapped_column(Text)
+    descricao: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[Any]]
+    nivel: Mapped[str | None] = mapped_column(String(16))
+    critico: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PolicyVersionRow(Base):
+    __tablename__ = "policy_versions"
+    __table_args__ = (UniqueConstraint("tenant_id", "version", name="uq_policy_versions_tenant_version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), default=SHARED_TENANT)
+    version: Mapped[str] = mapped_column(String(100))
+    document: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class CourseBindingRow(Base):
+    __tablename__ = "course_bindings"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    course_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    taxonomy_version: Mapped[str] = mapped_column(String(100))
+    policy_version: Mapped[str] = mapped_column(String(100))
+
+
+class EvaluationResultRow(Base):
+    __tablename__ = "evaluation_results"
+    __table_args__ = (UniqueConstraint("tenant_id", "request_id", name="uq_evaluation_results_tenant_request"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(String(100))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    # The answer exactly as first returned: JSON text keeps key order (JSONB would not), so a
+    # replay is byte-identical to the original response.
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("tenant_id", "seq", name="uq_audit_events_tenant_seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    event_type: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHeadRow(Base):
+    __tablename__ = "audit_chain_heads"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+
+class JobItemRow(Base):
+    __tablename__ = "job_items"
+    __table_args__ = (Index("ix_job_items_status", "status"),)
+
+    job_id: Mapped[str] = mapped_column(String(64), ForeignKey("jobs.job_id", ondelete="CASCADE"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)

@@ -1,0 +1,62 @@
+"""Tenants and their default taxonomy/policy versions, in SQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adapters.persistence.sqla_models import TenantRow
+from core.domain.errors import NotFound
+from core.domain.records import Tenant
+
+
+class SqlaTenantRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        row = self._session.get(TenantRow, tenant_id)
+        return None if row is None else _to_record(row)
+
+    def add(self, tenant: Tenant) -> None:
+        self._session.add(
+            TenantRow(
+                tenant_id=tenant.tenant_id,
+                name=tenant.name,
+                active=tenant.active,
+                default_taxonomy_version=tenant.default_taxonomy_version,
+                default_policy_version=tenant.default_policy_version,
+            )
+        )
+        self._session.flush()
+
+    def set_defaults(self, tenant_id: str, taxonomy_version: str | None, policy_version: str | None) -> None:
+        """Set both defaults (None clears one). Raises NotFound for an unknown tenant."""
+        row = self._session.get(TenantRow, tenant_id)
+        if row is None:
+            raise NotFound(f"tenant {tenant_id!r}")
+        row.default_taxonomy_version = taxonomy_version
+        row.default_policy_version = policy_version
+        self._session.flush()
+
+    def set_active(self, tenant_id: str, active: bool) -> None:
+        """Enable or disable a tenant. Raises NotFound for an unknown tenant."""
+        row = self._session.get(TenantRow, tenant_id)
+        if row is None:
+            raise NotFound(f"tenant {tenant_id!r}")
+        row.active = active
+        self._session.flush()
+
+    def list(self) -> list[Tenant]:
+        rows = self._session.scalars(select(TenantRow).order_by(TenantRow.tenant_id))
+        return [_to_record(row) for row in rows]
+
+
+def _to_record(row: TenantRow) -> Tenant:
+    return Tenant(
+        tenant_id=row.tenant_id,
+        name=row.name,
+        active=row.active,
+        default_taxonomy_version=row.default_taxonomy_version,
+        default_policy_version=row.default_policy_version,
+    )
