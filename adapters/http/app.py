@@ -1,0 +1,61 @@
+"""The Litestar application: routes, auth dependency, error contract, OpenAPI and its UI.
+
+It knows nothing of the container: the entrypoint hands in providers for each dependency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from adapters.http.auth import principal_provider
+from adapters.http.errors import EXCEPTION_HANDLERS
+from adapters.http.routes_admin import AdminController
+from adapters.http.routes_equivalences import EquivalenceController
+from adapters.http.routes_health import HealthController
+
+
+@dataclass
+class HttpDependencies:
+    """Zero-argument callables giving each collaborator (e.g. `lambda: container.evaluate_pair()`)."""
+
+    evaluate_pair: Callable[[], Any]
+    authenticate: Callable[[], Any]
+    uow_factory: Callable[[], Any]
+    readiness: Callable[[], Callable[[], dict[str, str]]]
+    on_shutdown: Sequence[Callable[[], Any]] = ()
+    extra_exception_handlers: dict[Any, Any] = field(default_factory=dict)
+
+
+def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
+    authenticate = deps.authenticate()
+    return Litestar(
+        route_handlers=[HealthController, EquivalenceController, AdminController],
+        dependencies={
+            "principal": Provide(principal_provider(authenticate), sync_to_thread=True),
+            "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
+            "uow_factory": Provide(deps.uow_factory, sync_to_thread=False),
+            "readiness": Provide(deps.readiness, sync_to_thread=False),
+        },
+        exception_handlers={**EXCEPTION_HANDLERS, **deps.extra_exception_handlers},
+        openapi_config=OpenAPIConfig(
+            title="Equivalence Engine Service",
+            version="0.1.0",
+            description="Decide course equivalence (aproveitamento de estudos): DEFERIDO, INDEFERIDO or ANALISE_HUMANA.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={"ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header")}
+            ),
+            security=[{"ApiKey": []}],
+        ),
+        on_shutdown=list(deps.on_shutdown),
+        debug=debug,
+    )

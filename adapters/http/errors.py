@@ -1,0 +1,90 @@
+"""The error contract: 422 with the field path, 401, 403, 404, 409 — never a 500 for bad input."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+
+from adapters.http.dto import ErrorBody
+from core.domain.errors import IdempotencyConflict, NotFound, VersionNotFound
+
+_PATH = re.compile(r"at `\$\.?([^`]*)`")
+_MISSING = re.compile(r"missing required field `([^`]*)`")
+
+
+def _body(status: int, detail: str, extra: Any = None) -> Response[ErrorBody]:
+    return Response(ErrorBody(status, detail, extra), status_code=status)
+
+
+def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
+    """Litestar answers 400 by default; the contract says 422 with the path of the bad field."""
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
+        key = item.get("key") if isinstance(item, dict) else None
+        found = _PATH.search(message)
+        field = found.group(1) if found else (key or "")
+        missing = _MISSING.search(message)
+        if missing:
+            field = f"{field}.{missing.group(1)}" if field else missing.group(1)
+        errors.append({"field": field or "body", "message": message, "source": item.get("source", "body") if isinstance(item, dict) else "body"})
+    if not errors:
+        errors.append({"field": "body", "message": exc.detail, "source": "body"})
+    return _body(HTTP_422_UNPROCESSABLE_ENTITY, "Validation failed", errors)
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    if exc.status_code == 400:  # malformed JSON and friends are unprocessable input too
+        return _body(HTTP_422_UNPROCESSABLE_ENTITY, exc.detail, [{"field": "body", "message": exc.detail, "source": "body"}])
+    response = _body(exc.status_code, exc.detail, exc.extra or None)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[ErrorBody]:
+    return _body(HTTP_404_NOT_FOUND, str(exc))
+
+
+def version_not_found(request: Request[Any, Any, Any], exc: VersionNotFound) -> Response[ErrorBody]:
+    field = "course_id" if "course_id" in str(exc) else "taxonomy_version" if "taxonomy" in str(exc) else "policy_version"
+    return _body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc), [{"field": field, "message": str(exc), "source": "body"}])
+
+
+def conflict(request: Request[Any, Any, Any], exc: IdempotencyConflict) -> Response[ErrorBody]:
+    return _body(HTTP_409_CONFLICT, str(exc))
+
+
+class ServiceUnavailable(Exception):
+    """A dependency (database) is down: answer 503 with a clear message, never crash."""
+
+
+def unavailable(request: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response[ErrorBody]:
+    response = _body(HTTP_503_SERVICE_UNAVAILABLE, str(exc))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    request.logger.exception("unhandled error")
+    return _body(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    NotFound: not_found,
+    VersionNotFound: version_not_found,
+    IdempotencyConflict: conflict,
+    ServiceUnavailable: unavailable,
+}

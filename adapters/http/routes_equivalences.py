@@ -1,0 +1,134 @@
+"""POST /v1/equivalences/evaluate and GET /v1/equivalences/{request_id}."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.exceptions import ValidationException
+from litestar.openapi import ResponseSpec
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody
+
+from adapters.http.auth import EVALUATORS, READERS
+from adapters.http.dto import CourseIn, ErrorBody, EvaluateRequest, EvaluateResponse
+from core.domain.audit import canonical_json
+from core.domain.model import Course, Level
+from core.domain.records import Principal
+from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair, get_result
+from core.ports.unit_of_work import UnitOfWorkFactory
+
+
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorBody, description=description)
+
+
+AUTH_ERRORS = {401: _error("missing or invalid API key"), 403: _error("role not allowed")}
+EVALUATE_ERRORS = {
+    **AUTH_ERRORS,
+    409: _error("request_id already used with a different payload"),
+    422: _error("invalid payload; `extra` names each field path"),
+}
+
+
+def to_course(course: CourseIn) -> Course:
+    return Course(
+        nome=course.nome,
+        carga_horaria=course.carga_horaria,
+        ementa=course.ementa,
+        aprovado=course.aprovado,
+        nivel=Level(course.nivel) if course.nivel else None,
+        ano_conclusao=course.ano_conclusao,
+        disciplina_id=course.disciplina_id,
+        instituicao=course.instituicao,
+        codigo=course.codigo,
+        creditos=course.creditos,
+        objetivos=tuple(course.objetivos),
+    )
+
+
+def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | None) -> EvaluateCommand:
+    """Validated body → use-case command; the payload hash covers everything but the key itself."""
+    request_id = _request_id(data.request_id, idempotency_key)
+    body = msgspec.to_builtins(data)
+    body.pop("request_id", None)
+    context = body.pop("context", None)
+    context_hash = hashlib.sha256(canonical_json(context).encode()).hexdigest() if context is not None else None
+    body["context_sha256"] = context_hash
+    payload_hash = hashlib.sha256(canonical_json(body).encode()).hexdigest()
+    return EvaluateCommand(
+        tenant_id=tenant_id,
+        request_id=request_id,
+        payload_hash=payload_hash,
+        origem=to_course(data.origem),
+        destino=to_course(data.destino),
+        taxonomy_version=data.taxonomy_version,
+        policy_version=data.policy_version,
+        course_id=data.course_id,
+        policy_overrides=msgspec.to_builtins(data.policy) if data.policy else None,
+        return_evidence=data.options.return_evidence,
+        allow_degraded_fallback=data.options.allow_degraded_fallback,
+        context_hash=context_hash,
+    )
+
+
+def _request_id(body_id: str | None, header_id: str | None) -> str:
+    if header_id is not None and not 8 <= len(header_id) <= 80:
+        raise _invalid("Idempotency-Key", "must have 8 to 80 characters", "header")
+    if body_id and header_id and body_id != header_id:
+        raise _invalid("request_id", "request_id and the Idempotency-Key header differ", "body")
+    return body_id or header_id or uuid.uuid4().hex
+
+
+def _invalid(field: str, message: str, source: str) -> ValidationException:
+    return ValidationException(detail="Validation failed", extra=[{"key": field, "message": message, "source": source}])
+
+
+class EquivalenceController(Controller):
+    path = "/v1/equivalences"
+    tags = ["equivalences"]
+
+    @post(
+        "/evaluate",
+        operation_id="evaluate",
+        summary="Decide one origem/destino pair synchronously",
+        status_code=200,
+        sync_to_thread=True,
+        responses=EVALUATE_ERRORS,
+        opt={"roles": EVALUATORS},
+    )
+    def evaluate(
+        self,
+        data: JSONBody[EvaluateRequest],
+        principal: NamedDependency[Principal],
+        evaluate_pair: NamedDependency[EvaluatePair],
+        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)] = None,
+    ) -> Response[EvaluateResponse]:
+        """Hard rules, concept mapping, coverage and decision; idempotent per request_id."""
+        outcome: EvaluateOutcome = evaluate_pair(to_command(principal.tenant_id, data, idempotency_key))
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+        return Response(msgspec.convert(outcome.document, EvaluateResponse), headers=headers)
+
+    @get(
+        "/{request_id:str}",
+        operation_id="getEvaluation",
+        summary="A stored evaluation result",
+        sync_to_thread=True,
+        responses={**AUTH_ERRORS, 404: _error("no such result for this tenant")},
+        opt={"roles": READERS},
+    )
+    def get_evaluation(
+        self,
+        request_id: FromPath[str],
+        principal: NamedDependency[Principal],
+        uow_factory: NamedDependency[UnitOfWorkFactory],
+    ) -> EvaluateResponse:
+        """The stored answer of an earlier evaluation of this tenant."""
+        document: dict[str, Any] = get_result(uow_factory, principal.tenant_id, request_id)
+        return msgspec.convert(document, EvaluateResponse)
+
+
+

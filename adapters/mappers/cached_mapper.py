@@ -1,0 +1,35 @@
+"""A ConceptMapper decorator that caches by text hash + taxonomy version + mapper version."""
+
+from __future__ import annotations
+
+import hashlib
+
+from core.domain.model import ConceptMatch, Taxonomy
+from core.ports.concept_mapper import ConceptMapper
+from core.ports.mapping_cache import MappingCache
+
+
+def cache_key(text: str, taxonomy_version: str, mapper_version: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return f"eqv:map:{mapper_version}:{taxonomy_version}:{digest}"
+
+
+class CachedMapper:
+    """Same answers as the wrapped mapper; failures are not cached (MapperError propagates)."""
+
+    def __init__(self, inner: ConceptMapper, cache: MappingCache) -> None:
+        self._inner = inner
+        self._cache = cache
+
+    @property
+    def version(self) -> str:
+        return self._inner.version
+
+    def map(self, text: str, taxonomy: Taxonomy) -> tuple[ConceptMatch, ...]:
+        key = cache_key(text, taxonomy.version, self._inner.version)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        matches = self._inner.map(text, taxonomy)
+        self._cache.set(key, matches)
+        return matches

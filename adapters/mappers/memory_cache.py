@@ -1,0 +1,34 @@
+"""In-process mapping cache for the embedded runtime: bounded LRU with hit/miss counters."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from core.domain.model import ConceptMatch
+
+
+class MemoryMappingCache:
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: OrderedDict[str, tuple[ConceptMatch, ...]] = OrderedDict()
+        self._max = max_entries
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> tuple[ConceptMatch, ...] | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def set(self, key: str, matches: tuple[ConceptMatch, ...]) -> None:
+        with self._lock:
+            self._entries[key] = matches
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)

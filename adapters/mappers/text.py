@@ -1,0 +1,147 @@
+"""Portuguese text normalization for the lexical mapper.
+
+Lowercasing, accent folding (stdlib ``unicodedata``), tokenization that keeps offsets into
+the original text, a stopword list and Snowball stemming. Accents are folded *before*
+stemming so that "funcao" and "função" always give the same stem; a few suffixes are
+singularized and re-accented first because the Portuguese Snowball stemmer expects them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CLAUSE_BREAK = re.compile(r"[.;:!?\n\r]")
+
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    a ao aos as à às o os um uma uns umas e ou nem mas porem que se
+    de da das do dos d em na nas no nos num numa nuns numas
+    para pra por pela pelas pelo pelos per com sem sob sobre entre ate apos ante desde contra
+    seu sua seus suas meu minha teu tua nosso nossa dele dela deles delas
+    este esta estes estas esse essa esses essas isto isso aquele aquela aquilo
+    lhe lhes ele ela eles elas
+    como quando onde qual quais cujo cuja cujos cujas
+    ser sao foi ha tem ter seja
+    mais menos muito muita muitos muitas tal tais cada outro outra outros outras
+    ja nao sim tambem so
+    etc ex i ii iii iv
+    """.split()
+)
+"""Function words ignored by matching (accent-folded). Content words are never listed here."""
+
+CONJUNCTIONS: frozenset[str] = frozenset({"e", "ou"})
+
+_SINGULAR = (
+    (re.compile(r"coes$"), "cao"),
+    (re.compile(r"oes$"), "ao"),
+    (re.compile(r"(?<=..)ais$"), "al"),
+    (re.compile(r"(?<=...)eis$"), "el"),
+)
+_REACCENT = (
+    (re.compile(r"cao$"), "ção"),
+    (re.compile(r"ao$"), "ão"),
+    (re.compile(r"encia(s?)$"), r"ência\1"),
+    (re.compile(r"ancia(s?)$"), r"ância\1"),
+)
+_STEMMER = snowballstemmer.stemmer("portuguese")
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents (ç → c, ã → a): 'Função' and 'funcao' fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def stem(folded_word: str) -> str:
+    """Stem of an already folded word (singular/plural and accent insensitive)."""
+    return stem_and_tail(folded_word)[0]
+
+
+@lru_cache(maxsize=65536)
+def stem_and_tail(folded_word: str) -> tuple[str, str]:
+    """Stem of a folded word and the letter that follows it in the singularized word."""
+    word = folded_word
+    for pattern, repl in _SINGULAR:
+        if pattern.search(word):
+            word = pattern.sub(repl, word)
+            break
+    for pattern, repl in _REACCENT:
+        if pattern.search(word):
+            word = pattern.sub(repl, word)
+            break
+    stemmed = fold(_STEMMER.stemWord(word))
+    singular = fold(word)
+    tail = singular[len(stemmed)] if singular.startswith(stemmed) and len(singular) > len(stemmed) else ""
+    return stemmed, tail
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A content word: its stem, where it sits in the original text, and what precedes it."""
+
+    stem: str
+    tail: str
+    """First letter after the stem in the word ('' if none): tells 'diferenças' from 'diferencial'."""
+    start: int
+    end: int
+    after_coordinator: bool
+    """True when a conjunction ('e', 'ou') or a comma separates it from the previous content word."""
+
+
+def tokenize(text: str) -> list[Token]:
+    """Content tokens of ``text`` (stopwords dropped) with offsets into the original string."""
+    tokens: list[Token] = []
+    coordinated = False
+    last_end = 0
+    for m in _WORD.finditer(text):
+        folded = fold(m.group())
+        if "," in text[last_end : m.start()]:
+            coordinated = True
+        last_end = m.end()
+        if folded in STOPWORDS:
+            if folded in CONJUNCTIONS:
+                coordinated = True
+            continue
+        stemmed, tail = stem_and_tail(folded)
+        tokens.append(Token(stemmed, tail, m.start(), m.end(), coordinated))
+        coordinated = False
+    return tokens
+
+
+def phrase_stems(phrase: str) -> tuple[str, ...]:
+    """Stem sequence of a keyword phrase, as it must appear (consecutively) in a text."""
+    return tuple(t.stem for t in tokenize(phrase))
+
+
+def phrase_tails(phrase: str) -> tuple[str, ...]:
+    """The letters after each stem of a keyword phrase (see Token.tail)."""
+    return tuple(t.tail for t in tokenize(phrase))
+
+
+def tails_agree(keyword_tails: tuple[str, ...], text_tails: tuple[str, ...]) -> bool:
+    """Same stems are the same word unless both words go on with different letters."""
+    return all(not k or not t or k == t for k, t in zip(keyword_tails, text_tails))
+
+
+def excerpt(text: str, start: int, end: int, limit: int = 160) -> str:
+    """The clause of ``text`` around [start, end), trimmed to ``limit`` chars; an exact substring."""
+    left = start
+    while left > 0 and not _CLAUSE_BREAK.match(text[left - 1]):
+        left -= 1
+    right = end
+    while right < len(text) and not _CLAUSE_BREAK.match(text[right]):
+        right += 1
+    if right - left > limit:
+        span = end - start
+        room = max(limit - span, 0)
+        left = max(left, start - room // 2)
+        right = min(right, left + max(limit, span))
+    piece = text[left:right]
+    stripped = piece.strip()
+    return stripped if stripped else text[start:end]

@@ -1,0 +1,49 @@
+"""ASGI entry point: `uvicorn --factory entrypoints.asgi:create_app` (used by `equivalence serve`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from adapters.http.app import HttpDependencies, create_app as create_http_app
+from adapters.http.dto import ErrorBody
+from entrypoints.container import Container, build_container
+
+
+def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """PostgreSQL/SQLite down: a clear 503 the caller can retry, never a crash."""
+    request.logger.warning("database unavailable: %s", type(exc).__name__)
+    return Response(
+        ErrorBody(503, "Database unavailable; retry shortly"), status_code=503, headers={"Retry-After": "5"}
+    )
+
+
+def readiness_check(container: Container):  # type: ignore[no-untyped-def]
+    def check() -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            with container.engine().connect() as connection:
+                connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            checks["database"] = f"error: {type(exc).__name__}"
+        return checks
+
+    return check
+
+
+def create_app(container: Container | None = None, debug: bool = False) -> Litestar:
+    container = container or build_container()
+    check = readiness_check(container)
+    deps = HttpDependencies(
+        evaluate_pair=lambda: container.evaluate_pair(),
+        authenticate=lambda: container.authenticate(),
+        uow_factory=lambda: container.uow_factory(),
+        readiness=lambda: check,
+        on_shutdown=[lambda: container.engine().dispose()],
+        extra_exception_handlers={OperationalError: database_unavailable, DBAPIError: database_unavailable},
+    )
+    return create_http_app(deps, debug=debug)

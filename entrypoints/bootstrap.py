@@ -1,0 +1,51 @@
+"""Start-up steps shared by the CLI commands: migrate, seed, refuse an outdated schema."""
+
+from __future__ import annotations
+
+import sys
+
+from adapters.mappers.taxonomy_json import load_default_taxonomy
+from adapters.persistence.migrate import schema_is_current, upgrade_to_head
+from adapters.system import SystemClock, UuidGenerator
+from core.domain.model import Policy
+from core.usecases.bootstrap import SeedReport, seed
+from entrypoints.container import build_container
+from entrypoints.settings import Settings
+
+DEFAULT_POLICY = Policy(version="default-v1")
+
+
+def run_seed(settings: Settings) -> SeedReport:
+    container = build_container(settings)
+    try:
+        return seed(
+            container.uow_factory(),
+            load_default_taxonomy(),
+            DEFAULT_POLICY,
+            settings.api_key_pepper,
+            settings.bootstrap_api_key,
+            SystemClock(),
+            UuidGenerator(),
+        )
+    finally:
+        container.engine().dispose()
+
+
+def prepare_for_serving(settings: Settings) -> bool:
+    """Embedded: migrate and seed so one command serves. Full: the schema must already be current."""
+    if settings.embedded:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        upgrade_to_head(settings.database_url)
+        report = run_seed(settings)
+        if report.new_admin_key:
+            print("admin API key for tenant 'default' (shown once; store it now):", file=sys.stderr)
+            print(report.new_admin_key, flush=True)
+        return True
+    if not schema_is_current(settings.database_url):
+        print(
+            "error: the database schema is not at the latest revision. Back up the database, then run "
+            "'equivalence migrate' (or 'alembic upgrade head') and start again.",
+            file=sys.stderr,
+        )
+        return False
+    return True

@@ -1,0 +1,102 @@
+"""The `equivalence` command: serve, migrate, seed, eval-pairs.
+
+Thin: parse arguments, build the container for the runtime the environment names,
+call one use case, print the outcome. Exit codes: 0 ok, 1 failure, 2 bad usage/config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from entrypoints.settings import ConfigurationError, Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from adapters.persistence.migrate import current_revision, upgrade_to_head
+
+    settings = _settings()
+    upgrade_to_head(settings.database_url)
+    print(f"database schema at revision {current_revision(settings.database_url)} (head)")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from entrypoints.bootstrap import run_seed
+
+    settings = _settings()
+    report = run_seed(settings)
+    print(f"tenant '{report.tenant_id}' ready: taxonomy {report.taxonomy_version}, policy {report.policy_version}")
+    if report.new_admin_key:
+        print("admin API key (shown once; store it now):", file=sys.stderr)
+        print(report.new_admin_key)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from entrypoints.bootstrap import prepare_for_serving
+
+    settings = _settings()
+    if not prepare_for_serving(settings):
+        return 1
+    port = args.port if args.port is not None else settings.port
+    uvicorn.run(
+        "entrypoints.asgi:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=False,
+    )
+    return 0
+
+
+def cmd_eval_pairs(args: argparse.Namespace) -> int:
+    from entrypoints.eval_pairs import main as eval_main
+
+    return eval_main(["--pairs", args.pairs, "--ementas", args.ementas])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="equivalence", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP API (embedded runtime: migrates and seeds on first start)")
+    serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1 or HOST)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 8000 or PORT)")
+    serve.add_argument("--workers", type=int, default=1, help="API processes (default 1)")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="upgrade the database schema to the latest revision")
+    migrate.set_defaults(func=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="create the default tenant, admin key, taxonomy and policy")
+    seed.set_defaults(func=cmd_seed)
+
+    evalp = sub.add_parser("eval-pairs", help="decision-quality report over labeled pairs (JSON on stdout)")
+    evalp.add_argument("--pairs", required=True)
+    evalp.add_argument("--ementas", required=True)
+    evalp.set_defaults(func=cmd_eval_pairs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""The composition root: one container, wired per runtime from Settings.
+
+Embedded: SQLite under var/, in-memory mapping cache. Full: PostgreSQL, Redis.
+Tests override any provider (`container.primary_mapper.override(...)`).
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from adapters.mappers.cached_mapper import CachedMapper
+from adapters.mappers.lexical_mapper import LexicalMapper
+from adapters.mappers.memory_cache import MemoryMappingCache
+from adapters.persistence.database import create_engine_for, session_factory
+from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
+from adapters.system import SystemClock, UuidGenerator
+from core.usecases.auth import Authenticate
+from core.usecases.evaluate import EvaluatePair
+from entrypoints.settings import Settings
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(UuidGenerator)
+
+    engine = providers.Singleton(create_engine_for, settings.provided.database_url)
+    sessions = providers.Singleton(session_factory, engine)
+    uow_factory = providers.Singleton(SqlaUnitOfWorkFactory, sessions)
+
+    mapping_cache = providers.Singleton(MemoryMappingCache)
+    lexical_mapper = providers.Singleton(LexicalMapper)
+    primary_mapper = providers.Singleton(CachedMapper, lexical_mapper, mapping_cache)
+    fallback_mapper = providers.Object(None)
+
+    evaluate_pair = providers.Singleton(
+        EvaluatePair, uow_factory, primary_mapper, fallback_mapper, clock
+    )
+    authenticate = providers.Singleton(Authenticate, uow_factory, settings.provided.api_key_pepper)
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    return Container(settings=settings or Settings.from_env())

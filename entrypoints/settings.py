@@ -1,0 +1,85 @@
+"""Settings from the environment, read when a process starts (never at import time)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+EMBEDDED = "embedded"
+FULL = "full"
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    runtime: str
+    database_url: str
+    redis_url: str | None
+    api_key_pepper: bytes
+    bootstrap_api_key: str | None
+    var_dir: Path
+    host: str
+    port: int
+
+    @property
+    def embedded(self) -> bool:
+        return self.runtime == EMBEDDED
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        var_dir = Path(env.get("EQV_VAR_DIR", "var")).resolve()
+        database_url = env.get("DATABASE_URL", "").strip()
+        runtime = FULL if database_url else EMBEDDED
+        if not database_url:
+            database_url = f"sqlite:///{var_dir / 'equivalence.db'}"
+        return cls(
+            runtime=runtime,
+            database_url=database_url,
+            redis_url=env.get("REDIS_URL") or None,
+            api_key_pepper=_pepper(env, runtime, var_dir),
+            bootstrap_api_key=env.get("EQV_BOOTSTRAP_API_KEY") or None,
+            var_dir=var_dir,
+            host=env.get("HOST", "127.0.0.1"),
+            port=_port(env.get("PORT", "8000")),
+        )
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise ConfigurationError(f"PORT must be a number, got {value!r}") from None
+    if not 0 < port < 65536:
+        raise ConfigurationError(f"PORT must be between 1 and 65535, got {port}")
+    return port
+
+
+def _pepper(env: dict[str, str], runtime: str, var_dir: Path) -> bytes:
+    """API_KEY_PEPPER; the embedded runtime keeps a generated one under var/ if it is unset."""
+    value = env.get("API_KEY_PEPPER")
+    if value:
+        if len(value) < 16:
+            raise ConfigurationError("API_KEY_PEPPER must have at least 16 characters")
+        return value.encode("utf-8")
+    if runtime == FULL:
+        raise ConfigurationError(
+            "API_KEY_PEPPER is required when DATABASE_URL is set (every web and worker replica "
+            "must use the same value); generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    path = var_dir / "api_key_pepper"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process of this host created it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip().encode("utf-8")
