@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -31,7 +32,18 @@ class HttpDependencies:
     uow_factory: Callable[[], Any]
     readiness: Callable[[], Callable[[], dict[str, str]]]
     on_shutdown: Sequence[Callable[[], Any]] = ()
+    worker_threads: int = 8
     extra_exception_handlers: dict[Any, Any] = field(default_factory=dict)
+
+
+def limit_worker_threads(threads: int) -> Callable[[], None]:
+    """Cap the threads running sync handlers: with fewer threads fighting for the GIL, a
+    request holding a database lock gets the CPU back sooner (higher throughput, lower tail)."""
+
+    def apply() -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+
+    return apply
 
 
 def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
@@ -56,6 +68,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             ),
             security=[{"ApiKey": []}],
         ),
+        on_startup=[limit_worker_threads(deps.worker_threads)],
         on_shutdown=list(deps.on_shutdown),
         debug=debug,
     )

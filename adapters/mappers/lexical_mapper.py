@@ -41,6 +41,8 @@ class _Index:
     nodes: tuple[TaxonomyNode, ...]
     phrases: dict[tuple[str, ...], np.ndarray]
     """stem sequence -> indices of the keyword rows that have it."""
+    prefixes: frozenset[tuple[str, ...]]
+    """every proper prefix of a keyword's stems: lets matching stop as soon as none can follow."""
     kw_tails: tuple[tuple[str, ...], ...]
     kw_node: np.ndarray
     kw_strength: np.ndarray
@@ -86,6 +88,7 @@ def _build_index(taxonomy: Taxonomy) -> _Index:
     return _Index(
         nodes=nodes,
         phrases={k: np.asarray(v, dtype=np.int64) for k, v in phrases.items()},
+        prefixes=frozenset(stems[:k] for stems in phrases for k in range(1, len(stems))),
         kw_tails=tuple(tails),
         kw_node=np.asarray([i for i, _ in rows], dtype=np.int64),
         kw_strength=strength,
@@ -132,16 +135,21 @@ def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
 
     for i in range(n):
         for length in range(1, min(index.max_len, n - i) + 1):
+            prefix = tuple(stems[i : i + length])
             add(list(range(i, i + length)), 1.0)
-            # a run of coordinated list items skipped inside the phrase
-            for k in range(i + 1, i + length):
+            # a run of coordinated list items skipped after the first `length` words
+            if prefix in index.prefixes:
                 for run in range(1, MAX_SKIP + 1):
-                    if k + run - 1 >= n or not skippable[k + run - 1]:
+                    k = i + length + run - 1
+                    if k + 1 >= n or not skippable[k]:
                         break
-                    end = i + length + run
-                    if end > n:
-                        break
-                    add(list(range(i, k)) + list(range(k + run, end)), SKIP_PENALTY)
+                    for rest in range(1, min(index.max_len - length, n - k - 1) + 1):
+                        positions = list(range(i, i + length)) + list(range(k + 1, k + 1 + rest))
+                        add(positions, SKIP_PENALTY)
+                        if tuple(stems[p] for p in positions) not in index.prefixes:
+                            break
+            else:
+                break
     return _drop_contained(hits)
 
 

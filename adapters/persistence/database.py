@@ -38,8 +38,10 @@ def create_engine_for(url: str) -> Engine:
     return create_engine(
         parsed,
         pool_size=10,
-        max_overflow=20,
-        pool_pre_ping=True,
+        max_overflow=10,
+        # No pre-ping (a round trip per checkout): a connection found dead raises a disconnect
+        # error, SQLAlchemy invalidates the whole pool, and the next checkout reconnects.
+        pool_recycle=1800,
         json_serializer=_json_dumps,
     )
 
