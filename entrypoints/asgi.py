@@ -44,6 +44,7 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
         uow_factory=lambda: container.uow_factory(),
         readiness=lambda: check,
         on_shutdown=[lambda: container.engine().dispose()],
+        worker_threads=container.settings().http_threads,
         extra_exception_handlers={OperationalError: database_unavailable, DBAPIError: database_unavailable},
     )
     return create_http_app(deps, debug=debug)

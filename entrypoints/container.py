@@ -11,7 +11,7 @@ from dependency_injector import containers, providers
 from adapters.mappers.cached_mapper import CachedMapper
 from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.memory_cache import MemoryMappingCache
-from adapters.persistence.database import create_engine_for, session_factory
+from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.system import SystemClock, UuidGenerator
 from core.usecases.auth import Authenticate
@@ -27,7 +27,8 @@ class Container(containers.DeclarativeContainer):
 
     engine = providers.Singleton(create_engine_for, settings.provided.database_url)
     sessions = providers.Singleton(session_factory, engine)
-    uow_factory = providers.Singleton(SqlaUnitOfWorkFactory, sessions)
+    read_sessions = providers.Singleton(read_session_factory, engine)
+    uow_factory = providers.Singleton(SqlaUnitOfWorkFactory, sessions, read_sessions)
 
     mapping_cache = providers.Singleton(MemoryMappingCache)
     lexical_mapper = providers.Singleton(LexicalMapper)

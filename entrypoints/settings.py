@@ -25,6 +25,7 @@ class Settings:
     var_dir: Path
     host: str
     port: int
+    http_threads: int = 8
 
     @property
     def embedded(self) -> bool:
@@ -47,7 +48,15 @@ class Settings:
             var_dir=var_dir,
             host=env.get("HOST", "127.0.0.1"),
             port=_port(env.get("PORT", "8000")),
+            http_threads=_positive_int(env, "EQV_HTTP_THREADS", 8),
         )
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name, str(default))
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def _port(value: str) -> int:

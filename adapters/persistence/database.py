@@ -51,6 +51,14 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for read-only units of work: autocommit on PostgreSQL (each SELECT is its own
+    snapshot, no BEGIN/ROLLBACK round trips); SQLite keeps its ordinary transactions."""
+    if engine.dialect.name == "sqlite":
+        return session_factory(engine)
+    return sessionmaker(bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+
+
 def _json_dumps(value: Any) -> str:
     # default=str matches core.domain.audit.canonical_json, so hashes survive a round trip.
     return json.dumps(value, ensure_ascii=False, default=str)

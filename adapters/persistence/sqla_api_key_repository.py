@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import ApiKeyRow
 from core.domain.records import ApiKeyRecord, Role
+
+
+# Runs on every authenticated request: a prebuilt Core statement, not an ORM load.
+_BY_HASH = select(ApiKeyRow.__table__).where(ApiKeyRow.__table__.c.key_hash == bindparam("key_hash"))
 
 
 class SqlaApiKeyRepository:
@@ -32,7 +36,7 @@ class SqlaApiKeyRepository:
         self._session.flush()
 
     def find_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
-        row = self._session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash)).one_or_none()
+        row = self._session.connection().execute(_BY_HASH, {"key_hash": key_hash}).first()
         return None if row is None else _to_record(row)
 
     def get(self, tenant_id: str, key_id: str) -> ApiKeyRecord | None:

@@ -10,13 +10,28 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import AuditChainHeadRow, AuditEventRow
 from core.domain.audit import GENESIS_HASH, event_hash
 from core.domain.records import AuditEvent
+
+
+# Core tables, not ORM entities: appends run under the tenant's chain lock, keep them cheap.
+_EVENTS = AuditEventRow.__table__
+_HEADS = AuditChainHeadRow.__table__
+_INSERT_EVENT = insert(_EVENTS).values(
+    {c: bindparam(c) for c in ("tenant_id", "seq", "event_type", "payload", "created_at", "prev_hash", "hash")}
+)
+_ADVANCE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.tenant_id == bindparam("t"))
+    .values(last_seq=_HEADS.c.last_seq + 1)
+    .returning(_HEADS.c.last_seq, _HEADS.c.last_hash)
+)
+_SET_HEAD_HASH = update(_HEADS).where(_HEADS.c.tenant_id == bindparam("t")).values(last_hash=bindparam("h"))
 
 
 class SqlaAuditLog:
@@ -26,30 +41,25 @@ class SqlaAuditLog:
     def append(self, event: AuditEvent) -> AuditEvent:
         """Chain and insert the event in the caller's transaction; returns it with seq and hashes.
 
-        The tenant's head stays locked until that transaction ends: keep it short.
+        The tenant's head stays locked until that transaction ends: keep it short. Three
+        statements (Core, not ORM flushes), since the lock is held across all of them.
         """
-        last_seq, last_hash = self._lock_head(event.tenant_id)
-        seq = last_seq + 1
-        prev_hash = last_hash or GENESIS_HASH
+        seq, prev_hash = self._advance_head(event.tenant_id)
         chained = dataclasses.replace(event, seq=seq, prev_hash=prev_hash, hash=event_hash(event, seq, prev_hash))
-        self._session.add(
-            AuditEventRow(
-                tenant_id=chained.tenant_id,
-                seq=seq,
-                event_type=chained.event_type,
-                payload=chained.payload,
-                created_at=chained.created_at,
-                prev_hash=prev_hash,
-                hash=chained.hash,
-            )
+        connection = self._session.connection()
+        connection.execute(
+            _INSERT_EVENT,
+            {
+                "tenant_id": chained.tenant_id,
+                "seq": seq,
+                "event_type": chained.event_type,
+                "payload": chained.payload,
+                "created_at": chained.created_at,
+                "prev_hash": prev_hash,
+                "hash": chained.hash,
+            },
         )
-        self._session.execute(
-            update(AuditChainHeadRow)
-            .where(AuditChainHeadRow.tenant_id == event.tenant_id)
-            .values(last_seq=seq, last_hash=chained.hash)
-            .execution_options(synchronize_session=False)
-        )
-        self._session.flush()
+        connection.execute(_SET_HEAD_HASH, {"t": event.tenant_id, "h": chained.hash})
         return chained
 
     def list(self, tenant_id: str, limit: int = 100, after_seq: int = 0) -> list[AuditEvent]:
@@ -62,19 +72,18 @@ class SqlaAuditLog:
         )
         return [_to_record(row) for row in rows]
 
-    def _lock_head(self, tenant_id: str) -> tuple[int, str]:
-        """Create the head if missing (a concurrent creator wins silently), then lock and read it.
+    def _advance_head(self, tenant_id: str) -> tuple[int, str]:
+        """Lock the tenant's head and take the next seq in one statement; returns (seq, prev_hash).
 
-        PostgreSQL: ON CONFLICT DO NOTHING waits for a concurrent inserter, then FOR UPDATE
-        waits for the current holder and reads its committed values. SQLite: the
-        transaction already holds the database write lock (BEGIN IMMEDIATE).
+        UPDATE ... RETURNING waits for a concurrent holder and then sees its committed values
+        (PostgreSQL row lock; SQLite: the transaction already holds the write lock). A tenant's
+        first event creates the head (a concurrent creator wins silently) and tries again.
         """
-        self._session.execute(_insert_head_if_missing(self._session, tenant_id))
-        row = self._session.execute(
-            select(AuditChainHeadRow.last_seq, AuditChainHeadRow.last_hash)
-            .where(AuditChainHeadRow.tenant_id == tenant_id)
-            .with_for_update()
-        ).one()
+        connection = self._session.connection()
+        row = connection.execute(_ADVANCE_HEAD, {"t": tenant_id}).one_or_none()
+        if row is None:
+            connection.execute(_insert_head_if_missing(self._session, tenant_id))
+            row = connection.execute(_ADVANCE_HEAD, {"t": tenant_id}).one()
         return int(row.last_seq), str(row.last_hash)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import EvaluationResultRow
@@ -13,40 +13,48 @@ from core.domain.errors import DuplicateResult
 from core.domain.records import StoredResult
 
 
+_COLUMNS = ("tenant_id", "request_id", "payload_hash", "decision", "score", "response", "created_at")
+# Prebuilt Core statements: both run on every evaluation.
+_TABLE = EvaluationResultRow.__table__
+_BY_KEY = select(_TABLE).where(
+    _TABLE.c.tenant_id == bindparam("tenant_id"), _TABLE.c.request_id == bindparam("request_id")
+)
+_INSERTS = {
+    name: dialect_insert(_TABLE)
+    .values({column: bindparam(column) for column in _COLUMNS})
+    .on_conflict_do_nothing(index_elements=["tenant_id", "request_id"])
+    .returning(_TABLE.c.id)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
 class SqlaResultRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def get(self, tenant_id: str, request_id: str) -> StoredResult | None:
-        row = self._session.scalars(
-            select(EvaluationResultRow).where(
-                EvaluationResultRow.tenant_id == tenant_id, EvaluationResultRow.request_id == request_id
-            )
-        ).one_or_none()
+        row = self._session.connection().execute(_BY_KEY, {"tenant_id": tenant_id, "request_id": request_id}).first()
         return None if row is None else _to_record(row)
 
     def add(self, result: StoredResult) -> None:
         """Insert now; raise DuplicateResult if (tenant, request_id) is already stored.
 
-        The insert runs inside a SAVEPOINT, so on a duplicate only the savepoint is rolled
-        back: the caller's transaction (and whatever it wrote before) stays usable.
+        INSERT ... ON CONFLICT DO NOTHING: a duplicate inserts nothing and raises, and the
+        caller's transaction (and whatever it wrote before) stays usable. A concurrent
+        insert of the same key makes this one wait for it and then see the conflict.
         """
-        row = EvaluationResultRow(
-            tenant_id=result.tenant_id,
-            request_id=result.request_id,
-            payload_hash=result.payload_hash,
-            decision=result.decision,
-            score=result.score,
-            response=json.dumps(result.response, ensure_ascii=False),
-            created_at=result.created_at,
-        )
-        try:
-            with self._session.begin_nested():
-                self._session.add(row)
-        except IntegrityError as exc:
-            if self.get(result.tenant_id, result.request_id) is not None:
-                raise DuplicateResult(f"result {result.request_id!r} already stored") from exc
-            raise
+        values = {
+            "tenant_id": result.tenant_id,
+            "request_id": result.request_id,
+            "payload_hash": result.payload_hash,
+            "decision": result.decision,
+            "score": result.score,
+            "response": json.dumps(result.response, ensure_ascii=False),
+            "created_at": result.created_at,
+        }
+        connection = self._session.connection()
+        if connection.execute(_INSERTS[connection.dialect.name], values).first() is None:
+            raise DuplicateResult(f"result {result.request_id!r} already stored")
 
 
 def _to_record(row: EvaluationResultRow) -> StoredResult:

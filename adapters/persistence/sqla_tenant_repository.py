@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import TenantRow
@@ -10,12 +10,16 @@ from core.domain.errors import NotFound
 from core.domain.records import Tenant
 
 
+# Read on every request: a prebuilt Core statement, not an ORM identity-map load.
+_BY_ID = select(TenantRow.__table__).where(TenantRow.__table__.c.tenant_id == bindparam("tenant_id"))
+
+
 class SqlaTenantRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def get(self, tenant_id: str) -> Tenant | None:
-        row = self._session.get(TenantRow, tenant_id)
+        row = self._session.connection().execute(_BY_ID, {"tenant_id": tenant_id}).first()
         return None if row is None else _to_record(row)
 
     def add(self, tenant: Tenant) -> None:

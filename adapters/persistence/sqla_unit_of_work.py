@@ -77,8 +77,15 @@ class SqlaUnitOfWork:
 class SqlaUnitOfWorkFactory:
     """The UnitOfWorkFactory port: `factory()` gives a fresh, unopened SqlaUnitOfWork."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], read_session_factory: sessionmaker[Session] | None = None
+    ) -> None:
         self._session_factory = session_factory
+        self._read_session_factory = read_session_factory or session_factory
 
     def __call__(self) -> SqlaUnitOfWork:
         return SqlaUnitOfWork(self._session_factory)
+
+    def reading(self) -> SqlaUnitOfWork:
+        """Reads in autocommit where the database allows it: no BEGIN/ROLLBACK round trips."""
+        return SqlaUnitOfWork(self._read_session_factory)

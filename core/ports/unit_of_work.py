@@ -43,4 +43,8 @@ class UnitOfWork(Protocol):
 
 @runtime_checkable
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self) -> UnitOfWork:
+        """A unit of work for writes: one transaction, committed explicitly."""
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work for reads only: each read sees committed data; never commit it."""

@@ -16,7 +16,7 @@ class Authenticate:
         if not plaintext:
             return None
         key_hash = hash_key(plaintext, self._pepper)
-        with self._uow_factory() as uow:
+        with self._uow_factory.reading() as uow:
             record = uow.api_keys.find_by_hash(key_hash)
             if record is None or record.revoked_at is not None:
                 return None

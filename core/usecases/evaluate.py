@@ -68,7 +68,7 @@ class EvaluatePair:
 
     def __call__(self, command: EvaluateCommand) -> EvaluateOutcome:
         started = self._clock.monotonic()
-        with self._uow_factory() as uow:
+        with self._uow_factory.reading() as uow:
             stored = uow.results.get(command.tenant_id, command.request_id)
             if stored is not None:
                 return _replay(stored, command)
@@ -131,7 +131,7 @@ class EvaluatePair:
                 uow.commit()
         except DuplicateResult:
             # A concurrent request with the same key won the race: answer with its result.
-            with self._uow_factory() as uow:
+            with self._uow_factory.reading() as uow:
                 stored = uow.results.get(command.tenant_id, command.request_id)
             if stored is None:
                 raise
@@ -184,7 +184,7 @@ class EvaluatePair:
 
 def get_result(uow_factory: UnitOfWorkFactory, tenant_id: str, request_id: str) -> dict[str, Any]:
     """A stored result of this tenant; another tenant's is reported as missing."""
-    with uow_factory() as uow:
+    with uow_factory.reading() as uow:
         stored = uow.results.get(tenant_id, request_id)
     if stored is None:
         raise NotFound(f"no result for request_id '{request_id}'")

@@ -7,5 +7,5 @@ from core.ports.unit_of_work import UnitOfWorkFactory
 
 
 def list_api_keys(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[ApiKeyRecord]:
-    with uow_factory() as uow:
+    with uow_factory.reading() as uow:
         return uow.api_keys.list_for_tenant(tenant_id)
