@@ -95,7 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return int(args.func(args) or 0)
+    except OperationalError as exc:
+        print(f"error: the database is unreachable or refused the operation: {exc.orig}", file=sys.stderr)
+        print("check DATABASE_URL and that PostgreSQL is running (pg_isready -h HOST)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -11,8 +11,6 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
-    HTTP_500_INTERNAL_SERVER_ERROR,
-    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from adapters.http.dto import ErrorBody
@@ -28,19 +26,23 @@ def _body(status: int, detail: str, extra: Any = None) -> Response[ErrorBody]:
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
     """Litestar answers 400 by default; the contract says 422 with the path of the bad field."""
-    errors = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
-        key = item.get("key") if isinstance(item, dict) else None
-        found = _PATH.search(message)
-        field = found.group(1) if found else (key or "")
-        missing = _MISSING.search(message)
-        if missing:
-            field = f"{field}.{missing.group(1)}" if field else missing.group(1)
-        errors.append({"field": field or "body", "message": message, "source": item.get("source", "body") if isinstance(item, dict) else "body"})
-    if not errors:
-        errors.append({"field": "body", "message": exc.detail, "source": "body"})
+    items = exc.extra if isinstance(exc.extra, list) else []
+    errors = [_field_error(item) for item in items] or [_field_error({"message": exc.detail})]
     return _body(HTTP_422_UNPROCESSABLE_ENTITY, "Validation failed", errors)
+
+
+def _field_error(item: Any) -> dict[str, str]:
+    """One error as {field, message, source}; the field is a dotted path like `origem.ementa`."""
+    item = item if isinstance(item, dict) else {"message": str(item)}
+    message = str(item.get("message", ""))
+    found = _PATH.search(message)
+    field = found.group(1) if found else str(item.get("key") or "")
+    if field == "data":  # Litestar's name for the whole body
+        field = ""
+    missing = _MISSING.search(message)
+    if missing:
+        field = f"{field}.{missing.group(1)}" if field else missing.group(1)
+    return {"field": field or "body", "message": message, "source": str(item.get("source") or "body")}
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
@@ -65,26 +67,10 @@ def conflict(request: Request[Any, Any, Any], exc: IdempotencyConflict) -> Respo
     return _body(HTTP_409_CONFLICT, str(exc))
 
 
-class ServiceUnavailable(Exception):
-    """A dependency (database) is down: answer 503 with a clear message, never crash."""
-
-
-def unavailable(request: Request[Any, Any, Any], exc: ServiceUnavailable) -> Response[ErrorBody]:
-    response = _body(HTTP_503_SERVICE_UNAVAILABLE, str(exc))
-    response.headers["Retry-After"] = "5"
-    return response
-
-
-def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    request.logger.exception("unhandled error")
-    return _body(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error")
-
-
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_error,
     HTTPException: http_error,
     NotFound: not_found,
     VersionNotFound: version_not_found,
     IdempotencyConflict: conflict,
-    ServiceUnavailable: unavailable,
 }

@@ -164,11 +164,12 @@ def test_invalid_payload_is_422_naming_the_field(client: TestClient, mutate, fie
     assert field in [e["field"] for e in response.json()["extra"]], response.json()
 
 
-def test_malformed_json_is_422(client: TestClient) -> None:
-    response = client.post(
-        "/v1/equivalences/evaluate", content=b"{not json", headers={"X-API-Key": KEYS["client"], "Content-Type": "application/json"}
-    )
+@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b""])
+def test_malformed_body_is_422_on_the_body(client: TestClient, raw: bytes) -> None:
+    headers = {"X-API-Key": KEYS["client"], "Content-Type": "application/json"}
+    response = client.post("/v1/equivalences/evaluate", content=raw, headers=headers)
     assert response.status_code == 422
+    assert response.json()["extra"][0]["field"] == "body"
 
 
 @pytest.mark.parametrize("key", [None, "eqv_live_unknown-key-000000000000000", "revoked"])
