@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from core.domain.audit import sha256_text
 from core.domain.errors import DuplicateResult, IdempotencyConflict, NotFound, VersionNotFound
@@ -17,6 +17,8 @@ from core.ports.clock import Clock
 from core.ports.concept_mapper import ConceptMapper
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.documents import evaluation_document
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +43,21 @@ class EvaluateOutcome:
     replayed: bool
 
 
-@dataclass
 class VersionCache:
-    """Taxonomy and policy versions are immutable once used, so they are read once per process."""
+    """Taxonomy and policy versions are immutable once used, so each is read once per process."""
 
-    taxonomies: dict[tuple[str, str], Taxonomy] = field(default_factory=dict)
-    policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str, str], Any] = {}
+
+    def get_or_load(self, kind: str, tenant_id: str, version: str, load: Callable[[str, str], T | None]) -> T:
+        key = (kind, tenant_id, version)
+        value = self._entries.get(key)
+        if value is None:
+            value = load(tenant_id, version)
+            if value is None:
+                raise VersionNotFound(f"{kind}_version '{version}' not found")
+            self._entries[key] = value  # a racing thread may load it too: same immutable value
+        return value
 
 
 class EvaluatePair:
@@ -155,31 +165,9 @@ class EvaluatePair:
         if not taxonomy_version or not policy_version:
             raise VersionNotFound("tenant has no default taxonomy or policy version; run 'equivalence seed'")
         return (
-            self._taxonomy(uow, command.tenant_id, taxonomy_version),
-            self._policy(uow, command.tenant_id, policy_version),
+            self._versions.get_or_load("taxonomy", command.tenant_id, taxonomy_version, uow.taxonomies.get),
+            self._versions.get_or_load("policy", command.tenant_id, policy_version, uow.policies.get),
         )
-
-    def _taxonomy(self, uow: UnitOfWork, tenant_id: str, version: str) -> Taxonomy:
-        key = (tenant_id, version)
-        cached = self._versions.taxonomies.get(key)
-        if cached is None:
-            cached = uow.taxonomies.get(tenant_id, version)
-            if cached is None:
-                raise VersionNotFound(f"taxonomy_version '{version}' not found")
-            with self._versions.lock:
-                self._versions.taxonomies[key] = cached
-        return cached
-
-    def _policy(self, uow: UnitOfWork, tenant_id: str, version: str) -> Policy:
-        key = (tenant_id, version)
-        cached = self._versions.policies.get(key)
-        if cached is None:
-            cached = uow.policies.get(tenant_id, version)
-            if cached is None:
-                raise VersionNotFound(f"policy_version '{version}' not found")
-            with self._versions.lock:
-                self._versions.policies[key] = cached
-        return cached
 
 
 def get_result(uow_factory: UnitOfWorkFactory, tenant_id: str, request_id: str) -> dict[str, Any]:
