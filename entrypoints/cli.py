@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="create the default tenant, admin key, taxonomy and policy")
     seed.set_defaults(func=cmd_seed)
 
+    from entrypoints import cli_taxonomy
+
+    cli_taxonomy.add_parser(sub)
+
     evalp = sub.add_parser("eval-pairs", help="decision-quality report over labeled pairs (JSON on stdout)")
     evalp.add_argument("--pairs", required=True)
     evalp.add_argument("--ementas", required=True)
@@ -98,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sqlalchemy.exc import OperationalError
 
     try:
+        if args.func.__module__ != __name__:  # subcommand modules take the settings explicitly
+            return int(args.func(args, _settings()) or 0)
         return int(args.func(args) or 0)
     except OperationalError as exc:
         print(f"error: the database is unreachable or refused the operation: {exc.orig}", file=sys.stderr)

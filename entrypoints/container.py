@@ -10,7 +10,7 @@ from dependency_injector import containers, providers
 
 from adapters.mappers.cached_mapper import CachedMapper
 from adapters.mappers.lexical_mapper import LexicalMapper
-from adapters.mappers.memory_cache import MemoryMappingCache
+from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.system import SystemClock, UuidGenerator

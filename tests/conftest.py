@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, text
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_SERVER = os.environ.get("EQV_TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+REDIS_SERVER = os.environ.get("EQV_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def service_missing(reason: str) -> None:
@@ -55,3 +56,18 @@ def pg_database_factory(pg_admin: Engine) -> Iterator[Callable[[], str]]:
 def pg_url(pg_database_factory: Callable[[], str]) -> str:
     """A new, empty PostgreSQL database of this test's own."""
     return pg_database_factory()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The local Redis; tests isolate themselves with key prefixes of their own."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_SERVER, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis at {REDIS_SERVER} is unreachable: {exc.__class__.__name__}: {exc}")
+    finally:
+        client.close()
+    return REDIS_SERVER

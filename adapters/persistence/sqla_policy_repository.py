@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from adapters.persistence._versions import stored_tenant, version_taken, visible_version, visible_versions
 from adapters.persistence.sqla_models import PolicyVersionRow
+from core.domain.errors import VersionExists
 from core.domain.model import Policy, Weights
 
 _POLICY_FIELDS = {f.name for f in dataclasses.fields(Policy)} - {"version", "weights"}
@@ -25,9 +26,9 @@ class SqlaPolicyRepository:
         return None if row is None else policy_from_document(row.version, row.document)
 
     def add(self, tenant_id: str | None, policy: Policy) -> None:
-        """Store a new version (tenant_id None: shared). Raises ValueError if the name is taken."""
+        """Store a new version (tenant_id None: shared). Raises VersionExists if the name is taken."""
         if version_taken(self._session, PolicyVersionRow, tenant_id, policy.version):
-            raise ValueError(f"policy version {policy.version!r} already exists")
+            raise VersionExists(f"policy version {policy.version!r} already exists")
         self._session.add(
             PolicyVersionRow(
                 tenant_id=stored_tenant(tenant_id), version=policy.version, document=dataclasses.asdict(policy)

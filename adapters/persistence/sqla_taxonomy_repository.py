@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from adapters.persistence._versions import stored_tenant, version_taken, visible_version, visible_versions
 from adapters.persistence.sqla_models import TaxonomyNodeRow, TaxonomyVersionRow
+from core.domain.errors import VersionExists
 from core.domain.model import Level, Taxonomy, TaxonomyNode
 
 
@@ -27,9 +28,9 @@ class SqlaTaxonomyRepository:
         return Taxonomy(version=row.version, nodes=tuple(_to_node(n) for n in nodes))
 
     def add(self, tenant_id: str | None, taxonomy: Taxonomy) -> None:
-        """Store a new version (tenant_id None: shared). Raises ValueError if the name is taken."""
+        """Store a new version (tenant_id None: shared). Raises VersionExists if the name is taken."""
         if version_taken(self._session, TaxonomyVersionRow, tenant_id, taxonomy.version):
-            raise ValueError(f"taxonomy version {taxonomy.version!r} already exists")
+            raise VersionExists(f"taxonomy version {taxonomy.version!r} already exists")
         row = TaxonomyVersionRow(tenant_id=stored_tenant(tenant_id), version=taxonomy.version)
         self._session.add(row)
         self._session.flush()

@@ -19,3 +19,7 @@ class IdempotencyConflict(DomainError):
 
 class DuplicateResult(DomainError):
     """A result with this (tenant, request_id) is already stored (raised by repositories)."""
+
+
+class VersionExists(DomainError):
+    """A taxonomy or policy version with this name already exists: versions are never changed."""

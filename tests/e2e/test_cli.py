@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -83,3 +84,27 @@ def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     result = cli(["migrate"], env, tmp_path)
     assert result.returncode == 1 and "database is unreachable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_taxonomy_export_import_activate_and_list(tmp_path: Path) -> None:
+    env = embedded_env(tmp_path)
+    assert cli(["migrate"], env, tmp_path).returncode == 0 and cli(["seed"], env, tmp_path).returncode == 0
+    listed = cli(["taxonomy", "list"], env, tmp_path)
+    default_version = listed.stdout.split()[-1]
+    assert listed.stdout.startswith("* ")
+    exported = tmp_path / "exported.json"
+    assert cli(["taxonomy", "export", default_version, "-o", str(exported)], env, tmp_path).returncode == 0
+    document = json.loads(exported.read_text())
+    document["version"] = "custom-1"
+    custom = tmp_path / "custom.json"
+    custom.write_text(json.dumps(document))
+    imported = cli(["taxonomy", "import", str(custom), "--activate", "default"], env, tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert cli(["taxonomy", "list"], env, tmp_path).stdout.splitlines() == [f"  {default_version}", "* custom-1"]
+    again = cli(["taxonomy", "import", str(custom)], env, tmp_path)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    custom.write_text('{"version": "broken", "nodes": [{}]}')
+    broken = cli(["taxonomy", "import", str(custom)], env, tmp_path)
+    assert broken.returncode == 2 and "not a valid taxonomy" in broken.stderr
+    missing = cli(["taxonomy", "export", "no-such-version"], env, tmp_path)
+    assert missing.returncode == 1 and "not found" in missing.stderr

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
-from core.domain.errors import NotFound
+from core.domain.errors import NotFound, VersionExists
 from core.domain.model import Level, Policy, Taxonomy, TaxonomyNode, Weights
 from core.domain.records import ApiKeyRecord, CourseBinding, Job, JobItem, JobStatus, Role, Tenant
 
@@ -97,7 +97,7 @@ def test_taxonomy_round_trip_and_shared_versions(uow_factory: SqlaUnitOfWorkFact
         assert versions.index(shared_version) < versions.index("own-v1")
         assert versions.count(shared_version) == 1
         assert "own-v1" not in uow.taxonomies.list_versions("someone-else")
-        with pytest.raises(ValueError):
+        with pytest.raises(VersionExists):
             uow.taxonomies.add(tenant_id, _taxonomy("own-v1", "q"))
 
 

@@ -1,0 +1,77 @@
+"""Mapping cache in Redis (full runtime): shared by every web and worker process.
+
+A cache must never make an evaluation fail or wait: Redis errors count as misses (and
+are counted), and the client's socket timeouts are short.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from core.domain.model import ConceptMatch
+
+log = logging.getLogger(__name__)
+
+
+class RedisMappingCache:
+    def __init__(self, client: redis.Redis, ttl_seconds: int = 7 * 24 * 3600) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        self.errors = 0
+
+    @classmethod
+    def from_url(cls, url: str, timeout_seconds: float = 0.2) -> RedisMappingCache:
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout_seconds,
+            socket_connect_timeout=timeout_seconds,
+            retry=Retry(NoBackoff(), 0),  # redis-py retries with backoff by default: a cache must not wait
+            health_check_interval=30,
+        )
+        return cls(client)
+
+    def get(self, key: str) -> tuple[ConceptMatch, ...] | None:
+        try:
+            raw = self._client.get(key)
+        except redis.RedisError as exc:
+            self._count_error("get", exc)
+            self._count("misses")
+            return None
+        if raw is None:
+            self._count("misses")
+            return None
+        self._count("hits")
+        return tuple(ConceptMatch(m["node_id"], m["confidence"], tuple(m["evidence"])) for m in json.loads(raw))
+
+    def set(self, key: str, matches: tuple[ConceptMatch, ...]) -> None:
+        value = json.dumps(
+            [{"node_id": m.node_id, "confidence": m.confidence, "evidence": list(m.evidence)} for m in matches],
+            ensure_ascii=False,
+        )
+        try:
+            self._client.set(key, value, ex=self._ttl)
+        except redis.RedisError as exc:
+            self._count_error("set", exc)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self._client.ping())
+        except redis.RedisError:
+            return False
+
+    def _count(self, counter: str) -> None:
+        with self._lock:
+            setattr(self, counter, getattr(self, counter) + 1)
+
+    def _count_error(self, operation: str, exc: redis.RedisError) -> None:
+        self._count("errors")
+        log.warning("mapping cache %s failed (%s); treated as a miss", operation, type(exc).__name__)
