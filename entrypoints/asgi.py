@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Litestar, Request, Response
@@ -10,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from adapters.http.app import HttpDependencies, create_app as create_http_app
 from adapters.http.dto import ErrorBody
+from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from entrypoints.container import Container, build_container
 
 
@@ -21,7 +23,9 @@ def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Res
     )
 
 
-def readiness_check(container: Container):  # type: ignore[no-untyped-def]
+def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
+    """Database, and Redis when configured: what /ready reports, naming the one that failed."""
+
     def check() -> dict[str, str]:
         checks: dict[str, str] = {}
         try:
@@ -30,6 +34,9 @@ def readiness_check(container: Container):  # type: ignore[no-untyped-def]
             checks["database"] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             checks["database"] = f"error: {type(exc).__name__}"
+        cache = container.mapping_cache()
+        if isinstance(cache, RedisMappingCache):
+            checks["redis"] = "ok" if cache.ping() else "error: unreachable"
         return checks
 
     return check

@@ -11,12 +11,21 @@ from dependency_injector import containers, providers
 from adapters.mappers.cached_mapper import CachedMapper
 from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
+from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.system import SystemClock, UuidGenerator
+from core.ports.mapping_cache import MappingCache
 from core.usecases.auth import Authenticate
 from core.usecases.evaluate import EvaluatePair
 from entrypoints.settings import Settings
+
+
+def build_mapping_cache(settings: Settings) -> MappingCache:
+    """Redis when REDIS_URL is set (shared by every process), else in process memory."""
+    if settings.redis_url:
+        return RedisMappingCache.from_url(settings.redis_url)
+    return MemoryMappingCache()
 
 
 class Container(containers.DeclarativeContainer):
@@ -30,7 +39,7 @@ class Container(containers.DeclarativeContainer):
     read_sessions = providers.Singleton(read_session_factory, engine)
     uow_factory = providers.Singleton(SqlaUnitOfWorkFactory, sessions, read_sessions)
 
-    mapping_cache = providers.Singleton(MemoryMappingCache)
+    mapping_cache = providers.Singleton(build_mapping_cache, settings)
     lexical_mapper = providers.Singleton(LexicalMapper)
     primary_mapper = providers.Singleton(CachedMapper, lexical_mapper, mapping_cache)
     fallback_mapper = providers.Object(None)

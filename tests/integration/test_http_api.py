@@ -44,9 +44,8 @@ ORIGEM = {
 DESTINO = {"nome": "Banco de Dados", "carga_horaria": 60, "ementa": "Modelo entidade-relacionamento. SQL. Normalização. Transações."}
 
 
-@pytest.fixture
-def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(EMBEDDED, db_url, None, PEPPER, KEYS["admin"], tmp_path, "127.0.0.1", 8000)
+def make_client(db_url: str, tmp_path: Path, redis_url: str | None = None) -> Iterator[TestClient]:
+    settings = Settings(EMBEDDED, db_url, redis_url, PEPPER, KEYS["admin"], tmp_path, "127.0.0.1", 8000)
     container = build_container(settings)
     uow_factory = container.uow_factory()
     clock, ids = SystemClock(), UuidGenerator()
@@ -68,6 +67,11 @@ def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     with TestClient(create_app(container, debug=True)) as test_client:
         yield test_client
     container.engine().dispose()
+
+
+@pytest.fixture
+def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    yield from make_client(db_url, tmp_path)
 
 
 def evaluate(client: TestClient, body: dict, key: str = "client", **headers: str):  # type: ignore[no-untyped-def]
@@ -207,3 +211,30 @@ def test_tenant_policy_override_is_applied(client: TestClient) -> None:
     ).json()
     assert strict["decisao"] != "DEFERIDO" and lenient["decisao"] == "DEFERIDO"
     assert lenient["meta"]["policy_overrides"] is True
+
+
+def test_ready_checks_redis_when_configured(sqlite_url: str, tmp_path: Path, redis_url: str) -> None:
+    for client in make_client(sqlite_url, tmp_path, redis_url):
+        ready = client.get("/ready")
+        assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_redis_down_makes_ready_503_but_evaluate_still_answers(sqlite_url: str, tmp_path: Path) -> None:
+    for client in make_client(sqlite_url, tmp_path, "redis://127.0.0.1:1/0"):
+        ready = client.get("/ready")
+        assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("error")
+        answer = evaluate(client, {"request_id": unique_id("noredis"), "origem": ORIGEM, "destino": DESTINO})
+        assert answer.status_code == 200 and answer.json()["decisao"] == "DEFERIDO"
+
+
+def test_database_down_is_a_clear_503_not_a_crash(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/unreachable?connect_timeout=1"
+    settings = Settings(EMBEDDED, url, None, PEPPER, None, tmp_path, "127.0.0.1", 8000)
+    container = build_container(settings)
+    with TestClient(create_app(container)) as client:
+        assert client.get("/health").status_code == 200
+        ready = client.get("/ready")
+        assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("error")
+        answer = evaluate(client, {"origem": ORIGEM, "destino": DESTINO})
+        assert answer.status_code == 503 and answer.headers["Retry-After"]
+        assert answer.json()["detail"] == "Database unavailable; retry shortly"
