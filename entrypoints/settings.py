@@ -16,6 +16,34 @@ class ConfigurationError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class MapperSettings:
+    """External embedding / LLM services (OpenAI-compatible). Unset URLs: lexical mapper only."""
+
+    embed_url: str | None = None
+    embed_model: str = "nomic-embed-text"
+    embed_api_key: str | None = None
+    embed_timeout_s: float = 0.8
+    llm_url: str | None = None
+    llm_model: str = "llama3.1"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 0.8
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> MapperSettings:
+        defaults = cls()
+        return cls(
+            embed_url=env.get("EMBED_URL") or None,
+            embed_model=env.get("EMBED_MODEL") or defaults.embed_model,
+            embed_api_key=env.get("EMBED_API_KEY") or None,
+            embed_timeout_s=_positive_float(env, "EMBED_TIMEOUT_S", defaults.embed_timeout_s),
+            llm_url=env.get("LLM_URL") or None,
+            llm_model=env.get("LLM_MODEL") or defaults.llm_model,
+            llm_api_key=env.get("LLM_API_KEY") or None,
+            llm_timeout_s=_positive_float(env, "LLM_TIMEOUT_S", defaults.llm_timeout_s),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     runtime: str
     database_url: str
@@ -26,6 +54,7 @@ class Settings:
     host: str
     port: int
     http_threads: int = 8
+    mappers: MapperSettings = MapperSettings()
 
     @property
     def embedded(self) -> bool:
@@ -49,6 +78,7 @@ class Settings:
             host=env.get("HOST", "127.0.0.1"),
             port=_port(env.get("PORT", "8000")),
             http_threads=_positive_int(env, "EQV_HTTP_THREADS", 8),
+            mappers=MapperSettings.from_env(env),
         )
 
 
@@ -57,6 +87,19 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _positive_float(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number of seconds, got {value!r}") from None
+    if not 0 < number <= 60:
+        raise ConfigurationError(f"{name} must be between 0 and 60 seconds, got {value!r}")
+    return number
 
 
 def _port(value: str) -> int:
