@@ -13,6 +13,7 @@ from adapters.http.app import HttpDependencies, create_app as create_http_app
 from adapters.http.dto import ErrorBody
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from entrypoints.container import Container, build_container
+from entrypoints.logging_config import configure_logging
 
 
 def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
@@ -43,6 +44,7 @@ def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
 
 
 def create_app(container: Container | None = None, debug: bool = False) -> Litestar:
+    configure_logging()
     container = container or build_container()
     check = readiness_check(container)
     deps = HttpDependencies(

@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from adapters.http.auth import principal_provider
 from adapters.http.errors import EXCEPTION_HANDLERS
+from adapters.http.request_log import request_log_middleware
 from adapters.http.routes_admin import AdminController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
@@ -68,6 +69,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             ),
             security=[{"ApiKey": []}],
         ),
+        middleware=[request_log_middleware],
         on_startup=[limit_worker_threads(deps.worker_threads)],
         on_shutdown=list(deps.on_shutdown),
         debug=debug,
