@@ -41,8 +41,12 @@ def visible_versions(session: Session, row_class: Any, tenant_id: str) -> list[s
 
 
 def version_taken(session: Session, row_class: Any, tenant_id: str | None, version: str) -> bool:
-    stored = stored_tenant(tenant_id)
-    found = session.scalar(
-        select(row_class.id).where(row_class.tenant_id == stored, row_class.version == version).limit(1)
-    )
-    return found is not None
+    """A name is taken if a tenant could already see a version by that name.
+
+    A tenant's own version may not shadow a shared one (the same name would then mean two
+    things over time), and a new shared version may not shadow any tenant's own.
+    """
+    owners = select(row_class.id).where(row_class.version == version)
+    if tenant_id is not None:
+        owners = owners.where(row_class.tenant_id.in_((tenant_id, SHARED_TENANT)))
+    return session.scalar(owners.limit(1)) is not None

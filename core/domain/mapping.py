@@ -17,15 +17,21 @@ def map_ementa(
     fallback: ConceptMapper | None,
     allow_fallback: bool,
 ) -> MappingOutcome:
-    """Map with the primary; on failure or an empty answer use the fallback and mark degraded."""
-    error: str | None = None
+    """Map with the primary; on failure or an empty answer use the fallback and mark degraded.
+
+    With no fallback to try, an empty answer is an answer (the ementa names no known
+    concept), while a failure still degrades: nobody could read the ementa.
+    """
     try:
         matches = _known(primary.map(text, taxonomy), taxonomy)
+    except MapperError as exc:
+        matches, error = (), f"mapeador principal falhou: {exc}"
+    else:
         if matches:
             return MappingOutcome(matches, primary.version)
         error = "mapeador principal não encontrou conceitos"
-    except MapperError as exc:
-        error = f"mapeador principal falhou: {exc}"
+        if fallback is None or not allow_fallback:
+            return MappingOutcome((), primary.version)
     if fallback is None or not allow_fallback:
         return MappingOutcome((), primary.version, degraded=True, error=error)
     try:

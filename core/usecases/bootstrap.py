@@ -50,7 +50,11 @@ def seed(
                 Tenant(DEFAULT_TENANT, "Tenant padrão", True, taxonomy.version, policy.version)
             )
         elif not (tenant.default_taxonomy_version and tenant.default_policy_version):
-            uow.tenants.set_defaults(DEFAULT_TENANT, taxonomy.version, policy.version)
+            uow.tenants.set_defaults(
+                DEFAULT_TENANT,
+                tenant.default_taxonomy_version or taxonomy.version,
+                tenant.default_policy_version or policy.version,
+            )
         new_key = _admin_key(uow, pepper, bootstrap_key, now, ids)
         if new_key is not None:
             event = {"prefix": key_prefix(new_key), "role": "admin", "by": "seed"}

@@ -150,7 +150,7 @@ class EvaluatePair:
 
     def _resolve_versions(self, uow: UnitOfWork, command: EvaluateCommand) -> tuple[Taxonomy, Policy]:
         taxonomy_version, policy_version = command.taxonomy_version, command.policy_version
-        if command.course_id and not (taxonomy_version and policy_version):
+        if command.course_id:
             binding = uow.bindings.get(command.tenant_id, command.course_id)
             if binding is None:
                 raise VersionNotFound(f"course_id '{command.course_id}' has no binding")

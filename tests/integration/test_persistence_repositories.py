@@ -81,30 +81,44 @@ def test_taxonomy_round_trip_and_shared_versions(uow_factory: SqlaUnitOfWorkFact
     shared_version = f"shared-{tenant_id}"
     with uow_factory() as uow:
         uow.taxonomies.add(None, _taxonomy(shared_version, "b", "a"))
-        uow.taxonomies.add(tenant_id, _taxonomy(shared_version, "own"))
-        uow.taxonomies.add(tenant_id, _taxonomy("own-v1", "z", "c", "m"))
+        uow.taxonomies.add(tenant_id, _taxonomy(f"own-{tenant_id}", "z", "c", "m"))
         uow.commit()
     with uow_factory() as uow:
-        stored = _taxonomy("own-v1", "z", "c", "m")
-        own = uow.taxonomies.get(tenant_id, "own-v1")
-        assert own == Taxonomy("own-v1", tuple(sorted(stored.nodes, key=lambda n: n.node_id)))
+        stored = _taxonomy(f"own-{tenant_id}", "z", "c", "m")
+        own = uow.taxonomies.get(tenant_id, f"own-{tenant_id}")
+        assert own == Taxonomy(stored.version, tuple(sorted(stored.nodes, key=lambda n: n.node_id)))
         assert own.node("z") == stored.node("z")
-        assert uow.taxonomies.get(tenant_id, shared_version) == _taxonomy(shared_version, "own")
         shared = uow.taxonomies.get("someone-else", shared_version)
         assert shared is not None and [n.node_id for n in shared.nodes] == ["a", "b"]
-        assert uow.taxonomies.get("someone-else", "own-v1") is None
+        assert uow.taxonomies.get(tenant_id, shared_version) == shared
+        assert uow.taxonomies.get("someone-else", f"own-{tenant_id}") is None
         versions = uow.taxonomies.list_versions(tenant_id)
-        assert versions.index(shared_version) < versions.index("own-v1")
-        assert versions.count(shared_version) == 1
-        assert "own-v1" not in uow.taxonomies.list_versions("someone-else")
-        with pytest.raises(VersionExists):
-            uow.taxonomies.add(tenant_id, _taxonomy("own-v1", "q"))
+        assert versions.index(shared_version) < versions.index(f"own-{tenant_id}")
+        assert f"own-{tenant_id}" not in uow.taxonomies.list_versions("someone-else")
+
+
+def test_a_version_name_never_means_two_things(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -> None:
+    """Own may not shadow shared, shared may not shadow any tenant's own, and no name is reused."""
+    shared_version, own_version = f"shared-{tenant_id}", f"own-{tenant_id}"
+    with uow_factory() as uow:
+        uow.taxonomies.add(None, _taxonomy(shared_version, "a"))
+        uow.taxonomies.add(tenant_id, _taxonomy(own_version, "a"))
+        uow.policies.add(None, Policy(version=shared_version))
+        uow.commit()
+    for owner, version in ((tenant_id, shared_version), (None, own_version), (tenant_id, own_version), (None, shared_version)):
+        with uow_factory() as uow, pytest.raises(VersionExists):
+            uow.taxonomies.add(owner, _taxonomy(version, "q"))
+    with uow_factory() as uow, pytest.raises(VersionExists):
+        uow.policies.add(tenant_id, Policy(version=shared_version))
+    with uow_factory() as uow:
+        uow.taxonomies.add("someone-else", _taxonomy(own_version, "q"))  # other tenants' names are theirs
+        uow.commit()
 
 
 def test_policy_round_trip_and_shared_versions(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -> None:
     shared = Policy(version=f"shared-{tenant_id}")
     own = Policy(
-        version=shared.version,
+        version=f"own-{tenant_id}",
         min_score_deferir=90.5,
         tolerancia_carga=0.75,
         exigir_criticos=False,
@@ -117,8 +131,9 @@ def test_policy_round_trip_and_shared_versions(uow_factory: SqlaUnitOfWorkFactor
         uow.policies.add(tenant_id, own)
         uow.commit()
     with uow_factory() as uow:
-        assert uow.policies.get(tenant_id, shared.version) == own
-        assert uow.policies.get("someone-else", shared.version) == shared
+        assert uow.policies.get(tenant_id, own.version) == own
+        assert uow.policies.get(tenant_id, shared.version) == shared
+        assert uow.policies.get("someone-else", own.version) is None
         assert uow.policies.get(tenant_id, "missing") is None
         assert uow.policies.list_versions(tenant_id).count(shared.version) == 1
 

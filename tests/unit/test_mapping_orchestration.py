@@ -63,3 +63,8 @@ def test_concepts_outside_the_taxonomy_are_dropped():
     invented = (ConceptMatch("invented", 1.0, ("x",)), *GOOD)
     outcome = map_ementa("limites", TAXONOMY, FixedMapper(invented), None, True)
     assert outcome.matches == GOOD
+
+
+def test_empty_answer_without_fallback_is_an_answer_not_a_failure():
+    outcome = map_ementa("arte barroca", TAXONOMY, FixedMapper(()), None, True)
+    assert outcome.matches == () and not outcome.degraded
