@@ -23,3 +23,7 @@ class DuplicateResult(DomainError):
 
 class VersionExists(DomainError):
     """A taxonomy or policy version with this name already exists: versions are never changed."""
+
+
+class MapperError(DomainError):
+    """A mapper could not produce a mapping (service down, timeout, garbage answer)."""

@@ -6,8 +6,13 @@ mode and a human decides.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from core.domain.errors import MapperError
 from core.domain.model import ConceptMatch, MappingOutcome, Taxonomy
-from core.ports.concept_mapper import ConceptMapper, MapperError
+
+if TYPE_CHECKING:  # the port is only a type here: the domain imports nothing outside itself
+    from core.ports.concept_mapper import ConceptMapper
 
 
 def map_ementa(

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from core.domain.errors import MapperError
 from core.domain.model import ConceptMatch, Taxonomy
 
-
-class MapperError(Exception):
-    """The mapper could not produce a mapping (service down, timeout, garbage answer)."""
+__all__ = ["ConceptMapper", "MapperError"]
 
 
 class ConceptMapper(Protocol):
