@@ -109,7 +109,7 @@ def _rate(num: int, den: int) -> float | None:
 
 
 def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Counts per label x decision and the SPEC §8 rates."""
+    """Counts per label x decision (overall and per pair kind) and the SPEC §8 rates."""
     counts = {label: {d: 0 for d in DECISIONS} for label in LABELS}
     for row in rows:
         counts.setdefault(row["label"], {d: 0 for d in DECISIONS})[row["decision"]] += 1
@@ -122,9 +122,14 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         1 for r in auto if (r["label"] == "equivalent") == (r["decision"] == "DEFERIDO")
     )
     n = len(rows)
+    by_kind: dict[str, dict[str, dict[str, int]]] = {}
+    for row in rows:
+        kind = by_kind.setdefault(row.get("kind") or "unknown", {})
+        kind.setdefault(row["label"], {d: 0 for d in DECISIONS})[row["decision"]] += 1
     return {
         "n": n,
         "counts": counts,
+        "by_kind": by_kind,
         "false_accept_rate": _rate(false_accepts, n_other),
         "auto_accept_recall": _rate(equivalent["DEFERIDO"], n_equivalent),
         "false_reject_rate": _rate(equivalent["INDEFERIDO"], n_equivalent),

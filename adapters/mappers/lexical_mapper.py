@@ -1,33 +1,51 @@
 """Offline lexical mapper: finds taxonomy keywords in an ementa, in Portuguese.
 
-Keywords and text are reduced to stem sequences (accent/case folded). A keyword phrase
-matches where its stems appear consecutively in the text (stopwords in between are
-ignored); one coordinated word may be skipped ("espaços e subespaços vetoriais" still
-mentions "espaços vetoriais", "produtos escalar e vetorial" mentions "produto vetorial").
-A match contained in a longer match of another keyword is dropped ("sistemas" inside
-"sistemas lineares"). Each keyword is weighted by IDF over the taxonomy's keywords, and a
-concept's confidence combines its best keyword, how many distinct keywords it matched and
-whether its area is the ementa's main subject.
+Keywords and text are reduced to stem sequences (accent/case folded, stopwords dropped).
+A keyword phrase matches where its stems appear consecutively in the text, within one
+clause (a term never spans ". ; :"), with words that agree beyond the stem ("computador"
+is not "computabilidade") and with no conjunction or comma inside the match unless the
+keyword has one ("retas e planos" names two topics, not "retas no plano"). A run of
+coordinated list items may be skipped ("espaços e subespaços vetoriais" still mentions
+"espaços vetoriais"). A match contained in a longer match is dropped ("sistemas" inside
+"sistemas lineares").
+
+Confidence of a concept (0..1) = BASE + its best keyword's strength + a little for each
+further distinct keyword, times the ementa's subject coherence. Strength: a multi-word
+keyword is specific by itself; a lone word only as far as it is rare among the taxonomy's
+concepts (IDF); a phrase several concepts share is split among them. Coherence discounts
+concepts of an area/subarea the ementa barely touches ("memória" in a physics text), so a
+plainly named concept of the ementa's subject lands near 1 and an incidental one near the
+cutoff; scoring weighs destino concepts by exactly that. Evidence: the clause around each
+of the concept's strongest matches, an exact substring of the ementa.
+
+Hot path: a dict walk over the tokens (prefix pruning), then NumPy over the matched keyword
+rows only; nothing loops over the taxonomy's concepts (see bench/mapper_speed.py).
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from adapters.mappers.text import Token, excerpt, phrase_stems, phrase_tails, tails_agree, tokenize
+from adapters.mappers.text import Token, clause_breaks, excerpt, phrase_stems, phrase_tails, tails_agree, tokenize
 from core.domain.model import ConceptMatch, Taxonomy, TaxonomyNode
 
-VERSION = "lexical-1"
+VERSION = "lexical-2"
 
 MIN_CONFIDENCE = 0.25
 """Concepts below this confidence are not reported at all."""
 SKIP_PENALTY = 0.9
 """A match that skipped one coordinated word is slightly weaker evidence."""
 MAX_EVIDENCE = 3
+BASE = 0.5
+"""Confidence of a concept named by its weakest keyword; its best keyword's strength adds to it."""
+EXTRA_STEP = 0.05
+"""Each further distinct keyword of the same concept (up to 3) adds this much."""
+SINGLE_WORD = 0.6
+"""Specificity of a one-word keyword made of a stem every concept uses (rarer words score higher)."""
 COHERENCE_FLOOR = 0.6
 AREA_SHARE = 0.5
 SUBAREA_SHARE = 0.4
@@ -44,17 +62,48 @@ class _Index:
     prefixes: frozenset[tuple[str, ...]]
     """every proper prefix of a keyword's stems: lets matching stop as soon as none can follow."""
     kw_tails: tuple[tuple[str, ...], ...]
+    kw_coord: tuple[tuple[bool, ...], ...]
+    """per keyword row: whether each word follows a conjunction/comma inside the keyword itself."""
     kw_node: np.ndarray
     kw_strength: np.ndarray
     node_area: np.ndarray
     node_subarea: np.ndarray
+    node_rank: np.ndarray
+    """position of each node's id in sorted order: the deterministic tie-break."""
     max_len: int
+    _agree: dict = field(default_factory=dict, compare=False)
+    """memo: (stems, text tails) -> keyword rows whose words agree (see tails_agree)."""
+
+    def agreeing(
+        self, stems: tuple[str, ...], text_tails: tuple[str, ...], text_coord: tuple[bool, ...]
+    ) -> np.ndarray:
+        """Keyword rows with these stems whose words agree with the text's (tails, coordination).
+
+        A conjunction or comma inside the matched text must also be inside the keyword:
+        "retas e planos" names two topics, not "retas no plano".
+        """
+        key = (stems, text_tails, text_coord)
+        ok = self._agree.get(key)
+        if ok is None:
+            rows = self.phrases[stems]
+            ok = rows[
+                [
+                    tails_agree(self.kw_tails[r], text_tails)
+                    and all(k or not t for k, t in zip(self.kw_coord[r][1:], text_coord[1:]))
+                    for r in rows
+                ]
+            ]
+            if len(self._agree) > 200_000:
+                self._agree.clear()
+            self._agree[key] = ok
+        return ok
 
 
 def _build_index(taxonomy: Taxonomy) -> _Index:
     nodes = taxonomy.nodes
     rows: list[tuple[int, tuple[str, ...]]] = []
     tails: list[tuple[str, ...]] = []
+    coords: list[tuple[bool, ...]] = []
     for i, node in enumerate(nodes):
         seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
         for kw in (*node.keywords, node.conceito):
@@ -63,6 +112,7 @@ def _build_index(taxonomy: Taxonomy) -> _Index:
                 seen.add((stems, kw_tails))
                 rows.append((i, stems))
                 tails.append(kw_tails)
+                coords.append(tuple(t.after_coordinator for t in tokenize(kw)))
     n_nodes = max(len(nodes), 2)
     token_df: dict[str, set[int]] = {}
     phrase_df: dict[tuple[str, ...], set[int]] = {}
@@ -77,8 +127,8 @@ def _build_index(taxonomy: Taxonomy) -> _Index:
 
     strength = np.empty(len(rows))
     for r, (_, stems) in enumerate(rows):
-        best = max(idf(s) for s in stems)
-        specificity = min(1.0, best + 0.2 * (len(stems) - 1))
+        # a multi-word term is specific by itself; a lone word only as far as it is rare
+        specificity = 1.0 if len(stems) > 1 else SINGLE_WORD + (1.0 - SINGLE_WORD) * idf(stems[0])
         strength[r] = specificity / math.sqrt(len(phrase_df[stems]))
     phrases: dict[tuple[str, ...], list[int]] = {}
     for r, (_, stems) in enumerate(rows):
@@ -90,10 +140,12 @@ def _build_index(taxonomy: Taxonomy) -> _Index:
         phrases={k: np.asarray(v, dtype=np.int64) for k, v in phrases.items()},
         prefixes=frozenset(stems[:k] for stems in phrases for k in range(1, len(stems))),
         kw_tails=tuple(tails),
+        kw_coord=tuple(coords),
         kw_node=np.asarray([i for i, _ in rows], dtype=np.int64),
         kw_strength=strength,
         node_area=np.asarray([areas[n.area] for n in nodes], dtype=np.int64),
         node_subarea=np.asarray([subareas[(n.area, n.subarea)] for n in nodes], dtype=np.int64),
+        node_rank=np.argsort(np.argsort(np.asarray([n.node_id for n in nodes]), kind="stable")),
         max_len=max((len(s) for _, s in rows), default=1),
     )
 
@@ -121,32 +173,39 @@ def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
     stems = [t.stem for t in tokens]
     tails = [t.tail for t in tokens]
     skippable = [_skippable(tokens, k) for k in range(len(tokens))]
+    coordinated = [t.after_coordinator for t in tokens]
     hits: list[_Hit] = []
     n = len(stems)
 
-    def add(positions: list[int], penalty: float) -> None:
-        rows = index.phrases.get(tuple(stems[p] for p in positions))
-        if rows is None:
+    def add(key: tuple[str, ...], positions: list[int], penalty: float, junction: int = -1) -> None:
+        if key not in index.phrases:
             return
         text_tails = tuple(tails[p] for p in positions)
-        ok = rows[[tails_agree(index.kw_tails[r], text_tails) for r in rows]]
+        text_coord = tuple(coordinated[p] and p != junction for p in positions)
+        ok = index.agreeing(key, text_tails, text_coord)
         if len(ok):
             hits.append(_Hit(ok, frozenset(positions), positions[0], positions[-1] + 1, penalty))
 
+    clause = [t.clause for t in tokens]
     for i in range(n):
         for length in range(1, min(index.max_len, n - i) + 1):
+            if clause[i + length - 1] != clause[i]:
+                break  # a term never spans a sentence or clause break
             prefix = tuple(stems[i : i + length])
-            add(list(range(i, i + length)), 1.0)
+            add(prefix, list(range(i, i + length)), 1.0)
             # a run of coordinated list items skipped after the first `length` words
             if prefix in index.prefixes:
                 for run in range(1, MAX_SKIP + 1):
                     k = i + length + run - 1
-                    if k + 1 >= n or not skippable[k]:
+                    if k + 1 >= n or not skippable[k] or clause[k] != clause[i]:
                         break
                     for rest in range(1, min(index.max_len - length, n - k - 1) + 1):
+                        if clause[k + rest] != clause[i]:
+                            break
                         positions = list(range(i, i + length)) + list(range(k + 1, k + 1 + rest))
-                        add(positions, SKIP_PENALTY)
-                        if tuple(stems[p] for p in positions) not in index.prefixes:
+                        key = prefix + tuple(stems[k + 1 : k + 1 + rest])
+                        add(key, positions, SKIP_PENALTY, junction=k + 1)
+                        if key not in index.prefixes:
                             break
             else:
                 break
@@ -156,10 +215,15 @@ def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
 def _drop_contained(hits: list[_Hit]) -> list[_Hit]:
     """A short match inside a longer one is part of a more specific term, not a mention."""
     kept: list[_Hit] = []
+    covering: dict[int, list[_Hit]] = {}
+    """token position -> kept hits that use it (a containing hit must use the first position)."""
     for hit in sorted(hits, key=lambda h: (-len(h.positions), h.start, h.end)):
-        inside = any(hit.positions < k.positions for k in kept)
-        if not inside:
-            kept.append(hit)
+        first = min(hit.positions)
+        if any(hit.positions < k.positions for k in covering.get(first, ())):
+            continue
+        kept.append(hit)
+        for p in hit.positions:
+            covering.setdefault(p, []).append(hit)
     return kept
 
 
@@ -197,25 +261,32 @@ class LexicalMapper:
         penalty = np.asarray([h.penalty for h in hits])[hit_of_row]
         strength = index.kw_strength[rows] * penalty
         node = index.kw_node[rows]
-        n_nodes = len(index.nodes)
-        best = np.zeros(n_nodes)
-        np.maximum.at(best, node, strength)
-        distinct_rows = np.unique(rows)
-        n_distinct = np.bincount(index.kw_node[distinct_rows], minlength=n_nodes)
-        extra = np.minimum(n_distinct - 1, 3).clip(min=0)
-        raw = np.where(n_distinct > 0, 0.25 + 0.6 * best + 0.06 * extra, 0.0)
-        confidence = raw * _area_coherence(raw, index)
-        confidence = np.clip(confidence, 0.0, 1.0)
+        confidence = _confidence(index, rows, node, strength)
         found = np.flatnonzero(confidence >= self._min_confidence)
-        order = sorted(found, key=lambda i: (-round(float(confidence[i]), 6), index.nodes[i].node_id))
+        if not len(found):
+            return ()
+        rounded = np.round(confidence, 4)
+        found = found[np.lexsort((index.node_rank[found], -rounded[found]))]
+        evidence = _Evidence(text, tokens, hits, node, hit_of_row, strength)
         return tuple(
             ConceptMatch(
                 node_id=index.nodes[i].node_id,
-                confidence=round(float(confidence[i]), 4),
-                evidence=_evidence(text, tokens, hits, node, hit_of_row, strength, i),
+                confidence=float(rounded[i]),
+                evidence=evidence.of(i),
             )
-            for i in order
+            for i in found.tolist()
         )
+
+
+def _confidence(index: _Index, rows: np.ndarray, node: np.ndarray, strength: np.ndarray) -> np.ndarray:
+    """Per concept: its best keyword, how many distinct keywords it matched, subject coherence."""
+    n_nodes = len(index.nodes)
+    best = np.zeros(n_nodes)
+    np.maximum.at(best, node, strength)
+    n_distinct = np.bincount(index.kw_node[np.unique(rows)], minlength=n_nodes)
+    extra = np.minimum(n_distinct - 1, 3).clip(min=0)
+    raw = np.where(n_distinct > 0, BASE + (1.0 - BASE - EXTRA_STEP) * best + EXTRA_STEP * extra, 0.0)
+    return np.clip(raw * _area_coherence(raw, index), 0.0, 1.0)
 
 
 def _share(raw: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -231,15 +302,33 @@ def _area_coherence(raw: np.ndarray, index: _Index) -> np.ndarray:
     return COHERENCE_FLOOR + (1.0 - COHERENCE_FLOOR) * np.maximum(area * 0.5, subarea)
 
 
-def _evidence(text, tokens, hits, node, hit_of_row, strength, i) -> tuple[str, ...]:
-    mine = np.flatnonzero(node == i)
-    ranked = sorted(mine, key=lambda r: (-strength[r], hits[hit_of_row[r]].start))
-    out: list[str] = []
-    for r in ranked:
-        hit = hits[hit_of_row[r]]
-        piece = excerpt(text, tokens[hit.start].start, tokens[hit.end - 1].end)
-        if piece not in out:
-            out.append(piece)
-        if len(out) == MAX_EVIDENCE:
-            break
-    return tuple(out)
+class _Evidence:
+    """Excerpts of the text for each concept: its strongest matches first, each clause once."""
+
+    def __init__(self, text, tokens, hits, node, hit_of_row, strength) -> None:
+        self._text, self._tokens, self._hits = text, tokens, hits
+        self._breaks = clause_breaks(text)
+        starts = np.asarray([h.start for h in hits])[hit_of_row]
+        order = np.lexsort((starts, -strength, node))
+        self._hit_sorted = hit_of_row[order]
+        nodes_sorted = node[order]
+        self._lo = np.searchsorted(nodes_sorted, np.arange(int(node.max()) + 2), side="left")
+        self._cache: dict[int, str] = {}
+
+    def _piece(self, h: int) -> str:
+        piece = self._cache.get(h)
+        if piece is None:
+            hit = self._hits[h]
+            start, end = self._tokens[hit.start].start, self._tokens[hit.end - 1].end
+            piece = self._cache[h] = excerpt(self._text, start, end, breaks=self._breaks)
+        return piece
+
+    def of(self, i: int) -> tuple[str, ...]:
+        out: list[str] = []
+        for h in self._hit_sorted[self._lo[i] : self._lo[i + 1]].tolist():
+            piece = self._piece(h)
+            if piece not in out:
+                out.append(piece)
+                if len(out) == MAX_EVIDENCE:
+                    break
+        return tuple(out)

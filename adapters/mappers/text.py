@@ -8,6 +8,7 @@ singularized and re-accented first because the Portuguese Snowball stemmer expec
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ _REACCENT = (
     (re.compile(r"ancia(s?)$"), r"ância\1"),
 )
 _STEMMER = snowballstemmer.stemmer("portuguese")
+TAIL = 2
+"""How many letters after the stem a word keeps to tell apart words that share a stem."""
 
 
 def fold(text: str) -> str:
@@ -77,7 +80,7 @@ def stem_and_tail(folded_word: str) -> tuple[str, str]:
             break
     stemmed = fold(_STEMMER.stemWord(word))
     singular = fold(word)
-    tail = singular[len(stemmed)] if singular.startswith(stemmed) and len(singular) > len(stemmed) else ""
+    tail = singular[len(stemmed) : len(stemmed) + TAIL] if singular.startswith(stemmed) else ""
     return stemmed, tail
 
 
@@ -87,11 +90,27 @@ class Token:
 
     stem: str
     tail: str
-    """First letter after the stem in the word ('' if none): tells 'diferenças' from 'diferencial'."""
+    """First letters after the stem in the word ('' if none): tells 'diferenças' from 'diferencial'."""
     start: int
     end: int
     after_coordinator: bool
     """True when a conjunction ('e', 'ou') or a comma separates it from the previous content word."""
+    clause: int = 0
+    """Index of the clause (text between . ; : ! ? or line breaks) the word sits in."""
+
+
+_CONJUNCTION = ("", "")
+
+
+@lru_cache(maxsize=65536)
+def _word(raw: str) -> tuple[str, str] | None:
+    """(stem, tail) of a raw word; None for a stopword, _CONJUNCTION for 'e'/'ou'."""
+    folded = fold(raw)
+    if folded in CONJUNCTIONS:
+        return _CONJUNCTION
+    if folded in STOPWORDS:
+        return None
+    return stem_and_tail(folded)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -99,17 +118,22 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     coordinated = False
     last_end = 0
+    clause = 0
     for m in _WORD.finditer(text):
-        folded = fold(m.group())
-        if "," in text[last_end : m.start()]:
+        gap = text[last_end : m.start()]
+        if "," in gap:
             coordinated = True
+        if _CLAUSE_BREAK.search(gap):
+            clause += 1
         last_end = m.end()
-        if folded in STOPWORDS:
-            if folded in CONJUNCTIONS:
-                coordinated = True
+        word = _word(m.group())
+        if word is None:
             continue
-        stemmed, tail = stem_and_tail(folded)
-        tokens.append(Token(stemmed, tail, m.start(), m.end(), coordinated))
+        if word is _CONJUNCTION:
+            coordinated = True
+            continue
+        stemmed, tail = word
+        tokens.append(Token(stemmed, tail, m.start(), m.end(), coordinated, clause))
         coordinated = False
     return tokens
 
@@ -125,18 +149,30 @@ def phrase_tails(phrase: str) -> tuple[str, ...]:
 
 
 def tails_agree(keyword_tails: tuple[str, ...], text_tails: tuple[str, ...]) -> bool:
-    """Same stems are the same word unless both words go on with different letters."""
-    return all(not k or not t or k == t for k, t in zip(keyword_tails, text_tails))
+    """Same stems are the same word unless the words go on with different letters.
+
+    One tail may be a prefix of the other ('sistema'/'sistemas'), never a different letter
+    ('computador'/'computabilidade', 'diferença'/'diferencial').
+    """
+    return all(k.startswith(t) or t.startswith(k) for k, t in zip(keyword_tails, text_tails))
 
 
-def excerpt(text: str, start: int, end: int, limit: int = 160) -> str:
-    """The clause of ``text`` around [start, end), trimmed to ``limit`` chars; an exact substring."""
-    left = start
-    while left > 0 and not _CLAUSE_BREAK.match(text[left - 1]):
-        left -= 1
-    right = end
-    while right < len(text) and not _CLAUSE_BREAK.match(text[right]):
-        right += 1
+def clause_breaks(text: str) -> list[int]:
+    """Offsets of the characters that end a clause (. ; : ! ? newline), in order."""
+    return [m.start() for m in _CLAUSE_BREAK.finditer(text)]
+
+
+def excerpt(text: str, start: int, end: int, limit: int = 160, breaks: list[int] | None = None) -> str:
+    """The clause of ``text`` around [start, end), trimmed to ``limit`` chars; an exact substring.
+
+    ``breaks`` (from ``clause_breaks(text)``) saves rescanning the text for every excerpt.
+    """
+    if breaks is None:
+        breaks = clause_breaks(text)
+    k = bisect.bisect_left(breaks, start)
+    left = breaks[k - 1] + 1 if k > 0 else 0
+    k = bisect.bisect_left(breaks, end)
+    right = breaks[k] if k < len(breaks) else len(text)
     if right - left > limit:
         span = end - start
         room = max(limit - span, 0)

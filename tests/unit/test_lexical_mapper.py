@@ -156,3 +156,37 @@ def test_index_is_rebuilt_when_a_taxonomy_version_is_reused_with_other_nodes():
 
 def test_version():
     assert MAPPER.version.startswith("lexical-")
+
+
+def test_a_term_never_spans_a_sentence_break():
+    found = ids("Vetores. A reta. O plano. Cônicas.")
+    assert {"mat.ga.retas", "mat.ga.planos"} <= found
+
+
+def test_a_conjunction_inside_the_text_splits_a_term_the_keyword_does_not_have():
+    # "retas e planos" lists two topics; it is not the keyword "retas no plano"
+    assert {"mat.ga.retas", "mat.ga.planos"} <= ids("Vetores no espaço. Retas e planos. Quádricas.")
+
+
+def test_words_sharing_a_stem_but_not_their_ending_do_not_match():
+    # "computadores" and "computabilidade" share the Snowball stem "comput"
+    found = ids("Conceitos básicos de organização de computadores. Construção de algoritmos.")
+    assert "comp.teoria.computabilidade" not in found
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(SAMPLES), min_size=1, max_size=4))
+def test_joining_ementas_keeps_every_plainly_named_concept(parts):
+    # the mapping of a concatenation finds at least the confident concepts of each part's own subject
+    whole = ids(" ".join(parts), cutoff=0.0)
+    for part in parts:
+        strong = {m.node_id for m in MAPPER.map(part, TAXONOMY) if m.confidence >= 0.9}
+        assert strong <= whole
+
+
+def test_the_index_build_is_cached_per_taxonomy_version():
+    mapper = LexicalMapper()
+    mapper.map("Limites e derivadas.", TAXONOMY)
+    first = mapper._index(TAXONOMY)
+    mapper.map("Integrais duplas.", TAXONOMY)
+    assert mapper._index(TAXONOMY) is first

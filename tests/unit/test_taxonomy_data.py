@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from adapters.mappers.taxonomy_json import load_default_taxonomy, taxonomy_from_dict, taxonomy_to_dict
 
 
+INSTITUTIONS = re.compile(
+    r"\b(usp|unicamp|unesp|ufsc|unb|ufmg|ufrj|ufpr|ifpr|utfpr|ufop|ufmt|ufg|unipar|uri|unirio|ufrgs|"
+    r"ufpe|ufba|ufc|puc|mackenzie|fgv|ita|ime|sbu)\b"
+)
+
+
 def test_default_taxonomy_loads_with_enough_concepts():
     taxonomy = load_default_taxonomy()
-    assert taxonomy.version
-    assert len(taxonomy.nodes) >= 200
+    assert re.fullmatch(r"default-\d{4}\.\d{2}(\.\d+)?", taxonomy.version)
+    assert len(taxonomy.nodes) >= 400
     ids = [n.node_id for n in taxonomy.nodes]
     assert len(ids) == len(set(ids))
 
 
 def test_default_taxonomy_has_the_expected_areas():
     areas = {n.area for n in load_default_taxonomy().nodes}
+    assert len(areas) >= 8
     expected = {"computacao", "matematica", "fisica", "estatistica", "administracao",
                 "contabilidade", "economia", "metodologia", "direito", "saude", "quimica"}
     assert expected <= areas
@@ -29,9 +38,33 @@ def test_every_node_is_well_formed():
         assert node.conceito and node.area and node.subarea, node.node_id
 
 
+def test_every_node_has_a_real_distinct_description():
+    nodes = load_default_taxonomy().nodes
+    for node in nodes:
+        text = node.descricao.strip()
+        assert len(text) >= 40 and text.endswith("."), node.node_id
+        assert text != f"{node.conceito} ({node.subarea}).", node.node_id
+        assert not text.endswith(f"({node.subarea})."), node.node_id  # the old placeholder form
+    assert len({n.descricao for n in nodes}) == len(nodes)
+
+
+def test_no_institution_is_named_anywhere():
+    for node in load_default_taxonomy().nodes:
+        for text in (node.conceito, node.descricao, *node.keywords):
+            assert not INSTITUTIONS.search(text.lower()), (node.node_id, text)
+
+
+def test_every_area_has_several_subareas_and_levels():
+    nodes = load_default_taxonomy().nodes
+    for area in {n.area for n in nodes}:
+        mine = [n for n in nodes if n.area == area]
+        assert len(mine) >= 10, area
+        assert all(n.nivel is not None for n in mine), area
+
+
 def test_critical_flags_are_used_sparingly():
     nodes = load_default_taxonomy().nodes
-    assert 0 < sum(n.critico for n in nodes) <= len(nodes) // 5
+    assert 0 < sum(n.critico for n in nodes) <= len(nodes) // 10
 
 
 def test_round_trip():
