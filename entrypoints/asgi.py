@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from adapters.http.app import HttpDependencies, create_app as create_http_app
 from adapters.http.dto import ErrorBody
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
+from core.domain.model import Taxonomy
+from core.usecases.bootstrap import DEFAULT_TENANT
 from entrypoints.container import Container, build_container
 from entrypoints.logging_config import configure_logging
 
@@ -43,6 +45,15 @@ def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
     return check
 
 
+def default_taxonomy(container: Container) -> Taxonomy | None:
+    """The default tenant's current taxonomy, to warm the mappers' indexes at start."""
+    with container.uow_factory().reading() as uow:
+        tenant = uow.tenants.get(DEFAULT_TENANT)
+        if tenant is None or not tenant.default_taxonomy_version:
+            return None
+        return uow.taxonomies.get(DEFAULT_TENANT, tenant.default_taxonomy_version)
+
+
 def create_app(container: Container | None = None, debug: bool = False) -> Litestar:
     configure_logging()
     container = container or build_container()
@@ -52,7 +63,8 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
         authenticate=lambda: container.authenticate(),
         uow_factory=lambda: container.uow_factory(),
         readiness=lambda: check,
-        on_shutdown=[lambda: container.engine().dispose()],
+        on_startup=[lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container))],
+        on_shutdown=[lambda: container.mapper_chain().close(), lambda: container.engine().dispose()],
         worker_threads=container.settings().http_threads,
         extra_exception_handlers={OperationalError: database_unavailable, DBAPIError: database_unavailable},
     )

@@ -63,6 +63,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mock(args: argparse.Namespace) -> int:
+    from entrypoints.mock_servers import run_mock_embed, run_mock_llm
+
+    run = run_mock_embed if args.mock == "mock-embed" else run_mock_llm
+    run(host=args.host, port=args.port)
+    return 0
+
+
 def cmd_eval_pairs(args: argparse.Namespace) -> int:
     from entrypoints.eval_pairs import main as eval_main
 
@@ -89,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     from entrypoints import cli_taxonomy
 
     cli_taxonomy.add_parser(sub)
+
+    for name, port, what in (("mock-embed", 9001, "embeddings"), ("mock-llm", 9002, "chat completions")):
+        mock = sub.add_parser(name, help=f"development mock of an OpenAI-compatible {what} service (/health too)")
+        mock.add_argument("--host", default="127.0.0.1", help="bind address (0.0.0.0 in containers)")
+        mock.add_argument("--port", type=int, default=port)
+        mock.set_defaults(func=cmd_mock, mock=name)
 
     evalp = sub.add_parser("eval-pairs", help="decision-quality report over labeled pairs (JSON on stdout)")
     evalp.add_argument("--pairs", required=True)

@@ -6,9 +6,10 @@ Tests override any provider (`container.primary_mapper.override(...)`).
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from dependency_injector import containers, providers
 
-from adapters.mappers.cached_mapper import CachedMapper
 from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
@@ -18,6 +19,7 @@ from adapters.system import SystemClock, UuidGenerator
 from core.ports.mapping_cache import MappingCache
 from core.usecases.auth import Authenticate
 from core.usecases.evaluate import EvaluatePair
+from entrypoints.mapper_chain import build_mapper_chain
 from entrypoints.settings import Settings
 
 
@@ -41,8 +43,9 @@ class Container(containers.DeclarativeContainer):
 
     mapping_cache = providers.Singleton(build_mapping_cache, settings)
     lexical_mapper = providers.Singleton(LexicalMapper)
-    primary_mapper = providers.Singleton(CachedMapper, lexical_mapper, mapping_cache)
-    fallback_mapper = providers.Object(None)
+    mapper_chain = providers.Singleton(build_mapper_chain, settings.provided.mappers, lexical_mapper, mapping_cache)
+    primary_mapper = providers.Singleton(attrgetter("primary"), mapper_chain)
+    fallback_mapper = providers.Singleton(attrgetter("fallback"), mapper_chain)
 
     evaluate_pair = providers.Singleton(
         EvaluatePair, uow_factory, primary_mapper, fallback_mapper, clock

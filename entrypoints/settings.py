@@ -35,11 +35,11 @@ class MapperSettings:
             embed_url=env.get("EMBED_URL") or None,
             embed_model=env.get("EMBED_MODEL") or defaults.embed_model,
             embed_api_key=env.get("EMBED_API_KEY") or None,
-            embed_timeout_s=_positive_float(env, "EMBED_TIMEOUT_S", defaults.embed_timeout_s),
+            embed_timeout_s=_positive_float(env, "EMBED_TIMEOUT_S", defaults.embed_timeout_s, maximum=0.9),
             llm_url=env.get("LLM_URL") or None,
             llm_model=env.get("LLM_MODEL") or defaults.llm_model,
             llm_api_key=env.get("LLM_API_KEY") or None,
-            llm_timeout_s=_positive_float(env, "LLM_TIMEOUT_S", defaults.llm_timeout_s),
+            llm_timeout_s=_positive_float(env, "LLM_TIMEOUT_S", defaults.llm_timeout_s, maximum=0.9),
         )
 
 
@@ -89,7 +89,8 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
     return int(value)
 
 
-def _positive_float(env: dict[str, str], name: str, default: float) -> float:
+def _positive_float(env: dict[str, str], name: str, default: float, maximum: float = 60.0) -> float:
+    """A duration in seconds; mapper timeouts are capped so that evaluate stays within 2 s."""
     value = env.get(name)
     if value is None or value == "":
         return default
@@ -97,8 +98,8 @@ def _positive_float(env: dict[str, str], name: str, default: float) -> float:
         number = float(value)
     except ValueError:
         raise ConfigurationError(f"{name} must be a number of seconds, got {value!r}") from None
-    if not 0 < number <= 60:
-        raise ConfigurationError(f"{name} must be between 0 and 60 seconds, got {value!r}")
+    if not 0 < number <= maximum:
+        raise ConfigurationError(f"{name} must be more than 0 and at most {maximum:g} seconds, got {value!r}")
     return number
 
 

@@ -32,6 +32,7 @@ class HttpDependencies:
     authenticate: Callable[[], Any]
     uow_factory: Callable[[], Any]
     readiness: Callable[[], Callable[[], dict[str, str]]]
+    on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
     extra_exception_handlers: dict[Any, Any] = field(default_factory=dict)
@@ -70,7 +71,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             security=[{"ApiKey": []}],
         ),
         middleware=[request_log_middleware],
-        on_startup=[limit_worker_threads(deps.worker_threads)],
+        on_startup=[limit_worker_threads(deps.worker_threads), *deps.on_startup],
         on_shutdown=list(deps.on_shutdown),
         debug=debug,
     )

@@ -1,0 +1,210 @@
+"""EmbeddingMapper with a hand-written fake embedder (no network): index reuse, clauses, evidence, failures."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adapters.mappers.budget import DeadlineExceeded
+from adapters.mappers.embedding_mapper import EmbeddingMapper, clause_spans, concept_text
+from adapters.mappers.taxonomy_json import load_default_taxonomy
+from core.domain.model import Taxonomy, TaxonomyNode
+from core.ports.concept_mapper import MapperError
+from entrypoints.mock_servers import mock_vector
+
+TAXONOMY = load_default_taxonomy()
+SQL = (
+    "Sistemas de Banco de Dados. Modelagem conceitual e modelo relacional. Linguagem SQL. "
+    "Normalização: dependências funcionais e formas normais. Processamento de transações."
+)
+CALCULO = "Limites. Continuidade. Derivadas e regras de derivação. Aplicações da derivada. Integral indefinida."
+
+
+class FakeEmbedder:
+    """Embeds with the mock server's hashing; records calls; can fail, hang or answer a wrong shape."""
+
+    model = "fake"
+    timeout_s = 0.5
+    batch_size = 32
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+        self.fail = False
+        self.release: threading.Event | None = None
+        self.dimensions: int | None = None
+        self.lock = threading.Lock()
+
+    def embed(self, texts, timeout_s=None):
+        with self.lock:
+            self.calls.append(len(texts))
+        if self.release is not None:
+            self.release.wait(5)
+        if self.fail:
+            raise MapperError("service down")
+        vectors = np.asarray([mock_vector(t) for t in texts], dtype=np.float32)
+        return vectors[:, : self.dimensions] if self.dimensions else vectors
+
+
+@pytest.fixture
+def embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def mapper(embedder: FakeEmbedder) -> EmbeddingMapper:
+    return EmbeddingMapper(embedder)
+
+
+def test_version_names_the_model(mapper):
+    assert mapper.version == "embed-fake-1"
+    assert EmbeddingMapper(FakeEmbedder(), "other").version == "embed-other-1"
+
+
+def test_concept_text_is_name_description_and_keywords():
+    node = TaxonomyNode("x", "a", "s", "SQL", "Linguagem de consulta.", ("select", "join"))
+    assert concept_text(node) == "SQL: Linguagem de consulta; select, join"
+
+
+def test_index_is_built_once_per_taxonomy_version_and_model(mapper, embedder):
+    mapper.map(SQL, TAXONOMY)
+    mapper.map(CALCULO, TAXONOMY)
+    n = len(TAXONOMY.nodes)
+    assert embedder.calls.count(2 * n) == 1
+    other = Taxonomy("outra", TAXONOMY.nodes[:10])
+    mapper.map(SQL, other)
+    assert embedder.calls.count(20) == 1
+
+
+def test_concurrent_first_calls_build_one_index(embedder):
+    embedder.release = threading.Event()
+    mapper = EmbeddingMapper(embedder, timeout_s=5)
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(mapper.map, SQL, TAXONOMY) for _ in range(8)]
+        time.sleep(0.1)
+        embedder.release.set()
+        results = [f.result() for f in futures]
+    assert embedder.calls.count(2 * len(TAXONOMY.nodes)) == 1
+    assert all(r == results[0] for r in results)
+
+
+def test_maps_to_the_subject_with_exact_clause_evidence(mapper):
+    matches = mapper.map(SQL, TAXONOMY)
+    ids = [m.node_id for m in matches]
+    assert ids and all(i.startswith("comp.bd.") for i in ids[:5])
+    for m in matches:
+        assert 0.0 <= m.confidence <= 1.0
+        assert len(m.evidence) == 1 and m.evidence[0] in SQL
+    assert [m.confidence for m in matches] == sorted((m.confidence for m in matches), reverse=True)
+
+
+def test_top_k_and_min_confidence_limit_the_answer(embedder):
+    assert len(EmbeddingMapper(embedder, top_k=3).map(SQL, TAXONOMY)) == 3
+    assert all(m.confidence >= 0.9 for m in EmbeddingMapper(embedder, min_confidence=0.9).map(SQL, TAXONOMY))
+
+
+def test_clauses_are_embedded_in_one_batched_request(mapper, embedder):
+    mapper.map(SQL, TAXONOMY)
+    assert embedder.calls[-1] == len(clause_spans(SQL, 32))
+
+
+def test_mapping_is_deterministic(embedder):
+    assert EmbeddingMapper(embedder).map(SQL, TAXONOMY) == EmbeddingMapper(FakeEmbedder()).map(SQL, TAXONOMY)
+
+
+def test_text_without_content_words_maps_to_nothing(mapper):
+    assert mapper.map(" . ; de e ou ", TAXONOMY) == ()
+
+
+def test_service_failure_is_a_mapper_error_and_the_index_is_retried(mapper, embedder):
+    embedder.fail = True
+    with pytest.raises(MapperError):
+        mapper.map(SQL, TAXONOMY)
+    embedder.fail = False
+    assert mapper.map(SQL, TAXONOMY)
+
+
+def test_query_failure_is_a_mapper_error(mapper, embedder):
+    mapper.warm(TAXONOMY)
+    embedder.fail = True
+    with pytest.raises(MapperError):
+        mapper.map(SQL, TAXONOMY)
+
+
+def test_a_different_dimension_than_the_index_is_a_mapper_error(mapper, embedder):
+    mapper.warm(TAXONOMY)
+    embedder.dimensions = 100
+    with pytest.raises(MapperError, match="forma"):
+        mapper.map(SQL, TAXONOMY)
+
+
+def test_a_slow_index_build_does_not_hold_the_caller(embedder):
+    embedder.release = threading.Event()
+    mapper = EmbeddingMapper(embedder, timeout_s=0.2)
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        mapper.map(SQL, TAXONOMY)
+    assert time.monotonic() - started < 0.3
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):  # someone already waited a whole budget: fail at once
+        mapper.map(CALCULO, TAXONOMY)
+    assert time.monotonic() - started < 0.05
+    embedder.release.set()  # the build finishes in the background and is then used
+    embedder.release = None
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        try:
+            assert mapper.map(SQL, TAXONOMY)
+            break
+        except DeadlineExceeded:
+            time.sleep(0.01)
+    assert embedder.calls.count(2 * len(TAXONOMY.nodes)) == 1
+
+
+def test_calibration_can_be_fixed_by_configuration(embedder):
+    strict = EmbeddingMapper(embedder, sim_floor=0.95, sim_full=1.0)
+    assert strict.map(CALCULO, TAXONOMY) == ()
+    with pytest.raises(ValueError):
+        EmbeddingMapper(embedder, sim_floor=0.5, sim_full=0.5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400), st.integers(min_value=1, max_value=8), st.integers(min_value=5, max_value=80))
+def test_clauses_are_exact_pieces_of_the_text(text, max_clauses, max_chars):
+    spans = clause_spans(text, max_clauses, max_chars)
+    assert len(spans) <= max_clauses
+    previous_end = 0
+    for start, end in spans:
+        assert previous_end <= start < end <= len(text)
+        assert text[start:end] == text[start:end].strip()
+        previous_end = end
+
+
+def test_long_clauses_are_cut_and_many_are_merged():
+    text = "; ".join(f"tópico {i} de álgebra linear" for i in range(100))
+    spans = clause_spans(text, 10)
+    assert len(spans) <= 10 and spans[0][0] == 0 and spans[-1][1] == len(text)
+    long = "matrizes " * 200
+    assert all(e - s <= 600 for s, e in clause_spans(long, 32))
+
+
+def test_warm_waits_for_a_build_that_callers_gave_up_on(embedder):
+    embedder.release = threading.Event()
+    mapper = EmbeddingMapper(embedder, timeout_s=0.05)
+    with pytest.raises(DeadlineExceeded):
+        mapper.map(SQL, TAXONOMY)
+    threading.Timer(0.1, embedder.release.set).start()
+    mapper.warm(TAXONOMY)
+    embedder.release = None
+    assert mapper.map(SQL, TAXONOMY)
+
+
+def test_warm_raises_when_the_service_fails(mapper, embedder):
+    embedder.fail = True
+    with pytest.raises(MapperError):
+        mapper.warm(TAXONOMY)
