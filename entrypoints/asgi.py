@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from adapters.http.app import HttpDependencies, create_app as create_http_app
 from adapters.http.dto import ErrorBody
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
+from adapters.queue.dramatiq_queue import WorkerRunner
 from core.domain.model import Taxonomy
 from core.usecases.bootstrap import DEFAULT_TENANT
 from entrypoints.container import Container, build_container
@@ -45,6 +46,24 @@ def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
     return check
 
 
+def in_process_worker(container: Container) -> WorkerRunner | None:
+    """Without a Redis broker, messages live in this process: run their worker here too.
+
+    On start it re-enqueues every unfinished item stored before this process began (the
+    in-process queue of a previous run is gone), then reconciles on a timer."""
+    runtime = container.queue_runtime()
+    if not runtime.in_process:
+        return None
+    batch, reconcile, started = container.batch_settings(), container.reconcile(), container.clock().now()
+    return WorkerRunner(
+        runtime.broker,
+        batch.worker_threads,
+        reconcile,
+        batch.reconcile_interval_s,
+        recover_on_start=lambda: reconcile(stale_before=started),
+    )
+
+
 def default_taxonomy(container: Container) -> Taxonomy | None:
     """The default tenant's current taxonomy, to warm the mappers' indexes at start."""
     with container.uow_factory().reading() as uow:
@@ -58,13 +77,24 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
     configure_logging()
     container = container or build_container()
     check = readiness_check(container)
+    worker = in_process_worker(container)
     deps = HttpDependencies(
         evaluate_pair=lambda: container.evaluate_pair(),
         authenticate=lambda: container.authenticate(),
         uow_factory=lambda: container.uow_factory(),
         readiness=lambda: check,
-        on_startup=[lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container))],
-        on_shutdown=[lambda: container.mapper_chain().close(), lambda: container.engine().dispose()],
+        submit_batch=lambda: container.submit_batch(),
+        queue_operations=lambda: container.queue_operations(),
+        on_startup=[
+            lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
+            *([lambda: worker.start()] if worker else []),
+        ],
+        on_shutdown=[
+            *([lambda: worker.stop()] if worker else []),
+            lambda: container.mapper_chain().close(),
+            lambda: container.queue_runtime().close(),
+            lambda: container.engine().dispose(),
+        ],
         worker_threads=container.settings().http_threads,
         extra_exception_handlers={OperationalError: database_unavailable, DBAPIError: database_unavailable},
     )

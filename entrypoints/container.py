@@ -15,10 +15,14 @@ from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
+from adapters.queue.dramatiq_queue import build_queue_runtime
 from adapters.system import SystemClock, UuidGenerator
 from core.ports.mapping_cache import MappingCache
 from core.usecases.auth import Authenticate
+from core.usecases.batch import ProcessItem, Reconcile, SubmitBatch
 from core.usecases.evaluate import EvaluatePair
+from core.usecases.queue_ops import QueueOperations
+from entrypoints.batch_settings import BatchSettings, broker_url
 from entrypoints.mapper_chain import build_mapper_chain
 from entrypoints.settings import Settings
 
@@ -51,6 +55,25 @@ class Container(containers.DeclarativeContainer):
         EvaluatePair, uow_factory, primary_mapper, fallback_mapper, clock
     )
     authenticate = providers.Singleton(Authenticate, uow_factory, settings.provided.api_key_pepper)
+
+    # Batch: Dramatiq on Redis (full runtime) or in process (embedded); nothing connects until used.
+    batch_settings = providers.Singleton(BatchSettings.from_env)
+    process_item = providers.Singleton(ProcessItem, uow_factory, evaluate_pair, clock)
+    queue_runtime = providers.Singleton(
+        build_queue_runtime,
+        providers.Callable(broker_url, settings),
+        batch_settings.provided.namespace,
+        batch_settings.provided.retry,
+        process_item,
+    )
+    job_queue = providers.Callable(lambda runtime: runtime.job_queue, queue_runtime)
+    submit_batch = providers.Singleton(
+        SubmitBatch, uow_factory, job_queue, ids, clock, batch_settings.provided.max_items
+    )
+    reconcile = providers.Singleton(Reconcile, uow_factory, job_queue, clock, batch_settings.provided.stale_after)
+    queue_operations = providers.Singleton(
+        QueueOperations, uow_factory, queue_runtime.provided.dead_letters, job_queue, clock
+    )
 
 
 def build_container(settings: Settings | None = None) -> Container:

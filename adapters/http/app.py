@@ -12,6 +12,7 @@ from typing import Any
 import anyio.to_thread
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.exceptions import ServiceUnavailableException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -19,9 +20,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 from adapters.http.auth import principal_provider
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.request_log import request_log_middleware
-from adapters.http.routes_admin import AdminController
+from adapters.http.routes_admin import AdminController, QueueAdminController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
+from adapters.http.routes_jobs import JobController
 
 
 @dataclass
@@ -32,6 +34,8 @@ class HttpDependencies:
     authenticate: Callable[[], Any]
     uow_factory: Callable[[], Any]
     readiness: Callable[[], Callable[[], dict[str, str]]]
+    submit_batch: Callable[[], Any] | None = None
+    queue_operations: Callable[[], Any] | None = None
     on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
@@ -48,15 +52,24 @@ def limit_worker_threads(threads: int) -> Callable[[], None]:
     return apply
 
 
+def _unavailable(feature: str) -> Callable[[], Any]:
+    def provide() -> Any:
+        raise ServiceUnavailableException(detail=f"{feature} processing is not configured in this process")
+
+    return provide
+
+
 def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
     authenticate = deps.authenticate()
     return Litestar(
-        route_handlers=[HealthController, EquivalenceController, AdminController],
+        route_handlers=[HealthController, EquivalenceController, AdminController, JobController, QueueAdminController],
         dependencies={
             "principal": Provide(principal_provider(authenticate), sync_to_thread=True),
             "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
             "uow_factory": Provide(deps.uow_factory, sync_to_thread=False),
             "readiness": Provide(deps.readiness, sync_to_thread=False),
+            "submit_batch": Provide(deps.submit_batch or _unavailable("batch"), sync_to_thread=False),
+            "queue_operations": Provide(deps.queue_operations or _unavailable("queue"), sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, **deps.extra_exception_handlers},
         openapi_config=OpenAPIConfig(

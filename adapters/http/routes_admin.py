@@ -1,18 +1,22 @@
-"""Admin routes (role admin): the tenant's API keys, without their secrets."""
+"""Admin routes (role admin): the tenant's API keys (without their secrets), batch queue and dead letters."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
+from litestar.params import JSONBody
 
 from adapters.http.auth import ADMIN_ONLY
-from adapters.http.routes_equivalences import AUTH_ERRORS
+from adapters.http.routes_equivalences import AUTH_ERRORS, _error
 from core.domain.records import Principal
 from core.ports.unit_of_work import UnitOfWorkFactory
 from core.usecases.keys import list_api_keys
+from core.usecases.queue_ops import QueueOperations
 
 
 class ApiKeyOut(msgspec.Struct):
@@ -47,3 +51,79 @@ class AdminController(Controller):
             )
             for k in list_api_keys(uow_factory, principal.tenant_id)
         ]
+
+
+class QueueStatsOut(msgspec.Struct):
+    queue: str
+    queued: int
+    in_flight: int
+    delayed: int
+    dead: int
+
+
+class QueueInfoOut(msgspec.Struct):
+    queues: list[QueueStatsOut]
+    backlog: dict[str, int]
+
+
+class DeadLetterOut(msgspec.Struct):
+    letter_id: str
+    queue: str
+    job_id: str
+    index: int
+    retries: int
+    error: str
+    failed_at: dt.datetime | None
+
+
+class RequeueIn(msgspec.Struct, kw_only=True):
+    item: str | None = None
+    all: bool = False
+
+
+class RequeueOut(msgspec.Struct):
+    requeued: int
+
+
+class QueueAdminController(Controller):
+    """The batch queue of the admin's tenant: `equivalence queue info` and `dlq list|requeue`."""
+
+    path = "/admin"
+    tags = ["admin"]
+    opt = {"roles": ADMIN_ONLY}
+
+    @get("/queue", operation_id="queueInfo", sync_to_thread=True, responses=AUTH_ERRORS)
+    def queue_info(
+        self, principal: NamedDependency[Principal], queue_operations: NamedDependency[QueueOperations]
+    ) -> QueueInfoOut:
+        """Messages per queue (queued, in flight, delayed, dead-lettered) and the tenant's job backlog."""
+        info = queue_operations.info(principal.tenant_id)
+        return QueueInfoOut([QueueStatsOut(**asdict(s)) for s in info.queues], info.backlog)
+
+    @get("/dlq", operation_id="listDeadLetters", sync_to_thread=True, responses=AUTH_ERRORS)
+    def dead_letters(
+        self, principal: NamedDependency[Principal], queue_operations: NamedDependency[QueueOperations]
+    ) -> list[DeadLetterOut]:
+        """Batch items whose message failed its last retry, with the last error."""
+        return [DeadLetterOut(**asdict(letter)) for letter in queue_operations.dead_letters(principal.tenant_id)]
+
+    @post(
+        "/dlq/requeue",
+        operation_id="requeueDeadLetters",
+        status_code=200,
+        sync_to_thread=True,
+        responses={**AUTH_ERRORS, 422: _error("give `item` (letter id or JOB_ID:INDEX) or `all: true`")},
+    )
+    def requeue(
+        self,
+        data: JSONBody[RequeueIn],
+        principal: NamedDependency[Principal],
+        queue_operations: NamedDependency[QueueOperations],
+    ) -> RequeueOut:
+        """Requeue one dead-lettered item, or all of them, once the cause is fixed."""
+        if (data.item is None) == (not data.all):
+            raise ValidationException(
+                detail="Validation failed",
+                extra=[{"key": "item", "message": "give either `item` or `all: true`", "source": "body"}],
+            )
+        return RequeueOut(queue_operations.requeue(principal.tenant_id, None if data.all else data.item))

@@ -43,6 +43,7 @@ def create_engine_for(url: str) -> Engine:
         # error, SQLAlchemy invalidates the whole pool, and the next checkout reconnects.
         pool_recycle=1800,
         json_serializer=_json_dumps,
+        hide_parameters=True,  # errors must never carry ementa text or context into logs
     )
 
 
@@ -69,7 +70,11 @@ def _sqlite_engine(url: URL) -> Engine:
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if not in_memory:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}, "json_serializer": _json_dumps}
+    options: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False},
+        "json_serializer": _json_dumps,
+        "hide_parameters": True,  # errors must never carry ementa text or context into logs
+    }
     if in_memory:
         options["poolclass"] = StaticPool  # one shared connection, or every thread sees its own empty DB
     engine = create_engine(url, **options)

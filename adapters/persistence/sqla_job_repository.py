@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import JobItemRow, JobRow, utc_now
@@ -88,6 +91,130 @@ class SqlaJobRepository:
             select(JobItemRow.status, func.count()).where(JobItemRow.job_id == job_id).group_by(JobItemRow.status)
         )
         return {JobStatus(status): int(count) for status, count in rows}
+
+
+    def tenant_of(self, job_id: str) -> str | None:
+        return self._session.scalar(select(JobRow.tenant_id).where(JobRow.job_id == job_id))
+
+    def list_items_after(self, job_id: str, after_index: int, limit: int) -> list[JobItem]:
+        rows = self._session.scalars(
+            select(JobItemRow)
+            .where(JobItemRow.job_id == job_id, JobItemRow.idx > after_index)
+            .order_by(JobItemRow.idx)
+            .limit(limit)
+        )
+        return [_to_item(row) for row in rows]
+
+    def claim_item(self, job_id: str, index: int, now: dt.datetime) -> JobItem | None:
+        claimed = self._session.execute(
+            update(JobItemRow)
+            .where(_item_key(job_id, index), JobItemRow.status.in_(_PENDING))
+            .values(status=JobStatus.RUNNING.value, attempts=JobItemRow.attempts + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        row = self._session.scalar(select(JobItemRow).where(_item_key(job_id, index)))
+        return None if row is None else _to_item(row)
+
+    def finish_item(
+        self,
+        job_id: str,
+        index: int,
+        status: JobStatus,
+        result: dict[str, Any] | None,
+        error: str | None,
+        now: dt.datetime,
+    ) -> bool:
+        finished = self._session.execute(
+            update(JobItemRow)
+            .where(_item_key(job_id, index), JobItemRow.status.in_(_PENDING))
+            .values(status=status.value, result=result, error=error, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return finished.rowcount == 1  # type: ignore[attr-defined]
+
+    def reset_item(self, job_id: str, index: int, now: dt.datetime) -> bool:
+        reset = self._session.execute(
+            update(JobItemRow)
+            .where(_item_key(job_id, index), JobItemRow.status == JobStatus.FAILED.value)
+            .values(status=JobStatus.QUEUED.value, error=None, attempts=0, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return reset.rowcount == 1  # type: ignore[attr-defined]
+
+    def mark_started(self, job_id: str, now: dt.datetime) -> None:
+        self._session.execute(
+            update(JobRow)
+            .where(JobRow.job_id == job_id, JobRow.started_at.is_(None))
+            .values(status=JobStatus.RUNNING.value, started_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def mark_finished(self, job_id: str, status: JobStatus, done: int, failed: int, now: dt.datetime) -> None:
+        self._session.execute(
+            update(JobRow)
+            .where(JobRow.job_id == job_id, JobRow.finished_at.is_(None))
+            .values(status=status.value, done=done, failed=failed, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def reopen(self, job_id: str) -> None:
+        self._session.execute(
+            update(JobRow)
+            .where(JobRow.job_id == job_id)
+            .values(status=JobStatus.RUNNING.value, finished_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    def reclaim_stale_items(self, stale_before: dt.datetime, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
+        """Compare-and-set on updated_at: of two reconcilers, only one re-enqueues an item."""
+        stale = and_(JobItemRow.status.in_(_PENDING), JobItemRow.updated_at < stale_before)
+        keys = self._session.execute(
+            select(JobItemRow.job_id, JobItemRow.idx).where(stale).order_by(JobItemRow.updated_at).limit(limit)
+        ).all()
+        reclaimed = []
+        for job_id, index in keys:
+            renewed = self._session.execute(
+                update(JobItemRow)
+                .where(_item_key(job_id, index), stale)
+                .values(updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if renewed.rowcount == 1:  # type: ignore[attr-defined]
+                reclaimed.append((job_id, index))
+        return reclaimed
+
+    def unsettled_jobs(self, limit: int) -> list[str]:
+        pending = select(JobItemRow.job_id).where(JobItemRow.job_id == JobRow.job_id, JobItemRow.status.in_(_PENDING))
+        return list(
+            self._session.scalars(
+                select(JobRow.job_id).where(JobRow.finished_at.is_(None), ~pending.exists()).limit(limit)
+            )
+        )
+
+    def backlog(self, tenant_id: str | None) -> dict[str, int]:
+        unfinished = JobRow.finished_at.is_(None)
+        if tenant_id is not None:
+            unfinished = and_(unfinished, JobRow.tenant_id == tenant_id)
+        counts: dict[str, int] = {"jobs": int(self._session.scalar(select(func.count()).where(unfinished)) or 0)}
+        counts.update({f"items_{status.value}": 0 for status in JobStatus})
+        rows = self._session.execute(
+            select(JobItemRow.status, func.count())
+            .join(JobRow, JobRow.job_id == JobItemRow.job_id)
+            .where(unfinished)
+            .group_by(JobItemRow.status)
+        )
+        for status, count in rows:
+            counts[f"items_{status}"] = int(count)
+        return counts
+
+
+_PENDING = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+
+
+def _item_key(job_id: str, index: int) -> Any:
+    return and_(JobItemRow.job_id == job_id, JobItemRow.idx == index)
 
 
 def _item_row(item: JobItem) -> JobItemRow:

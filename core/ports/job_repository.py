@@ -1,13 +1,63 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
-from core.domain.records import Job, JobItem
+from core.domain.records import Job, JobItem, JobStatus
 
 
 class JobRepository(Protocol):
-    """Batch jobs and their items."""
+    """Batch jobs and their items.
+
+    Item transitions are compare-and-set updates, so concurrent workers (or a message
+    delivered twice) never move an item backwards or finish it twice.
+    """
 
     def add(self, job: Job, items: list[JobItem]) -> None: ...
 
     def get(self, tenant_id: str, job_id: str) -> Job | None: ...
+
+    def save(self, job: Job) -> None: ...
+
+    def tenant_of(self, job_id: str) -> str | None:
+        """The tenant owning a job (for workers, which know only the job id)."""
+
+    def get_item(self, job_id: str, index: int) -> JobItem | None: ...
+
+    def list_items(self, tenant_id: str, job_id: str, offset: int = 0, limit: int = 100) -> list[JobItem]: ...
+
+    def list_items_after(self, job_id: str, after_index: int, limit: int) -> list[JobItem]:
+        """Items with index > after_index, in index order (keyset pagination)."""
+
+    def save_item(self, item: JobItem) -> None: ...
+
+    def count_items(self, job_id: str) -> dict[JobStatus, int]: ...
+
+    def claim_item(self, job_id: str, index: int, now: dt.datetime) -> JobItem | None:
+        """queued|running → running (attempts + 1, lease renewed); None if finished or missing."""
+
+    def finish_item(
+        self, job_id: str, index: int, status: JobStatus, result: dict | None, error: str | None, now: dt.datetime
+    ) -> bool:
+        """An unfinished item → done|failed; False if it was already finished."""
+
+    def reset_item(self, job_id: str, index: int, now: dt.datetime) -> bool:
+        """A failed item → queued again (requeue after the cause is fixed); False otherwise."""
+
+    def mark_started(self, job_id: str, now: dt.datetime) -> None:
+        """Set the job running and its started_at, once."""
+
+    def mark_finished(self, job_id: str, status: JobStatus, done: int, failed: int, now: dt.datetime) -> None:
+        """Record the final status, counters and finished_at, once."""
+
+    def reopen(self, job_id: str) -> None:
+        """A finished job gets work again (a failed item was requeued)."""
+
+    def reclaim_stale_items(self, stale_before: dt.datetime, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
+        """Queued or running items untouched since stale_before: renew their lease, return their keys."""
+
+    def unsettled_jobs(self, limit: int) -> list[str]:
+        """Unfinished jobs whose items are all finished (a worker died before recording it)."""
+
+    def backlog(self, tenant_id: str | None) -> dict[str, int]:
+        """Unfinished jobs and their items by status (every tenant when tenant_id is None)."""

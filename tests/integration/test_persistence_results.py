@@ -80,3 +80,18 @@ def test_result_and_audit_event_commit_or_roll_back_together(
         assert uow.results.get(tenant_id, "req-00000001") is not None
         assert uow.audit.list(tenant_id) == [appended]
         assert appended.seq == 1  # the rolled-back append left no gap
+
+
+def test_database_errors_never_carry_the_stored_text(engine) -> None:  # type: ignore[no-untyped-def]
+    """A failed statement's message would reach logs and dead letters: no parameters in it."""
+    import sqlalchemy
+    from sqlalchemy.exc import DBAPIError
+
+    secret = "EMENTA-SECRETA-0001"
+    with engine.connect() as connection:
+        try:
+            connection.execute(sqlalchemy.text("SELECT * FROM no_such_table WHERE x = :x"), {"x": secret})
+        except DBAPIError as exc:
+            assert secret not in str(exc)
+        else:  # pragma: no cover
+            raise AssertionError("the statement should have failed")

@@ -1,0 +1,172 @@
+"""POST /v1/equivalences/batch, GET /v1/jobs/{job_id} and GET /v1/jobs/{job_id}/results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, JSONBody, QueryParameter
+from msgspec import Meta
+
+from adapters.http.auth import EVALUATORS, READERS
+from adapters.http.dto import EvaluateRequest, EvaluateResponse
+from adapters.http.routes_equivalences import AUTH_ERRORS, _error, to_command
+from core.domain.records import JobItem, JobStatus, Principal
+from core.ports.unit_of_work import UnitOfWorkFactory
+from core.usecases.batch import JobProgress, SubmitBatch, get_progress, get_results_page
+
+MAX_BATCH_BODY_BYTES = 64 * 1024 * 1024
+JOB_ERRORS = {**AUTH_ERRORS, 404: _error("no such job for this tenant"), 422: _error("invalid query parameter")}
+
+
+class BatchRequest(msgspec.Struct, kw_only=True):
+    items: Annotated[list[EvaluateRequest], Meta(min_length=1)]
+
+
+class JobAccepted(msgspec.Struct):
+    job_id: str
+    status: str
+    total: int
+
+
+class ProgressOut(msgspec.Struct):
+    done: int
+    failed: int
+    total: int
+    queued: int
+    running: int
+
+
+class TimingsOut(msgspec.Struct):
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    elapsed_ms: float | None
+
+
+class JobOut(msgspec.Struct):
+    job_id: str
+    status: str
+    total: int
+    progress: ProgressOut
+    timings: TimingsOut
+
+
+class ItemResultOut(msgspec.Struct):
+    index: int
+    request_id: str
+    status: str
+    result: EvaluateResponse | None = None
+    error: str | None = None
+
+
+class ResultsOut(msgspec.Struct):
+    job_id: str
+    items: list[ItemResultOut]
+    next_cursor: str | None
+
+
+def _invalid(field: str, message: str) -> ValidationException:
+    return ValidationException(detail="Validation failed", extra=[{"key": field, "message": message, "source": "body"}])
+
+
+def _job_out(progress: JobProgress) -> JobOut:
+    end = progress.finished_at or (dt.datetime.now(dt.timezone.utc) if progress.started_at else None)
+    elapsed = (end - progress.created_at).total_seconds() * 1000.0 if end else None
+    return JobOut(
+        job_id=progress.job_id,
+        status=progress.status.value,
+        total=progress.total,
+        progress=ProgressOut(progress.done, progress.failed, progress.total, progress.queued, progress.running),
+        timings=TimingsOut(progress.created_at, progress.started_at, progress.finished_at, elapsed and round(elapsed, 3)),
+    )
+
+
+def _item_out(item: JobItem) -> ItemResultOut:
+    result = msgspec.convert(item.result, EvaluateResponse) if item.status == JobStatus.DONE and item.result else None
+    return ItemResultOut(item.index, item.request_id, item.status.value, result, item.error)
+
+
+def _cursor(value: str | None) -> int:
+    if value is None:
+        return -1
+    if not value.isdigit():
+        raise ValidationException(
+            detail="Validation failed", extra=[{"key": "cursor", "message": "not a cursor from next_cursor", "source": "query"}]
+        )
+    return int(value)
+
+
+class JobController(Controller):
+    path = "/v1"
+    tags = ["batch"]
+
+    @post(
+        "/equivalences/batch",
+        operation_id="submitBatch",
+        summary="Queue many evaluations; poll the job for progress and results",
+        status_code=202,
+        sync_to_thread=True,
+        request_max_body_size=MAX_BATCH_BODY_BYTES,
+        responses={**AUTH_ERRORS, 422: _error("an invalid item; `extra` names items[i] and the field")},
+        opt={"roles": EVALUATORS},
+    )
+    def submit_batch(
+        self,
+        data: JSONBody[BatchRequest],
+        principal: NamedDependency[Principal],
+        submit_batch: NamedDependency[SubmitBatch],
+    ) -> JobAccepted:
+        """Every item is validated first (nothing is queued if one is invalid), then stored and queued."""
+        if len(data.items) > submit_batch.max_items:
+            raise _invalid("items", f"a batch has at most {submit_batch.max_items} items")
+        commands = []
+        seen: dict[str, int] = {}
+        for index, item in enumerate(data.items):
+            if item.request_id is not None:
+                if item.request_id in seen:
+                    raise _invalid(f"items[{index}].request_id", f"repeats items[{seen[item.request_id]}].request_id")
+                seen[item.request_id] = index
+            commands.append(replace(to_command(principal.tenant_id, item, None), request_id=item.request_id or ""))
+        job = submit_batch(principal.tenant_id, commands)
+        return JobAccepted(job.job_id, job.status.value, job.total)
+
+    @get(
+        "/jobs/{job_id:str}",
+        operation_id="getJob",
+        summary="A batch job's status, progress and timings",
+        sync_to_thread=True,
+        responses=JOB_ERRORS,
+        opt={"roles": READERS},
+    )
+    def get_job(
+        self, job_id: FromPath[str], principal: NamedDependency[Principal], uow_factory: NamedDependency[UnitOfWorkFactory]
+    ) -> JobOut:
+        """Status queued|running|done|failed and progress {done, failed, total}, counted from the items."""
+        return _job_out(get_progress(uow_factory, principal.tenant_id, job_id))
+
+    @get(
+        "/jobs/{job_id:str}/results",
+        operation_id="getJobResults",
+        summary="A page of a batch job's item results",
+        sync_to_thread=True,
+        responses=JOB_ERRORS,
+        opt={"roles": READERS},
+    )
+    def get_results(
+        self,
+        job_id: FromPath[str],
+        principal: NamedDependency[Principal],
+        uow_factory: NamedDependency[UnitOfWorkFactory],
+        cursor: Annotated[str | None, QueryParameter(required=False)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> ResultsOut:
+        """Items in index order, each with its result or error; pass next_cursor for the next page."""
+        page = get_results_page(uow_factory, principal.tenant_id, job_id, _cursor(cursor), limit)
+        next_cursor = None if page.next_cursor is None else str(page.next_cursor)
+        return ResultsOut(job_id, [_item_out(item) for item in page.items], next_cursor)

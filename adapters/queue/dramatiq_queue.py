@@ -1,0 +1,198 @@
+"""Dramatiq: the broker (Redis, or in-process for the embedded runtime), the batch actor,
+the JobQueue adapter and a worker that runs inside the current process.
+
+Nothing here runs at import time: a broker exists only once `build_queue_runtime` is
+called, and the actor is declared on that broker (never on Dramatiq's global one).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage, Retries, ShutdownNotifications, TimeLimit
+
+from adapters.queue.dead_letters import RedisDeadLetters, StubDeadLetters
+from core.ports.job_queue import DeadLetterStore
+
+logger = logging.getLogger(__name__)
+
+QUEUE_NAME = "batch"
+ACTOR_NAME = "process_job_item"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Transient failures retry with exponential backoff, then the message is dead-lettered.
+
+    Dramatiq's defaults retry 20 times over days; a batch item should give up in minutes."""
+
+    max_retries: int = 5
+    min_backoff_ms: int = 1_000
+    max_backoff_ms: int = 60_000
+    time_limit_ms: int = 60_000
+
+
+class ItemProcessor(Protocol):
+    def __call__(self, job_id: str, index: int) -> Any: ...
+
+    def give_up(self, job_id: str, index: int, error: str) -> None: ...
+
+
+def build_broker(redis_url: str | None, namespace: str, policy: RetryPolicy) -> dramatiq.Broker:
+    """A Redis broker under `namespace`, or an in-process StubBroker when redis_url is None."""
+    middleware = [
+        TimeLimit(time_limit=policy.time_limit_ms),
+        ShutdownNotifications(),
+        Retries(
+            max_retries=policy.max_retries,
+            min_backoff=policy.min_backoff_ms,
+            max_backoff=policy.max_backoff_ms,
+            retry_when=lambda retries, _exc: retries < policy.max_retries,
+        ),
+        CurrentMessage(),
+    ]
+    if redis_url:
+        return RedisBroker(url=redis_url, namespace=namespace, middleware=middleware)
+    return StubBroker(middleware=middleware)
+
+
+def declare_item_actor(broker: dramatiq.Broker, processor: ItemProcessor, policy: RetryPolicy) -> dramatiq.Actor:
+    """The actor that processes one batch item, bound to `broker`."""
+
+    def process_job_item(job_id: str, index: int) -> None:
+        try:
+            processor(job_id, index)
+        except Exception as exc:
+            if _is_last_attempt(policy):
+                _give_up(processor, job_id, index, exc)
+            raise
+
+    return dramatiq.actor(
+        process_job_item,
+        broker=broker,
+        actor_name=ACTOR_NAME,
+        queue_name=QUEUE_NAME,
+        max_retries=policy.max_retries,
+        min_backoff=policy.min_backoff_ms,
+        max_backoff=policy.max_backoff_ms,
+        time_limit=policy.time_limit_ms,
+    )
+
+
+def _is_last_attempt(policy: RetryPolicy) -> bool:
+    message = CurrentMessage.get_current_message()
+    return message is None or int(message.options.get("retries", 0)) >= policy.max_retries
+
+
+def _give_up(processor: ItemProcessor, job_id: str, index: int, exc: Exception) -> None:
+    # Only the first line: a database error goes on with the SQL and its parameters (ementa text).
+    error = traceback.format_exception_only(exc)[0].strip().splitlines()[0][:500]
+    try:
+        processor.give_up(job_id, index, error)
+    except Exception:  # noqa: BLE001 - the item stays pending; the reconciler will retry it
+        logger.exception("could not mark batch item %s/%d as failed", job_id, index)
+
+
+class DramatiqJobQueue:
+    """The JobQueue port: one message per item, carrying only (job_id, index)."""
+
+    def __init__(self, actor: dramatiq.Actor) -> None:
+        self._actor = actor
+
+    def enqueue(self, job_id: str, index: int) -> None:
+        self._actor.send(job_id, index)
+
+    def enqueue_many(self, job_id: str, indexes: Iterable[int]) -> None:
+        for index in indexes:
+            self._actor.send(job_id, index)
+
+
+@dataclass
+class QueueRuntime:
+    """The broker, its actor and the ports built on them, for one process."""
+
+    broker: dramatiq.Broker
+    actor: dramatiq.Actor
+    job_queue: DramatiqJobQueue
+    dead_letters: DeadLetterStore
+
+    @property
+    def in_process(self) -> bool:
+        """True when messages live in this process: it must run its own worker."""
+        return isinstance(self.broker, StubBroker)
+
+    def close(self) -> None:
+        self.broker.close()
+
+
+def build_queue_runtime(
+    redis_url: str | None, namespace: str, policy: RetryPolicy, processor: ItemProcessor
+) -> QueueRuntime:
+    broker = build_broker(redis_url, namespace, policy)
+    actor = declare_item_actor(broker, processor, policy)
+    if isinstance(broker, RedisBroker):
+        dead_letters: DeadLetterStore = RedisDeadLetters(broker.client, namespace, [QUEUE_NAME])
+    else:
+        dead_letters = StubDeadLetters(broker, [QUEUE_NAME])  # type: ignore[arg-type]
+    return QueueRuntime(broker, actor, DramatiqJobQueue(actor), dead_letters)
+
+
+class WorkerRunner:
+    """A dramatiq.Worker in this process, plus the reconciler on a timer.
+
+    Used by `equivalence worker` and by the embedded runtime inside `serve`. A worker started
+    this way (not by Dramatiq's CLI) must emit process_boot itself: TimeLimit starts there."""
+
+    def __init__(
+        self,
+        broker: dramatiq.Broker,
+        threads: int,
+        reconcile: Callable[[], int],
+        interval_s: float,
+        recover_on_start: Callable[[], int] | None = None,
+    ) -> None:
+        self._broker = broker
+        self._threads = threads
+        self._reconcile = reconcile
+        self._interval_s = interval_s
+        self._recover_on_start = recover_on_start
+        self._stopping = threading.Event()
+        self._worker: dramatiq.Worker | None = None
+        self._timer: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._broker.emit_after("process_boot")
+        self._worker = dramatiq.Worker(self._broker, worker_threads=self._threads, worker_timeout=50)
+        self._worker.start()
+        self._timer = threading.Thread(target=self._reconcile_loop, name="eqv-reconciler", daemon=True)
+        self._timer.start()
+
+    def stop(self, timeout_ms: int = 10_000) -> None:
+        self._stopping.set()
+        if self._worker is not None:
+            self._worker.stop(timeout=timeout_ms)
+            self._worker = None
+        if self._timer is not None:
+            self._timer.join(timeout=timeout_ms / 1000)
+            self._timer = None
+
+    def _reconcile_loop(self) -> None:
+        if self._recover_on_start is not None:
+            self._run(self._recover_on_start)
+        while not self._stopping.wait(self._interval_s):
+            self._run(self._reconcile)
+
+    @staticmethod
+    def _run(step: Callable[[], int]) -> None:
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - database or broker down: try again next round
+            logger.warning("batch reconciler round failed", exc_info=True)

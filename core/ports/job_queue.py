@@ -1,0 +1,54 @@
+"""The queue that carries batch items to workers, and its dead letters.
+
+Messages only name an item (job_id, index): the database holds everything else, so a
+lost or repeated message costs a little work, never a wrong or missing result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class JobQueue(Protocol):
+    """Deliver 'process item (job_id, index)' to a worker at least once."""
+
+    def enqueue(self, job_id: str, index: int) -> None: ...
+
+    def enqueue_many(self, job_id: str, indexes: Iterable[int]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """Messages of one queue: waiting, held by a worker, waiting for a retry, dead-lettered."""
+
+    queue: str
+    queued: int
+    in_flight: int
+    delayed: int
+    dead: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message that failed its last retry; it names the item it was carrying."""
+
+    letter_id: str
+    queue: str
+    job_id: str
+    index: int
+    retries: int
+    error: str
+    failed_at: dt.datetime | None
+
+
+class DeadLetterStore(Protocol):
+    """Inspect and discard dead-lettered messages (requeueing is a use case over this port)."""
+
+    def stats(self) -> list[QueueStats]: ...
+
+    def list(self, limit: int = 1000) -> list[DeadLetter]: ...
+
+    def discard(self, letter_id: str) -> None: ...

@@ -1,0 +1,260 @@
+"""Batch evaluation: submit a job, process its items with EvaluatePair, report, reconcile.
+
+The database is the source of truth; the queue only says "look at item (job, index)".
+Exactly-once results come from three facts: an item finishes by compare-and-set (it is
+never finished twice), EvaluatePair stores one result per (tenant, request_id) and replays
+it afterwards, and a repeated or recovered message of a finished item is skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from core.domain.errors import DomainError, NotFound
+from core.domain.model import Course, Level
+from core.domain.records import Job, JobItem, JobStatus
+from core.ports.clock import Clock
+from core.ports.id_generator import IdGenerator
+from core.ports.job_queue import JobQueue
+from core.ports.unit_of_work import UnitOfWorkFactory
+from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_ITEMS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class JobProgress:
+    """What GET /v1/jobs/{id} reports: status and counters derived from the items themselves."""
+
+    job_id: str
+    status: JobStatus
+    total: int
+    done: int
+    failed: int
+    queued: int
+    running: int
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsPage:
+    items: list[JobItem]
+    next_cursor: int | None
+
+
+def item_request_id(job_id: str, index: int, own: str | None) -> str:
+    """An item keeps its own request_id, else gets one derived from its place in the job."""
+    return own or f"{job_id}-{index}"
+
+
+def command_to_payload(command: EvaluateCommand) -> dict[str, Any]:
+    """What an item stores: the command without tenant and request_id (the job and item hold those).
+
+    The command holds only a hash of `context`, so student data is never stored in clear."""
+    payload = asdict(command)
+    del payload["tenant_id"], payload["request_id"]
+    for course in ("origem", "destino"):
+        nivel = payload[course]["nivel"]
+        payload[course]["nivel"] = None if nivel is None else Level(nivel).value
+        payload[course]["objetivos"] = list(payload[course]["objetivos"])
+    return payload
+
+
+def command_from_payload(tenant_id: str, request_id: str, payload: dict[str, Any]) -> EvaluateCommand:
+    fields = dict(payload)
+    for course in ("origem", "destino"):
+        data = dict(fields[course])
+        data["nivel"] = Level(data["nivel"]) if data.get("nivel") else None
+        data["objetivos"] = tuple(data.get("objetivos") or ())
+        fields[course] = Course(**data)
+    return EvaluateCommand(tenant_id=tenant_id, request_id=request_id, **fields)
+
+
+def job_status(total: int, counts: dict[JobStatus, int]) -> JobStatus:
+    """Finished when no item is pending: failed only if every item failed, else done."""
+    done, failed = counts.get(JobStatus.DONE, 0), counts.get(JobStatus.FAILED, 0)
+    if done + failed >= total:
+        return JobStatus.FAILED if failed == total else JobStatus.DONE
+    if done or failed or counts.get(JobStatus.RUNNING, 0):
+        return JobStatus.RUNNING
+    return JobStatus.QUEUED
+
+
+class SubmitBatch:
+    """Persist a job and its items in one transaction, then enqueue every item."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, queue: JobQueue, ids: IdGenerator, clock: Clock, max_items: int
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._queue = queue
+        self._ids = ids
+        self._clock = clock
+        self.max_items = max_items
+
+    def __call__(self, tenant_id: str, commands: Sequence[EvaluateCommand]) -> Job:
+        """Commands with an empty request_id get f"{job_id}-{index}"."""
+        if not 0 < len(commands) <= self.max_items:
+            raise ValueError(f"a batch has 1 to {self.max_items} items")
+        job_id = self._ids.new_id()
+        items = [
+            JobItem(job_id, index, item_request_id(job_id, index, c.request_id), command_to_payload(c))
+            for index, c in enumerate(commands)
+        ]
+        job = Job(job_id, tenant_id, JobStatus.QUEUED, len(items), self._clock.now())
+        with self._uow_factory() as uow:
+            uow.jobs.add(job, items)
+            uow.commit()
+        try:
+            self._queue.enqueue_many(job_id, range(len(items)))
+        except Exception:  # noqa: BLE001 - the job is stored; the reconciler enqueues it later
+            logger.warning("batch %s stored but not enqueued; the reconciler will enqueue it", job_id, exc_info=True)
+        return job
+
+
+class ProcessItem:
+    """One batch item through the same pipeline as the synchronous endpoint.
+
+    Deterministic errors (DomainError, an undecodable payload) fail the item at once.
+    Anything else is transient: it propagates so the queue retries with backoff, and the
+    queue calls `give_up` before it dead-letters the message.
+    """
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        evaluate_pair: Callable[[EvaluateCommand], EvaluateOutcome],
+        clock: Clock,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._evaluate = evaluate_pair
+        self._clock = clock
+
+    def __call__(self, job_id: str, index: int) -> JobStatus | None:
+        """The status this call gave the item, or None if there was nothing to do."""
+        with self._uow_factory() as uow:
+            tenant_id = uow.jobs.tenant_of(job_id)
+            item = uow.jobs.claim_item(job_id, index, self._clock.now()) if tenant_id else None
+            if item is None:
+                return None  # finished already (a repeated message) or unknown
+            uow.jobs.mark_started(job_id, self._clock.now())
+            uow.commit()
+        try:
+            command = command_from_payload(tenant_id, item.request_id, item.payload)  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError) as exc:
+            return self._finish(job_id, index, JobStatus.FAILED, None, f"invalid stored payload: {exc}")
+        try:
+            outcome = self._evaluate(command)
+        except DomainError as exc:
+            return self._finish(job_id, index, JobStatus.FAILED, None, f"{type(exc).__name__}: {exc}")
+        return self._finish(job_id, index, JobStatus.DONE, outcome.document, None)
+
+    def give_up(self, job_id: str, index: int, error: str) -> None:
+        """The last retry failed: the item fails (a requeue of its dead letter reopens it)."""
+        self._finish(job_id, index, JobStatus.FAILED, None, f"dead-lettered after retries: {error}")
+
+    def _finish(
+        self, job_id: str, index: int, status: JobStatus, result: dict[str, Any] | None, error: str | None
+    ) -> JobStatus | None:
+        with self._uow_factory() as uow:
+            changed = uow.jobs.finish_item(job_id, index, status, result, error, self._clock.now())
+            uow.commit()
+        settle_job(self._uow_factory, self._clock, job_id)
+        return status if changed else None
+
+
+def settle_job(uow_factory: UnitOfWorkFactory, clock: Clock, job_id: str) -> None:
+    """Record a job as finished once no item is pending.
+
+    Runs after the item's own commit, so whichever worker commits last sees every item."""
+    with uow_factory() as uow:
+        tenant_id = uow.jobs.tenant_of(job_id)
+        job = uow.jobs.get(tenant_id, job_id) if tenant_id is not None else None
+        if job is None or job.finished_at is not None:
+            return
+        counts = uow.jobs.count_items(job_id)
+        status = job_status(job.total, counts)
+        if status in (JobStatus.DONE, JobStatus.FAILED):
+            done, failed = counts.get(JobStatus.DONE, 0), counts.get(JobStatus.FAILED, 0)
+            uow.jobs.mark_finished(job_id, status, done, failed, clock.now())
+            uow.commit()
+
+
+def get_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, job_id: str) -> JobProgress:
+    """A tenant's job with counters taken from its items (another tenant's job is missing)."""
+    with uow_factory.reading() as uow:
+        job = uow.jobs.get(tenant_id, job_id)
+        if job is None:
+            raise NotFound(f"no job '{job_id}'")
+        counts = uow.jobs.count_items(job_id)
+    return JobProgress(
+        job_id=job.job_id,
+        status=job_status(job.total, counts),
+        total=job.total,
+        done=counts.get(JobStatus.DONE, 0),
+        failed=counts.get(JobStatus.FAILED, 0),
+        queued=counts.get(JobStatus.QUEUED, 0),
+        running=counts.get(JobStatus.RUNNING, 0),
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+def get_results_page(
+    uow_factory: UnitOfWorkFactory, tenant_id: str, job_id: str, after_index: int, limit: int
+) -> ResultsPage:
+    """Items after a cursor (the last index seen; -1 for the first page), in index order."""
+    with uow_factory.reading() as uow:
+        if uow.jobs.get(tenant_id, job_id) is None:
+            raise NotFound(f"no job '{job_id}'")
+        items = uow.jobs.list_items_after(job_id, after_index, limit + 1)
+    more = len(items) > limit
+    items = items[:limit]
+    return ResultsPage(items, items[-1].index if more else None)
+
+
+class Reconcile:
+    """Re-enqueue items whose message was lost (worker killed, broker flushed).
+
+    An item queued or running but untouched for `stale_after` is handed to the queue again;
+    its lease is renewed first, so concurrent reconcilers do not both enqueue it. Also
+    records jobs whose last item finished in a worker that died before saying so."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, queue: JobQueue, clock: Clock, stale_after: dt.timedelta, chunk: int = 500
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._queue = queue
+        self._clock = clock
+        self.stale_after = stale_after
+        self._chunk = chunk
+
+    def __call__(self, stale_before: dt.datetime | None = None) -> int:
+        """How many items were re-enqueued."""
+        cutoff = stale_before or self._clock.now() - self.stale_after
+        total = 0
+        while True:
+            with self._uow_factory() as uow:
+                keys = uow.jobs.reclaim_stale_items(cutoff, self._clock.now(), self._chunk)
+                uow.commit()
+            for job_id, index in keys:
+                self._queue.enqueue(job_id, index)
+            total += len(keys)
+            if len(keys) < self._chunk:
+                break
+        with self._uow_factory.reading() as uow:
+            unsettled = uow.jobs.unsettled_jobs(self._chunk)
+        for job_id in unsettled:
+            settle_job(self._uow_factory, self._clock, job_id)
+        if total:
+            logger.warning("reconciler re-enqueued %d stale batch items", total)
+        return total

@@ -1,0 +1,166 @@
+"""`equivalence worker`, `equivalence queue info|reconcile`, `equivalence dlq list|requeue`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import asdict
+from typing import Any
+
+from adapters.persistence.migrate import schema_is_current
+from adapters.queue.dramatiq_queue import WorkerRunner
+from entrypoints.container import Container, build_container
+from entrypoints.logging_config import configure_logging
+from entrypoints.settings import Settings
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    worker = sub.add_parser("worker", help="process batch items from the Redis queue (full runtime)")
+    worker.add_argument("--processes", type=_positive, default=1, help="worker processes (default 1)")
+    worker.add_argument("--threads", type=_positive, default=8, help="threads per process (default 8)")
+    worker.set_defaults(func=cmd_worker)
+
+    queue = sub.add_parser("queue", help="batch queue: sizes and backlog, or run the reconciler once")
+    queue_commands = queue.add_subparsers(dest="queue_command", required=True)
+    info = queue_commands.add_parser("info", help="queued, delayed and dead-lettered messages per queue; job backlog")
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(func=cmd_queue_info)
+    reconcile = queue_commands.add_parser("reconcile", help="re-enqueue items stuck in queued/running past the timeout")
+    reconcile.set_defaults(func=cmd_reconcile)
+
+    dlq = sub.add_parser("dlq", help="dead-lettered batch items: list or requeue")
+    dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True)
+    lst = dlq_commands.add_parser("list", help="dead letters with the item they carry and the last error")
+    lst.add_argument("--json", action="store_true", help="print JSON")
+    lst.set_defaults(func=cmd_dlq_list)
+    requeue = dlq_commands.add_parser("requeue", help="requeue one item (letter id or JOB_ID:INDEX) or --all")
+    target = requeue.add_mutually_exclusive_group(required=True)
+    target.add_argument("item", nargs="?", default=None)
+    target.add_argument("--all", action="store_true")
+    requeue.set_defaults(func=cmd_dlq_requeue)
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _queue_container(settings: Settings) -> Container | None:
+    """The container of a process that talks to the Redis queue; None (and a message) otherwise."""
+    if settings.embedded or not settings.redis_url:
+        print(
+            "error: the batch queue needs the full runtime (DATABASE_URL and REDIS_URL); "
+            "the embedded runtime processes batches inside 'equivalence serve'",
+            file=sys.stderr,
+        )
+        return None
+    return build_container(settings)
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    container = _queue_container(settings)
+    if container is None:
+        return 2
+    if not schema_is_current(settings.database_url):
+        print("error: the database schema is not at the latest revision; run 'equivalence migrate'", file=sys.stderr)
+        return 1
+    if args.processes > 1:
+        return _supervise(args.processes, args.threads)
+    configure_logging()
+    batch = container.batch_settings()
+    runner = WorkerRunner(
+        container.queue_runtime().broker, args.threads, container.reconcile(), batch.reconcile_interval_s
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runner.start()
+    print(f"worker: {args.threads} threads on queue namespace '{batch.namespace}'", file=sys.stderr, flush=True)
+    try:
+        stop.wait()
+    finally:
+        runner.stop(timeout_ms=int(batch.retry.time_limit_ms))
+        container.queue_runtime().close()
+        container.engine().dispose()
+    return 0
+
+
+def _supervise(processes: int, threads: int) -> int:
+    """N single-process workers as children; SIGTERM/SIGINT is passed on to each."""
+    command = [sys.executable, "-m", "entrypoints.cli", "worker", "--processes", "1", "--threads", str(threads)]
+    children = [subprocess.Popen(command) for _ in range(processes)]
+
+    def forward(signum: int, _frame: Any) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, forward)
+    codes = [child.wait() for child in children]
+    return max(codes, default=0)
+
+
+def cmd_queue_info(args: argparse.Namespace, settings: Settings) -> int:
+    container = _queue_container(settings)
+    if container is None:
+        return 2
+    try:
+        info = container.queue_operations().info(None)
+    finally:
+        container.engine().dispose()
+    if args.json:
+        print(json.dumps({"queues": [asdict(s) for s in info.queues], "backlog": info.backlog}))
+        return 0
+    print(f"{'queue':<12}{'queued':>8}{'in_flight':>11}{'delayed':>9}{'dead':>7}")
+    for s in info.queues:
+        print(f"{s.queue:<12}{s.queued:>8}{s.in_flight:>11}{s.delayed:>9}{s.dead:>7}")
+    print("backlog: " + ", ".join(f"{name}={count}" for name, count in info.backlog.items()))
+    return 0
+
+
+def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    container = _queue_container(settings)
+    if container is None:
+        return 2
+    try:
+        count = container.reconcile()()
+    finally:
+        container.engine().dispose()
+    print(f"re-enqueued {count} stale items")
+    return 0
+
+
+def cmd_dlq_list(args: argparse.Namespace, settings: Settings) -> int:
+    container = _queue_container(settings)
+    if container is None:
+        return 2
+    try:
+        letters = container.queue_operations().dead_letters(None)
+    finally:
+        container.engine().dispose()
+    if args.json:
+        print(json.dumps([asdict(letter) for letter in letters], default=str))
+        return 0
+    for letter in letters:
+        when = letter.failed_at.isoformat(timespec="seconds") if letter.failed_at else "-"
+        print(f"{letter.letter_id}  {letter.job_id}:{letter.index}  retries={letter.retries}  {when}  {letter.error}")
+    print(f"{len(letters)} dead letters", file=sys.stderr)
+    return 0
+
+
+def cmd_dlq_requeue(args: argparse.Namespace, settings: Settings) -> int:
+    container = _queue_container(settings)
+    if container is None:
+        return 2
+    try:
+        count = container.queue_operations().requeue(None, None if args.all else args.item)
+    finally:
+        container.engine().dispose()
+    print(f"requeued {count} items")
+    return 0 if count or args.all else 1
