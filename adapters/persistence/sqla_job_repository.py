@@ -5,11 +5,38 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import JobItemRow, JobRow, utc_now
 from core.domain.records import Job, JobItem, JobStatus
+
+_PENDING = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+
+# Prebuilt Core statements for what runs on every batch item (compiled once, cached by
+# SQLAlchemy): a worker claims and finishes each item in its own short transaction.
+_JOBS = JobRow.__table__
+_ITEMS = JobItemRow.__table__
+_ITEM_KEY = and_(_ITEMS.c.job_id == bindparam("b_job_id"), _ITEMS.c.idx == bindparam("b_idx"))
+_ITEM_PENDING = _ITEMS.c.status.in_(_PENDING)
+_TENANT_OF = select(_JOBS.c.tenant_id).where(_JOBS.c.job_id == bindparam("b_job_id"))
+_INSERT_ITEMS = insert(_ITEMS)
+_CLAIM = (
+    update(_ITEMS)
+    .where(_ITEM_KEY, _ITEM_PENDING)
+    .values(status=JobStatus.RUNNING.value, attempts=_ITEMS.c.attempts + 1, updated_at=bindparam("b_now"))
+    .returning(*_ITEMS.c)
+)
+_FINISH = (
+    update(_ITEMS)
+    .where(_ITEM_KEY, _ITEM_PENDING)
+    .values(status=bindparam("b_status"), result=bindparam("b_result"), error=bindparam("b_error"), updated_at=bindparam("b_now"))
+)
+_MARK_STARTED = (
+    update(_JOBS)
+    .where(_JOBS.c.job_id == bindparam("b_job_id"), _JOBS.c.started_at.is_(None))
+    .values(status=JobStatus.RUNNING.value, started_at=bindparam("b_now"))
+)
 
 
 class SqlaJobRepository:
@@ -31,8 +58,8 @@ class SqlaJobRepository:
             )
         )
         self._session.flush()
-        self._session.add_all(_item_row(item) for item in items)
-        self._session.flush()
+        if items:  # one executemany (batched multi-row INSERTs), not one ORM object per item
+            self._session.connection().execute(_INSERT_ITEMS, [_item_values(item) for item in items])
 
     def get(self, tenant_id: str, job_id: str) -> Job | None:
         """The job if it belongs to this tenant (another tenant's job looks missing)."""
@@ -94,7 +121,7 @@ class SqlaJobRepository:
 
 
     def tenant_of(self, job_id: str) -> str | None:
-        return self._session.scalar(select(JobRow.tenant_id).where(JobRow.job_id == job_id))
+        return self._session.connection().execute(_TENANT_OF, {"b_job_id": job_id}).scalar()
 
     def list_items_after(self, job_id: str, after_index: int, limit: int) -> list[JobItem]:
         rows = self._session.scalars(
@@ -106,15 +133,8 @@ class SqlaJobRepository:
         return [_to_item(row) for row in rows]
 
     def claim_item(self, job_id: str, index: int, now: dt.datetime) -> JobItem | None:
-        claimed = self._session.execute(
-            update(JobItemRow)
-            .where(_item_key(job_id, index), JobItemRow.status.in_(_PENDING))
-            .values(status=JobStatus.RUNNING.value, attempts=JobItemRow.attempts + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        row = self._session.scalar(select(JobItemRow).where(_item_key(job_id, index)))
+        """One UPDATE ... RETURNING: the claimed item as it is now, or None if not pending."""
+        row = self._session.connection().execute(_CLAIM, {"b_job_id": job_id, "b_idx": index, "b_now": now}).first()
         return None if row is None else _to_item(row)
 
     def finish_item(
@@ -126,13 +146,10 @@ class SqlaJobRepository:
         error: str | None,
         now: dt.datetime,
     ) -> bool:
-        finished = self._session.execute(
-            update(JobItemRow)
-            .where(_item_key(job_id, index), JobItemRow.status.in_(_PENDING))
-            .values(status=status.value, result=result, error=error, updated_at=now)
-            .execution_options(synchronize_session=False)
+        finished = self._session.connection().execute(
+            _FINISH, {"b_job_id": job_id, "b_idx": index, "b_status": status.value, "b_result": result, "b_error": error, "b_now": now}
         )
-        return finished.rowcount == 1  # type: ignore[attr-defined]
+        return finished.rowcount == 1
 
     def reset_item(self, job_id: str, index: int, now: dt.datetime) -> bool:
         reset = self._session.execute(
@@ -144,12 +161,7 @@ class SqlaJobRepository:
         return reset.rowcount == 1  # type: ignore[attr-defined]
 
     def mark_started(self, job_id: str, now: dt.datetime) -> None:
-        self._session.execute(
-            update(JobRow)
-            .where(JobRow.job_id == job_id, JobRow.started_at.is_(None))
-            .values(status=JobStatus.RUNNING.value, started_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        self._session.connection().execute(_MARK_STARTED, {"b_job_id": job_id, "b_now": now})
 
     def mark_finished(self, job_id: str, status: JobStatus, done: int, failed: int, now: dt.datetime) -> None:
         self._session.execute(
@@ -210,24 +222,22 @@ class SqlaJobRepository:
         return counts
 
 
-_PENDING = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
-
-
 def _item_key(job_id: str, index: int) -> Any:
     return and_(JobItemRow.job_id == job_id, JobItemRow.idx == index)
 
 
-def _item_row(item: JobItem) -> JobItemRow:
-    return JobItemRow(
-        job_id=item.job_id,
-        idx=item.index,
-        request_id=item.request_id,
-        payload=item.payload,
-        status=item.status.value,
-        attempts=item.attempts,
-        error=item.error,
-        result=item.result,
-    )
+def _item_values(item: JobItem) -> dict[str, Any]:
+    return {
+        "job_id": item.job_id,
+        "idx": item.index,
+        "request_id": item.request_id,
+        "payload": item.payload,
+        "status": item.status.value,
+        "attempts": item.attempts,
+        "error": item.error,
+        "result": item.result,
+        "updated_at": utc_now(),
+    }
 
 
 def _to_job(row: JobRow) -> Job:
@@ -244,7 +254,7 @@ def _to_job(row: JobRow) -> Job:
     )
 
 
-def _to_item(row: JobItemRow) -> JobItem:
+def _to_item(row: Any) -> JobItem:
     return JobItem(
         job_id=row.job_id,
         index=row.idx,

@@ -8,10 +8,12 @@ it afterwards, and a repeated or recovered message of a finished item is skipped
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from core.domain.errors import DomainError, NotFound
@@ -58,14 +60,26 @@ def item_request_id(job_id: str, index: int, own: str | None) -> str:
 def command_to_payload(command: EvaluateCommand) -> dict[str, Any]:
     """What an item stores: the command without tenant and request_id (the job and item hold those).
 
-    The command holds only a hash of `context`, so student data is never stored in clear."""
-    payload = asdict(command)
-    del payload["tenant_id"], payload["request_id"]
-    for course in ("origem", "destino"):
-        nivel = payload[course]["nivel"]
-        payload[course]["nivel"] = None if nivel is None else Level(nivel).value
-        payload[course]["objetivos"] = list(payload[course]["objetivos"])
+    The command holds only a hash of `context`, so student data is never stored in clear.
+    Same result as `dataclasses.asdict` minus those two keys, built field by field: asdict
+    deep-copies every value, which made it the costliest step of submitting a large batch."""
+    payload = {name: getattr(command, name) for name in _PAYLOAD_FIELDS}
+    payload["origem"] = _course_payload(command.origem)
+    payload["destino"] = _course_payload(command.destino)
+    if command.policy_overrides is not None:
+        payload["policy_overrides"] = copy.deepcopy(command.policy_overrides)
     return payload
+
+
+def _course_payload(course: Course) -> dict[str, Any]:
+    data = {name: getattr(course, name) for name in _COURSE_FIELDS}
+    data["nivel"] = None if course.nivel is None else Level(course.nivel).value
+    data["objetivos"] = list(course.objetivos)
+    return data
+
+
+_PAYLOAD_FIELDS = tuple(f.name for f in fields(EvaluateCommand) if f.name not in ("tenant_id", "request_id"))
+_COURSE_FIELDS = tuple(f.name for f in fields(Course))
 
 
 def command_from_payload(tenant_id: str, request_id: str, payload: dict[str, Any]) -> EvaluateCommand:
@@ -126,7 +140,17 @@ class ProcessItem:
     Deterministic errors (DomainError, an undecodable payload) fail the item at once.
     Anything else is transient: it propagates so the queue retries with backoff, and the
     queue calls `give_up` before it dead-letters the message.
+
+    One instance serves every worker thread of a process. What it remembers per job is what
+    never changes once seen (the tenant; that the job has started), and which of the job's
+    items this process is working on. Settling a job (counting all its items) is deferred to
+    the last of this process's threads still working on the job: while another of them holds
+    a claimed, unfinished item the job cannot be finished, and that thread settles after its
+    own finish (which commits after this one). So every finish is still followed by a settle
+    that starts after its commit, without counting the whole job after every item.
     """
+
+    _MEMORY = 4096  # jobs remembered per process (cleared when full)
 
     def __init__(
         self,
@@ -137,18 +161,35 @@ class ProcessItem:
         self._uow_factory = uow_factory
         self._evaluate = evaluate_pair
         self._clock = clock
+        self._lock = threading.Lock()
+        self._tenants: dict[str, str] = {}
+        self._started: set[str] = set()
+        self._in_flight: dict[str, int] = {}
+        self._settle_owed: set[str] = set()
 
     def __call__(self, job_id: str, index: int) -> JobStatus | None:
         """The status this call gave the item, or None if there was nothing to do."""
         with self._uow_factory() as uow:
-            tenant_id = uow.jobs.tenant_of(job_id)
+            tenant_id = self._tenants.get(job_id) or uow.jobs.tenant_of(job_id)
             item = uow.jobs.claim_item(job_id, index, self._clock.now()) if tenant_id else None
             if item is None:
                 return None  # finished already (a repeated message) or unknown
-            uow.jobs.mark_started(job_id, self._clock.now())
+            started = job_id in self._started
+            if not started:
+                uow.jobs.mark_started(job_id, self._clock.now())
             uow.commit()
+        self._remember(job_id, tenant_id, started)  # type: ignore[arg-type]
         try:
-            command = command_from_payload(tenant_id, item.request_id, item.payload)  # type: ignore[arg-type]
+            status = self._process(job_id, index, tenant_id, item)  # type: ignore[arg-type]
+        except BaseException:  # transient (or interrupted): the item stays pending
+            self._leave(job_id, finished_one=False)
+            raise
+        self._leave(job_id, finished_one=True)
+        return status
+
+    def _process(self, job_id: str, index: int, tenant_id: str, item: JobItem) -> JobStatus | None:
+        try:
+            command = command_from_payload(tenant_id, item.request_id, item.payload)
         except (KeyError, TypeError, ValueError) as exc:
             return self._finish(job_id, index, JobStatus.FAILED, None, f"invalid stored payload: {exc}")
         try:
@@ -160,15 +201,50 @@ class ProcessItem:
     def give_up(self, job_id: str, index: int, error: str) -> None:
         """The last retry failed: the item fails (a requeue of its dead letter reopens it)."""
         self._finish(job_id, index, JobStatus.FAILED, None, f"dead-lettered after retries: {error}")
+        self._settle_after_give_up(job_id)
 
     def _finish(
         self, job_id: str, index: int, status: JobStatus, result: dict[str, Any] | None, error: str | None
     ) -> JobStatus | None:
+        """Compare-and-set the item finished, in its own transaction (the caller settles after)."""
         with self._uow_factory() as uow:
             changed = uow.jobs.finish_item(job_id, index, status, result, error, self._clock.now())
             uow.commit()
-        settle_job(self._uow_factory, self._clock, job_id)
         return status if changed else None
+
+    def _remember(self, job_id: str, tenant_id: str, started: bool) -> None:
+        with self._lock:
+            if len(self._tenants) >= self._MEMORY:
+                self._tenants.clear()
+            self._tenants[job_id] = tenant_id
+            if not started:
+                if len(self._started) >= self._MEMORY:
+                    self._started.clear()
+                self._started.add(job_id)
+            self._in_flight[job_id] = self._in_flight.get(job_id, 0) + 1
+
+    def _leave(self, job_id: str, finished_one: bool) -> None:
+        """This thread is done with its item: settle now, or leave it to a thread still on the job."""
+        with self._lock:
+            others = self._in_flight.get(job_id, 1) - 1
+            if others > 0:
+                self._in_flight[job_id] = others
+                if finished_one:
+                    self._settle_owed.add(job_id)
+                return
+            self._in_flight.pop(job_id, None)
+            owed = job_id in self._settle_owed
+            self._settle_owed.discard(job_id)
+        if finished_one or owed:
+            settle_job(self._uow_factory, self._clock, job_id)
+
+    def _settle_after_give_up(self, job_id: str) -> None:
+        """give_up runs after the item's call has left: settle unless a thread here is on the job."""
+        with self._lock:
+            if self._in_flight.get(job_id, 0) > 0:
+                self._settle_owed.add(job_id)
+                return
+        settle_job(self._uow_factory, self._clock, job_id)
 
 
 def settle_job(uow_factory: UnitOfWorkFactory, clock: Clock, job_id: str) -> None:
