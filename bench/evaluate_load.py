@@ -129,7 +129,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def started_server(runtime: str, workers: int) -> Iterator[tuple[str, int]]:
+def started_server(runtime: str, workers: int, redis_url: str | None = None) -> Iterator[tuple[str, int]]:
     """A throwaway database (PostgreSQL or SQLite), migrated and seeded, served by `equivalence serve`."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env |= {"EQV_BOOTSTRAP_API_KEY": BENCH_KEY, "API_KEY_PEPPER": "bench-pepper-0123456789", "PYTHONPATH": str(ROOT)}
@@ -139,6 +139,8 @@ def started_server(runtime: str, workers: int) -> Iterator[tuple[str, int]]:
     if runtime == "postgres":
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'CREATE DATABASE "{db_name}"'], check=True)
         env["DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{db_name}"
+        if redis_url:  # the full runtime as deployed: Redis is the broker and the mapping cache
+            env |= {"REDIS_URL": redis_url, "EQV_QUEUE_NAMESPACE": f"eqv-bench-{uuid.uuid4().hex[:8]}"}
         cli = [sys.executable, "-m", "entrypoints.cli"]
         subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True)
         subprocess.run([*cli, "seed"], env=env, check=True, capture_output=True)
@@ -227,10 +229,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/0", help="with --start-server postgres ('' for none)"
+    )
     args = parser.parse_args()
     if args.start_server:
-        with started_server(args.start_server, args.workers) as (url, pid):
-            print(json.dumps({"runtime": args.start_server, "workers": args.workers, "cpus": os.cpu_count()}))
+        with started_server(args.start_server, args.workers, args.redis_url or None) as (url, pid):
+            print(json.dumps({"runtime": args.start_server, "redis": bool(args.redis_url), "workers": args.workers, "cpus": os.cpu_count()}))
             asyncio.run(run(url, BENCH_KEY, pid, args))
     else:
         asyncio.run(run(args.url, args.api_key, args.server_pid, args))

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from adapters.http.app import HttpDependencies, create_app as create_http_app
 from adapters.http.dto import ErrorBody
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
+from adapters.mappers.tiered_mapping_cache import TieredMappingCache
 from adapters.queue.dramatiq_queue import WorkerRunner
 from core.domain.model import Taxonomy
 from core.usecases.bootstrap import DEFAULT_TENANT
@@ -39,8 +40,8 @@ def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             checks["database"] = f"error: {type(exc).__name__}"
         cache = container.mapping_cache()
-        if isinstance(cache, RedisMappingCache):
-            checks["redis"] = "ok" if cache.ping() else "error: unreachable"
+        if isinstance(cache, TieredMappingCache) and isinstance(cache.shared, RedisMappingCache):
+            checks["redis"] = "ok" if cache.shared.ping() else "error: unreachable"
         return checks
 
     return check

@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
+from adapters.mappers.tiered_mapping_cache import TieredMappingCache
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
@@ -28,9 +29,9 @@ from entrypoints.settings import Settings
 
 
 def build_mapping_cache(settings: Settings) -> MappingCache:
-    """Redis when REDIS_URL is set (shared by every process), else in process memory."""
+    """Redis when REDIS_URL is set (shared by every process, with a small local copy), else memory."""
     if settings.redis_url:
-        return RedisMappingCache.from_url(settings.redis_url)
+        return TieredMappingCache(MemoryMappingCache(max_entries=2_000), RedisMappingCache.from_url(settings.redis_url))
     return MemoryMappingCache()
 
 

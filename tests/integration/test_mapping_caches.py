@@ -10,6 +10,7 @@ import pytest
 from adapters.mappers.cached_mapper import CachedMapper, cache_key
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
+from adapters.mappers.tiered_mapping_cache import TieredMappingCache
 from core.domain.model import ConceptMatch, Taxonomy, TaxonomyNode
 
 TAXONOMY = Taxonomy("cache-test-1", (TaxonomyNode("a", "x", "y", "Limites"),))
@@ -31,6 +32,18 @@ def cache(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     if request.param == "memory":
         return MemoryMappingCache()
     return RedisMappingCache.from_url(request.getfixturevalue("redis_url"))
+
+
+def test_tiered_cache_reads_shared_entries_once_and_keeps_a_local_copy(redis_url: str) -> None:
+    key = f"eqv:test:{uuid.uuid4().hex}"
+    RedisMappingCache.from_url(redis_url).set(key, MATCHES)  # written by another process
+    shared = RedisMappingCache.from_url(redis_url)
+    tiered = TieredMappingCache(MemoryMappingCache(), shared)
+    assert tiered.get(key) == MATCHES and tiered.get(key) == MATCHES
+    assert shared.hits == 1
+    other = f"eqv:test:{uuid.uuid4().hex}"
+    tiered.set(other, MATCHES)
+    assert RedisMappingCache.from_url(redis_url).get(other) == MATCHES
 
 
 def test_round_trip_and_counters(cache) -> None:  # type: ignore[no-untyped-def]
