@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
+import redis
 from adapters.mappers.cached_mapper import CachedMapper, cache_key
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
@@ -25,6 +26,18 @@ class CountingMapper:
     def map(self, text: str, taxonomy: Taxonomy) -> tuple[ConceptMatch, ...]:
         self.calls += 1
         return MATCHES
+
+
+@pytest.fixture(autouse=True)
+def forget_test_keys(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Leave the shared Redis as it was: delete the keys these tests wrote."""
+    yield
+    if "redis_url" in request.fixturenames:
+        client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+        for pattern in ("eqv:test:*", "eqv:map:counting-*"):
+            for key in client.scan_iter(pattern):
+                client.delete(key)
+        client.close()
 
 
 @pytest.fixture(params=["memory", "redis"])
