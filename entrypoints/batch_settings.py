@@ -16,10 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
-from typing import Any
 
 from adapters.queue.dramatiq_queue import RetryPolicy
-from entrypoints.settings import ConfigurationError, Settings
+from entrypoints.settings import Settings, env_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,32 +39,19 @@ class BatchSettings:
         env = dict(os.environ if environ is None else environ)
         return cls(
             namespace=env.get("EQV_QUEUE_NAMESPACE") or "eqv",
-            max_items=_number(env, "EQV_BATCH_MAX_ITEMS", 10_000, int),
+            max_items=env_number(env, "EQV_BATCH_MAX_ITEMS", 10_000, int),
             retry=RetryPolicy(
-                max_retries=_number(env, "EQV_JOB_MAX_RETRIES", 5, int, allow_zero=True),
-                min_backoff_ms=_number(env, "EQV_JOB_MIN_BACKOFF_MS", 1_000, int),
-                max_backoff_ms=_number(env, "EQV_JOB_MAX_BACKOFF_MS", 60_000, int),
-                time_limit_ms=int(_number(env, "EQV_JOB_TIME_LIMIT_S", 60.0, float) * 1000),
+                max_retries=env_number(env, "EQV_JOB_MAX_RETRIES", 5, int, allow_zero=True),
+                min_backoff_ms=env_number(env, "EQV_JOB_MIN_BACKOFF_MS", 1_000, int),
+                max_backoff_ms=env_number(env, "EQV_JOB_MAX_BACKOFF_MS", 60_000, int),
+                time_limit_ms=int(env_number(env, "EQV_JOB_TIME_LIMIT_S", 60.0, float) * 1000),
             ),
-            stale_after_s=_number(env, "EQV_JOB_STALE_AFTER_S", 300.0, float),
-            reconcile_interval_s=_number(env, "EQV_RECONCILE_INTERVAL_S", 30.0, float),
-            worker_threads=_number(env, "EQV_WORKER_THREADS", 4, int),
+            stale_after_s=env_number(env, "EQV_JOB_STALE_AFTER_S", 300.0, float),
+            reconcile_interval_s=env_number(env, "EQV_RECONCILE_INTERVAL_S", 30.0, float),
+            worker_threads=env_number(env, "EQV_WORKER_THREADS", 4, int),
         )
 
 
 def broker_url(settings: Settings) -> str | None:
     """Redis in the full runtime when REDIS_URL is set; otherwise the in-process broker."""
     return None if settings.embedded else settings.redis_url
-
-
-def _number(env: dict[str, str], name: str, default: Any, kind: type, allow_zero: bool = False) -> Any:
-    value = env.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = kind(value)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a number, got {value!r}") from None
-    if number < 0 or (number == 0 and not allow_zero):
-        raise ConfigurationError(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {value!r}")
-    return number

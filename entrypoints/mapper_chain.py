@@ -21,10 +21,10 @@ from adapters.mappers.llm_refiner import LlmRefiner
 from core.domain.model import Taxonomy
 from core.ports.concept_mapper import ConceptMapper, MapperError
 from core.ports.mapping_cache import MappingCache
-from entrypoints.settings import MapperSettings
+from entrypoints.settings import MAPPER_TIMEOUT_MAX_S, MapperSettings
 
 # Each external call is capped so that mapping both ementas stays within the 2 s budget.
-LLM_BUDGET_S = 0.9
+LLM_BUDGET_S = MAPPER_TIMEOUT_MAX_S
 
 
 @dataclass

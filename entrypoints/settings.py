@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 EMBEDDED = "embedded"
+# Mapper calls are capped so that mapping both ementas stays within evaluate's 2 s budget.
+MAPPER_TIMEOUT_MAX_S = 0.9
+T = TypeVar("T", int, float)
 FULL = "full"
 
 
@@ -35,11 +40,11 @@ class MapperSettings:
             embed_url=env.get("EMBED_URL") or None,
             embed_model=env.get("EMBED_MODEL") or defaults.embed_model,
             embed_api_key=env.get("EMBED_API_KEY") or None,
-            embed_timeout_s=_positive_float(env, "EMBED_TIMEOUT_S", defaults.embed_timeout_s, maximum=0.9),
+            embed_timeout_s=env_number(env, "EMBED_TIMEOUT_S", defaults.embed_timeout_s, float, maximum=MAPPER_TIMEOUT_MAX_S),
             llm_url=env.get("LLM_URL") or None,
             llm_model=env.get("LLM_MODEL") or defaults.llm_model,
             llm_api_key=env.get("LLM_API_KEY") or None,
-            llm_timeout_s=_positive_float(env, "LLM_TIMEOUT_S", defaults.llm_timeout_s, maximum=0.9),
+            llm_timeout_s=env_number(env, "LLM_TIMEOUT_S", defaults.llm_timeout_s, float, maximum=MAPPER_TIMEOUT_MAX_S),
         )
 
 
@@ -77,29 +82,33 @@ class Settings:
             var_dir=var_dir,
             host=env.get("HOST", "127.0.0.1"),
             port=_port(env.get("PORT", "8000")),
-            http_threads=_positive_int(env, "EQV_HTTP_THREADS", 8),
+            http_threads=env_number(env, "EQV_HTTP_THREADS", 8, int),
             mappers=MapperSettings.from_env(env),
         )
 
 
-def _positive_int(env: dict[str, str], name: str, default: int) -> int:
-    value = env.get(name, str(default))
-    if not value.isdigit() or int(value) < 1:
-        raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _positive_float(env: dict[str, str], name: str, default: float, maximum: float = 60.0) -> float:
-    """A duration in seconds; mapper timeouts are capped so that evaluate stays within 2 s."""
+def env_number(
+    env: dict[str, str],
+    name: str,
+    default: T,
+    kind: Callable[[str], T],
+    *,
+    allow_zero: bool = False,
+    maximum: float | None = None,
+) -> T:
+    """A positive (or, with allow_zero, non-negative) number from the environment, or a clear error."""
     value = env.get(name)
     if value is None or value == "":
         return default
     try:
-        number = float(value)
+        number = kind(value)
     except ValueError:
-        raise ConfigurationError(f"{name} must be a number of seconds, got {value!r}") from None
-    if not 0 < number <= maximum:
-        raise ConfigurationError(f"{name} must be more than 0 and at most {maximum:g} seconds, got {value!r}")
+        raise ConfigurationError(f"{name} must be a number, got {value!r}") from None
+    lowest_ok = number >= 0 if allow_zero else number > 0  # type: ignore[operator]
+    if not lowest_ok or (maximum is not None and number > maximum):  # type: ignore[operator]
+        bounds = "zero or more" if allow_zero else "more than 0"
+        limit = f" and at most {maximum:g}" if maximum is not None else ""
+        raise ConfigurationError(f"{name} must be {bounds}{limit}, got {value!r}")
     return number
 
 

@@ -18,7 +18,6 @@ API_KEY_HEADER = "X-API-Key"
 EVALUATORS = (Role.CLIENT, Role.ADMIN)
 READERS = (Role.CLIENT, Role.AUDITOR, Role.ADMIN)
 ADMIN_ONLY = (Role.ADMIN,)
-AUDIT_READERS = (Role.ADMIN, Role.AUDITOR)
 
 
 def principal_provider(authenticate: Callable[[str | None], Principal | None]) -> Callable[..., Principal]:
