@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from adapters.persistence.sqla_models import JobItemRow, JobRow, utc_now
+from adapters.persistence.sqla_models import EvaluationResultRow, JobItemRow, JobRow, utc_now
 from core.domain.records import Job, JobItem, JobStatus
 
 _PENDING = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
@@ -17,6 +19,7 @@ _PENDING = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 # SQLAlchemy): a worker claims and finishes each item in its own short transaction.
 _JOBS = JobRow.__table__
 _ITEMS = JobItemRow.__table__
+_RESULTS = EvaluationResultRow.__table__
 _ITEM_KEY = and_(_ITEMS.c.job_id == bindparam("b_job_id"), _ITEMS.c.idx == bindparam("b_idx"))
 _ITEM_PENDING = _ITEMS.c.status.in_(_PENDING)
 _TENANT_OF = select(_JOBS.c.tenant_id).where(_JOBS.c.job_id == bindparam("b_job_id"))
@@ -30,7 +33,7 @@ _CLAIM = (
 _FINISH = (
     update(_ITEMS)
     .where(_ITEM_KEY, _ITEM_PENDING)
-    .values(status=bindparam("b_status"), result=bindparam("b_result"), error=bindparam("b_error"), updated_at=bindparam("b_now"))
+    .values(status=bindparam("b_status"), error=bindparam("b_error"), updated_at=bindparam("b_now"))
 )
 _MARK_STARTED = (
     update(_JOBS)
@@ -124,30 +127,34 @@ class SqlaJobRepository:
         return self._session.connection().execute(_TENANT_OF, {"b_job_id": job_id}).scalar()
 
     def list_items_after(self, job_id: str, after_index: int, limit: int) -> list[JobItem]:
-        rows = self._session.scalars(
-            select(JobItemRow)
-            .where(JobItemRow.job_id == job_id, JobItemRow.idx > after_index)
-            .order_by(JobItemRow.idx)
+        """Done items carry the tenant's stored result for their request_id (items finished
+        before results were joined here still have their own copy in job_items.result)."""
+        stored = and_(
+            _RESULTS.c.tenant_id == _JOBS.c.tenant_id,
+            _RESULTS.c.request_id == _ITEMS.c.request_id,
+            _ITEMS.c.status == JobStatus.DONE.value,
+        )
+        rows = self._session.connection().execute(
+            select(*_ITEMS.c, _RESULTS.c.response)
+            .join(_JOBS, _JOBS.c.job_id == _ITEMS.c.job_id)
+            .outerjoin(_RESULTS, stored)
+            .where(_ITEMS.c.job_id == job_id, _ITEMS.c.idx > after_index)
+            .order_by(_ITEMS.c.idx)
             .limit(limit)
         )
-        return [_to_item(row) for row in rows]
+        return [
+            replace(_to_item(row), result=json.loads(row.response)) if row.response is not None else _to_item(row)
+            for row in rows
+        ]
 
     def claim_item(self, job_id: str, index: int, now: dt.datetime) -> JobItem | None:
         """One UPDATE ... RETURNING: the claimed item as it is now, or None if not pending."""
         row = self._session.connection().execute(_CLAIM, {"b_job_id": job_id, "b_idx": index, "b_now": now}).first()
         return None if row is None else _to_item(row)
 
-    def finish_item(
-        self,
-        job_id: str,
-        index: int,
-        status: JobStatus,
-        result: dict[str, Any] | None,
-        error: str | None,
-        now: dt.datetime,
-    ) -> bool:
+    def finish_item(self, job_id: str, index: int, status: JobStatus, error: str | None, now: dt.datetime) -> bool:
         finished = self._session.connection().execute(
-            _FINISH, {"b_job_id": job_id, "b_idx": index, "b_status": status.value, "b_result": result, "b_error": error, "b_now": now}
+            _FINISH, {"b_job_id": job_id, "b_idx": index, "b_status": status.value, "b_error": error, "b_now": now}
         )
         return finished.rowcount == 1
 

@@ -27,7 +27,8 @@ class JobRepository(Protocol):
     def list_items(self, tenant_id: str, job_id: str, offset: int = 0, limit: int = 100) -> list[JobItem]: ...
 
     def list_items_after(self, job_id: str, after_index: int, limit: int) -> list[JobItem]:
-        """Items with index > after_index, in index order (keyset pagination)."""
+        """Items with index > after_index, in index order (keyset pagination), a done item
+        with its stored result."""
 
     def save_item(self, item: JobItem) -> None: ...
 
@@ -36,10 +37,10 @@ class JobRepository(Protocol):
     def claim_item(self, job_id: str, index: int, now: dt.datetime) -> JobItem | None:
         """queued|running → running (attempts + 1, lease renewed); None if finished or missing."""
 
-    def finish_item(
-        self, job_id: str, index: int, status: JobStatus, result: dict | None, error: str | None, now: dt.datetime
-    ) -> bool:
-        """An unfinished item → done|failed; False if it was already finished."""
+    def finish_item(self, job_id: str, index: int, status: JobStatus, error: str | None, now: dt.datetime) -> bool:
+        """An unfinished item → done|failed; False if it was already finished.
+
+        A done item's result is the tenant's stored result for its request_id (not copied)."""
 
     def reset_item(self, job_id: str, index: int, now: dt.datetime) -> bool:
         """A failed item → queued again (requeue after the cause is fixed); False otherwise."""

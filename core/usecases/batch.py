@@ -22,7 +22,7 @@ from core.domain.records import Job, JobItem, JobStatus
 from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
 from core.ports.job_queue import JobQueue
-from core.ports.unit_of_work import UnitOfWorkFactory
+from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome
 
 logger = logging.getLogger(__name__)
@@ -191,24 +191,29 @@ class ProcessItem:
         try:
             command = command_from_payload(tenant_id, item.request_id, item.payload)
         except (KeyError, TypeError, ValueError) as exc:
-            return self._finish(job_id, index, JobStatus.FAILED, None, f"invalid stored payload: {exc}")
+            return self._finish(job_id, index, JobStatus.FAILED, f"invalid stored payload: {exc}")
+        finished: list[bool] = []
+
+        def finish_with_result(uow: UnitOfWork) -> None:
+            finished.append(uow.jobs.finish_item(job_id, index, JobStatus.DONE, None, self._clock.now()))
+
         try:
-            outcome = self._evaluate(command)
+            outcome = self._evaluate(command, also=finish_with_result)
         except DomainError as exc:
-            return self._finish(job_id, index, JobStatus.FAILED, None, f"{type(exc).__name__}: {exc}")
-        return self._finish(job_id, index, JobStatus.DONE, outcome.document, None)
+            return self._finish(job_id, index, JobStatus.FAILED, f"{type(exc).__name__}: {exc}")
+        if outcome.replayed:  # stored earlier (a retry, or the request_id was used before)
+            return self._finish(job_id, index, JobStatus.DONE, None)
+        return JobStatus.DONE if finished and finished[0] else None
 
     def give_up(self, job_id: str, index: int, error: str) -> None:
         """The last retry failed: the item fails (a requeue of its dead letter reopens it)."""
-        self._finish(job_id, index, JobStatus.FAILED, None, f"dead-lettered after retries: {error}")
+        self._finish(job_id, index, JobStatus.FAILED, f"dead-lettered after retries: {error}")
         self._settle_after_give_up(job_id)
 
-    def _finish(
-        self, job_id: str, index: int, status: JobStatus, result: dict[str, Any] | None, error: str | None
-    ) -> JobStatus | None:
+    def _finish(self, job_id: str, index: int, status: JobStatus, error: str | None) -> JobStatus | None:
         """Compare-and-set the item finished, in its own transaction (the caller settles after)."""
         with self._uow_factory() as uow:
-            changed = uow.jobs.finish_item(job_id, index, status, result, error, self._clock.now())
+            changed = uow.jobs.finish_item(job_id, index, status, error, self._clock.now())
             uow.commit()
         return status if changed else None
 

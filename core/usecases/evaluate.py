@@ -76,7 +76,13 @@ class EvaluatePair:
         self._clock = clock
         self._versions = VersionCache()
 
-    def __call__(self, command: EvaluateCommand) -> EvaluateOutcome:
+    def __call__(
+        self, command: EvaluateCommand, also: Callable[[UnitOfWork], object] | None = None
+    ) -> EvaluateOutcome:
+        """Evaluate, or replay the stored result of this (tenant, request_id).
+
+        `also` runs inside the transaction that stores a new result (a batch item finishes
+        atomically with its result); it does not run for a replay."""
         started = self._clock.monotonic()
         with self._uow_factory.reading() as uow:
             stored = uow.results.get(command.tenant_id, command.request_id)
@@ -92,7 +98,7 @@ class EvaluatePair:
             _meta(command, evaluation),
             command.return_evidence,
         )
-        return self._store(command, evaluation, document)
+        return self._store(command, evaluation, document, also)
 
     def _evaluate(
         self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, started: float
@@ -122,7 +128,11 @@ class EvaluatePair:
         )
 
     def _store(
-        self, command: EvaluateCommand, evaluation: Evaluation, document: dict[str, Any]
+        self,
+        command: EvaluateCommand,
+        evaluation: Evaluation,
+        document: dict[str, Any],
+        also: Callable[[UnitOfWork], object] | None,
     ) -> EvaluateOutcome:
         now = self._clock.now()
         result = StoredResult(
@@ -138,6 +148,8 @@ class EvaluatePair:
             with self._uow_factory() as uow:
                 uow.results.add(result)
                 uow.audit.append(_audit_event(command, evaluation, document, now))
+                if also is not None:
+                    also(uow)
                 uow.commit()
         except DuplicateResult:
             # A concurrent request with the same key won the race: answer with its result.

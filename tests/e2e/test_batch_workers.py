@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import psycopg
 import pytest
 import redis
 
+from tests.conftest import service_missing
 from tests.e2e.test_serve_process import ADMIN_KEY, PAIR, base_env, free_port, run_cli, wait_until_healthy
 
 pytestmark = pytest.mark.e2e
@@ -203,6 +205,60 @@ def test_redis_flushed_mid_batch_the_reconciler_recovers(
         assert job(base, job_id)["progress"]["done"] < total, "the batch finished before the flush drill"
         state = wait_for(base, job_id, finished)
         assert state["status"] == "done" and state["progress"]["done"] == total
+    assert_exactly_once(pg_url, job_id, total)
+
+
+class PrivateRedis:
+    """A redis-server of this test's own (it keeps nothing on disk, like the shared one), so the
+    test can kill and restart it without touching the Redis every other test uses."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            service_missing("redis-server is not installed")
+        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen([*args, "--dir", str(self.workdir)], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(redis.RedisError):
+                if redis.Redis.from_url(self.url, socket_timeout=0.5).ping():
+                    return
+            time.sleep(0.05)
+        raise AssertionError("private redis-server did not start")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def test_redis_restarted_mid_batch_every_item_still_done_once(full_env: dict[str, str], tmp_path: Path, pg_url: str) -> None:
+    """The manual's broker outage: Redis dies (losing every queued message) and comes back empty."""
+    total = 600
+    private = PrivateRedis(tmp_path)
+    private.start()
+    env = full_env | {"REDIS_URL": private.url}
+    try:
+        with processes(env, tmp_path) as running:
+            base = running.serve()
+            job_id = submit(base, [PAIR] * total)
+            worker = running.start("worker", "--threads", "2")
+            wait_for(base, job_id, lambda s: s["progress"]["done"] >= 20)
+            private.kill()
+            assert job(base, job_id)["progress"]["done"] < total, "the batch finished before the restart drill"
+            time.sleep(2)  # the worker sees the broker gone
+            private.start()
+            state = wait_for(base, job_id, finished, timeout=120)
+            assert state["status"] == "done" and state["progress"]["done"] == total
+            assert worker.poll() is None, "the worker died with the broker instead of reconnecting"
+    finally:
+        private.kill()
     assert_exactly_once(pg_url, job_id, total)
 
 
