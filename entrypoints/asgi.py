@@ -79,6 +79,7 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
     container = container or build_container()
     check = readiness_check(container)
     worker = in_process_worker(container)
+    limits = container.rate_limit_settings()
     deps = HttpDependencies(
         evaluate_pair=lambda: container.evaluate_pair(),
         authenticate=lambda: container.authenticate(),
@@ -86,6 +87,8 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
         readiness=lambda: check,
         submit_batch=lambda: container.submit_batch(),
         queue_operations=lambda: container.queue_operations(),
+        rate_limiter=(lambda: container.rate_limiter()) if limits.enabled else None,
+        rate_limit_policy=limits.policy,
         on_startup=[
             lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
             *([lambda: worker.start()] if worker else []),

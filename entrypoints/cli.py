@@ -46,8 +46,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from entrypoints.bootstrap import prepare_for_serving
+    from entrypoints.rate_limit_settings import RateLimitSettings
 
     settings = _settings()
+    try:
+        RateLimitSettings.from_env()  # a bad EQV_RATE_LIMIT_* stops here, named, not in each worker
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if not prepare_for_serving(settings):
         return 1
     port = args.port if args.port is not None else settings.port

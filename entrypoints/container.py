@@ -17,14 +17,18 @@ from adapters.mappers.tiered_mapping_cache import TieredMappingCache
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
+from adapters.rate_limits.memory_rate_limiter import MemoryRateLimiter
+from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
 from adapters.system import SystemClock, UuidGenerator
 from core.ports.mapping_cache import MappingCache
+from core.ports.rate_limiter import RateLimiter
 from core.usecases.auth import Authenticate
 from core.usecases.batch import ProcessItem, Reconcile, SubmitBatch
 from core.usecases.evaluate import EvaluatePair
 from core.usecases.queue_ops import QueueOperations
 from entrypoints.batch_settings import BatchSettings, broker_url
 from entrypoints.mapper_chain import build_mapper_chain
+from entrypoints.rate_limit_settings import RateLimitSettings
 from entrypoints.settings import Settings
 
 
@@ -33,6 +37,13 @@ def build_mapping_cache(settings: Settings) -> MappingCache:
     if settings.redis_url:
         return TieredMappingCache(MemoryMappingCache(max_entries=2_000), RedisMappingCache.from_url(settings.redis_url))
     return MemoryMappingCache()
+
+
+def build_rate_limiter(settings: Settings, limits: RateLimitSettings) -> RateLimiter:
+    """Redis in the full runtime when REDIS_URL is set (one budget for every process), else memory."""
+    if settings.redis_url and not settings.embedded:
+        return RedisRateLimiter.from_url(settings.redis_url, limits.namespace, limits.redis_timeout_s)
+    return MemoryRateLimiter()
 
 
 class Container(containers.DeclarativeContainer):
@@ -56,6 +67,8 @@ class Container(containers.DeclarativeContainer):
         EvaluatePair, uow_factory, primary_mapper, fallback_mapper, clock
     )
     authenticate = providers.Singleton(Authenticate, uow_factory, settings.provided.api_key_pepper)
+    rate_limit_settings = providers.Singleton(RateLimitSettings.from_env)
+    rate_limiter = providers.Singleton(build_rate_limiter, settings, rate_limit_settings)
 
     # Batch: Dramatiq on Redis (full runtime) or in process (embedded); nothing connects until used.
     batch_settings = providers.Singleton(BatchSettings.from_env)

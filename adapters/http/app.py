@@ -19,11 +19,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from adapters.http.auth import principal_provider
 from adapters.http.errors import EXCEPTION_HANDLERS
+from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
 from adapters.http.routes_admin import AdminController, QueueAdminController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
+from core.domain.rate_limits import RateLimitPolicy
 
 
 @dataclass
@@ -36,6 +38,8 @@ class HttpDependencies:
     readiness: Callable[[], Callable[[], dict[str, str]]]
     submit_batch: Callable[[], Any] | None = None
     queue_operations: Callable[[], Any] | None = None
+    rate_limiter: Callable[[], Any] | None = None  # None: no rate limits
+    rate_limit_policy: RateLimitPolicy | None = None
     on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
@@ -61,10 +65,13 @@ def _unavailable(feature: str) -> Callable[[], Any]:
 
 def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
     authenticate = deps.authenticate()
+    provide_principal = principal_provider(authenticate)
+    if deps.rate_limiter is not None and deps.rate_limit_policy is not None:
+        provide_principal = rate_limited(provide_principal, deps.rate_limiter(), deps.rate_limit_policy)
     return Litestar(
         route_handlers=[HealthController, EquivalenceController, AdminController, JobController, QueueAdminController],
         dependencies={
-            "principal": Provide(principal_provider(authenticate), sync_to_thread=True),
+            "principal": Provide(provide_principal, sync_to_thread=True),
             "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
             "uow_factory": Provide(deps.uow_factory, sync_to_thread=False),
             "readiness": Provide(deps.readiness, sync_to_thread=False),
@@ -83,7 +90,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             ),
             security=[{"ApiKey": []}],
         ),
-        middleware=[request_log_middleware],
+        middleware=[request_log_middleware, rate_limit_headers_middleware],
         on_startup=[limit_worker_threads(deps.worker_threads), *deps.on_startup],
         on_shutdown=list(deps.on_shutdown),
         debug=debug,

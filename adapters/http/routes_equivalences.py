@@ -17,6 +17,7 @@ from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.dto import CourseIn, ErrorBody, EvaluateRequest, EvaluateResponse
 from core.domain.audit import canonical_json
 from core.domain.model import Course, Level
+from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal
 from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair, get_result
 from core.ports.unit_of_work import UnitOfWorkFactory
@@ -26,7 +27,11 @@ def _error(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=ErrorBody, description=description)
 
 
-AUTH_ERRORS = {401: _error("missing or invalid API key"), 403: _error("role not allowed")}
+AUTH_ERRORS = {
+    401: _error("missing or invalid API key"),
+    403: _error("role not allowed"),
+    429: _error("rate limit of this tenant, role and route group exceeded; see Retry-After"),
+}
 EVALUATE_ERRORS = {
     **AUTH_ERRORS,
     409: _error("request_id already used with a different payload"),
@@ -98,7 +103,7 @@ class EquivalenceController(Controller):
         status_code=200,
         sync_to_thread=True,
         responses=EVALUATE_ERRORS,
-        opt={"roles": EVALUATORS},
+        opt={"roles": EVALUATORS, "rate_group": RouteGroup.EVALUATE},
     )
     def evaluate(
         self,
@@ -118,7 +123,7 @@ class EquivalenceController(Controller):
         summary="A stored evaluation result",
         sync_to_thread=True,
         responses={**AUTH_ERRORS, 404: _error("no such result for this tenant")},
-        opt={"roles": READERS},
+        opt={"roles": READERS, "rate_group": RouteGroup.READ},
     )
     def get_evaluation(
         self,

@@ -16,6 +16,7 @@ from msgspec import Meta
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.dto import EvaluateRequest, EvaluateResponse
 from adapters.http.routes_equivalences import AUTH_ERRORS, _error, to_command
+from core.domain.rate_limits import RouteGroup
 from core.domain.records import JobItem, JobStatus, Principal
 from core.ports.unit_of_work import UnitOfWorkFactory
 from core.usecases.batch import JobProgress, SubmitBatch, get_progress, get_results_page
@@ -114,7 +115,7 @@ class JobController(Controller):
         sync_to_thread=True,
         request_max_body_size=MAX_BATCH_BODY_BYTES,
         responses={**AUTH_ERRORS, 422: _error("an invalid item; `extra` names items[i] and the field")},
-        opt={"roles": EVALUATORS},
+        opt={"roles": EVALUATORS, "rate_group": RouteGroup.BATCH},
     )
     def submit_batch(
         self,

@@ -1,0 +1,1 @@
+"""Rate limiter adapters (port `core.ports.rate_limiter.RateLimiter`)."""

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from typing import Protocol
+
+from core.domain.rate_limits import RateDecision, RateLimit
+
+
+class RateLimiter(Protocol):
+    """Counts one call against the bucket `key` under `limit`, atomically across every process
+    that shares the store. An unreachable store answers an allowing, not-enforced decision."""
+
+    def hit(self, key: str, limit: RateLimit) -> RateDecision: ...

@@ -1,0 +1,119 @@
+"""The Redis rate limiter against the real Redis (and the memory one beside it)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis
+
+from adapters.rate_limits.memory_rate_limiter import MemoryRateLimiter
+from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
+from core.domain.gcra import emission_interval_us
+from core.domain.rate_limits import RateLimit
+from core.ports.rate_limiter import RateLimiter
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    name = f"eqv-test-rl-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{name}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limiter(request: pytest.FixtureRequest) -> RateLimiter:
+    if request.param == "memory":
+        return MemoryRateLimiter()
+    return RedisRateLimiter.from_url(request.getfixturevalue("redis_url"), request.getfixturevalue("prefix"))
+
+
+def test_a_burst_gets_exactly_the_limit_with_remaining_counting_down(limiter: RateLimiter) -> None:
+    limit = RateLimit(5, 60)
+    decisions = [limiter.hit("t1:client:evaluate", limit) for _ in range(7)]
+    assert [d.allowed for d in decisions] == [True] * 5 + [False] * 2
+    assert [d.remaining for d in decisions] == [4, 3, 2, 1, 0, 0, 0]
+    assert all(d.limit == 5 and d.enforced for d in decisions)
+    refused = decisions[-1]
+    assert 0 < refused.retry_after_s <= 12.0 and refused.retry_after_header in (12, 13)
+    assert refused.reset_s == pytest.approx(60, abs=1)
+
+
+def test_buckets_are_separate(limiter: RateLimiter) -> None:
+    limit = RateLimit(2, 60)
+    keys = ["a:client:evaluate", "b:client:evaluate", "a:admin:evaluate", "a:client:read"]
+    allowed = {key: sum(limiter.hit(key, limit).allowed for _ in range(3)) for key in keys}
+    assert allowed == dict.fromkeys(keys, 2)
+
+
+def test_the_budget_refills_at_the_sustained_rate(limiter: RateLimiter) -> None:
+    limit = RateLimit(10, 1)  # one call back every 100 ms
+    started = time.monotonic()
+    assert sum(limiter.hit("t:client:read", limit).allowed for _ in range(12)) == 10
+    time.sleep(0.25)
+    allowed = sum(limiter.hit("t:client:read", limit).allowed for _ in range(5))
+    assert 2 <= allowed <= int((time.monotonic() - started) / 0.1)
+
+
+def test_redis_limiter_is_atomic_under_concurrency(redis_url: str, prefix: str) -> None:
+    """50 threads x 6 hits on one bucket through one pool, and a second limiter (its own pool):
+    exactly `limit` calls pass."""
+    limiters = [RedisRateLimiter.from_url(redis_url, prefix, timeout_s=2.0) for _ in range(2)]
+    limit = RateLimit(73, 3600)
+
+    def hits(worker: int) -> int:
+        return sum(limiters[worker % 2].hit("tenant:client:evaluate", limit).allowed for _ in range(6))
+
+    with ThreadPoolExecutor(50) as pool:
+        allowed = sum(pool.map(hits, range(50)))
+    assert allowed == 73
+
+
+def test_redis_keys_expire_when_the_bucket_is_full_again(redis_url: str, prefix: str) -> None:
+    limiter = RedisRateLimiter.from_url(redis_url, prefix)
+    limit = RateLimit(4, 60)
+    for _ in range(2):
+        limiter.hit("t:client:admin", limit)
+    ttl_ms = redis.Redis.from_url(redis_url).pttl(f"{prefix}:t:client:admin")
+    assert 0 < ttl_ms <= 2 * emission_interval_us(limit) // 1000
+
+
+def test_redis_and_memory_limiters_decide_alike(redis_url: str, prefix: str) -> None:
+    limit = RateLimit(6, 60)
+    memory, shared = MemoryRateLimiter(), RedisRateLimiter.from_url(redis_url, prefix)
+    outcomes = [
+        [(d.allowed, d.remaining) for d in (lim.hit("t:auditor:read", limit) for _ in range(9))]
+        for lim in (memory, shared)
+    ]
+    assert outcomes[0] == outcomes[1]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens once the socket is closed
+
+
+def test_unreachable_redis_fails_open_quickly_and_warns_rarely(caplog: pytest.LogCaptureFixture) -> None:
+    limiter = RedisRateLimiter.from_url(f"redis://127.0.0.1:{closed_port()}/0", "eqv-test-rl")
+    limit = RateLimit(1, 3600)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="adapters.rate_limits.redis_rate_limiter"):
+        decisions = [limiter.hit("t:client:evaluate", limit) for _ in range(200)]
+    assert time.monotonic() - started < 2.0
+    assert all(d.allowed and not d.enforced for d in decisions)
+    warnings = [r for r in caplog.records if "rate limit store unreachable" in r.getMessage()]
+    assert len(warnings) == 1
+    assert limiter.failures == 1  # then Redis is left alone for a second instead of asked per call
