@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio.to_thread
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 from litestar.openapi import OpenAPIConfig
@@ -61,8 +61,15 @@ def _unavailable(feature: str) -> Callable[[], Any]:
 
 def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
     authenticate = deps.authenticate()
+    # Routes needing a key live under one router declaring the ApiKey requirement; public ones
+    # (health, ready) stay outside it, so their OpenAPI operations require nothing.
+    authenticated = Router(
+        path="/",
+        route_handlers=[EquivalenceController, AdminController, JobController, QueueAdminController],
+        security=[{"ApiKey": []}],
+    )
     return Litestar(
-        route_handlers=[HealthController, EquivalenceController, AdminController, JobController, QueueAdminController],
+        route_handlers=[HealthController, authenticated],
         dependencies={
             "principal": Provide(principal_provider(authenticate), sync_to_thread=True),
             "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
@@ -81,7 +88,6 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             components=Components(
                 security_schemes={"ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header")}
             ),
-            security=[{"ApiKey": []}],
         ),
         middleware=[request_log_middleware],
         on_startup=[limit_worker_threads(deps.worker_threads), *deps.on_startup],
