@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio.to_thread
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 from litestar.openapi import OpenAPIConfig
@@ -68,8 +68,15 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
     provide_principal = principal_provider(authenticate)
     if deps.rate_limiter is not None and deps.rate_limit_policy is not None:
         provide_principal = rate_limited(provide_principal, deps.rate_limiter(), deps.rate_limit_policy)
+    # Routes needing a key live under one router declaring the ApiKey requirement; public ones
+    # (health, ready) stay outside it, so their OpenAPI operations require nothing.
+    authenticated = Router(
+        path="/",
+        route_handlers=[EquivalenceController, AdminController, JobController, QueueAdminController],
+        security=[{"ApiKey": []}],
+    )
     return Litestar(
-        route_handlers=[HealthController, EquivalenceController, AdminController, JobController, QueueAdminController],
+        route_handlers=[HealthController, authenticated],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=True),
             "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
@@ -88,7 +95,6 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             components=Components(
                 security_schemes={"ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header")}
             ),
-            security=[{"ApiKey": []}],
         ),
         middleware=[request_log_middleware, rate_limit_headers_middleware],
         on_startup=[limit_worker_threads(deps.worker_threads), *deps.on_startup],

@@ -7,10 +7,14 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+# Litestar's OpenAPI generator drops a bound equal to 0 (it tests the bound's truth value), so
+# fields bounded below by 0 restate it for the schema; validation uses `ge` as usual.
+_MINIMUM_ZERO = {"extra": {"minimum": 0}}
+
 Nivel = Literal["basico", "intermediario", "avancado"]
 ShortText = Annotated[str, Meta(min_length=1, max_length=300)]
-Score = Annotated[float, Meta(ge=0, le=100)]
-UnitInterval = Annotated[float, Meta(ge=0, le=1)]
+Score = Annotated[float, Meta(ge=0, le=100, extra_json_schema=_MINIMUM_ZERO)]
+UnitInterval = Annotated[float, Meta(ge=0, le=1, extra_json_schema=_MINIMUM_ZERO)]
 
 
 class CourseIn(msgspec.Struct, kw_only=True):
@@ -23,7 +27,7 @@ class CourseIn(msgspec.Struct, kw_only=True):
     disciplina_id: ShortText | None = None
     instituicao: ShortText | None = None
     codigo: ShortText | None = None
-    creditos: Annotated[float, Meta(ge=0, le=1000)] | None = None
+    creditos: Annotated[float, Meta(ge=0, le=1000, extra_json_schema=_MINIMUM_ZERO)] | None = None
     objetivos: Annotated[list[Annotated[str, Meta(max_length=2000)]], Meta(max_length=100)] = []
 
 
@@ -38,7 +42,7 @@ class PolicyIn(msgspec.Struct, kw_only=True):
     min_score_complemento: Score | None = None
     tolerancia_carga: Annotated[float, Meta(gt=0, le=1)] | None = None
     exigir_criticos: bool | None = None
-    max_anos_validade: Annotated[int, Meta(ge=0, le=100)] | None = None
+    max_anos_validade: Annotated[int, Meta(ge=0, le=100, extra_json_schema=_MINIMUM_ZERO)] | None = None
     weights: WeightsIn | None = None
     confidence_cutoff: UnitInterval | None = None
 
