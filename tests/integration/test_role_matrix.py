@@ -1,0 +1,138 @@
+"""Who may call what: every route of the app × every role, and every kind of bad key.
+
+The expected matrix is written out here, not read from the routes' own declarations, so a
+route given the wrong roles fails; a route missing from the table fails too, so a new route
+cannot ship without deciding who may call it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.routes import HTTPRoute
+from litestar.testing import TestClient
+
+from adapters.persistence.migrate import upgrade_to_head
+from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, make_client
+
+ADMIN, AUDITOR, CLIENT = "admin", "auditor", "client"
+EVALUATORS = {CLIENT, ADMIN}
+READERS = {CLIENT, AUDITOR, ADMIN}
+ADMIN_ONLY = {ADMIN}
+AUDIT_READERS = {ADMIN, AUDITOR}
+PUBLIC = None
+
+# (method, path template) -> roles allowed, or PUBLIC (no key needed).
+MATRIX: dict[tuple[str, str], set[str] | None] = {
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/ready"): PUBLIC,
+    ("POST", "/v1/equivalences/evaluate"): EVALUATORS,
+    ("GET", "/v1/equivalences/{request_id:str}"): READERS,
+    ("POST", "/v1/equivalences/batch"): EVALUATORS,
+    ("GET", "/v1/jobs/{job_id:str}"): READERS,
+    ("GET", "/v1/jobs/{job_id:str}/results"): READERS,
+    ("GET", "/admin/api_keys"): ADMIN_ONLY,
+    ("GET", "/admin/queue"): ADMIN_ONLY,
+    ("GET", "/admin/dlq"): ADMIN_ONLY,
+    ("POST", "/admin/dlq/requeue"): ADMIN_ONLY,
+}
+NOT_OURS = re.compile(r"^/schema")  # Litestar's OpenAPI document and UIs: public
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    tmp: Path = tmp_path_factory.mktemp("matrix")
+    url = f"sqlite:///{tmp / 'matrix.db'}"
+    upgrade_to_head(url)
+    yield from make_client(url, tmp)
+
+
+def operations(client: TestClient) -> set[tuple[str, str]]:
+    found = set()
+    for route in client.app.routes:
+        if isinstance(route, HTTPRoute) and not NOT_OURS.match(route.path):
+            for handler in route.route_handlers:
+                found |= {(method, route.path) for method in handler.http_methods if method not in ("OPTIONS", "HEAD")}
+    return found
+
+
+def call(client: TestClient, method: str, template: str, key: str | None) -> int:
+    """A request naming resources that do not exist, with an empty JSON body."""
+    path = re.sub(r"\{[^}]+\}", "no-such-thing-123", template)
+    headers = {"X-API-Key": key} if key else {}
+    body = {} if method in ("POST", "PUT", "PATCH") else None
+    return client.request(method, path, headers=headers, json=body).status_code
+
+
+def test_every_route_is_in_the_matrix(client: TestClient) -> None:
+    assert operations(client) == set(MATRIX), "decide who may call each new route, in MATRIX"
+
+
+@pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda o: f"{o[0]} {o[1]}")
+@pytest.mark.parametrize("role", [ADMIN, AUDITOR, CLIENT])
+def test_each_role_is_allowed_or_forbidden(client: TestClient, operation: tuple[str, str], role: str) -> None:
+    allowed = MATRIX[operation]
+    status = call(client, *operation, KEYS[role])
+    if allowed is PUBLIC or role in allowed:
+        assert status not in (401, 403), f"{role} must be allowed: got {status}"
+    else:
+        assert status == 403, f"{role} must be forbidden (before any validation): got {status}"
+
+
+@pytest.mark.parametrize("operation", sorted(op for op, roles in MATRIX.items() if roles is not PUBLIC))
+@pytest.mark.parametrize(
+    "key",
+    [None, "", "not-a-key", "eqv_live_made-up-key-0123456789abcdefghij", KEYS["revoked"]],
+    ids=["missing", "empty", "garbage", "unknown", "revoked"],
+)
+def test_a_missing_invalid_or_revoked_key_is_401(client: TestClient, operation: tuple[str, str], key: str | None) -> None:
+    method, template = operation
+    path = re.sub(r"\{[^}]+\}", "no-such-thing-123", template)
+    headers = {"X-API-Key": key} if key is not None else {}
+    response = client.request(method, path, headers=headers, json={} if method == "POST" else None)
+    assert response.status_code == 401 and response.json()["detail"] == "Invalid API key"
+
+
+# Tenant scoping: each route naming a resource, with how to make one in the default tenant.
+# The other tenant's admin asks for it by its real id and must get exactly what a missing id gets.
+def _evaluation(client: TestClient) -> str:
+    request_id = "scoped-evaluation-0001"
+    body = {"request_id": request_id, "origem": ORIGEM, "destino": DESTINO}
+    assert client.post("/v1/equivalences/evaluate", json=body, headers={"X-API-Key": KEYS[CLIENT]}).status_code == 200
+    return request_id
+
+
+def _job(client: TestClient) -> str:
+    body = {"items": [{"origem": ORIGEM, "destino": DESTINO}]}
+    response = client.post("/v1/equivalences/batch", json=body, headers={"X-API-Key": KEYS[CLIENT]})
+    assert response.status_code == 202, response.text
+    return str(response.json()["job_id"])
+
+
+SCOPED: dict[tuple[str, str], tuple[str, object]] = {
+    ("GET", "/v1/equivalences/{request_id:str}"): ("request_id", _evaluation),
+    ("GET", "/v1/jobs/{job_id:str}"): ("job_id", _job),
+    ("GET", "/v1/jobs/{job_id:str}/results"): ("job_id", _job),
+}
+
+
+def test_every_route_with_an_id_is_checked_for_tenant_scoping(client: TestClient) -> None:
+    with_ids = {op for op in operations(client) if "{" in op[1]}
+    assert with_ids == set(SCOPED), "add each route naming a resource to SCOPED"
+
+
+@pytest.mark.parametrize("operation", sorted(SCOPED), ids=lambda o: f"{o[0]} {o[1]}")
+def test_another_tenants_resource_is_a_404_like_a_missing_one(client: TestClient, operation: tuple[str, str]) -> None:
+    method, template = operation
+    _, make = SCOPED[operation]
+    real_id = make(client)  # type: ignore[operator]
+    own = client.request(method, re.sub(r"\{[^}]+\}", real_id, template), headers={"X-API-Key": KEYS[ADMIN]})
+    assert own.status_code == 200, own.text
+    other = {"X-API-Key": KEYS["other"]}
+    foreign = client.request(method, re.sub(r"\{[^}]+\}", real_id, template), headers=other)
+    missing = client.request(method, re.sub(r"\{[^}]+\}", "no-such-id-0000", template), headers=other)
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json()["detail"].replace(real_id, "ID") == missing.json()["detail"].replace("no-such-id-0000", "ID")
