@@ -1,4 +1,4 @@
-"""`equivalence taxonomy import|export|list`: versioned taxonomies from the command line."""
+"""`equivalence taxonomy import|export|list|activate|deprecate`: versioned taxonomies from the command line."""
 
 from __future__ import annotations
 
@@ -9,14 +9,21 @@ from pathlib import Path
 
 from adapters.mappers.taxonomy_json import taxonomy_from_dict, taxonomy_to_dict
 from adapters.system import SystemClock
-from core.domain.errors import VersionExists, VersionNotFound
-from core.usecases.taxonomies import export_taxonomy, import_taxonomy, list_taxonomies
+from core.domain.catalog import CLI_ACTOR
+from core.domain.errors import CatalogConflict, InvalidVersionName, NotFound, VersionExists, VersionNotFound
+from core.usecases.taxonomies import (
+    activate_taxonomy,
+    deprecate_taxonomy,
+    export_taxonomy,
+    import_taxonomy,
+    list_taxonomies,
+)
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("taxonomy", help="import, export or list taxonomy versions")
+    parser = sub.add_parser("taxonomy", help="import, export, list, activate or deprecate taxonomy versions")
     commands = parser.add_subparsers(dest="taxonomy_command", required=True)
 
     imp = commands.add_parser("import", help="store a taxonomy JSON file as a new, immutable version")
@@ -35,6 +42,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     lst.add_argument("--tenant", default="default")
     lst.set_defaults(func=cmd_list)
 
+    act = commands.add_parser("activate", help="make a version the tenant's default")
+    act.add_argument("version")
+    act.add_argument("--tenant", default="default")
+    act.set_defaults(func=cmd_activate)
+
+    dep = commands.add_parser("deprecate", help="retire a tenant's own version from new use (stored results keep it)")
+    dep.add_argument("version")
+    dep.add_argument("--tenant", default="default")
+    dep.set_defaults(func=cmd_deprecate)
+
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     try:
@@ -45,7 +62,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     container = build_container(settings)
     try:
         import_taxonomy(container.uow_factory(), taxonomy, args.tenant, args.activate, SystemClock())
-    except (VersionExists, VersionNotFound) as exc:
+    except (VersionExists, VersionNotFound, InvalidVersionName, NotFound) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
@@ -80,4 +97,30 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         container.engine().dispose()
     for version in versions:
         print(f"{'*' if version == default else ' '} {version}")
+    return 0
+
+
+def cmd_activate(args: argparse.Namespace, settings: Settings) -> int:
+    container = build_container(settings)
+    try:
+        tenant = activate_taxonomy(container.uow_factory(), args.tenant, args.version, CLI_ACTOR, SystemClock())
+    except (NotFound, CatalogConflict) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        container.engine().dispose()
+    print(f"taxonomy {tenant.default_taxonomy_version} is now the default of tenant '{tenant.tenant_id}'")
+    return 0
+
+
+def cmd_deprecate(args: argparse.Namespace, settings: Settings) -> int:
+    container = build_container(settings)
+    try:
+        deprecate_taxonomy(container.uow_factory(), args.tenant, args.version, CLI_ACTOR, SystemClock())
+    except (NotFound, CatalogConflict) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        container.engine().dispose()
+    print(f"taxonomy {args.version} of tenant '{args.tenant}' is deprecated (stored results keep it)")
     return 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.domain.audit import GENESIS_HASH, event_hash
+from core.domain.catalog import ACTIVE, DEPRECATED, VersionInfo
 from core.domain.errors import DuplicateResult, NotFound, VersionExists
 from core.domain.model import ConceptMatch, Policy, Taxonomy
 from core.domain.records import (
@@ -38,6 +39,7 @@ class FakeStore:
     api_keys: dict[str, ApiKeyRecord] = field(default_factory=dict)
     taxonomies: dict[tuple[str | None, str], Taxonomy] = field(default_factory=dict)
     policies: dict[tuple[str | None, str], Policy] = field(default_factory=dict)
+    taxonomy_status: dict[tuple[str | None, str], str] = field(default_factory=dict)
     bindings: dict[tuple[str, str], CourseBinding] = field(default_factory=dict)
     results: dict[tuple[str, str], StoredResult] = field(default_factory=dict)
     audit: dict[tuple[str, int], AuditEvent] = field(default_factory=dict)
@@ -48,7 +50,9 @@ class FakeStore:
 
 
 class _Staged:
-    """A table seen through one unit of work: its own staged rows over the committed ones."""
+    """A table seen through one unit of work: its own staged rows over the committed ones.
+
+    A staged None is a deletion (a tombstone until commit)."""
 
     conflict: type[Exception] | None = None  # raised on commit if a staged key got committed meanwhile
 
@@ -60,7 +64,7 @@ class _Staged:
         return self._staged[key] if key in self._staged else self._committed.get(key)
 
     def _rows(self) -> dict[Any, Any]:
-        return {**self._committed, **self._staged}
+        return {k: v for k, v in {**self._committed, **self._staged}.items() if v is not None}
 
     def check(self) -> None:
         """Called on every table before any publishes, so a commit is all or nothing."""
@@ -69,7 +73,11 @@ class _Staged:
             raise self.conflict(f"already committed: {sorted(taken)}")
 
     def publish(self) -> None:
-        self._committed.update(self._staged)
+        for key, value in self._staged.items():
+            if value is None:
+                self._committed.pop(key, None)
+            else:
+                self._committed[key] = value
         self._staged.clear()
 
     def discard(self) -> None:
@@ -109,10 +117,41 @@ class _FakeVersions(_Staged):
     means two things to one tenant (as in adapters/persistence/_versions.py)."""
 
     kind = "version"
+    epoch = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+    def __init__(self, committed: dict[Any, Any], statuses: dict[Any, str]) -> None:
+        super().__init__(committed)
+        self._statuses = _Staged(statuses)
+
+    def publish(self) -> None:
+        super().publish()
+        self._statuses.publish()
+
+    def discard(self) -> None:
+        super().discard()
+        self._statuses.discard()
 
     def get(self, tenant_id: str, version: str) -> Any:
         own = self._get((tenant_id, version))
         return own if own is not None else self._get((None, version))
+
+    def info(self, tenant_id: str, version: str) -> VersionInfo | None:
+        key = (tenant_id, version) if self._get((tenant_id, version)) is not None else (None, version)
+        return self._info(key) if self._get(key) is not None else None
+
+    def infos(self, tenant_id: str) -> list[VersionInfo]:
+        return [self._info(key) for key in self._rows() if key[0] in (tenant_id, None)]
+
+    def deprecate(self, tenant_id: str, version: str) -> None:
+        self._statuses._staged[(tenant_id, version)] = DEPRECATED
+
+    def _info(self, key: tuple[str | None, str]) -> VersionInfo:
+        """created_at is the insertion order, one second apart (the fakes have no clock)."""
+        document = self._get(key)
+        position = list(self._rows()).index(key)
+        concepts = len(document.nodes) if isinstance(document, Taxonomy) else None
+        status = self._statuses._get(key) or ACTIVE
+        return VersionInfo(key[1], key[0] is None, status, self.epoch + dt.timedelta(seconds=position), concepts)
 
     def add(self, tenant_id: str | None, document: Any) -> None:
         owners = {t for (t, v) in self._rows() if v == document.version}
@@ -139,6 +178,15 @@ class FakeCourseBindingRepository(_Staged):
 
     def put(self, binding: CourseBinding) -> None:
         self._staged[(binding.tenant_id, binding.course_id)] = binding
+
+    def list_for_tenant(self, tenant_id: str) -> list[CourseBinding]:
+        return sorted((b for (t, _), b in self._rows().items() if t == tenant_id), key=lambda b: b.course_id)
+
+    def delete(self, tenant_id: str, course_id: str) -> bool:
+        if self._get((tenant_id, course_id)) is None:
+            return False
+        self._staged[(tenant_id, course_id)] = None
+        return True
 
 
 class FakeResultRepository(_Staged):
@@ -348,8 +396,8 @@ class FakeUnitOfWork:
         self.commits = 0
         self.tenants = FakeTenantRepository(store.tenants)
         self.api_keys = FakeApiKeyRepository(store.api_keys)
-        self.taxonomies = FakeTaxonomyRepository(store.taxonomies)
-        self.policies = FakePolicyRepository(store.policies)
+        self.taxonomies = FakeTaxonomyRepository(store.taxonomies, store.taxonomy_status)
+        self.policies = FakePolicyRepository(store.policies, {})
         self.bindings = FakeCourseBindingRepository(store.bindings)
         self.results = FakeResultRepository(store)
         self.audit = FakeAuditLog(store.audit)

@@ -22,10 +22,12 @@ from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
 from adapters.http.routes_admin import AdminController, QueueAdminController
+from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
 from core.domain.rate_limits import RateLimitPolicy
+from adapters.system import SystemClock
 
 
 @dataclass
@@ -40,6 +42,7 @@ class HttpDependencies:
     queue_operations: Callable[[], Any] | None = None
     rate_limiter: Callable[[], Any] | None = None  # None: no rate limits
     rate_limit_policy: RateLimitPolicy | None = None
+    clock: Callable[[], Any] = SystemClock
     on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
@@ -72,7 +75,15 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
     # (health, ready) stay outside it, so their OpenAPI operations require nothing.
     authenticated = Router(
         path="/",
-        route_handlers=[EquivalenceController, AdminController, JobController, QueueAdminController],
+        route_handlers=[
+            EquivalenceController,
+            AdminController,
+            JobController,
+            QueueAdminController,
+            TaxonomyAdminController,
+            PolicyAdminController,
+            CourseBindingAdminController,
+        ],
         security=[{"ApiKey": []}],
     )
     return Litestar(
@@ -84,6 +95,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             "readiness": Provide(deps.readiness, sync_to_thread=False),
             "submit_batch": Provide(deps.submit_batch or _unavailable("batch"), sync_to_thread=False),
             "queue_operations": Provide(deps.queue_operations or _unavailable("queue"), sync_to_thread=False),
+            "clock": Provide(deps.clock, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, **deps.extra_exception_handlers},
         openapi_config=OpenAPIConfig(

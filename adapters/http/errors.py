@@ -42,7 +42,8 @@ def _field_error(item: Any) -> dict[str, str]:
     missing = _MISSING.search(message)
     if missing:
         field = f"{field}.{missing.group(1)}" if field else missing.group(1)
-    return {"field": field or "body", "message": message, "source": str(item.get("source") or "body")}
+    source = item.get("source") or "body"
+    return {"field": field or "body", "message": message, "source": str(getattr(source, "value", source))}
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:

@@ -40,6 +40,15 @@ def visible_versions(session: Session, row_class: Any, tenant_id: str) -> list[s
     return list(dict.fromkeys(names))
 
 
+def visible_rows(row_class: Any, tenant_id: str) -> Select[Any]:
+    """Every row a tenant can see (its own and the shared ones), oldest first."""
+    return (
+        select(row_class)
+        .where(row_class.tenant_id.in_((tenant_id, SHARED_TENANT)))
+        .order_by(row_class.created_at, row_class.id)
+    )
+
+
 def version_taken(session: Session, row_class: Any, tenant_id: str | None, version: str) -> bool:
     """A name is taken if a tenant could already see a version by that name.
 

@@ -7,8 +7,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from adapters.persistence._versions import stored_tenant, version_taken, visible_version, visible_versions
-from adapters.persistence.sqla_models import PolicyVersionRow
+from adapters.persistence._versions import (
+    stored_tenant,
+    version_taken,
+    visible_rows,
+    visible_version,
+    visible_versions,
+)
+from adapters.persistence.sqla_models import SHARED_TENANT, PolicyVersionRow
+from core.domain.catalog import ACTIVE, VersionInfo
 from core.domain.errors import VersionExists
 from core.domain.model import Policy, Weights
 
@@ -39,6 +46,22 @@ class SqlaPolicyRepository:
     def list_versions(self, tenant_id: str) -> list[str]:
         """The tenant's own and the shared versions, oldest first."""
         return visible_versions(self._session, PolicyVersionRow, tenant_id)
+
+    def info(self, tenant_id: str, version: str) -> VersionInfo | None:
+        row = self._session.scalars(visible_version(PolicyVersionRow, tenant_id, version)).first()
+        return None if row is None else _to_info(row)
+
+    def infos(self, tenant_id: str) -> list[VersionInfo]:
+        """Every version the tenant sees, oldest first (its own wins a name clash left by old data)."""
+        entries: dict[str, VersionInfo] = {}
+        for row in self._session.scalars(visible_rows(PolicyVersionRow, tenant_id)):
+            if row.version not in entries or row.tenant_id != SHARED_TENANT:
+                entries[row.version] = _to_info(row)
+        return list(entries.values())
+
+
+def _to_info(row: PolicyVersionRow) -> VersionInfo:
+    return VersionInfo(row.version, row.tenant_id == SHARED_TENANT, ACTIVE, row.created_at)
 
 
 def policy_from_document(version: str, document: dict[str, Any]) -> Policy:

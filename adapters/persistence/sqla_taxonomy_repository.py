@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from adapters.persistence._versions import stored_tenant, version_taken, visible_version, visible_versions
-from adapters.persistence.sqla_models import TaxonomyNodeRow, TaxonomyVersionRow
+from adapters.persistence._versions import (
+    stored_tenant,
+    version_taken,
+    visible_rows,
+    visible_version,
+    visible_versions,
+)
+from adapters.persistence.sqla_models import SHARED_TENANT, TaxonomyNodeRow, TaxonomyVersionRow
+from core.domain.catalog import DEPRECATED, VersionInfo
 from core.domain.errors import VersionExists
 from core.domain.model import Level, Taxonomy, TaxonomyNode
+
+_CONCEPTS = (
+    select(func.count())
+    .where(TaxonomyNodeRow.taxonomy_version_id == TaxonomyVersionRow.id)
+    .correlate(TaxonomyVersionRow)
+    .scalar_subquery()
+)
 
 
 class SqlaTaxonomyRepository:
@@ -40,6 +56,32 @@ class SqlaTaxonomyRepository:
     def list_versions(self, tenant_id: str) -> list[str]:
         """The tenant's own and the shared versions, oldest first."""
         return visible_versions(self._session, TaxonomyVersionRow, tenant_id)
+
+    def info(self, tenant_id: str, version: str) -> VersionInfo | None:
+        """The version the tenant sees by that name, with its concept count; no nodes are loaded."""
+        found = self._session.execute(visible_version(TaxonomyVersionRow, tenant_id, version).add_columns(_CONCEPTS))
+        first = found.first()
+        return None if first is None else _to_info(*first)
+
+    def infos(self, tenant_id: str) -> list[VersionInfo]:
+        """Every version the tenant sees, oldest first (its own wins a name clash left by old data)."""
+        entries: dict[str, VersionInfo] = {}
+        for row, concepts in self._session.execute(visible_rows(TaxonomyVersionRow, tenant_id).add_columns(_CONCEPTS)):
+            if row.version not in entries or row.tenant_id != SHARED_TENANT:
+                entries[row.version] = _to_info(row, concepts)
+        return list(entries.values())
+
+    def deprecate(self, tenant_id: str, version: str) -> None:
+        """Only the status changes (the database refuses any other update of a version)."""
+        self._session.execute(
+            update(TaxonomyVersionRow)
+            .where(TaxonomyVersionRow.tenant_id == tenant_id, TaxonomyVersionRow.version == version)
+            .values(status=DEPRECATED)
+        )
+
+
+def _to_info(row: TaxonomyVersionRow, concepts: Any) -> VersionInfo:
+    return VersionInfo(row.version, row.tenant_id == SHARED_TENANT, row.status, row.created_at, int(concepts or 0))
 
 
 def _to_row(version_id: int, node: TaxonomyNode) -> TaxonomyNodeRow:

@@ -25,5 +25,17 @@ class VersionExists(DomainError):
     """A taxonomy or policy version with this name already exists: versions are never changed."""
 
 
+class VersionDeprecated(VersionNotFound):
+    """The named taxonomy version is deprecated: stored results keep it, new decisions and bindings may not use it."""
+
+
+class CatalogConflict(DomainError):
+    """An admin action the catalog's current state forbids (e.g. deprecating the tenant's default)."""
+
+
+class InvalidVersionName(DomainError):
+    """A new version name that could not be addressed in a URL (see core/domain/catalog.py)."""
+
+
 class MapperError(DomainError):
     """A mapper could not produce a mapping (service down, timeout, garbage answer)."""

@@ -11,3 +11,9 @@ class CourseBindingRepository(Protocol):
     def get(self, tenant_id: str, course_id: str) -> CourseBinding | None: ...
 
     def put(self, binding: CourseBinding) -> None: ...
+
+    def list_for_tenant(self, tenant_id: str) -> list[CourseBinding]:
+        """The tenant's bindings, by course_id."""
+
+    def delete(self, tenant_id: str, course_id: str) -> bool:
+        """Remove a binding; False if there was none."""

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from core.domain.audit import sha256_text
-from core.domain.errors import DuplicateResult, IdempotencyConflict, NotFound, VersionNotFound
+from core.domain.catalog import deprecated_message
+from core.domain.errors import DuplicateResult, IdempotencyConflict, NotFound, VersionDeprecated, VersionNotFound
 from core.domain.mapping import map_ementa
 from core.domain.model import Course, Evaluation, MappingOutcome, Policy, Taxonomy
 from core.domain.pipeline import check_hard_rules, evaluate, rejected_by_hard_rules
@@ -176,6 +177,12 @@ class EvaluatePair:
             policy_version = policy_version or tenant.default_policy_version
         if not taxonomy_version or not policy_version:
             raise VersionNotFound("tenant has no default taxonomy or policy version; run 'equivalence seed'")
+        if command.taxonomy_version:
+            # Defaults and bindings never name a deprecated version (deprecate_taxonomy refuses
+            # while they do); only a version named by the request needs this extra read.
+            info = uow.taxonomies.info(command.tenant_id, command.taxonomy_version)
+            if info is not None and info.deprecated:
+                raise VersionDeprecated(deprecated_message(command.taxonomy_version))
         return (
             self._versions.get_or_load("taxonomy", command.tenant_id, taxonomy_version, uow.taxonomies.get),
             self._versions.get_or_load("policy", command.tenant_id, policy_version, uow.policies.get),
