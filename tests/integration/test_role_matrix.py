@@ -38,6 +38,19 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/admin/queue"): ADMIN_ONLY,
     ("GET", "/admin/dlq"): ADMIN_ONLY,
     ("POST", "/admin/dlq/requeue"): ADMIN_ONLY,
+    ("POST", "/admin/taxonomies"): ADMIN_ONLY,
+    ("GET", "/admin/taxonomies"): ADMIN_ONLY,
+    ("GET", "/admin/taxonomies/{version:str}"): ADMIN_ONLY,
+    ("POST", "/admin/taxonomies/{version:str}/activate"): ADMIN_ONLY,
+    ("POST", "/admin/taxonomies/{version:str}/deprecate"): ADMIN_ONLY,
+    ("POST", "/admin/policies"): ADMIN_ONLY,
+    ("GET", "/admin/policies"): ADMIN_ONLY,
+    ("GET", "/admin/policies/{version:str}"): ADMIN_ONLY,
+    ("POST", "/admin/policies/{version:str}/activate"): ADMIN_ONLY,
+    ("GET", "/admin/course_bindings"): ADMIN_ONLY,
+    ("GET", "/admin/course_bindings/{course_id:str}"): ADMIN_ONLY,
+    ("PUT", "/admin/course_bindings/{course_id:str}"): ADMIN_ONLY,
+    ("DELETE", "/admin/course_bindings/{course_id:str}"): ADMIN_ONLY,
 }
 NOT_OURS = re.compile(r"^/schema")  # Litestar's OpenAPI document and UIs: public
 
@@ -112,25 +125,57 @@ def _job(client: TestClient) -> str:
     return str(response.json()["job_id"])
 
 
-SCOPED: dict[tuple[str, str], tuple[str, object]] = {
-    ("GET", "/v1/equivalences/{request_id:str}"): ("request_id", _evaluation),
-    ("GET", "/v1/jobs/{job_id:str}"): ("job_id", _job),
-    ("GET", "/v1/jobs/{job_id:str}/results"): ("job_id", _job),
+def _admin(client: TestClient, method: str, path: str, body: dict) -> None:
+    response = client.request(method, path, json=body, headers={"X-API-Key": KEYS[ADMIN]})
+    assert response.status_code in (200, 201, 409), response.text  # 409: made by an earlier case
+
+
+def _taxonomy(client: TestClient) -> str:
+    node = {"node_id": "x.1", "area": "a", "subarea": "s", "conceito": "Conceito", "keywords": ["conceito"]}
+    _admin(client, "POST", "/admin/taxonomies", {"version": "scoped-tax-1", "nodes": [node]})
+    return "scoped-tax-1"
+
+
+def _policy(client: TestClient) -> str:
+    _admin(client, "POST", "/admin/policies", {"version": "scoped-pol-1"})
+    return "scoped-pol-1"
+
+
+def _binding(client: TestClient) -> str:
+    body = {"taxonomy_version": _taxonomy(client), "policy_version": _policy(client)}
+    _admin(client, "PUT", "/admin/course_bindings/SCOPED-101", body)
+    return "SCOPED-101"
+
+
+SCOPED: dict[tuple[str, str], object] = {
+    ("GET", "/v1/equivalences/{request_id:str}"): _evaluation,
+    ("GET", "/v1/jobs/{job_id:str}"): _job,
+    ("GET", "/v1/jobs/{job_id:str}/results"): _job,
+    ("GET", "/admin/taxonomies/{version:str}"): _taxonomy,
+    ("POST", "/admin/taxonomies/{version:str}/activate"): _taxonomy,
+    ("POST", "/admin/taxonomies/{version:str}/deprecate"): _taxonomy,
+    ("GET", "/admin/policies/{version:str}"): _policy,
+    ("POST", "/admin/policies/{version:str}/activate"): _policy,
+    ("GET", "/admin/course_bindings/{course_id:str}"): _binding,
+    ("DELETE", "/admin/course_bindings/{course_id:str}"): _binding,
 }
+# Routes with an id that names no other tenant's resource: a course_id is a name within the
+# caller's own tenant, so PUT creates the caller's own binding.
+NOT_SCOPED = {("PUT", "/admin/course_bindings/{course_id:str}")}
 
 
 def test_every_route_with_an_id_is_checked_for_tenant_scoping(client: TestClient) -> None:
     with_ids = {op for op in operations(client) if "{" in op[1]}
-    assert with_ids == set(SCOPED), "add each route naming a resource to SCOPED"
+    assert with_ids == set(SCOPED) | NOT_SCOPED, "add each route naming a resource to SCOPED"
 
 
 @pytest.mark.parametrize("operation", sorted(SCOPED), ids=lambda o: f"{o[0]} {o[1]}")
 def test_another_tenants_resource_is_a_404_like_a_missing_one(client: TestClient, operation: tuple[str, str]) -> None:
     method, template = operation
-    _, make = SCOPED[operation]
-    real_id = make(client)  # type: ignore[operator]
-    own = client.request(method, re.sub(r"\{[^}]+\}", real_id, template), headers={"X-API-Key": KEYS[ADMIN]})
-    assert own.status_code == 200, own.text
+    real_id = SCOPED[operation](client)  # type: ignore[operator]
+    if method == "GET":
+        own = client.request(method, re.sub(r"\{[^}]+\}", real_id, template), headers={"X-API-Key": KEYS[ADMIN]})
+        assert own.status_code == 200, own.text
     other = {"X-API-Key": KEYS["other"]}
     foreign = client.request(method, re.sub(r"\{[^}]+\}", real_id, template), headers=other)
     missing = client.request(method, re.sub(r"\{[^}]+\}", "no-such-id-0000", template), headers=other)
