@@ -24,6 +24,7 @@ from adapters.http.routes_admin import AdminController, QueueAdminController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
+from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 
 
 @dataclass
@@ -40,6 +41,7 @@ class HttpDependencies:
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
     extra_exception_handlers: dict[Any, Any] = field(default_factory=dict)
+    metrics: MetricsEndpoint | None = None  # None: no /metrics route and no HTTP metrics
 
 
 def limit_worker_threads(threads: int) -> Callable[[], None]:
@@ -61,7 +63,7 @@ def _unavailable(feature: str) -> Callable[[], Any]:
 
 def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
     authenticate = deps.authenticate()
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, EquivalenceController, AdminController, JobController, QueueAdminController],
         dependencies={
             "principal": Provide(principal_provider(authenticate), sync_to_thread=True),
@@ -83,8 +85,11 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             ),
             security=[{"ApiKey": []}],
         ),
-        middleware=[request_log_middleware],
+        middleware=[request_log_middleware, *([http_metrics_middleware()] if deps.metrics else [])],
         on_startup=[limit_worker_threads(deps.worker_threads), *deps.on_startup],
         on_shutdown=list(deps.on_shutdown),
         debug=debug,
     )
+    if deps.metrics:
+        app.register(metrics_route(deps.metrics))
+    return app
