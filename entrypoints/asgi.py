@@ -13,11 +13,13 @@ from adapters.http.app import HttpDependencies, create_app as create_http_app
 from adapters.http.dto import ErrorBody
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
+from adapters.metrics.exposition import process_exiting
 from adapters.queue.dramatiq_queue import WorkerRunner
 from core.domain.model import Taxonomy
 from core.usecases.bootstrap import DEFAULT_TENANT
 from entrypoints.container import Container, build_container
 from entrypoints.logging_config import configure_logging
+from entrypoints.metrics_runtime import MetricsSettings, web_metrics
 
 
 def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
@@ -80,6 +82,7 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
     check = readiness_check(container)
     worker = in_process_worker(container)
     limits = container.rate_limit_settings()
+    metrics, close_metrics = web_metrics(container, MetricsSettings.from_env())
     deps = HttpDependencies(
         evaluate_pair=lambda: container.evaluate_pair(),
         authenticate=lambda: container.authenticate(),
@@ -99,8 +102,11 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
             lambda: container.mapper_chain().close(),
             lambda: container.queue_runtime().close(),
             lambda: container.engine().dispose(),
+            close_metrics,
+            process_exiting,
         ],
         worker_threads=container.settings().http_threads,
         extra_exception_handlers={OperationalError: database_unavailable, DBAPIError: database_unavailable},
+        metrics=metrics,
     )
     return create_http_app(deps, debug=debug)

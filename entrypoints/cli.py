@@ -57,15 +57,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not prepare_for_serving(settings):
         return 1
     port = args.port if args.port is not None else settings.port
-    uvicorn.run(
-        "entrypoints.asgi:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=port,
-        workers=args.workers,
-        log_level=args.log_level,
-        access_log=False,
-    )
+    from entrypoints.metrics_runtime import checked_metrics_settings, multiprocess_metrics
+
+    checked_metrics_settings()
+    with multiprocess_metrics(args.workers):  # several API processes: one shared metrics directory
+        uvicorn.run(
+            "entrypoints.asgi:create_app",
+            factory=True,
+            host=args.host or settings.host,
+            port=port,
+            workers=args.workers,
+            log_level=args.log_level,
+            access_log=False,
+        )
     return 0
 
 

@@ -9,12 +9,15 @@ import subprocess
 import sys
 import threading
 from dataclasses import asdict
+from collections.abc import Callable
 from typing import Any
 
 from adapters.persistence.migrate import schema_is_current
+from adapters.metrics.exposition import process_exiting, serve_exposition
 from adapters.queue.dramatiq_queue import WorkerRunner
 from entrypoints.container import Container, build_container
 from entrypoints.logging_config import configure_logging
+from entrypoints.metrics_runtime import checked_metrics_settings, multiprocess_metrics, worker_exposition
 from entrypoints.settings import Settings
 
 
@@ -22,6 +25,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     worker = sub.add_parser("worker", help="process batch items from the Redis queue (full runtime)")
     worker.add_argument("--processes", type=_positive, default=1, help="worker processes (default 1)")
     worker.add_argument("--threads", type=_positive, default=8, help="threads per process (default 8)")
+    worker.add_argument(
+        "--metrics-port", type=int, default=None,
+        help="serve Prometheus metrics on this port (default EQV_WORKER_METRICS_PORT; unset or 0: off)",
+    )
     worker.set_defaults(func=cmd_worker)
 
     queue = sub.add_parser("queue", help="batch queue: sizes and backlog, or run the reconciler once")
@@ -69,8 +76,14 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if not schema_is_current(settings.database_url):
         print("error: the database schema is not at the latest revision; run 'equivalence migrate'", file=sys.stderr)
         return 1
+    metrics_port = args.metrics_port if args.metrics_port is not None else checked_metrics_settings().worker_port
     if args.processes > 1:
-        return _supervise(args.processes, args.threads)
+        with multiprocess_metrics(args.processes):  # the children write, this process serves the sum
+            stop_metrics = _serve_worker_metrics(container, metrics_port)
+            try:
+                return _supervise(args.processes, args.threads)
+            finally:
+                stop_metrics()
     configure_logging()
     batch = container.batch_settings()
     runner = WorkerRunner(
@@ -80,6 +93,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     runner.start()
+    stop_metrics = _serve_worker_metrics(container, metrics_port)
     print(f"worker: {args.threads} threads on queue namespace '{batch.namespace}'", file=sys.stderr, flush=True)
     try:
         stop.wait()
@@ -87,12 +101,30 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         runner.stop(timeout_ms=int(batch.retry.time_limit_ms))
         container.queue_runtime().close()
         container.engine().dispose()
+        stop_metrics()
+        process_exiting()
     return 0
+
+
+def _serve_worker_metrics(container: Container, port: int | None) -> Callable[[], None]:
+    """Serve this worker's metrics (with --processes N: all N children's) on `port`, if any."""
+    if not port:
+        return lambda: None
+    exposition, close = worker_exposition(container)
+    stop = serve_exposition(exposition, port, container.settings().host)
+
+    def stop_all() -> None:
+        stop()
+        close()
+
+    return stop_all
 
 
 def _supervise(processes: int, threads: int) -> int:
     """N single-process workers as children; SIGTERM/SIGINT is passed on to each."""
-    command = [sys.executable, "-m", "entrypoints.cli", "worker", "--processes", "1", "--threads", str(threads)]
+    command = [
+        sys.executable, "-m", "entrypoints.cli", "worker", "--processes", "1", "--threads", str(threads), "--metrics-port", "0",
+    ]
     children = [subprocess.Popen(command) for _ in range(processes)]
 
     def forward(signum: int, _frame: Any) -> None:

@@ -14,6 +14,8 @@ from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
+from adapters.metrics.observers import CountedItemProcessor, TimedMapper, timed
+from adapters.metrics.prometheus_metrics import PrometheusMetrics
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
@@ -22,6 +24,7 @@ from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
 from adapters.system import SystemClock, UuidGenerator
 from core.ports.mapping_cache import MappingCache
 from core.ports.rate_limiter import RateLimiter
+from core.ports.metrics import Metrics
 from core.usecases.auth import Authenticate
 from core.usecases.batch import ProcessItem, Reconcile, SubmitBatch
 from core.usecases.evaluate import EvaluatePair
@@ -32,11 +35,13 @@ from entrypoints.rate_limit_settings import RateLimitSettings
 from entrypoints.settings import Settings
 
 
-def build_mapping_cache(settings: Settings) -> MappingCache:
+def build_mapping_cache(settings: Settings, metrics: Metrics | None = None) -> MappingCache:
     """Redis when REDIS_URL is set (shared by every process, with a small local copy), else memory."""
     if settings.redis_url:
-        return TieredMappingCache(MemoryMappingCache(max_entries=2_000), RedisMappingCache.from_url(settings.redis_url))
-    return MemoryMappingCache()
+        return TieredMappingCache(
+            MemoryMappingCache(max_entries=2_000, metrics=metrics), RedisMappingCache.from_url(settings.redis_url, metrics=metrics)
+        )
+    return MemoryMappingCache(metrics=metrics)
 
 
 def build_rate_limiter(settings: Settings, limits: RateLimitSettings) -> RateLimiter:
@@ -57,14 +62,23 @@ class Container(containers.DeclarativeContainer):
     read_sessions = providers.Singleton(read_session_factory, engine)
     uow_factory = providers.Singleton(SqlaUnitOfWorkFactory, sessions, read_sessions)
 
-    mapping_cache = providers.Singleton(build_mapping_cache, settings)
+    # Prometheus counters (ADR 0012); override with a fake to observe what is counted.
+    metrics = providers.Singleton(PrometheusMetrics)
+
+    mapping_cache = providers.Singleton(build_mapping_cache, settings, metrics)
     lexical_mapper = providers.Singleton(LexicalMapper)
-    mapper_chain = providers.Singleton(build_mapper_chain, settings.provided.mappers, lexical_mapper, mapping_cache)
+    mapper_chain = providers.Singleton(build_mapper_chain, settings.provided.mappers, lexical_mapper, mapping_cache, metrics)
     primary_mapper = providers.Singleton(attrgetter("primary"), mapper_chain)
     fallback_mapper = providers.Singleton(attrgetter("fallback"), mapper_chain)
 
+    # The mappers timed as `primary` and `fallback` (Factory: reset() after an override rebuilds them).
     evaluate_pair = providers.Singleton(
-        EvaluatePair, uow_factory, primary_mapper, fallback_mapper, clock
+        EvaluatePair,
+        uow_factory,
+        providers.Factory(TimedMapper, primary_mapper, "primary", metrics),
+        providers.Factory(timed, fallback_mapper, "fallback", metrics),
+        clock,
+        metrics,
     )
     authenticate = providers.Singleton(Authenticate, uow_factory, settings.provided.api_key_pepper)
     rate_limit_settings = providers.Singleton(RateLimitSettings.from_env)
@@ -78,7 +92,7 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(broker_url, settings),
         batch_settings.provided.namespace,
         batch_settings.provided.retry,
-        process_item,
+        providers.Factory(CountedItemProcessor, process_item, metrics),
     )
     job_queue = providers.Callable(lambda runtime: runtime.job_queue, queue_runtime)
     submit_batch = providers.Singleton(

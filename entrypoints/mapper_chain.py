@@ -18,9 +18,11 @@ from adapters.mappers.embedding_mapper import EmbeddingMapper
 from adapters.mappers.hybrid_mapper import HybridMapper
 from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.llm_refiner import LlmRefiner
+from adapters.metrics.observers import TimedMapper
 from core.domain.model import Taxonomy
 from core.ports.concept_mapper import ConceptMapper, MapperError
 from core.ports.mapping_cache import MappingCache
+from core.ports.metrics import Metrics
 from entrypoints.settings import MAPPER_TIMEOUT_MAX_S, MapperSettings
 
 # Each external call is capped so that mapping both ementas stays within the 2 s budget.
@@ -59,11 +61,18 @@ class MapperChain:
             close()
 
 
-def build_mapper_chain(mappers: MapperSettings, lexical: LexicalMapper, cache: MappingCache) -> MapperChain:
+def build_mapper_chain(
+    mappers: MapperSettings, lexical: LexicalMapper, cache: MappingCache, metrics: Metrics | None = None
+) -> MapperChain:
+    """With `metrics`, the embedding mapper and the LLM call report as mappers `embedding` and `llm`
+    (`primary` and `fallback` are timed where the container hands them to EvaluatePair)."""
     if not mappers.embed_url:
         return MapperChain(CachedMapper(lexical, cache), None)
     client = EmbeddingClient(mappers.embed_url, mappers.embed_model, mappers.embed_api_key, timeout_s=mappers.embed_timeout_s)
-    primary: ConceptMapper = CachedMapper(HybridMapper(lexical, EmbeddingMapper(client)), cache)
+    embedding: ConceptMapper = EmbeddingMapper(client)
+    if metrics is not None:
+        embedding = TimedMapper(embedding, "embedding", metrics)
+    primary: ConceptMapper = CachedMapper(HybridMapper(lexical, embedding), cache)
     closers: list[Callable[[], None]] = [client.close]
     if mappers.llm_url:
         refiner = LlmRefiner(
@@ -73,6 +82,7 @@ def build_mapper_chain(mappers: MapperSettings, lexical: LexicalMapper, cache: M
             mappers.llm_api_key,
             timeout_s=mappers.llm_timeout_s,
             budget_s=LLM_BUDGET_S,
+            metrics=metrics,
         )
         primary = refiner
         closers.append(refiner.close)

@@ -500,3 +500,28 @@ class FailingMapper:
     def map(self, text: str, taxonomy: Taxonomy) -> tuple[ConceptMatch, ...]:
         self.calls += 1
         raise MapperError("mapper unavailable")
+
+
+@dataclass
+class RecordingMetrics:
+    """The Metrics port in memory: every call, as a tuple, in order."""
+
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def decision(self, tenant_id: str, decision: str, degraded: bool) -> None:
+        self.calls.append(("decision", tenant_id, decision, degraded))
+
+    def mapper_call(self, mapper: str, seconds: float, failed: bool) -> None:
+        self.calls.append(("mapper_call", mapper, failed))
+
+    def cache_lookup(self, tier: str, hit: bool) -> None:
+        self.calls.append(("cache_lookup", tier, hit))
+
+    def cache_error(self, tier: str, operation: str) -> None:
+        self.calls.append(("cache_error", tier, operation))
+
+    def batch_item(self, outcome: str) -> None:
+        self.calls.append(("batch_item", outcome))
+
+    def of(self, kind: str) -> list[tuple[Any, ...]]:
+        return [call[1:] for call in self.calls if call[0] == kind]

@@ -26,8 +26,9 @@ from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdm
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
-from core.domain.rate_limits import RateLimitPolicy
+from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.system import SystemClock
+from core.domain.rate_limits import RateLimitPolicy
 
 
 @dataclass
@@ -47,6 +48,7 @@ class HttpDependencies:
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
     extra_exception_handlers: dict[Any, Any] = field(default_factory=dict)
+    metrics: MetricsEndpoint | None = None  # None: no /metrics route and no HTTP metrics
 
 
 def limit_worker_threads(threads: int) -> Callable[[], None]:
@@ -86,7 +88,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         ],
         security=[{"ApiKey": []}],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, authenticated],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=True),
@@ -108,8 +110,15 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
                 security_schemes={"ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header")}
             ),
         ),
-        middleware=[request_log_middleware, rate_limit_headers_middleware],
+        middleware=[
+            request_log_middleware,
+            rate_limit_headers_middleware,
+            *([http_metrics_middleware()] if deps.metrics else []),
+        ],
         on_startup=[limit_worker_threads(deps.worker_threads), *deps.on_startup],
         on_shutdown=list(deps.on_shutdown),
         debug=debug,
     )
+    if deps.metrics:
+        app.register(metrics_route(deps.metrics))
+    return app

@@ -25,6 +25,7 @@ from adapters.mappers.circuit_breaker import CircuitBreaker, CircuitOpen
 from adapters.mappers.embedding_client import bearer, openai_endpoint, post_json
 from core.domain.model import ConceptMatch, Taxonomy
 from core.ports.concept_mapper import ConceptMapper, MapperError
+from core.ports.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +93,12 @@ class LlmRefiner:
         breaker: CircuitBreaker | None = None,
         max_workers: int = 8,
         transport: httpx.BaseTransport | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         if not 0.0 <= llm_weight <= 1.0:
             raise ValueError("llm_weight must be within [0, 1]")
         self._base = base
+        self._metrics = metrics
         self.model = model
         self._url = openai_endpoint(url, "/chat/completions")
         self._headers = bearer(api_key)
@@ -132,14 +135,23 @@ class LlmRefiner:
             log.warning("llm refiner skipped: %.3fs left of the mapping budget", seconds)
             return base
         candidates = sorted(base, key=lambda m: (-m.confidence, m.node_id))[: self._max_candidates]
+        asked = time.monotonic()
         try:
             opinions = self._ask(text, candidates, taxonomy, Deadline(seconds))
         except CircuitOpen:
+            self._observe(asked, failed=True)
             return base  # already logged when the failures opened it
         except Exception as exc:  # noqa: BLE001 - any failure keeps the base mapping
+            self._observe(asked, failed=True)
             log.warning("llm refiner kept the base mapping: %s: %s", type(exc).__name__, exc)
             return base
+        self._observe(asked, failed=False)
         return self._merge(text, base, opinions)
+
+    def _observe(self, asked: float, failed: bool) -> None:
+        """The LLM call alone (not the base mapper) as mapper `llm`; a failure here never surfaces."""
+        if self._metrics is not None:
+            self._metrics.mapper_call("llm", time.monotonic() - asked, failed)
 
     def _ask(
         self, text: str, candidates: list[ConceptMatch], taxonomy: Taxonomy, deadline: Deadline

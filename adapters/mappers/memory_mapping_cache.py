@@ -6,13 +6,15 @@ import threading
 from collections import OrderedDict
 
 from core.domain.model import ConceptMatch
+from core.ports.metrics import Metrics
 
 
 class MemoryMappingCache:
-    def __init__(self, max_entries: int = 10_000) -> None:
+    def __init__(self, max_entries: int = 10_000, metrics: Metrics | None = None) -> None:
         self._entries: OrderedDict[str, tuple[ConceptMatch, ...]] = OrderedDict()
         self._max = max_entries
         self._lock = threading.Lock()
+        self._metrics = metrics
         self.hits = 0
         self.misses = 0
 
@@ -21,10 +23,12 @@ class MemoryMappingCache:
             value = self._entries.get(key)
             if value is None:
                 self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return value
+            else:
+                self._entries.move_to_end(key)
+                self.hits += 1
+        if self._metrics is not None:
+            self._metrics.cache_lookup("memory", hit=value is not None)
+        return value
 
     def set(self, key: str, matches: tuple[ConceptMatch, ...]) -> None:
         with self._lock:

@@ -15,21 +15,23 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from core.domain.model import ConceptMatch
+from core.ports.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 class RedisMappingCache:
-    def __init__(self, client: redis.Redis, ttl_seconds: int = 7 * 24 * 3600) -> None:
+    def __init__(self, client: redis.Redis, ttl_seconds: int = 7 * 24 * 3600, metrics: Metrics | None = None) -> None:
         self._client = client
         self._ttl = ttl_seconds
+        self._metrics = metrics
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
         self.errors = 0
 
     @classmethod
-    def from_url(cls, url: str, timeout_seconds: float = 0.2) -> RedisMappingCache:
+    def from_url(cls, url: str, timeout_seconds: float = 0.2, metrics: Metrics | None = None) -> RedisMappingCache:
         client = redis.Redis.from_url(
             url,
             socket_timeout=timeout_seconds,
@@ -37,7 +39,7 @@ class RedisMappingCache:
             retry=Retry(NoBackoff(), 0),  # redis-py retries with backoff by default: a cache must not wait
             health_check_interval=30,
         )
-        return cls(client)
+        return cls(client, metrics=metrics)
 
     def get(self, key: str) -> tuple[ConceptMatch, ...] | None:
         try:
@@ -71,7 +73,11 @@ class RedisMappingCache:
     def _count(self, counter: str) -> None:
         with self._lock:
             setattr(self, counter, getattr(self, counter) + 1)
+        if self._metrics is not None and counter != "errors":
+            self._metrics.cache_lookup("redis", hit=counter == "hits")
 
     def _count_error(self, operation: str, exc: redis.RedisError) -> None:
         self._count("errors")
+        if self._metrics is not None:
+            self._metrics.cache_error("redis", operation)
         log.warning("mapping cache %s failed (%s); treated as a miss", operation, type(exc).__name__)

@@ -16,6 +16,7 @@ from core.domain.policy import apply_overrides
 from core.domain.records import AuditEvent, StoredResult
 from core.ports.clock import Clock
 from core.ports.concept_mapper import ConceptMapper
+from core.ports.metrics import Metrics
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.documents import evaluation_document
 
@@ -70,11 +71,13 @@ class EvaluatePair:
         primary_mapper: ConceptMapper,
         fallback_mapper: ConceptMapper | None,
         clock: Clock,
+        metrics: Metrics | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._primary = primary_mapper
         self._fallback = fallback_mapper
         self._clock = clock
+        self._metrics = metrics
         self._versions = VersionCache()
 
     def __call__(
@@ -99,7 +102,10 @@ class EvaluatePair:
             _meta(command, evaluation),
             command.return_evidence,
         )
-        return self._store(command, evaluation, document, also)
+        outcome = self._store(command, evaluation, document, also)
+        if self._metrics is not None and not outcome.replayed:  # a replay is not a new decision
+            self._metrics.decision(command.tenant_id, evaluation.decisao.value, evaluation.degraded_mode)
+        return outcome
 
     def _evaluate(
         self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, started: float
