@@ -29,6 +29,7 @@ PUBLIC = None
 MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/ready"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,  # EQV_METRICS_TOKEN can require a bearer token instead
     ("POST", "/v1/equivalences/evaluate"): EVALUATORS,
     ("GET", "/v1/equivalences/{request_id:str}"): READERS,
     ("POST", "/v1/equivalences/batch"): EVALUATORS,
