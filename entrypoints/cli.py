@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_taxonomy.add_parser(sub)
     from entrypoints import cli_batch
     cli_batch.add_parser(sub)
+    from entrypoints import cli_audit
+
+    cli_audit.add_parser(sub)
 
     for name, port, what in (("mock-embed", 9001, "embeddings"), ("mock-llm", 9002, "chat completions")):
         mock = sub.add_parser(name, help=f"development mock of an OpenAI-compatible {what} service (/health too)")
