@@ -21,6 +21,7 @@ from adapters.http.auth import principal_provider
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.request_log import request_log_middleware
 from adapters.http.routes_admin import AdminController, QueueAdminController
+from adapters.http.routes_audit import AuditController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
@@ -62,7 +63,8 @@ def _unavailable(feature: str) -> Callable[[], Any]:
 def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
     authenticate = deps.authenticate()
     return Litestar(
-        route_handlers=[HealthController, EquivalenceController, AdminController, JobController, QueueAdminController],
+        route_handlers=[HealthController, EquivalenceController, AdminController, JobController, QueueAdminController,
+                        AuditController],
         dependencies={
             "principal": Provide(principal_provider(authenticate), sync_to_thread=True),
             "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
