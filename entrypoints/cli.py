@@ -112,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     from entrypoints import cli_catalog
 
     cli_catalog.add_parser(sub)
+    from entrypoints import cli_audit
+
+    cli_audit.add_parser(sub)
 
     for name, port, what in (("mock-embed", 9001, "embeddings"), ("mock-llm", 9002, "chat completions")):
         mock = sub.add_parser(name, help=f"development mock of an OpenAI-compatible {what} service (/health too)")

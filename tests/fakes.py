@@ -16,6 +16,7 @@ from typing import Any
 
 from core.domain.audit import GENESIS_HASH, event_hash
 from core.domain.catalog import ACTIVE, DEPRECATED, VersionInfo
+from core.domain.audit_verify import ChainHead
 from core.domain.errors import DuplicateResult, NotFound, VersionExists
 from core.domain.model import ConceptMatch, Policy, Taxonomy
 from core.domain.records import (
@@ -43,6 +44,7 @@ class FakeStore:
     bindings: dict[tuple[str, str], CourseBinding] = field(default_factory=dict)
     results: dict[tuple[str, str], StoredResult] = field(default_factory=dict)
     audit: dict[tuple[str, int], AuditEvent] = field(default_factory=dict)
+    audit_heads: dict[str, ChainHead] = field(default_factory=dict)
     jobs: dict[str, FakeJobEntry] = field(default_factory=dict)
     # Called with the result right before FakeResultRepository.add checks for a duplicate:
     # lets a test play a concurrent request that commits first.
@@ -210,28 +212,60 @@ class FakeResultRepository(_Staged):
 
 
 class FakeAuditLog(_Staged):
-    """Per-tenant hash chain: seq and hashes are assigned on append, as the SQL log does.
+    """Per-tenant hash chain: seq and hashes are assigned on append from the chain head, as
+    the SQL log does (tests tamper with `FakeStore.audit` / `audit_heads` directly).
 
     The SQL log locks the chain head until commit; here a concurrent append is a commit error.
     """
 
     conflict = RuntimeError
 
+    def __init__(self, store: FakeStore) -> None:
+        super().__init__(store.audit)
+        self._heads = _Staged(store.audit_heads)
+
     def append(self, event: AuditEvent) -> AuditEvent:
-        seq, prev_hash = self._head(event.tenant_id)
-        seq += 1
+        head = self.head(event.tenant_id) or ChainHead(0, GENESIS_HASH)
+        seq, prev_hash = head.last_seq + 1, head.last_hash
         link = event_hash(event, seq, prev_hash)
         chained = dataclasses.replace(event, seq=seq, prev_hash=prev_hash, hash=link)
         self._staged[(event.tenant_id, seq)] = chained
+        self._heads._staged[event.tenant_id] = ChainHead(seq, link)
         return chained
 
-    def list(self, tenant_id: str, limit: int = 100, after_seq: int = 0) -> list[AuditEvent]:
-        events = [e for (t, seq), e in self._rows().items() if t == tenant_id and seq > after_seq]
+    def list(
+        self,
+        tenant_id: str,
+        limit: int = 100,
+        after_seq: int = 0,
+        event_type: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[AuditEvent]:
+        events = [
+            e
+            for (t, seq), e in self._rows().items()
+            if t == tenant_id
+            and seq > after_seq
+            and event_type in (None, e.event_type)
+            and (since is None or e.created_at >= since)
+            and (until is None or e.created_at < until)
+        ]
         return sorted(events, key=lambda e: e.seq)[:limit]
 
-    def _head(self, tenant_id: str) -> tuple[int, str]:
-        events = self.list(tenant_id, limit=10**9)
-        return (events[-1].seq, events[-1].hash) if events else (0, GENESIS_HASH)
+    def head(self, tenant_id: str) -> ChainHead | None:
+        return self._heads._get(tenant_id)
+
+    def chain_tenants(self) -> list[str]:
+        return sorted({t for (t, _seq) in self._rows()} | set(self._heads._rows()))
+
+    def publish(self) -> None:
+        super().publish()
+        self._heads.publish()
+
+    def discard(self) -> None:
+        super().discard()
+        self._heads.discard()
 
 
 @dataclass
@@ -400,7 +434,7 @@ class FakeUnitOfWork:
         self.policies = FakePolicyRepository(store.policies, {})
         self.bindings = FakeCourseBindingRepository(store.bindings)
         self.results = FakeResultRepository(store)
-        self.audit = FakeAuditLog(store.audit)
+        self.audit = FakeAuditLog(store)
         self.jobs = FakeJobRepository(store.jobs, store.results)
 
     @property

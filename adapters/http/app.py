@@ -23,6 +23,7 @@ from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
 from adapters.http.routes_admin import AdminController, QueueAdminController
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
+from adapters.http.routes_audit import AuditController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
@@ -85,6 +86,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             TaxonomyAdminController,
             PolicyAdminController,
             CourseBindingAdminController,
+            AuditController,
         ],
         security=[{"ApiKey": []}],
     )

@@ -9,18 +9,21 @@ and each links to the one before it. The database refuses UPDATE/DELETE on audit
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
-from sqlalchemy import Insert, bindparam, insert, select, update
+from sqlalchemy import Insert, bindparam, insert, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import AuditChainHeadRow, AuditEventRow
 from core.domain.audit import GENESIS_HASH, event_hash
+from core.domain.audit_verify import ChainHead
 from core.domain.records import AuditEvent
 
 
 # Core tables, not ORM entities: appends run under the tenant's chain lock, keep them cheap.
 _EVENTS = AuditEventRow.__table__
+_RECORD_FIELDS = tuple(field.name for field in dataclasses.fields(AuditEvent))  # columns in record order
 _HEADS = AuditChainHeadRow.__table__
 _INSERT_EVENT = insert(_EVENTS).values(
     {c: bindparam(c) for c in ("tenant_id", "seq", "event_type", "payload", "created_at", "prev_hash", "hash")}
@@ -31,6 +34,8 @@ _ADVANCE_HEAD = (
     .values(last_seq=_HEADS.c.last_seq + 1)
     .returning(_HEADS.c.last_seq, _HEADS.c.last_hash)
 )
+# Core rows, not ORM objects: verification reads every event of a chain.
+_SELECT_EVENTS = select(*(_EVENTS.c[name] for name in _RECORD_FIELDS))
 _SET_HEAD_HASH = update(_HEADS).where(_HEADS.c.tenant_id == bindparam("t")).values(last_hash=bindparam("h"))
 
 
@@ -62,15 +67,36 @@ class SqlaAuditLog:
         connection.execute(_SET_HEAD_HASH, {"t": event.tenant_id, "h": chained.hash})
         return chained
 
-    def list(self, tenant_id: str, limit: int = 100, after_seq: int = 0) -> list[AuditEvent]:
-        """Events of one tenant with seq > after_seq, in chain order."""
-        rows = self._session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.tenant_id == tenant_id, AuditEventRow.seq > after_seq)
-            .order_by(AuditEventRow.seq)
-            .limit(limit)
-        )
-        return [_to_record(row) for row in rows]
+    def list(
+        self,
+        tenant_id: str,
+        limit: int = 100,
+        after_seq: int = 0,
+        event_type: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[AuditEvent]:
+        """Events of one tenant with seq > after_seq, in chain order: a keyset page over the
+        (tenant_id, seq) unique index, so page N costs what page 1 does."""
+        query = _SELECT_EVENTS.where(_EVENTS.c.tenant_id == tenant_id, _EVENTS.c.seq > after_seq)
+        if event_type is not None:
+            query = query.where(_EVENTS.c.event_type == event_type)
+        if since is not None:
+            query = query.where(_EVENTS.c.created_at >= since)
+        if until is not None:
+            query = query.where(_EVENTS.c.created_at < until)
+        rows = self._session.execute(query.order_by(_EVENTS.c.seq).limit(limit))
+        return [AuditEvent(*row) for row in rows]
+
+    def head(self, tenant_id: str) -> ChainHead | None:
+        query = select(_HEADS.c.last_seq, _HEADS.c.last_hash).where(_HEADS.c.tenant_id == tenant_id)
+        row = self._session.execute(query).one_or_none()
+        return None if row is None else ChainHead(int(row.last_seq), str(row.last_hash))
+
+    def chain_tenants(self) -> list[str]:
+        """Heads and events both, so a chain whose head row was deleted is still found."""
+        query = union(select(_HEADS.c.tenant_id), select(_EVENTS.c.tenant_id))
+        return sorted(self._session.scalars(query))
 
     def _advance_head(self, tenant_id: str) -> tuple[int, str]:
         """Lock the tenant's head and take the next seq in one statement; returns (seq, prev_hash).
@@ -95,15 +121,3 @@ def _insert_head_if_missing(session: Session, tenant_id: str) -> Insert:
     if dialect == "sqlite":
         return sqlite.insert(AuditChainHeadRow).values(values).on_conflict_do_nothing()
     raise NotImplementedError(f"audit log on {dialect!r}")
-
-
-def _to_record(row: AuditEventRow) -> AuditEvent:
-    return AuditEvent(
-        tenant_id=row.tenant_id,
-        event_type=row.event_type,
-        payload=row.payload,
-        created_at=row.created_at,
-        seq=row.seq,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )

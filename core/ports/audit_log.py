@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
+from core.domain.audit_verify import ChainHead
 from core.domain.records import AuditEvent
 
 
@@ -10,4 +12,20 @@ class AuditLog(Protocol):
 
     def append(self, event: AuditEvent) -> AuditEvent: ...
 
-    def list(self, tenant_id: str, limit: int = 100, after_seq: int = 0) -> list[AuditEvent]: ...
+    def list(
+        self,
+        tenant_id: str,
+        limit: int = 100,
+        after_seq: int = 0,
+        event_type: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[AuditEvent]:
+        """Up to `limit` events of the tenant with seq > after_seq, in seq order (a keyset page),
+        optionally only of one type and created in [since, until)."""
+
+    def head(self, tenant_id: str) -> ChainHead | None:
+        """The chain head the last append left (None before the tenant's first event)."""
+
+    def chain_tenants(self) -> list[str]:
+        """Every tenant with a chain head or an audit event, sorted."""

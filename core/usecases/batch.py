@@ -61,7 +61,7 @@ def command_to_payload(command: EvaluateCommand) -> dict[str, Any]:
     """What an item stores: the command without tenant and request_id (the job and item hold those).
 
     The command holds only a hash of `context`, so student data is never stored in clear.
-    Same result as `dataclasses.asdict` minus those two keys, built field by field: asdict
+    Same result as `dataclasses.asdict` minus those keys (and batch_item), built field by field: asdict
     deep-copies every value, which made it the costliest step of submitting a large batch."""
     payload = {name: getattr(command, name) for name in _PAYLOAD_FIELDS}
     payload["origem"] = _course_payload(command.origem)
@@ -78,18 +78,22 @@ def _course_payload(course: Course) -> dict[str, Any]:
     return data
 
 
-_PAYLOAD_FIELDS = tuple(f.name for f in fields(EvaluateCommand) if f.name not in ("tenant_id", "request_id"))
+_PAYLOAD_FIELDS = tuple(
+    f.name for f in fields(EvaluateCommand) if f.name not in ("tenant_id", "request_id", "batch_item")
+)
 _COURSE_FIELDS = tuple(f.name for f in fields(Course))
 
 
-def command_from_payload(tenant_id: str, request_id: str, payload: dict[str, Any]) -> EvaluateCommand:
+def command_from_payload(
+    tenant_id: str, request_id: str, payload: dict[str, Any], batch_item: tuple[str, int] | None = None
+) -> EvaluateCommand:
     fields = dict(payload)
     for course in ("origem", "destino"):
         data = dict(fields[course])
         data["nivel"] = Level(data["nivel"]) if data.get("nivel") else None
         data["objetivos"] = tuple(data.get("objetivos") or ())
         fields[course] = Course(**data)
-    return EvaluateCommand(tenant_id=tenant_id, request_id=request_id, **fields)
+    return EvaluateCommand(tenant_id=tenant_id, request_id=request_id, batch_item=batch_item, **fields)
 
 
 def job_status(total: int, counts: dict[JobStatus, int]) -> JobStatus:
@@ -189,7 +193,7 @@ class ProcessItem:
 
     def _process(self, job_id: str, index: int, tenant_id: str, item: JobItem) -> JobStatus | None:
         try:
-            command = command_from_payload(tenant_id, item.request_id, item.payload)
+            command = command_from_payload(tenant_id, item.request_id, item.payload, (job_id, index))
         except (KeyError, TypeError, ValueError) as exc:
             return self._finish(job_id, index, JobStatus.FAILED, f"invalid stored payload: {exc}")
         finished: list[bool] = []

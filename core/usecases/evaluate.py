@@ -37,6 +37,7 @@ class EvaluateCommand:
     return_evidence: bool = True
     allow_degraded_fallback: bool = True
     context_hash: str | None = None
+    batch_item: tuple[str, int] | None = None  # (job_id, index) when a batch worker evaluates it
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +244,15 @@ def _audit_event(
             "ementa_destino_sha256": sha256_text(command.destino.ementa),
             "context_sha256": command.context_hash,
             "timings_ms": document["timings_ms"],
+            **_batch_item(command),
         },
         created_at=now,
     )
+
+
+def _batch_item(command: EvaluateCommand) -> dict[str, Any]:
+    """A batch item's decision names its job and place in it (the audit trail of a batch)."""
+    if command.batch_item is None:
+        return {}
+    job_id, index = command.batch_item
+    return {"job_id": job_id, "index": index}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from adapters.persistence.database import create_engine_for, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from core.domain.audit import GENESIS_HASH, event_hash
+from core.domain.audit_verify import ChainHead, verify_chain
 from core.domain.records import AuditEvent
 
 MINUS_3 = dt.timezone(dt.timedelta(hours=-3))
@@ -127,3 +129,23 @@ def test_postgres_refuses_truncate(postgres_url: str, tenant_id: str) -> None:
                 connection.execute(text("TRUNCATE audit_events"))
     finally:
         engine.dispose()
+
+
+def test_head_filters_and_tenants_for_verification(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -> None:
+    other = f"{tenant_id}-b"
+    with uow_factory() as uow:
+        assert uow.audit.head(tenant_id) is None
+        for n in range(4):
+            uow.audit.append(dataclasses.replace(_event(tenant_id, n), event_type="evaluation" if n % 2 else "key.created"))
+        last = uow.audit.append(_event(other, 9))
+        uow.commit()
+    with uow_factory.reading() as uow:
+        events = uow.audit.list(tenant_id)
+        assert uow.audit.head(tenant_id) == ChainHead(4, events[-1].hash or "")
+        assert uow.audit.head(other) == ChainHead(1, last.hash or "")
+        assert {tenant_id, other} <= set(uow.audit.chain_tenants())
+        assert [e.seq for e in uow.audit.list(tenant_id, event_type="evaluation")] == [2, 4]
+        at = [e.created_at for e in events]
+        assert [e.seq for e in uow.audit.list(tenant_id, since=at[1], until=at[3])] == [2, 3]
+        assert [e.seq for e in uow.audit.list(tenant_id, since=at[1].astimezone(MINUS_3))] == [2, 3, 4]
+    assert verify_chain(tenant_id, events, ChainHead(4, events[-1].hash or "")).ok

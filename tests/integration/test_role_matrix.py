@@ -52,6 +52,8 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/admin/course_bindings/{course_id:str}"): ADMIN_ONLY,
     ("PUT", "/admin/course_bindings/{course_id:str}"): ADMIN_ONLY,
     ("DELETE", "/admin/course_bindings/{course_id:str}"): ADMIN_ONLY,
+    ("GET", "/admin/audit"): AUDIT_READERS,
+    ("GET", "/admin/audit/verify"): AUDIT_READERS,
 }
 NOT_OURS = re.compile(r"^/schema")  # Litestar's OpenAPI document and UIs: public
 
