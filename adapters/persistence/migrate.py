@@ -12,9 +12,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 import migrations
 from adapters.persistence.database import create_engine_for, normalize_url
+
+
+_MIGRATION_LOCK = 0x6571_7601  # the advisory lock key of schema migrations ("eqv" + 1)
 
 
 def alembic_config() -> Config:
@@ -79,6 +83,9 @@ def _run(url: str, operation: Callable[[Config], object]) -> None:
     engine = create_engine_for(url)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several hosts may start `migrate` at once: one migrates, the others wait, then find head.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config = alembic_config()
             config.attributes["connection"] = connection
             operation(config)

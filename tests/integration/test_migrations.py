@@ -144,3 +144,18 @@ def test_the_alembic_command_runs_empty_head_base_head(empty_db_url: str, tmp_pa
         expected = None if step[1] == "base" else head_revision()
         assert current_revision(empty_db_url) == expected, step
     assert _tables(empty_db_url) == TABLES
+
+
+@pytest.mark.postgres
+def test_concurrent_migrations_on_postgresql_serialize(postgres_empty_url: str, tmp_path: Path) -> None:
+    """Every host's `equivalence migrate` starting at once: one migrates, the others wait and find head."""
+    env = {**os.environ, "DATABASE_URL": postgres_empty_url, "PYTHONPATH": str(ROOT)}
+    env["API_KEY_PEPPER"] = "migrate-race-pepper-0123456789"
+    command = [sys.executable, "-m", "entrypoints.cli", "migrate"]
+    running = [
+        subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outcomes = [(process.wait(timeout=120), process.stderr.read() if process.stderr else "") for process in running]
+    assert [code for code, _ in outcomes] == [0, 0, 0], outcomes
+    assert schema_is_current(postgres_empty_url) and _tables(postgres_empty_url) == TABLES
