@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from adapters.mappers.taxonomy_json import load_default_taxonomy
-from adapters.persistence.migrate import schema_is_current, upgrade_to_head
+from adapters.persistence.migrate import schema_problem, upgrade_to_head
 from adapters.system import SystemClock, UuidGenerator
 from core.domain.model import Policy
 from core.usecases.bootstrap import SeedReport, seed
@@ -41,11 +41,8 @@ def prepare_for_serving(settings: Settings) -> bool:
             print("admin API key for tenant 'default' (shown once; store it now):", file=sys.stderr)
             print(report.new_admin_key, flush=True)
         return True
-    if not schema_is_current(settings.database_url):
-        print(
-            "error: the database schema is not at the latest revision. Back up the database, then run "
-            "'equivalence migrate' (or 'alembic upgrade head') and start again.",
-            file=sys.stderr,
-        )
+    problem = schema_problem(settings.database_url)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return False
     return True

@@ -22,10 +22,16 @@ def _settings() -> Settings:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from alembic.util import CommandError
+
     from adapters.persistence.migrate import current_revision, upgrade_to_head
 
     settings = _settings()
-    upgrade_to_head(settings.database_url)
+    try:
+        upgrade_to_head(settings.database_url)
+    except CommandError as exc:  # e.g. the database is at a revision this release does not know
+        print(f"error: migration failed, the schema is unchanged: {exc}", file=sys.stderr)
+        return 1
     print(f"database schema at revision {current_revision(settings.database_url)} (head)")
     return 0
 

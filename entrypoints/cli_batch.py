@@ -12,8 +12,8 @@ from dataclasses import asdict
 from collections.abc import Callable
 from typing import Any
 
-from adapters.persistence.migrate import schema_is_current
 from adapters.metrics.exposition import process_exiting, serve_exposition
+from adapters.persistence.migrate import schema_problem
 from adapters.queue.dramatiq_queue import WorkerRunner
 from entrypoints.container import Container, build_container
 from entrypoints.logging_config import configure_logging
@@ -73,8 +73,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     container = _queue_container(settings)
     if container is None:
         return 2
-    if not schema_is_current(settings.database_url):
-        print("error: the database schema is not at the latest revision; run 'equivalence migrate'", file=sys.stderr)
+    problem = schema_problem(settings.database_url)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 1
     metrics_port = args.metrics_port if args.metrics_port is not None else checked_metrics_settings().worker_port
     if args.processes > 1:

@@ -6,11 +6,13 @@ Nothing connects at import time: callers build the engine once they know the URL
 from __future__ import annotations
 
 import json
+import select
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -35,16 +37,42 @@ def create_engine_for(url: str) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return create_engine(
+    if "connect_timeout" not in parsed.query:  # a host that drops packets fails fast, not after minutes
+        parsed = parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_S)})
+    engine = create_engine(
         parsed,
         pool_size=10,
         max_overflow=10,
-        # No pre-ping (a round trip per checkout): a connection found dead raises a disconnect
-        # error, SQLAlchemy invalidates the whole pool, and the next checkout reconnects.
+        # No pre-ping (a round trip per checkout): `_drop_connections_closed_while_idle` finds
+        # the connections the server closed with one poll(2); a connection that dies in use
+        # raises a disconnect error, SQLAlchemy invalidates the pool, the next checkout reconnects.
         pool_recycle=1800,
         json_serializer=_json_dumps,
         hide_parameters=True,  # errors must never carry ementa text or context into logs
     )
+    event.listen(engine, "checkout", _drop_connections_closed_while_idle)
+    return engine
+
+
+CONNECT_TIMEOUT_S = 5
+
+
+def _drop_connections_closed_while_idle(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection with something to read was closed (or is being closed) by the server.
+
+    An idle connection has nothing to read; after a server restart or crash it has an EOF or a
+    FATAL message waiting. Checking costs one poll(2), no round trip. DisconnectionError makes
+    the pool replace the connection and check out again, so the first request after PostgreSQL
+    comes back succeeds instead of failing on a connection that died while nobody used it.
+    """
+    try:
+        fd = dbapi_connection.fileno()
+    except Exception as exc:  # noqa: BLE001 - the driver says the connection is closed
+        raise DisconnectionError("pooled connection is closed") from exc
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed this pooled connection while it was idle")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -12,9 +12,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 import migrations
 from adapters.persistence.database import create_engine_for, normalize_url
+
+
+_MIGRATION_LOCK = 0x6571_7601  # the advisory lock key of schema migrations ("eqv" + 1)
 
 
 def alembic_config() -> Config:
@@ -58,10 +62,30 @@ def schema_is_current(url: str) -> bool:
     return current_revision(url) == head_revision()
 
 
+def schema_problem(url: str) -> str | None:
+    """None when the schema is at head; otherwise what is wrong and what to do (the manual's incident 4)."""
+    current, head = current_revision(url), head_revision()
+    if current == head:
+        return None
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if current is not None and current not in known:
+        return (
+            f"the database schema is at revision {current}, which this release does not know (its latest is "
+            f"{head}): a newer release migrated it. Deploy that release, or restore the backup taken before it."
+        )
+    return (
+        f"the database schema is at revision {current or 'none (empty database)'}, not at the latest ({head}). "
+        "Back up the database, then run 'equivalence migrate' (or 'alembic upgrade head') and start again."
+    )
+
+
 def _run(url: str, operation: Callable[[Config], object]) -> None:
     engine = create_engine_for(url)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several hosts may start `migrate` at once: one migrates, the others wait, then find head.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config = alembic_config()
             config.attributes["connection"] = connection
             operation(config)
