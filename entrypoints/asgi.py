@@ -86,6 +86,7 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
         readiness=lambda: check,
         submit_batch=lambda: container.submit_batch(),
         queue_operations=lambda: container.queue_operations(),
+        api_key_admin=lambda: container.api_key_admin(),
         on_startup=[
             lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
             *([lambda: worker.start()] if worker else []),

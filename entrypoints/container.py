@@ -17,12 +17,15 @@ from adapters.mappers.tiered_mapping_cache import TieredMappingCache
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
-from adapters.system import SystemClock, UuidGenerator
+from adapters.system import SystemClock, UuidGenerator, run_in_background
 from core.ports.mapping_cache import MappingCache
 from core.usecases.auth import Authenticate
 from core.usecases.batch import ProcessItem, Reconcile, SubmitBatch
 from core.usecases.evaluate import EvaluatePair
+from core.usecases.keys import ApiKeyAdmin
 from core.usecases.queue_ops import QueueOperations
+from core.usecases.tenants import TenantAdmin
+from entrypoints.auth_settings import AuthSettings
 from entrypoints.batch_settings import BatchSettings, broker_url
 from entrypoints.mapper_chain import build_mapper_chain
 from entrypoints.settings import Settings
@@ -55,7 +58,20 @@ class Container(containers.DeclarativeContainer):
     evaluate_pair = providers.Singleton(
         EvaluatePair, uow_factory, primary_mapper, fallback_mapper, clock
     )
-    authenticate = providers.Singleton(Authenticate, uow_factory, settings.provided.api_key_pepper)
+    # Keys and tenants: no positive caching (a revoke is seen by the next request); last use is
+    # recorded off the request path; failure bursts are counted per process (EQV_AUTH_BURST_*).
+    auth_settings = providers.Singleton(AuthSettings.from_env)
+    failure_bursts = providers.Singleton(lambda s: s.failure_bursts(), auth_settings)
+    authenticate = providers.Singleton(
+        Authenticate,
+        uow_factory,
+        settings.provided.api_key_pepper,
+        clock,
+        bursts=failure_bursts,
+        run_later=providers.Object(run_in_background),
+    )
+    api_key_admin = providers.Singleton(ApiKeyAdmin, uow_factory, settings.provided.api_key_pepper, clock, ids)
+    tenant_admin = providers.Singleton(TenantAdmin, uow_factory, clock)
 
     # Batch: Dramatiq on Redis (full runtime) or in process (embedded); nothing connects until used.
     batch_settings = providers.Singleton(BatchSettings.from_env)

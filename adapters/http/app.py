@@ -20,10 +20,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from adapters.http.auth import principal_provider
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.request_log import request_log_middleware
-from adapters.http.routes_admin import AdminController, QueueAdminController
+from adapters.http.routes_admin import QueueAdminController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
+from adapters.http.routes_keys import ApiKeyController
 
 
 @dataclass
@@ -36,6 +37,7 @@ class HttpDependencies:
     readiness: Callable[[], Callable[[], dict[str, str]]]
     submit_batch: Callable[[], Any] | None = None
     queue_operations: Callable[[], Any] | None = None
+    api_key_admin: Callable[[], Any] | None = None
     on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
@@ -62,7 +64,7 @@ def _unavailable(feature: str) -> Callable[[], Any]:
 def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
     authenticate = deps.authenticate()
     return Litestar(
-        route_handlers=[HealthController, EquivalenceController, AdminController, JobController, QueueAdminController],
+        route_handlers=[HealthController, EquivalenceController, ApiKeyController, JobController, QueueAdminController],
         dependencies={
             "principal": Provide(principal_provider(authenticate), sync_to_thread=True),
             "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
@@ -70,6 +72,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             "readiness": Provide(deps.readiness, sync_to_thread=False),
             "submit_batch": Provide(deps.submit_batch or _unavailable("batch"), sync_to_thread=False),
             "queue_operations": Provide(deps.queue_operations or _unavailable("queue"), sync_to_thread=False),
+            "api_key_admin": Provide(deps.api_key_admin or _unavailable("key administration"), sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, **deps.extra_exception_handlers},
         openapi_config=OpenAPIConfig(
