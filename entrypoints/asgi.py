@@ -93,6 +93,7 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
         rate_limiter=(lambda: container.rate_limiter()) if limits.enabled else None,
         rate_limit_policy=limits.policy,
         clock=lambda: container.clock(),
+        api_key_admin=lambda: container.api_key_admin(),
         on_startup=[
             lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
             *([lambda: worker.start()] if worker else []),

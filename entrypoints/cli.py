@@ -1,4 +1,4 @@
-"""The `equivalence` command: serve, migrate, seed, eval-pairs.
+"""The `equivalence` command: serve, migrate, seed, eval-pairs (and the subcommands of cli_*.py).
 
 Thin: parse arguments, build the container for the runtime the environment names,
 call one use case, print the outcome. Exit codes: 0 ok, 1 failure, 2 bad usage/config.
@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     from entrypoints import cli_audit
 
     cli_audit.add_parser(sub)
+    from entrypoints import cli_admin
+
+    cli_admin.add_parser(sub)
 
     for name, port, what in (("mock-embed", 9001, "embeddings"), ("mock-llm", 9002, "chat completions")):
         mock = sub.add_parser(name, help=f"development mock of an OpenAI-compatible {what} service (/health too)")

@@ -21,14 +21,17 @@ from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
 from adapters.rate_limits.memory_rate_limiter import MemoryRateLimiter
 from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
-from adapters.system import SystemClock, UuidGenerator
+from adapters.system import SystemClock, UuidGenerator, run_in_background
 from core.ports.mapping_cache import MappingCache
 from core.ports.rate_limiter import RateLimiter
 from core.ports.metrics import Metrics
 from core.usecases.auth import Authenticate
 from core.usecases.batch import ProcessItem, Reconcile, SubmitBatch
 from core.usecases.evaluate import EvaluatePair
+from core.usecases.keys import ApiKeyAdmin
 from core.usecases.queue_ops import QueueOperations
+from core.usecases.tenants import TenantAdmin
+from entrypoints.auth_settings import AuthSettings
 from entrypoints.batch_settings import BatchSettings, broker_url
 from entrypoints.mapper_chain import build_mapper_chain
 from entrypoints.rate_limit_settings import RateLimitSettings
@@ -80,7 +83,20 @@ class Container(containers.DeclarativeContainer):
         clock,
         metrics,
     )
-    authenticate = providers.Singleton(Authenticate, uow_factory, settings.provided.api_key_pepper)
+    # Keys and tenants: no positive caching (a revoke is seen by the next request); last use is
+    # recorded off the request path; failure bursts are counted per process (EQV_AUTH_BURST_*).
+    auth_settings = providers.Singleton(AuthSettings.from_env)
+    failure_bursts = providers.Singleton(lambda s: s.failure_bursts(), auth_settings)
+    authenticate = providers.Singleton(
+        Authenticate,
+        uow_factory,
+        settings.provided.api_key_pepper,
+        clock,
+        bursts=failure_bursts,
+        run_later=providers.Object(run_in_background),
+    )
+    api_key_admin = providers.Singleton(ApiKeyAdmin, uow_factory, settings.provided.api_key_pepper, clock, ids)
+    tenant_admin = providers.Singleton(TenantAdmin, uow_factory, clock)
     rate_limit_settings = providers.Singleton(RateLimitSettings.from_env)
     rate_limiter = providers.Singleton(build_rate_limiter, settings, rate_limit_settings)
 

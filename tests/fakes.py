@@ -17,7 +17,7 @@ from typing import Any
 from core.domain.audit import GENESIS_HASH, event_hash
 from core.domain.catalog import ACTIVE, DEPRECATED, VersionInfo
 from core.domain.audit_verify import ChainHead
-from core.domain.errors import DuplicateResult, NotFound, VersionExists
+from core.domain.errors import DuplicateResult, NotFound, TenantExists, VersionExists
 from core.domain.model import ConceptMatch, Policy, Taxonomy
 from core.domain.records import (
     ApiKeyRecord,
@@ -91,6 +91,8 @@ class FakeTenantRepository(_Staged):
         return self._get(tenant_id)
 
     def add(self, tenant: Tenant) -> None:
+        if self._get(tenant.tenant_id) is not None:
+            raise TenantExists(f"tenant '{tenant.tenant_id}' already exists")
         self._staged[tenant.tenant_id] = tenant
 
     def set_defaults(self, tenant_id: str, taxonomy_version: str | None, policy_version: str | None) -> None:
@@ -101,13 +103,41 @@ class FakeTenantRepository(_Staged):
             tenant, default_taxonomy_version=taxonomy_version, default_policy_version=policy_version
         )
 
+    def set_active(self, tenant_id: str, active: bool) -> None:
+        tenant = self._get(tenant_id)
+        if tenant is None:
+            raise NotFound(f"tenant {tenant_id!r}")
+        self._staged[tenant_id] = dataclasses.replace(tenant, active=active)
+
+    def list(self) -> list[Tenant]:
+        return [tenant for _, tenant in sorted(self._rows().items())]
+
 
 class FakeApiKeyRepository(_Staged):
     def add(self, key: ApiKeyRecord) -> None:
         self._staged[key.key_id] = key
 
+    def get(self, key_id: str) -> ApiKeyRecord | None:
+        return self._get(key_id)
+
     def find_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
         return next((k for k in self._rows().values() if k.key_hash == key_hash), None)
+
+    def find_by_prefix(self, prefix: str) -> list[ApiKeyRecord]:
+        return sorted((k for k in self._rows().values() if k.prefix == prefix), key=lambda k: k.key_id)
+
+    def revoke(self, tenant_id: str, key_id: str, at: dt.datetime) -> bool:
+        key = self._get(key_id)
+        if key is None or key.tenant_id != tenant_id or key.revoked_at is not None:
+            return False
+        self._staged[key_id] = dataclasses.replace(key, revoked_at=at)
+        return True
+
+    def touch(self, key_id: str, at: dt.datetime, stale_before: dt.datetime | None = None) -> None:
+        key = self._get(key_id)
+        last = None if key is None else key.last_used_at
+        if key is not None and (stale_before is None or last is None or last < stale_before):
+            self._staged[key_id] = dataclasses.replace(key, last_used_at=at)
 
     def list_for_tenant(self, tenant_id: str) -> list[ApiKeyRecord]:
         keys = [k for k in self._rows().values() if k.tenant_id == tenant_id]

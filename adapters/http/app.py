@@ -21,12 +21,13 @@ from adapters.http.auth import principal_provider
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
-from adapters.http.routes_admin import AdminController, QueueAdminController
+from adapters.http.routes_admin import QueueAdminController
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
+from adapters.http.routes_keys import ApiKeyController
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.system import SystemClock
 from core.domain.rate_limits import RateLimitPolicy
@@ -45,6 +46,7 @@ class HttpDependencies:
     rate_limiter: Callable[[], Any] | None = None  # None: no rate limits
     rate_limit_policy: RateLimitPolicy | None = None
     clock: Callable[[], Any] = SystemClock
+    api_key_admin: Callable[[], Any] | None = None
     on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
@@ -80,7 +82,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         path="/",
         route_handlers=[
             EquivalenceController,
-            AdminController,
+            ApiKeyController,
             JobController,
             QueueAdminController,
             TaxonomyAdminController,
@@ -100,6 +102,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             "submit_batch": Provide(deps.submit_batch or _unavailable("batch"), sync_to_thread=False),
             "queue_operations": Provide(deps.queue_operations or _unavailable("queue"), sync_to_thread=False),
             "clock": Provide(deps.clock, sync_to_thread=False),
+            "api_key_admin": Provide(deps.api_key_admin or _unavailable("key administration"), sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, **deps.extra_exception_handlers},
         openapi_config=OpenAPIConfig(

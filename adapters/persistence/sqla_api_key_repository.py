@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import ApiKeyRow
@@ -13,6 +13,12 @@ from core.domain.records import ApiKeyRecord, Role
 
 # Runs on every authenticated request: a prebuilt Core statement, not an ORM load.
 _BY_HASH = select(ApiKeyRow.__table__).where(ApiKeyRow.__table__.c.key_hash == bindparam("key_hash"))
+# Runs on failed authentications only (the prefix column has no index: keys are few).
+_BY_PREFIX = (
+    select(ApiKeyRow.__table__)
+    .where(ApiKeyRow.__table__.c.prefix == bindparam("prefix"))
+    .order_by(ApiKeyRow.__table__.c.key_id)
+)
 
 
 class SqlaApiKeyRepository:
@@ -39,9 +45,14 @@ class SqlaApiKeyRepository:
         row = self._session.connection().execute(_BY_HASH, {"key_hash": key_hash}).first()
         return None if row is None else _to_record(row)
 
-    def get(self, tenant_id: str, key_id: str) -> ApiKeyRecord | None:
+    def find_by_prefix(self, prefix: str) -> list[ApiKeyRecord]:
+        rows = self._session.connection().execute(_BY_PREFIX, {"prefix": prefix})
+        return [_to_record(row) for row in rows]
+
+    def get(self, key_id: str) -> ApiKeyRecord | None:
+        """Any tenant's key: the use case checks it belongs to the caller's tenant."""
         row = self._session.get(ApiKeyRow, key_id)
-        return None if row is None or row.tenant_id != tenant_id else _to_record(row)
+        return None if row is None else _to_record(row)
 
     def list_for_tenant(self, tenant_id: str) -> list[ApiKeyRecord]:
         rows = self._session.scalars(
@@ -59,14 +70,14 @@ class SqlaApiKeyRepository:
         )
         return bool(changed.rowcount)  # type: ignore[attr-defined]
 
-    def touch(self, key_id: str, at: dt.datetime) -> None:
-        """Record when a key was last used."""
-        self._session.execute(
-            update(ApiKeyRow)
-            .where(ApiKeyRow.key_id == key_id)
-            .values(last_used_at=at)
-            .execution_options(synchronize_session="fetch")
-        )
+    def touch(self, key_id: str, at: dt.datetime, stale_before: dt.datetime | None = None) -> None:
+        """Record when a key was last used; with stale_before, only over an older (or no) value,
+        so processes racing to record the same minute write once."""
+        statement = update(ApiKeyRow).where(ApiKeyRow.key_id == key_id)
+        if stale_before is not None:
+            column = ApiKeyRow.last_used_at
+            statement = statement.where(or_(column.is_(None), column < stale_before))
+        self._session.execute(statement.values(last_used_at=at).execution_options(synchronize_session=False))
 
 
 def _to_record(row: ApiKeyRow) -> ApiKeyRecord:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import TenantRow
-from core.domain.errors import NotFound
+from core.domain.errors import NotFound, TenantExists
 from core.domain.records import Tenant
 
 
@@ -23,6 +24,7 @@ class SqlaTenantRepository:
         return None if row is None else _to_record(row)
 
     def add(self, tenant: Tenant) -> None:
+        """Raises TenantExists if the id is taken (the transaction is then unusable: roll back)."""
         self._session.add(
             TenantRow(
                 tenant_id=tenant.tenant_id,
@@ -32,7 +34,10 @@ class SqlaTenantRepository:
                 default_policy_version=tenant.default_policy_version,
             )
         )
-        self._session.flush()
+        try:
+            self._session.flush()
+        except IntegrityError:
+            raise TenantExists(f"tenant '{tenant.tenant_id}' already exists") from None
 
     def set_defaults(self, tenant_id: str, taxonomy_version: str | None, policy_version: str | None) -> None:
         """Set both defaults (None clears one). Raises NotFound for an unknown tenant."""

@@ -39,3 +39,15 @@ class InvalidVersionName(DomainError):
 
 class MapperError(DomainError):
     """A mapper could not produce a mapping (service down, timeout, garbage answer)."""
+
+
+class TenantExists(DomainError):
+    """A tenant with this id already exists (ids are never reused)."""
+
+
+class KeyRevoked(DomainError):
+    """The API key is already revoked: it cannot be rotated (create a new one instead)."""
+
+
+class InvalidInput(DomainError):
+    """A value given to a use case breaks a rule the message names (e.g. a reserved tenant id)."""

@@ -10,6 +10,12 @@ class TenantRepository(Protocol):
 
     def get(self, tenant_id: str) -> Tenant | None: ...
 
-    def add(self, tenant: Tenant) -> None: ...
+    def add(self, tenant: Tenant) -> None:
+        """Raises TenantExists if the id is taken."""
 
     def set_defaults(self, tenant_id: str, taxonomy_version: str | None, policy_version: str | None) -> None: ...
+
+    def set_active(self, tenant_id: str, active: bool) -> None:
+        """Enable or disable a tenant (a disabled tenant's keys are refused). Raises NotFound."""
+
+    def list(self) -> list[Tenant]: ...

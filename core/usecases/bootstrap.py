@@ -57,16 +57,19 @@ def seed(
             )
         new_key = _admin_key(uow, pepper, bootstrap_key, now, ids)
         if new_key is not None:
-            event = {"prefix": key_prefix(new_key), "role": "admin", "by": "seed"}
-            uow.audit.append(AuditEvent(DEFAULT_TENANT, "api_key.created", event, now))
+            plaintext, record = new_key
+            event = {
+                "actor": {"seed": True}, "key_id": record.key_id, "prefix": record.prefix, "role": "admin", "name": record.name
+            }
+            uow.audit.append(AuditEvent(DEFAULT_TENANT, "key.created", event, now))
         uow.commit()
-    plaintext = new_key if new_key is not None and new_key != bootstrap_key else None
+    plaintext = new_key[0] if new_key is not None and new_key[0] != bootstrap_key else None
     return SeedReport(DEFAULT_TENANT, created, plaintext, taxonomy.version, policy.version)
 
 
 def _admin_key(
     uow: UnitOfWork, pepper: bytes, bootstrap_key: str | None, now: dt.datetime, ids: IdGenerator
-) -> str | None:
+) -> tuple[str, ApiKeyRecord] | None:
     """The bootstrap key if given and new, else a generated one when no active admin key exists."""
     if bootstrap_key:
         if uow.api_keys.find_by_hash(hash_key(bootstrap_key, pepper)) is not None:
@@ -76,15 +79,14 @@ def _admin_key(
         return None
     else:
         plaintext = generate_key()
-    uow.api_keys.add(
-        ApiKeyRecord(
-            key_id=ids.new_id(),
-            tenant_id=DEFAULT_TENANT,
-            prefix=key_prefix(plaintext),
-            key_hash=hash_key(plaintext, pepper),
-            role=Role.ADMIN,
-            name="bootstrap admin",
-            created_at=now,
-        )
+    record = ApiKeyRecord(
+        key_id=ids.new_id(),
+        tenant_id=DEFAULT_TENANT,
+        prefix=key_prefix(plaintext),
+        key_hash=hash_key(plaintext, pepper),
+        role=Role.ADMIN,
+        name="bootstrap admin",
+        created_at=now,
     )
-    return plaintext
+    uow.api_keys.add(record)
+    return plaintext, record

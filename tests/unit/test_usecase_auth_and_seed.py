@@ -53,12 +53,23 @@ def test_a_valid_key_authenticates_as_its_principal(uows):
     assert principal == Principal(DEFAULT_TENANT, "k-eqv_live_client", Role.CLIENT)
 
 
-def test_authentication_only_reads(uows):
+def test_authentication_reads_and_records_the_use_at_most_once_a_minute(uows):
     run_seed(uows)
     add_key(uows, "eqv_live_client")
+    clock = FixedClock(NOW)
+    authenticate = Authenticate(uows, PEPPER, clock)
     commits = uows.commits
-    Authenticate(uows, PEPPER)("eqv_live_client")
-    assert uows.commits == commits and uows.units[-1].read_only
+    for _ in range(5):
+        authenticate("eqv_live_client")
+    assert uows.commits == commits + 1 and uows.units[-1].read_only
+    with uows.reading() as uow:
+        assert uow.api_keys.get("k-eqv_live_client").last_used_at == NOW
+    clock.current = NOW + dt.timedelta(seconds=59)
+    authenticate("eqv_live_client")
+    assert uows.commits == commits + 1
+    clock.current = NOW + dt.timedelta(seconds=60)
+    authenticate("eqv_live_client")
+    assert uows.commits == commits + 2
 
 
 @pytest.mark.parametrize("plaintext", ["", None, "eqv_live_unknown"])
@@ -98,6 +109,7 @@ def test_a_key_whose_tenant_is_missing_is_refused(uows):
 def test_first_seed_creates_tenant_versions_and_returns_a_generated_admin_key_once(uows):
     report = run_seed(uows)
 
+    assert [u.commits for u in uows.units if not u.read_only] == [1]
     assert report.created_tenant and report.tenant_id == DEFAULT_TENANT
     assert report.new_admin_key is not None and report.new_admin_key.startswith(KEY_TYPE)
     principal = Authenticate(uows, PEPPER)(report.new_admin_key)
@@ -108,10 +120,9 @@ def test_first_seed_creates_tenant_versions_and_returns_a_generated_admin_key_on
         assert uow.taxonomies.get(DEFAULT_TENANT, "tax-1") == TAXONOMY
         assert uow.policies.get(DEFAULT_TENANT, "pol-1") == POLICY
         [event] = uow.audit.list(DEFAULT_TENANT)
-    assert event.event_type == "api_key.created"
+    assert event.event_type == "key.created" and event.payload["actor"] == {"seed": True}
     assert event.payload["prefix"] == key_prefix(report.new_admin_key)
     assert report.new_admin_key not in canonical_json(event.payload)
-    assert [u.commits for u in uows.units if not u.read_only] == [1]
 
 
 def test_a_second_seed_creates_nothing_and_returns_no_key(uows):
