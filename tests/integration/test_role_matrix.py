@@ -36,6 +36,9 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/jobs/{job_id:str}"): READERS,
     ("GET", "/v1/jobs/{job_id:str}/results"): READERS,
     ("GET", "/admin/api_keys"): ADMIN_ONLY,
+    ("POST", "/admin/api_keys"): ADMIN_ONLY,
+    ("POST", "/admin/api_keys/{key_id:str}/rotate"): ADMIN_ONLY,
+    ("POST", "/admin/api_keys/{key_id:str}/revoke"): ADMIN_ONLY,
     ("GET", "/admin/queue"): ADMIN_ONLY,
     ("GET", "/admin/dlq"): ADMIN_ONLY,
     ("POST", "/admin/dlq/requeue"): ADMIN_ONLY,
@@ -150,7 +153,15 @@ def _binding(client: TestClient) -> str:
     return "SCOPED-101"
 
 
+def _api_key(client: TestClient) -> str:
+    response = client.post("/admin/api_keys", json={"role": "client", "name": "scoped"}, headers={"X-API-Key": KEYS[ADMIN]})
+    assert response.status_code == 201, response.text
+    return str(response.json()["key_id"])
+
+
 SCOPED: dict[tuple[str, str], object] = {
+    ("POST", "/admin/api_keys/{key_id:str}/rotate"): _api_key,
+    ("POST", "/admin/api_keys/{key_id:str}/revoke"): _api_key,
     ("GET", "/v1/equivalences/{request_id:str}"): _evaluation,
     ("GET", "/v1/jobs/{job_id:str}"): _job,
     ("GET", "/v1/jobs/{job_id:str}/results"): _job,
