@@ -33,6 +33,7 @@ from adapters.http.dto_catalog import (
 )
 from adapters.http.routes_equivalences import AUTH_ERRORS, _error
 from adapters.mappers.taxonomy_json import TaxonomyFormatError, taxonomy_from_dict, taxonomy_to_dict
+from core.domain.actors import principal_actor
 from core.domain.catalog import VERSION_PATTERN, VersionInfo
 from core.domain.errors import CatalogConflict, VersionExists
 from core.domain.model import Policy
@@ -61,9 +62,6 @@ def _conflict(request: Request[Any, Any, Any], exc: Exception) -> Response[Error
 CATALOG_ERRORS: dict[Any, Any] = {VersionExists: _conflict, CatalogConflict: _conflict}
 
 
-def actor(principal: Principal) -> dict[str, str]:
-    """Who acted, for the audit event: the key (never its secret) and its role."""
-    return {"key_id": principal.key_id, "role": principal.role.value}
 
 
 def _taxonomy_out(info: VersionInfo, default: str | None) -> TaxonomyOut:
@@ -100,7 +98,7 @@ class TaxonomyAdminController(Controller):
             raise ValidationException(
                 detail="Validation failed", extra=[{"key": exc.field, "message": str(exc), "source": "body"}]
             ) from None
-        info = taxonomies.import_tenant_taxonomy(uow_factory, principal.tenant_id, taxonomy, actor(principal), clock)
+        info = taxonomies.import_tenant_taxonomy(uow_factory, principal.tenant_id, taxonomy, principal_actor(principal), clock)
         return _taxonomy_out(info, None)
 
     @get("/", operation_id="listTaxonomies", sync_to_thread=True, responses=AUTH_ERRORS)
@@ -140,7 +138,7 @@ class TaxonomyAdminController(Controller):
         self, version: Version, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
     ) -> TenantDefaultsOut:
         """Make the version the tenant's default taxonomy (not a deprecated one)."""
-        tenant = taxonomies.activate_taxonomy(uow_factory, principal.tenant_id, version, actor(principal), clock)
+        tenant = taxonomies.activate_taxonomy(uow_factory, principal.tenant_id, version, principal_actor(principal), clock)
         return _defaults(tenant)
 
     @post(
@@ -154,7 +152,7 @@ class TaxonomyAdminController(Controller):
         self, version: Version, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
     ) -> TaxonomyOut:
         """Retire the tenant's own version from new evaluations, bindings and activations; stored results keep it."""
-        info = taxonomies.deprecate_taxonomy(uow_factory, principal.tenant_id, version, actor(principal), clock)
+        info = taxonomies.deprecate_taxonomy(uow_factory, principal.tenant_id, version, principal_actor(principal), clock)
         return _taxonomy_out(info, None)
 
 
@@ -187,7 +185,7 @@ class PolicyAdminController(Controller):
     ) -> PolicyOut:
         """Store a new policy version of the tenant from the evaluate request's policy fields."""
         policy = policy_from_body(data)
-        info = policies.create_policy(uow_factory, principal.tenant_id, policy, clock, actor(principal))
+        info = policies.create_policy(uow_factory, principal.tenant_id, policy, clock, principal_actor(principal))
         assert info is not None
         return _policy_out(info, policy, is_default=False)
 
@@ -216,7 +214,7 @@ class PolicyAdminController(Controller):
         self, version: Version, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
     ) -> TenantDefaultsOut:
         """Make the version the tenant's default policy."""
-        tenant = policies.activate_policy(uow_factory, principal.tenant_id, version, actor(principal), clock)
+        tenant = policies.activate_policy(uow_factory, principal.tenant_id, version, principal_actor(principal), clock)
         return _defaults(tenant)
 
 
@@ -247,7 +245,7 @@ class CourseBindingAdminController(Controller):
     ) -> BindingOut:
         """Judge this course by these versions when an evaluation names it (`course_id`); replaces any binding."""
         binding = CourseBinding(principal.tenant_id, course_id, data.taxonomy_version, data.policy_version)
-        return _binding_out(bindings.set_binding(uow_factory, binding, actor(principal), clock))
+        return _binding_out(bindings.set_binding(uow_factory, binding, principal_actor(principal), clock))
 
     @get("/", operation_id="listCourseBindings", sync_to_thread=True, responses=AUTH_ERRORS)
     def list_bindings(self, principal: NamedDependency[Principal], uow_factory: Uow) -> list[BindingOut]:
@@ -274,4 +272,4 @@ class CourseBindingAdminController(Controller):
         self, course_id: Course, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
     ) -> None:
         """Remove the binding; evaluations naming the course are then refused (422) until it is bound again."""
-        bindings.delete_binding(uow_factory, principal.tenant_id, course_id, actor(principal), clock)
+        bindings.delete_binding(uow_factory, principal.tenant_id, course_id, principal_actor(principal), clock)

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.domain.actors import cli_actor
 from core.domain.errors import InvalidVersionName
 from core.domain.model import Policy, Taxonomy
 
 ACTIVE = "active"
 DEPRECATED = "deprecated"
 VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}$"
-CLI_ACTOR: dict[str, Any] = {"cli": True}
-"""The actor of an admin action run from the command line (HTTP actors name their key)."""
+CLI_ACTOR = cli_actor()  # an admin action run from the command line (core/domain/actors.py)
 
 
 @dataclass(frozen=True, slots=True)
