@@ -69,6 +69,17 @@ def make_client(db_url: str, tmp_path: Path, redis_url: str | None = None) -> It
     container.engine().dispose()
 
 
+def forget_cached_mappings(redis_url: str) -> None:
+    """The mapping-cache entries of the test taxonomy: the shared Redis keeps nothing of a test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"*:{TAXONOMY.version}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
 @pytest.fixture
 def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     yield from make_client(db_url, tmp_path)
@@ -217,6 +228,7 @@ def test_ready_checks_redis_when_configured(sqlite_url: str, tmp_path: Path, red
     for client in make_client(sqlite_url, tmp_path, redis_url):
         ready = client.get("/ready")
         assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+    forget_cached_mappings(redis_url)  # what start-up warmed
 
 
 def test_redis_down_makes_ready_503_but_evaluate_still_answers(sqlite_url: str, tmp_path: Path) -> None:

@@ -21,7 +21,6 @@ import redis
 from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.mappers.cached_mapper import cache_key
 from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.metrics.exposition import Exposition
 from adapters.metrics.queue_collector import QueueCollector
@@ -35,7 +34,17 @@ from entrypoints.settings import FULL, ConfigurationError, Settings
 from adapters.system import SystemClock, UuidGenerator
 from tests.fakes import FailingMapper
 from tests.integration import test_http_api
-from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, PEPPER, TAXONOMY, evaluate, make_client, unique_id
+from tests.integration.test_http_api import (
+    DESTINO,
+    KEYS,
+    ORIGEM,
+    PEPPER,
+    TAXONOMY,
+    evaluate,
+    forget_cached_mappings,
+    make_client,
+    unique_id,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -195,9 +204,7 @@ def test_redis_cache_tier_misses_then_hits_from_another_process_view(
             ]
             assert lookups[1] - lookups[0] >= 1, attempt
     finally:
-        client_ = redis.Redis.from_url(redis_url)
-        client_.delete(cache_key(ementa, TAXONOMY.version, LexicalMapper().version))
-        client_.close()
+        forget_cached_mappings(redis_url)
 
 
 def test_queue_depth_from_the_redis_broker(
@@ -217,6 +224,7 @@ def test_queue_depth_from_the_redis_broker(
         keys = list(redis_client.scan_iter(f"{namespace}:*"))
         if keys:
             redis_client.delete(*keys)
+        forget_cached_mappings(redis_url)
         redis_client.close()
 
 
