@@ -69,51 +69,12 @@ class SqlaJobRepository:
         row = self._session.get(JobRow, job_id)
         return None if row is None or row.tenant_id != tenant_id else _to_job(row)
 
-    def save(self, job: Job) -> None:
-        """Write a job's status, counters and timestamps."""
-        self._session.execute(
-            update(JobRow)
-            .where(JobRow.job_id == job.job_id)
-            .values(
-                status=job.status.value,
-                done=job.done,
-                failed=job.failed,
-                started_at=job.started_at,
-                finished_at=job.finished_at,
-            )
-            .execution_options(synchronize_session="fetch")
-        )
 
     def get_item(self, job_id: str, index: int) -> JobItem | None:
         row = self._session.get(JobItemRow, (job_id, index))
         return None if row is None else _to_item(row)
 
-    def list_items(self, tenant_id: str, job_id: str, offset: int = 0, limit: int = 100) -> list[JobItem]:
-        """One page of a tenant's job items, by index (empty for another tenant's job)."""
-        rows = self._session.scalars(
-            select(JobItemRow)
-            .join(JobRow, JobRow.job_id == JobItemRow.job_id)
-            .where(JobRow.tenant_id == tenant_id, JobItemRow.job_id == job_id)
-            .order_by(JobItemRow.idx)
-            .offset(offset)
-            .limit(limit)
-        )
-        return [_to_item(row) for row in rows]
 
-    def save_item(self, item: JobItem) -> None:
-        """Write an item's status, attempts, error and result."""
-        self._session.execute(
-            update(JobItemRow)
-            .where(JobItemRow.job_id == item.job_id, JobItemRow.idx == item.index)
-            .values(
-                status=item.status.value,
-                attempts=item.attempts,
-                error=item.error,
-                result=item.result,
-                updated_at=utc_now(),
-            )
-            .execution_options(synchronize_session="fetch")
-        )
 
     def count_items(self, job_id: str) -> dict[JobStatus, int]:
         """How many items of a job are in each status (progress without racing counters)."""

@@ -17,20 +17,14 @@ class JobRepository(Protocol):
 
     def get(self, tenant_id: str, job_id: str) -> Job | None: ...
 
-    def save(self, job: Job) -> None: ...
-
     def tenant_of(self, job_id: str) -> str | None:
         """The tenant owning a job (for workers, which know only the job id)."""
 
     def get_item(self, job_id: str, index: int) -> JobItem | None: ...
 
-    def list_items(self, tenant_id: str, job_id: str, offset: int = 0, limit: int = 100) -> list[JobItem]: ...
-
     def list_items_after(self, job_id: str, after_index: int, limit: int) -> list[JobItem]:
         """Items with index > after_index, in index order (keyset pagination), a done item
         with its stored result."""
-
-    def save_item(self, item: JobItem) -> None: ...
 
     def count_items(self, job_id: str) -> dict[JobStatus, int]: ...
 

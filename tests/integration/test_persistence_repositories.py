@@ -161,18 +161,19 @@ def test_job_round_trip(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -> N
     with uow_factory() as uow:
         assert uow.jobs.get(tenant_id, job.job_id) == job
         assert uow.jobs.get("someone-else", job.job_id) is None
-        assert uow.jobs.list_items(tenant_id, job.job_id) == items
-        assert uow.jobs.list_items("someone-else", job.job_id) == []
-        assert uow.jobs.list_items(tenant_id, job.job_id, offset=1, limit=1) == items[1:2]
-        done = JobItem(job.job_id, 1, "req-0001", items[1].payload, JobStatus.DONE, 1, None, {"decisao": "DEFERIDO"})
-        uow.jobs.save_item(done)
-        running = Job(job.job_id, tenant_id, JobStatus.RUNNING, 3, T0, done=1, started_at=T0)
-        uow.jobs.save(running)
+        assert uow.jobs.list_items_after(job.job_id, -1, 10) == items
+        assert uow.jobs.list_items_after(job.job_id, 0, 1) == items[1:2]
+        assert uow.jobs.claim_item(job.job_id, 1, T0) == JobItem(job.job_id, 1, "req-0001", items[1].payload, JobStatus.RUNNING, 1)
+        assert uow.jobs.finish_item(job.job_id, 1, JobStatus.FAILED, "boom", T0)
+        assert not uow.jobs.finish_item(job.job_id, 1, JobStatus.DONE, None, T0)  # finished once only
+        uow.jobs.mark_started(job.job_id, T0)
         uow.commit()
     with uow_factory() as uow:
-        assert uow.jobs.get_item(job.job_id, 1) == done
-        assert uow.jobs.get(tenant_id, job.job_id) == running
-        assert uow.jobs.count_items(job.job_id) == {JobStatus.QUEUED: 2, JobStatus.DONE: 1}
+        failed = JobItem(job.job_id, 1, "req-0001", items[1].payload, JobStatus.FAILED, 1, "boom")
+        assert uow.jobs.get_item(job.job_id, 1) == failed
+        running = uow.jobs.get(tenant_id, job.job_id)
+        assert running is not None and (running.status, running.started_at) == (JobStatus.RUNNING, T0)
+        assert uow.jobs.count_items(job.job_id) == {JobStatus.QUEUED: 2, JobStatus.FAILED: 1}
 
 
 def test_leaving_without_commit_rolls_back(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -> None:
