@@ -1,4 +1,4 @@
-"""`equivalence tenants create|disable|enable|list` and `equivalence keys create|list|rotate|revoke`.
+"""`equivalence tenants create|disable|enable|allow-overrides|forbid-overrides|list` and `equivalence keys create|list|rotate|revoke`.
 
 The operator at the command line acts on any tenant (audited as `{"actor": {"cli": true}}`).
 A new plaintext key is printed once, alone on the last line of stdout (notes go to stderr),
@@ -34,6 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     for verb, what, func in (
         ("disable", "refuse every key of the tenant from the next request on", cmd_tenant_disable),
         ("enable", "accept the tenant's unrevoked keys again", cmd_tenant_enable),
+        ("allow-overrides", "let the tenant's client keys override its policy per request", cmd_tenant_allow_overrides),
+        ("forbid-overrides", "refuse (403) client keys' policy overrides (the default)", cmd_tenant_forbid_overrides),
     ):
         command = tenant_commands.add_parser(verb, help=what)
         command.add_argument("tenant_id", metavar="ID")
@@ -105,6 +107,24 @@ def cmd_tenant_enable(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return _run(settings, enable)
+
+
+def cmd_tenant_allow_overrides(args: argparse.Namespace, settings: Settings) -> int:
+    def action(container: Container) -> int:
+        container.tenant_admin().allow_policy_overrides(args.tenant_id, cli_actor())
+        print(f"tenant '{args.tenant_id}': client keys may override the policy per request")
+        return 0
+
+    return _run(settings, action)
+
+
+def cmd_tenant_forbid_overrides(args: argparse.Namespace, settings: Settings) -> int:
+    def action(container: Container) -> int:
+        container.tenant_admin().forbid_policy_overrides(args.tenant_id, cli_actor())
+        print(f"tenant '{args.tenant_id}': client keys' policy overrides are refused (admin keys may still)")
+        return 0
+
+    return _run(settings, action)
 
 
 def cmd_tenant_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -192,6 +212,7 @@ def _tenant_json(tenant: Tenant) -> dict[str, Any]:
         "active": tenant.active,
         "default_taxonomy_version": tenant.default_taxonomy_version,
         "default_policy_version": tenant.default_policy_version,
+        "allow_policy_overrides": tenant.allow_policy_overrides,
     }
 
 

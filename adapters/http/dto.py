@@ -106,6 +106,14 @@ class EvidenceOut(msgspec.Struct):
     missing_critical_concepts: list[MissingConceptOut]
 
 
+class PolicyOverrideOut(msgspec.Struct):
+    """What the request changed in the resolved policy (ADR 0013)."""
+
+    policy_sha256: str  # SHA-256 of the canonical JSON of the effective policy, every field
+    fields: dict[str, Any]  # overridden field (dotted, e.g. "weights.nivel") -> value applied
+    by: dict[str, Any] | None  # the key that asked: {"key_id", "role"}
+
+
 class EvaluateResponse(msgspec.Struct):
     request_id: str
     decisao: Literal["DEFERIDO", "INDEFERIDO", "ANALISE_HUMANA"]
@@ -123,6 +131,10 @@ class EvaluateResponse(msgspec.Struct):
     taxonomy_version: str
     timings_ms: dict[str, float]
     meta: dict[str, Any]
+    # Version of the decision rules (core/domain/rules.py); null only in results stored before
+    # rules were versioned.
+    rules_version: str | None = None
+    policy_override: PolicyOverrideOut | None = None  # null unless the request overrode the policy
 
 
 class HealthOut(msgspec.Struct):

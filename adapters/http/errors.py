@@ -8,13 +8,14 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
 from adapters.http.dto import ErrorBody
-from core.domain.errors import IdempotencyConflict, NotFound, VersionNotFound
+from core.domain.errors import IdempotencyConflict, NotFound, OverridesNotAllowed, VersionNotFound
 
 _PATH = re.compile(r"at `\$\.?([^`]*)`")
 _MISSING = re.compile(r"missing required field `([^`]*)`")
@@ -68,10 +69,15 @@ def conflict(request: Request[Any, Any, Any], exc: IdempotencyConflict) -> Respo
     return _body(HTTP_409_CONFLICT, str(exc))
 
 
+def forbidden_override(request: Request[Any, Any, Any], exc: OverridesNotAllowed) -> Response[ErrorBody]:
+    return _body(HTTP_403_FORBIDDEN, str(exc), [{"field": "policy", "message": str(exc), "source": "body"}])
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_error,
     HTTPException: http_error,
     NotFound: not_found,
     VersionNotFound: version_not_found,
     IdempotencyConflict: conflict,
+    OverridesNotAllowed: forbidden_override,
 }

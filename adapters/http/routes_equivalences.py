@@ -15,6 +15,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.dto import CourseIn, ErrorBody, EvaluateRequest, EvaluateResponse
+from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
 from core.domain.model import Course, Level
 from core.domain.rate_limits import RouteGroup
@@ -34,6 +35,7 @@ AUTH_ERRORS = {
 }
 EVALUATE_ERRORS = {
     **AUTH_ERRORS,
+    403: _error("role not allowed, or policy overrides from a client key its tenant does not allow"),
     409: _error("request_id already used with a different payload"),
     422: _error("invalid payload; `extra` names each field path"),
 }
@@ -55,8 +57,9 @@ def to_course(course: CourseIn) -> Course:
     )
 
 
-def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | None) -> EvaluateCommand:
-    """Validated body → use-case command; the payload hash covers everything but the key itself."""
+def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | None, caller: Actor) -> EvaluateCommand:
+    """Validated body → use-case command; the payload hash covers everything but the key itself
+    (and the caller: any key of the tenant replays the same stored answer)."""
     request_id = _request_id(data.request_id, idempotency_key)
     body = msgspec.to_builtins(data)
     body.pop("request_id", None)
@@ -77,6 +80,7 @@ def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | Non
         return_evidence=data.options.return_evidence,
         allow_degraded_fallback=data.options.allow_degraded_fallback,
         context_hash=context_hash,
+        caller=caller,
     )
 
 
@@ -113,7 +117,9 @@ class EquivalenceController(Controller):
         idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)] = None,
     ) -> Response[EvaluateResponse]:
         """Hard rules, concept mapping, coverage and decision; idempotent per request_id."""
-        outcome: EvaluateOutcome = evaluate_pair(to_command(principal.tenant_id, data, idempotency_key))
+        outcome: EvaluateOutcome = evaluate_pair(
+            to_command(principal.tenant_id, data, idempotency_key, principal_actor(principal))
+        )
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
         return Response(msgspec.convert(outcome.document, EvaluateResponse), headers=headers)
 

@@ -16,6 +16,7 @@ from msgspec import Meta
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.dto import EvaluateRequest, EvaluateResponse
 from adapters.http.routes_equivalences import AUTH_ERRORS, _error, to_command
+from core.domain.actors import principal_actor
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import JobItem, JobStatus, Principal
 from core.ports.unit_of_work import UnitOfWorkFactory
@@ -114,7 +115,11 @@ class JobController(Controller):
         status_code=202,
         sync_to_thread=True,
         request_max_body_size=MAX_BATCH_BODY_BYTES,
-        responses={**AUTH_ERRORS, 422: _error("an invalid item; `extra` names items[i] and the field")},
+        responses={
+            **AUTH_ERRORS,
+            403: _error("role not allowed, or an item's policy overrides from a client key its tenant does not allow"),
+            422: _error("an invalid item; `extra` names items[i] and the field"),
+        },
         opt={"roles": EVALUATORS, "rate_group": RouteGroup.BATCH},
     )
     def submit_batch(
@@ -123,17 +128,19 @@ class JobController(Controller):
         principal: NamedDependency[Principal],
         submit_batch: NamedDependency[SubmitBatch],
     ) -> JobAccepted:
-        """Every item is validated first (nothing is queued if one is invalid), then stored and queued."""
+        """Every item is validated first (nothing is queued if one is invalid, or if a client key's
+        item overrides the policy its tenant does not let clients override), then stored and queued."""
         if len(data.items) > submit_batch.max_items:
             raise _invalid("items", f"a batch has at most {submit_batch.max_items} items")
         commands = []
+        caller = principal_actor(principal)
         seen: dict[str, int] = {}
         for index, item in enumerate(data.items):
             if item.request_id is not None:
                 if item.request_id in seen:
                     raise _invalid(f"items[{index}].request_id", f"repeats items[{seen[item.request_id]}].request_id")
                 seen[item.request_id] = index
-            commands.append(replace(to_command(principal.tenant_id, item, None), request_id=item.request_id or ""))
+            commands.append(replace(to_command(principal.tenant_id, item, None, caller), request_id=item.request_id or ""))
         job = submit_batch(principal.tenant_id, commands)
         return JobAccepted(job.job_id, job.status.value, job.total)
 

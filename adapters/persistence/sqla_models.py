@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -81,6 +82,7 @@ class TenantRow(Base):
     default_taxonomy_version: Mapped[str | None] = mapped_column(String(100))
     default_policy_version: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    allow_policy_overrides: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ApiKeyRow(Base):

@@ -32,6 +32,7 @@ class SqlaTenantRepository:
                 active=tenant.active,
                 default_taxonomy_version=tenant.default_taxonomy_version,
                 default_policy_version=tenant.default_policy_version,
+                allow_policy_overrides=tenant.allow_policy_overrides,
             )
         )
         try:
@@ -56,6 +57,14 @@ class SqlaTenantRepository:
         row.active = active
         self._session.flush()
 
+    def set_policy_overrides(self, tenant_id: str, allowed: bool) -> None:
+        """Let the tenant's client keys override its policy, or not. Raises NotFound for an unknown tenant."""
+        row = self._session.get(TenantRow, tenant_id)
+        if row is None:
+            raise NotFound(f"tenant {tenant_id!r}")
+        row.allow_policy_overrides = allowed
+        self._session.flush()
+
     def list(self) -> list[Tenant]:
         rows = self._session.scalars(select(TenantRow).order_by(TenantRow.tenant_id))
         return [_to_record(row) for row in rows]
@@ -68,4 +77,5 @@ def _to_record(row: TenantRow) -> Tenant:
         active=row.active,
         default_taxonomy_version=row.default_taxonomy_version,
         default_policy_version=row.default_policy_version,
+        allow_policy_overrides=bool(row.allow_policy_overrides),
     )

@@ -51,3 +51,7 @@ class KeyRevoked(DomainError):
 
 class InvalidInput(DomainError):
     """A value given to a use case breaks a rule the message names (e.g. a reserved tenant id)."""
+
+
+class OverridesNotAllowed(DomainError):
+    """A client key sent policy overrides and its tenant does not allow them (ADR 0013)."""

@@ -24,6 +24,9 @@ class Tenant:
     active: bool = True
     default_taxonomy_version: str | None = None
     default_policy_version: str | None = None
+    # May the tenant's `client` keys override its policy per request? Admin keys always may
+    # (ADR 0013); off unless the tenant's operator turns it on.
+    allow_policy_overrides: bool = False
 
 
 @dataclass(frozen=True, slots=True)

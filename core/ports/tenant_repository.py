@@ -18,4 +18,7 @@ class TenantRepository(Protocol):
     def set_active(self, tenant_id: str, active: bool) -> None:
         """Enable or disable a tenant (a disabled tenant's keys are refused). Raises NotFound."""
 
+    def set_policy_overrides(self, tenant_id: str, allowed: bool) -> None:
+        """Whether the tenant's client keys may override its policy per request. Raises NotFound."""
+
     def list(self) -> list[Tenant]: ...

@@ -23,7 +23,8 @@ from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
 from core.ports.job_queue import JobQueue
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome
+from core.domain.policy import has_overrides
+from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, check_overrides_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,15 @@ def command_from_payload(
     return EvaluateCommand(tenant_id=tenant_id, request_id=request_id, batch_item=batch_item, **fields)
 
 
+def _override_callers(commands: Sequence[EvaluateCommand]) -> list[Any]:
+    """The distinct callers of the items that override the policy (usually none, or one)."""
+    callers: list[Any] = []
+    for command in commands:
+        if has_overrides(command.policy_overrides) and command.caller not in callers:
+            callers.append(command.caller)
+    return callers
+
+
 def job_status(total: int, counts: dict[JobStatus, int]) -> JobStatus:
     """Finished when no item is pending: failed only if every item failed, else done."""
     done, failed = counts.get(JobStatus.DONE, 0), counts.get(JobStatus.FAILED, 0)
@@ -119,7 +129,10 @@ class SubmitBatch:
         self.max_items = max_items
 
     def __call__(self, tenant_id: str, commands: Sequence[EvaluateCommand]) -> Job:
-        """Commands with an empty request_id get f"{job_id}-{index}"."""
+        """Commands with an empty request_id get f"{job_id}-{index}".
+
+        Raises OverridesNotAllowed, storing nothing, if any item overrides the policy and its
+        caller may not (ADR 0013): the items are then evaluated without asking again."""
         if not 0 < len(commands) <= self.max_items:
             raise ValueError(f"a batch has 1 to {self.max_items} items")
         job_id = self._ids.new_id()
@@ -129,6 +142,8 @@ class SubmitBatch:
         ]
         job = Job(job_id, tenant_id, JobStatus.QUEUED, len(items), self._clock.now())
         with self._uow_factory() as uow:
+            for caller in _override_callers(commands):
+                check_overrides_allowed(uow, tenant_id, caller)
             uow.jobs.add(job, items)
             uow.commit()
         try:

@@ -13,7 +13,11 @@ def evaluation_document(
     timings_ms: dict[str, float],
     meta: dict[str, Any],
     return_evidence: bool,
+    *,
+    rules_version: str,
+    policy_override: dict[str, Any] | None,
 ) -> dict[str, Any]:
+    """`policy_override` is None unless a request changed the resolved policy (ADR 0013)."""
     covered = [
         {
             "node_id": c.node_id,
@@ -51,6 +55,8 @@ def evaluation_document(
         "model_version": evaluation.model_version,
         "policy_version": evaluation.policy_version,
         "taxonomy_version": evaluation.taxonomy_version,
+        "rules_version": rules_version,
+        "policy_override": policy_override,
         "timings_ms": timings_ms,
         "meta": meta,
     }

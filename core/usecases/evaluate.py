@@ -6,14 +6,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from core.domain.actors import Actor
 from core.domain.audit import sha256_text
 from core.domain.catalog import deprecated_message
-from core.domain.errors import DuplicateResult, IdempotencyConflict, NotFound, VersionDeprecated, VersionNotFound
+from core.domain.errors import (
+    DuplicateResult,
+    IdempotencyConflict,
+    NotFound,
+    OverridesNotAllowed,
+    VersionDeprecated,
+    VersionNotFound,
+)
 from core.domain.mapping import map_ementa
 from core.domain.model import Course, Evaluation, MappingOutcome, Policy, Taxonomy
 from core.domain.pipeline import check_hard_rules, evaluate, rejected_by_hard_rules
-from core.domain.policy import apply_overrides
+from core.domain.policy import AppliedPolicy, may_override, resolve_overrides
 from core.domain.records import AuditEvent, StoredResult
+from core.domain.rules import RULES_VERSION
 from core.ports.clock import Clock
 from core.ports.concept_mapper import ConceptMapper
 from core.ports.metrics import Metrics
@@ -38,6 +47,9 @@ class EvaluateCommand:
     allow_degraded_fallback: bool = True
     context_hash: str | None = None
     batch_item: tuple[str, int] | None = None  # (job_id, index) when a batch worker evaluates it
+    # Who asked (`principal_actor`: key id and role). A caller that is not an admin needs its
+    # tenant's permission to override the policy; a batch item was checked when submitted.
+    caller: Actor | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +106,19 @@ class EvaluatePair:
             if stored is not None:
                 return _replay(stored, command)
             taxonomy, policy = self._resolve_versions(uow, command)
-        policy = apply_overrides(policy, command.policy_overrides)
-        evaluation, timings = self._evaluate(command, taxonomy, policy, started)
+            applied = resolve_overrides(policy, command.policy_overrides)
+            if applied.overridden and command.batch_item is None:
+                check_overrides_allowed(uow, command.tenant_id, command.caller)
+        evaluation, timings = self._evaluate(command, taxonomy, applied.policy, started)
+        override = _override_record(applied, command.caller)
         document = evaluation_document(
             command.request_id,
             evaluation,
             timings,
             _meta(command, evaluation),
             command.return_evidence,
+            rules_version=RULES_VERSION,
+            policy_override=override,
         )
         outcome = self._store(command, evaluation, document, also)
         if self._metrics is not None and not outcome.replayed:  # a replay is not a new decision
@@ -196,6 +213,18 @@ class EvaluatePair:
         )
 
 
+def check_overrides_allowed(uow: UnitOfWork, tenant_id: str, caller: Actor | None) -> None:
+    """Raise OverridesNotAllowed unless the caller may override its tenant's policy (ADR 0013)."""
+    role = None if caller is None else caller.get("role")
+    if may_override(role, False):
+        return
+    tenant = uow.tenants.get(tenant_id)
+    if not may_override(role, tenant is not None and tenant.allow_policy_overrides):
+        raise OverridesNotAllowed(
+            "policy overrides are not allowed for this key: the tenant has not enabled them for client keys"
+        )
+
+
 def get_result(uow_factory: UnitOfWorkFactory, tenant_id: str, request_id: str) -> dict[str, Any]:
     """A stored result of this tenant; another tenant's is reported as missing."""
     with uow_factory.reading() as uow:
@@ -240,6 +269,8 @@ def _audit_event(
             "model_version": evaluation.model_version,
             "policy_version": evaluation.policy_version,
             "taxonomy_version": evaluation.taxonomy_version,
+            "rules_version": document["rules_version"],
+            "policy_override": document["policy_override"],
             "ementa_origem_sha256": sha256_text(command.origem.ementa),
             "ementa_destino_sha256": sha256_text(command.destino.ementa),
             "context_sha256": command.context_hash,
@@ -248,6 +279,13 @@ def _audit_event(
         },
         created_at=now,
     )
+
+
+def _override_record(applied: AppliedPolicy, caller: Actor | None) -> dict[str, Any] | None:
+    """What a request changed in the resolved policy, the hash of the policy applied, and who."""
+    if not applied.overridden:
+        return None
+    return {"policy_sha256": applied.sha256, "fields": applied.overridden, "by": caller}
 
 
 def _batch_item(command: EvaluateCommand) -> dict[str, Any]:

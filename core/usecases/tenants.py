@@ -1,4 +1,5 @@
-"""Tenant administration: create, disable, enable, list; every change audited in its transaction.
+"""Tenant administration: create, disable, enable, allow or forbid client policy overrides, list;
+every change audited in its transaction.
 
 A disabled tenant keeps its keys, results and audit trail, but every key of it is refused
 (Authenticate checks the tenant on each request, nothing is cached); enabling it restores them.
@@ -55,6 +56,14 @@ class TenantAdmin:
         """Let the tenant's unrevoked keys in again. Idempotent (no second event)."""
         return self._set_active(tenant_id, True, "tenant.enabled", actor)
 
+    def allow_policy_overrides(self, tenant_id: str, actor: Actor) -> Tenant:
+        """Let the tenant's client keys override its policy per request (ADR 0013). Idempotent."""
+        return self._set_overrides(tenant_id, True, actor)
+
+    def forbid_policy_overrides(self, tenant_id: str, actor: Actor) -> Tenant:
+        """Refuse (403) the tenant's client keys' policy overrides again. Idempotent."""
+        return self._set_overrides(tenant_id, False, actor)
+
     def list_tenants(self) -> list[Tenant]:
         with self._uow_factory.reading() as uow:
             return uow.tenants.list()
@@ -71,6 +80,24 @@ class TenantAdmin:
             uow.audit.append(AuditEvent(tenant_id, event_type, {"actor": actor, "tenant_id": tenant_id}, now))
             uow.commit()
         return dataclasses.replace(tenant, active=active)
+
+    def _set_overrides(self, tenant_id: str, allowed: bool, actor: Actor) -> Tenant:
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            tenant = uow.tenants.get(tenant_id)
+            if tenant is None:
+                raise NotFound(f"tenant '{tenant_id}' not found")
+            if tenant.allow_policy_overrides == allowed:
+                return tenant
+            uow.tenants.set_policy_overrides(tenant_id, allowed)
+            payload = {"actor": actor, "tenant_id": tenant_id}
+            uow.audit.append(AuditEvent(tenant_id, _overrides_event(allowed), payload, now))
+            uow.commit()
+        return dataclasses.replace(tenant, allow_policy_overrides=allowed)
+
+
+def _overrides_event(allowed: bool) -> str:
+    return "tenant.policy_overrides_allowed" if allowed else "tenant.policy_overrides_forbidden"
 
 
 def _shared_defaults(uow: UnitOfWork, tenant_id: str) -> tuple[str | None, str | None]:

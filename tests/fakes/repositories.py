@@ -45,6 +45,12 @@ class FakeTenantRepository(_Staged):
             raise NotFound(f"tenant {tenant_id!r}")
         self._staged[tenant_id] = dataclasses.replace(tenant, active=active)
 
+    def set_policy_overrides(self, tenant_id: str, allowed: bool) -> None:
+        tenant = self._get(tenant_id)
+        if tenant is None:
+            raise NotFound(f"tenant {tenant_id!r}")
+        self._staged[tenant_id] = dataclasses.replace(tenant, allow_policy_overrides=allowed)
+
     def list(self) -> list[Tenant]:
         return [tenant for _, tenant in sorted(self._rows().items())]
 

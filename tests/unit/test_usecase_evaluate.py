@@ -42,6 +42,7 @@ DESTINO_TEXT = "Limites. Derivadas. Integrais. Séries."
 ALL_CONCEPTS = tuple(ConceptMatch(n.node_id, 0.9, (n.conceito,)) for n in TAXONOMY.nodes)
 ANSWERS = {ORIGEM_TEXT: ALL_CONCEPTS, DESTINO_TEXT: ALL_CONCEPTS}  # full coverage: DEFERIDO
 ORIGEM = Course("Cálculo I", 60, ORIGEM_TEXT, aprovado=True)
+ADMIN = {"key_id": "k-admin", "role": "admin"}
 DESTINO = Course("Cálculo A", 60, DESTINO_TEXT)
 
 
@@ -280,7 +281,7 @@ def test_policy_overrides_change_the_decision_and_are_flagged():
     destino = dataclasses.replace(DESTINO, carga_horaria=64)  # origem has 60h
     plain = w.evaluate(command(destino=destino)).document
     overrides = {"tolerancia_carga": 0.9}
-    tolerant = w.evaluate(command("r-2", "h-2", destino=destino, policy_overrides=overrides)).document
+    tolerant = w.evaluate(command("r-2", "h-2", destino=destino, policy_overrides=overrides, caller=ADMIN)).document
     assert (plain["decisao"], plain["meta"]["policy_overrides"]) == ("INDEFERIDO", False)
     assert (tolerant["decisao"], tolerant["meta"]["policy_overrides"]) == ("ANALISE_HUMANA", True)
     assert tolerant["policy_version"] == "pol-1"
@@ -290,7 +291,7 @@ def test_a_stricter_threshold_override_turns_a_deferimento_into_review():
     w = world()
     plain = w.evaluate(command()).document
     overrides = {"min_score_deferir": plain["score"] + 0.5, "min_score_complemento": 0.0}
-    stricter = w.evaluate(command("r-2", "h-2", policy_overrides=overrides)).document
+    stricter = w.evaluate(command("r-2", "h-2", policy_overrides=overrides, caller=ADMIN)).document
     assert (plain["decisao"], stricter["decisao"]) == ("DEFERIDO", "ANALISE_HUMANA")
     assert stricter["meta"]["policy_overrides"] is True
 
