@@ -64,6 +64,14 @@ class TenantAdmin:
         """Refuse (403) the tenant's client keys' policy overrides again. Idempotent."""
         return self._set_overrides(tenant_id, False, actor)
 
+    def get(self, tenant_id: str) -> Tenant:
+        """Raises NotFound."""
+        with self._uow_factory.reading() as uow:
+            tenant = uow.tenants.get(tenant_id)
+        if tenant is None:
+            raise NotFound(f"tenant '{tenant_id}' not found")
+        return tenant
+
     def list_tenants(self) -> list[Tenant]:
         with self._uow_factory.reading() as uow:
             return uow.tenants.list()

@@ -219,6 +219,7 @@ def test_tenant_policy_override_is_applied(client: TestClient) -> None:
     lenient = evaluate(
         client,
         {"request_id": unique_id("pol"), "origem": origem, "destino": DESTINO, "policy": {"min_score_deferir": 50, "min_score_complemento": 40}},
+        key="admin",  # a client key's override needs its tenant's permission (test_http_policy_overrides.py)
     ).json()
     assert strict["decisao"] != "DEFERIDO" and lenient["decisao"] == "DEFERIDO"
     assert lenient["meta"]["policy_overrides"] is True

@@ -55,6 +55,8 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/admin/course_bindings/{course_id:str}"): ADMIN_ONLY,
     ("PUT", "/admin/course_bindings/{course_id:str}"): ADMIN_ONLY,
     ("DELETE", "/admin/course_bindings/{course_id:str}"): ADMIN_ONLY,
+    ("GET", "/admin/tenant"): ADMIN_ONLY,
+    ("PUT", "/admin/tenant/policy_overrides"): ADMIN_ONLY,
     ("GET", "/admin/audit"): AUDIT_READERS,
     ("GET", "/admin/audit/verify"): AUDIT_READERS,
 }
