@@ -107,11 +107,11 @@ class EvidenceOut(msgspec.Struct):
 
 
 class PolicyOverrideOut(msgspec.Struct):
-    """What the request changed in the resolved policy (ADR 0013)."""
+    """What the request's `policy` changed in the resolved policy (ADR 0013)."""
 
-    policy_sha256: str  # SHA-256 of the canonical JSON of the effective policy, every field
-    fields: dict[str, Any]  # overridden field (dotted, e.g. "weights.nivel") -> value applied
-    by: dict[str, Any] | None  # the key that asked: {"key_id", "role"}
+    policy_sha256: Annotated[str, Meta(description="SHA-256 of the canonical JSON of the effective policy (every field)")]
+    fields: Annotated[dict[str, Any], Meta(description='each overridden field (dotted, e.g. "weights.nivel") and the value applied')]
+    by: Annotated[dict[str, Any] | None, Meta(description="the key that asked: key_id and role")]
 
 
 class EvaluateResponse(msgspec.Struct):
@@ -131,10 +131,13 @@ class EvaluateResponse(msgspec.Struct):
     taxonomy_version: str
     timings_ms: dict[str, float]
     meta: dict[str, Any]
-    # Version of the decision rules (core/domain/rules.py); null only in results stored before
-    # rules were versioned.
-    rules_version: str | None = None
-    policy_override: PolicyOverrideOut | None = None  # null unless the request overrode the policy
+    rules_version: Annotated[
+        str | None,
+        Meta(description="version of the decision rules that made this answer; null only in results stored before rules were versioned"),
+    ] = None
+    policy_override: Annotated[
+        PolicyOverrideOut | None, Meta(description="null unless the request's `policy` overrode the resolved policy")
+    ] = None
 
 
 class HealthOut(msgspec.Struct):

@@ -88,6 +88,14 @@ def test_tenant_and_key_lifecycle_on_the_embedded_runtime(embedded: Operator) ->
     assert disabled.returncode == 0 and run.principal(new_key) is None
     assert run("tenants", "enable", "uni-a").returncode == 0 and run.principal(new_key) is not None
 
+    def overrides_allowed() -> bool:
+        [tenant] = [t for t in json.loads(run("tenants", "list", "--json").stdout) if t["tenant_id"] == "uni-a"]
+        return bool(tenant["allow_policy_overrides"])
+
+    assert overrides_allowed() is False  # the default: client keys' policy overrides are refused
+    assert run("tenants", "allow-overrides", "uni-a").returncode == 0 and overrides_allowed() is True
+    assert run("tenants", "forbid-overrides", "uni-a").returncode == 0 and overrides_allowed() is False
+
     revoked = run("keys", "revoke", new_id)
     assert revoked.returncode == 0 and run.principal(new_key) is None
     table = run("keys", "list", "--tenant", "uni-a").stdout
@@ -101,6 +109,7 @@ def test_clear_errors_on_the_embedded_runtime(embedded: Operator) -> None:
         (("tenants", "create", "uni-b", "--name", "again"), 1, "already exists"),
         (("tenants", "create", "_reserved", "--name", "x"), 2, "invalid tenant id"),
         (("tenants", "disable", "ghost"), 1, "tenant 'ghost' not found"),
+        (("tenants", "allow-overrides", "ghost"), 1, "tenant 'ghost' not found"),
         (("keys", "create", "--tenant", "ghost", "--role", "client", "--name", "x"), 1, "tenant 'ghost' not found"),
         (("keys", "create", "--tenant", "uni-b", "--role", "root", "--name", "x"), 2, "invalid choice: 'root'"),
         (("keys", "list", "--tenant", "ghost"), 1, "not found"),
