@@ -28,8 +28,8 @@ from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
 from adapters.http.routes_keys import ApiKeyController
-from adapters.http.routes_tenant import TenantController
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
+from adapters.http.routes_tenant import TenantController
 from adapters.system import SystemClock
 from core.domain.rate_limits import RateLimitPolicy
 

@@ -15,7 +15,12 @@ from litestar.status_codes import (
 )
 
 from adapters.http.dto import ErrorBody
-from core.domain.errors import IdempotencyConflict, NotFound, OverridesNotAllowed, VersionNotFound
+from core.domain.errors import (
+    IdempotencyConflict,
+    NotFound,
+    OverridesNotAllowed,
+    VersionNotFound,
+)
 
 _PATH = re.compile(r"at `\$\.?([^`]*)`")
 _MISSING = re.compile(r"missing required field `([^`]*)`")

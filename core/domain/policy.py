@@ -63,7 +63,7 @@ def _changes(base: Any, overrides: dict[str, Any], prefix: str) -> tuple[dict[st
         value, current = overrides[name], getattr(base, name)
         if value is None:
             continue
-        if dataclasses.is_dataclass(current):
+        if dataclasses.is_dataclass(current) and not isinstance(current, type):
             if not isinstance(value, dict):
                 raise InvalidInput(f"policy field {prefix}{name} must be an object")
             inner, inner_overridden = _changes(current, value, f"{prefix}{name}.")

@@ -18,13 +18,17 @@ from typing import Any
 
 from core.domain.errors import DomainError, NotFound
 from core.domain.model import Course, Level
+from core.domain.policy import has_overrides
 from core.domain.records import Job, JobItem, JobStatus
 from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
 from core.ports.job_queue import JobQueue
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from core.domain.policy import has_overrides
-from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, check_overrides_allowed
+from core.usecases.evaluate import (
+    EvaluateCommand,
+    EvaluateOutcome,
+    check_overrides_allowed,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,14 @@ from core.domain.model import Policy
 from core.domain.policy import policy_sha256
 from core.domain.rules import RULES_VERSION
 from tests.integration.test_batch_http import count_jobs, pair, submit, wait_finished
-from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, evaluate, make_client, unique_id
+from tests.integration.test_http_api import (
+    DESTINO,
+    KEYS,
+    ORIGEM,
+    evaluate,
+    make_client,
+    unique_id,
+)
 
 LOWER_BAR = {"min_score_deferir": 0, "min_score_complemento": 0, "exigir_criticos": False}
 WEAK_ORIGEM = {**ORIGEM, "ementa": "Linguagem SQL. Transações."}  # misses the critical concept
