@@ -48,6 +48,22 @@ def test_tenant_round_trip(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -
             uow.tenants.set_defaults("nobody", None, None)
 
 
+def test_a_tenant_allows_client_policy_overrides_only_when_told(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -> None:
+    with uow_factory() as uow:
+        uow.tenants.add(Tenant(tenant_id=tenant_id, name="Universidade"))
+        uow.commit()
+    with uow_factory.reading() as uow:
+        tenant = uow.tenants.get(tenant_id)
+        assert tenant is not None and tenant.allow_policy_overrides is False  # the default
+    with uow_factory() as uow:
+        uow.tenants.set_policy_overrides(tenant_id, True)
+        uow.commit()
+    with uow_factory.reading() as uow:
+        assert [t.allow_policy_overrides for t in uow.tenants.list() if t.tenant_id == tenant_id] == [True]
+        with pytest.raises(NotFound):
+            uow.tenants.set_policy_overrides("nobody", True)
+
+
 def test_api_key_round_trip(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -> None:
     key = ApiKeyRecord(
         key_id=f"k-{tenant_id}",
