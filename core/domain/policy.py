@@ -14,6 +14,7 @@ _SCALAR_FIELDS = (
     "exigir_criticos",
     "max_anos_validade",
     "confidence_cutoff",
+    "aprovacao_nao_informada",
 )
 
 
