@@ -88,7 +88,7 @@ def evaluate(
         destino_unmapped=not result.covered and not result.missing,
     )
     decision, reason, score, breakdown = _fuse(
-        by_taxonomy, result, reading, destino_mapping, policy, degraded, critical_missing
+        by_taxonomy, result, reading, destino_mapping, taxonomy, policy, degraded, critical_missing
     )
     if decision is Decision.DEFERIDO and is_borderline_workload(origem, destino, policy):
         decision, reason = Decision.ANALISE_HUMANA, ReviewReason.CARGA_HORARIA_LIMITROFE
@@ -120,6 +120,7 @@ def _fuse(
     result: CoverageResult,
     reading: Reading | None,
     destino_mapping: MappingOutcome,
+    taxonomy: Taxonomy,
     policy: Policy,
     degraded: bool,
     critical_missing: bool,
@@ -135,7 +136,7 @@ def _fuse(
         reason = ReviewReason.MAPEAMENTO_DEGRADADO if degraded else ReviewReason.COBERTURA_INCERTA
         return by_taxonomy, reason, result.score, result.breakdown
     topics = reading.topics.coverage
-    vocabulary = vocabulary_coverage(reading.topics, destino_mapping.matches, policy.confidence_cutoff)
+    vocabulary = vocabulary_coverage(reading.topics, destino_mapping.matches, taxonomy, policy.confidence_cutoff)
     breakdown = Breakdown(
         result.breakdown.cobertura,
         result.breakdown.cobertura_critica,

@@ -9,11 +9,12 @@ reason in Portuguese. Never INDEFERIDO for lack of vocabulary or for a foreign l
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from dataclasses import dataclass
 
 from core.domain.hygiene import SyllabusText, syllabus
 from core.domain.language import ENGLISH, SPANISH, detect_language
-from core.domain.model import ConceptMatch, Decision
+from core.domain.model import ConceptMatch, Decision, Taxonomy
 from core.domain.topics import TopicComparison
 
 
@@ -79,9 +80,22 @@ def read_syllabus(text: str) -> tuple[SyllabusText, str]:
     return body, detect_language(body.text)
 
 
-def vocabulary_coverage(topics: TopicComparison, destino_matches: tuple[ConceptMatch, ...], cutoff: float) -> float:
-    """Share of the destino's topic weight in which the taxonomy found a confident concept."""
-    evidence = [e for m in destino_matches if m.confidence >= cutoff for e in m.evidence]
+MIN_AREA_CONCEPTS = 3
+"""The taxonomy speaks for an area of the destino only if it finds this many of its concepts:
+one or two concepts of an area ("energia", "dinâmica" in an ecology syllabus; "classes" in a
+political-science one) are words the area shares with everyday language, not its subject."""
+
+
+def vocabulary_coverage(
+    topics: TopicComparison, destino_matches: tuple[ConceptMatch, ...], taxonomy: Taxonomy, cutoff: float
+) -> float:
+    """Share of the destino's topic weight in which the taxonomy found a confident concept of
+    an area the destino is really about (area context, see MIN_AREA_CONCEPTS)."""
+    confident = [m for m in destino_matches if m.confidence >= cutoff and m.node_id in taxonomy.by_id]
+    per_area = Counter(taxonomy.node(m.node_id).area for m in confident)
+    evidence = [
+        e for m in confident if per_area[taxonomy.node(m.node_id).area] >= MIN_AREA_CONCEPTS for e in m.evidence
+    ]
     total = sum(t.peso for t in topics.topics)
     if total <= 0 or not evidence:
         return 0.0
@@ -108,9 +122,13 @@ def combine(
     DEFERIDO needs the topic path to list most destino topics, or the taxonomy to know the
     subject, grant it, and the topic path not to contradict it. INDEFERIDO needs the topic path
     to see almost nothing, or the taxonomy to know the subject, deny it, and the topic path to
-    confirm little coverage. Anything else is a person's call.
+    confirm little coverage. A critical concept the policy demands (exigir_criticos), missing
+    from a destino whose subject the taxonomy knows, is the institution's own rule: its
+    INDEFERIDO stands. Anything else is a person's call.
     """
     in_vocabulary = vocabulary >= IN_VOCABULARY
+    if in_vocabulary and critical_missing and taxonomy_decision is Decision.INDEFERIDO:
+        return Decision.INDEFERIDO, None
     if topic_coverage >= TOPICS_GRANT or (
         in_vocabulary and taxonomy_decision is Decision.DEFERIDO and topic_coverage >= TOPICS_AGREE
     ):
