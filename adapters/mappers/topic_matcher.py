@@ -71,62 +71,74 @@ def _key(folded: str) -> str:
     return stem_and_tail(folded)[0]
 
 
-@dataclass(frozen=True, slots=True)
-class _Bag:
-    """The weighted words of a text, indexed for lookups by stem and by beginning."""
+@lru_cache(maxsize=65536)
+def _read_word(raw: str) -> tuple[str, float]:
+    folded = fold(raw)
+    return folded, word_weight(folded)
 
-    weights: dict[str, float]
-    stems: frozenset[str]
-    by_prefix: dict[str, tuple[str, ...]]
+
+def _weights(text: str) -> dict[str, float]:
+    """Each content word of the text (folded) with its weight."""
+    out: dict[str, float] = {}
+    for raw in _WORD.findall(text):
+        folded, weight = _read_word(raw)
+        if weight > 0:
+            out[folded] = weight
+    return out
+
+
+def _shares_beginning(word: str, other: str) -> bool:
+    common = 0
+    for a, b in zip(word, other):
+        if a != b:
+            break
+        common += 1
+    return common >= max(MIN_PREFIX, PREFIX_RATIO * min(len(word), len(other)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """An ementa's topics and, for lookups, which topics have each stem and each beginning."""
+
+    topics: tuple[str, ...]
+    weights: tuple[dict[str, float], ...]
+    by_stem: dict[str, frozenset[int]]
+    by_prefix: dict[str, tuple[tuple[str, frozenset[int]], ...]]
 
     @classmethod
-    def of(cls, text: str) -> _Bag:
-        weights: dict[str, float] = {}
-        for raw in _WORD.findall(text):
-            folded = fold(raw)
-            weight = word_weight(folded)
-            if weight > 0:
-                weights[folded] = weight
-        by_prefix: dict[str, list[str]] = {}
-        for word in weights:
-            by_prefix.setdefault(word[:MIN_PREFIX], []).append(word)
+    def of(cls, text: str) -> _Profile:
+        topics = segment(text)
+        weights = tuple(_weights(t) for t in topics)
+        by_stem: dict[str, set[int]] = {}
+        by_word: dict[str, set[int]] = {}
+        for k, words in enumerate(weights):
+            for word in words:
+                by_stem.setdefault(_key(word), set()).add(k)
+                by_word.setdefault(word, set()).add(k)
+        by_prefix: dict[str, list[tuple[str, frozenset[int]]]] = {}
+        for word, where in by_word.items():
+            by_prefix.setdefault(word[:MIN_PREFIX], []).append((word, frozenset(where)))
         return cls(
+            topics,
             weights,
-            frozenset(_key(w) for w in weights),
+            {k: frozenset(v) for k, v in by_stem.items()},
             {k: tuple(v) for k, v in by_prefix.items()},
         )
 
     @property
     def mass(self) -> float:
-        return sum(self.weights.values())
+        return sum(sum(w.values()) for w in self.weights)
 
-    def has(self, word: str) -> float:
-        """1 if the bag has the word's stem, PREFIX_MATCH for a long common beginning, else 0."""
-        if _key(word) in self.stems:
-            return 1.0
-        for other in self.by_prefix.get(word[:MIN_PREFIX], ()):
-            common = 0
-            for a, b in zip(word, other):
-                if a != b:
-                    break
-                common += 1
-            if common >= max(MIN_PREFIX, PREFIX_RATIO * min(len(word), len(other))):
-                return PREFIX_MATCH
-        return 0.0
-
-    def contained_in(self, other: _Bag) -> float:
-        """Share of this bag's weight that the other bag has."""
-        total = self.mass
-        if total <= 0:
-            return 0.0
-        return sum(w * other.has(word) for word, w in self.weights.items()) / total
-
-
-@dataclass(frozen=True, slots=True)
-class _Profile:
-    topics: tuple[str, ...]
-    bags: tuple[_Bag, ...]
-    whole: _Bag
+    def where(self, word: str) -> tuple[float, frozenset[int]]:
+        """How well this ementa has the word (1 same stem, PREFIX_MATCH same beginning, 0) and in which topics."""
+        found = self.by_stem.get(_key(word))
+        if found:
+            return 1.0, found
+        near: set[int] = set()
+        for other, where in self.by_prefix.get(word[:MIN_PREFIX], ()):
+            if _shares_beginning(word, other):
+                near |= where
+        return (PREFIX_MATCH, frozenset(near)) if near else (0.0, frozenset())
 
 
 class LexicalTopicMatcher:
@@ -135,26 +147,26 @@ class LexicalTopicMatcher:
     version = VERSION
 
     def __init__(self, cache_size: int = 4096) -> None:
-        self._profile = lru_cache(maxsize=cache_size)(self._build_profile)
-
-    @staticmethod
-    def _build_profile(text: str) -> _Profile:
-        topics = segment(text)
-        return _Profile(topics, tuple(_Bag.of(t) for t in topics), _Bag.of(text))
+        self._profile = lru_cache(maxsize=cache_size)(_Profile.of)
 
     def compare(self, origem: str, destino: str) -> TopicComparison:
         offered = self._profile(origem)
         required = self._profile(destino)
         scores = []
-        for topic, bag in zip(required.topics, required.bags):
-            if bag.mass <= 0:
+        for topic, words in zip(required.topics, required.weights):
+            mass = sum(words.values())
+            if mass <= 0:
                 continue
-            similarity = bag.contained_in(offered.whole)
+            found = 0.0
+            per_topic: dict[int, float] = {}
+            for word, weight in words.items():
+                share, where = offered.where(word)
+                found += weight * share
+                for k in where:
+                    per_topic[k] = per_topic.get(k, 0.0) + weight * share
             excerpt = None
-            if similarity > 0 and offered.bags:
-                best = max(range(len(offered.bags)), key=lambda k: (bag.contained_in(offered.bags[k]), -k))
-                if bag.contained_in(offered.bags[best]) > 0:
-                    excerpt = offered.topics[best]
-            scores.append(TopicScore(topic, round(bag.mass, 4), round(similarity, 4), excerpt))
-        origem_mass = round(sum(b.mass for b in offered.bags), 4)
-        return TopicComparison(tuple(scores), VERSION, origem_mass)
+            if per_topic:
+                best = min(per_topic, key=lambda k: (-per_topic[k], k))
+                excerpt = offered.topics[best]
+            scores.append(TopicScore(topic, round(mass, 4), round(found / mass, 4), excerpt))
+        return TopicComparison(tuple(scores), VERSION, round(offered.mass, 4))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.domain.hygiene import SyllabusText, syllabus
 from core.domain.language import ENGLISH, SPANISH, detect_language
@@ -74,8 +75,11 @@ class Reading:
         return self.topics.origem_mass
 
 
+@lru_cache(maxsize=4096)
 def read_syllabus(text: str) -> tuple[SyllabusText, str]:
-    """Hygiene then language: what any mapper or matcher must read instead of the raw text."""
+    """Hygiene then language: what any mapper or matcher must read instead of the raw text.
+
+    Pure and cached: a transcript's ementa is read once however many pairs it is in."""
     body = syllabus(text)
     return body, detect_language(body.text)
 
