@@ -11,6 +11,7 @@ from operator import attrgetter
 from dependency_injector import containers, providers
 
 from adapters.mappers.lexical_mapper import LexicalMapper
+from adapters.mappers.topic_matcher import LexicalTopicMatcher
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
@@ -73,6 +74,7 @@ class Container(containers.DeclarativeContainer):
     mapper_chain = providers.Singleton(build_mapper_chain, settings.provided.mappers, lexical_mapper, mapping_cache, metrics)
     primary_mapper = providers.Singleton(attrgetter("primary"), mapper_chain)
     fallback_mapper = providers.Singleton(attrgetter("fallback"), mapper_chain)
+    topic_matcher = providers.Singleton(LexicalTopicMatcher)
 
     # The mappers timed as `primary` and `fallback` (Factory: reset() after an override rebuilds them).
     evaluate_pair = providers.Singleton(
@@ -82,6 +84,7 @@ class Container(containers.DeclarativeContainer):
         providers.Factory(timed, fallback_mapper, "fallback", metrics),
         clock,
         metrics,
+        topic_matcher,
     )
     # Keys and tenants: no positive caching (a revoke is seen by the next request); last use is
     # recorded off the request path; failure bursts are counted per process (EQV_AUTH_BURST_*).

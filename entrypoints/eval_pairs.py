@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from core.domain.mapping import map_ementa
-from core.domain.model import Course, Decision, MappingOutcome, Policy, Taxonomy
+from core.domain.model import Course, Decision, Policy, Taxonomy
 from core.domain.pipeline import evaluate
 from core.ports.concept_mapper import ConceptMapper
+from core.ports.topic_matcher import TopicMatcher
+from core.usecases.reading import read_pair
 
 DEFAULT_HOURS = 60
 LABELS = ("equivalent", "partial", "not_equivalent")
@@ -35,6 +36,7 @@ def _course(ementa: dict[str, Any], hours: int) -> Course:
         nome=ementa.get("course_name") or ementa["id"],
         carga_horaria=hours,
         ementa=ementa["ementa"],
+        aprovado=True,
         instituicao=ementa.get("institution"),
     )
 
@@ -46,8 +48,13 @@ def run_eval(
     taxonomy: Taxonomy | None = None,
     policy: Policy | None = None,
     progress: TextIO | None = sys.stderr,
+    topics: TopicMatcher | None = None,
 ) -> dict[str, Any]:
     """Evaluate every pair of ``pairs_path`` and return the SPEC §8 report."""
+    if topics is None:
+        from adapters.mappers.topic_matcher import LexicalTopicMatcher
+
+        topics = LexicalTopicMatcher()
     if mapper is None:
         from adapters.mappers.lexical_mapper import LexicalMapper
 
@@ -59,27 +66,15 @@ def run_eval(
     policy = policy or Policy()
     ementas = {e["id"]: e for e in _read_jsonl(ementas_path)}
     pairs = _read_jsonl(pairs_path)
-    mappings: dict[str, MappingOutcome] = {}
-
-    def mapped(ementa_id: str) -> MappingOutcome:
-        if ementa_id not in mappings:
-            text = ementas[ementa_id]["ementa"]
-            mappings[ementa_id] = map_ementa(text, taxonomy, mapper, None, allow_fallback=False)
-        return mappings[ementa_id]
-
     today = dt.date.today()
     rows: list[dict[str, Any]] = []
     for i, pair in enumerate(pairs, 1):
         origem_e, destino_e = ementas[pair["origem_id"]], ementas[pair["destino_id"]]
         hours = destino_e.get("hours") or DEFAULT_HOURS
+        origem, destino = _course(origem_e, hours), _course(destino_e, hours)
+        read = read_pair(origem.ementa, destino.ementa, taxonomy, mapper, None, topics, allow_fallback=False)
         result = evaluate(
-            _course(origem_e, hours),
-            _course(destino_e, hours),
-            taxonomy,
-            policy,
-            mapped(pair["origem_id"]),
-            mapped(pair["destino_id"]),
-            today,
+            origem, destino, taxonomy, policy, read.origem_mapping, read.destino_mapping, today, read.reading
         )
         rows.append(
             {
@@ -88,6 +83,8 @@ def run_eval(
                 "decision": result.decisao.value,
                 "score": result.score,
                 "kind": pair.get("kind"),
+                "family": destino_e.get("family"),
+                "motivo_revisao": result.motivo_revisao.value if result.motivo_revisao else None,
             }
         )
         if progress is not None and (i % 25 == 0 or i == len(pairs)):

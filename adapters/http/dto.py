@@ -45,6 +45,7 @@ class PolicyIn(msgspec.Struct, kw_only=True):
     max_anos_validade: Annotated[int, Meta(ge=0, le=100, extra_json_schema=_MINIMUM_ZERO)] | None = None
     weights: WeightsIn | None = None
     confidence_cutoff: UnitInterval | None = None
+    aprovacao_nao_informada: Literal["revisao", "bloqueia"] | None = None
 
 
 class OptionsIn(msgspec.Struct, kw_only=True):
@@ -77,6 +78,38 @@ class BreakdownOut(msgspec.Struct):
     cobertura: float
     cobertura_critica: float
     penalidade_nivel: float
+    cobertura_topicos: float | None = None
+    cobertura_vocabulario: float | None = None
+
+
+class CoveredTopicOut(msgspec.Struct):
+    topico: str
+    similaridade: float
+    trecho_origem: str | None
+
+
+class PartialTopicOut(msgspec.Struct):
+    topico: str
+    similaridade: float
+
+
+class TopicsOut(msgspec.Struct):
+    """The destino's topics (its own words): covered with the origem's excerpt, partly, missing."""
+
+    cobertura: float | None
+    cobertos: list[CoveredTopicOut]
+    parciais: list[PartialTopicOut]
+    faltantes: list[str]
+    matcher_version: str
+
+
+class ReadingOut(msgspec.Struct):
+    """Languages detected and what was not read as syllabus (bibliography, negated topics)."""
+
+    idioma_origem: str
+    idioma_destino: str
+    desconsiderado_origem: list[str]
+    desconsiderado_destino: list[str]
 
 
 class HardRuleOut(msgspec.Struct):
@@ -138,6 +171,20 @@ class EvaluateResponse(msgspec.Struct):
     policy_override: Annotated[
         PolicyOverrideOut | None, Meta(description="null unless the request's `policy` overrode the resolved policy")
     ] = None
+    motivo_revisao: (
+        Literal[
+            "ementa_insuficiente",
+            "idioma_nao_suportado",
+            "area_fora_do_vocabulario",
+            "cobertura_incerta",
+            "mapeamento_degradado",
+            "carga_horaria_limitrofe",
+            "aprovacao_nao_informada",
+        ]
+        | None
+    ) = None
+    topicos: TopicsOut | None = None
+    leitura: ReadingOut | None = None
 
 
 class HealthOut(msgspec.Struct):

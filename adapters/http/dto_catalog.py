@@ -111,6 +111,7 @@ class PolicyOut(msgspec.Struct, kw_only=True):
     max_anos_validade: int | None
     weights: WeightsOut
     confidence_cutoff: float
+    aprovacao_nao_informada: str = "revisao"
 
 
 class BindingIn(msgspec.Struct, kw_only=True):

@@ -170,6 +170,7 @@ def _policy_out(info: VersionInfo, policy: Policy, is_default: bool) -> PolicyOu
         max_anos_validade=policy.max_anos_validade,
         weights=WeightsOut(cobertura=weights.cobertura, critica=weights.critica, nivel=weights.nivel),
         confidence_cutoff=policy.confidence_cutoff,
+        aprovacao_nao_informada=policy.aprovacao_nao_informada,
     )
 
 

@@ -18,11 +18,26 @@ def input_minimo(origem: Course, destino: Course) -> HardRuleResult:
     return HardRuleResult("input_minimo", ok, details)
 
 
-def aprovacao(origem: Course) -> HardRuleResult:
-    """Only a course the student passed can be used for aproveitamento."""
-    ok = origem.aprovado is not False
+APPROVAL_REVIEW = "revisao"
+APPROVAL_BLOCKS = "bloqueia"
+
+
+def aprovacao(origem: Course, policy: Policy) -> HardRuleResult:
+    """Only a course the student passed can be used for aproveitamento.
+
+    Absent means unknown, never passed: the policy says whether that blocks or sends the
+    pair to a person (then it is recorded here as a non-blocking rule that did not hold).
+    """
+    if origem.aprovado is None:
+        blocks = policy.aprovacao_nao_informada == APPROVAL_BLOCKS
+        return HardRuleResult("aprovacao", False, "aprovação não informada", blocking=blocks)
+    ok = origem.aprovado
     details = "disciplina de origem aprovada" if ok else "disciplina de origem não foi aprovada"
     return HardRuleResult("aprovacao", ok, details)
+
+
+def approval_unknown(rules: tuple[HardRuleResult, ...]) -> bool:
+    return any(r.rule == "aprovacao" and not r.ok and not r.blocking for r in rules)
 
 
 def minimum_workload(destino: Course, policy: Policy) -> int:
@@ -63,7 +78,7 @@ def hard_rules(origem: Course, destino: Course, policy: Policy, today: dt.date) 
     """Every hard rule, in the order they are reported."""
     return (
         input_minimo(origem, destino),
-        aprovacao(origem),
+        aprovacao(origem, policy),
         carga_horaria(origem, destino, policy),
         validade_temporal(origem, policy, today),
         nivel(origem, destino),

@@ -1,16 +1,24 @@
-"""Justifications in Portuguese: what was decided, why, and on which evidence."""
+"""Justifications in Portuguese, as a coordinator would write them: what was decided, why,
+which destino topics the origem covers (quoting the origem), which are missing (in the
+destino's own words), and why a case went to review."""
 
 from __future__ import annotations
 
-from core.domain.model import CoveredConcept, Decision, HardRuleResult, MissingConcept
+from core.domain.model import Breakdown, CoveredConcept, Decision, HardRuleResult, MissingConcept
+from core.domain.reading import REASON_TEXT, Reading, ReviewReason
 
 _MAX_LISTED = 8
+_MAX_QUOTED = 3
 
 
 def _names(concepts: tuple[CoveredConcept, ...] | tuple[MissingConcept, ...]) -> str:
-    names = [c.conceito for c in concepts[:_MAX_LISTED]]
-    more = len(concepts) - len(names)
-    text = ", ".join(names)
+    return _listing([c.conceito for c in concepts])
+
+
+def _listing(names: list[str]) -> str:
+    shown = names[:_MAX_LISTED]
+    more = len(names) - len(shown)
+    text = "; ".join(shown)
     return f"{text} e mais {more}" if more > 0 else text
 
 
@@ -25,57 +33,88 @@ def justify_hard_rule_failure(failed: tuple[HardRuleResult, ...]) -> tuple[str, 
 def justify(
     decision: Decision,
     score: float,
-    cobertura: float,
+    breakdown: Breakdown,
     covered: tuple[CoveredConcept, ...],
     missing: tuple[MissingConcept, ...],
-    degraded: bool,
-    borderline_workload: bool,
+    reason: ReviewReason | None,
+    reading: Reading | None,
     policy_min_deferir: float,
 ) -> tuple[str, str]:
-    """Short and detailed justification naming the concepts and the reason."""
-    missing_critical = tuple(m for m in missing if m.critico)
-    reason = _reason(decision, score, degraded, missing_critical, borderline_workload, covered, missing, policy_min_deferir)
-    short = f"{decision.value}: {reason}"
+    """Short and detailed justification naming topics, concepts, evidence and the reason."""
+    short = f"{decision.value}: {_reason(decision, score, covered, missing, reason, reading)}"
+    parts = [f"Pontuação {score:.1f} de 100 (mínimo para deferimento: {policy_min_deferir:g})."]
+    if reading is not None:
+        parts.extend(_topic_parts(reading, breakdown))
+    parts.extend(_concept_parts(breakdown, covered, missing))
+    if reading is not None:
+        aside = reading.origem.set_aside + reading.destino.set_aside
+        if aside:
+            parts.append("Não lido como conteúdo: " + "; ".join(aside) + ".")
+    if reason is not None:
+        parts.append(f"Encaminhado para análise humana: {REASON_TEXT[reason]}.")
+    return short, " ".join(parts)
+
+
+def _topic_parts(reading: Reading, breakdown: Breakdown) -> list[str]:
+    topics = reading.topics
     parts = [
-        f"Pontuação {score:.1f} de 100 (mínimo para deferimento: {policy_min_deferir:g}); "
-        f"cobertura ponderada dos conceitos da disciplina de destino: {cobertura * 100:.0f}%."
+        f"A origem lista {100 * (breakdown.cobertura_topicos or 0.0):.0f}% dos tópicos da "
+        f"disciplina de destino ({len(topics.covered)} de {len(topics.topics)} cobertos)."
     ]
+    quoted = [f"\"{t.topico}\" (na origem: \"{t.trecho_origem}\")" for t in topics.covered[:_MAX_QUOTED] if t.trecho_origem]
+    if quoted:
+        parts.append("Tópicos da disciplina de destino cobertos: " + "; ".join(quoted) + ".")
+    if topics.missing:
+        parts.append(
+            "Tópicos da disciplina de destino ausentes na origem: "
+            + _listing([f"\"{t.topico}\"" for t in topics.missing])
+            + "."
+        )
+    return parts
+
+
+def _concept_parts(
+    breakdown: Breakdown, covered: tuple[CoveredConcept, ...], missing: tuple[MissingConcept, ...]
+) -> list[str]:
+    if not covered and not missing:
+        return []
+    parts = [f"Cobertura ponderada dos conceitos da taxonomia na disciplina de destino: {breakdown.cobertura * 100:.0f}%."]
     if covered:
-        parts.append(f"Conceitos da destino cobertos pela origem: {_names(covered)}.")
-        cited = [f"{c.conceito}: \"{c.evidence[0]}\"" for c in covered[:3] if c.evidence]
+        parts.append(f"Conceitos da disciplina de destino cobertos pela origem: {_names(covered)}.")
+        cited = [f"{c.conceito}: \"{c.evidence[0]}\"" for c in covered[:_MAX_QUOTED] if c.evidence]
         if cited:
             parts.append("Evidências na ementa de origem — " + "; ".join(cited) + ".")
     if missing:
-        parts.append(f"Conceitos da destino ausentes na origem: {_names(missing)}.")
+        parts.append(f"Conceitos da disciplina de destino ausentes na origem: {_names(missing)}.")
+    missing_critical = tuple(m for m in missing if m.critico)
     if missing_critical:
         parts.append(f"Conceitos críticos ausentes: {_names(missing_critical)}.")
-    if borderline_workload:
-        parts.append("A carga horária da origem é menor que a da destino, dentro da tolerância da política.")
-    if degraded:
-        parts.append("O mapeamento de conceitos operou em modo degradado; a decisão requer análise humana.")
-    return short, " ".join(parts)
+    return parts
 
 
 def _reason(
     decision: Decision,
     score: float,
-    degraded: bool,
-    missing_critical: tuple[MissingConcept, ...],
-    borderline_workload: bool,
     covered: tuple[CoveredConcept, ...],
     missing: tuple[MissingConcept, ...],
-    min_deferir: float,
+    reason: ReviewReason | None,
+    reading: Reading | None,
 ) -> str:
-    if degraded:
-        return "mapeamento de conceitos indisponível ou incompleto (modo degradado); encaminhado para análise humana."
-    if not covered and not missing:
-        return "não foi possível identificar conceitos na ementa de destino; encaminhado para análise humana."
-    if decision is Decision.INDEFERIDO and missing_critical:
-        return f"faltam conceitos críticos da destino ({_names(missing_critical)})."
+    if reason is not None:
+        return f"{REASON_TEXT[reason]}; encaminhado para análise humana."
+    missing_critical = tuple(m for m in missing if m.critico)
+    topics_missing = [f"\"{t.topico}\"" for t in reading.topics.missing] if reading is not None else []
     if decision is Decision.DEFERIDO:
-        return f"a origem cobre os conceitos da destino (pontuação {score:.1f}): {_names(covered)}."
-    if borderline_workload and score >= min_deferir:
-        return f"conteúdo equivalente (pontuação {score:.1f}), mas carga horária da origem menor que a da destino."
-    if decision is Decision.ANALISE_HUMANA:
-        return f"cobertura parcial (pontuação {score:.1f}); faltam: {_names(missing)}."
+        if reading is not None and reading.topics.covered:
+            return (
+                f"a origem cobre os tópicos da disciplina de destino (pontuação {score:.1f}): "
+                f"{_listing([t.topico for t in reading.topics.covered])}."
+            )
+        return f"a origem cobre os conceitos da disciplina de destino (pontuação {score:.1f}): {_names(covered)}."
+    if missing_critical:
+        return f"faltam conceitos críticos da disciplina de destino ({_names(missing_critical)})."
+    if topics_missing:
+        return f"a origem não lista tópicos centrais da disciplina de destino (pontuação {score:.1f}): {_listing(topics_missing)}."
+    if not covered and not missing:
+        return "nenhum conteúdo da disciplina de destino foi encontrado na origem."
     return f"cobertura insuficiente (pontuação {score:.1f}); faltam: {_names(missing)}."

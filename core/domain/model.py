@@ -9,6 +9,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.domain.reading import Reading, ReviewReason
 
 
 class Decision(str, enum.Enum):
@@ -66,6 +70,9 @@ class Policy:
     max_anos_validade: int | None = None
     weights: Weights = field(default_factory=Weights)
     confidence_cutoff: float = 0.5
+    aprovacao_nao_informada: str = "revisao"
+    """When the request does not say whether the origem was passed: "revisao" (a person
+    checks it; never an automatic DEFERIDO) or "bloqueia" (INDEFERIDO, like a failed course)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +151,10 @@ class Breakdown:
     cobertura: float
     cobertura_critica: float
     penalidade_nivel: float
+    cobertura_topicos: float | None = None
+    """Share of the destino's topics the origem lists (the taxonomy-free path)."""
+    cobertura_vocabulario: float | None = None
+    """Share of the destino's topics the taxonomy has concepts for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +173,8 @@ class Evaluation:
     model_version: str
     policy_version: str
     taxonomy_version: str
+    reading: Reading | None = None
+    motivo_revisao: ReviewReason | None = None
 
     @property
     def missing_critical(self) -> tuple[MissingConcept, ...]:

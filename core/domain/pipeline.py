@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.domain.decision import decide
-from core.domain.hard_rules import failed_blocking, hard_rules, is_borderline_workload
+from core.domain.hard_rules import approval_unknown, failed_blocking, hard_rules, is_borderline_workload
 from core.domain.justification import justify, justify_hard_rule_failure
 from core.domain.model import (
     Breakdown,
@@ -21,7 +21,8 @@ from core.domain.model import (
     Policy,
     Taxonomy,
 )
-from core.domain.scoring import coverage
+from core.domain.reading import IN_VOCABULARY, Reading, ReviewReason, abstention, combine, vocabulary_coverage
+from core.domain.scoring import CoverageResult, coverage
 
 
 def check_hard_rules(
@@ -64,8 +65,12 @@ def evaluate(
     origem_mapping: MappingOutcome,
     destino_mapping: MappingOutcome,
     today: dt.date,
+    reading: Reading | None = None,
 ) -> Evaluation:
-    """Decide one pair from its mappings (hard rules are re-checked, so this is total)."""
+    """Decide one pair from its mappings and reading (hard rules are re-checked: this is total).
+
+    Without a `reading` (tests of the taxonomy alone) the taxonomy's decision stands.
+    """
     rules, failed = check_hard_rules(origem, destino, policy, today)
     if failed:
         return rejected_by_hard_rules(rules, failed, policy, taxonomy.version)
@@ -73,42 +78,86 @@ def evaluate(
         origem_mapping.matches, destino_mapping.matches, taxonomy, policy, origem, destino
     )
     degraded = origem_mapping.degraded or destino_mapping.degraded
-    borderline = is_borderline_workload(origem, destino, policy)
-    critical_missing = any(m.critico for m in result.missing)
-    decision = decide(
+    critical_missing = policy.exigir_criticos and any(m.critico for m in result.missing)
+    by_taxonomy = decide(
         result.score,
         policy,
         degraded=degraded,
         critical_missing=critical_missing,
-        borderline_workload=borderline,
+        borderline_workload=False,
         destino_unmapped=not result.covered and not result.missing,
     )
+    decision, reason, score, breakdown = _fuse(
+        by_taxonomy, result, reading, destino_mapping, taxonomy, policy, degraded, critical_missing
+    )
+    if decision is Decision.DEFERIDO and is_borderline_workload(origem, destino, policy):
+        decision, reason = Decision.ANALISE_HUMANA, ReviewReason.CARGA_HORARIA_LIMITROFE
+    if decision is Decision.DEFERIDO and approval_unknown(rules):
+        decision, reason = Decision.ANALISE_HUMANA, ReviewReason.APROVACAO_NAO_INFORMADA
     short, detailed = justify(
-        decision,
-        result.score,
-        result.breakdown.cobertura,
-        result.covered,
-        result.missing,
-        degraded,
-        borderline,
-        policy.min_score_deferir,
+        decision, score, breakdown, result.covered, result.missing, reason, reading, policy.min_score_deferir
     )
     return Evaluation(
         decisao=decision,
-        score=result.score,
-        breakdown=result.breakdown,
+        score=score,
+        breakdown=breakdown,
         hard_rules=rules,
         covered=result.covered,
         missing=result.missing,
         justificativa_curta=short,
         justificativa_detalhada=detailed,
         degraded_mode=degraded,
-        model_version=_model_version(origem_mapping, destino_mapping),
+        model_version=_model_version(origem_mapping, destino_mapping, reading),
         policy_version=policy.version,
         taxonomy_version=taxonomy.version,
+        reading=reading,
+        motivo_revisao=reason,
     )
 
 
-def _model_version(origem_mapping: MappingOutcome, destino_mapping: MappingOutcome) -> str:
-    versions = sorted({origem_mapping.mapper_version, destino_mapping.mapper_version})
-    return "+".join(versions)
+def _fuse(
+    by_taxonomy: Decision,
+    result: CoverageResult,
+    reading: Reading | None,
+    destino_mapping: MappingOutcome,
+    taxonomy: Taxonomy,
+    policy: Policy,
+    degraded: bool,
+    critical_missing: bool,
+) -> tuple[Decision, ReviewReason | None, float, Breakdown]:
+    """The decision, why it went to review (if it did), the score shown and its breakdown.
+
+    The score is the taxonomy's where the taxonomy knows the destino's subject, else the
+    topic coverage: it always measures what the decision rests on.
+    """
+    if reading is None:
+        if by_taxonomy is not Decision.ANALISE_HUMANA:
+            return by_taxonomy, None, result.score, result.breakdown
+        reason = ReviewReason.MAPEAMENTO_DEGRADADO if degraded else ReviewReason.COBERTURA_INCERTA
+        return by_taxonomy, reason, result.score, result.breakdown
+    topics = reading.topics.coverage
+    vocabulary = vocabulary_coverage(reading.topics, destino_mapping.matches, taxonomy, policy.confidence_cutoff)
+    breakdown = Breakdown(
+        result.breakdown.cobertura,
+        result.breakdown.cobertura_critica,
+        result.breakdown.penalidade_nivel,
+        round(topics, 4),
+        round(vocabulary, 4),
+    )
+    score = result.score if vocabulary >= IN_VOCABULARY else round(100.0 * topics, 2)
+    if degraded:
+        return Decision.ANALISE_HUMANA, ReviewReason.MAPEAMENTO_DEGRADADO, score, breakdown
+    reason = abstention(reading)
+    if reason is not None:
+        return Decision.ANALISE_HUMANA, reason, score, breakdown
+    decision, reason = combine(by_taxonomy, topics, vocabulary, critical_missing)
+    return decision, reason, score, breakdown
+
+
+def _model_version(
+    origem_mapping: MappingOutcome, destino_mapping: MappingOutcome, reading: Reading | None
+) -> str:
+    versions = {origem_mapping.mapper_version, destino_mapping.mapper_version}
+    if reading is not None:
+        versions.add(reading.topics.matcher_version)
+    return "+".join(sorted(versions))

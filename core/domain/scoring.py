@@ -11,7 +11,8 @@ count. Semantics of the breakdown:
   subarea at a higher level (``implied_basics``); it is still reported as missing.
 - ``cobertura_critica``: share of the destino's *salient* critical concepts the origem
   covers; a critical concept the destino only mentions in passing (salience below
-  ``CRITICAL_SALIENCE``) neither counts here nor makes the pair INDEFERIDO.
+  ``CRITICAL_SALIENCE``) neither counts here nor makes the pair INDEFERIDO. With no critical
+  concept it is 1, or 0 when nothing at all is covered.
 - ``penalidade_nivel``: the level gap (``level_penalty``).
 
 Weights depend on the destino only and credit only grows with the origem's concepts, so
@@ -84,8 +85,10 @@ def coverage(
     credit = sum(c.weight for c in covered) + IMPLIED_CREDIT * sum(m.weight for m in implied)
     cobertura = credit / total if total else 0.0
     criticos = [n for n in required if is_core_critical(taxonomy.node(n).critico, weights[n])]
+    # nothing critical to cover counts as all covered only if anything was covered at all:
+    # a 0% coverage must never score 40
     cobertura_critica = (
-        sum(1 for n in criticos if n in offered) / len(criticos) if criticos else 1.0
+        sum(1 for n in criticos if n in offered) / len(criticos) if criticos else float(cobertura > 0)
     )
     penalidade = level_penalty(origem, destino)
     score = weighted_score(cobertura, cobertura_critica, penalidade, policy)

@@ -38,7 +38,12 @@ def evaluation_document(
             "cobertura": evaluation.breakdown.cobertura,
             "cobertura_critica": evaluation.breakdown.cobertura_critica,
             "penalidade_nivel": evaluation.breakdown.penalidade_nivel,
+            "cobertura_topicos": evaluation.breakdown.cobertura_topicos,
+            "cobertura_vocabulario": evaluation.breakdown.cobertura_vocabulario,
         },
+        "motivo_revisao": evaluation.motivo_revisao.value if evaluation.motivo_revisao else None,
+        "topicos": _topics(evaluation, return_evidence),
+        "leitura": _reading(evaluation),
         "hard_rules": [
             {"rule": r.rule, "ok": r.ok, "details": r.details} for r in evaluation.hard_rules
         ],
@@ -59,6 +64,44 @@ def evaluation_document(
         "policy_override": policy_override,
         "timings_ms": timings_ms,
         "meta": meta,
+    }
+
+
+def _topics(evaluation: Evaluation, return_evidence: bool) -> dict[str, Any] | None:
+    """The destino's topics: covered (with the origem's excerpt) and missing, in its own words."""
+    if evaluation.reading is None:
+        return None
+    topics = evaluation.reading.topics
+    return {
+        "cobertura": evaluation.breakdown.cobertura_topicos,
+        "cobertos": [
+            {
+                "topico": t.topico,
+                "similaridade": t.similaridade,
+                "trecho_origem": t.trecho_origem if return_evidence else None,
+            }
+            for t in topics.covered
+        ],
+        "parciais": [
+            {"topico": t.topico, "similaridade": t.similaridade}
+            for t in topics.topics
+            if t not in topics.covered and t not in topics.missing
+        ],
+        "faltantes": [t.topico for t in topics.missing],
+        "matcher_version": topics.matcher_version,
+    }
+
+
+def _reading(evaluation: Evaluation) -> dict[str, Any] | None:
+    """What was read: the languages and what hygiene set aside (bibliography, negated topics)."""
+    reading = evaluation.reading
+    if reading is None:
+        return None
+    return {
+        "idioma_origem": reading.idioma_origem,
+        "idioma_destino": reading.idioma_destino,
+        "desconsiderado_origem": list(reading.origem.set_aside),
+        "desconsiderado_destino": list(reading.destino.set_aside),
     }
 
 

@@ -17,8 +17,7 @@ from core.domain.errors import (
     VersionDeprecated,
     VersionNotFound,
 )
-from core.domain.mapping import map_ementa
-from core.domain.model import Course, Evaluation, MappingOutcome, Policy, Taxonomy
+from core.domain.model import Course, Evaluation, Policy, Taxonomy
 from core.domain.pipeline import check_hard_rules, evaluate, rejected_by_hard_rules
 from core.domain.policy import AppliedPolicy, may_override, resolve_overrides
 from core.domain.records import AuditEvent, StoredResult
@@ -26,8 +25,10 @@ from core.domain.rules import RULES_VERSION
 from core.ports.clock import Clock
 from core.ports.concept_mapper import ConceptMapper
 from core.ports.metrics import Metrics
+from core.ports.topic_matcher import TopicMatcher
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.documents import evaluation_document
+from core.usecases.reading import read_pair
 
 T = TypeVar("T")
 
@@ -85,10 +86,12 @@ class EvaluatePair:
         fallback_mapper: ConceptMapper | None,
         clock: Clock,
         metrics: Metrics | None = None,
+        topic_matcher: TopicMatcher | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._primary = primary_mapper
         self._fallback = fallback_mapper
+        self._topics = topic_matcher
         self._clock = clock
         self._metrics = metrics
         self._versions = VersionCache()
@@ -136,20 +139,29 @@ class EvaluatePair:
         if failed:
             evaluation = rejected_by_hard_rules(rules, failed, policy, taxonomy.version)
             return evaluation, _timings(hard_rules=t1 - t0, total=t1 - started)
-        origem_mapping = self._map(command.origem.ementa, taxonomy, command)
-        destino_mapping = self._map(command.destino.ementa, taxonomy, command)
+        pair = read_pair(
+            command.origem.ementa,
+            command.destino.ementa,
+            taxonomy,
+            self._primary,
+            self._fallback,
+            self._topics,
+            command.allow_degraded_fallback,
+        )
         t2 = clock.monotonic()
         evaluation = evaluate(
-            command.origem, command.destino, taxonomy, policy, origem_mapping, destino_mapping, today
+            command.origem,
+            command.destino,
+            taxonomy,
+            policy,
+            pair.origem_mapping,
+            pair.destino_mapping,
+            today,
+            pair.reading,
         )
         t3 = clock.monotonic()
         return evaluation, _timings(
             hard_rules=t1 - t0, mapping=t2 - t1, scoring=t3 - t2, total=t3 - started
-        )
-
-    def _map(self, text: str, taxonomy: Taxonomy, command: EvaluateCommand) -> MappingOutcome:
-        return map_ementa(
-            text, taxonomy, self._primary, self._fallback, command.allow_degraded_fallback
         )
 
     def _store(

@@ -13,7 +13,7 @@ from core.domain.pipeline import evaluate
 from core.domain.scoring import IMPLIED_CREDIT, coverage, salience
 
 TODAY = dt.date(2026, 11, 24)
-COURSE = Course("Cálculo", 60, "ementa")
+COURSE = Course("Cálculo", 60, "ementa", aprovado=True)
 
 
 def node(node_id, subarea="calc", nivel=Level.INTERMEDIARIO, critico=False, area="mat"):

@@ -1,0 +1,106 @@
+"""Text hygiene: what of an ementa may be read as its syllabus, before any matching.
+
+Three things are taken out, and each is reported (`SyllabusText.set_aside`) so a reviewer can
+see what was ignored:
+- characters that only change how text *looks* (Unicode forms, zero-width and control
+  characters, bullets): the same syllabus copied from a PDF or a Mac must read the same;
+- sections that are not the syllabus (Bibliografia, Referências, Objetivos, Metodologia,
+  Avaliação...): a book title "Cálculo: limites, derivadas e integrais" is not a topic taught;
+- negated topics ("Não aborda derivadas nem integrais", "exceto séries"): a topic the
+  ementa says it leaves out must never count as covered.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_BULLET = re.compile(r"(?m)^[ \t]*(?:[•●▪◦‣∙·○■□➢➤►\-–—*]|\d{1,2}[.)]|[a-z][)])[ \t]+")
+_SPACES = re.compile(r"[ \t\f\v]+")
+
+_NOT_SYLLABUS = (
+    r"bibliografias?(?:\s+(?:b[aá]sicas?|complementar(?:es)?|recomendadas?|sugeridas?))?"
+    r"|refer[eê]ncias(?:\s+bibliogr[aá]ficas)?(?:\s+(?:b[aá]sicas|complementares))?"
+    r"|objetivos?(?:\s+(?:gerais?|espec[ií]ficos?|da\s+disciplina))?"
+    r"|metodologias?(?:\s+de\s+ensino)?|procedimentos\s+metodol[oó]gicos"
+    r"|avalia[cç](?:[aã]o|[oõ]es)(?:\s+da\s+aprendizagem)?|crit[eé]rios\s+de\s+avalia[cç][aã]o"
+    r"|compet[eê]ncias(?:\s+e\s+habilidades)?|habilidades|justificativa"
+)
+_SYLLABUS = r"ementa|conte[uú]dos?(?:\s+program[aá]tico)?|programa(?:\s+da\s+disciplina)?|t[oó]picos"
+_HEADING = re.compile(
+    rf"(?im)(?:^|(?<=[.;\n]))[ \t]*(?P<name>{_NOT_SYLLABUS}|{_SYLLABUS})[ \t]*(?::|[-–—]|\n|$)"
+)
+_SYLLABUS_NAME = re.compile(rf"(?i)^(?:{_SYLLABUS})$")
+
+_NEGATION = re.compile(
+    r"(?i)\b(?:n[aã]o\s+(?:s[aã]o\s+|ser[aã]o?\s+|[eé]\s+)?"
+    r"(?:aborda(?:d[oa]s?|rá|m)?|inclu[ií](?:d[oa]s?|rá|m)?|contempla(?:d[oa]s?|rá|m)?|trata(?:d[oa]s?|rá|m)?"
+    r"|cobre|cobert[oa]s?|estuda(?:d[oa]s?|rá|m)?|vist[oa]s?)"
+    r"|exceto|excluindo|exclu[ií]d[oa]s?|com\s+exce[cç][aã]o\s+de|[aà]\s+exce[cç][aã]o\s+de|salvo)\b"
+)
+_CLAUSE_END = re.compile(r"[.;!?\n]")
+
+
+@dataclass(frozen=True, slots=True)
+class SyllabusText:
+    """The part of an ementa that lists what is taught, and what was set aside and why."""
+
+    text: str
+    set_aside: tuple[str, ...] = ()
+
+
+def normalize(text: str) -> str:
+    """One spelling for one text: NFKC, no invisible or control characters, bullets as lines."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = "".join(
+        ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else ("\n" if ch == "\r" else " ")
+        for ch in text
+    )
+    text = _BULLET.sub("\n", text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def syllabus(text: str) -> SyllabusText:
+    """The ementa without sections that are not the syllabus and without negated topics."""
+    clean = normalize(text)
+    kept, aside = _drop_sections(clean)
+    kept, negated = _drop_negated(kept)
+    return SyllabusText(kept.strip(), tuple(aside + negated))
+
+
+def _drop_sections(text: str) -> tuple[str, list[str]]:
+    """Keep the text outside non-syllabus sections; a section runs until the next heading."""
+    headings = list(_HEADING.finditer(text))
+    if not headings:
+        return text, []
+    kept = [text[: headings[0].start()]]
+    aside: list[str] = []
+    for k, heading in enumerate(headings):
+        end = headings[k + 1].start() if k + 1 < len(headings) else len(text)
+        body = text[heading.end() : end]
+        if _SYLLABUS_NAME.match(heading.group("name").strip()):
+            kept.append(body)
+        elif body.strip():
+            aside.append(f"seção '{heading.group('name').strip()}' desconsiderada")
+    return "\n".join(kept), aside
+
+
+def _drop_negated(text: str) -> tuple[str, list[str]]:
+    """Blank out a negation and the rest of its clause: what the ementa says it does not teach."""
+    aside: list[str] = []
+    out: list[str] = []
+    pos = 0
+    for match in _NEGATION.finditer(text):
+        if match.start() < pos:
+            continue
+        end_match = _CLAUSE_END.search(text, match.end())
+        end = end_match.start() if end_match else len(text)
+        out.append(text[pos : match.start()])
+        out.append(".")
+        aside.append(f"trecho negado desconsiderado: \"{text[match.start():end].strip()}\"")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out), aside

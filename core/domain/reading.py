@@ -1,0 +1,145 @@
+"""Reading both ementas before deciding: hygiene, language, topics — and when to abstain.
+
+The taxonomy path (concepts) decides well only where the taxonomy has words for the subject;
+the topic path (`core.domain.topics`) works in any subject but reads words, not meaning. A
+decision is automatic only when the evidence is solid; otherwise it goes to a person with the
+reason in Portuguese. Never INDEFERIDO for lack of vocabulary or for a foreign language.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from core.domain.hygiene import SyllabusText, syllabus
+from core.domain.language import ENGLISH, SPANISH, detect_language
+from core.domain.model import ConceptMatch, Decision, Taxonomy
+from core.domain.topics import TopicComparison
+
+
+class ReviewReason(str, enum.Enum):
+    """Why a pair went to human review (the codes are part of the API)."""
+
+    EMENTA_INSUFICIENTE = "ementa_insuficiente"
+    IDIOMA_NAO_SUPORTADO = "idioma_nao_suportado"
+    AREA_FORA_DO_VOCABULARIO = "area_fora_do_vocabulario"
+    COBERTURA_INCERTA = "cobertura_incerta"
+    MAPEAMENTO_DEGRADADO = "mapeamento_degradado"
+    CARGA_HORARIA_LIMITROFE = "carga_horaria_limitrofe"
+    APROVACAO_NAO_INFORMADA = "aprovacao_nao_informada"
+
+
+REASON_TEXT = {
+    ReviewReason.EMENTA_INSUFICIENTE: "ementa insuficiente para uma decisão automática",
+    ReviewReason.IDIOMA_NAO_SUPORTADO: "ementa em idioma não suportado pela leitura automática",
+    ReviewReason.AREA_FORA_DO_VOCABULARIO: "área fora do vocabulário da taxonomia e cobertura de tópicos não conclusiva",
+    ReviewReason.COBERTURA_INCERTA: "cobertura incerta: os indícios não bastam para deferir nem para indeferir",
+    ReviewReason.MAPEAMENTO_DEGRADADO: "mapeamento de conceitos indisponível ou incompleto (modo degradado)",
+    ReviewReason.CARGA_HORARIA_LIMITROFE: "conteúdo equivalente, mas carga horária da origem menor que a da destino",
+    ReviewReason.APROVACAO_NAO_INFORMADA: "aprovação na disciplina de origem não informada",
+}
+
+UNSUPPORTED_LANGUAGES = frozenset({ENGLISH, SPANISH})
+MIN_TOPIC_MASS = 12.0
+"""A destino (or origem) whose topics weigh less than this ("Cálculo I.") cannot be judged."""
+IN_VOCABULARY = 0.6
+"""The taxonomy speaks for a destino when its concepts account for this share of its topics."""
+TOPICS_GRANT = 0.8
+"""The origem lists this share of the destino's topics: equivalent in any subject."""
+TOPICS_AGREE = 0.3
+"""A taxonomy DEFERIDO stands only if the topic path sees at least this much coverage."""
+TOPICS_DENY = 0.1
+"""Below this share the origem lists almost none of the destino's topics: INDEFERIDO."""
+TOPICS_CONFIRM_DENY = 0.3
+"""A taxonomy INDEFERIDO stands only if the topic path also sees less than this coverage."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Both ementas as read: the syllabus text, its language, and the destino's topics scored."""
+
+    origem: SyllabusText
+    destino: SyllabusText
+    idioma_origem: str
+    idioma_destino: str
+    topics: TopicComparison
+
+    @property
+    def destino_mass(self) -> float:
+        return sum(t.peso for t in self.topics.topics)
+
+    @property
+    def origem_mass(self) -> float:
+        return self.topics.origem_mass
+
+
+@lru_cache(maxsize=4096)
+def read_syllabus(text: str) -> tuple[SyllabusText, str]:
+    """Hygiene then language: what any mapper or matcher must read instead of the raw text.
+
+    Pure and cached: a transcript's ementa is read once however many pairs it is in."""
+    body = syllabus(text)
+    return body, detect_language(body.text)
+
+
+MIN_AREA_CONCEPTS = 3
+"""The taxonomy speaks for an area of the destino only if it finds this many of its concepts:
+one or two concepts of an area ("energia", "dinâmica" in an ecology syllabus; "classes" in a
+political-science one) are words the area shares with everyday language, not its subject."""
+
+
+def vocabulary_coverage(
+    topics: TopicComparison, destino_matches: tuple[ConceptMatch, ...], taxonomy: Taxonomy, cutoff: float
+) -> float:
+    """Share of the destino's topic weight in which the taxonomy found a confident concept of
+    an area the destino is really about (area context, see MIN_AREA_CONCEPTS)."""
+    confident = [m for m in destino_matches if m.confidence >= cutoff and m.node_id in taxonomy.by_id]
+    per_area = Counter(taxonomy.node(m.node_id).area for m in confident)
+    evidence = [
+        e for m in confident if per_area[taxonomy.node(m.node_id).area] >= MIN_AREA_CONCEPTS for e in m.evidence
+    ]
+    total = sum(t.peso for t in topics.topics)
+    if total <= 0 or not evidence:
+        return 0.0
+    known = sum(
+        t.peso for t in topics.topics if any(t.topico[:40] in e or e[:40] in t.topico for e in evidence)
+    )
+    return known / total
+
+
+def abstention(reading: Reading) -> ReviewReason | None:
+    """A reason the pair cannot be judged automatically at all, before weighing coverage."""
+    if {reading.idioma_origem, reading.idioma_destino} & UNSUPPORTED_LANGUAGES:
+        return ReviewReason.IDIOMA_NAO_SUPORTADO
+    if reading.destino_mass < MIN_TOPIC_MASS or reading.origem_mass < MIN_TOPIC_MASS:
+        return ReviewReason.EMENTA_INSUFICIENTE
+    return None
+
+
+def combine(
+    taxonomy_decision: Decision, topic_coverage: float, vocabulary: float, critical_missing: bool = False
+) -> tuple[Decision, ReviewReason | None]:
+    """Fuse the taxonomy's decision with the topic path's coverage; abstain when they disagree.
+
+    DEFERIDO needs the topic path to list most destino topics, or the taxonomy to know the
+    subject, grant it, and the topic path not to contradict it. INDEFERIDO needs the topic path
+    to see almost nothing, or the taxonomy to know the subject, deny it, and the topic path to
+    confirm little coverage. A critical concept the policy demands (exigir_criticos), missing
+    from a destino whose subject the taxonomy knows, is the institution's own rule: its
+    INDEFERIDO stands. Anything else is a person's call.
+    """
+    in_vocabulary = vocabulary >= IN_VOCABULARY
+    if in_vocabulary and critical_missing and taxonomy_decision is Decision.INDEFERIDO:
+        return Decision.INDEFERIDO, None
+    if topic_coverage >= TOPICS_GRANT or (
+        in_vocabulary and taxonomy_decision is Decision.DEFERIDO and topic_coverage >= TOPICS_AGREE
+    ):
+        return Decision.DEFERIDO, None
+    if (topic_coverage < TOPICS_DENY and taxonomy_decision is not Decision.DEFERIDO) or (
+        in_vocabulary and taxonomy_decision is Decision.INDEFERIDO and topic_coverage < TOPICS_CONFIRM_DENY
+    ):
+        return Decision.INDEFERIDO, None
+    reason = ReviewReason.COBERTURA_INCERTA if in_vocabulary else ReviewReason.AREA_FORA_DO_VOCABULARIO
+    return Decision.ANALISE_HUMANA, reason

@@ -1,0 +1,88 @@
+"""Text hygiene, language, segmentation: what the readers see of an ementa."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.domain.hygiene import normalize, syllabus
+from core.domain.language import ENGLISH, PORTUGUESE, SPANISH, UNKNOWN, detect_language
+from core.domain.topics import TopicScore, segment, topic_coverage, topic_credit
+
+WORDS = st.sampled_from(
+    "função derivação integração ecológica população solução célula genética mecânica "
+    "análise álgebra matrizes vetores espaços lineares estatística probabilidade".split()
+)
+TEXTS = st.lists(st.lists(WORDS, min_size=1, max_size=6).map(" ".join), min_size=1, max_size=6).map(". ".join)
+
+
+@given(TEXTS)
+def test_decomposed_accents_and_invisible_characters_read_the_same(text: str) -> None:
+    nfd = unicodedata.normalize("NFD", text)
+    invisible = text.replace(" ", " \u200b").replace("a", "a\u00ad")
+    assert syllabus(nfd) == syllabus(text) == syllabus(invisible)
+
+
+def test_bullets_and_control_characters_become_plain_lines() -> None:
+    assert normalize("• Limites\r\n● Derivadas\x07\n1) Integrais") == "Limites\nDerivadas\nIntegrais"
+
+
+def test_bibliography_and_objectives_are_not_the_syllabus() -> None:
+    text = (
+        "Ementa: Estruturas de dados; listas. Objetivos: capacitar o aluno em C. "
+        "Conteúdo programático: pilhas e filas.\nBibliografia básica\nSTEWART, J. Cálculo: limites, derivadas."
+    )
+    read = syllabus(text)
+    assert "Estruturas de dados" in read.text and "pilhas e filas" in read.text
+    assert "capacitar" not in read.text and "STEWART" not in read.text and "derivadas" not in read.text
+    assert any("Bibliografia" in note for note in read.set_aside)
+    assert any("Objetivos" in note for note in read.set_aside)
+
+
+def test_a_section_word_inside_a_topic_is_not_a_heading() -> None:
+    text = "Avaliação de desempenho de sistemas. Conceito, objeto e objetivo da Ecologia."
+    assert syllabus(text).text == text
+
+
+def test_negated_topics_are_removed_and_reported() -> None:
+    read = syllabus("Funções reais. Não aborda derivadas nem integrais. Séries, exceto séries de Fourier; Matrizes.")
+    assert "derivadas" not in read.text and "Fourier" not in read.text
+    assert "Funções reais" in read.text and "Matrizes" in read.text
+    assert len(read.set_aside) == 2
+
+
+def test_language_of_syllabi() -> None:
+    assert detect_language("Limites e continuidade. Derivadas e aplicações da derivada.") == PORTUGUESE
+    assert detect_language("Introduction to relational databases: the relational model and SQL.") == ENGLISH
+    assert detect_language("Data structures: stacks, queues, lists, trees and graphs. Hashing.") == ENGLISH
+    assert detect_language("Introducción a las bases de datos: el modelo relacional y la normalización.") == SPANISH
+    assert detect_language("Cálculo I.") == UNKNOWN
+
+
+def test_segmentation_follows_sentences_lists_and_units() -> None:
+    assert segment("Unidade I: Limites. Unidade II - Derivadas; regras de derivação.\nIntegrais") == (
+        "Limites",
+        "Derivadas",
+        "regras de derivação",
+        "Integrais",
+    )
+    assert segment("1. Estequiometria 2. Soluções 3. Ligações químicas") == (
+        "Estequiometria",
+        "Soluções",
+        "Ligações químicas",
+    )
+    assert segment("   ...  ") == ()
+
+
+@given(st.floats(min_value=0, max_value=1), st.floats(min_value=0, max_value=1))
+def test_topic_credit_is_monotone_and_bounded(a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    assert 0.0 <= topic_credit(low) <= topic_credit(high) <= 1.0
+
+
+def test_coverage_of_nothing_is_zero() -> None:
+    assert topic_coverage(()) == 0.0
+    assert topic_coverage((TopicScore("Limites", 4.0, 0.0),)) == 0.0
+    assert topic_coverage((TopicScore("Limites", 4.0, 1.0), TopicScore("Séries", 4.0, 0.0))) == 0.5
