@@ -1,11 +1,14 @@
 -- wrk script for POST /v1/equivalences/evaluate: every request gets a fresh request_id.
 -- Bodies (without request_id), one JSON object per line, come from the file in EQV_BODIES.
+-- The threads (EQV_WRK_THREADS, = wrk -t) interleave over the bodies, so no body is sent twice
+-- before all have been sent once (the cold mode's bodies carry ementas new to the service).
 local bodies = {}
 for line in io.lines(os.getenv("EQV_BODIES")) do bodies[#bodies + 1] = line end
 local key = os.getenv("EQV_API_KEY")
+local nthreads = tonumber(os.getenv("EQV_WRK_THREADS") or "1")
 local counter = 0
 local threads = 0
-local run = tostring(os.time())
+local run = os.getenv("EQV_RUN_ID") or tostring(os.time())
 
 -- Each wrk thread has its own Lua state: number them so request_ids never collide.
 setup = function(thread)
@@ -24,7 +27,7 @@ wrk.headers["X-API-Key"] = key
 
 request = function()
   counter = counter + 1
-  local template = bodies[(counter % #bodies) + 1]
+  local template = bodies[((counter - 1) * nthreads + (thread_id - 1)) % #bodies + 1]
   local body = '{"request_id":"bench-' .. prefix .. "-" .. counter .. '",' .. string.sub(template, 2)
   return wrk.format(nil, "/v1/equivalences/evaluate", nil, body)
 end
