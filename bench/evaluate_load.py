@@ -291,7 +291,8 @@ def main(argv: list[str] | None = None) -> None:
             floor_url, floor_pid = stack.enter_context(started_floor(db_name, args.workers))
             targets.append(Target("floor", floor_url, "", CpuMeter(floor_pid, db_name, floor=True), floor_pid))
         print(json.dumps({"runtime": args.start_server, "mode": args.mode, "redis": bool(args.redis_url), "workers": args.workers,
-                          "floor": len(targets) > 1, "cpus": os.cpu_count(), "load_average": os.getloadavg()}))
+                          "floor": len(targets) > 1, "cpus": os.cpu_count(), "load_average": os.getloadavg(),
+                          "pids": {t.name: t.pid for t in targets}}), flush=True)
         asyncio.run(run(targets, args))
 
 

@@ -11,9 +11,11 @@ local threads = 0
 local run = os.getenv("EQV_RUN_ID") or tostring(os.time())
 
 -- Each wrk thread has its own Lua state: number them so request_ids never collide.
+local all_threads = {}
 setup = function(thread)
   threads = threads + 1
   thread:set("thread_id", threads)
+  all_threads[threads] = thread
 end
 
 local prefix
@@ -32,14 +34,29 @@ request = function()
   return wrk.format(nil, "/v1/equivalences/evaluate", nil, body)
 end
 
-local errors = 0
+-- Non-200 answers by status, per thread (read back in done); the first three bodies go to stderr.
+statuses = {}
+local shown = 0
 response = function(status, headers, body)
-  if status ~= 200 then errors = errors + 1 end
+  if status ~= 200 then
+    statuses[status] = (statuses[status] or 0) + 1
+    if shown < 3 then
+      shown = shown + 1
+      io.stderr:write("wrk: HTTP " .. status .. ": " .. string.sub(body or "", 1, 300) .. "\n")
+    end
+  end
 end
 
 done = function(summary, latency, requests)
-  io.write(string.format('{"requests": %d, "non_2xx": %d, "socket_errors": %d, "duration_s": %.2f, "throughput_rps": %.1f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f}\n',
-    summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+  local counts = {}
+  for _, thread in ipairs(all_threads) do
+    for status, n in pairs(thread:get("statuses") or {}) do counts[status] = (counts[status] or 0) + n end
+  end
+  local parts = {}
+  for status, n in pairs(counts) do parts[#parts + 1] = string.format('"%d": %d', status, n) end
+  table.sort(parts)
+  io.write(string.format('{"non_2xx_by_status": {%s}, "requests": %d, "non_2xx": %d, "socket_errors": %d, "duration_s": %.2f, "throughput_rps": %.1f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f}\n',
+    table.concat(parts, ", "), summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
