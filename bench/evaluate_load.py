@@ -49,7 +49,7 @@ import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_data import DEFAULT_DATA, BodySource, CacheJanitor, warm_bodies
+from bench_data import DEFAULT_DATA, BodySource, CacheJanitor
 from bench_servers import (  # noqa: F401 - BENCH_KEY, ROOT and free_port are imported by batch_load
     BENCH_KEY,
     ROOT,
@@ -63,11 +63,6 @@ from bench_servers import (  # noqa: F401 - BENCH_KEY, ROOT and free_port are im
 
 Bodies = list[dict[str, Any]]
 WARMUP_BODIES = 1_000
-
-
-def load_pairs(data_dir: Path = DEFAULT_DATA) -> Bodies:
-    """The warm bodies (kept under this name for older callers)."""
-    return warm_bodies(data_dir)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -196,7 +191,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
         lines.append(f"| {rnd} | {connections} | {cell(ours, 'throughput_rps')} | {cell(floor, 'throughput_rps')} | {ratio} | "
                      f"{cell(ours, 'cpu_ms_per_req')} ({cell(ours, 'pg_cpu_ms_per_req')}) | "
                      f"{cell(floor, 'cpu_ms_per_req')} ({cell(floor, 'pg_cpu_ms_per_req')}) | {cell(ours, 'p99_ms')} | {cell(floor, 'p99_ms')} |")
-    lines += ["", "| target | offered req/s | achieved req/s | p50 ms | p99 ms | errors | CPU ms/req (pg) |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "| target | offered req/s | completed req/s | p50 ms | p99 ms | errors | CPU ms/req (pg) |", "|---|---|---|---|---|---|---|"]
     for r in (r for r in rows if r["phase"] == "open loop"):
         lines.append(f"| {r['target']} | {r['offered_rps']:g} | {r['throughput_rps']:g} | {r['p50_ms']:g} | {r['p99_ms']:g} | "
                      f"{r['errors']} | {cell(r, 'cpu_ms_per_req')} ({cell(r, 'pg_cpu_ms_per_req')}) |")

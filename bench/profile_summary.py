@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, count in parts.most_common():
         print(f"| {name} | {100 * count / total:.1f}% |")
     print(f"\nleaf in psycopg/SQLAlchemy/redis-py (network wait or waiting for a CPU): {100 * in_clients / total:.1f}%")
-    print(f"\n| own share | function |\n|---|---|")
+    print("\n| own share | function |\n|---|---|")
     for frame, count in own.most_common(args.top):
         print(f"| {100 * count / total:.1f}% | {frame} |")
 
