@@ -1,15 +1,22 @@
 """Batch benchmark in the full runtime (prints figures; asserts nothing).
 
-One batch of --items evaluations (default 10,000, each with its own request_id, pairs from the
-shared dev data) is submitted to `equivalence serve` and processed by `equivalence worker
+One batch of --items evaluations (default 10,000, each with its own request_id) is submitted to `equivalence serve` and processed by `equivalence worker
 --processes 2` over a throwaway PostgreSQL database and a Redis namespace of its own. Prints
 one JSON object: submission and processing time, end-to-end items/s (submission to the last
 result), p50/p95 item latency (job created_at -> the item's job_items.updated_at, read with SQL
 at the end), failed items, and the peak RSS of each worker process (psutil every 0.5 s).
 Everything it starts is stopped, the database dropped and the namespace's keys deleted.
 
-  python bench/batch_load.py                    # 10,000 items, 2 worker processes, 8 threads each
-  python bench/batch_load.py --items 2000 --processes 2 --threads 4
+--mode cold: every item carries two ementas no other item (and no earlier run's leftover cache
+  entry) has: 1,500-2,500 characters recombined from the dev and dev2 ementas by a seeded RNG
+  (bench/bench_data.py), so every mapping misses the mapping cache;
+--mode warm: the 200 dev pairs cycled (71 ementas: after the first items every mapping hits);
+--mode both (default): warm, then cold, each over a fresh database, then one line with both items/s.
+Items are built before the clock starts. The shared Redis mapping-cache entries of the items'
+ementas are deleted before a cold run and after every run.
+
+  python bench/batch_load.py                    # 10,000 items, both modes, 2 worker processes, 8 threads each
+  python bench/batch_load.py --mode cold --items 2000 --processes 2 --threads 4
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ import psycopg
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from evaluate_load import BENCH_KEY, ROOT, free_port, load_pairs, percentile  # noqa: E402
+from bench_data import DEFAULT_DATA, BodySource, CacheJanitor
+from evaluate_load import BENCH_KEY, ROOT, free_port, percentile
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 HEADERS = {"X-API-Key": BENCH_KEY}
@@ -97,7 +105,7 @@ class Started:
         return process
 
     def log(self, index: int) -> str:
-        path = self.tmp / f"{self.processes[index].args[3]}-{index}.log"  # type: ignore[index]
+        path = self.tmp / f"{self.processes[index].args[3]!s}-{index}.log"  # type: ignore[index]
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop_all(self) -> None:
@@ -201,8 +209,8 @@ def postgres_cpu() -> dict[int, float]:
     return seconds
 
 
-def build_items(count: int, run_id: str) -> list[dict[str, Any]]:
-    bodies = load_pairs()
+def build_items(source: BodySource, count: int, run_id: str) -> list[dict[str, Any]]:
+    bodies = source.next(count)
     return [{**bodies[i % len(bodies)], "request_id": f"bench-{run_id}-{i:06d}"} for i in range(count)]
 
 
@@ -232,14 +240,18 @@ def item_latencies(db_url: str, job_id: str) -> dict[str, Any]:
     }
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, mode: str) -> dict[str, Any]:
     run_id = uuid.uuid4().hex[:8]
     tmp = Path(f"/tmp/eqv-bench-batch-{run_id}")
     tmp.mkdir(parents=True)
-    items = build_items(args.items, run_id)
+    items = build_items(BodySource(mode, args.data_dir, args.seed), args.items, run_id)
     body = json.dumps({"items": items}, ensure_ascii=False).encode()
+    janitor = CacheJanitor(args.redis_url)
+    janitor.remember(items)  # deleted at the end
+    stale = janitor.forget(items) if mode == "cold" else 0  # cold: what an earlier run left
     with ExitStack() as stack:
         stack.callback(subprocess.run, ["rm", "-rf", str(tmp)], check=False)
+        stack.callback(janitor.forget_all)
         db_name = stack.enter_context(throwaway_database())
         namespace = stack.enter_context(redis_namespace(args.redis_url))
         env = run_env(db_name, args.redis_url, namespace, tmp)
@@ -288,7 +300,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         e2e = t_finished - t0
         worker_children = [p.pid for p in _tree(worker.pid)[1:]] or [worker.pid]
         report: dict[str, Any] = {
+            "mode": mode,
             "items": args.items,
+            "stale_mapping_cache_entries_deleted": stale,
             "worker_processes": args.processes,
             "threads_per_process": args.threads,
             "cpus": os.cpu_count(),
@@ -319,17 +333,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 1)[1],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=["both", "warm", "cold"], default="both", help="which bodies (default both, warm first)")
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--processes", type=int, default=2, help="worker processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--timeout", type=float, default=600.0, help="longest wait for the job to finish (s)")
     parser.add_argument("--poll-interval", type=float, default=0.25)
+    parser.add_argument("--seed", type=int, default=2026, help="cold: seed of the generated ementas")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help=f"dev data (default {DEFAULT_DATA})")
     args = parser.parse_args()
+    modes = ["warm", "cold"] if args.mode == "both" else [args.mode]
+    for mode in modes:
+        BodySource(mode, args.data_dir, args.seed)  # a missing data file stops here, with its name
     # SIGTERM (e.g. `timeout`) unwinds like Ctrl-C, so the cleanup still runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    print(json.dumps(run(args)))
+    reports = []
+    for mode in modes:
+        reports.append(run(args, mode))
+        print(json.dumps(reports[-1]), flush=True)
+    print(json.dumps({"items_per_s": {r["mode"]: r["items_per_s"] for r in reports}, "load_average": os.getloadavg()}))
 
 
 if __name__ == "__main__":
