@@ -42,7 +42,7 @@ def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
     """Database, Redis when configured, and the mappers' warm-up: what /ready reports, naming the one that failed."""
 
     def check() -> dict[str, str]:
-        checks: dict[str, str] = {"mappers": container.mapper_chain().status()}
+        checks: dict[str, str] = container.mapper_chain().readiness()
         try:
             with container.engine().connect() as connection:
                 connection.execute(text("SELECT 1"))

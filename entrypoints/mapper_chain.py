@@ -6,9 +6,9 @@ hybrid lexical+embedding behind the cache, optionally refined by an LLM (LLM_URL
 the lexical mapper alone as the fallback. The cache sits below the LLM refiner, so a
 temporary LLM failure is never cached as if it were a refined mapping.
 
-Readiness (ADR 0013): a chain asked to warm in the background is not ready until every
-mapper is warm for the default taxonomy (the embedding index built or loaded from the
-vector store); until then its primary (a WarmGate) refuses with MappersWarmingUp.
+Readiness (ADR 0013): a chain with an embedding index, asked to warm in the background, is
+not ready until every mapper is warm for the default taxonomy (the index built or loaded
+from the vector store); until then its primary (a WarmGate) refuses with MappersWarmingUp.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from adapters.mappers.hybrid_mapper import HybridMapper
 from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.llm_refiner import LlmRefiner
 from adapters.mappers.local_embedder import LocalEmbedder
-from adapters.mappers.warm_gate import WarmGate
+from adapters.mappers.warm_gate import WAIT_S, WarmGate
 from adapters.metrics.observers import TimedMapper
 from core.domain.model import Taxonomy
 from core.ports.concept_mapper import ConceptMapper, MapperError
@@ -50,11 +50,13 @@ class MapperChain:
     """Blocking warm-ups (an embedding index build) run before the map-based ones."""
     ready: threading.Event = field(default_factory=threading.Event)
     state: str = "ok"
+    gate_wait_s: float = WAIT_S
+    """How long an evaluation waits for the warm-up before it is refused."""
     _closed: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self.ready.set()  # a chain nobody asked to warm maps lazily, as it always did
-        self.primary = WarmGate(self.primary, self.ready)
+        self.primary = WarmGate(self.primary, self.ready, self.gate_wait_s)
 
     @property
     def versions(self) -> dict[str, str]:
@@ -72,10 +74,18 @@ class MapperChain:
         """What /ready reports for the mappers: "ok", "warming: <mapper>" or "error: <mapper>: <why>"."""
         return "ok" if self.ready.is_set() else self.state
 
+    def readiness(self) -> dict[str, str]:
+        """The /ready check: `mappers` when a mapper has an index that must be built first."""
+        return {"mappers": self.status()} if self.warmers else {}
+
     def warm_in_background(self, load_taxonomy: Callable[[], Taxonomy | None]) -> None:
-        """Not ready until warm: retried (1 s … 30 s apart) while a dependency is down."""
-        self.ready.clear()
-        self.state = f"warming: {self.primary.version}"
+        """Warm now in the background. A chain with index warmers (embeddings) is not ready until
+        warm, retried (1 s … 30 s apart) while a dependency is down. The offline lexical mapper
+        alone cannot answer degraded for being cold (its first call builds its index), so it does
+        not hold readiness."""
+        if self.warmers:
+            self.ready.clear()
+            self.state = f"warming: {self.primary.version}"
 
         def attempt() -> bool:
             try:

@@ -183,12 +183,14 @@ class EmbeddingMapper:
             expected = (len(clauses), index.vectors.shape[1])
             raise MapperError(f"embeddings da ementa: forma {vectors.shape}, esperada {expected}")
         similarity = vectors @ index.vectors.T  # (clauses, concepts): cosine, rows are unit vectors
+        supported = np.ones(similarity.shape[1], dtype=bool)
         if similarity.shape[1] > self._per_clause:  # each clause supports only its nearest concepts
             kth = np.partition(similarity, -self._per_clause, axis=1)[:, -self._per_clause][:, None]
-            similarity = np.where(similarity >= kth, similarity, -1.0)
+            nearest = similarity >= kth
+            similarity, supported = np.where(nearest, similarity, -np.inf), nearest.any(axis=0)
         best_clause = similarity.argmax(axis=0)
         confidence = np.round(index.confidence(similarity.max(axis=0)), 4)
-        found = np.flatnonzero(confidence >= self._min_confidence)
+        found = np.flatnonzero(supported & (confidence >= self._min_confidence))
         found = found[np.lexsort((index.order[found], -confidence[found]))][: self._top_k]
         return tuple(
             ConceptMatch(index.nodes[i].node_id, float(confidence[i]), (clauses[best_clause[i]],))

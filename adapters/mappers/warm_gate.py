@@ -14,7 +14,7 @@ import threading
 from core.domain.model import ConceptMatch, Taxonomy
 from core.ports.concept_mapper import ConceptMapper
 
-WAIT_S = 2.0
+WAIT_S = 5.0
 
 
 class MappersWarmingUp(RuntimeError):
