@@ -50,7 +50,8 @@ def main() -> None:
     parser.add_argument("--ementas", default=str(DEFAULT_EMENTAS))
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    texts = [json.loads(line)["ementa"] for line in open(args.ementas, encoding="utf-8") if line.strip()]
+    with open(args.ementas, encoding="utf-8") as handle:
+        texts = [json.loads(line)["ementa"] for line in handle if line.strip()]
     taxonomy = load_default_taxonomy()
     embedder = LocalEmbedder()
     started = time.perf_counter()

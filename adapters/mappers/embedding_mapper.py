@@ -25,6 +25,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+
 import numpy as np
 
 from adapters.mappers.budget import Deadline, DeadlineExceeded
@@ -234,7 +235,7 @@ class EmbeddingMapper:
         def run() -> None:
             try:
                 build.index = self._build_index(taxonomy)
-            except Exception as exc:  # noqa: BLE001 - recorded; the next map() starts a new build
+            except Exception as exc:
                 build.error = f"{type(exc).__name__}: {exc}"
             finally:
                 build.done.set()

@@ -9,7 +9,14 @@ import pytest
 
 from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.local_embedder import LocalEmbedder
-from entrypoints.eval_pairs import breakdown, main, run_eval, service_chain_eval, summarize, wrong_automatic
+from entrypoints.eval_pairs import (
+    breakdown,
+    main,
+    run_eval,
+    service_chain_eval,
+    summarize,
+    wrong_automatic,
+)
 from tests.fakes import FailingMapper
 
 CALCULO = "Limites e continuidade. Derivadas e regras de derivação. Integral definida e indefinida."
