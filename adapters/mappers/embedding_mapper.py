@@ -235,7 +235,7 @@ class EmbeddingMapper:
         def run() -> None:
             try:
                 build.index = self._build_index(taxonomy)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - recorded; the next map() starts a new build
                 build.error = f"{type(exc).__name__}: {exc}"
             finally:
                 build.done.set()
