@@ -13,6 +13,7 @@ from adapters.http.app import HttpDependencies, create_app as create_http_app
 from adapters.http.dto import ErrorBody
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
+from adapters.mappers.warm_gate import MappersWarmingUp
 from adapters.metrics.exposition import process_exiting
 from adapters.queue.dramatiq_queue import WorkerRunner
 from core.domain.model import Taxonomy
@@ -30,11 +31,18 @@ def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Res
     )
 
 
+def mappers_warming_up(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """An evaluation before the mappers are warm: refused, never stored degraded (ADR 0013)."""
+    return Response(
+        ErrorBody(503, f"Mappers warming up ({exc}); retry shortly"), status_code=503, headers={"Retry-After": "5"}
+    )
+
+
 def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
-    """Database, and Redis when configured: what /ready reports, naming the one that failed."""
+    """Database, Redis when configured, and the mappers' warm-up: what /ready reports, naming the one that failed."""
 
     def check() -> dict[str, str]:
-        checks: dict[str, str] = {}
+        checks: dict[str, str] = container.mapper_chain().readiness()
         try:
             with container.engine().connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -107,7 +115,11 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
             process_exiting,
         ],
         worker_threads=container.settings().http_threads,
-        extra_exception_handlers={OperationalError: database_unavailable, DBAPIError: database_unavailable},
+        extra_exception_handlers={
+            OperationalError: database_unavailable,
+            DBAPIError: database_unavailable,
+            MappersWarmingUp: mappers_warming_up,
+        },
         metrics=metrics,
     )
     return create_http_app(deps, debug=debug)

@@ -90,7 +90,7 @@ def cmd_mock(args: argparse.Namespace) -> int:
 def cmd_eval_pairs(args: argparse.Namespace) -> int:
     from entrypoints.eval_pairs import main as eval_main
 
-    return eval_main(["--pairs", args.pairs, "--ementas", args.ementas])
+    return eval_main(["--pairs", args.pairs, "--ementas", args.ementas, *(f"--by={g}" for g in args.by)])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,9 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
         mock.add_argument("--port", type=int, default=port)
         mock.set_defaults(func=cmd_mock, mock=name)
 
-    evalp = sub.add_parser("eval-pairs", help="decision-quality report over labeled pairs (JSON on stdout)")
+    evalp = sub.add_parser(
+        "eval-pairs", help="decision-quality report over labeled pairs, with the mapper chain serve builds (JSON on stdout)"
+    )
     evalp.add_argument("--pairs", required=True)
     evalp.add_argument("--ementas", required=True)
+    evalp.add_argument("--by", action="append", choices=("family", "kind"), default=[], help="rates per destino family / pair kind")
     evalp.set_defaults(func=cmd_eval_pairs)
     return parser
 

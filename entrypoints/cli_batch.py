@@ -93,6 +93,10 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    from entrypoints.asgi import default_taxonomy
+
+    # Items that arrive before the mappers are warm stay pending and are retried (ADR 0013).
+    container.mapper_chain().warm_in_background(lambda: default_taxonomy(container))
     runner.start()
     stop_metrics = _serve_worker_metrics(container, metrics_port)
     print(f"worker: {args.threads} threads on queue namespace '{batch.namespace}'", file=sys.stderr, flush=True)

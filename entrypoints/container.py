@@ -71,7 +71,14 @@ class Container(containers.DeclarativeContainer):
 
     mapping_cache = providers.Singleton(build_mapping_cache, settings, metrics)
     lexical_mapper = providers.Singleton(LexicalMapper)
-    mapper_chain = providers.Singleton(build_mapper_chain, settings.provided.mappers, lexical_mapper, mapping_cache, metrics)
+    mapper_chain = providers.Singleton(
+        build_mapper_chain,
+        settings.provided.mappers,
+        lexical_mapper,
+        mapping_cache,
+        metrics,
+        providers.Callable(lambda s: s.var_dir / "embeddings", settings),
+    )
     primary_mapper = providers.Singleton(attrgetter("primary"), mapper_chain)
     fallback_mapper = providers.Singleton(attrgetter("fallback"), mapper_chain)
     topic_matcher = providers.Singleton(LexicalTopicMatcher)

@@ -5,6 +5,10 @@ which similar texts are near each other: signed feature hashing (4 slots per fea
 word unigrams and bigrams (the lexical mapper's own tokenizer), L2-normalized. Texts that
 share words share coordinates; unrelated texts are nearly orthogonal.
 
+Tests can hold mock-embed's answers (start it with MOCK_EMBED_HOLD=1, or POST /control/hold
+{"hold": true}) and release them ({"hold": false}): a service that is slow to answer, without
+timing assumptions.
+
 mock-llm (:9002) answers POST /v1/chat/completions like OpenAI: it reads the candidate
 concepts the refiner sent, scores each by word overlap with the ementa and returns message
 content that is valid against the requested JSON schema.
@@ -12,8 +16,10 @@ content that is valid against the requested JSON schema.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import os
 import time
 from typing import Any
 
@@ -52,9 +58,21 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@post("/v1/embeddings", status_code=200, sync_to_thread=False)
-def embeddings(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+_HOLD = {"hold": False}
+
+
+@post("/control/hold", status_code=200)
+async def control_hold(data: JSONBody[dict[str, Any]]) -> dict[str, bool]:
+    """{"hold": true}: embeddings requests wait until {"hold": false}."""
+    _HOLD["hold"] = bool(data.get("hold"))
+    return dict(_HOLD)
+
+
+@post("/v1/embeddings", status_code=200)
+async def embeddings(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     """OpenAI embeddings: {"input": str | [str], "model": str}."""
+    while _HOLD["hold"]:
+        await asyncio.sleep(0.05)
     inputs = data.get("input")
     if isinstance(inputs, str):
         inputs = [inputs]
@@ -139,7 +157,8 @@ def chat_completions(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
 
 
 def create_mock_embed_app() -> Litestar:
-    return Litestar(route_handlers=[health, embeddings], openapi_config=None)
+    _HOLD["hold"] = os.environ.get("MOCK_EMBED_HOLD") == "1"
+    return Litestar(route_handlers=[health, embeddings, control_hold], openapi_config=None)
 
 
 def create_mock_llm_app() -> Litestar:

@@ -22,9 +22,14 @@ class ConfigurationError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class MapperSettings:
-    """External embedding / LLM services (OpenAI-compatible). Unset URLs: lexical mapper only."""
+    """Embeddings (a service or an in-process model) and the LLM refiner. Unset: lexical mapper only.
+
+    EMBED_URL names an OpenAI-compatible embeddings service; EMBED_LOCAL_MODEL an in-process
+    model from the optional extra (`use-multilingual-v3`); at most one of them.
+    """
 
     embed_url: str | None = None
+    embed_local_model: str | None = None
     embed_model: str = "nomic-embed-text"
     embed_api_key: str | None = None
     embed_timeout_s: float = 0.8
@@ -36,8 +41,19 @@ class MapperSettings:
     @classmethod
     def from_env(cls, env: dict[str, str]) -> MapperSettings:
         defaults = cls()
+        embed_url, local_model = env.get("EMBED_URL") or None, env.get("EMBED_LOCAL_MODEL") or None
+        if embed_url and local_model:
+            raise ConfigurationError("set EMBED_URL (an embeddings service) or EMBED_LOCAL_MODEL (in process), not both")
+        if local_model:
+            from adapters.mappers.local_embedder import EXTRA_HINT, MODELS, LocalEmbedder
+
+            if local_model not in MODELS:
+                raise ConfigurationError(f"EMBED_LOCAL_MODEL must be one of {', '.join(MODELS)}, got {local_model!r}")
+            if not LocalEmbedder.available(local_model):
+                raise ConfigurationError(f"EMBED_LOCAL_MODEL={local_model} needs the optional extra: {EXTRA_HINT}")
         return cls(
-            embed_url=env.get("EMBED_URL") or None,
+            embed_url=embed_url,
+            embed_local_model=local_model,
             embed_model=env.get("EMBED_MODEL") or defaults.embed_model,
             embed_api_key=env.get("EMBED_API_KEY") or None,
             embed_timeout_s=env_number(env, "EMBED_TIMEOUT_S", defaults.embed_timeout_s, float, maximum=MAPPER_TIMEOUT_MAX_S),

@@ -8,9 +8,15 @@ evidence.
 
 Raw cosine values mean different things for different models (0.45 is "unrelated" for
 some and "close" for others), so similarity → confidence is calibrated per index: each
-concept's name is embedded too; the 90th percentile of a name's similarity to *other*
-concepts is the floor (confidence 0) and the median similarity of a name to its *own*
-concept is full confidence (1), linear in between.
+concept's name is embedded too; the 95th percentile of a name's similarity to *other*
+concepts is the floor (confidence 0) and the 90th percentile of a name's similarity to
+its *own* concept is full confidence (1), linear in between (the median saturated: with
+real models most on-topic clauses reached it, so every concept of an area scored 1).
+
+A clause is one topic: it can only support its ``PER_CLAUSE`` most similar concepts, and
+comma-separated list items are clauses of their own, so a long enumeration does not lift
+every concept of its area. The index vectors are kept in a VectorStore (concept_vectors.py)
+when one is given: computed once per (taxonomy version, model), not in every process.
 """
 
 from __future__ import annotations
@@ -19,34 +25,28 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
 from adapters.mappers.budget import Deadline, DeadlineExceeded
+from adapters.mappers.concept_vectors import VectorStore, vector_key
 from adapters.mappers.text import tokenize
 from core.domain.model import ConceptMatch, Taxonomy, TaxonomyNode
 from core.ports.concept_mapper import MapperError
+from core.ports.embedder import Embedder
 
 TOP_K = 8
 MIN_CONFIDENCE = 0.3
 FLOOR_QUANTILE = 0.95
+FULL_QUANTILE = 0.9
+PER_CLAUSE = 3
+"""A clause (one topic) supports at most this many concepts: its nearest ones."""
 MIN_SPREAD = 0.05
 """A model whose own-concept and other-concept similarities are closer than this is degenerate."""
 MAX_CONCEPT_CHARS = 1000
 MAX_CLAUSE_CHARS = 600
-_CLAUSE_BREAK = re.compile(r"[.;:!?\n\r]+")
+_CLAUSE_BREAK = re.compile(r"[.;:!?\n\r,]+")
 _SOFT_BREAK = re.compile(r"[,\s]+")
-
-
-class Embedder(Protocol):
-    """What the mapper needs from an embeddings client (see EmbeddingClient)."""
-
-    model: str
-    timeout_s: float
-    batch_size: int
-
-    def embed(self, texts: list[str], timeout_s: float | None = None) -> np.ndarray: ...
 
 
 def concept_text(node: TaxonomyNode) -> str:
@@ -126,7 +126,7 @@ class _Build:
 
 
 class EmbeddingMapper:
-    """ConceptMapper over an OpenAI-compatible embeddings service; raises MapperError when it cannot map."""
+    """ConceptMapper over an Embedder (a service or an in-process model); raises MapperError when it cannot map."""
 
     def __init__(
         self,
@@ -141,6 +141,8 @@ class EmbeddingMapper:
         sim_full: float | None = None,
         max_clauses: int | None = None,
         max_indexes: int = 8,
+        per_clause: int = PER_CLAUSE,
+        store: VectorStore | None = None,
     ) -> None:
         if sim_floor is not None and sim_full is not None and sim_full - sim_floor < MIN_SPREAD:
             raise ValueError("sim_full must exceed sim_floor")
@@ -153,6 +155,8 @@ class EmbeddingMapper:
         self._sim_floor, self._sim_full = sim_floor, sim_full
         self._max_clauses = max_clauses or client.batch_size
         self._max_indexes = max_indexes
+        self._per_clause = per_clause
+        self._store = store
         self._lock = threading.Lock()
         self._builds: OrderedDict[tuple[str, str], _Build] = OrderedDict()
 
@@ -180,9 +184,14 @@ class EmbeddingMapper:
             expected = (len(clauses), index.vectors.shape[1])
             raise MapperError(f"embeddings da ementa: forma {vectors.shape}, esperada {expected}")
         similarity = vectors @ index.vectors.T  # (clauses, concepts): cosine, rows are unit vectors
+        supported = np.ones(similarity.shape[1], dtype=bool)
+        if similarity.shape[1] > self._per_clause:  # each clause supports only its nearest concepts
+            kth = np.partition(similarity, -self._per_clause, axis=1)[:, -self._per_clause][:, None]
+            nearest = similarity >= kth
+            similarity, supported = np.where(nearest, similarity, -np.inf), nearest.any(axis=0)
         best_clause = similarity.argmax(axis=0)
         confidence = np.round(index.confidence(similarity.max(axis=0)), 4)
-        found = np.flatnonzero(confidence >= self._min_confidence)
+        found = np.flatnonzero(supported & (confidence >= self._min_confidence))
         found = found[np.lexsort((index.order[found], -confidence[found]))][: self._top_k]
         return tuple(
             ConceptMatch(index.nodes[i].node_id, float(confidence[i]), (clauses[best_clause[i]],))
@@ -237,10 +246,13 @@ class EmbeddingMapper:
     def _build_index(self, taxonomy: Taxonomy) -> _Index:
         nodes = taxonomy.nodes
         n = len(nodes)
-        vectors = self._client.embed(
-            [concept_text(node) for node in nodes] + [node.conceito for node in nodes],
-            timeout_s=self._index_timeout_s,
-        )
+        texts = [concept_text(node) for node in nodes] + [node.conceito for node in nodes]
+        key = vector_key(taxonomy.version, self.model, texts)
+        vectors = self._store.get(key, 2 * n) if self._store is not None else None
+        if vectors is None:
+            vectors = self._client.embed(texts, timeout_s=self._index_timeout_s)
+            if self._store is not None and vectors.ndim == 2 and vectors.shape[0] == 2 * n:
+                self._store.put(key, vectors)
         if vectors.ndim != 2 or vectors.shape[0] != 2 * n:
             raise MapperError(f"índice de embeddings: {vectors.shape[0]} vetores para {2 * n} textos")
         concepts, names = vectors[:n], vectors[n:]
@@ -257,5 +269,5 @@ class EmbeddingMapper:
         own = np.diag(name_vs_concept)
         others = name_vs_concept[~np.eye(n, dtype=bool)] if n > 1 else np.asarray([0.0])
         floor = self._sim_floor if self._sim_floor is not None else float(np.quantile(others, FLOOR_QUANTILE))
-        full = self._sim_full if self._sim_full is not None else float(np.median(own))
+        full = self._sim_full if self._sim_full is not None else float(np.quantile(own, FULL_QUANTILE))
         return floor, max(full, floor + MIN_SPREAD)

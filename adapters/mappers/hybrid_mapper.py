@@ -2,13 +2,20 @@
 
 Confidences are combined as a noisy-OR, the embedding side discounted: a concept found by
 one side keeps (about) that side's confidence, a concept found by both is surer than
-either. A concept only the embeddings found must belong to an area the lexical side found
-(unless it found none): similarity alone drifts across subjects, and a stray concept in
-the destino's mapping would count as missing. If the embedding service fails the hybrid fails too (MapperError), so the
-fallback chain degrades to the lexical mapper alone and a human reviews the decision.
+either. Embeddings are not a free source of new concepts (similarity alone drifts across
+subjects, and a stray concept lifts an origem into DEFERIDO or counts as missing in the
+destino). A concept only the embeddings found is kept only when the lexical side agrees
+on its subject: it found a concept of the same area *and* subarea (the area alone —
+"computacao", "saude" — is far too broad). Such a concept is also never surer than the
+lexical evidence for that subarea. When the lexical side found nothing, the embeddings
+alone add nothing: the ementa goes on without concepts (review), not on similarity alone.
+If the embedding side fails the hybrid fails too (MapperError), so the fallback chain
+degrades to the lexical mapper alone and a human reviews the decision.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from core.domain.model import ConceptMatch, Taxonomy
 from core.ports.concept_mapper import ConceptMapper
@@ -44,16 +51,20 @@ class HybridMapper:
     def map(self, text: str, taxonomy: Taxonomy) -> tuple[ConceptMatch, ...]:
         semantic = {m.node_id: m for m in self._embedding.map(text, taxonomy)}  # MapperError propagates
         lexical = {m.node_id: m for m in self._lexical.map(text, taxonomy)}
-        areas = {taxonomy.node(n).area for n in lexical if n in taxonomy.by_id}
+        support = _lexical_support(lexical.values(), taxonomy)
         combined: list[ConceptMatch] = []
         for node_id in lexical.keys() | semantic.keys():
             lex, emb = lexical.get(node_id), semantic.get(node_id)
-            if lex is None and not _supported(node_id, areas, taxonomy):
-                continue
+            ceiling = 1.0
+            if lex is None:
+                subject = _subject(node_id, taxonomy)
+                if subject is None or subject not in support:
+                    continue
+                ceiling = support[subject]
             miss = (1.0 - _clamp(lex.confidence if lex else 0.0)) * (
                 1.0 - self._weight * _clamp(emb.confidence if emb else 0.0)
             )
-            confidence = round(1.0 - miss, 4)
+            confidence = round(min(1.0 - miss, ceiling), 4)
             if confidence < self._min_confidence:
                 continue
             evidence = list(lex.evidence if lex else ())
@@ -65,10 +76,19 @@ class HybridMapper:
         return tuple(combined)
 
 
-def _supported(node_id: str, areas: set[str], taxonomy: Taxonomy) -> bool:
-    """An embedding-only concept counts in a subject the keywords confirm (or when they found none)."""
+def _subject(node_id: str, taxonomy: Taxonomy) -> tuple[str, str] | None:
     node = taxonomy.by_id.get(node_id)
-    return node is not None and (not areas or node.area in areas)
+    return (node.area, node.subarea) if node is not None else None
+
+
+def _lexical_support(matches: Iterable[ConceptMatch], taxonomy: Taxonomy) -> dict[tuple[str, str], float]:
+    """(area, subarea) → the best lexical confidence in it: where embedding-only concepts may count."""
+    support: dict[tuple[str, str], float] = {}
+    for match in matches:
+        subject = _subject(match.node_id, taxonomy)
+        if subject is not None:
+            support[subject] = max(support.get(subject, 0.0), _clamp(match.confidence))
+    return support
 
 
 def _clamp(value: float) -> float:

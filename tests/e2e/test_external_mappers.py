@@ -48,6 +48,17 @@ def mocks(tmp_path: Path) -> Iterator[dict[str, tuple[subprocess.Popen[bytes], s
         process.wait(timeout=10)
 
 
+def wait_until_ready(base: str, timeout: float = 120.0) -> dict:
+    """/ready is 503 until the mappers are warm (ADR 0013); a generous deadline, not a speed assumption."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.get(f"{base}/ready", timeout=5)
+        if response.status_code == 200:
+            return response.json()
+        assert time.monotonic() < deadline, f"serve did not become ready: {response.text}"
+        time.sleep(0.2)
+
+
 def evaluate(base: str, request_id: str, pair: dict = PAIR) -> tuple[dict, float]:
     started = time.monotonic()
     response = httpx.post(
@@ -63,6 +74,7 @@ def evaluate(base: str, request_id: str, pair: dict = PAIR) -> tuple[dict, float
 def test_serve_with_mock_embeddings_and_llm_then_embedding_outage(tmp_path: Path, mocks) -> None:  # type: ignore[no-untyped-def]
     env = base_env(tmp_path) | {"EMBED_URL": mocks["mock-embed"][1], "LLM_URL": mocks["mock-llm"][1]}
     for base in serve(env, tmp_path):
+        wait_until_ready(base)
         healthy, _ = evaluate(base, "ext-mappers-healthy-1")
         assert "embed-" in healthy["model_version"] and "llm-" in healthy["model_version"]
         assert healthy["degraded_mode"] is False and healthy["evidence"]["covered_concepts"]

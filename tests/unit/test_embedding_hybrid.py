@@ -1,4 +1,5 @@
-"""HybridMapper: lexical and embedding confidences combined; an embedding failure fails the hybrid."""
+"""HybridMapper: lexical and embedding confidences combined; embeddings are no free source of concepts;
+an embedding failure fails the hybrid."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ TAXONOMY = Taxonomy(
         TaxonomyNode("mat.lim", "matematica", "calculo", "Limites"),
         TaxonomyNode("mat.der", "matematica", "calculo", "Derivadas"),
         TaxonomyNode("mat.int", "matematica", "calculo", "Integrais"),
+        TaxonomyNode("mat.mat", "matematica", "algebra linear", "Matrizes"),
         TaxonomyNode("eco.dem", "economia", "micro", "Demanda"),
     ),
 )
@@ -62,24 +64,41 @@ def test_one_sided_matches_keep_about_their_confidence():
     assert result["mat.der"].confidence == pytest.approx(0.8 * 0.5)
 
 
-def test_embedding_only_concepts_must_share_an_area_with_the_lexical_ones():
+def test_embedding_only_concepts_must_share_area_and_subarea_with_the_lexical_ones():
     result = by_id(
         hybrid(
             (ConceptMatch("mat.lim", 0.9, ("a",)),),
-            (ConceptMatch("eco.dem", 0.9, ("b",)), ConceptMatch("mat.int", 0.9, ("c",))),
+            (
+                ConceptMatch("eco.dem", 0.9, ("b",)),  # another area
+                ConceptMatch("mat.mat", 0.9, ("d",)),  # same broad area, another subject: not enough
+                ConceptMatch("mat.int", 0.9, ("c",)),  # same area and subarea
+            ),
         ).map("x", TAXONOMY)
     )
     assert set(result) == {"mat.lim", "mat.int"}
 
 
-def test_without_lexical_evidence_the_embeddings_stand_alone():
-    result = hybrid((), (ConceptMatch("eco.dem", 0.9, ("b",)),)).map("x", TAXONOMY)
-    assert [m.node_id for m in result] == ["eco.dem"]
+def test_an_embedding_only_concept_is_never_surer_than_the_lexical_evidence_of_its_subject():
+    result = by_id(
+        hybrid((ConceptMatch("mat.lim", 0.4, ("a",)),), (ConceptMatch("mat.int", 1.0, ("c",)),)).map("x", TAXONOMY)
+    )
+    assert result["mat.int"].confidence == 0.4
+
+
+def test_without_lexical_evidence_the_embeddings_add_nothing():
+    assert hybrid((), (ConceptMatch("eco.dem", 0.9, ("b",)), ConceptMatch("mat.lim", 1.0, ("c",)))).map("x", TAXONOMY) == ()
+
+
+def test_embeddings_still_confirm_what_the_keywords_found():
+    result = by_id(
+        hybrid((ConceptMatch("eco.dem", 0.5, ("a",)),), (ConceptMatch("eco.dem", 0.9, ("b",)),)).map("x", TAXONOMY)
+    )
+    assert result["eco.dem"].confidence > 0.5
 
 
 def test_weak_combined_confidence_is_dropped_and_order_is_by_confidence():
     result = hybrid(
-        (ConceptMatch("mat.lim", 0.5, ("a",)),),
+        (ConceptMatch("mat.lim", 0.5, ("a",)), ConceptMatch("mat.der", 0.3, ("b",))),
         (ConceptMatch("mat.der", 0.9, ("b",)), ConceptMatch("mat.int", 0.2, ("c",))),
     ).map("x", TAXONOMY)
     assert [m.node_id for m in result] == ["mat.der", "mat.lim"]

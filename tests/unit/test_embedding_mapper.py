@@ -58,7 +58,7 @@ def embedder() -> FakeEmbedder:
 
 @pytest.fixture
 def mapper(embedder: FakeEmbedder) -> EmbeddingMapper:
-    return EmbeddingMapper(embedder)
+    return EmbeddingMapper(embedder, timeout_s=60)  # a busy CI machine may take a while to build the index
 
 
 def test_version_names_the_model(mapper):
@@ -104,8 +104,8 @@ def test_maps_to_the_subject_with_exact_clause_evidence(mapper):
 
 
 def test_top_k_and_min_confidence_limit_the_answer(embedder):
-    assert len(EmbeddingMapper(embedder, top_k=3).map(SQL, TAXONOMY)) == 3
-    assert all(m.confidence >= 0.9 for m in EmbeddingMapper(embedder, min_confidence=0.9).map(SQL, TAXONOMY))
+    assert len(EmbeddingMapper(embedder, timeout_s=60, top_k=3).map(SQL, TAXONOMY)) == 3
+    assert all(m.confidence >= 0.9 for m in EmbeddingMapper(embedder, timeout_s=60, min_confidence=0.9).map(SQL, TAXONOMY))
 
 
 def test_clauses_are_embedded_in_one_batched_request(mapper, embedder):
@@ -114,7 +114,7 @@ def test_clauses_are_embedded_in_one_batched_request(mapper, embedder):
 
 
 def test_mapping_is_deterministic(embedder):
-    assert EmbeddingMapper(embedder).map(SQL, TAXONOMY) == EmbeddingMapper(FakeEmbedder()).map(SQL, TAXONOMY)
+    assert EmbeddingMapper(embedder, timeout_s=60).map(SQL, TAXONOMY) == EmbeddingMapper(FakeEmbedder(), timeout_s=60).map(SQL, TAXONOMY)
 
 
 def test_text_without_content_words_maps_to_nothing(mapper):
@@ -167,7 +167,7 @@ def test_a_slow_index_build_does_not_hold_the_caller(embedder):
 
 
 def test_calibration_can_be_fixed_by_configuration(embedder):
-    strict = EmbeddingMapper(embedder, sim_floor=0.95, sim_full=1.0)
+    strict = EmbeddingMapper(embedder, timeout_s=60, sim_floor=0.95, sim_full=1.0)
     assert strict.map(CALCULO, TAXONOMY) == ()
     with pytest.raises(ValueError):
         EmbeddingMapper(embedder, sim_floor=0.5, sim_full=0.5)
@@ -208,3 +208,31 @@ def test_warm_raises_when_the_service_fails(mapper, embedder):
     embedder.fail = True
     with pytest.raises(MapperError):
         mapper.warm(TAXONOMY)
+
+
+def test_a_clause_supports_only_its_nearest_concepts(embedder):
+    one_clause = "modelo relacional linguagem SQL normalizacao transacoes indices consultas"
+    assert len(clause_spans(one_clause, 32)) == 1
+    matches = EmbeddingMapper(embedder, timeout_s=60, min_confidence=0.0, top_k=50, per_clause=3).map(one_clause, TAXONOMY)
+    assert 0 < len(matches) <= 3
+
+
+def test_comma_separated_list_items_are_clauses_of_their_own():
+    text = "Limites, continuidade, derivadas e integrais"
+    assert [text[s:e] for s, e in clause_spans(text, 32)] == ["Limites", "continuidade", "derivadas e integrais"]
+
+
+def test_a_long_enumeration_does_not_lift_every_concept_of_its_area(embedder):
+    lista = ", ".join(n.conceito for n in TAXONOMY.nodes if n.area == "computacao")
+    matches = EmbeddingMapper(embedder, timeout_s=60, min_confidence=0.0, top_k=500).map(lista, TAXONOMY)
+    clauses = len(clause_spans(lista, 32))
+    assert len(matches) <= 3 * clauses < sum(1 for n in TAXONOMY.nodes if n.area == "computacao")
+
+
+def test_full_confidence_is_a_high_quantile_of_own_similarity_not_the_median(embedder):
+    own = np.linspace(0.5, 0.9, 11)  # names vs their own concepts: median 0.7, 90th percentile 0.86
+    matrix = np.full((11, 11), 0.1)
+    np.fill_diagonal(matrix, own)
+    floor, full = EmbeddingMapper(embedder)._calibration(matrix)
+    assert full == pytest.approx(np.quantile(own, 0.9)) and full > float(np.median(own))
+    assert floor == pytest.approx(0.1)
