@@ -25,7 +25,9 @@ def map_ementa(
     """Map with the primary; on failure or an empty answer use the fallback and mark degraded.
 
     With no fallback to try, an empty answer is an answer (the ementa names no known
-    concept), while a failure still degrades: nobody could read the ementa.
+    concept), while a failure still degrades: nobody could read the ementa. So is an empty
+    answer the fallback confirms: both readers agree the subject is outside the taxonomy
+    (the topic path decides it), which is not a failure of either.
     """
     try:
         matches = _known(primary.map(text, taxonomy), taxonomy)
@@ -34,7 +36,7 @@ def map_ementa(
     else:
         if matches:
             return MappingOutcome(matches, primary.version)
-        error = "mapeador principal não encontrou conceitos"
+        error = _PRIMARY_EMPTY
         if fallback is None or not allow_fallback:
             return MappingOutcome((), primary.version)
     if fallback is None or not allow_fallback:
@@ -43,7 +45,12 @@ def map_ementa(
         matches = _known(fallback.map(text, taxonomy), taxonomy)
     except MapperError as exc:
         return MappingOutcome((), fallback.version, degraded=True, error=f"{error}; fallback falhou: {exc}")
+    if not matches and error == _PRIMARY_EMPTY:
+        return MappingOutcome((), primary.version)
     return MappingOutcome(matches, fallback.version, degraded=True, error=error)
+
+
+_PRIMARY_EMPTY = "mapeador principal não encontrou conceitos"
 
 
 def _known(matches: tuple[ConceptMatch, ...], taxonomy: Taxonomy) -> tuple[ConceptMatch, ...]:

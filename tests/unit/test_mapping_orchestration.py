@@ -65,6 +65,13 @@ def test_concepts_outside_the_taxonomy_are_dropped():
     assert outcome.matches == GOOD
 
 
+def test_empty_answer_the_fallback_confirms_is_an_answer_not_a_failure():
+    fallback = FixedMapper((), version="fallback-1")
+    outcome = map_ementa("arte barroca", TAXONOMY, FixedMapper((), version="primary-1"), fallback, True)
+    assert outcome.matches == () and not outcome.degraded and outcome.mapper_version == "primary-1"
+    assert fallback.calls == 1
+
+
 def test_empty_answer_without_fallback_is_an_answer_not_a_failure():
     outcome = map_ementa("arte barroca", TAXONOMY, FixedMapper(()), None, True)
     assert outcome.matches == () and not outcome.degraded
