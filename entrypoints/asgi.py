@@ -32,7 +32,7 @@ def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Res
 
 
 def mappers_warming_up(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    """An evaluation before the mappers are warm: refused, never stored degraded (ADR 0013)."""
+    """An evaluation before the mappers are warm: refused, never stored degraded (ADR 0014)."""
     return Response(
         ErrorBody(503, f"Mappers warming up ({exc}); retry shortly"), status_code=503, headers={"Retry-After": "5"}
     )

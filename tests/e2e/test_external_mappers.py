@@ -49,7 +49,7 @@ def mocks(tmp_path: Path) -> Iterator[dict[str, tuple[subprocess.Popen[bytes], s
 
 
 def wait_until_ready(base: str, timeout: float = 120.0) -> dict:
-    """/ready is 503 until the mappers are warm (ADR 0013); a generous deadline, not a speed assumption."""
+    """/ready is 503 until the mappers are warm (ADR 0014); a generous deadline, not a speed assumption."""
     deadline = time.monotonic() + timeout
     while True:
         response = httpx.get(f"{base}/ready", timeout=5)

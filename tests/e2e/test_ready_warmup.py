@@ -1,4 +1,4 @@
-"""`serve` is not ready before its mappers are warm (issues 10 and 14, ADR 0013).
+"""`serve` is not ready before its mappers are warm (issues 10 and 14, ADR 0014).
 
 The embeddings service is the real mock-embed process, holding its answers until the test
 releases them: the index cannot be built before that, whatever the machine's speed.
