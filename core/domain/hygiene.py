@@ -19,6 +19,7 @@ from dataclasses import dataclass
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _BULLET = re.compile(r"(?m)^[ \t]*(?:[•●▪◦‣∙·○■□➢➤►\-–—*]|\d{1,2}[.)]|[a-z][)])[ \t]+")
 _SPACES = re.compile(r"[ \t\f\v]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 _NOT_SYLLABUS = (
     r"bibliografias?(?:\s+(?:b[aá]sicas?|complementar(?:es)?|recomendadas?|sugeridas?))?"
@@ -54,10 +55,7 @@ class SyllabusText:
 def normalize(text: str) -> str:
     """One spelling for one text: NFKC, no invisible or control characters, bullets as lines."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    text = "".join(
-        ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else ("\n" if ch == "\r" else " ")
-        for ch in text
-    )
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _BULLET.sub("\n", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
