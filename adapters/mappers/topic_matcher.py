@@ -34,9 +34,17 @@ GENERIC = frozenset(
     básica gerais geral aplicações aplicação aplicados aplicadas métodos método teoria teorias
     elementos elemento parte tipos tipo características característica principais principal
     importância uso utilização definição definições visão disciplina conteúdo análise técnicas
-    técnica relação relações forma formas processos processo sistema sistemas""".split()
+    técnica relação relações forma formas processos processo sistema sistemas
+    conhecer conhecimento conhecimentos compreender compreensão entender permitir capacitar
+    desenvolver desenvolvimento apresentar apresentação abordar abordagem discutir discussão
+    estudar identificar caracterizar caracterização saber aluno alunos acadêmico acadêmicos
+    estudante estudantes curso término capacidade realização objetivo objetivos habilidades
+    competências aprendizagem ensino prática práticas teórico teóricos teórica teóricas
+    atividades atividade exercícios noções ainda bem além assim especialmente através
+    importantes importante diversos diferentes respectivos questão questões""".split()
 )
-"""Words every syllabus uses whatever it teaches: they cannot tell two subjects apart."""
+"""Words every syllabus uses whatever it teaches (topic scaffolding and teaching verbs): they
+cannot tell two subjects apart."""
 PREFIX_MATCH = 0.8
 MIN_PREFIX = 5
 PREFIX_RATIO = 0.75
