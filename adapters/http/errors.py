@@ -1,16 +1,20 @@
-"""The error contract: 422 with the field path, 401, 403, 404, 409 — never a 500 for bad input."""
+"""The error contract: 422 listing every bad field, 401, 403, 404, 409, 413, 415 — never a 500
+for bad input. An unexpected exception is one JSON log line (traceback as a field) and a
+generic 500 body."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
 from adapters.http.dto import ErrorBody
@@ -18,6 +22,7 @@ from core.domain.errors import IdempotencyConflict, NotFound, VersionNotFound
 
 _PATH = re.compile(r"at `\$\.?([^`]*)`")
 _MISSING = re.compile(r"missing required field `([^`]*)`")
+log = structlog.get_logger("equivalence.http")
 
 
 def _body(status: int, detail: str, extra: Any = None) -> Response[ErrorBody]:
@@ -34,6 +39,8 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
 def _field_error(item: Any) -> dict[str, str]:
     """One error as {field, message, source}; the field is a dotted path like `origem.ementa`."""
     item = item if isinstance(item, dict) else {"message": str(item)}
+    if "field" in item:  # already in the contract's shape (strict_json.py, route checks)
+        return {"field": str(item["field"]), "message": str(item.get("message", "")), "source": str(item.get("source", "body"))}
     message = str(item.get("message", ""))
     found = _PATH.search(message)
     field = found.group(1) if found else str(item.get("key") or "")
@@ -68,10 +75,26 @@ def conflict(request: Request[Any, Any, Any], exc: IdempotencyConflict) -> Respo
     return _body(HTTP_409_CONFLICT, str(exc))
 
 
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """A bug or an unmapped failure: one JSON log line with the traceback, a body with no detail."""
+    state = request.scope.get("state", {})
+    log.error(
+        "unhandled_exception",
+        request_id=state.get("request_id"),
+        tenant=state.get("tenant_id"),
+        method=request.method,
+        route=request.scope.get("path_template") or "unmatched",
+        error_type=type(exc).__name__,
+        exc_info=exc,
+    )
+    return _body(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error")
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_error,
     HTTPException: http_error,
     NotFound: not_found,
     VersionNotFound: version_not_found,
     IdempotencyConflict: conflict,
+    Exception: unexpected_error,
 }
