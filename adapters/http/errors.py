@@ -54,6 +54,8 @@ def _field_error(item: Any) -> dict[str, str]:
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    if exc.status_code == HTTP_500_INTERNAL_SERVER_ERROR:  # Litestar's own wrapper of a bug
+        return unexpected_error(request, exc)
     if exc.status_code == 400:  # malformed JSON and friends are unprocessable input too
         return _body(HTTP_422_UNPROCESSABLE_ENTITY, exc.detail, [{"field": "body", "message": exc.detail, "source": "body"}])
     response = _body(exc.status_code, exc.detail, exc.extra or None)

@@ -25,7 +25,7 @@ from core.usecases.batch import JobProgress, SubmitBatch, get_progress, get_resu
 JOB_ERRORS = {**AUTH_ERRORS, 404: _error("no such job for this tenant"), 422: _error("invalid query parameter")}
 
 
-class BatchRequest(msgspec.Struct, kw_only=True):
+class BatchRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     items: Annotated[list[EvaluateRequest], Meta(min_length=1)]
 
 
