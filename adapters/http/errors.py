@@ -17,11 +17,12 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from adapters.http.dto import ErrorBody
+from adapters.http.dto import PATTERN_MESSAGES, ErrorBody
 from core.domain.errors import IdempotencyConflict, NotFound, VersionNotFound
 
 _PATH = re.compile(r"at `\$\.?([^`]*)`")
 _MISSING = re.compile(r"missing required field `([^`]*)`")
+_REGEX = re.compile(r"^Expected `str` matching regex '(.*)'")
 log = structlog.get_logger("equivalence.http")
 
 
@@ -50,6 +51,8 @@ def _field_error(item: Any) -> dict[str, str]:
     if missing:
         field = f"{field}.{missing.group(1)}" if field else missing.group(1)
     source = item.get("source") or "body"
+    if (pattern := _REGEX.match(message)) and pattern.group(1).replace("\\\\", "\\") in PATTERN_MESSAGES:
+        message = PATTERN_MESSAGES[pattern.group(1).replace("\\\\", "\\")]
     return {"field": field or "body", "message": message, "source": str(getattr(source, "value", source))}
 
 

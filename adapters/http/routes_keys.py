@@ -27,7 +27,10 @@ from core.usecases.keys import ApiKeyAdmin, IssuedKey
 
 # Printable, not blank (the use case trims and checks the same).
 KeyName = Annotated[str, Meta(min_length=1, max_length=200, pattern=SINGLE_LINE)]
-NOT_FOUND = {404: _error("no such API key for this tenant (another tenant's keys look the same)")}
+NOT_FOUND = {
+    404: _error("no such API key for this tenant (another tenant's keys look the same)"),
+    422: _error("not a key id; `extra` names it"),
+}
 NO_STORE = {"Cache-Control": "no-store"}
 
 

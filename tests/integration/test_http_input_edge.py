@@ -172,3 +172,16 @@ def test_nul_reproducers_on_postgresql_are_422_not_503(pg_client: TestClient) ->
     assert single.status_code == 422 and fields(single) == ["origem.ementa"]
     path = pg_client.get("/v1/equivalences/abc%00def", headers=CLIENT_KEY)
     assert path.status_code == 422 and fields(path) == ["request_id"], path.text
+
+
+def test_path_id_errors_say_what_is_allowed(client: TestClient) -> None:
+    response = client.post("/admin/api_keys/has%20space/rotate", headers=ADMIN_KEY)
+    assert response.status_code == 422
+    assert response.json()["extra"] == [{"field": "key_id", "message": "may contain only A-Z a-z 0-9 . _ : -", "source": "path"}]
+
+
+@pytest.mark.parametrize("value", ["0.5", "1700000000", "yesterday"])
+def test_audit_bounds_must_be_iso_datetimes(client: TestClient, value: str) -> None:
+    response = client.get("/admin/audit", params={"until": value}, headers=ADMIN_KEY)
+    assert response.status_code == 422 and fields(response) == ["until"], response.text
+    assert client.get("/admin/audit", params={"since": "2026-01-31T12:00:00Z"}, headers=ADMIN_KEY).status_code == 200
