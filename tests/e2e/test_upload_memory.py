@@ -28,12 +28,13 @@ def upload_without_key(port: int) -> bytes:
         f"POST /v1/equivalences/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Content-Length: {UPLOAD_BYTES}\r\nConnection: close\r\n\r\n"
     ).encode()
-    chunk = b"[" * (1024 * 1024)
+    opening, closing, chunk = b'{"items": "', b'"}', b"x" * (1024 * 1024)  # one huge, valid JSON string
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(head)
+        sock.sendall(head + opening)
         try:
-            for _ in range(UPLOAD_BYTES // len(chunk)):
+            for _ in range(UPLOAD_BYTES // len(chunk) - 1):
                 sock.sendall(chunk)
+            sock.sendall(chunk[: len(chunk) - len(opening) - len(closing)] + closing)
         except OSError:
             pass  # the server answered and closed: the rest was never wanted
         answer = b""
