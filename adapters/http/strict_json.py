@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import jsonschema
@@ -122,14 +121,20 @@ def schema_errors(value: Any, type_: type[Any]) -> list[FieldError]:
     return sorted(set(errors), key=lambda e: (e.field, e.message))
 
 
-@lru_cache(maxsize=None)
-def _validator(type_: type[Any]) -> jsonschema.protocols.Validator:
-    # JSON Schema counts 1.0 as an integer; msgspec (strict) does not, nor do we.
-    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+# JSON Schema counts 1.0 as an integer; msgspec (strict) does not, nor do we.
+_STRICT_VALIDATOR = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _, v: isinstance(v, int) and not isinstance(v, bool)
-    )
-    strict = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=checker)
-    return strict(msgspec.json.schema(type_))
+    ),
+)
+_VALIDATORS: dict[type[Any], Any] = {}
+
+
+def _validator(type_: type[Any]) -> Any:
+    if type_ not in _VALIDATORS:
+        _VALIDATORS[type_] = _STRICT_VALIDATOR(msgspec.json.schema(type_))
+    return _VALIDATORS[type_]
 
 
 def _convert(error: SchemaError) -> list[FieldError]:
