@@ -37,6 +37,7 @@ _STEP[[ord("["), ord("{")]] = 1
 _STEP[[ord("]"), ord("}")]] = -1
 # C0 controls but tab, newline and carriage return; DEL; lone surrogates (not encodable).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CONTROL_MESSAGE = "contains the control character"
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
@@ -109,7 +110,7 @@ def control_character_errors(value: Any, path: str = "") -> Iterator[FieldError]
 
 def _control_message(char: str, position: int) -> str:
     return (
-        f"contains the control character U+{ord(char):04X} at position {position}; "
+        f"{_CONTROL_MESSAGE} U+{ord(char):04X} at position {position}; "
         "only tab, newline and carriage return are allowed in free text"
     )
 
@@ -192,8 +193,8 @@ def _message(kind: str, expected: Any, instance: Any) -> str:
 
 def _most_specific(errors: list[FieldError]) -> list[FieldError]:
     """A control character makes a field's pattern fail too: report the precise reason once."""
-    controlled = {e.field for e in errors if "control character" in e.message}
-    kept = [e for e in errors if e.field not in controlled or "control character" in e.message]
+    controlled = {e.field for e in errors if _CONTROL_MESSAGE in e.message}
+    kept = [e for e in errors if e.field not in controlled or _CONTROL_MESSAGE in e.message]
     return list(dict.fromkeys(kept))
 
 
