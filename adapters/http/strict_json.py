@@ -29,6 +29,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from adapters.http.dto import PATTERN_MESSAGES
 
 MAX_DEPTH = 32  # the deepest DTO is 5 levels; `context` may nest up to this
+MAX_ERRORS = 200
 _CHUNK = 1 << 20
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
@@ -116,8 +117,12 @@ def _control_message(char: str, position: int) -> str:
 
 
 def schema_errors(value: Any, type_: type[Any]) -> list[FieldError]:
+    """Every error, up to MAX_ERRORS (a 10,000-item batch with one typo each stays a readable
+    answer); a last entry says when more were left out."""
     errors: list[FieldError] = []
     for error in _validator(type_).iter_errors(value):
+        if len(errors) >= MAX_ERRORS:
+            return [*errors, FieldError("body", f"more errors not listed: the first {MAX_ERRORS} are above")]
         errors.extend(_convert(error))
     return sorted(set(errors), key=lambda e: (e.field, e.message))
 

@@ -91,3 +91,15 @@ def test_every_error_of_a_taxonomy_document_at_once() -> None:
     errors = errors_of(body, TaxonomyIn)
     assert set(errors) == {"version", "nodes[1].keywords", "nodes[1].critico", "nodes[1].area"}
     assert errors["nodes[1].critico"] == "expected boolean, got string"
+
+
+def test_errors_are_capped_with_a_last_entry_saying_so() -> None:
+    from adapters.http.routes_jobs import BatchRequest
+    from adapters.http.strict_json import MAX_ERRORS
+
+    body = {"items": [{"origem": COURSE, "destino": COURSE, "typo": 1}] * (MAX_ERRORS + 50)}
+    with pytest.raises(InvalidBody) as caught:
+        decode_strict(json.dumps(body).encode(), BatchRequest)
+    errors = caught.value.errors
+    assert len(errors) == MAX_ERRORS + 1 and errors[0].field == "items[0].typo"
+    assert errors[-1].field == "body" and errors[-1].message.startswith("more errors not listed")
