@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Litestar, Request, Response
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from adapters.http.app import HttpDependencies, create_app as create_http_app
 from adapters.http.body_guard import BodyLimits
@@ -49,6 +50,9 @@ def invalid_data(request: Request[Any, Any, Any], exc: DataError) -> Response[Er
     reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
     error = {"field": "body", "message": f"the database refused a value: {reason}", "source": "body"}
     return Response(ErrorBody(422, "Validation failed", [error]), status_code=422)
+
+
+DATABASE_ERROR_HANDLERS: dict[Any, Any] = {DBAPIError: database_error, PoolTimeout: database_unavailable}
 
 
 def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
@@ -128,7 +132,7 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
             process_exiting,
         ],
         worker_threads=container.settings().http_threads,
-        extra_exception_handlers={DBAPIError: database_error},
+        extra_exception_handlers=DATABASE_ERROR_HANDLERS,
         body_limits=BodyLimits.for_batch_items(container.batch_settings().max_items),
         metrics=metrics,
     )

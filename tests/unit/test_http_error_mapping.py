@@ -10,12 +10,13 @@ from typing import Any
 import psycopg
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from adapters.http.app import HttpDependencies, create_app
 from core.domain.records import Principal, Role
 from core.usecases.evaluate import EvaluatePair
-from entrypoints.asgi import database_error
+from entrypoints.asgi import DATABASE_ERROR_HANDLERS
 from entrypoints.logging_config import configure_logging
 
 KEY = {"X-API-Key": "any-key-the-fake-accepts"}
@@ -27,11 +28,11 @@ class RaisingEvaluatePair(EvaluatePair):
     def __init__(self, exc: Exception) -> None:  # no collaborators: it only fails
         self.exc = exc
 
-    def __call__(self, command: Any) -> Any:
+    def __call__(self, command: Any, also: Any = None) -> Any:
         raise self.exc
 
 
-def client_raising(exc: Exception) -> TestClient:
+def client_raising(exc: Exception) -> TestClient[Any]:
 
     def authenticate(key: str | None) -> Principal | None:
         return Principal("tenant-x", "key-1", Role.CLIENT) if key else None
@@ -41,7 +42,7 @@ def client_raising(exc: Exception) -> TestClient:
         authenticate=lambda: authenticate,
         uow_factory=lambda: None,
         readiness=lambda: dict,
-        extra_exception_handlers={DBAPIError: database_error},
+        extra_exception_handlers=DATABASE_ERROR_HANDLERS,
     )
     return TestClient(create_app(deps))
 
@@ -63,8 +64,14 @@ def test_a_database_data_error_is_422_without_the_statement_or_value() -> None:
     assert "secret-ementa" not in response.text and "INSERT" not in response.text
 
 
-def test_a_lost_connection_is_503_with_retry_after() -> None:
-    error = OperationalError("SELECT 1", {}, psycopg.OperationalError("connection refused"))
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("SELECT 1", {}, psycopg.OperationalError("connection refused")),
+        PoolTimeout("QueuePool limit of size 5 overflow 10 reached"),
+    ],
+)
+def test_a_lost_connection_or_an_exhausted_pool_is_503_with_retry_after(error: Exception) -> None:
     with client_raising(error) as client:
         response = client.post("/v1/equivalences/evaluate", json=BODY, headers=KEY)
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
