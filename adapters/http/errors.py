@@ -51,8 +51,8 @@ def _field_error(item: Any) -> dict[str, str]:
     if missing:
         field = f"{field}.{missing.group(1)}" if field else missing.group(1)
     source = item.get("source") or "body"
-    if (pattern := _REGEX.match(message)) and pattern.group(1).replace("\\\\", "\\") in PATTERN_MESSAGES:
-        message = PATTERN_MESSAGES[pattern.group(1).replace("\\\\", "\\")]
+    if found := _REGEX.match(message):  # msgspec doubles the backslashes of the pattern it quotes
+        message = PATTERN_MESSAGES.get(found.group(1).replace("\\\\", "\\"), message)
     return {"field": field or "body", "message": message, "source": str(getattr(source, "value", source))}
 
 
