@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,13 +83,13 @@ def decode_strict(body: bytes, type_: type[Any]) -> Any:
         value = msgspec.json.decode(body)
     except (msgspec.DecodeError, ValueError) as exc:
         raise InvalidBody([FieldError("body", f"malformed JSON: {exc}")]) from None
-    errors = list(control_character_errors(value))
+    errors = list(islice(control_character_errors(value), MAX_ERRORS + 1))
     try:
         msgspec.convert(value, type_, strict=True)
     except msgspec.ValidationError as exc:
         errors += schema_errors(value, type_) or [FieldError(_msgspec_path(str(exc)), str(exc))]
     if errors:
-        raise InvalidBody(_most_specific(errors))
+        raise InvalidBody(_capped(_most_specific(errors)))
     return value
 
 
@@ -121,10 +122,10 @@ def schema_errors(value: Any, type_: type[Any]) -> list[FieldError]:
     answer); a last entry says when more were left out."""
     errors: list[FieldError] = []
     for error in _validator(type_).iter_errors(value):
-        if len(errors) >= MAX_ERRORS:
-            return [*errors, FieldError("body", f"more errors not listed: the first {MAX_ERRORS} are above")]
+        if len(errors) > MAX_ERRORS:
+            break
         errors.extend(_convert(error))
-    return sorted(set(errors), key=lambda e: (e.field, e.message))
+    return _capped(list(dict.fromkeys(errors)))  # in document order, each once
 
 
 # JSON Schema counts 1.0 as an integer; msgspec (strict) does not, nor do we.
@@ -201,6 +202,12 @@ def _most_specific(errors: list[FieldError]) -> list[FieldError]:
     controlled = {e.field for e in errors if _CONTROL_MESSAGE in e.message}
     kept = [e for e in errors if e.field not in controlled or _CONTROL_MESSAGE in e.message]
     return list(dict.fromkeys(kept))
+
+
+def _capped(errors: list[FieldError]) -> list[FieldError]:
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    return [*errors[:MAX_ERRORS], FieldError("body", f"more errors not listed: the first {MAX_ERRORS} are above")]
 
 
 def _json_type(value: Any) -> str:

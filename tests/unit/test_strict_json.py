@@ -93,13 +93,18 @@ def test_every_error_of_a_taxonomy_document_at_once() -> None:
     assert errors["nodes[1].critico"] == "expected boolean, got string"
 
 
-def test_errors_are_capped_with_a_last_entry_saying_so() -> None:
+@pytest.mark.parametrize(
+    "item",
+    [{"origem": COURSE, "destino": COURSE, "typo": 1}, {"origem": COURSE, "destino": {**COURSE, "nome": "a\u0000"}}],
+)
+def test_errors_are_capped_in_document_order_with_a_last_entry_saying_so(item: dict[str, Any]) -> None:
     from adapters.http.routes_jobs import BatchRequest
     from adapters.http.strict_json import MAX_ERRORS
 
-    body = {"items": [{"origem": COURSE, "destino": COURSE, "typo": 1}] * (MAX_ERRORS + 50)}
+    body = {"items": [item] * (MAX_ERRORS + 50)}
     with pytest.raises(InvalidBody) as caught:
         decode_strict(json.dumps(body).encode(), BatchRequest)
     errors = caught.value.errors
-    assert len(errors) == MAX_ERRORS + 1 and errors[0].field == "items[0].typo"
+    assert len(errors) == MAX_ERRORS + 1
+    assert [e.field.split(".")[0] for e in errors[:3]] == ["items[0]", "items[1]", "items[2]"]
     assert errors[-1].field == "body" and errors[-1].message.startswith("more errors not listed")
