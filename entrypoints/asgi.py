@@ -7,10 +7,13 @@ from typing import Any
 
 from litestar import Litestar, Request, Response
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from adapters.http.app import HttpDependencies, create_app as create_http_app
+from adapters.http.body_guard import BodyLimits
 from adapters.http.dto import ErrorBody
+from adapters.http.errors import unexpected_error
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
 from adapters.mappers.warm_gate import MappersWarmingUp
@@ -36,6 +39,28 @@ def mappers_warming_up(request: Request[Any, Any, Any], exc: Exception) -> Respo
     return Response(
         ErrorBody(503, f"Mappers warming up ({exc}); retry shortly"), status_code=503, headers={"Retry-After": "5"}
     )
+
+
+def database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[ErrorBody]:
+    """A driver error: 503 only when the connection is the problem; anything else is not."""
+    if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
+        return database_unavailable(request, exc)
+    if isinstance(exc, DataError):
+        return invalid_data(request, exc)
+    return unexpected_error(request, exc)
+
+
+def invalid_data(request: Request[Any, Any, Any], exc: DataError) -> Response[ErrorBody]:
+    """The database refused a value (NUL, invalid encoding, too long): the caller's input, a 422.
+
+    The edge refuses such values first; this is the net. The driver's first line names the
+    problem, never the value (the statement and its parameters stay out of the answer)."""
+    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+    error = {"field": "body", "message": f"the database refused a value: {reason}", "source": "body"}
+    return Response(ErrorBody(422, "Validation failed", [error]), status_code=422)
+
+
+DATABASE_ERROR_HANDLERS: dict[Any, Any] = {DBAPIError: database_error, PoolTimeout: database_unavailable}
 
 
 def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
@@ -115,11 +140,8 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
             process_exiting,
         ],
         worker_threads=container.settings().http_threads,
-        extra_exception_handlers={
-            OperationalError: database_unavailable,
-            DBAPIError: database_unavailable,
-            MappersWarmingUp: mappers_warming_up,
-        },
+        extra_exception_handlers={**DATABASE_ERROR_HANDLERS, MappersWarmingUp: mappers_warming_up},
+        body_limits=BodyLimits.for_batch_items(container.batch_settings().max_items),
         metrics=metrics,
     )
     return create_http_app(deps, debug=debug)

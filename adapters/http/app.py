@@ -18,6 +18,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from adapters.http.auth import principal_provider
+from adapters.http.body_guard import BodyLimits, authenticated_principal, request_guard
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
@@ -53,6 +54,7 @@ class HttpDependencies:
     worker_threads: int = 8
     extra_exception_handlers: dict[Any, Any] = field(default_factory=dict)
     metrics: MetricsEndpoint | None = None  # None: no /metrics route and no HTTP metrics
+    body_limits: BodyLimits = field(default_factory=BodyLimits)
 
 
 def limit_worker_threads(threads: int) -> Callable[[], None]:
@@ -97,7 +99,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
     app = Litestar(
         route_handlers=[HealthController, authenticated],
         dependencies={
-            "principal": Provide(provide_principal, sync_to_thread=True),
+            "principal": Provide(authenticated_principal(provide_principal), sync_to_thread=True),
             "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
             "uow_factory": Provide(deps.uow_factory, sync_to_thread=False),
             "readiness": Provide(deps.readiness, sync_to_thread=False),
@@ -106,6 +108,10 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             "clock": Provide(deps.clock, sync_to_thread=False),
             "api_key_admin": Provide(deps.api_key_admin or _unavailable("key administration"), sync_to_thread=False),
         },
+        # Authentication, then the body: before Litestar extracts `data` (body_guard.py), which
+        # enforces each route's body limit itself (so none here).
+        before_request=request_guard(provide_principal, deps.body_limits),
+        request_max_body_size=None,
         exception_handlers={**EXCEPTION_HANDLERS, **deps.extra_exception_handlers},
         openapi_config=OpenAPIConfig(
             title="Equivalence Engine Service",

@@ -1,4 +1,8 @@
-"""Request and response bodies of the public API (msgspec structs; validated by Litestar)."""
+"""Request and response bodies of the public API (msgspec structs).
+
+Request structs refuse unknown fields and are decoded strictly by strict_json.py (no coercion,
+every error reported). Patterns used here have a sentence in PATTERN_MESSAGES for the 422.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,35 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from core.domain.catalog import VERSION_PATTERN
+
 # Litestar's OpenAPI generator drops a bound equal to 0 (it tests the bound's truth value), so
 # fields bounded below by 0 restate it for the schema; validation uses `ge` as usual.
 _MINIMUM_ZERO = {"extra": {"minimum": 0}}
 
+# One line of visible text: no control characters (tab and line breaks included), not blank.
+SINGLE_LINE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+NOT_BLANK = r"\S"  # free text: at least one visible character (controls are refused apart)
+TOKEN = r"^[A-Za-z0-9._:\-]+$"
+COURSE_ID = r"^[^\x00-\x1f\x7f/]+$"
+PATTERN_MESSAGES: dict[str, str] = {
+    VERSION_PATTERN: "must be 1-100 of A-Z a-z 0-9 . _ : -, starting with a letter or digit",
+    COURSE_ID: "must not contain '/' or control characters",
+    SINGLE_LINE: "must be one line of visible text: not blank, no control characters (tab and line breaks included)",
+    NOT_BLANK: "must not be blank (it has only whitespace)",
+    TOKEN: "may contain only A-Z a-z 0-9 . _ : -",
+}
+
 Nivel = Literal["basico", "intermediario", "avancado"]
-ShortText = Annotated[str, Meta(min_length=1, max_length=300)]
+ShortText = Annotated[str, Meta(min_length=1, max_length=300, pattern=SINGLE_LINE)]
 Score = Annotated[float, Meta(ge=0, le=100, extra_json_schema=_MINIMUM_ZERO)]
 UnitInterval = Annotated[float, Meta(ge=0, le=1, extra_json_schema=_MINIMUM_ZERO)]
 
 
-class CourseIn(msgspec.Struct, kw_only=True):
+class CourseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     nome: ShortText
     carga_horaria: Annotated[int, Meta(ge=1, le=2000)]
-    ementa: Annotated[str, Meta(min_length=5, max_length=20000)]
+    ementa: Annotated[str, Meta(min_length=5, max_length=20000, pattern=NOT_BLANK)]
     aprovado: bool | None = None
     nivel: Nivel | None = None
     ano_conclusao: Annotated[int, Meta(ge=1900, le=2100)] | None = None
@@ -31,13 +50,13 @@ class CourseIn(msgspec.Struct, kw_only=True):
     objetivos: Annotated[list[Annotated[str, Meta(max_length=2000)]], Meta(max_length=100)] = []
 
 
-class WeightsIn(msgspec.Struct, kw_only=True):
+class WeightsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     cobertura: UnitInterval | None = None
     critica: UnitInterval | None = None
     nivel: UnitInterval | None = None
 
 
-class PolicyIn(msgspec.Struct, kw_only=True):
+class PolicyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     min_score_deferir: Score | None = None
     min_score_complemento: Score | None = None
     tolerancia_carga: Annotated[float, Meta(gt=0, le=1)] | None = None
@@ -48,18 +67,21 @@ class PolicyIn(msgspec.Struct, kw_only=True):
     aprovacao_nao_informada: Literal["revisao", "bloqueia"] | None = None
 
 
-class OptionsIn(msgspec.Struct, kw_only=True):
+class OptionsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     return_evidence: bool = True
     allow_degraded_fallback: bool = True
 
 
-VersionName = Annotated[str, Meta(min_length=1, max_length=100)]
+VersionName = Annotated[str, Meta(min_length=1, max_length=100, pattern=SINGLE_LINE)]
+RequestId = Annotated[str, Meta(min_length=8, max_length=80, pattern=TOKEN)]
+REQUEST_ID_LIMITS: dict[str, Any] = {"min_length": 8, "max_length": 80, "pattern": TOKEN}  # path and header too
+ID_LIMITS: dict[str, Any] = {"min_length": 1, "max_length": 100, "pattern": TOKEN}  # job and key ids in paths
 
 
-class EvaluateRequest(msgspec.Struct, kw_only=True):
+class EvaluateRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     origem: CourseIn
     destino: CourseIn
-    request_id: Annotated[str, Meta(min_length=8, max_length=80, pattern=r"^[A-Za-z0-9._:\-]+$")] | None = None
+    request_id: RequestId | None = None
     policy: PolicyIn | None = None
     taxonomy_version: VersionName | None = None
     policy_version: VersionName | None = None

@@ -1,7 +1,7 @@
 """Bodies of the admin catalog routes: taxonomy and policy versions, course bindings.
 
-Strings that get stored refuse NUL characters (PostgreSQL text cannot hold them) and have
-the lengths of their columns, so bad input is a 422, never a database error.
+Strings that get stored refuse control characters (strict_json.py; PostgreSQL text cannot
+hold NUL) and have the lengths of their columns, so bad input is a 422, never a database error.
 """
 
 from __future__ import annotations
@@ -12,32 +12,29 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from adapters.http.dto import Nivel, PolicyIn
+from adapters.http.dto import COURSE_ID, SINGLE_LINE, Nivel, PolicyIn
 from core.domain.catalog import VERSION_PATTERN
 from core.domain.model import Policy
 from core.domain.policy import apply_overrides
 
-_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"  # no NUL, at least one visible character
 VersionId = Annotated[str, Meta(pattern=VERSION_PATTERN, description="1-100 of A-Z a-z 0-9 . _ : -")]
-CourseId = Annotated[
-    str, Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$", description="no '/' or control characters")
-]
-Line = Annotated[str, Meta(min_length=1, max_length=300, pattern=_TEXT)]
-Keyword = Annotated[str, Meta(min_length=1, max_length=300, pattern=_TEXT)]
+CourseId = Annotated[str, Meta(min_length=1, max_length=100, pattern=COURSE_ID, description="no '/' or control characters")]
+Line = Annotated[str, Meta(min_length=1, max_length=300, pattern=SINGLE_LINE)]
+Keyword = Annotated[str, Meta(min_length=1, max_length=300, pattern=SINGLE_LINE)]
 
 
-class TaxonomyNodeIn(msgspec.Struct, kw_only=True):
-    node_id: Annotated[str, Meta(min_length=1, max_length=100, pattern=_TEXT)]
+class TaxonomyNodeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    node_id: Annotated[str, Meta(min_length=1, max_length=100, pattern=SINGLE_LINE)]
     area: Line
     subarea: Line
     conceito: Line
-    descricao: Annotated[str, Meta(max_length=5000, pattern=r"^[^\x00]*$")] = ""
+    descricao: Annotated[str, Meta(max_length=5000)] = ""
     keywords: Annotated[list[Keyword], Meta(min_length=1, max_length=500)]
     nivel: Nivel | None = None
     critico: bool = False
 
 
-class TaxonomyIn(msgspec.Struct, kw_only=True):
+class TaxonomyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A taxonomy document: exactly what `equivalence taxonomy export` writes."""
 
     version: VersionId
@@ -79,7 +76,7 @@ class TenantDefaultsOut(msgspec.Struct, kw_only=True):
     policy_version: str | None
 
 
-class PolicyCreateIn(PolicyIn, kw_only=True):
+class PolicyCreateIn(PolicyIn, kw_only=True, forbid_unknown_fields=True):
     """A new policy version: the evaluate request's `policy` fields (same limits) and a name.
 
     Fields left out take the defaults of SPEC §4; the stored version holds every field."""
@@ -114,7 +111,7 @@ class PolicyOut(msgspec.Struct, kw_only=True):
     aprovacao_nao_informada: str = "revisao"
 
 
-class BindingIn(msgspec.Struct, kw_only=True):
+class BindingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     taxonomy_version: VersionId
     policy_version: VersionId
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
+from msgspec import Meta
 
 from adapters.http.auth import ADMIN_ONLY
-from adapters.http.routes_equivalences import AUTH_ERRORS, _error
+from adapters.http.dto import TOKEN
+from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
 from core.domain.records import Principal
 from core.usecases.queue_ops import QueueOperations
 
@@ -40,8 +43,8 @@ class DeadLetterOut(msgspec.Struct):
     failed_at: dt.datetime | None
 
 
-class RequeueIn(msgspec.Struct, kw_only=True):
-    item: str | None = None
+class RequeueIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    item: Annotated[str, Meta(min_length=1, max_length=200, pattern=TOKEN)] | None = None
     all: bool = False
 
 
@@ -76,7 +79,7 @@ class QueueAdminController(Controller):
         operation_id="requeueDeadLetters",
         status_code=200,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, 422: _error("give `item` (letter id or JOB_ID:INDEX) or `all: true`")},
+        responses={**AUTH_ERRORS, **BODY_ERRORS, 422: _error("give `item` (letter id or JOB_ID:INDEX) or `all: true`")},
     )
     def requeue(
         self,

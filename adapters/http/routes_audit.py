@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
 from adapters.http.routes_equivalences import AUTH_ERRORS, _error
@@ -85,6 +86,19 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
         return edge.replace(tzinfo=dt.timezone.utc)
 
 
+def _iso(name: str, value: str | None) -> dt.datetime | None:
+    """An ISO 8601 date-time, strictly (Litestar would also take `0.5` as a Unix timestamp)."""
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationException(
+            detail="Validation failed",
+            extra=[{"field": name, "message": "expected an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z", "source": "query"}],
+        ) from None
+
+
 class AuditController(Controller):
     path = "/admin/audit"
     tags = ["audit"]
@@ -104,12 +118,12 @@ class AuditController(Controller):
         after_seq: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 100,
         event_type: Annotated[str | None, QueryParameter(required=False, pattern=EVENT_TYPE_PATTERN)] = None,
-        since: Annotated[dt.datetime | None, QueryParameter(required=False)] = None,
-        until: Annotated[dt.datetime | None, QueryParameter(required=False)] = None,
+        since: Annotated[str | None, QueryParameter(required=False, format="date-time")] = None,
+        until: Annotated[str | None, QueryParameter(required=False, format="date-time")] = None,
     ) -> AuditPageOut:
         """Events with seq > after_seq (optionally one event_type, created in [since, until));
         pass next_after_seq as after_seq for the next page."""
-        query = AuditQuery(after_seq, limit, event_type, _utc(since), _utc(until))
+        query = AuditQuery(after_seq, limit, event_type, _utc(_iso("since", since)), _utc(_iso("until", until)))
         page = list_audit_events(uow_factory, principal.tenant_id, query)
         return AuditPageOut([_event_out(e) for e in page.events], page.next_after_seq)
 

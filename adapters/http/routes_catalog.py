@@ -31,7 +31,8 @@ from adapters.http.dto_catalog import (
     TenantDefaultsOut,
     WeightsOut,
 )
-from adapters.http.routes_equivalences import AUTH_ERRORS, _error
+from adapters.http.body_guard import BODY_LIMIT
+from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
 from adapters.mappers.taxonomy_json import TaxonomyFormatError, taxonomy_from_dict, taxonomy_to_dict
 from core.domain.actors import principal_actor
 from core.domain.catalog import VERSION_PATTERN, VersionInfo
@@ -50,6 +51,7 @@ NOT_FOUND = {404: _error("no such version or binding for this tenant (another te
 BAD_PATH = {422: _error("invalid path or query parameter; `extra` names it")}
 CREATE_ERRORS = {
     **AUTH_ERRORS,
+    **BODY_ERRORS,
     409: _error("the version already exists; stored versions are immutable, create a new one"),
     422: _error("invalid document; `extra` names each field path"),
 }
@@ -87,7 +89,14 @@ class TaxonomyAdminController(Controller):
     opt = {"roles": ADMIN_ONLY}
     exception_handlers = CATALOG_ERRORS
 
-    @post("/", operation_id="importTaxonomy", status_code=201, sync_to_thread=True, responses=CREATE_ERRORS)
+    @post(
+        "/",
+        operation_id="importTaxonomy",
+        status_code=201,
+        sync_to_thread=True,
+        responses=CREATE_ERRORS,
+        opt={BODY_LIMIT: "taxonomy"},
+    )
     def import_taxonomy(
         self, data: JSONBody[TaxonomyIn], principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
     ) -> TaxonomyOut:
@@ -234,7 +243,11 @@ class CourseBindingAdminController(Controller):
         "/{course_id:str}",
         operation_id="setCourseBinding",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, 422: _error("unknown or deprecated version, or invalid body; `extra` names the field")},
+        responses={
+            **AUTH_ERRORS,
+            **BODY_ERRORS,
+            422: _error("unknown or deprecated version, or invalid body; `extra` names each field"),
+        },
     )
     def set_binding(
         self,

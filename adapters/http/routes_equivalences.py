@@ -11,10 +11,11 @@ from litestar import Controller, Response, get, post
 from litestar.exceptions import ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import HeaderParameter, JSONBody, PathParameter
 
 from adapters.http.auth import EVALUATORS, READERS
-from adapters.http.dto import CourseIn, ErrorBody, EvaluateRequest, EvaluateResponse
+from adapters.http.body_guard import BODY_LIMIT
+from adapters.http.dto import ID_LIMITS, REQUEST_ID_LIMITS, CourseIn, ErrorBody, EvaluateRequest, EvaluateResponse
 from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
 from core.domain.model import Course, Level
@@ -28,16 +29,22 @@ def _error(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=ErrorBody, description=description)
 
 
+ResourceId = Annotated[str, PathParameter(**ID_LIMITS)]  # a job or key id: no control characters, no '/'
 AUTH_ERRORS = {
     401: _error("missing or invalid API key"),
     403: _error("role not allowed"),
     429: _error("rate limit of this tenant, role and route group exceeded; see Retry-After"),
 }
+BODY_ERRORS = {
+    413: _error("body larger than the route's limit"),
+    415: _error("Content-Type is not application/json"),
+    422: _error("invalid body; `extra` lists every error with its field path"),
+}
 EVALUATE_ERRORS = {
     **AUTH_ERRORS,
+    **BODY_ERRORS,
     403: _error("role not allowed, or policy overrides from a client key its tenant does not allow"),
     409: _error("request_id already used with a different payload"),
-    422: _error("invalid payload; `extra` names each field path"),
 }
 
 
@@ -85,8 +92,6 @@ def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | Non
 
 
 def _request_id(body_id: str | None, header_id: str | None) -> str:
-    if header_id is not None and not 8 <= len(header_id) <= 80:
-        raise _invalid("Idempotency-Key", "must have 8 to 80 characters", "header")
     if body_id and header_id and body_id != header_id:
         raise _invalid("request_id", "request_id and the Idempotency-Key header differ", "body")
     return body_id or header_id or uuid.uuid4().hex
@@ -107,14 +112,16 @@ class EquivalenceController(Controller):
         status_code=200,
         sync_to_thread=True,
         responses=EVALUATE_ERRORS,
-        opt={"roles": EVALUATORS, "rate_group": RouteGroup.EVALUATE},
+        opt={"roles": EVALUATORS, "rate_group": RouteGroup.EVALUATE, BODY_LIMIT: "evaluate"},
     )
     def evaluate(
         self,
         data: JSONBody[EvaluateRequest],
         principal: NamedDependency[Principal],
         evaluate_pair: NamedDependency[EvaluatePair],
-        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)] = None,
+        idempotency_key: Annotated[
+            str | None, HeaderParameter(name="Idempotency-Key", required=False, **REQUEST_ID_LIMITS)
+        ] = None,
     ) -> Response[EvaluateResponse]:
         """Hard rules, concept mapping, coverage and decision; idempotent per request_id."""
         outcome: EvaluateOutcome = evaluate_pair(
@@ -128,12 +135,12 @@ class EquivalenceController(Controller):
         operation_id="getEvaluation",
         summary="A stored evaluation result",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, 404: _error("no such result for this tenant")},
+        responses={**AUTH_ERRORS, 404: _error("no such result for this tenant"), 422: _error("not a request_id")},
         opt={"roles": READERS, "rate_group": RouteGroup.READ},
     )
     def get_evaluation(
         self,
-        request_id: FromPath[str],
+        request_id: Annotated[str, PathParameter(**REQUEST_ID_LIMITS)],
         principal: NamedDependency[Principal],
         uow_factory: NamedDependency[UnitOfWorkFactory],
     ) -> EvaluateResponse:

@@ -10,23 +10,23 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from msgspec import Meta
 
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.dto import EvaluateRequest, EvaluateResponse
-from adapters.http.routes_equivalences import AUTH_ERRORS, _error, to_command
+from adapters.http.body_guard import BODY_LIMIT
+from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, ResourceId, _error, to_command
 from core.domain.actors import principal_actor
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import JobItem, JobStatus, Principal
 from core.ports.unit_of_work import UnitOfWorkFactory
 from core.usecases.batch import JobProgress, SubmitBatch, get_progress, get_results_page
 
-MAX_BATCH_BODY_BYTES = 64 * 1024 * 1024
 JOB_ERRORS = {**AUTH_ERRORS, 404: _error("no such job for this tenant"), 422: _error("invalid query parameter")}
 
 
-class BatchRequest(msgspec.Struct, kw_only=True):
+class BatchRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     items: Annotated[list[EvaluateRequest], Meta(min_length=1)]
 
 
@@ -114,13 +114,13 @@ class JobController(Controller):
         summary="Queue many evaluations; poll the job for progress and results",
         status_code=202,
         sync_to_thread=True,
-        request_max_body_size=MAX_BATCH_BODY_BYTES,
         responses={
             **AUTH_ERRORS,
+            **BODY_ERRORS,
             403: _error("role not allowed, or an item's policy overrides from a client key its tenant does not allow"),
-            422: _error("an invalid item; `extra` names items[i] and the field"),
+            422: _error("invalid items; `extra` names items[i] and the field of each error"),
         },
-        opt={"roles": EVALUATORS, "rate_group": RouteGroup.BATCH},
+        opt={"roles": EVALUATORS, "rate_group": RouteGroup.BATCH, BODY_LIMIT: "batch"},
     )
     def submit_batch(
         self,
@@ -153,7 +153,7 @@ class JobController(Controller):
         opt={"roles": READERS},
     )
     def get_job(
-        self, job_id: FromPath[str], principal: NamedDependency[Principal], uow_factory: NamedDependency[UnitOfWorkFactory]
+        self, job_id: ResourceId, principal: NamedDependency[Principal], uow_factory: NamedDependency[UnitOfWorkFactory]
     ) -> JobOut:
         """Status queued|running|done|failed and progress {done, failed, total}, counted from the items."""
         return _job_out(get_progress(uow_factory, principal.tenant_id, job_id))
@@ -168,7 +168,7 @@ class JobController(Controller):
     )
     def get_results(
         self,
-        job_id: FromPath[str],
+        job_id: ResourceId,
         principal: NamedDependency[Principal],
         uow_factory: NamedDependency[UnitOfWorkFactory],
         cursor: Annotated[str | None, QueryParameter(required=False)] = None,

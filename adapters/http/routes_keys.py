@@ -14,25 +14,27 @@ import msgspec
 from litestar import Controller, HttpMethod, Response, get, post, route
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from msgspec import Meta
 
 from adapters.http.auth import ADMIN_ONLY
-from adapters.http.routes_equivalences import AUTH_ERRORS, _error
+from adapters.http.dto import SINGLE_LINE
+from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, ResourceId, _error
 from core.domain.actors import principal_actor
 from core.domain.errors import InvalidInput, KeyRevoked
 from core.domain.records import ApiKeyRecord, Principal, Role
 from core.usecases.keys import ApiKeyAdmin, IssuedKey
 
 # Printable, not blank (the use case trims and checks the same).
-KeyName = Annotated[
-    str, Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$")
-]
-NOT_FOUND = {404: _error("no such API key for this tenant (another tenant's keys look the same)")}
+KeyName = Annotated[str, Meta(min_length=1, max_length=200, pattern=SINGLE_LINE)]
+NOT_FOUND = {
+    404: _error("no such API key for this tenant (another tenant's keys look the same)"),
+    422: _error("not a key id; `extra` names it"),
+}
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-class CreateApiKeyIn(msgspec.Struct, kw_only=True):
+class CreateApiKeyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     role: Literal["admin", "auditor", "client"]
     name: KeyName
 
@@ -99,7 +101,7 @@ class ApiKeyController(Controller):
         operation_id="createApiKey",
         status_code=201,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, 422: _error("invalid role or name; `extra` names the field")},
+        responses={**AUTH_ERRORS, **BODY_ERRORS, 422: _error("invalid role or name; `extra` names each field")},
     )
     def create_key(
         self,
@@ -124,7 +126,7 @@ class ApiKeyController(Controller):
         responses={**AUTH_ERRORS, **NOT_FOUND, 409: _error("the key is revoked: create a new one")},
     )
     def rotate_key(
-        self, key_id: FromPath[str], principal: NamedDependency[Principal], api_key_admin: NamedDependency[ApiKeyAdmin]
+        self, key_id: ResourceId, principal: NamedDependency[Principal], api_key_admin: NamedDependency[ApiKeyAdmin]
     ) -> Response[NewApiKeyOut]:
         """A new key with the same role and name; the old one is revoked at once, in the same transaction."""
         try:
@@ -141,7 +143,7 @@ class ApiKeyController(Controller):
         responses={**AUTH_ERRORS, **NOT_FOUND},
     )
     def revoke_key(
-        self, key_id: FromPath[str], principal: NamedDependency[Principal], api_key_admin: NamedDependency[ApiKeyAdmin]
+        self, key_id: ResourceId, principal: NamedDependency[Principal], api_key_admin: NamedDependency[ApiKeyAdmin]
     ) -> ApiKeyOut:
         """Revoke a key: its next request is refused (401). Revoking a revoked key changes nothing."""
         return key_out(api_key_admin.revoke(key_id, principal_actor(principal), tenant_id=principal.tenant_id))

@@ -1,0 +1,121 @@
+"""The input edge, run before Litestar extracts any argument: authenticate, then read the body.
+
+Litestar extracts `data` before resolving dependencies, so a body used to be read and parsed
+before the API key was checked (eight unauthenticated 62 MB uploads grew the process by 800 MB)
+and a deeply nested one crashed the decoder before any key was asked for. This `before_request`
+hook runs first, in this order:
+
+1. the route takes a `principal`: authenticate and check the role (401/403/429), the body unread;
+2. the route takes `data`: Content-Type must be JSON (415), the body is streamed up to the
+   route's limit (413, checked on Content-Length first), then decoded strictly
+   (strict_json.py: depth, control characters, no coercion, unknown fields, all errors: 422).
+
+The raw body and its decoded value are handed to Litestar's own cache for this request, so
+the handler's `data` is converted from an already validated value and nothing is read twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+from litestar import Request
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_415_UNSUPPORTED_MEDIA_TYPE
+from litestar.utils.scope.state import ScopeState
+
+from adapters.http.strict_json import InvalidBody, decode_strict
+from core.domain.records import Principal
+
+BODY_LIMIT = "body_limit"  # a route's opt names its limit: "evaluate", "batch", "taxonomy"
+PRINCIPAL = "principal"
+KIB = 1024
+BATCH_ITEM_BYTES = 8 * KIB  # a typical item is 1-4 KB; each item is still bounded by its schema
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    """Largest body, in bytes, per kind of route; routes naming none get `default`."""
+
+    default: int = 64 * KIB
+    evaluate: int = 2 * KIB * KIB  # two 20,000-character ementas and 100 objetivos each, escaped
+    taxonomy: int = 16 * KIB * KIB
+    batch: int = 64 * KIB * KIB
+
+    @classmethod
+    def for_batch_items(cls, max_items: int) -> BodyLimits:
+        """The batch limit follows the configured maximum of items (never below one evaluate)."""
+        return cls(batch=max(cls.evaluate, max_items * BATCH_ITEM_BYTES))
+
+    def of(self, kind: str | None) -> int:
+        return int(getattr(self, kind)) if kind in ("evaluate", "taxonomy", "batch") else self.default
+
+
+def request_guard(
+    provide_principal: Callable[[Request[Any, Any, Any]], Principal], limits: BodyLimits
+) -> Callable[[Request[Any, Any, Any]], Awaitable[None]]:
+    """The `before_request` hook: authentication first, the body (if any) only after it."""
+
+    async def guard(request: Request[Any, Any, Any]) -> None:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+        if PRINCIPAL in parameters:
+            principal = await anyio.to_thread.run_sync(provide_principal, request)
+            request.scope.setdefault("state", {})[PRINCIPAL] = principal
+        if (data := parameters.get("data")) is not None:
+            limit = limits.of(request.route_handler.opt.get(BODY_LIMIT))
+            await read_strict_body(request, data.annotation, limit)
+
+    return guard
+
+
+def authenticated_principal(
+    provide_principal: Callable[[Request[Any, Any, Any]], Principal],
+) -> Callable[[Request[Any, Any, Any]], Principal]:
+    """The `principal` dependency: what the guard authenticated (or authenticate now)."""
+
+    def provide(request: Request[Any, Any, Any]) -> Principal:
+        found = request.scope.get("state", {}).get(PRINCIPAL)
+        return found if isinstance(found, Principal) else provide_principal(request)
+
+    return provide
+
+
+async def read_strict_body(request: Request[Any, Any, Any], type_: Any, limit: int) -> None:
+    media_type, _ = request.content_type
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise HTTPException(
+            status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            detail="Content-Type must be application/json",
+            extra=[{"field": "Content-Type", "message": f"got {media_type or 'none'!r}", "source": "header"}],
+        )
+    body = await _read_at_most(request, limit)
+    try:
+        value = decode_strict(body, type_)
+    except InvalidBody as exc:
+        raise ValidationException(detail="Validation failed", extra=[e.as_dict() for e in exc.errors]) from None
+    state = ScopeState.from_scope(request.scope)
+    state.body, state.json = body, value
+
+
+async def _read_at_most(request: Request[Any, Any, Any], limit: int) -> bytes:
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(
+        status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        detail=f"Request body larger than this route's limit of {limit} bytes",
+        extra=[{"field": "body", "message": f"at most {limit} bytes", "source": "body"}],
+    )
