@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from adapters.http.auth import ADMIN_ONLY
-from adapters.http.routes_equivalences import AUTH_ERRORS, _error
+from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS
 from core.domain.actors import principal_actor
 from core.domain.records import Principal, Tenant
 from core.ports.clock import Clock
@@ -28,7 +28,7 @@ class TenantOut(msgspec.Struct, kw_only=True):
     """May client keys send per-request `policy` overrides? (admin keys always may)"""
 
 
-class PolicyOverridesIn(msgspec.Struct, kw_only=True):
+class PolicyOverridesIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     allowed: bool
 
 
@@ -59,7 +59,7 @@ class TenantController(Controller):
         operation_id="setTenantPolicyOverrides",
         summary="Allow or forbid this tenant's client keys to override its policy per request",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, 422: _error("invalid body; `extra` names the field")},
+        responses={**AUTH_ERRORS, **BODY_ERRORS},
     )
     def set_policy_overrides(
         self,

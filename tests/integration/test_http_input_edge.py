@@ -32,6 +32,7 @@ BODY_ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         {"taxonomy_version": "http-test-1", "policy_version": "default-v1"},
     ),
     ("POST", "/admin/dlq/requeue"): ("/admin/dlq/requeue", {"all": True}),
+    ("PUT", "/admin/tenant/policy_overrides"): ("/admin/tenant/policy_overrides", {"allowed": False}),
 }
 DEEP = b'{"context": ' + b"[" * 1000 + b"]" * 1000 + b"}"  # 2 KB, used to be a RecursionError (500)
 
