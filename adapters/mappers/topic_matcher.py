@@ -137,16 +137,15 @@ class _Profile:
     def mass(self) -> float:
         return sum(sum(w.values()) for w in self.weights)
 
-    def where(self, word: str) -> tuple[float, frozenset[int]]:
-        """How well this ementa has the word (1 same stem, PREFIX_MATCH same beginning, 0) and in which topics."""
-        found = self.by_stem.get(_key(word))
-        if found:
-            return 1.0, found
-        near: set[int] = set()
+    def where(self, word: str) -> dict[int, float]:
+        """In which topics this ementa has the word: 1 with the same stem, PREFIX_MATCH with a
+        long common beginning only."""
+        found = dict.fromkeys(self.by_stem.get(_key(word), ()), 1.0)
         for other, where in self.by_prefix.get(word[:MIN_PREFIX], ()):
             if _shares_beginning(word, other):
-                near |= where
-        return (PREFIX_MATCH, frozenset(near)) if near else (0.0, frozenset())
+                for k in where:
+                    found.setdefault(k, PREFIX_MATCH)
+        return found
 
 
 class LexicalTopicMatcher:
@@ -168,9 +167,10 @@ class LexicalTopicMatcher:
             found = 0.0
             per_topic: dict[int, float] = {}
             for word, weight in words.items():
-                share, where = offered.where(word)
-                found += weight * share
-                for k in where:
+                where = offered.where(word)
+                if where:
+                    found += weight * max(where.values())
+                for k, share in where.items():
                     per_topic[k] = per_topic.get(k, 0.0) + weight * share
             excerpt = None
             if per_topic:

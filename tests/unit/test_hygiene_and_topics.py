@@ -86,3 +86,14 @@ def test_coverage_of_nothing_is_zero() -> None:
     assert topic_coverage(()) == 0.0
     assert topic_coverage((TopicScore("Limites", 4.0, 0.0),)) == 0.0
     assert topic_coverage((TopicScore("Limites", 4.0, 1.0), TopicScore("Séries", 4.0, 0.0))) == 0.5
+
+
+def test_the_quoted_origem_topic_is_the_one_that_shares_most() -> None:
+    from adapters.mappers.topic_matcher import LexicalTopicMatcher
+
+    comparison = LexicalTopicMatcher().compare(
+        "Morfologia das bactérias, vírus e fungos. Fisiologia dos microrganismos. Genética bacteriana.",
+        "Genética de bactérias.",
+    )
+    (topic,) = comparison.topics
+    assert topic.similaridade == 1.0 and topic.trecho_origem == "Genética bacteriana"
