@@ -67,7 +67,7 @@ def run_eval(
             mappings[ementa_id] = map_ementa(text, taxonomy, mapper, None, allow_fallback=False)
         return mappings[ementa_id]
 
-    today = dt.date.today()
+    today = dt.datetime.now(dt.timezone.utc).date()  # the service's clock is UTC too
     rows: list[dict[str, Any]] = []
     for i, pair in enumerate(pairs, 1):
         origem_e, destino_e = ementas[pair["origem_id"]], ementas[pair["destino_id"]]

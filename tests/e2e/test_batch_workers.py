@@ -288,10 +288,10 @@ def test_poison_item_is_dead_lettered_and_requeue_completes_it(
 
         listed = run_cli(["dlq", "list", "--json"], full_env, tmp_path)
         letters = json.loads(listed.stdout)
-        assert [(l["job_id"], l["index"], l["retries"]) for l in letters] == [(job_id, 2, 2)]
+        assert [(d["job_id"], d["index"], d["retries"]) for d in letters] == [(job_id, 2, 2)]
         assert "poisoned for the drill" in letters[0]["error"]
         admin = httpx.get(f"{base}/admin/dlq", headers=HEADERS, timeout=10).json()
-        assert [l["letter_id"] for l in admin] == [letters[0]["letter_id"]]
+        assert [d["letter_id"] for d in admin] == [letters[0]["letter_id"]]
         info = json.loads(run_cli(["queue", "info", "--json"], full_env, tmp_path).stdout)
         assert info["queues"][0]["dead"] == 1
 

@@ -52,7 +52,7 @@ def test_policies_bindings_and_taxonomy_lifecycle_from_the_cli(tmp_path: Path) -
     engine = create_engine_for(f"sqlite:///{tmp_path / 'var' / 'equivalence.db'}")
     try:
         with SqlaUnitOfWorkFactory(session_factory(engine)).reading() as uow:
-            events = [e for e in uow.audit.list("default", limit=100) if e.event_type != "key.created"]
+            events = [e for e in uow.audit.list_events("default", limit=100) if e.event_type != "key.created"]
     finally:
         engine.dispose()
     assert [e.event_type for e in events] == [

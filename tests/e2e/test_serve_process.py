@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -19,7 +20,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 ADMIN_KEY = "eqv_live_e2e-bootstrap-key-0123456789abcdef"
-PAIR = {
+PAIR: dict[str, dict[str, Any]] = {
     "origem": {
         "nome": "Banco de Dados I",
         "carga_horaria": 60,
@@ -120,7 +121,9 @@ def test_embedded_runtime_serves_real_decisions(tmp_path: Path) -> None:
     def count_rows(request_id: str) -> int:
         with sqlite3.connect(database) as connection:
             query = "SELECT count(*) FROM evaluation_results WHERE request_id = ?"
-            return int(connection.execute(query, (request_id,)).fetchone()[0])
+            row = connection.execute(query, (request_id,)).fetchone()
+            assert row is not None
+            return int(row[0])
 
     for base in serve(env, tmp_path):
         exercise(base, "e2e-embedded-0001")
@@ -141,7 +144,9 @@ def test_full_runtime_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     def count_rows(request_id: str) -> int:
         with psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql")) as connection:
             query = "SELECT count(*) FROM evaluation_results WHERE request_id = %s"
-            return int(connection.execute(query, (request_id,)).fetchone()[0])
+            row = connection.execute(query, (request_id,)).fetchone()
+            assert row is not None
+            return int(row[0])
 
     for base in serve(env, tmp_path):
         exercise(base, "e2e-postgres-0001")

@@ -45,7 +45,7 @@ class FakeTenantRepository(_Staged):
             raise NotFound(f"tenant {tenant_id!r}")
         self._staged[tenant_id] = dataclasses.replace(tenant, active=active)
 
-    def list(self) -> list[Tenant]:
+    def list_all(self) -> list[Tenant]:
         return [tenant for _, tenant in sorted(self._rows().items())]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -20,7 +21,7 @@ def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     yield from make_client(db_url, tmp_path)
 
 
-def get(client: TestClient, path: str, key: str | None = "admin", **params: object):  # type: ignore[no-untyped-def]
+def get(client: TestClient, path: str, key: str | None = "admin", **params: Any):  # type: ignore[no-untyped-def]
     headers = {} if key is None else {"X-API-Key": KEYS[key]}
     return client.get(path, params=params, headers=headers)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -35,13 +36,13 @@ TAXONOMY = Taxonomy(
         TaxonomyNode("bd.trans", "computacao", "banco de dados", "Transações", keywords=("transacoes", "controle de concorrencia")),
     ),
 )
-ORIGEM = {
+ORIGEM: dict[str, Any] = {
     "nome": "Banco de Dados I",
     "carga_horaria": 60,
     "aprovado": True,
     "ementa": "Modelo entidade-relacionamento. Linguagem SQL. Normalização e formas normais. Transações.",
 }
-DESTINO = {"nome": "Banco de Dados", "carga_horaria": 60, "ementa": "Modelo entidade-relacionamento. SQL. Normalização. Transações."}
+DESTINO: dict[str, Any] = {"nome": "Banco de Dados", "carga_horaria": 60, "ementa": "Modelo entidade-relacionamento. SQL. Normalização. Transações."}
 
 
 def make_client(db_url: str, tmp_path: Path, redis_url: str | None = None) -> Iterator[TestClient]:
@@ -90,7 +91,7 @@ def evaluate(client: TestClient, body: dict, key: str = "client", **headers: str
 
 
 def unique_id(tag: str) -> str:
-    return f"{tag}-{dt.datetime.now().strftime('%H%M%S%f')}"
+    return f"{tag}-{dt.datetime.now(dt.timezone.utc).strftime('%H%M%S%f')}"
 
 
 def test_health_and_ready(client: TestClient) -> None:

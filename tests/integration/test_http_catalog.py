@@ -38,7 +38,7 @@ class Catalog:
 
     def events(self, prefix: str) -> list[Any]:
         with self.uows.reading() as uow:
-            return [e for e in uow.audit.list(self.tenant, limit=1000) if e.event_type.startswith(prefix)]
+            return [e for e in uow.audit.list_events(self.tenant, limit=1000) if e.event_type.startswith(prefix)]
 
 
 @pytest.fixture

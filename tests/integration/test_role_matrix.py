@@ -70,7 +70,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 def operations(client: TestClient) -> set[tuple[str, str]]:
-    found = set()
+    found: set[tuple[str, str]] = set()
     for route in client.app.routes:
         if isinstance(route, HTTPRoute) and not NOT_OURS.match(route.path):
             for handler in route.route_handlers:
@@ -82,7 +82,7 @@ def call(client: TestClient, method: str, template: str, key: str | None) -> int
     """A request naming resources that do not exist, with an empty JSON body."""
     path = re.sub(r"\{[^}]+\}", "no-such-thing-123", template)
     headers = {"X-API-Key": key} if key else {}
-    body = {} if method in ("POST", "PUT", "PATCH") else None
+    body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
     return client.request(method, path, headers=headers, json=body).status_code
 
 

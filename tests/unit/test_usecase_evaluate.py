@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -54,7 +55,7 @@ class World:
 
     def evaluation_events(self, tenant_id: str = DEFAULT_TENANT) -> list[AuditEvent]:
         with self.uows.reading() as uow:
-            return [e for e in uow.audit.list(tenant_id) if e.event_type == "evaluation"]
+            return [e for e in uow.audit.list_events(tenant_id) if e.event_type == "evaluation"]
 
     def stored(self, request_id: str, tenant_id: str = DEFAULT_TENANT) -> StoredResult | None:
         with self.uows.reading() as uow:
@@ -74,7 +75,7 @@ def world(primary: StaticMapper | FailingMapper | None = None, fallback: StaticM
     return World(uows, clock, primary, EvaluatePair(uows, primary, fallback, clock))
 
 
-def command(request_id: str = "r-1", payload_hash: str = "h-1", **changes: object) -> EvaluateCommand:
+def command(request_id: str = "r-1", payload_hash: str = "h-1", **changes: Any) -> EvaluateCommand:
     base = EvaluateCommand(DEFAULT_TENANT, request_id, payload_hash, ORIGEM, DESTINO)
     return dataclasses.replace(base, **changes)
 
@@ -104,7 +105,7 @@ def test_the_evaluation_event_continues_the_tenant_hash_chain():
     w = world()
     w.evaluate(command())
     with w.uows.reading() as uow:
-        seeded, evaluated = uow.audit.list(DEFAULT_TENANT)
+        seeded, evaluated = uow.audit.list_events(DEFAULT_TENANT)
     assert (seeded.seq, evaluated.seq) == (1, 2) and evaluated.prev_hash == seeded.hash
     assert evaluated.hash == event_hash(evaluated, 2, seeded.hash)
 
