@@ -19,9 +19,6 @@ from core.domain.policy import apply_overrides
 
 _TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"  # no NUL, at least one visible character
 VersionId = Annotated[str, Meta(pattern=VERSION_PATTERN, description="1-100 of A-Z a-z 0-9 . _ : -")]
-CourseId = Annotated[
-    str, Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$", description="no '/' or control characters")
-]
 Line = Annotated[str, Meta(min_length=1, max_length=300, pattern=_TEXT)]
 Keyword = Annotated[str, Meta(min_length=1, max_length=300, pattern=_TEXT)]
 

@@ -27,8 +27,6 @@ from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_ITEMS = 10_000
-
 
 @dataclass(frozen=True, slots=True)
 class JobProgress:
