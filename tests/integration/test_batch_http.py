@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from adapters.persistence.sqla_models import EvaluationResultRow, JobItemRow, Jo
 from entrypoints.container import Container, build_container
 from tests.integration import test_http_api
 from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, make_client, unique_id
+from tests.support.waiting import wait_until
 
 CONTAINERS: list[Container] = []
 
@@ -39,13 +39,12 @@ def submit(client: TestClient, items: list[dict], key: str = "client"):  # type:
 
 
 def wait_finished(client: TestClient, job_id: str, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def finished() -> dict | None:
         job = client.get(f"/v1/jobs/{job_id}", headers={"X-API-Key": KEYS["client"]}).json()
-        if job["status"] in ("done", "failed") and job["timings"]["finished_at"]:
-            return job  # finished_at is recorded just after the last item's own commit
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {job}")
+        # finished_at is recorded just after the last item's own commit
+        return job if job["status"] in ("done", "failed") and job["timings"]["finished_at"] else None
+
+    return wait_until(finished, timeout_s=timeout, what=f"job {job_id} finishes")
 
 
 def pair(**changes: object) -> dict:

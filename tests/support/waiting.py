@@ -18,7 +18,7 @@ class WaitTimeout(AssertionError):
     """The condition never held within the deadline."""
 
 
-def wait_until(check: Callable[[], T], timeout_s: float = 30.0, interval_s: float = 0.05, what: str = "") -> T:
+def wait_until(check: Callable[[], T | None], timeout_s: float = 30.0, interval_s: float = 0.05, what: str = "") -> T:
     """The first truthy value `check()` returns, polling every `interval_s` for at most `timeout_s`."""
     name = what or getattr(check, "__name__", "condition")
 
@@ -33,4 +33,6 @@ def wait_until(check: Callable[[], T], timeout_s: float = 30.0, interval_s: floa
         retry=retry_if_result(lambda value: not value) | retry_if_exception_type(AssertionError),
         retry_error_callback=give_up,
     )
-    return retrying(check)
+    value = retrying(check)
+    assert value is not None  # retried until truthy
+    return value
