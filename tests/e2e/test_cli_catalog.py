@@ -9,7 +9,7 @@ import pytest
 
 from adapters.persistence.database import create_engine_for, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
-from tests.e2e.test_cli import cli, embedded_env
+from tests.support.e2e import cli, embedded_env
 
 pytestmark = pytest.mark.e2e
 
