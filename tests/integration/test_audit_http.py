@@ -11,9 +11,8 @@ from litestar.testing import TestClient
 from sqlalchemy import update
 
 from adapters.persistence.migrate import upgrade_to_head
-from tests.integration.test_audit_tamper import EVENTS, AuditDb
-from tests.integration.test_batch_http import pair, submit, wait_finished
-from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, evaluate, make_client, unique_id
+from tests.support.audit_db import EVENTS, AuditDb
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, evaluate, make_client, pair, submit, unique_id, wait_finished
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from adapters.persistence.database import create_engine_for, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from core.domain.api_keys import hash_key, key_prefix
 from core.domain.records import ApiKeyRecord, Role, Tenant
-from tests.integration.test_http_api import DESTINO, ORIGEM, PEPPER, TAXONOMY, make_client
+from tests.support.http_api import DESTINO, ORIGEM, PEPPER, TAXONOMY, make_client
 
 SHARED_TAXONOMY, SHARED_POLICY = TAXONOMY.version, "default-v1"
 

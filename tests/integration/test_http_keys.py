@@ -19,7 +19,7 @@ from core.domain.actors import cli_actor
 from core.domain.records import Role
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.tenants import TenantAdmin
-from tests.integration.test_http_api import KEYS, PEPPER, make_client
+from tests.support.http_api import KEYS, PEPPER, make_client
 from tests.support.waiting import wait_until
 
 URL = "/admin/api_keys"

@@ -33,18 +33,8 @@ from entrypoints.metrics_runtime import MetricsSettings
 from entrypoints.settings import FULL, ConfigurationError, Settings
 from adapters.system import SystemClock, UuidGenerator
 from tests.fakes import FailingMapper
-from tests.integration import test_http_api
-from tests.integration.test_http_api import (
-    DESTINO,
-    KEYS,
-    ORIGEM,
-    PEPPER,
-    TAXONOMY,
-    evaluate,
-    forget_cached_mappings,
-    make_client,
-    unique_id,
-)
+from tests.support import http_api
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, PEPPER, TAXONOMY, evaluate, forget_cached_mappings, make_client, unique_id
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +73,7 @@ def with_container(monkeypatch: pytest.MonkeyPatch, adjust: Callable[[Container]
         adjust(container)
         return container
 
-    monkeypatch.setattr(test_http_api, "build_container", build)
+    monkeypatch.setattr(http_api, "build_container", build)
 
 
 @pytest.fixture

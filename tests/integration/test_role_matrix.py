@@ -16,7 +16,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
 from adapters.persistence.migrate import upgrade_to_head
-from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, make_client
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client
 
 ADMIN, AUDITOR, CLIENT = "admin", "auditor", "client"
 EVALUATORS = {CLIENT, ADMIN}
