@@ -94,9 +94,11 @@ class Started:
     def __init__(self, env: dict[str, str], tmp: Path) -> None:
         self.env, self.tmp = env, tmp
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.logs: list[Path] = []  # one per process, same index
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
-        log = open(self.tmp / f"{args[0]}-{len(self.processes)}.log", "wb")  # noqa: SIM115 - closed with the process
+        self.logs.append(self.tmp / f"{args[0]}-{len(self.processes)}.log")
+        log = open(self.logs[-1], "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
             [sys.executable, "-m", "entrypoints.cli", *args], env=self.env, cwd=self.tmp, stdout=log, stderr=log
         )
@@ -105,7 +107,7 @@ class Started:
         return process
 
     def log(self, index: int) -> str:
-        path = self.tmp / f"{self.processes[index].args[3]!s}-{index}.log"  # type: ignore[index]
+        path = self.logs[index]
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop_all(self) -> None:

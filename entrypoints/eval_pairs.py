@@ -77,7 +77,7 @@ def run_eval(
     policy = policy or Policy()
     ementas = {e["id"]: e for e in _read_jsonl(ementas_path)}
     pairs = _read_jsonl(pairs_path)
-    today = dt.date.today()
+    today = dt.datetime.now(dt.timezone.utc).date()  # the service's clock is UTC too
     rows: list[dict[str, Any]] = []
     mappings: dict[str, MappingOutcome] = {}
     for i, pair in enumerate(pairs, 1):

@@ -29,7 +29,7 @@ from litestar import Litestar, get, post
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 
-from adapters.mappers.text import excerpt, tokenize
+from adapters.mappers.text import Token, excerpt, tokenize
 
 DIMENSIONS = 256
 BIGRAM_WEIGHT = 0.7
@@ -120,7 +120,7 @@ def _schema_candidates(data: dict[str, Any]) -> list[dict[str, str]]:
 def score_candidates(ementa: str, candidates: list[dict[str, str]]) -> list[dict[str, Any]]:
     """Each candidate scored by the share of its name's words found in the ementa, with a verbatim quote."""
     tokens = tokenize(ementa)
-    where = {}
+    where: dict[str, Token] = {}
     for token in tokens:
         where.setdefault(token.stem, token)
     concepts = []

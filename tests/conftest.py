@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -14,7 +15,7 @@ PG_SERVER = os.environ.get("EQV_TEST_PG_SERVER", "postgresql+psycopg://postgres@
 REDIS_SERVER = os.environ.get("EQV_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def service_missing(reason: str) -> None:
+def service_missing(reason: str) -> NoReturn:
     """Skip on a developer machine without the service; fail in CI, where skipping would hide it."""
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: required services must be running)")

@@ -12,7 +12,8 @@ import uuid
 from typing import Any
 
 import structlog
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
@@ -29,7 +30,7 @@ def request_id_from(scope: Scope) -> str:
 
 def request_log_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         request_id = request_id_from(scope)
@@ -52,7 +53,7 @@ def request_log_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-def _log_request(scope: Scope, request_id: str, status: int, started: float) -> None:
+def _log_request(scope: HTTPScope, request_id: str, status: int, started: float) -> None:
     state: dict[str, Any] = scope.get("state", {})
     route = scope.get("path_template") or "unmatched"  # a template: ids never reach the logs either
     log.info(

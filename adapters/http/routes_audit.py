@@ -82,7 +82,7 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     try:
         return moment.astimezone(dt.timezone.utc)
     except OverflowError:
-        edge = dt.datetime.min if (moment.utcoffset() or dt.timedelta()) > dt.timedelta() else dt.datetime.max
+        edge = dt.datetime.min if (moment.utcoffset() or dt.timedelta()) > dt.timedelta() else dt.datetime.max  # noqa: DTZ901 - made UTC below
         return edge.replace(tzinfo=dt.timezone.utc)
 
 

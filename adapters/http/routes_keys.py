@@ -8,7 +8,7 @@ An admin may revoke or rotate the very key it calls with; its next request is th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 
 import msgspec
 from litestar import Controller, HttpMethod, Response, get, post, route
@@ -66,7 +66,20 @@ def new_key_out(issued: IssuedKey) -> Response[NewApiKeyOut]:
     return Response(body, status_code=201, headers=NO_STORE)
 
 
-def _fields(key: ApiKeyRecord) -> dict[str, object]:
+class _KeyFields(TypedDict):
+    """ApiKeyOut's fields, shared by NewApiKeyOut."""
+
+    key_id: str
+    prefix: str
+    role: str
+    name: str
+    status: Literal["active", "revoked"]
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+def _fields(key: ApiKeyRecord) -> _KeyFields:
     return {
         "key_id": key.key_id,
         "prefix": key.prefix,

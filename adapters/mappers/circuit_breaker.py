@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
 
 from core.ports.concept_mapper import MapperError
 
@@ -21,7 +20,6 @@ CLOSED = "closed"
 OPEN = "open"
 HALF_OPEN = "half_open"
 
-T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -89,14 +87,3 @@ class CircuitBreaker:
                 self._opened_at = self._clock()
         if opening:
             log.warning("circuit %s opened; next trial in %.1fs", self.name, self._reset_timeout)
-
-    def call(self, fn: Callable[[], T]) -> T:
-        """``fn()`` guarded by the breaker: every exception counts as a failure and propagates."""
-        self.before_call()
-        try:
-            result = fn()
-        except BaseException:
-            self.record_failure()
-            raise
-        self.record_success()
-        return result

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import ApiKeyRow
@@ -80,7 +81,7 @@ class SqlaApiKeyRepository:
         self._session.execute(statement.values(last_used_at=at).execution_options(synchronize_session=False))
 
 
-def _to_record(row: ApiKeyRow) -> ApiKeyRecord:
+def _to_record(row: ApiKeyRow | Row[Any]) -> ApiKeyRecord:
     return ApiKeyRecord(
         key_id=row.key_id,
         tenant_id=row.tenant_id,

@@ -67,7 +67,7 @@ class SqlaAuditLog:
         connection.execute(_SET_HEAD_HASH, {"t": event.tenant_id, "h": chained.hash})
         return chained
 
-    def list(
+    def list_events(
         self,
         tenant_id: str,
         limit: int = 100,

@@ -37,7 +37,7 @@ class SqlaCourseBindingRepository:
         deleted = self._session.execute(
             delete(CourseBindingRow).where(CourseBindingRow.tenant_id == tenant_id, CourseBindingRow.course_id == course_id)
         )
-        return bool(deleted.rowcount)
+        return bool(deleted.rowcount)  # type: ignore[attr-defined]  # Session.execute is typed Result; a DELETE gives a CursorResult
 
 
 def _to_binding(row: CourseBindingRow) -> CourseBinding:

@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import EvaluationResultRow, JobItemRow, JobRow, utc_now
@@ -174,7 +174,7 @@ class SqlaJobRepository:
         )
 
     def backlog(self, tenant_id: str | None) -> dict[str, int]:
-        unfinished = JobRow.finished_at.is_(None)
+        unfinished: ColumnElement[bool] = JobRow.finished_at.is_(None)
         if tenant_id is not None:
             unfinished = and_(unfinished, JobRow.tenant_id == tenant_id)
         counts: dict[str, int] = {"jobs": int(self._session.scalar(select(func.count()).where(unfinished)) or 0)}

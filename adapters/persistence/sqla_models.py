@@ -12,7 +12,7 @@ does not hold for NULLs in SQL. Repositories map "" <-> None at their boundary.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -70,6 +71,9 @@ def utc_now() -> dt.datetime:
 
 
 class Base(DeclarativeBase):
+    # Every model here maps one Table (SQLAlchemy types it as any FromClause): the repositories'
+    # prebuilt Core statements insert into and update it.
+    __table__: ClassVar[Table]
     type_annotation_map = {dict[str, Any]: JsonDocument, list[Any]: JsonDocument, dt.datetime: UtcDateTime}
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -57,7 +58,7 @@ class SqlaResultRepository:
             raise DuplicateResult(f"result {result.request_id!r} already stored")
 
 
-def _to_record(row: EvaluationResultRow) -> StoredResult:
+def _to_record(row: EvaluationResultRow | Row[Any]) -> StoredResult:
     return StoredResult(
         tenant_id=row.tenant_id,
         request_id=row.request_id,

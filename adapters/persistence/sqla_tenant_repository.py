@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,12 +67,12 @@ class SqlaTenantRepository:
         row.allow_policy_overrides = allowed
         self._session.flush()
 
-    def list(self) -> list[Tenant]:
+    def list_all(self) -> list[Tenant]:
         rows = self._session.scalars(select(TenantRow).order_by(TenantRow.tenant_id))
         return [_to_record(row) for row in rows]
 
 
-def _to_record(row: TenantRow) -> Tenant:
+def _to_record(row: TenantRow | Row[Any]) -> Tenant:
     return Tenant(
         tenant_id=row.tenant_id,
         name=row.name,

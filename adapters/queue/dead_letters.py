@@ -9,7 +9,7 @@ dead message ids, scored by the time they died) and `ns:<q>.XQ.msgs` (their bodi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import redis
 from dramatiq.brokers.stub import StubBroker
@@ -38,17 +38,19 @@ class RedisDeadLetters:
             stats.append(QueueStats(queue, waiting, max(stored - waiting, 0), delayed, dead))
         return stats
 
-    def list(self, limit: int = 1000) -> list[DeadLetter]:
+    def list_letters(self, limit: int = 1000) -> list[DeadLetter]:
         letters: list[DeadLetter] = []
         for queue in self._queues:
             key = f"{self._ns}:{queue}.XQ"
-            entries = self._client.zrange(key, 0, limit - 1, withscores=True)
+            # withscores=True gives (member, score) pairs; redis-py types both result shapes as one.
+            entries = cast("list[tuple[bytes | str, float]]", self._client.zrange(key, 0, limit - 1, withscores=True))
             if not entries:
                 continue
             bodies = self._client.hmget(f"{key}.msgs", [letter_id for letter_id, _ in entries])
             for (letter_id, died_ms), body in zip(entries, bodies):
                 if body is not None:
-                    letters.append(_letter(_text(letter_id), queue, Message.decode(body), died_ms))
+                    raw = body if isinstance(body, bytes) else body.encode()
+                    letters.append(_letter(_text(letter_id), queue, Message.decode(raw), died_ms))
         return letters[:limit]
 
     def discard(self, letter_id: str) -> None:
@@ -80,7 +82,7 @@ class StubDeadLetters:
             for queue in self._queues
         ]
 
-    def list(self, limit: int = 1000) -> list[DeadLetter]:
+    def list_letters(self, limit: int = 1000) -> list[DeadLetter]:
         letters = [
             _letter(message.message_id, queue, message, None)
             for queue in self._queues

@@ -116,7 +116,6 @@ def declare_item_actor(broker: dramatiq.Broker, processor: ItemProcessor, policy
             raise
 
     return dramatiq.actor(
-        process_job_item,
         broker=broker,
         actor_name=ACTOR_NAME,
         queue_name=QUEUE_NAME,
@@ -124,7 +123,7 @@ def declare_item_actor(broker: dramatiq.Broker, processor: ItemProcessor, policy
         min_backoff=policy.min_backoff_ms,
         max_backoff=policy.max_backoff_ms,
         time_limit=policy.time_limit_ms,
-    )
+    )(process_job_item)
 
 
 def _is_last_attempt(policy: RetryPolicy) -> bool:

@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from core.domain.actors import cli_actor
 from core.domain.errors import InvalidVersionName

@@ -12,7 +12,7 @@ class AuditLog(Protocol):
 
     def append(self, event: AuditEvent) -> AuditEvent: ...
 
-    def list(
+    def list_events(
         self,
         tenant_id: str,
         limit: int = 100,

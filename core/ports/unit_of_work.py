@@ -18,14 +18,31 @@ from core.ports.repositories import (
 class UnitOfWork(Protocol):
     """One transaction across the repositories: everything it wrote commits or nothing does."""
 
-    tenants: TenantRepository
-    api_keys: ApiKeyRepository
-    taxonomies: TaxonomyRepository
-    policies: PolicyRepository
-    bindings: CourseBindingRepository
-    results: ResultRepository
-    audit: AuditLog
-    jobs: JobRepository
+    # Read-only properties, not attributes: an adapter may hold a more specific repository
+    # (a protocol attribute would be invariant and no adapter or fake could conform).
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def taxonomies(self) -> TaxonomyRepository: ...
+
+    @property
+    def policies(self) -> PolicyRepository: ...
+
+    @property
+    def bindings(self) -> CourseBindingRepository: ...
+
+    @property
+    def results(self) -> ResultRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def jobs(self) -> JobRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

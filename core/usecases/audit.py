@@ -41,7 +41,7 @@ def list_audit_events(uow_factory: UnitOfWorkFactory, tenant_id: str, query: Aud
     if not 1 <= query.limit <= MAX_PAGE:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
     with uow_factory.reading() as uow:
-        events = uow.audit.list(
+        events = uow.audit.list_events(
             tenant_id, query.limit, max(query.after_seq, 0), query.event_type, query.since, query.until
         )
     full = len(events) == query.limit
@@ -60,7 +60,7 @@ def verify_tenant(uow_factory: UnitOfWorkFactory, tenant_id: str, page_size: int
     while True:
         with uow_factory.reading() as uow:
             head = uow.audit.head(tenant_id)
-            events = uow.audit.list(tenant_id, limit=page_size, after_seq=after)
+            events = uow.audit.list_events(tenant_id, limit=page_size, after_seq=after)
         for event in events:
             verifier.add(event)
             after = event.seq if event.seq is not None else after

@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Protocol
 
 from core.domain.errors import DomainError, NotFound
 from core.domain.model import Course, Level
@@ -31,8 +31,6 @@ from core.usecases.evaluate import (
 )
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_MAX_ITEMS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +155,14 @@ class SubmitBatch:
         return job
 
 
+class EvaluateWithin(Protocol):
+    """EvaluatePair's call shape: `also` runs inside the transaction that stores a new result."""
+
+    def __call__(
+        self, command: EvaluateCommand, also: Callable[[UnitOfWork], object] | None = None
+    ) -> EvaluateOutcome: ...
+
+
 class ProcessItem:
     """One batch item through the same pipeline as the synchronous endpoint.
 
@@ -178,7 +184,7 @@ class ProcessItem:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        evaluate_pair: Callable[[EvaluateCommand], EvaluateOutcome],
+        evaluate_pair: EvaluateWithin,
         clock: Clock,
     ) -> None:
         self._uow_factory = uow_factory

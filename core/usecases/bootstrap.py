@@ -45,7 +45,7 @@ def seed(
             uow.policies.add(None, policy)
         tenant = uow.tenants.get(DEFAULT_TENANT)
         created = tenant is None
-        if created:
+        if tenant is None:
             uow.tenants.add(
                 Tenant(DEFAULT_TENANT, "Tenant padrão", True, taxonomy.version, policy.version)
             )
@@ -63,8 +63,8 @@ def seed(
             }
             uow.audit.append(AuditEvent(DEFAULT_TENANT, "key.created", event, now))
         uow.commit()
-    plaintext = new_key[0] if new_key is not None and new_key[0] != bootstrap_key else None
-    return SeedReport(DEFAULT_TENANT, created, plaintext, taxonomy.version, policy.version)
+    shown = new_key[0] if new_key is not None and new_key[0] != bootstrap_key else None
+    return SeedReport(DEFAULT_TENANT, created, shown, taxonomy.version, policy.version)
 
 
 def _admin_key(

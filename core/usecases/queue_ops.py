@@ -40,7 +40,7 @@ class QueueOperations:
         return QueueInfo(stats, backlog)
 
     def dead_letters(self, tenant_id: str | None, limit: int = 1000) -> list[DeadLetter]:
-        letters = self._dead.list(limit)
+        letters = self._dead.list_letters(limit)
         if tenant_id is None:
             return letters
         with self._uow_factory.reading() as uow:
@@ -54,7 +54,7 @@ class QueueOperations:
         crash in between leaves the letter visible (requeueing it again is harmless). A failed
         item named as JOB_ID:INDEX is requeued even without a letter."""
         letters = self.dead_letters(tenant_id)
-        chosen = letters if item is None else [l for l in letters if item in (l.letter_id, f"{l.job_id}:{l.index}")]
+        chosen = letters if item is None else [d for d in letters if item in (d.letter_id, f"{d.job_id}:{d.index}")]
         keys = {(letter.job_id, letter.index) for letter in chosen}
         if item is not None and not chosen and ":" in item:
             job_id, _, index = item.rpartition(":")

@@ -74,7 +74,7 @@ class TenantAdmin:
 
     def list_tenants(self) -> list[Tenant]:
         with self._uow_factory.reading() as uow:
-            return uow.tenants.list()
+            return uow.tenants.list_all()
 
     def _set_active(self, tenant_id: str, active: bool, event_type: str, actor: Actor) -> Tenant:
         now = self._clock.now()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_serve_process import ADMIN_KEY, base_env, free_port, wait_until_healthy
+from tests.support.e2e import ADMIN_KEY, base_env, free_port, wait_until_healthy
 
 pytestmark = pytest.mark.e2e
 

@@ -8,10 +8,7 @@ import json
 import shutil
 import signal
 import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,106 +18,11 @@ import pytest
 import redis
 
 from tests.conftest import service_missing
-from tests.e2e.test_serve_process import ADMIN_KEY, PAIR, base_env, free_port, run_cli, wait_until_healthy
+from tests.support.waiting import wait_until
+from tests.support.e2e import HEADERS, PAIR, base_env, finished, free_port, job, processes, run_cli, submit, wait_for
 
 pytestmark = pytest.mark.e2e
-HEADERS = {"X-API-Key": ADMIN_KEY}
 WEAK = {**PAIR, "origem": {**PAIR["origem"], "ementa": "Linguagem SQL: consultas. Transações."}}
-
-
-class Processes:
-    """Processes of one test, output in files (a full pipe would block them); all stopped at the end."""
-
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.env, self.cwd = env, cwd
-        self.started: list[subprocess.Popen[bytes]] = []
-
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
-        log = open(self.cwd / f"{args[0]}-{len(self.started)}.log", "wb")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(
-            [sys.executable, "-m", "entrypoints.cli", *args], env=self.env, cwd=self.cwd, stdout=log, stderr=log
-        )
-        self.started.append(process)
-        return process
-
-    def serve(self) -> str:
-        port = free_port()
-        process = self.start("serve", "--port", str(port))
-        base = f"http://127.0.0.1:{port}"
-        wait_until_healthy(base, process)
-        return base
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.started:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-
-
-@contextlib.contextmanager
-def processes(env: dict[str, str], cwd: Path) -> Iterator[Processes]:
-    running = Processes(env, cwd)
-    try:
-        yield running
-    finally:
-        running.stop_all()
-
-
-@pytest.fixture
-def full_env(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[dict[str, str]]:
-    """A migrated, seeded PostgreSQL database and a Redis namespace of this test's own."""
-    namespace = f"eqv-test-{uuid.uuid4().hex[:12]}"
-    env = base_env(tmp_path) | {
-        "DATABASE_URL": pg_url,
-        "REDIS_URL": redis_url,
-        "API_KEY_PEPPER": "e2e-pepper-0123456789abcdef",
-        "EQV_QUEUE_NAMESPACE": namespace,
-        "EQV_JOB_STALE_AFTER_S": "3",
-        "EQV_RECONCILE_INTERVAL_S": "1",
-        "EQV_JOB_MAX_RETRIES": "2",
-        "EQV_JOB_MIN_BACKOFF_MS": "100",
-        "EQV_JOB_MAX_BACKOFF_MS": "300",
-    }
-    assert run_cli(["migrate"], env, tmp_path).returncode == 0
-    seeded = run_cli(["seed"], env, tmp_path)
-    assert seeded.returncode == 0, seeded.stderr
-    yield env
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(f"{namespace}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
-def submit(base: str, items: list[dict[str, Any]]) -> str:
-    response = httpx.post(f"{base}/v1/equivalences/batch", json={"items": items}, headers=HEADERS, timeout=60)
-    assert response.status_code == 202, response.text
-    return str(response.json()["job_id"])
-
-
-def job(base: str, job_id: str) -> dict[str, Any]:
-    return httpx.get(f"{base}/v1/jobs/{job_id}", headers=HEADERS, timeout=10).json()
-
-
-def wait_for(base: str, job_id: str, condition: Callable[[dict[str, Any]], bool], timeout: float = 90.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    state = job(base, job_id)
-    while time.monotonic() < deadline:
-        if condition(state):
-            return state
-        time.sleep(0.1)
-        state = job(base, job_id)
-    raise AssertionError(f"job {job_id} never reached the condition: {state}")
-
-
-def finished(state: dict[str, Any]) -> bool:
-    """Every item finished, and the job's end recorded (just after the last item's commit)."""
-    return state["status"] in ("done", "failed") and bool(state["timings"]["finished_at"])
 
 
 def all_results(base: str, job_id: str) -> list[dict[str, Any]]:
@@ -224,13 +126,12 @@ class PrivateRedis:
             service_missing("redis-server is not installed")
         args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.process = subprocess.Popen([*args, "--dir", str(self.workdir)], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        def pong() -> bool:
             with contextlib.suppress(redis.RedisError):
-                if redis.Redis.from_url(self.url, socket_timeout=0.5).ping():
-                    return
-            time.sleep(0.05)
-        raise AssertionError("private redis-server did not start")
+                return bool(redis.Redis.from_url(self.url, socket_timeout=0.5).ping())
+            return False
+
+        wait_until(pong, timeout_s=30, what="the private redis-server answers")
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -288,10 +189,10 @@ def test_poison_item_is_dead_lettered_and_requeue_completes_it(
 
         listed = run_cli(["dlq", "list", "--json"], full_env, tmp_path)
         letters = json.loads(listed.stdout)
-        assert [(l["job_id"], l["index"], l["retries"]) for l in letters] == [(job_id, 2, 2)]
+        assert [(d["job_id"], d["index"], d["retries"]) for d in letters] == [(job_id, 2, 2)]
         assert "poisoned for the drill" in letters[0]["error"]
         admin = httpx.get(f"{base}/admin/dlq", headers=HEADERS, timeout=10).json()
-        assert [l["letter_id"] for l in admin] == [letters[0]["letter_id"]]
+        assert [d["letter_id"] for d in admin] == [letters[0]["letter_id"]]
         info = json.loads(run_cli(["queue", "info", "--json"], full_env, tmp_path).stdout)
         assert info["queues"][0]["dead"] == 1
 

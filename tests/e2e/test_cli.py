@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,20 +12,9 @@ import pytest
 from adapters.persistence.database import create_engine_for, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from core.usecases.auth import Authenticate
+from tests.support.e2e import ROOT, cli, embedded_env
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "entrypoints.cli", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-
-
-def embedded_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EQV_BOOTSTRAP_API_KEY", "API_KEY_PEPPER")}
-    return env | {"EQV_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT)}
 
 
 def test_seed_prints_a_working_admin_key_once(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from adapters.persistence.database import create_engine_for, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from core.domain.records import Principal
 from core.usecases.auth import Authenticate
-from tests.e2e.test_cli import cli, embedded_env
+from tests.support.e2e import cli, embedded_env
 
 pytestmark = pytest.mark.e2e
 PG_PEPPER = "cli-admin-pepper-0123456789"

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.persistence.database import create_engine_for, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
-from tests.e2e.test_cli import cli, embedded_env
+from tests.support.e2e import cli, embedded_env
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ def test_policies_bindings_and_taxonomy_lifecycle_from_the_cli(tmp_path: Path) -
     engine = create_engine_for(f"sqlite:///{tmp_path / 'var' / 'equivalence.db'}")
     try:
         with SqlaUnitOfWorkFactory(session_factory(engine)).reading() as uow:
-            events = [e for e in uow.audit.list("default", limit=100) if e.event_type != "key.created"]
+            events = [e for e in uow.audit.list_events("default", limit=100) if e.event_type != "key.created"]
     finally:
         engine.dispose()
     assert [e.event_type for e in events] == [

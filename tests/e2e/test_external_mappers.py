@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_serve_process import ADMIN_KEY, PAIR, base_env, free_port, serve
+from tests.support.e2e import ADMIN_KEY, PAIR, answers, base_env, free_port, serve
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -27,15 +28,12 @@ def start_mock(name: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.Po
         env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"{name} did not start")
+    try:
+        wait_until(lambda: answers(f"{url}/health"), interval_s=0.2, what=f"{name} starts")
+    except AssertionError:
+        process.kill()
+        raise
+    return process, url
 
 
 @pytest.fixture

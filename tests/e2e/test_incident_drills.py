@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,8 +21,8 @@ import pytest
 import redis
 
 from adapters.persistence.database import CONNECT_TIMEOUT_S
-from tests.e2e.test_batch_workers import processes
-from tests.e2e.test_serve_process import ADMIN_KEY, PAIR, base_env, run_cli
+from tests.support.e2e import ADMIN_KEY, PAIR, base_env, processes, run_cli
+from tests.support.waiting import wait_until
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
@@ -71,10 +70,7 @@ def ready(base: str) -> httpx.Response:
 def seconds_until(condition: Callable[[], bool], timeout: float) -> float:
     """How long until condition() held (polling every 0.1 s); fails after timeout."""
     start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"not recovered within {timeout} s")
-        time.sleep(0.1)
+    wait_until(condition, timeout_s=timeout, interval_s=0.1, what="recovery")
     return time.monotonic() - start
 
 

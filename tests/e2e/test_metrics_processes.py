@@ -3,7 +3,6 @@ processes through a shared multiprocess directory (created and removed by the co
 
 from __future__ import annotations
 
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,8 +11,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.test_batch_workers import finished, full_env, processes, submit, wait_for  # noqa: F401 - fixture
-from tests.e2e.test_serve_process import ADMIN_KEY, PAIR, base_env, free_port, wait_until_healthy
+from tests.support.e2e import ADMIN_KEY, PAIR, answers, base_env, finished, free_port, processes, submit, wait_for, wait_until_healthy
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -34,15 +33,7 @@ def total(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: s
 
 
 def wait_for_metrics(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"no metrics at {url}")
+    wait_until(lambda: answers(url), timeout_s=timeout, interval_s=0.2, what=f"metrics at {url}")
 
 
 def test_serve_with_two_workers_sums_both_processes(tmp_path: Path) -> None:
@@ -55,10 +46,10 @@ def test_serve_with_two_workers_sums_both_processes(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         wait_until_healthy(base, process)
         [shared] = list(temp.glob("eqv-metrics-*"))
-        deadline = time.monotonic() + 30
-        while len({f.stem.rsplit("_", 1)[-1] for f in shared.glob("*.db")}) < 2:  # files are <kind>_<pid>.db
-            assert time.monotonic() < deadline, f"one process only wrote metrics: {list(shared.iterdir())}"
-            time.sleep(0.2)
+        def writers() -> bool:  # metrics files are <kind>_<pid>.db
+            return len({f.stem.rsplit("_", 1)[-1] for f in shared.glob("*.db")}) >= 2
+
+        wait_until(writers, interval_s=0.2, what="both serve processes write metrics")
 
         count = 12
         bodies = [{**PAIR, "request_id": f"metrics-mp-{uuid.uuid4().hex[:12]}"} for _ in range(count)]

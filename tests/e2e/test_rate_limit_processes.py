@@ -10,7 +10,7 @@ import httpx
 import pytest
 import redis
 
-from tests.e2e.test_serve_process import ADMIN_KEY, base_env, run_cli, serve
+from tests.support.e2e import ADMIN_KEY, base_env, run_cli, serve
 
 pytestmark = pytest.mark.e2e
 

@@ -27,8 +27,7 @@ from adapters.persistence.migrate import head_revision
 from core.domain.audit import GENESIS_HASH, event_hash
 from core.domain.records import AuditEvent
 from entrypoints.cli import build_parser
-from tests.e2e.test_batch_workers import processes
-from tests.e2e.test_serve_process import ADMIN_KEY, PAIR, base_env, run_cli
+from tests.support.e2e import ADMIN_KEY, PAIR, base_env, processes, run_cli
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]

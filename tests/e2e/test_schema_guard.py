@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from adapters.persistence.migrate import head_revision
-from tests.e2e.test_serve_process import base_env, free_port, run_cli
+from tests.support.e2e import base_env, free_port, run_cli
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 

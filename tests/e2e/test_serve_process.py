@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,74 +13,9 @@ import httpx
 import psycopg
 import pytest
 
+from tests.support.e2e import ADMIN_KEY, PAIR, base_env, free_port, run_cli, serve
+
 pytestmark = pytest.mark.e2e
-
-ADMIN_KEY = "eqv_live_e2e-bootstrap-key-0123456789abcdef"
-PAIR = {
-    "origem": {
-        "nome": "Banco de Dados I",
-        "carga_horaria": 60,
-        "aprovado": True,
-        "ementa": "Modelo entidade-relacionamento. Modelo relacional. Álgebra relacional. "
-        "Linguagem SQL: consultas, junções e subconsultas. Normalização e formas normais. "
-        "Transações e controle de concorrência.",
-    },
-    "destino": {
-        "nome": "Banco de Dados",
-        "carga_horaria": 60,
-        "ementa": "Modelagem de dados com o modelo entidade-relacionamento. Modelo relacional e "
-        "álgebra relacional. SQL. Normalização. Transações.",
-    },
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited early with {process.returncode}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("serve did not become healthy in time")
-
-
-def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "entrypoints.cli", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-
-
-def serve(env: dict[str, str], cwd: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
-        env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base, process)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def base_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "PORT")}
-    env["EQV_VAR_DIR"] = str(tmp_path / "var")
-    env["EQV_BOOTSTRAP_API_KEY"] = ADMIN_KEY
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return env
 
 
 def exercise(base: str, request_id: str) -> None:
@@ -120,7 +52,9 @@ def test_embedded_runtime_serves_real_decisions(tmp_path: Path) -> None:
     def count_rows(request_id: str) -> int:
         with sqlite3.connect(database) as connection:
             query = "SELECT count(*) FROM evaluation_results WHERE request_id = ?"
-            return int(connection.execute(query, (request_id,)).fetchone()[0])
+            row = connection.execute(query, (request_id,)).fetchone()
+            assert row is not None
+            return int(row[0])
 
     for base in serve(env, tmp_path):
         exercise(base, "e2e-embedded-0001")
@@ -141,7 +75,9 @@ def test_full_runtime_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     def count_rows(request_id: str) -> int:
         with psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql")) as connection:
             query = "SELECT count(*) FROM evaluation_results WHERE request_id = %s"
-            return int(connection.execute(query, (request_id,)).fetchone()[0])
+            row = connection.execute(query, (request_id,)).fetchone()
+            assert row is not None
+            return int(row[0])
 
     for base in serve(env, tmp_path):
         exercise(base, "e2e-postgres-0001")

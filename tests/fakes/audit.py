@@ -39,7 +39,7 @@ class FakeAuditLog(_Staged):
         self._heads._staged[event.tenant_id] = ChainHead(seq, link)
         return chained
 
-    def list(
+    def list_events(
         self,
         tenant_id: str,
         limit: int = 100,

@@ -48,6 +48,10 @@ class FakeJobRepository(_Staged):
         entry = self._get(job_id)
         return None if entry is None else entry.job.tenant_id
 
+    def get_item(self, job_id: str, index: int) -> JobItem | None:
+        entry = self._get(job_id)
+        return None if entry is None or not 0 <= index < len(entry.items) else entry.items[index]
+
     def count_items(self, job_id: str) -> dict[JobStatus, int]:
         counts: dict[JobStatus, int] = {}
         for item in self._get(job_id).items:

@@ -51,7 +51,7 @@ class FakeTenantRepository(_Staged):
             raise NotFound(f"tenant {tenant_id!r}")
         self._staged[tenant_id] = dataclasses.replace(tenant, allow_policy_overrides=allowed)
 
-    def list(self) -> list[Tenant]:
+    def list_all(self) -> list[Tenant]:
         return [tenant for _, tenant in sorted(self._rows().items())]
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import update
 
 from adapters.persistence.migrate import upgrade_to_head
-from tests.integration.test_audit_tamper import EVENTS, AuditDb
-from tests.integration.test_batch_http import pair, submit, wait_finished
-from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, evaluate, make_client, unique_id
+from tests.support.audit_db import EVENTS, AuditDb
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, evaluate, make_client, pair, submit, unique_id, wait_finished
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     yield from make_client(db_url, tmp_path)
 
 
-def get(client: TestClient, path: str, key: str | None = "admin", **params: object):  # type: ignore[no-untyped-def]
+def get(client: TestClient, path: str, key: str | None = "admin", **params: Any):  # type: ignore[no-untyped-def]
     headers = {} if key is None else {"X-API-Key": KEYS[key]}
     return client.get(path, params=params, headers=headers)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +13,8 @@ from sqlalchemy import func, select, update
 from adapters.persistence.database import create_engine_for
 from adapters.persistence.sqla_models import EvaluationResultRow, JobItemRow, JobRow
 from entrypoints.container import Container, build_container
-from tests.integration import test_http_api
-from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, make_client, unique_id
+from tests.support import http_api
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client, pair, submit, unique_id, wait_finished
 
 CONTAINERS: list[Container] = []
 
@@ -29,27 +28,9 @@ def client(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
         CONTAINERS.append(build_container(settings))
         return CONTAINERS[-1]
 
-    monkeypatch.setattr(test_http_api, "build_container", recording)
+    monkeypatch.setattr(http_api, "build_container", recording)
     yield from make_client(db_url, tmp_path)
     CONTAINERS.clear()
-
-
-def submit(client: TestClient, items: list[dict], key: str = "client"):  # type: ignore[no-untyped-def]
-    return client.post("/v1/equivalences/batch", json={"items": items}, headers={"X-API-Key": KEYS[key]})
-
-
-def wait_finished(client: TestClient, job_id: str, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}", headers={"X-API-Key": KEYS["client"]}).json()
-        if job["status"] in ("done", "failed") and job["timings"]["finished_at"]:
-            return job  # finished_at is recorded just after the last item's own commit
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {job}")
-
-
-def pair(**changes: object) -> dict:
-    return {"origem": dict(ORIGEM), "destino": dict(DESTINO), **changes}
 
 
 def test_batch_runs_the_synchronous_pipeline_and_pages_results(client: TestClient) -> None:

@@ -18,7 +18,7 @@ from adapters.persistence.database import create_engine_for, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from core.domain.api_keys import hash_key, key_prefix
 from core.domain.records import ApiKeyRecord, Role, Tenant
-from tests.integration.test_http_api import DESTINO, ORIGEM, PEPPER, TAXONOMY, make_client
+from tests.support.http_api import DESTINO, ORIGEM, PEPPER, TAXONOMY, make_client
 
 SHARED_TAXONOMY, SHARED_POLICY = TAXONOMY.version, "default-v1"
 
@@ -38,7 +38,7 @@ class Catalog:
 
     def events(self, prefix: str) -> list[Any]:
         with self.uows.reading() as uow:
-            return [e for e in uow.audit.list(self.tenant, limit=1000) if e.event_type.startswith(prefix)]
+            return [e for e in uow.audit.list_events(self.tenant, limit=1000) if e.event_type.startswith(prefix)]
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ only rotate or revoke keys they created themselves.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,8 @@ from core.domain.actors import cli_actor
 from core.domain.records import Role
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.tenants import TenantAdmin
-from tests.integration.test_http_api import KEYS, PEPPER, make_client
+from tests.support.http_api import KEYS, PEPPER, make_client
+from tests.support.waiting import wait_until
 
 URL = "/admin/api_keys"
 
@@ -55,12 +55,11 @@ def test_create_shows_the_key_once_and_it_works(client: TestClient) -> None:
 def test_last_use_is_recorded(client: TestClient) -> None:
     body = create(client, role="admin", name="last use").json()
     assert client.get(URL, headers=as_key(body["key"])).status_code == 200
-    for _ in range(50):  # recorded off the request path
+    def last_used() -> str | None:  # recorded off the request path
         listed = {k["key_id"]: k for k in client.get(URL, headers=as_key("admin")).json()}
-        if listed[body["key_id"]]["last_used_at"] is not None:
-            break
-        time.sleep(0.05)
-    assert listed[body["key_id"]]["last_used_at"] is not None
+        return listed[body["key_id"]]["last_used_at"]
+
+    wait_until(last_used, what="last_used_at is recorded")
 
 
 def test_rotation_gives_a_new_key_and_refuses_the_old_one(client: TestClient) -> None:

@@ -18,8 +18,8 @@ from core.usecases.bootstrap import seed
 from entrypoints.asgi import create_app
 from entrypoints.container import build_container
 from entrypoints.settings import FULL, Settings
-from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, PEPPER, TAXONOMY, make_client
-from tests.integration.test_rate_limiters import closed_port
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, PEPPER, TAXONOMY, make_client
+from tests.support.network import closed_port
 
 BODY = {"request_id": "rate-limit-pair-0001", "origem": ORIGEM, "destino": DESTINO}
 RATE_ENV = ("EQV_RATE_LIMITS_ENABLED", "EQV_RATE_LIMIT_OVERRIDES", "EQV_RATE_LIMIT_NAMESPACE") + tuple(

@@ -1,7 +1,8 @@
 """Embedding mapper and LLM refiner over real HTTP: the mock servers, and servers that are down, slow or broken.
 
 Whatever the mapper services do, evaluating a pair ends (in degraded mode, ANALISE_HUMANA if
-they failed) and mapping both ementas stays under the 2 s budget.
+they failed) and mapping both ementas stays within the deadlines (2 s on an idle machine; the
+benchmark measures that, these tests allow for a busy CI machine, see BUDGET_S).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+import numpy as np
 import pytest
 import uvicorn
 
@@ -31,9 +33,13 @@ from core.domain.model import Course, Decision, Policy
 from core.domain.pipeline import evaluate
 from core.ports.concept_mapper import MapperError
 from entrypoints.mock_servers import create_mock_embed_app, create_mock_llm_app, mock_vector
+from tests.support.waiting import wait_until
 
 TAXONOMY = load_default_taxonomy()
-BUDGET_S = 2.0
+# The deadlines add up to at most 1.6 s of waiting for both ementas; the CPU part (lexical
+# mapping, numpy) stretches on a busy machine. Still well under the 2 x 5 s (SLOW_S) that calls
+# not cut by their deadlines would cost.
+BUDGET_S = 4.0
 BD_A = (
     "Sistemas de Banco de Dados. Modelagem conceitual e modelo relacional. Linguagem SQL. "
     "Normalização: dependências funcionais e formas normais. Processamento de transações."
@@ -56,10 +62,7 @@ def serving(app) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "mock server did not start"
-        time.sleep(0.01)
+    wait_until(lambda: server.started, timeout_s=30, interval_s=0.01, what="the mock server starts")
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
@@ -81,6 +84,9 @@ def llm_url() -> Iterator[str]:
 
 
 SLOW_S = 5.0
+# Well under SLOW_S (and the trickle's 20 s): proves a 0.5 s deadline cut the call, with room for a
+# busy machine. The unit tests check the deadlines themselves without reading the clock.
+QUICK_S = 3.0
 MODES = ("slow", "trickle", "malformed", "wrong_shape", "http500")
 
 
@@ -231,15 +237,27 @@ def test_similar_ementas_map_to_overlapping_concepts(embedding_mapper):
     assert calculo[0].node_id.startswith("mat.calc.")
 
 
+class CountingEmbedder:
+    """An EmbeddingClient that records the size of every batch it sends."""
+
+    def __init__(self, client: EmbeddingClient) -> None:
+        self.client, self.batches = client, list[int]()
+        self.model, self.timeout_s, self.batch_size = client.model, client.timeout_s, client.batch_size
+
+    def embed(self, texts: list[str], timeout_s: float | None = None) -> np.ndarray:
+        self.batches.append(len(texts))
+        return self.client.embed(texts, timeout_s=timeout_s)
+
+
 def test_the_index_is_reused_across_calls(embed_url):
-    client = EmbeddingClient(embed_url, "mock-embed")
-    mapper = EmbeddingMapper(client)
-    started = time.monotonic()
+    embedder = CountingEmbedder(EmbeddingClient(embed_url, "mock-embed"))
+    mapper = EmbeddingMapper(embedder)
+    mapper.warm(TAXONOMY)
+    index_batches = list(embedder.batches)
     mapper.map(BD_A, TAXONOMY)
-    first = time.monotonic() - started
-    started = time.monotonic()
     mapper.map(BD_B, TAXONOMY)
-    assert time.monotonic() - started < first
+    assert sum(index_batches) == 2 * len(TAXONOMY.nodes)  # what the index embeds (see the unit tests)
+    assert embedder.batches == [*index_batches, *embedder.batches[-2:]]  # then one batch per map()
 
 
 def test_refiner_over_the_hybrid_only_reweights_candidates(embedding_mapper, llm_url):
@@ -265,14 +283,14 @@ def test_a_broken_embeddings_server_is_a_quick_mapper_error(fault_server, mode):
     started = time.monotonic()
     with pytest.raises(MapperError):
         fast_client(fault_server.url).embed(["Modelo relacional", "SQL"])
-    assert time.monotonic() - started < 0.7
+    assert time.monotonic() - started < QUICK_S
 
 
 def test_nothing_listening_is_a_quick_mapper_error(dead_url):
     started = time.monotonic()
     with pytest.raises(MapperError):
         fast_client(dead_url).embed(["Modelo relacional"])
-    assert time.monotonic() - started < 0.7
+    assert time.monotonic() - started < QUICK_S
 
 
 def test_breaker_opens_and_then_fails_fast(fault_server):
@@ -281,11 +299,9 @@ def test_breaker_opens_and_then_fails_fast(fault_server):
     for _ in range(3):
         with pytest.raises(MapperError):
             client.embed(["x"])
-    started = time.monotonic()
     with pytest.raises(CircuitOpen):
         client.embed(["x"])
-    assert time.monotonic() - started < 0.02
-    assert fault_server.requests == 3
+    assert fault_server.requests == 3  # refused without a request
 
 
 @pytest.mark.parametrize("mode", ("slow", "malformed", "http500"))
@@ -296,13 +312,17 @@ def test_refiner_failure_keeps_the_base_mapping(fault_server, mode):
     refiner = LlmRefiner(lexical, fault_server.url, "m", timeout_s=0.5)
     started = time.monotonic()
     assert refiner.map(BD_A, TAXONOMY) == base
-    assert time.monotonic() - started < 0.7
+    assert time.monotonic() - started < QUICK_S
 
 
-def production_chain(embed_url: str, llm_url: str) -> tuple[LlmRefiner, LexicalMapper]:
-    """The full-runtime chain with default timeouts: refiner(hybrid(lexical, embeddings)), lexical fallback."""
+def production_chain(embed_url: str, llm_url: str, warm: bool = False) -> tuple[LlmRefiner, LexicalMapper]:
+    """The full-runtime chain with default timeouts: refiner(hybrid(lexical, embeddings)), lexical fallback.
+
+    `warm` builds the embeddings index first, as `serve` does at start (waiting as long as that takes)."""
     lexical = LexicalMapper()
     embedding = EmbeddingMapper(EmbeddingClient(embed_url, "m"))
+    if warm:
+        embedding.warm(TAXONOMY)
     return LlmRefiner(HybridMapper(lexical, embedding), llm_url, "m"), lexical
 
 
@@ -317,8 +337,7 @@ def evaluate_pair(primary, fallback, origem_text: str = BD_B, destino_text: str 
 
 
 def test_healthy_services_are_not_degraded(embed_url, llm_url):
-    primary, fallback = production_chain(embed_url, llm_url)
-    primary.map(BD_A, TAXONOMY)  # the first call builds the index
+    primary, fallback = production_chain(embed_url, llm_url, warm=True)
     result, elapsed = evaluate_pair(primary, fallback)
     assert not result.degraded_mode and "llm-m" in result.model_version
     assert elapsed < BUDGET_S
@@ -330,9 +349,8 @@ def test_healthy_services_are_not_degraded(embed_url, llm_url):
     ids=[f"{m}-{'warm' if w else 'cold'}-index" for m in MODES for w in (False, True)] + ["down-cold-index"],
 )
 def test_a_failing_embeddings_service_degrades_to_review_within_budget(fault_server, dead_url, llm_url, mode, warm):
-    primary, fallback = production_chain(dead_url if mode == "down" else fault_server.url, llm_url)
-    if warm:
-        primary.map(BD_A, TAXONOMY)  # index built while the service was fine, then it breaks
+    # warm: the index was built while the service was fine, then it breaks
+    primary, fallback = production_chain(dead_url if mode == "down" else fault_server.url, llm_url, warm)
     fault_server.mode = mode
     result, elapsed = evaluate_pair(primary, fallback)
     assert result.degraded_mode
@@ -344,8 +362,7 @@ def test_a_failing_embeddings_service_degrades_to_review_within_budget(fault_ser
 @pytest.mark.parametrize("mode", ("slow", "trickle", "malformed", "http500"))
 def test_a_failing_llm_keeps_the_hybrid_mapping_within_budget(fault_server, embed_url, mode):
     fault_server.mode = mode
-    primary, fallback = production_chain(embed_url, fault_server.url)
-    primary.map(BD_A, TAXONOMY)
+    primary, fallback = production_chain(embed_url, fault_server.url, warm=True)
     result, elapsed = evaluate_pair(primary, fallback)
     assert not result.degraded_mode
     assert elapsed < BUDGET_S

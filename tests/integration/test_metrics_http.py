@@ -33,18 +33,9 @@ from entrypoints.metrics_runtime import MetricsSettings
 from entrypoints.settings import FULL, ConfigurationError, Settings
 from adapters.system import SystemClock, UuidGenerator
 from tests.fakes import FailingMapper
-from tests.integration import test_http_api
-from tests.integration.test_http_api import (
-    DESTINO,
-    KEYS,
-    ORIGEM,
-    PEPPER,
-    TAXONOMY,
-    evaluate,
-    forget_cached_mappings,
-    make_client,
-    unique_id,
-)
+from tests.support import http_api
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, PEPPER, TAXONOMY, evaluate, forget_cached_mappings, make_client, unique_id
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -82,7 +73,7 @@ def with_container(monkeypatch: pytest.MonkeyPatch, adjust: Callable[[Container]
         adjust(container)
         return container
 
-    monkeypatch.setattr(test_http_api, "build_container", build)
+    monkeypatch.setattr(http_api, "build_container", build)
 
 
 @pytest.fixture
@@ -252,10 +243,7 @@ def test_embedded_batch_items_and_queue_gauges(client: TestClient) -> None:
     ]
     headers = {"X-API-Key": KEYS["client"]}
     job_id = client.post("/v1/equivalences/batch", json={"items": items}, headers=headers).json()["job_id"]
-    deadline = time.monotonic() + 30
-    while client.get(f"/v1/jobs/{job_id}", headers=headers).json()["timings"]["finished_at"] is None:
-        assert time.monotonic() < deadline, "batch did not finish"
-        time.sleep(0.05)
+    wait_until(lambda: client.get(f"/v1/jobs/{job_id}", headers=headers).json()["timings"]["finished_at"], what="the batch finishes")
     after = scrape(client)
     assert value(after, "eqv_batch_items_processed_total") - value(before, "eqv_batch_items_processed_total") == 2
     failed = [value(s, "eqv_batch_items_failed_total", reason="error") for s in (before, after)]

@@ -104,7 +104,7 @@ def _revisions_oldest_first() -> list[tuple[str, str]]:
     """(revision, down_revision or "base") for every revision, oldest first (a single line of history)."""
     script = ScriptDirectory.from_config(alembic_config())
     assert len(script.get_heads()) == 1, "the migration history must have exactly one head"
-    return [(rev.revision, rev.down_revision or "base") for rev in reversed(list(script.walk_revisions()))]
+    return [(rev.revision, str(rev.down_revision or "base")) for rev in reversed(list(script.walk_revisions()))]
 
 
 def _alembic(url: str, operation: str, target: str) -> None:

@@ -45,7 +45,7 @@ def assert_chain_valid(events: list[AuditEvent], count: int) -> None:
 def test_chain_of_appended_events_verifies_after_round_trip(
     uow_factory: SqlaUnitOfWorkFactory, tenant_id: str
 ) -> None:
-    naive = dt.datetime(2025, 1, 2, 3, 4, 5, 123)
+    naive = dt.datetime(2025, 1, 2, 3, 4, 5, 123)  # noqa: DTZ001 - a naive time is what this test stores
     moments = [None, dt.datetime(2025, 6, 1, 9, 0, 0, 1, tzinfo=MINUS_3), naive]
     appended: list[AuditEvent] = []
     for n in range(12):
@@ -53,9 +53,9 @@ def test_chain_of_appended_events_verifies_after_round_trip(
             appended.append(uow.audit.append(_event(tenant_id, n, moments[n % 3])))
             uow.commit()
     with uow_factory() as uow:
-        stored = uow.audit.list(tenant_id, limit=1000)
-        assert uow.audit.list(tenant_id, limit=5, after_seq=10) == stored[10:]
-        assert uow.audit.list("someone-else") == []
+        stored = uow.audit.list_events(tenant_id, limit=1000)
+        assert uow.audit.list_events(tenant_id, limit=5, after_seq=10) == stored[10:]
+        assert uow.audit.list_events("someone-else") == []
     assert_chain_valid(stored, 12)
     assert [e.hash for e in stored] == [e.hash for e in appended]
     assert stored[0].payload["concepts"] == ["c1", "c2"] and stored[0].payload["day"] == "2025-01-02"
@@ -67,7 +67,7 @@ def test_several_appends_in_one_transaction(uow_factory: SqlaUnitOfWorkFactory, 
             uow.audit.append(_event(tenant_id, n))
         uow.commit()
     with uow_factory() as uow:
-        assert_chain_valid(uow.audit.list(tenant_id), 3)
+        assert_chain_valid(uow.audit.list_events(tenant_id), 3)
 
 
 def test_concurrent_appends_for_one_tenant_are_gap_free(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -> None:
@@ -92,7 +92,7 @@ def test_concurrent_appends_for_one_tenant_are_gap_free(uow_factory: SqlaUnitOfW
         thread.join(timeout=120)
     assert errors == []
     with uow_factory() as uow:
-        stored = uow.audit.list(tenant_id, limit=10_000)
+        stored = uow.audit.list_events(tenant_id, limit=10_000)
     assert_chain_valid(stored, threads * per_thread)
     assert sorted(e.payload["n"] for e in stored) == list(range(threads * per_thread))
 
@@ -114,7 +114,7 @@ def test_database_refuses_update_and_delete(
         with engine.begin() as connection:
             connection.execute(text(statement), {"t": tenant_id})
     with uow_factory() as uow:
-        assert [e.event_type for e in uow.audit.list(tenant_id)] == ["evaluation"]
+        assert [e.event_type for e in uow.audit.list_events(tenant_id)] == ["evaluation"]
 
 
 @pytest.mark.postgres
@@ -140,12 +140,12 @@ def test_head_filters_and_tenants_for_verification(uow_factory: SqlaUnitOfWorkFa
         last = uow.audit.append(_event(other, 9))
         uow.commit()
     with uow_factory.reading() as uow:
-        events = uow.audit.list(tenant_id)
+        events = uow.audit.list_events(tenant_id)
         assert uow.audit.head(tenant_id) == ChainHead(4, events[-1].hash or "")
         assert uow.audit.head(other) == ChainHead(1, last.hash or "")
         assert {tenant_id, other} <= set(uow.audit.chain_tenants())
-        assert [e.seq for e in uow.audit.list(tenant_id, event_type="evaluation")] == [2, 4]
+        assert [e.seq for e in uow.audit.list_events(tenant_id, event_type="evaluation")] == [2, 4]
         at = [e.created_at for e in events]
-        assert [e.seq for e in uow.audit.list(tenant_id, since=at[1], until=at[3])] == [2, 3]
-        assert [e.seq for e in uow.audit.list(tenant_id, since=at[1].astimezone(MINUS_3))] == [2, 3, 4]
+        assert [e.seq for e in uow.audit.list_events(tenant_id, since=at[1], until=at[3])] == [2, 3]
+        assert [e.seq for e in uow.audit.list_events(tenant_id, since=at[1].astimezone(MINUS_3))] == [2, 3, 4]
     assert verify_chain(tenant_id, events, ChainHead(4, events[-1].hash or "")).ok

@@ -39,7 +39,8 @@ def test_deprecate_changes_only_the_status_of_the_own_version(uow_factory: SqlaU
         uow.commit()
     with uow_factory() as uow:
         uow.taxonomies.deprecate(tenant_id, own)
-        assert uow.taxonomies.info(tenant_id, own).status == DEPRECATED  # read in the same transaction
+        info = uow.taxonomies.info(tenant_id, own)
+        assert info is not None and info.status == DEPRECATED  # read in the same transaction
         uow.commit()
     with uow_factory.reading() as uow:
         info = uow.taxonomies.info(tenant_id, own)

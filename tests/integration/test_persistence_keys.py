@@ -71,7 +71,7 @@ def test_tenants_are_unique_listed_and_switched(uow_factory: SqlaUnitOfWorkFacto
         uow.tenants.set_active(tenant_id, False)
         uow.commit()
     with uow_factory.reading() as uow:
-        assert Tenant(tenant_id, "x", active=False) in uow.tenants.list()
+        assert Tenant(tenant_id, "x", active=False) in uow.tenants.list_all()
         with pytest.raises(NotFound):
             uow.tenants.set_active("nobody", False)
 
@@ -96,7 +96,7 @@ def test_the_whole_lifecycle_over_sql(uow_factory: SqlaUnitOfWorkFactory, tenant
     assert all(k.revoked_at is not None for k in listed)
     assert listed[0].last_used_at is not None and listed[1].last_used_at is not None
     with uow_factory.reading() as uow:
-        types = [e.event_type for e in uow.audit.list(tenant_id)]
+        types = [e.event_type for e in uow.audit.list_events(tenant_id)]
     assert types == ["tenant.created", "key.created", "key.rotated", "key.revoked"]
 
 
@@ -130,13 +130,13 @@ def test_concurrent_rotations_of_one_key_leave_exactly_one_successor(
 def test_bursts_of_unknown_keys_are_audited_on_the_reserved_chain(uow_factory: SqlaUnitOfWorkFactory) -> None:
     """audit_events has no foreign key to tenants: the reserved chain works on both databases."""
     with uow_factory.reading() as uow:
-        before = len(uow.audit.list(UNRESOLVED_TENANT, limit=10**6))
+        before = len(uow.audit.list_events(UNRESOLVED_TENANT, limit=10**6))
     authenticate = Authenticate(uow_factory, PEPPER, SystemClock(), bursts=FailureBursts(3, dt.timedelta(minutes=5)))
 
     for n in range(7):
         assert authenticate(f"eqv_live_nobody-has-this-key-{n:04d}") is None
 
     with uow_factory.reading() as uow:
-        events = uow.audit.list(UNRESOLVED_TENANT, limit=10**6)[before:]
+        events = uow.audit.list_events(UNRESOLVED_TENANT, limit=10**6)[before:]
     assert [e.event_type for e in events] == ["auth.failure_burst"]
     assert events[0].payload["failures"] == 3 and "nobody-has" not in str(events[0].payload)

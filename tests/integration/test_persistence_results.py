@@ -70,7 +70,7 @@ def test_result_and_audit_event_commit_or_roll_back_together(
         uow.rollback()
     with uow_factory() as uow:
         assert uow.results.get(tenant_id, "req-00000001") is None
-        assert uow.audit.list(tenant_id) == []
+        assert uow.audit.list_events(tenant_id) == []
 
     with uow_factory() as uow:
         uow.results.add(_result(tenant_id))
@@ -78,7 +78,7 @@ def test_result_and_audit_event_commit_or_roll_back_together(
         uow.commit()
     with uow_factory() as uow:
         assert uow.results.get(tenant_id, "req-00000001") is not None
-        assert uow.audit.list(tenant_id) == [appended]
+        assert uow.audit.list_events(tenant_id) == [appended]
         assert appended.seq == 1  # the rolled-back append left no gap
 
 

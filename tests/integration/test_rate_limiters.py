@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
 from core.domain.gcra import emission_interval_us
 from core.domain.rate_limits import RateLimit
 from core.ports.rate_limiter import RateLimiter
+from tests.support.network import closed_port
 
 pytestmark = pytest.mark.redis
 
@@ -98,12 +98,6 @@ def test_redis_and_memory_limiters_decide_alike(redis_url: str, prefix: str) -> 
         for lim in (memory, shared)
     ]
     assert outcomes[0] == outcomes[1]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # nothing listens once the socket is closed
 
 
 def test_unreachable_redis_fails_open_quickly_and_warns_rarely(caplog: pytest.LogCaptureFixture) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, make_client, unique_id
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client, unique_id
 
 SECRET_EMENTA = "Tópico-secreto-XYZZY de álgebra relacional"
 SECRET_CONTEXT = "Maria-da-Silva-CPF-123.456.789-00"

@@ -16,7 +16,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
 from adapters.persistence.migrate import upgrade_to_head
-from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, make_client
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client
 
 ADMIN, AUDITOR, CLIENT = "admin", "auditor", "client"
 EVALUATORS = {CLIENT, ADMIN}
@@ -72,7 +72,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 def operations(client: TestClient) -> set[tuple[str, str]]:
-    found = set()
+    found: set[tuple[str, str]] = set()
     for route in client.app.routes:
         if isinstance(route, HTTPRoute) and not NOT_OURS.match(route.path):
             for handler in route.route_handlers:
@@ -84,7 +84,7 @@ def call(client: TestClient, method: str, template: str, key: str | None) -> int
     """A request naming resources that do not exist, with an empty JSON body."""
     path = re.sub(r"\{[^}]+\}", "no-such-thing-123", template)
     headers = {"X-API-Key": key} if key else {}
-    body = {} if method in ("POST", "PUT", "PATCH") else None
+    body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
     return client.request(method, path, headers=headers, json=body).status_code
 
 

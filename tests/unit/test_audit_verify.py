@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
@@ -65,7 +66,7 @@ def test_any_valid_chain_verifies(specs: list[tuple[str, dict, int]]) -> None:
 
 
 @st.composite
-def altered_field(draw: st.DrawFn, old: AuditEvent) -> dict[str, object]:
+def altered_field(draw: st.DrawFn, old: AuditEvent) -> dict[str, Any]:
     field = draw(st.sampled_from(["event_type", "payload", "created_at", "tenant_id", "prev_hash", "hash"]))
     if field == "payload":
         new: object = draw(payloads)

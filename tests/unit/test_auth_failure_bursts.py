@@ -32,7 +32,7 @@ class Setup:
 
     def bursts(self, tenant_id: str) -> list:  # type: ignore[type-arg]
         with self.uows.reading() as uow:
-            return [e for e in uow.audit.list(tenant_id) if e.event_type == "auth.failure_burst"]
+            return [e for e in uow.audit.list_events(tenant_id) if e.event_type == "auth.failure_burst"]
 
 
 def test_a_revoked_key_failing_repeatedly_is_audited_once_per_window_on_its_tenant():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import threading
-import time
 
 import httpx
 import numpy as np
@@ -157,21 +156,19 @@ def test_a_hanging_server_costs_no_more_than_the_deadline():
         release.wait(5)
         return echo(request)
 
+    # The server answers only after 5 s: a caller that outlived its deadline would get vectors.
     client = client_for(FakeServer(hang), timeout_s=0.2)
-    started = time.monotonic()
     with pytest.raises(DeadlineExceeded):
         client.embed(["a"])
-    assert time.monotonic() - started < 0.35
     release.set()
 
 
 def test_backoff_never_outlives_the_deadline():
     server = FakeServer(httpx.Response(503))
-    client = client_for(server, timeout_s=0.2, max_attempts=100, backoff_initial_s=0.05, backoff_max_s=0.1)
-    started = time.monotonic()
+    # 100 attempts would need at least 99 backoffs of 0.05 s (about 5 s) > the 2 s deadline.
+    client = client_for(server, timeout_s=2.0, max_attempts=100, backoff_initial_s=0.05, backoff_max_s=0.1)
     with pytest.raises(MapperError):
         client.embed(["a"])
-    assert time.monotonic() - started < 0.3
     assert 1 < len(server.requests) < 100
 
 
@@ -183,10 +180,9 @@ def test_breaker_opens_after_consecutive_failures_and_then_fails_fast():
         with pytest.raises(MapperError):
             client.embed(["a"])
     calls = len(server.requests)
-    started = time.monotonic()
     with pytest.raises(CircuitOpen):
         client.embed(["a"])
-    assert time.monotonic() - started < 0.01 and len(server.requests) == calls
+    assert len(server.requests) == calls  # refused without a request
 
 
 def test_breaker_closes_after_a_successful_trial():

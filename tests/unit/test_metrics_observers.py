@@ -16,8 +16,8 @@ from core.ports.concept_mapper import MapperError
 from core.ports.job_queue import QueueStats
 from core.usecases.evaluate import EvaluatePair
 from tests.fakes import FailingMapper, RecordingMetrics, StaticMapper
-from tests.unit import test_llm_refiner as llm
-from tests.unit.test_usecase_evaluate import ANSWERS, ORIGEM_TEXT, TAXONOMY, command, world
+from tests.support import llm_server as llm
+from tests.support.evaluate_world import ANSWERS, ORIGEM_TEXT, TAXONOMY, command, world
 
 
 def test_evaluate_pair_reports_new_decisions_by_tenant_not_replays() -> None:

@@ -18,7 +18,7 @@ T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)
 def appended(uows: FakeUnitOfWorkFactory, tenant_id: str, count: int, event_type: str = "evaluation") -> None:
     for n in range(count):
         with uows() as uow:
-            at = T0 + dt.timedelta(minutes=len(uow.audit.list(tenant_id, limit=10**6)))
+            at = T0 + dt.timedelta(minutes=len(uow.audit.list_events(tenant_id, limit=10**6)))
             uow.audit.append(AuditEvent(tenant_id, event_type, {"n": n}, at))
             uow.commit()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def run_seed(uows: FakeUnitOfWorkFactory, bootstrap_key: str | None = None) -> S
 
 
 def add_key(
-    uows: FakeUnitOfWorkFactory, plaintext: str, tenant_id: str = DEFAULT_TENANT, **fields: object
+    uows: FakeUnitOfWorkFactory, plaintext: str, tenant_id: str = DEFAULT_TENANT, **fields: Any
 ) -> None:
     """Store a client key for `plaintext` (fields override the record's defaults)."""
     record = ApiKeyRecord(
@@ -119,7 +120,7 @@ def test_first_seed_creates_tenant_versions_and_returns_a_generated_admin_key_on
         assert (tenant.default_taxonomy_version, tenant.default_policy_version) == ("tax-1", "pol-1")
         assert uow.taxonomies.get(DEFAULT_TENANT, "tax-1") == TAXONOMY
         assert uow.policies.get(DEFAULT_TENANT, "pol-1") == POLICY
-        [event] = uow.audit.list(DEFAULT_TENANT)
+        [event] = uow.audit.list_events(DEFAULT_TENANT)
     assert event.event_type == "key.created" and event.payload["actor"] == {"seed": True}
     assert event.payload["prefix"] == key_prefix(report.new_admin_key)
     assert report.new_admin_key not in canonical_json(event.payload)
@@ -128,14 +129,14 @@ def test_first_seed_creates_tenant_versions_and_returns_a_generated_admin_key_on
 def test_a_second_seed_creates_nothing_and_returns_no_key(uows):
     first = run_seed(uows)
     with uows.reading() as uow:
-        keys, events = uow.api_keys.list_for_tenant(DEFAULT_TENANT), uow.audit.list(DEFAULT_TENANT)
+        keys, events = uow.api_keys.list_for_tenant(DEFAULT_TENANT), uow.audit.list_events(DEFAULT_TENANT)
 
     second = run_seed(uows)
 
     assert not second.created_tenant and second.new_admin_key is None
     with uows.reading() as uow:
         assert uow.api_keys.list_for_tenant(DEFAULT_TENANT) == keys
-        assert uow.audit.list(DEFAULT_TENANT) == events
+        assert uow.audit.list_events(DEFAULT_TENANT) == events
         assert uow.taxonomies.list_versions(DEFAULT_TENANT) == ["tax-1"]
         assert uow.policies.list_versions(DEFAULT_TENANT) == ["pol-1"]
     assert Authenticate(uows, PEPPER)(first.new_admin_key) is not None
@@ -151,7 +152,7 @@ def test_a_bootstrap_key_is_stored_works_and_is_never_returned(uows):
     assert principal is not None and principal.role is Role.ADMIN
     with uows.reading() as uow:
         assert len(uow.api_keys.list_for_tenant(DEFAULT_TENANT)) == 1
-        assert len(uow.audit.list(DEFAULT_TENANT)) == 1
+        assert len(uow.audit.list_events(DEFAULT_TENANT)) == 1
 
 
 def test_seed_without_a_bootstrap_key_keeps_an_existing_bootstrap_admin(uows):

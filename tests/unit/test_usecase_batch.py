@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -27,6 +28,7 @@ from core.usecases.batch import (
 from core.usecases.bootstrap import DEFAULT_TENANT, seed
 from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair
 from core.domain.errors import NotFound
+from core.ports.unit_of_work import UnitOfWork
 from tests.fakes import FakeJobQueue, FakeUnitOfWorkFactory, FixedClock, SequentialIds, StaticMapper
 
 TAXONOMY = Taxonomy(
@@ -48,7 +50,7 @@ class Flaky:
         self.inner = inner
         self.failures = dict(failures)
 
-    def __call__(self, command: EvaluateCommand, also: Callable | None = None) -> EvaluateOutcome:
+    def __call__(self, command: EvaluateCommand, also: Callable[[UnitOfWork], object] | None = None) -> EvaluateOutcome:
         if self.failures.get(command.request_id, 0) > 0:
             self.failures[command.request_id] -= 1
             raise ConnectionError("database hiccup")
@@ -100,7 +102,7 @@ def world(max_items: int = 100, failures: dict[str, int] | None = None) -> World
     )
 
 
-def command(request_id: str = "", **changes: object) -> EvaluateCommand:
+def command(request_id: str = "", **changes: Any) -> EvaluateCommand:
     course = Course("Cálculo", 60, TEXT, aprovado=True)
     base = EvaluateCommand(DEFAULT_TENANT, request_id, f"hash-{request_id}", course, course)
     return dataclasses.replace(base, **changes)

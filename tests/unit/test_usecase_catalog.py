@@ -48,7 +48,7 @@ def uows() -> FakeUnitOfWorkFactory:
 
 def events(uows: FakeUnitOfWorkFactory, tenant_id: str = DEFAULT_TENANT, prefix: str = "") -> list[AuditEvent]:
     with uows.reading() as uow:
-        return [e for e in uow.audit.list(tenant_id, limit=1000) if e.event_type.startswith(prefix)]
+        return [e for e in uow.audit.list_events(tenant_id, limit=1000) if e.event_type.startswith(prefix)]
 
 
 def writers_since(uows: FakeUnitOfWorkFactory, before: int) -> list[int]:

@@ -17,7 +17,7 @@ from core.domain.errors import InvalidInput, KeyRevoked, NotFound, TenantExists
 from core.domain.model import Policy, Taxonomy, TaxonomyNode
 from core.domain.records import Principal, Role, Tenant
 from core.usecases.auth import Authenticate
-from core.usecases.bootstrap import DEFAULT_TENANT, seed
+from core.usecases.bootstrap import seed
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.tenants import TenantAdmin
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
@@ -54,7 +54,7 @@ def authenticate(uows: FakeUnitOfWorkFactory, clock: FixedClock) -> Authenticate
 
 def events(uows: FakeUnitOfWorkFactory, tenant_id: str) -> list:  # type: ignore[type-arg]
     with uows.reading() as uow:
-        return uow.audit.list(tenant_id)
+        return uow.audit.list_events(tenant_id)
 
 
 # --- tenants --------------------------------------------------------------------------------
