@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.mappers.lexical_mapper import LexicalMapper  # noqa: E402
 from adapters.mappers.taxonomy_json import load_default_taxonomy  # noqa: E402
 from adapters.mappers.topic_matcher import LexicalTopicMatcher  # noqa: E402
-from bench.mapper_speed import EMENTA_PARTS  # noqa: E402
+from mapper_speed import EMENTA_PARTS  # noqa: E402
 from core.domain.model import Course, Policy  # noqa: E402
 from core.domain.pipeline import evaluate  # noqa: E402
 from core.usecases.reading import read_pair  # noqa: E402

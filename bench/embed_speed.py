@@ -29,7 +29,7 @@ from adapters.mappers.hybrid_mapper import HybridMapper  # noqa: E402
 from adapters.mappers.lexical_mapper import LexicalMapper  # noqa: E402
 from adapters.mappers.local_embedder import LocalEmbedder  # noqa: E402
 from adapters.mappers.taxonomy_json import load_default_taxonomy  # noqa: E402
-from bench.mapper_speed import ementa as long_ementa  # noqa: E402
+from mapper_speed import ementa as long_ementa  # noqa: E402
 
 DEFAULT_EMENTAS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ementas_dev.jsonl"
 

@@ -133,8 +133,8 @@ def _fuse(
     if reading is None:
         if by_taxonomy is not Decision.ANALISE_HUMANA:
             return by_taxonomy, None, result.score, result.breakdown
-        reason = ReviewReason.MAPEAMENTO_DEGRADADO if degraded else ReviewReason.COBERTURA_INCERTA
-        return by_taxonomy, reason, result.score, result.breakdown
+        why = ReviewReason.MAPEAMENTO_DEGRADADO if degraded else ReviewReason.COBERTURA_INCERTA
+        return by_taxonomy, why, result.score, result.breakdown
     topics = reading.topics.coverage
     vocabulary = vocabulary_coverage(reading.topics, destino_mapping.matches, taxonomy, policy.confidence_cutoff)
     breakdown = Breakdown(
@@ -147,11 +147,10 @@ def _fuse(
     score = result.score if vocabulary >= IN_VOCABULARY else round(100.0 * topics, 2)
     if degraded:
         return Decision.ANALISE_HUMANA, ReviewReason.MAPEAMENTO_DEGRADADO, score, breakdown
-    reason = abstention(reading)
-    if reason is not None:
-        return Decision.ANALISE_HUMANA, reason, score, breakdown
-    decision, reason = combine(by_taxonomy, topics, vocabulary, critical_missing)
-    return decision, reason, score, breakdown
+    cannot_judge = abstention(reading)
+    if cannot_judge is not None:
+        return Decision.ANALISE_HUMANA, cannot_judge, score, breakdown
+    return (*combine(by_taxonomy, topics, vocabulary, critical_missing), score, breakdown)
 
 
 def _model_version(

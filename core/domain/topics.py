@@ -8,6 +8,7 @@ origem covers each destino topic; `topic_coverage` turns that into one share.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -93,7 +94,7 @@ def topic_coverage(topics: tuple[TopicScore, ...]) -> float:
     A topic weighs by the square root of its word mass: a long topic says more than a short
     one, but a run-on sentence must not drown the others.
     """
-    total = sum(t.peso**0.5 for t in topics)
+    total = sum(math.sqrt(t.peso) for t in topics)
     if total <= 0:
         return 0.0
-    return sum(t.peso**0.5 * t.credit for t in topics) / total
+    return sum(math.sqrt(t.peso) * t.credit for t in topics) / total

@@ -7,33 +7,15 @@ fallback (ANALISE_HUMANA) within the 2 s budget, and never makes evaluate fail.
 from __future__ import annotations
 
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.support.e2e import ADMIN_KEY, PAIR, answers, base_env, free_port, serve
-from tests.support.waiting import wait_until
+from tests.support.e2e import PAIR, base_env, serve
+from tests.support.mock_services import evaluate, start_mock, wait_until_ready
 
 pytestmark = pytest.mark.e2e
-
-
-def start_mock(name: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "entrypoints.cli", name, "--port", str(port)],
-        env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: answers(f"{url}/health"), interval_s=0.2, what=f"{name} starts")
-    except AssertionError:
-        process.kill()
-        raise
-    return process, url
 
 
 @pytest.fixture
@@ -44,29 +26,6 @@ def mocks(tmp_path: Path) -> Iterator[dict[str, tuple[subprocess.Popen[bytes], s
     for process, _ in started.values():
         process.kill()
         process.wait(timeout=10)
-
-
-def wait_until_ready(base: str, timeout: float = 120.0) -> dict:
-    """/ready is 503 until the mappers are warm (ADR 0014); a generous deadline, not a speed assumption."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = httpx.get(f"{base}/ready", timeout=5)
-        if response.status_code == 200:
-            return response.json()
-        assert time.monotonic() < deadline, f"serve did not become ready: {response.text}"
-        time.sleep(0.2)
-
-
-def evaluate(base: str, request_id: str, pair: dict = PAIR) -> tuple[dict, float]:
-    started = time.monotonic()
-    response = httpx.post(
-        f"{base}/v1/equivalences/evaluate",
-        json={**pair, "request_id": request_id},
-        headers={"X-API-Key": ADMIN_KEY},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return response.json(), time.monotonic() - started
 
 
 def test_serve_with_mock_embeddings_and_llm_then_embedding_outage(tmp_path: Path, mocks) -> None:  # type: ignore[no-untyped-def]

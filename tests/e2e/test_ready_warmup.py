@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_external_mappers import evaluate, start_mock, wait_until_ready
-from tests.e2e.test_serve_process import ADMIN_KEY, PAIR, base_env, serve
+from tests.support.mock_services import evaluate, start_mock, wait_until_ready
+from tests.support.e2e import ADMIN_KEY, PAIR, base_env, serve
 
 pytestmark = pytest.mark.e2e
 HEADERS = {"X-API-Key": ADMIN_KEY}

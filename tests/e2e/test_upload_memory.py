@@ -13,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.e2e.test_serve_process import ADMIN_KEY, PAIR, base_env, free_port, wait_until_healthy
+from tests.support.e2e import ADMIN_KEY, PAIR, base_env, free_port, wait_until_healthy
 
 pytestmark = pytest.mark.e2e
 

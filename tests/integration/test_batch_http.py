@@ -14,7 +14,7 @@ from adapters.persistence.database import create_engine_for
 from adapters.persistence.sqla_models import EvaluationResultRow, JobItemRow, JobRow
 from entrypoints.container import Container, build_container
 from tests.support import http_api
-from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client, pair, submit, unique_id, wait_finished
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, count_jobs, make_client, pair, submit, unique_id, wait_finished
 
 CONTAINERS: list[Container] = []
 
@@ -85,15 +85,6 @@ def test_an_invalid_item_is_422_naming_it_and_nothing_is_queued(
     assert response.status_code == 422, response.text
     assert field in [e["field"] for e in response.json()["extra"]], response.json()
     assert count_jobs(db_url) == before
-
-
-def count_jobs(db_url: str) -> int:
-    engine = create_engine_for(db_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.scalar(select(func.count()).select_from(JobRow)) or 0)
-    finally:
-        engine.dispose()
 
 
 def test_a_deterministic_error_fails_the_item_at_once(client: TestClient) -> None:

@@ -12,7 +12,7 @@ import pytest
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
-from tests.integration.test_http_api import DESTINO, KEYS, ORIGEM, make_client, unique_id
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client, unique_id
 
 CLIENT_KEY = {"X-API-Key": KEYS["client"]}
 ADMIN_KEY = {"X-API-Key": KEYS["admin"]}

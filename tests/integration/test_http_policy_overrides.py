@@ -17,8 +17,8 @@ from litestar.testing import TestClient
 from core.domain.model import Policy
 from core.domain.policy import policy_sha256
 from core.domain.rules import RULES_VERSION
-from tests.integration.test_batch_http import count_jobs, pair, submit, wait_finished
-from tests.integration.test_http_api import (
+from tests.support.http_api import count_jobs, pair, submit, wait_finished
+from tests.support.http_api import (
     DESTINO,
     KEYS,
     ORIGEM,

@@ -59,7 +59,7 @@ def test_a_tenant_allows_client_policy_overrides_only_when_told(uow_factory: Sql
         uow.tenants.set_policy_overrides(tenant_id, True)
         uow.commit()
     with uow_factory.reading() as uow:
-        assert [t.allow_policy_overrides for t in uow.tenants.list() if t.tenant_id == tenant_id] == [True]
+        assert [t.allow_policy_overrides for t in uow.tenants.list_all() if t.tenant_id == tenant_id] == [True]
         with pytest.raises(NotFound):
             uow.tenants.set_policy_overrides("nobody", True)
 

@@ -37,6 +37,7 @@ ALL_CONCEPTS = tuple(ConceptMatch(n.node_id, 0.9, (n.conceito,)) for n in TAXONO
 ANSWERS = {ORIGEM_TEXT: ALL_CONCEPTS, DESTINO_TEXT: ALL_CONCEPTS}  # full coverage: DEFERIDO
 ORIGEM = Course("Cálculo I", 60, ORIGEM_TEXT, aprovado=True)
 DESTINO = Course("Cálculo A", 60, DESTINO_TEXT)
+ADMIN = {"key_id": "k-admin", "role": "admin"}
 
 
 @dataclass

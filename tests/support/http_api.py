@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from litestar.testing import TestClient
+from sqlalchemy import func, select
 
+from adapters.persistence.database import create_engine_for
+from adapters.persistence.sqla_models import JobRow
 from adapters.system import SystemClock, UuidGenerator
 from core.domain.api_keys import hash_key, key_prefix
 from core.domain.model import Policy, Taxonomy, TaxonomyNode
@@ -105,3 +108,12 @@ def wait_finished(client: TestClient, job_id: str, timeout: float = 30.0) -> dic
 
 def pair(**changes: object) -> dict:
     return {"origem": dict(ORIGEM), "destino": dict(DESTINO), **changes}
+
+
+def count_jobs(db_url: str) -> int:
+    engine = create_engine_for(db_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(JobRow)) or 0)
+    finally:
+        engine.dispose()

@@ -7,7 +7,7 @@ import numpy as np
 from adapters.mappers.concept_vectors import FileVectorStore, vector_key
 from adapters.mappers.embedding_mapper import EmbeddingMapper
 from core.domain.model import Taxonomy, TaxonomyNode
-from tests.unit.test_embedding_mapper import SQL, TAXONOMY, FakeEmbedder
+from tests.support.embedding import SQL, TAXONOMY, FakeEmbedder
 
 INDEX_TEXTS = 2 * len(TAXONOMY.nodes)
 

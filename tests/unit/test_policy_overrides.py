@@ -27,7 +27,7 @@ from core.usecases.batch import SubmitBatch
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.tenants import TenantAdmin
 from tests.fakes import FakeJobQueue, SequentialIds
-from tests.unit.test_usecase_evaluate import ADMIN, DESTINO, World, command, world
+from tests.support.evaluate_world import ADMIN, DESTINO, World, command, world
 
 CLIENT = {"key_id": "k-client", "role": "client"}
 LOWER_BAR = {"min_score_deferir": 0, "min_score_complemento": 0, "exigir_criticos": False}

@@ -19,8 +19,7 @@ from tests.fakes import (
     FakeAuditLog,
     StaticMapper,
 )
-from tests.support.evaluate_world import ANSWERS, DESTINO, DESTINO_TEXT, ORIGEM, ORIGEM_TEXT, TAXONOMY, World, command, world
-ADMIN = {"key_id": "k-admin", "role": "admin"}
+from tests.support.evaluate_world import ADMIN, ANSWERS, DESTINO, DESTINO_TEXT, ORIGEM, ORIGEM_TEXT, TAXONOMY, World, command, world
 
 
 def test_a_decision_is_stored_with_exactly_one_audit_event_in_the_same_commit():
