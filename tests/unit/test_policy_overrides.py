@@ -185,7 +185,7 @@ def test_a_forbidden_tenant_refuses_again_and_the_change_is_audited():
     admin.allow_policy_overrides(DEFAULT_TENANT, {"cli": True})  # idempotent: no second event
     admin.forbid_policy_overrides(DEFAULT_TENANT, {"cli": True})
     with w.uows.reading() as uow:
-        kinds = [e.event_type for e in uow.audit.list(DEFAULT_TENANT) if e.event_type.startswith("tenant.policy")]
+        kinds = [e.event_type for e in uow.audit.list_events(DEFAULT_TENANT) if e.event_type.startswith("tenant.policy")]
     assert kinds == ["tenant.policy_overrides_allowed", "tenant.policy_overrides_forbidden"]
     with pytest.raises(OverridesNotAllowed):
         w.evaluate(command(policy_overrides=LOWER_BAR, caller=CLIENT))
