@@ -21,7 +21,7 @@ from adapters.http.auth import principal_provider
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
-from adapters.http.routes_admin import QueueAdminController
+from adapters.http.routes_admin import QueueAdminController, queue_unavailable
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
 from adapters.http.routes_equivalences import EquivalenceController
@@ -30,6 +30,7 @@ from adapters.http.routes_jobs import JobController
 from adapters.http.routes_keys import ApiKeyController
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.system import SystemClock
+from core.domain.errors import QueueUnavailable
 from core.domain.rate_limits import RateLimitPolicy
 
 
@@ -104,7 +105,9 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             "clock": Provide(deps.clock, sync_to_thread=False),
             "api_key_admin": Provide(deps.api_key_admin or _unavailable("key administration"), sync_to_thread=False),
         },
-        exception_handlers={**EXCEPTION_HANDLERS, **deps.extra_exception_handlers},
+        exception_handlers={
+            **EXCEPTION_HANDLERS, QueueUnavailable: queue_unavailable, **deps.extra_exception_handlers
+        },
         openapi_config=OpenAPIConfig(
             title="Equivalence Engine Service",
             version="0.1.0",

@@ -51,3 +51,9 @@ class KeyRevoked(DomainError):
 
 class InvalidInput(DomainError):
     """A value given to a use case breaks a rule the message names (e.g. a reserved tenant id)."""
+
+
+class QueueUnavailable(Exception):
+    """The batch queue's broker (Redis) is down, hung or refused: an outage, not a caller's mistake.
+
+    Not a DomainError: batch processing treats it as transient (retry later)."""

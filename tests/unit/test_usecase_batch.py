@@ -21,6 +21,7 @@ from core.usecases.batch import (
     ProcessItem,
     Reconcile,
     SubmitBatch,
+    job_status,
     get_progress,
     get_results_page,
 )
@@ -207,7 +208,7 @@ def test_a_transient_error_leaves_the_item_pending_for_a_retry():
     assert w.items("job-1")[0].attempts == 2 and w.results() == 1
 
 
-def test_giving_up_fails_the_item_and_settles_the_job():
+def test_giving_up_dead_letters_the_item_and_settles_the_job_as_dead_lettered():
     w = world(failures={"job-1-0": 99})
     w.submit(DEFAULT_TENANT, [command()])
     with pytest.raises(ConnectionError):
@@ -216,8 +217,9 @@ def test_giving_up_fails_the_item_and_settles_the_job():
     w.process.give_up("job-1", 0, "ConnectionError: database hiccup")
 
     item = w.items("job-1")[0]
-    assert item.status == JobStatus.FAILED and item.error.startswith("dead-lettered after retries")
-    assert w.uows.store.jobs["job-1"].job.status == JobStatus.FAILED
+    assert item.status == JobStatus.DEAD_LETTERED and item.error.startswith("dead-lettered after retries")
+    job = w.uows.store.jobs["job-1"].job
+    assert (job.status, job.failed, job.finished_at is not None) == (JobStatus.DEAD_LETTERED, 1, True)
 
 
 def test_an_item_whose_request_id_was_already_evaluated_finishes_with_that_result():
