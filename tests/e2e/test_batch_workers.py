@@ -120,7 +120,7 @@ def wait_for(base: str, job_id: str, condition: Callable[[dict[str, Any]], bool]
 
 def finished(state: dict[str, Any]) -> bool:
     """Every item finished, and the job's end recorded (just after the last item's commit)."""
-    return state["status"] in ("done", "failed") and bool(state["timings"]["finished_at"])
+    return state["status"] in ("done", "failed", "dead_lettered") and bool(state["timings"]["finished_at"])
 
 
 def all_results(base: str, job_id: str) -> list[dict[str, Any]]:
@@ -282,9 +282,10 @@ def test_poison_item_is_dead_lettered_and_requeue_completes_it(
         job_id = submit(base, [PAIR, WEAK, {**PAIR, "request_id": "poison-item-0001"}])
         running.start("worker", "--threads", "2")
         state = wait_for(base, job_id, finished)
-        assert state["progress"] == {"done": 2, "failed": 1, "total": 3, "queued": 0, "running": 0}
+        assert state["status"] == "dead_lettered"
+        assert state["progress"] == {"done": 2, "failed": 1, "total": 3, "queued": 0, "running": 0, "dead_lettered": 1}
         poisoned = all_results(base, job_id)[2]
-        assert poisoned["status"] == "failed" and "poisoned for the drill" in poisoned["error"]
+        assert poisoned["status"] == "dead_lettered" and "poisoned for the drill" in poisoned["error"]
 
         listed = run_cli(["dlq", "list", "--json"], full_env, tmp_path)
         letters = json.loads(listed.stdout)
@@ -299,7 +300,7 @@ def test_poison_item_is_dead_lettered_and_requeue_completes_it(
         requeued = run_cli(["dlq", "requeue", f"{job_id}:2"], full_env, tmp_path)
         assert requeued.returncode == 0 and "requeued 1" in requeued.stdout, requeued.stderr
         state = wait_for(base, job_id, lambda s: s["progress"]["done"] == 3)
-        assert state["status"] == "done" and state["progress"]["failed"] == 0
+        assert state["status"] == "done" and state["progress"]["failed"] == state["progress"]["dead_lettered"] == 0
         assert json.loads(run_cli(["dlq", "list", "--json"], full_env, tmp_path).stdout) == []
     assert sql(pg_url, "SELECT count(*) FROM evaluation_results WHERE request_id = 'poison-item-0001'") == 1
 
