@@ -21,6 +21,8 @@ from adapters.http.auth import principal_provider
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
+from adapters.http.security_headers import security_headers
+from adapters.http.slow_clients import request_deadline_middleware
 from adapters.http.routes_admin import QueueAdminController, queue_unavailable
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
@@ -120,9 +122,11 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         ),
         middleware=[
             request_log_middleware,
+            request_deadline_middleware,
             rate_limit_headers_middleware,
             *([http_metrics_middleware()] if deps.metrics else []),
         ],
+        before_send=[security_headers],
         on_startup=[limit_worker_threads(deps.worker_threads), *deps.on_startup],
         on_shutdown=list(deps.on_shutdown),
         debug=debug,
