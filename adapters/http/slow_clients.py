@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import structlog
@@ -101,12 +101,13 @@ def request_deadline_middleware(app: ASGIApp) -> ASGIApp:
         if started:
             raise RuntimeError("request deadline exceeded after the answer started")  # the server closes it
         body = b'{"status_code":503,"detail":"Request took too long; retry shortly"}'
-        await send({
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [(b"content-type", b"application/json"), (b"retry-after", b"5"),
-                        (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
-        })
-        await send({"type": "http.response.body", "body": body})
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"retry-after", b"5"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        await send(cast(Message, {"type": "http.response.start", "status": 503, "headers": headers}))
+        await send(cast(Message, {"type": "http.response.body", "body": body}))
 
     return middleware
