@@ -23,7 +23,7 @@ from core.domain.errors import QueueUnavailable
 from core.ports.job_queue import DeadLetter, QueueStats
 
 _T = TypeVar("_T")
-_SCAN_COUNT = 1000  # hash fields per HSCAN round trip
+_SCAN_COUNT = 1000  # message bodies per HMGET round trip
 
 
 def redis_guarded(method: Callable[..., _T]) -> Callable[..., _T]:
@@ -82,15 +82,17 @@ class RedisDeadLetters:
 
     @redis_guarded
     def queued_items(self) -> set[tuple[str, int]]:
-        """Items whose message the broker still holds: waiting, held by a worker, or waiting
-        for a retry (not dead). One HSCAN pass over the message hashes."""
+        """Items whose message waits in a queue's list (`ns:<q>`, or `ns:<q>.DQ` for a retry):
+        no worker has it yet, one will. A message held by a worker is not counted: if that
+        worker died, only Dramatiq's occasional maintenance would hand it back, so a stale
+        item with such a message is re-enqueued (the duplicate costs a skipped message)."""
         items: set[tuple[str, int]] = set()
         for queue in self._queues:
-            for key in (f"{self._ns}:{queue}.msgs", f"{self._ns}:{queue}.DQ.msgs"):
-                for _, body in self._client.hscan_iter(key, count=_SCAN_COUNT):
-                    item = _item_of(body)
-                    if item is not None:
-                        items.add(item)
+            for key in (f"{self._ns}:{queue}", f"{self._ns}:{queue}.DQ"):
+                ids = self._client.lrange(key, 0, -1)
+                for start in range(0, len(ids), _SCAN_COUNT):
+                    bodies = self._client.hmget(f"{key}.msgs", ids[start : start + _SCAN_COUNT])
+                    items.update(item for item in map(_item_of, bodies) if item is not None)
         return items
 
     @redis_guarded
@@ -150,8 +152,10 @@ class StubDeadLetters:
             dead[:] = [message for message in dead if message.message_id != letter_id]
 
 
-def _item_of(body: bytes | str) -> tuple[str, int] | None:
+def _item_of(body: bytes | str | None) -> tuple[str, int] | None:
     """(job_id, index) a stored message carries, without building the Message."""
+    if body is None:  # taken by a worker between LRANGE and HMGET
+        return None
     try:
         args = json.loads(body).get("args") or []
         return str(args[0]), int(args[1])

@@ -56,7 +56,7 @@ class DeadLetterStore(Protocol):
         """Dead letters, oldest first; `offset` pages through them."""
 
     def queued_items(self) -> set[tuple[str, int]]:
-        """(job_id, index) of every item whose message the broker still holds (waiting,
-        delayed for a retry or held by a worker): the reconciler must not send it again."""
+        """(job_id, index) of every item whose message waits in the broker's queue (or delay
+        queue) for a worker to take it: the reconciler must not send it again."""
 
     def discard(self, letter_id: str) -> None: ...
