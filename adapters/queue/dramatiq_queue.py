@@ -147,19 +147,27 @@ def declare_item_actor(broker: dramatiq.Broker, processor: ItemProcessor, policy
 
 class _QuietFailures(logging.Filter):
     """Drops Dramatiq's 'Failed to process message ... unhandled exception' record (with its
-    traceback) for the batch actor, which logs each attempt itself."""
+    traceback) for the batch actor, which logs each attempt itself; and the Retries
+    middleware's plain-text 'Retrying message …' / 'Retries exceeded …' lines (this service's
+    brokers carry only the batch actor, whose JSON lines say the same)."""
+
+    _RETRIES = ("Retrying message", "Retries exceeded")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not str(record.msg).startswith("Failed to process message") or not record.args:
+        text = str(record.msg)
+        if text.startswith(self._RETRIES):
+            return False
+        if not text.startswith("Failed to process message") or not record.args:
             return True
         message = record.args[0] if isinstance(record.args, tuple) else None
         return getattr(message, "actor_name", None) != ACTOR_NAME
 
     @classmethod
     def install(cls) -> None:
-        worker_logger = logging.getLogger("dramatiq.worker.WorkerThread")
-        if not any(isinstance(f, cls) for f in worker_logger.filters):
-            worker_logger.addFilter(cls())
+        for name in ("dramatiq.worker.WorkerThread", "dramatiq.middleware.retries.Retries"):
+            quieted = logging.getLogger(name)
+            if not any(isinstance(f, cls) for f in quieted.filters):
+                quieted.addFilter(cls())
 
 
 def _attempt() -> int:

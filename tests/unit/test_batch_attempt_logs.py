@@ -67,3 +67,31 @@ def test_dramatiqs_own_per_attempt_traceback_is_filtered_for_the_batch_actor_onl
 
     assert quiet.filter(record(ACTOR_NAME)) is False
     assert quiet.filter(record("another_actor")) is True
+
+
+def test_the_retries_middlewares_plain_lines_are_dropped() -> None:
+    quiet = _QuietFailures()
+    for text in ("Retrying message %r in %d milliseconds.", "Retries exceeded for message %r."):
+        assert quiet.filter(logging.LogRecord("dramatiq.middleware.retries.Retries", logging.INFO, "", 0, text, ("id", 5), None)) is False
+
+
+def test_a_log_line_is_written_in_one_call(capsys: pytest.CaptureFixture[str]) -> None:
+    """Another thread's stdlib line can no longer land between a JSON line and its newline."""
+    from entrypoints.logging_config import _StdoutLogger
+
+    writes: list[str] = []
+
+    class Recording:
+        def write(self, text: str) -> None:
+            writes.append(text)
+
+        def flush(self) -> None: ...
+
+    import sys
+
+    real, sys.stdout = sys.stdout, Recording()  # type: ignore[assignment]
+    try:
+        _StdoutLogger.factory().warning('{"event": "x"}')
+    finally:
+        sys.stdout = real
+    assert writes == ['{"event": "x"}\n']
