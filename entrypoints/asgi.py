@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -18,12 +19,14 @@ from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
 from adapters.mappers.warm_gate import MappersWarmingUp
 from adapters.metrics.exposition import process_exiting
+from adapters.persistence.write_probe import WriteProbe
 from adapters.queue.dramatiq_queue import WorkerRunner
 from core.domain.model import Taxonomy
 from core.usecases.bootstrap import DEFAULT_TENANT
 from entrypoints.container import Container, build_container
 from entrypoints.logging_config import configure_logging
 from entrypoints.metrics_runtime import MetricsSettings, web_metrics
+from entrypoints.settings import env_number
 
 
 def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
@@ -64,14 +67,16 @@ DATABASE_ERROR_HANDLERS: dict[Any, Any] = {DBAPIError: database_error, PoolTimeo
 
 
 def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
-    """Database, Redis when configured, and the mappers' warm-up: what /ready reports, naming the one that failed."""
+    """Database (answers, and takes a write: see WriteProbe), Redis when configured, and the
+    mappers' warm-up: what /ready reports, naming the one that failed."""
+    write_probe = WriteProbe(container.engine(), env_number(dict(os.environ), "EQV_READY_WRITE_PROBE_S", 30.0, float))
 
     def check() -> dict[str, str]:
         checks: dict[str, str] = container.mapper_chain().readiness()
         try:
             with container.engine().connect() as connection:
                 connection.execute(text("SELECT 1"))
-            checks["database"] = "ok"
+            checks["database"] = write_probe()
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             checks["database"] = f"error: {type(exc).__name__}"
         cache = container.mapping_cache()

@@ -9,6 +9,8 @@ EQV_JOB_TIME_LIMIT_S     longest processing of one item (default 60)
 EQV_JOB_STALE_AFTER_S    an item queued or running this long untouched is re-enqueued (default 300)
 EQV_RECONCILE_INTERVAL_S how often each worker runs the reconciler (default 30)
 EQV_WORKER_THREADS       threads of the in-process worker of the embedded runtime (default 4)
+EQV_QUEUE_REDIS_TIMEOUT_S connect and read timeout of the broker's Redis connections (default 5):
+                         a hung Redis makes /admin/queue|dlq answer 503 after this long
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class BatchSettings:
     stale_after_s: float = 300.0
     reconcile_interval_s: float = 30.0
     worker_threads: int = 4
+    redis_timeout_s: float = 5.0
 
     @property
     def stale_after(self) -> dt.timedelta:
@@ -49,6 +52,7 @@ class BatchSettings:
             stale_after_s=env_number(env, "EQV_JOB_STALE_AFTER_S", 300.0, float),
             reconcile_interval_s=env_number(env, "EQV_RECONCILE_INTERVAL_S", 30.0, float),
             worker_threads=env_number(env, "EQV_WORKER_THREADS", 4, int),
+            redis_timeout_s=env_number(env, "EQV_QUEUE_REDIS_TIMEOUT_S", 5.0, float),
         )
 
 

@@ -7,10 +7,11 @@ call one use case, print the outcome. Exit codes: 0 ok, 1 failure, 2 bad usage/c
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from entrypoints.settings import ConfigurationError, Settings
+from entrypoints.settings import ConfigurationError, Settings, env_number
 
 
 def _settings() -> Settings:
@@ -51,6 +52,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from adapters.http.slow_clients import HeaderTimeoutProtocol
     from entrypoints.bootstrap import prepare_for_serving
     from entrypoints.rate_limit_settings import RateLimitSettings
 
@@ -75,6 +77,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level=args.log_level,
             access_log=False,
+            http=HeaderTimeoutProtocol,  # closes a connection whose headers are too slow (slowloris)
+            timeout_keep_alive=int(env_number(dict(os.environ), "EQV_HTTP_KEEPALIVE_S", 5, int)),
         )
     return 0
 

@@ -13,12 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.metrics.exposition import process_exiting, serve_exposition
+from core.domain.errors import QueueUnavailable
 from adapters.persistence.migrate import schema_problem
 from adapters.queue.dramatiq_queue import WorkerRunner
 from entrypoints.container import Container, build_container
 from entrypoints.logging_config import configure_logging
 from entrypoints.metrics_runtime import checked_metrics_settings, multiprocess_metrics, worker_exposition
 from entrypoints.settings import Settings
+
+EXIT_QUEUE_UNAVAILABLE = 75  # EX_TEMPFAIL: Redis down or hung; try again later
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,6 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True)
     lst = dlq_commands.add_parser("list", help="dead letters with the item they carry and the last error")
     lst.add_argument("--json", action="store_true", help="print JSON")
+    lst.add_argument("--limit", type=_positive, default=1000, help="most letters to print (default 1000)")
     lst.set_defaults(func=cmd_dlq_list)
     requeue = dlq_commands.add_parser("requeue", help="requeue one item (letter id or JOB_ID:INDEX) or --all")
     target = requeue.add_mutually_exclusive_group(required=True)
@@ -149,6 +153,8 @@ def cmd_queue_info(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         info = container.queue_operations().info(None)
+    except QueueUnavailable as exc:
+        return _queue_down(exc)
     finally:
         container.engine().dispose()
     if args.json:
@@ -167,6 +173,8 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         count = container.reconcile()()
+    except QueueUnavailable as exc:
+        return _queue_down(exc)
     finally:
         container.engine().dispose()
     print(f"re-enqueued {count} stale items")
@@ -178,7 +186,9 @@ def cmd_dlq_list(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        letters = container.queue_operations().dead_letters(None)
+        letters = container.queue_operations().dead_letters(None, limit=args.limit)
+    except QueueUnavailable as exc:
+        return _queue_down(exc)
     finally:
         container.engine().dispose()
     if args.json:
@@ -196,8 +206,18 @@ def cmd_dlq_requeue(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        count = container.queue_operations().requeue(None, None if args.all else args.item)
+        result = container.queue_operations().requeue(None, None if args.all else args.item)
+    except QueueUnavailable as exc:
+        return _queue_down(exc)
     finally:
         container.engine().dispose()
-    print(f"requeued {count} items")
-    return 0 if count or args.all else 1
+    print(f"requeued {result.requeued} items")
+    if result.discarded:
+        print(f"discarded {result.discarded} dead letters of items already done", file=sys.stderr)
+    return 0 if result.requeued or result.discarded or args.all else 1
+
+
+def _queue_down(exc: QueueUnavailable) -> int:
+    """One line on stderr, no traceback: the operator checks Redis and runs the command again."""
+    print(f"error: {exc}; check REDIS_URL and that Redis answers, then retry", file=sys.stderr)
+    return EXIT_QUEUE_UNAVAILABLE

@@ -119,12 +119,16 @@ class Container(containers.DeclarativeContainer):
         batch_settings.provided.namespace,
         batch_settings.provided.retry,
         providers.Factory(CountedItemProcessor, process_item, metrics),
+        batch_settings.provided.redis_timeout_s,
     )
     job_queue = providers.Callable(lambda runtime: runtime.job_queue, queue_runtime)
     submit_batch = providers.Singleton(
         SubmitBatch, uow_factory, job_queue, ids, clock, batch_settings.provided.max_items
     )
-    reconcile = providers.Singleton(Reconcile, uow_factory, job_queue, clock, batch_settings.provided.stale_after)
+    reconcile = providers.Singleton(
+        Reconcile, uow_factory, job_queue, clock, batch_settings.provided.stale_after,
+        broker=queue_runtime.provided.dead_letters,
+    )
     queue_operations = providers.Singleton(
         QueueOperations, uow_factory, queue_runtime.provided.dead_letters, job_queue, clock
     )

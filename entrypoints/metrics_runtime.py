@@ -2,7 +2,10 @@
 shared multiprocess directory when the CLI starts several processes (ADR 0012).
 
 EQV_METRICS_ENABLED       `false` turns off /metrics and the HTTP request metrics (default `true`)
-EQV_METRICS_TOKEN         when set, /metrics answers 401 unless `Authorization: Bearer <token>`
+EQV_METRICS_TOKEN         when set, /metrics answers 401 unless `Authorization: Bearer <token>`;
+                          unset in the full runtime (DATABASE_URL set): /metrics answers 401 to
+                          everyone unless EQV_METRICS_PUBLIC=true (the embedded runtime stays public)
+EQV_METRICS_PUBLIC        `true`: /metrics without a token in the full runtime (default `false`)
 EQV_WORKER_METRICS_PORT   `equivalence worker` serves its metrics on this port (default unset: not served)
 PROMETHEUS_MULTIPROC_DIR  prometheus_client's multiprocess directory; `serve --workers N` and
                           `worker --processes N` (N > 1) create a fresh temporary one when unset
@@ -35,6 +38,7 @@ class MetricsSettings:
     enabled: bool = True
     token: str | None = None
     worker_port: int | None = None
+    public: bool = False  # without a token, /metrics is open in the full runtime too
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> MetricsSettings:
@@ -43,7 +47,10 @@ class MetricsSettings:
         if enabled not in _TRUE | _FALSE:
             raise ConfigurationError(f"EQV_METRICS_ENABLED must be true or false, got {enabled!r}")
         port = env_number(env, "EQV_WORKER_METRICS_PORT", 0, int, allow_zero=True, maximum=65535)
-        return cls(enabled in _TRUE, env.get("EQV_METRICS_TOKEN") or None, port or None)
+        public = (env.get("EQV_METRICS_PUBLIC") or "false").strip().lower()
+        if public not in _TRUE | _FALSE:
+            raise ConfigurationError(f"EQV_METRICS_PUBLIC must be true or false, got {public!r}")
+        return cls(enabled in _TRUE, env.get("EQV_METRICS_TOKEN") or None, port or None, public in _TRUE)
 
 
 def checked_metrics_settings() -> MetricsSettings:
@@ -86,7 +93,8 @@ def web_metrics(container: Container, settings: MetricsSettings) -> tuple[Metric
         return None, lambda: None
     stats, close = queue_stats(container)
     exposition = Exposition([QueueCollector(stats)])
-    return MetricsEndpoint(exposition.render, settings.token), close
+    locked = not settings.public and not container.settings().embedded
+    return MetricsEndpoint(exposition.render, settings.token, locked), close
 
 
 def worker_exposition(container: Container) -> tuple[Exposition, Callable[[], None]]:

@@ -22,7 +22,9 @@ from adapters.http.body_guard import BodyLimits, authenticated_principal, reques
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
-from adapters.http.routes_admin import QueueAdminController
+from adapters.http.security_headers import security_headers
+from adapters.http.slow_clients import request_deadline_middleware
+from adapters.http.routes_admin import QueueAdminController, queue_unavailable
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
 from adapters.http.routes_equivalences import EquivalenceController
@@ -32,6 +34,7 @@ from adapters.http.routes_keys import ApiKeyController
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.http.routes_tenant import TenantController
 from adapters.system import SystemClock
+from core.domain.errors import QueueUnavailable
 from core.domain.rate_limits import RateLimitPolicy
 
 
@@ -112,7 +115,9 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         # enforces each route's body limit itself (so none here).
         before_request=request_guard(provide_principal, deps.body_limits),
         request_max_body_size=None,
-        exception_handlers={**EXCEPTION_HANDLERS, **deps.extra_exception_handlers},
+        exception_handlers={
+            **EXCEPTION_HANDLERS, QueueUnavailable: queue_unavailable, **deps.extra_exception_handlers
+        },
         openapi_config=OpenAPIConfig(
             title="Equivalence Engine Service",
             version="0.1.0",
@@ -125,9 +130,11 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         ),
         middleware=[
             request_log_middleware,
+            request_deadline_middleware,
             rate_limit_headers_middleware,
             *([http_metrics_middleware()] if deps.metrics else []),
         ],
+        before_send=[security_headers],
         on_startup=[limit_worker_threads(deps.worker_threads), *deps.on_startup],
         on_shutdown=list(deps.on_shutdown),
         debug=debug,

@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, post
+import structlog
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 from msgspec import Meta
 
 from adapters.http.auth import ADMIN_ONLY
-from adapters.http.dto import TOKEN
+from adapters.http.dto import TOKEN, ErrorBody
 from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
+from core.domain.errors import QueueUnavailable
 from core.domain.records import Principal
 from core.usecases.queue_ops import QueueOperations
+
+QUEUE_RETRY_AFTER_S = 10
+QUEUE_ERRORS = {**AUTH_ERRORS, 503: _error("the batch queue (Redis) is down or not answering; see Retry-After")}
+log = structlog.get_logger("equivalence.http")
+
+
+def queue_unavailable(request: Request[Any, Any, Any], exc: QueueUnavailable) -> Response[ErrorBody]:
+    """Redis down or hung: a 503 the caller can retry, and one log line (no traceback)."""
+    log.warning("queue unavailable", route=request.scope.get("path_template"), error=str(exc))
+    return Response(
+        ErrorBody(503, "Batch queue unavailable; retry shortly"),
+        status_code=503,
+        headers={"Retry-After": str(QUEUE_RETRY_AFTER_S)},
+    )
 
 
 class QueueStatsOut(msgspec.Struct):
@@ -50,6 +66,7 @@ class RequeueIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class RequeueOut(msgspec.Struct):
     requeued: int
+    discarded: int = 0  # letters dropped without a requeue: their item had ended done
 
 
 class QueueAdminController(Controller):
@@ -59,7 +76,7 @@ class QueueAdminController(Controller):
     tags = ["admin"]
     opt = {"roles": ADMIN_ONLY}
 
-    @get("/queue", operation_id="queueInfo", sync_to_thread=True, responses=AUTH_ERRORS)
+    @get("/queue", operation_id="queueInfo", sync_to_thread=True, responses=QUEUE_ERRORS)
     def queue_info(
         self, principal: NamedDependency[Principal], queue_operations: NamedDependency[QueueOperations]
     ) -> QueueInfoOut:
@@ -67,11 +84,11 @@ class QueueAdminController(Controller):
         info = queue_operations.info(principal.tenant_id)
         return QueueInfoOut([QueueStatsOut(**asdict(s)) for s in info.queues], info.backlog)
 
-    @get("/dlq", operation_id="listDeadLetters", sync_to_thread=True, responses=AUTH_ERRORS)
+    @get("/dlq", operation_id="listDeadLetters", sync_to_thread=True, responses=QUEUE_ERRORS)
     def dead_letters(
         self, principal: NamedDependency[Principal], queue_operations: NamedDependency[QueueOperations]
     ) -> list[DeadLetterOut]:
-        """Batch items whose message failed its last retry, with the last error."""
+        """Batch items whose message failed its last retry, with the last error (never an item that ended done)."""
         return [DeadLetterOut(**asdict(letter)) for letter in queue_operations.dead_letters(principal.tenant_id)]
 
     @post(
@@ -79,7 +96,7 @@ class QueueAdminController(Controller):
         operation_id="requeueDeadLetters",
         status_code=200,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **BODY_ERRORS, 422: _error("give `item` (letter id or JOB_ID:INDEX) or `all: true`")},
+        responses={**QUEUE_ERRORS, **BODY_ERRORS, 422: _error("give `item` (letter id or JOB_ID:INDEX) or `all: true`")},
     )
     def requeue(
         self,
@@ -87,10 +104,11 @@ class QueueAdminController(Controller):
         principal: NamedDependency[Principal],
         queue_operations: NamedDependency[QueueOperations],
     ) -> RequeueOut:
-        """Requeue one dead-lettered item, or all of them, once the cause is fixed."""
+        """Requeue one dead-lettered item, or all of them (every page), once the cause is fixed."""
         if (data.item is None) == (not data.all):
             raise ValidationException(
                 detail="Validation failed",
                 extra=[{"key": "item", "message": "give either `item` or `all: true`", "source": "body"}],
             )
-        return RequeueOut(queue_operations.requeue(principal.tenant_id, None if data.all else data.item))
+        result = queue_operations.requeue(principal.tenant_id, None if data.all else data.item)
+        return RequeueOut(result.requeued, result.discarded)

@@ -38,10 +38,11 @@ class JobAccepted(msgspec.Struct):
 
 class ProgressOut(msgspec.Struct):
     done: int
-    failed: int
+    failed: int  # items that ended without a result, dead-lettered ones included
     total: int
     queued: int
     running: int
+    dead_lettered: int = 0  # of `failed`: retries ran out; an admin's `dlq requeue` sets them queued again
 
 
 class TimingsOut(msgspec.Struct):
@@ -84,7 +85,9 @@ def _job_out(progress: JobProgress) -> JobOut:
         job_id=progress.job_id,
         status=progress.status.value,
         total=progress.total,
-        progress=ProgressOut(progress.done, progress.failed, progress.total, progress.queued, progress.running),
+        progress=ProgressOut(
+            progress.done, progress.failed, progress.total, progress.queued, progress.running, progress.dead_lettered
+        ),
         timings=TimingsOut(progress.created_at, progress.started_at, progress.finished_at, elapsed and round(elapsed, 3)),
     )
 
@@ -155,7 +158,9 @@ class JobController(Controller):
     def get_job(
         self, job_id: ResourceId, principal: NamedDependency[Principal], uow_factory: NamedDependency[UnitOfWorkFactory]
     ) -> JobOut:
-        """Status queued|running|done|failed and progress {done, failed, total}, counted from the items."""
+        """Status queued|running|done|failed|dead_lettered and progress {done, failed, dead_lettered, total, ...},
+        counted from the items. `dead_lettered`: nothing is pending and some items ran out of retries (they count in
+        `failed` too); the job is finished for now, and an admin's requeue sets it running again."""
         return _job_out(get_progress(uow_factory, principal.tenant_id, job_id))
 
     @get(

@@ -1,7 +1,9 @@
 """GET /metrics (Prometheus text format) and the HTTP request metrics of Litestar's plugin.
 
-Outside the API contract: not in the OpenAPI document, no API key, no tenant. Public by
-default; with a token configured the scraper must send `Authorization: Bearer <token>`.
+Outside the API contract: not in the OpenAPI document, no API key, no tenant. With a token
+configured the scraper must send `Authorization: Bearer <token>`; without one the route is
+public only where the entrypoint says so (`locked=False`: the embedded runtime, or the full
+runtime with EQV_METRICS_PUBLIC=true), else it answers 401 to everyone.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ HTTP_BUCKETS: list[str | float] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 
 @dataclass(frozen=True)
 class MetricsEndpoint:
-    """`render()` gives the exposition body and its content type; `token` protects the route."""
+    """`render()` gives the exposition body and its content type; `token` protects the route;
+    `locked` with no token refuses every scrape (metrics list tenant ids: not public by accident)."""
 
     render: Callable[[], tuple[bytes, str]]
     token: str | None = None
+    locked: bool = False
 
 
 def http_metrics_middleware() -> DefineMiddleware:
@@ -50,6 +54,11 @@ def metrics_route(endpoint: MetricsEndpoint) -> HTTPRouteHandler:
     )
     def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
         """Prometheus text exposition: HTTP, decisions, mappers, cache, queue and batch metrics (ADR 0012)."""
+        if endpoint.token is None and endpoint.locked:
+            raise NotAuthorizedException(
+                detail="Metrics need a token: set EQV_METRICS_TOKEN (or EQV_METRICS_PUBLIC=true)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if endpoint.token is not None and not _bearer_matches(request.headers.get("authorization"), endpoint.token):
             raise NotAuthorizedException(detail="Invalid metrics token", headers={"WWW-Authenticate": "Bearer"})
         body, content_type = endpoint.render()

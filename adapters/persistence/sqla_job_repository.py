@@ -7,13 +7,14 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import EvaluationResultRow, JobItemRow, JobRow, utc_now
 from core.domain.records import Job, JobItem, JobStatus
 
 _PENDING = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+_REQUEUEABLE = (JobStatus.FAILED.value, JobStatus.DEAD_LETTERED.value)
 
 # Prebuilt Core statements for what runs on every batch item (compiled once, cached by
 # SQLAlchemy): a worker claims and finishes each item in its own short transaction.
@@ -84,6 +85,16 @@ class SqlaJobRepository:
         return {JobStatus(status): int(count) for status, count in rows}
 
 
+    def item_statuses(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], JobStatus]:
+        if not keys:
+            return {}
+        rows = self._session.connection().execute(
+            select(_ITEMS.c.job_id, _ITEMS.c.idx, _ITEMS.c.status).where(
+                tuple_(_ITEMS.c.job_id, _ITEMS.c.idx).in_(sorted(set(keys)))
+            )
+        )
+        return {(job_id, idx): JobStatus(status) for job_id, idx, status in rows}
+
     def tenant_of(self, job_id: str) -> str | None:
         return self._session.connection().execute(_TENANT_OF, {"b_job_id": job_id}).scalar()
 
@@ -122,7 +133,7 @@ class SqlaJobRepository:
     def reset_item(self, job_id: str, index: int, now: dt.datetime) -> bool:
         reset = self._session.execute(
             update(JobItemRow)
-            .where(_item_key(job_id, index), JobItemRow.status == JobStatus.FAILED.value)
+            .where(_item_key(job_id, index), JobItemRow.status.in_(_REQUEUEABLE))
             .values(status=JobStatus.QUEUED.value, error=None, attempts=0, updated_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -148,22 +159,25 @@ class SqlaJobRepository:
         )
 
     def reclaim_stale_items(self, stale_before: dt.datetime, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
-        """Compare-and-set on updated_at: of two reconcilers, only one re-enqueues an item."""
-        stale = and_(JobItemRow.status.in_(_PENDING), JobItemRow.updated_at < stale_before)
-        keys = self._session.execute(
-            select(JobItemRow.job_id, JobItemRow.idx).where(stale).order_by(JobItemRow.updated_at).limit(limit)
-        ).all()
-        reclaimed = []
-        for job_id, index in keys:
-            renewed = self._session.execute(
-                update(JobItemRow)
-                .where(_item_key(job_id, index), stale)
-                .values(updated_at=now)
-                .execution_options(synchronize_session=False)
+        """Lock the stale rows in key order, skipping those another transaction holds (a worker
+        finishing an item, another reconciler): nobody waits, so nobody deadlocks. Then renew
+        their lease in one UPDATE; the caller commits, and only then do they look fresh."""
+        stale = and_(_ITEMS.c.status.in_(_PENDING), _ITEMS.c.updated_at < stale_before)
+        keys = [
+            (job_id, idx)
+            for job_id, idx in self._session.connection().execute(
+                select(_ITEMS.c.job_id, _ITEMS.c.idx)
+                .where(stale)
+                .order_by(_ITEMS.c.job_id, _ITEMS.c.idx)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
             )
-            if renewed.rowcount == 1:  # type: ignore[attr-defined]
-                reclaimed.append((job_id, index))
-        return reclaimed
+        ]
+        if keys:
+            self._session.connection().execute(
+                update(_ITEMS).where(tuple_(_ITEMS.c.job_id, _ITEMS.c.idx).in_(keys), stale).values(updated_at=now)
+            )
+        return keys
 
     def unsettled_jobs(self, limit: int) -> list[str]:
         pending = select(JobItemRow.job_id).where(JobItemRow.job_id == JobRow.job_id, JobItemRow.status.in_(_PENDING))

@@ -9,14 +9,34 @@ dead message ids, scored by the time they died) and `ns:<q>.XQ.msgs` (their bodi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import redis
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
 from dramatiq.message import Message
 
+from core.domain.errors import QueueUnavailable
 from core.ports.job_queue import DeadLetter, QueueStats
+
+_T = TypeVar("_T")
+_SCAN_COUNT = 1000  # message bodies per HMGET round trip
+
+
+def redis_guarded(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Redis down, hung (socket timeout) or refusing becomes QueueUnavailable, with one short line."""
+
+    @functools.wraps(method)
+    def guarded(*args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise QueueUnavailable(f"batch queue unavailable ({type(exc).__name__}: {exc})") from exc
+
+    return guarded
 
 
 class RedisDeadLetters:
@@ -25,6 +45,7 @@ class RedisDeadLetters:
         self._ns = namespace
         self._queues = queues
 
+    @redis_guarded
     def stats(self) -> list[QueueStats]:
         stats = []
         for queue in self._queues:
@@ -38,21 +59,48 @@ class RedisDeadLetters:
             stats.append(QueueStats(queue, waiting, max(stored - waiting, 0), delayed, dead))
         return stats
 
-    def list_letters(self, limit: int = 1000) -> list[DeadLetter]:
+    @redis_guarded
+    def list_letters(self, limit: int = 1000, offset: int = 0) -> list[DeadLetter]:
+        """Oldest first; `offset` skips that many letters (of all queues, in order) for paging."""
         letters: list[DeadLetter] = []
         for queue in self._queues:
             key = f"{self._ns}:{queue}.XQ"
-            # withscores=True gives (member, score) pairs; redis-py types both result shapes as one.
-            entries = cast("list[tuple[bytes | str, float]]", self._client.zrange(key, 0, limit - 1, withscores=True))
-            if not entries:
+            size = int(self._client.zcard(key))
+            if offset >= size:
+                offset -= size
                 continue
-            bodies = self._client.hmget(f"{key}.msgs", [letter_id for letter_id, _ in entries])
-            for (letter_id, died_ms), body in zip(entries, bodies):
-                if body is not None:
-                    raw = body if isinstance(body, bytes) else body.encode()
-                    letters.append(_letter(_text(letter_id), queue, Message.decode(raw), died_ms))
+            # withscores=True gives (member, score) pairs; redis-py types both result shapes as one.
+            entries = cast(
+                "list[tuple[bytes | str, float]]",
+                self._client.zrange(key, offset, offset + limit - len(letters) - 1, withscores=True),
+            )
+            offset = 0
+            if entries:
+                bodies = self._client.hmget(f"{key}.msgs", [letter_id for letter_id, _ in entries])
+                for (letter_id, died_ms), body in zip(entries, bodies):
+                    if body is not None:
+                        raw = body if isinstance(body, bytes) else body.encode()
+                        letters.append(_letter(_text(letter_id), queue, Message.decode(raw), died_ms))
+            if len(letters) >= limit:
+                break
         return letters[:limit]
 
+    @redis_guarded
+    def queued_items(self) -> set[tuple[str, int]]:
+        """Items whose message waits in a queue's list (`ns:<q>`, or `ns:<q>.DQ` for a retry):
+        no worker has it yet, one will. A message held by a worker is not counted: if that
+        worker died, only Dramatiq's occasional maintenance would hand it back, so a stale
+        item with such a message is re-enqueued (the duplicate costs a skipped message)."""
+        items: set[tuple[str, int]] = set()
+        for queue in self._queues:
+            for key in (f"{self._ns}:{queue}", f"{self._ns}:{queue}.DQ"):
+                ids = self._client.lrange(key, 0, -1)
+                for start in range(0, len(ids), _SCAN_COUNT):
+                    bodies = self._client.hmget(f"{key}.msgs", ids[start : start + _SCAN_COUNT])
+                    items.update(item for item in map(_item_of, bodies) if item is not None)
+        return items
+
+    @redis_guarded
     def discard(self, letter_id: str) -> None:
         for queue in self._queues:
             key = f"{self._ns}:{queue}.XQ"
@@ -82,18 +130,42 @@ class StubDeadLetters:
             for queue in self._queues
         ]
 
-    def list_letters(self, limit: int = 1000) -> list[DeadLetter]:
+    def list_letters(self, limit: int = 1000, offset: int = 0) -> list[DeadLetter]:
         letters = [
             _letter(message.message_id, queue, message, None)
             for queue in self._queues
             for message in list(self._broker.dead_letters_by_queue[queue])
         ]
-        return letters[:limit]
+        return letters[offset : offset + limit]
+
+    def queued_items(self) -> set[tuple[str, int]]:
+        """Items whose message waits in this process's queues (its delay queue included).
+
+        A message being processed has left the queue: its item is running and fresh."""
+        names = set(self._queues) | {dq_name(queue) for queue in self._queues}
+        items: set[tuple[str, int]] = set()
+        for name, waiting in list(self._broker.queues.items()):
+            if name in names:
+                with waiting.mutex:  # queue.Queue's own lock: a consistent copy
+                    bodies = list(waiting.queue)
+                items.update(item for item in map(_item_of, bodies) if item is not None)
+        return items
 
     def discard(self, letter_id: str) -> None:
         for queue in self._queues:
             dead = self._broker.dead_letters_by_queue[queue]
             dead[:] = [message for message in dead if message.message_id != letter_id]
+
+
+def _item_of(body: bytes | str | None) -> tuple[str, int] | None:
+    """(job_id, index) a stored message carries, without building the Message."""
+    if body is None:  # taken by a worker between LRANGE and HMGET
+        return None
+    try:
+        args = json.loads(body).get("args") or []
+        return str(args[0]), int(args[1])
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return None
 
 
 def _letter(letter_id: str, queue: str, message: Any, died_ms: float | None) -> DeadLetter:

@@ -16,15 +16,18 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import dramatiq
+import redis
+import structlog
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import current_millis
 from dramatiq.middleware import CurrentMessage, Retries, ShutdownNotifications, TimeLimit
 
-from adapters.queue.dead_letters import RedisDeadLetters, StubDeadLetters
+from adapters.queue.dead_letters import RedisDeadLetters, StubDeadLetters, redis_guarded
 from core.ports.job_queue import DeadLetterStore
 
 logger = logging.getLogger(__name__)
+batch_log = structlog.get_logger("equivalence.batch")
 
 QUEUE_NAME = "batch"
 ACTOR_NAME = "process_job_item"
@@ -49,8 +52,13 @@ class ItemProcessor(Protocol):
     def give_up(self, job_id: str, index: int, error: str) -> None: ...
 
 
-def build_broker(redis_url: str | None, namespace: str, policy: RetryPolicy) -> dramatiq.Broker:
-    """A Redis broker under `namespace`, or an in-process StubBroker when redis_url is None."""
+def build_broker(
+    redis_url: str | None, namespace: str, policy: RetryPolicy, redis_timeout_s: float = 5.0
+) -> dramatiq.Broker:
+    """A Redis broker under `namespace`, or an in-process StubBroker when redis_url is None.
+
+    Its Redis connections time out (connect and read) after `redis_timeout_s`: a hung Redis
+    fails a call instead of holding the caller forever (the consumer polls, it never blocks)."""
     middleware = [
         TimeLimit(time_limit=policy.time_limit_ms),
         ShutdownNotifications(),
@@ -63,7 +71,10 @@ def build_broker(redis_url: str | None, namespace: str, policy: RetryPolicy) -> 
         CurrentMessage(),
     ]
     if redis_url:
-        return PipelinedRedisBroker(url=redis_url, namespace=namespace, middleware=middleware)
+        client = redis.Redis.from_url(
+            redis_url, socket_timeout=redis_timeout_s, socket_connect_timeout=redis_timeout_s
+        )
+        return PipelinedRedisBroker(client=client, namespace=namespace, middleware=middleware)
     return StubBroker(middleware=middleware)
 
 
@@ -105,13 +116,20 @@ class PipelinedRedisBroker(RedisBroker):
 
 
 def declare_item_actor(broker: dramatiq.Broker, processor: ItemProcessor, policy: RetryPolicy) -> dramatiq.Actor:
-    """The actor that processes one batch item, bound to `broker`."""
+    """The actor that processes one batch item, bound to `broker`.
+
+    Each failed attempt logs one JSON line (exception type and first message line); the
+    traceback is logged once, when the item gives up. Dramatiq's own per-attempt traceback
+    for this actor is filtered out (see _QuietFailures)."""
+    _QuietFailures.install()
 
     def process_job_item(job_id: str, index: int) -> None:
         try:
             processor(job_id, index)
         except Exception as exc:
-            if _is_last_attempt(policy):
+            last = _is_last_attempt(policy)
+            _log_attempt(job_id, index, exc, policy, last)
+            if last:
                 _give_up(processor, job_id, index, exc)
             raise
 
@@ -126,18 +144,71 @@ def declare_item_actor(broker: dramatiq.Broker, processor: ItemProcessor, policy
     )(process_job_item)
 
 
+class _QuietFailures(logging.Filter):
+    """Drops Dramatiq's 'Failed to process message ... unhandled exception' record (with its
+    traceback) for the batch actor, which logs each attempt itself; and the Retries
+    middleware's plain-text 'Retrying message …' / 'Retries exceeded …' lines (this service's
+    brokers carry only the batch actor, whose JSON lines say the same)."""
+
+    _RETRIES = ("Retrying message", "Retries exceeded")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        if text.startswith(self._RETRIES):
+            return False
+        if not text.startswith("Failed to process message") or not record.args:
+            return True
+        message = record.args[0] if isinstance(record.args, tuple) else None
+        return getattr(message, "actor_name", None) != ACTOR_NAME
+
+    @classmethod
+    def install(cls) -> None:
+        for name in ("dramatiq.worker.WorkerThread", "dramatiq.middleware.retries.Retries"):
+            quieted = logging.getLogger(name)
+            if not any(isinstance(f, cls) for f in quieted.filters):
+                quieted.addFilter(cls())
+
+
+def _attempt() -> int:
+    message = CurrentMessage.get_current_message()
+    return 1 + (int(message.options.get("retries", 0)) if message is not None else 0)
+
+
 def _is_last_attempt(policy: RetryPolicy) -> bool:
     message = CurrentMessage.get_current_message()
     return message is None or int(message.options.get("retries", 0)) >= policy.max_retries
 
 
+def _first_line(exc: BaseException) -> str:
+    """'ExcType: first line of the message': a database error goes on with the SQL and its
+    parameters (ementa text), which must not reach logs or dead letters."""
+    return traceback.format_exception_only(exc)[0].strip().splitlines()[0][:500]
+
+
+def _log_attempt(job_id: str, index: int, exc: Exception, policy: RetryPolicy, last: bool) -> None:
+    fields = {
+        "job_id": job_id,
+        "index": index,
+        "attempt": _attempt(),
+        "max_attempts": policy.max_retries + 1,
+        "error_type": type(exc).__name__,
+        "error": _first_line(exc).partition(": ")[2] or _first_line(exc),
+    }
+    if not last:
+        batch_log.warning("batch item attempt failed", **fields)
+        return
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    batch_log.error("batch item gave up", **fields, traceback=f"Traceback:\n{frames}{_first_line(exc)}")
+
+
 def _give_up(processor: ItemProcessor, job_id: str, index: int, exc: Exception) -> None:
-    # Only the first line: a database error goes on with the SQL and its parameters (ementa text).
-    error = traceback.format_exception_only(exc)[0].strip().splitlines()[0][:500]
     try:
-        processor.give_up(job_id, index, error)
-    except Exception:  # noqa: BLE001 - the item stays pending; the reconciler will retry it
-        logger.exception("could not mark batch item %s/%d as failed", job_id, index)
+        processor.give_up(job_id, index, _first_line(exc))
+    except Exception as failure:  # noqa: BLE001 - the item stays pending; the reconciler will retry it
+        batch_log.warning(
+            "could not mark batch item dead-lettered; the reconciler will retry it",
+            job_id=job_id, index=index, error_type=type(failure).__name__,
+        )
 
 
 class DramatiqJobQueue:
@@ -146,9 +217,11 @@ class DramatiqJobQueue:
     def __init__(self, actor: dramatiq.Actor) -> None:
         self._actor = actor
 
+    @redis_guarded
     def enqueue(self, job_id: str, index: int) -> None:
         self._actor.send(job_id, index)
 
+    @redis_guarded
     def enqueue_many(self, job_id: str, indexes: Iterable[int]) -> None:
         broker = self._actor.broker
         if isinstance(broker, PipelinedRedisBroker):
@@ -177,9 +250,13 @@ class QueueRuntime:
 
 
 def build_queue_runtime(
-    redis_url: str | None, namespace: str, policy: RetryPolicy, processor: ItemProcessor
+    redis_url: str | None,
+    namespace: str,
+    policy: RetryPolicy,
+    processor: ItemProcessor,
+    redis_timeout_s: float = 5.0,
 ) -> QueueRuntime:
-    broker = build_broker(redis_url, namespace, policy)
+    broker = build_broker(redis_url, namespace, policy, redis_timeout_s)
     actor = declare_item_actor(broker, processor, policy)
     if isinstance(broker, RedisBroker):
         dead_letters: DeadLetterStore = RedisDeadLetters(broker.client, namespace, [QUEUE_NAME])
@@ -237,5 +314,5 @@ class WorkerRunner:
     def _run(step: Callable[[], int]) -> None:
         try:
             step()
-        except Exception:  # noqa: BLE001 - database or broker down: try again next round
-            logger.warning("batch reconciler round failed", exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - database or broker down: try again next round
+            batch_log.warning("batch reconciler round failed", error_type=type(exc).__name__, error=_first_line(exc))

@@ -55,3 +55,9 @@ class InvalidInput(DomainError):
 
 class OverridesNotAllowed(DomainError):
     """A client key sent policy overrides and its tenant does not allow them (ADR 0013)."""
+
+
+class QueueUnavailable(Exception):
+    """The batch queue's broker (Redis) is down, hung or refused: an outage, not a caller's mistake.
+
+    Not a DomainError: batch processing treats it as transient (retry later)."""

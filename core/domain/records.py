@@ -88,6 +88,10 @@ class JobStatus(str, enum.Enum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    # An item whose retries ran out (its message is in the dead-letter queue): failed for now,
+    # until `dlq requeue` sets it queued again. A job with such items and nothing pending is
+    # dead_lettered too (see core/usecases/batch.py job_status).
+    DEAD_LETTERED = "dead_lettered"
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,10 +45,18 @@ class DeadLetter:
 
 
 class DeadLetterStore(Protocol):
-    """Inspect and discard dead-lettered messages (requeueing is a use case over this port)."""
+    """Inspect the broker: sizes, dead-lettered messages (to discard them) and the items
+    whose message is still waiting. Requeueing is a use case over this port.
+
+    Every method raises core.domain.errors.QueueUnavailable when the broker cannot answer."""
 
     def stats(self) -> list[QueueStats]: ...
 
-    def list_letters(self, limit: int = 1000) -> list[DeadLetter]: ...
+    def list_letters(self, limit: int = 1000, offset: int = 0) -> list[DeadLetter]:
+        """Dead letters, oldest first; `offset` pages through them."""
+
+    def queued_items(self) -> set[tuple[str, int]]:
+        """(job_id, index) of every item whose message waits in the broker's queue (or delay
+        queue) for a worker to take it: the reconciler must not send it again."""
 
     def discard(self, letter_id: str) -> None: ...

@@ -28,6 +28,9 @@ class JobRepository(Protocol):
 
     def count_items(self, job_id: str) -> dict[JobStatus, int]: ...
 
+    def item_statuses(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], JobStatus]:
+        """The status of each existing item among `keys` (one query; missing items are left out)."""
+
     def claim_item(self, job_id: str, index: int, now: dt.datetime) -> JobItem | None:
         """queued|running → running (attempts + 1, lease renewed); None if finished or missing."""
 
@@ -37,7 +40,7 @@ class JobRepository(Protocol):
         A done item's result is the tenant's stored result for its request_id (not copied)."""
 
     def reset_item(self, job_id: str, index: int, now: dt.datetime) -> bool:
-        """A failed item → queued again (requeue after the cause is fixed); False otherwise."""
+        """A failed or dead-lettered item → queued again (requeue after the cause is fixed); False otherwise."""
 
     def mark_started(self, job_id: str, now: dt.datetime) -> None:
         """Set the job running and its started_at, once."""
@@ -49,7 +52,10 @@ class JobRepository(Protocol):
         """A finished job gets work again (a failed item was requeued)."""
 
     def reclaim_stale_items(self, stale_before: dt.datetime, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
-        """Queued or running items untouched since stale_before: renew their lease, return their keys."""
+        """Queued or running items untouched since stale_before: renew their lease, return their keys.
+
+        Rows another transaction holds are skipped, never waited for (SKIP LOCKED where the
+        database has it), so reconcilers on several workers cannot deadlock each other."""
 
     def unsettled_jobs(self, limit: int) -> list[str]:
         """Unfinished jobs whose items are all finished (a worker died before recording it)."""

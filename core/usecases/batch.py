@@ -22,13 +22,14 @@ from core.domain.policy import has_overrides
 from core.domain.records import Job, JobItem, JobStatus
 from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
-from core.ports.job_queue import JobQueue
+from core.ports.job_queue import DeadLetterStore, JobQueue
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.evaluate import (
     EvaluateCommand,
     EvaluateOutcome,
     check_overrides_allowed,
 )
+from core.usecases.queue_ops import discard_letters_of_done_items
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +42,10 @@ class JobProgress:
     status: JobStatus
     total: int
     done: int
-    failed: int
+    failed: int  # every item that ended without a result, dead-lettered ones included
     queued: int
     running: int
+    dead_lettered: int  # of `failed`: retries ran out; `dlq requeue` sets them queued again
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
@@ -109,13 +111,20 @@ def _override_callers(commands: Sequence[EvaluateCommand]) -> list[Any]:
 
 
 def job_status(total: int, counts: dict[JobStatus, int]) -> JobStatus:
-    """Finished when no item is pending: failed only if every item failed, else done."""
+    """Finished when no item is pending: dead_lettered if any item is (it may be requeued),
+    else failed only if every item failed, else done. Unfinished: running once any item moved."""
     done, failed = counts.get(JobStatus.DONE, 0), counts.get(JobStatus.FAILED, 0)
-    if done + failed >= total:
+    dead = counts.get(JobStatus.DEAD_LETTERED, 0)
+    if done + failed + dead >= total:
+        if dead:
+            return JobStatus.DEAD_LETTERED
         return JobStatus.FAILED if failed == total else JobStatus.DONE
-    if done or failed or counts.get(JobStatus.RUNNING, 0):
+    if done or failed or dead or counts.get(JobStatus.RUNNING, 0):
         return JobStatus.RUNNING
     return JobStatus.QUEUED
+
+
+_FINISHED_JOB = (JobStatus.DONE, JobStatus.FAILED, JobStatus.DEAD_LETTERED)
 
 
 class SubmitBatch:
@@ -235,8 +244,8 @@ class ProcessItem:
         return JobStatus.DONE if finished and finished[0] else None
 
     def give_up(self, job_id: str, index: int, error: str) -> None:
-        """The last retry failed: the item fails (a requeue of its dead letter reopens it)."""
-        self._finish(job_id, index, JobStatus.FAILED, f"dead-lettered after retries: {error}")
+        """The last retry failed: the item is dead-lettered (a requeue of its letter reopens it)."""
+        self._finish(job_id, index, JobStatus.DEAD_LETTERED, f"dead-lettered after retries: {error}")
         self._settle_after_give_up(job_id)
 
     def _finish(self, job_id: str, index: int, status: JobStatus, error: str | None) -> JobStatus | None:
@@ -292,8 +301,9 @@ def settle_job(uow_factory: UnitOfWorkFactory, clock: Clock, job_id: str) -> Non
             return
         counts = uow.jobs.count_items(job_id)
         status = job_status(job.total, counts)
-        if status in (JobStatus.DONE, JobStatus.FAILED):
-            done, failed = counts.get(JobStatus.DONE, 0), counts.get(JobStatus.FAILED, 0)
+        if status in _FINISHED_JOB:
+            done = counts.get(JobStatus.DONE, 0)
+            failed = counts.get(JobStatus.FAILED, 0) + counts.get(JobStatus.DEAD_LETTERED, 0)
             uow.jobs.mark_finished(job_id, status, done, failed, clock.now())
             uow.commit()
 
@@ -310,9 +320,10 @@ def get_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, job_id: str) ->
         status=job_status(job.total, counts),
         total=job.total,
         done=counts.get(JobStatus.DONE, 0),
-        failed=counts.get(JobStatus.FAILED, 0),
+        failed=counts.get(JobStatus.FAILED, 0) + counts.get(JobStatus.DEAD_LETTERED, 0),
         queued=counts.get(JobStatus.QUEUED, 0),
         running=counts.get(JobStatus.RUNNING, 0),
+        dead_lettered=counts.get(JobStatus.DEAD_LETTERED, 0),
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
@@ -335,36 +346,55 @@ def get_results_page(
 class Reconcile:
     """Re-enqueue items whose message was lost (worker killed, broker flushed).
 
-    An item queued or running but untouched for `stale_after` is handed to the queue again;
-    its lease is renewed first, so concurrent reconcilers do not both enqueue it. Also
-    records jobs whose last item finished in a worker that died before saying so."""
+    An item queued or running but untouched for `stale_after` is handed to the queue again,
+    unless the broker still holds its message (it is merely waiting in a long queue); its
+    lease is renewed either way, so concurrent reconcilers do not both look at it. Also
+    records jobs whose last item finished in a worker that died before saying so, and
+    discards dead letters of items that ended done (e.g. finished after a retried outage)."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, queue: JobQueue, clock: Clock, stale_after: dt.timedelta, chunk: int = 500
+        self,
+        uow_factory: UnitOfWorkFactory,
+        queue: JobQueue,
+        clock: Clock,
+        stale_after: dt.timedelta,
+        chunk: int = 500,
+        broker: DeadLetterStore | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._queue = queue
         self._clock = clock
         self.stale_after = stale_after
         self._chunk = chunk
+        self._broker = broker
 
     def __call__(self, stale_before: dt.datetime | None = None) -> int:
         """How many items were re-enqueued."""
         cutoff = stale_before or self._clock.now() - self.stale_after
-        total = 0
+        total = waiting = 0
+        held: set[tuple[str, int]] | None = None
         while True:
             with self._uow_factory() as uow:
                 keys = uow.jobs.reclaim_stale_items(cutoff, self._clock.now(), self._chunk)
+                if keys and held is None:  # asked before committing: broker down → leases untouched
+                    held = self._broker.queued_items() if self._broker is not None else set()
                 uow.commit()
-            for job_id, index in keys:
+            lost = [key for key in keys if key not in (held or ())]
+            for job_id, index in lost:
                 self._queue.enqueue(job_id, index)
-            total += len(keys)
+            total += len(lost)
+            waiting += len(keys) - len(lost)
             if len(keys) < self._chunk:
                 break
         with self._uow_factory.reading() as uow:
             unsettled = uow.jobs.unsettled_jobs(self._chunk)
         for job_id in unsettled:
             settle_job(self._uow_factory, self._clock, job_id)
-        if total:
-            logger.warning("reconciler re-enqueued %d stale batch items", total)
+        discarded = discard_letters_of_done_items(self._uow_factory, self._broker) if self._broker else 0
+        if total or waiting or discarded:
+            logger.warning(
+                "reconciler: re-enqueued %d stale batch items, left %d whose message is still queued, "
+                "discarded %d dead letters of done items",
+                total, waiting, discarded,
+            )
         return total

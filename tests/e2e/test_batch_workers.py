@@ -10,7 +10,6 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
@@ -19,40 +18,10 @@ import redis
 
 from tests.conftest import service_missing
 from tests.support.waiting import wait_until
+from tests.support.batch_e2e import WEAK, all_results, assert_exactly_once, sql
 from tests.support.e2e import HEADERS, PAIR, base_env, finished, free_port, job, processes, run_cli, submit, wait_for
 
 pytestmark = pytest.mark.e2e
-WEAK = {**PAIR, "origem": {**PAIR["origem"], "ementa": "Linguagem SQL: consultas. Transações."}}
-
-
-def all_results(base: str, job_id: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor: str | None = None
-    while True:
-        params = {"limit": "500", **({"cursor": cursor} if cursor else {})}
-        page = httpx.get(f"{base}/v1/jobs/{job_id}/results", params=params, headers=HEADERS, timeout=30).json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
-
-
-def sql(pg_url: str, query: str, *params: Any) -> Any:
-    with psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
-        cursor = connection.execute(query, params)
-        row = cursor.fetchone() if cursor.description else None
-        return row[0] if row else None
-
-
-def assert_exactly_once(pg_url: str, job_id: str, total: int) -> None:
-    """One stored result and one audit event per item: nothing lost, nothing done twice."""
-    pattern = f"{job_id}-%"
-    assert sql(pg_url, "SELECT count(*) FROM evaluation_results WHERE request_id LIKE %s", pattern) == total
-    assert sql(pg_url, "SELECT count(DISTINCT request_id) FROM evaluation_results WHERE request_id LIKE %s", pattern) == total
-    audited = "SELECT count(*) FROM audit_events WHERE event_type = 'evaluation' AND payload->>'request_id' LIKE %s"
-    assert sql(pg_url, audited, pattern) == total
-
-
 def test_batch_over_http_with_worker_processes(full_env: dict[str, str], tmp_path: Path, pg_url: str) -> None:
     items = [PAIR if i % 3 else WEAK for i in range(40)]
     with processes(full_env, tmp_path) as running:
@@ -183,9 +152,10 @@ def test_poison_item_is_dead_lettered_and_requeue_completes_it(
         job_id = submit(base, [PAIR, WEAK, {**PAIR, "request_id": "poison-item-0001"}])
         running.start("worker", "--threads", "2")
         state = wait_for(base, job_id, finished)
-        assert state["progress"] == {"done": 2, "failed": 1, "total": 3, "queued": 0, "running": 0}
+        assert state["status"] == "dead_lettered"
+        assert state["progress"] == {"done": 2, "failed": 1, "total": 3, "queued": 0, "running": 0, "dead_lettered": 1}
         poisoned = all_results(base, job_id)[2]
-        assert poisoned["status"] == "failed" and "poisoned for the drill" in poisoned["error"]
+        assert poisoned["status"] == "dead_lettered" and "poisoned for the drill" in poisoned["error"]
 
         listed = run_cli(["dlq", "list", "--json"], full_env, tmp_path)
         letters = json.loads(listed.stdout)
@@ -200,7 +170,7 @@ def test_poison_item_is_dead_lettered_and_requeue_completes_it(
         requeued = run_cli(["dlq", "requeue", f"{job_id}:2"], full_env, tmp_path)
         assert requeued.returncode == 0 and "requeued 1" in requeued.stdout, requeued.stderr
         state = wait_for(base, job_id, lambda s: s["progress"]["done"] == 3)
-        assert state["status"] == "done" and state["progress"]["failed"] == 0
+        assert state["status"] == "done" and state["progress"]["failed"] == state["progress"]["dead_lettered"] == 0
         assert json.loads(run_cli(["dlq", "list", "--json"], full_env, tmp_path).stdout) == []
     assert sql(pg_url, "SELECT count(*) FROM evaluation_results WHERE request_id = 'poison-item-0001'") == 1
 

@@ -17,8 +17,8 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.e2e
 
 
-def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = httpx.get(url, timeout=10)
+def scrape(url: str, token: str | None = None) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = httpx.get(url, timeout=10, headers={"Authorization": f"Bearer {token}"} if token else {})
     assert response.status_code == 200, response.text
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
@@ -70,7 +70,7 @@ def test_worker_processes_expose_their_summed_batch_metrics(
     temp = tmp_path / "tmp"
     temp.mkdir()
     metrics_port = free_port()
-    env = full_env | {"TMPDIR": str(temp), "EQV_WORKER_METRICS_PORT": str(metrics_port)}
+    env = full_env | {"TMPDIR": str(temp), "EQV_WORKER_METRICS_PORT": str(metrics_port), "EQV_METRICS_TOKEN": "scrape-me"}
     with processes(env, tmp_path) as running:
         base = running.serve()
         running.start("worker", "--processes", "2", "--threads", "2")
@@ -86,7 +86,8 @@ def test_worker_processes_expose_their_summed_batch_metrics(
         assert total(found, "eqv_decisions_total", tenant="default") == 6
         assert total(found, "eqv_queue_up") == 1
         assert total(found, "eqv_queue_depth", queue="batch", state="queued") == 0
-        web = scrape(f"{base}/metrics")
+        assert httpx.get(f"{base}/metrics", timeout=10).status_code == 401  # full runtime: token required
+        web = scrape(f"{base}/metrics", token="scrape-me")
         assert total(web, "eqv_queue_up") == 1 and ("eqv_queue_dead_letters", (("queue", "batch"),)) in web
         assert total(web, "eqv_batch_items_processed_total") == 0  # another host's business: the worker port has it
     assert not list(temp.glob("eqv-metrics-*"))

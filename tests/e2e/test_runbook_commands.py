@@ -32,6 +32,7 @@ from tests.support.e2e import ADMIN_KEY, PAIR, base_env, processes, run_cli
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
 HEADERS = {"X-API-Key": ADMIN_KEY}
+METRICS_TOKEN = "runbook-metrics-token"
 
 
 def cli_has(*words: str) -> bool:
@@ -53,12 +54,12 @@ def sh(argv: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> 
     return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
-def curl(url: str) -> tuple[int, str]:
-    """`curl -sS URL` as the runbook writes it (status from -w); httpx where curl is missing."""
+def curl(url: str, *headers: str) -> tuple[int, str]:
+    """`curl -sS [-H HEADER]... URL` as the runbook writes it (status from -w); httpx where curl is missing."""
     if shutil.which("curl") is None:
-        response = httpx.get(url, timeout=10)
+        response = httpx.get(url, timeout=10, headers=dict(h.split(": ", 1) for h in headers))
         return response.status_code, response.text
-    done = sh(["curl", "-sS", "-w", "\n%{http_code}", url])
+    done = sh(["curl", "-sS", *[arg for h in headers for arg in ("-H", h)], "-w", "\n%{http_code}", url])
     assert done.returncode == 0, done.stderr
     body, _, status = done.stdout.rpartition("\n")
     return int(status), body
@@ -70,6 +71,7 @@ def full_env(tmp_path: Path, pg_url: str, redis_url: str, namespace: str) -> dic
         "REDIS_URL": redis_url,
         "API_KEY_PEPPER": "runbook-pepper-0123456789abcdef",
         "EQV_QUEUE_NAMESPACE": namespace,
+        "EQV_METRICS_TOKEN": METRICS_TOKEN,
     }
 
 
@@ -118,7 +120,8 @@ def test_health_and_ready(stack: tuple[str, dict[str, str], Path]) -> None:
 
 def test_metrics(stack: tuple[str, dict[str, str], Path]) -> None:
     base, _, _ = stack
-    status, body = curl(f"{base}/metrics")
+    assert curl(f"{base}/metrics")[0] == 401  # the full runtime protects /metrics by default
+    status, body = curl(f"{base}/metrics", f"Authorization: Bearer {METRICS_TOKEN}")
     if status == 404:
         pytest.skip("TODO(lead): /metrics comes from feat/metrics; this test runs once it is merged")
     assert status == 200 and "# TYPE" in body

@@ -6,7 +6,7 @@ block without committing discards them, like a rolled-back transaction.
 """
 
 from tests.fakes.audit import FakeAuditLog
-from tests.fakes.jobs import FakeJobEntry, FakeJobQueue, FakeJobRepository
+from tests.fakes.jobs import FakeBroker, FakeJobEntry, FakeJobQueue, FakeJobRepository
 from tests.fakes.repositories import (
     FakeApiKeyRepository,
     FakeCourseBindingRepository,
@@ -38,6 +38,7 @@ __all__ = [
     "FakeJobEntry",
     "FakeJobRepository",
     "FakeJobQueue",
+    "FakeBroker",
     "FixedClock",
     "SequentialIds",
     "StaticMapper",

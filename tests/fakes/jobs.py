@@ -13,6 +13,8 @@ from core.domain.records import (
     JobStatus,
     StoredResult,
 )
+from core.domain.errors import QueueUnavailable
+from core.ports.job_queue import DeadLetter, QueueStats
 from tests.fakes._staged import _Staged
 
 
@@ -58,6 +60,14 @@ class FakeJobRepository(_Staged):
             counts[item.status] = counts.get(item.status, 0) + 1
         return counts
 
+    def item_statuses(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], JobStatus]:
+        found = {}
+        for job_id, index in keys:
+            entry = self._get(job_id)
+            if entry is not None and 0 <= index < len(entry.items):
+                found[(job_id, index)] = entry.items[index].status
+        return found
+
     def list_items_after(self, job_id: str, after_index: int, limit: int) -> list[JobItem]:
         entry = self._get(job_id)
         results = self._results_of(entry.job.tenant_id)
@@ -85,7 +95,7 @@ class FakeJobRepository(_Staged):
 
     def reset_item(self, job_id: str, index: int, now: dt.datetime) -> bool:
         entry = self._get(job_id)
-        if entry is None or entry.items[index].status != JobStatus.FAILED:
+        if entry is None or entry.items[index].status not in (JobStatus.FAILED, JobStatus.DEAD_LETTERED):
             return False
         item = dataclasses.replace(entry.items[index], status=JobStatus.QUEUED, error=None, attempts=0)
         self._write_item(job_id, item, now)
@@ -172,3 +182,41 @@ class FakeJobQueue:
         return taken
 
 
+
+
+class FakeBroker:
+    """The DeadLetterStore port: dead letters, and the messages still waiting (`held`).
+
+    `down = True` makes every call raise QueueUnavailable, as the Redis adapter does."""
+
+    def __init__(self) -> None:
+        self.letters: list[DeadLetter] = []
+        self.held: set[tuple[str, int]] = set()
+        self.down = False
+        self.list_calls = 0
+
+    def dead_letter(self, job_id: str, index: int, error: str = "ConnectionError: down") -> DeadLetter:
+        letter = DeadLetter(f"letter-{len(self.letters)}-{job_id}-{index}", "batch", job_id, index, 5, error, None)
+        self.letters.append(letter)
+        return letter
+
+    def stats(self) -> list[QueueStats]:
+        self._check()
+        return [QueueStats("batch", len(self.held), 0, 0, len(self.letters))]
+
+    def list_letters(self, limit: int = 1000, offset: int = 0) -> list[DeadLetter]:
+        self._check()
+        self.list_calls += 1
+        return self.letters[offset : offset + limit]
+
+    def queued_items(self) -> set[tuple[str, int]]:
+        self._check()
+        return set(self.held)
+
+    def discard(self, letter_id: str) -> None:
+        self._check()
+        self.letters = [letter for letter in self.letters if letter.letter_id != letter_id]
+
+    def _check(self) -> None:
+        if self.down:
+            raise QueueUnavailable("batch queue unavailable (ConnectionError: refused)")

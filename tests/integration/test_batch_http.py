@@ -42,7 +42,7 @@ def test_batch_runs_the_synchronous_pipeline_and_pages_results(client: TestClien
     body = accepted.json()
     assert body["status"] == "queued" and body["total"] == 3
     job = wait_finished(client, body["job_id"])
-    assert job["status"] == "done" and job["progress"] == {"done": 3, "failed": 0, "total": 3, "queued": 0, "running": 0}
+    assert job["status"] == "done" and job["progress"] == {"done": 3, "failed": 0, "total": 3, "queued": 0, "running": 0, "dead_lettered": 0}
     assert job["timings"]["finished_at"] and job["timings"]["elapsed_ms"] >= 0
 
     headers = {"X-API-Key": KEYS["auditor"]}
@@ -106,7 +106,7 @@ def test_batch_roles_and_admin_queue_routes(client: TestClient) -> None:
     assert info.json()["queues"][0]["queue"] == "batch" and "jobs" in info.json()["backlog"]
     assert client.get("/admin/dlq", headers=admin).json() == []
     assert client.post("/admin/dlq/requeue", json={}, headers=admin).status_code == 422
-    assert client.post("/admin/dlq/requeue", json={"all": True}, headers=admin).json() == {"requeued": 0}
+    assert client.post("/admin/dlq/requeue", json={"all": True}, headers=admin).json() == {"requeued": 0, "discarded": 0}
 
 
 def test_reconciler_reenqueues_a_stuck_item_once(client: TestClient, db_url: str) -> None:

@@ -203,6 +203,7 @@ def test_queue_depth_from_the_redis_broker(
 ) -> None:
     namespace = f"eqv-test-metrics-{uuid.uuid4().hex[:10]}"
     monkeypatch.setenv("EQV_QUEUE_NAMESPACE", namespace)
+    monkeypatch.setenv("EQV_METRICS_PUBLIC", "true")  # full runtime: /metrics needs a token unless public
     try:
         for client, container in full_client(sqlite_url, tmp_path, redis_url):
             container.job_queue().enqueue_many("job-metrics", range(3))  # no worker runs in this process
@@ -219,7 +220,10 @@ def test_queue_depth_from_the_redis_broker(
         redis_client.close()
 
 
-def test_redis_down_metrics_still_answer_and_count_cache_errors(sqlite_url: str, tmp_path: Path) -> None:
+def test_redis_down_metrics_still_answer_and_count_cache_errors(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EQV_METRICS_PUBLIC", "true")  # full runtime: /metrics needs a token unless public
     for client, _ in full_client(sqlite_url, tmp_path, "redis://127.0.0.1:1/0"):
         before = scrape(client)
         assert evaluate(client, {"request_id": unique_id("metrics-noredis"), "origem": ORIGEM, "destino": DESTINO}, key="admin").status_code == 200
@@ -302,3 +306,29 @@ def test_multiprocess_exposition_sums_every_process(tmp_path: Path, monkeypatch:
     assert value(found, "eqv_decisions_total", decision="DEFERIDO", tenant="t-multi") == 5
     assert value(found, "eqv_batch_items_processed_total") == 2
     assert value(found, "eqv_queue_depth", queue="batch", state="queued") == 7
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("public", [None, "true"])
+def test_full_runtime_metrics_need_a_token_unless_made_public(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, public: str | None
+) -> None:
+    from entrypoints.settings import FULL
+    from tests.integration import test_http_api
+
+    monkeypatch.setattr(test_http_api, "EMBEDDED", FULL)
+    monkeypatch.delenv("EQV_METRICS_TOKEN", raising=False)
+    if public:
+        monkeypatch.setenv("EQV_METRICS_PUBLIC", public)
+    for client in make_client(postgres_url, tmp_path):
+        answer = client.get("/metrics")
+        if public:
+            assert answer.status_code == 200 and "# TYPE" in answer.text
+        else:
+            assert answer.status_code == 401 and "EQV_METRICS_TOKEN" in answer.json()["detail"]
+
+
+def test_metrics_public_setting_is_validated() -> None:
+    assert MetricsSettings.from_env({"EQV_METRICS_PUBLIC": "yes"}).public is True
+    with pytest.raises(ConfigurationError, match="EQV_METRICS_PUBLIC"):
+        MetricsSettings.from_env({"EQV_METRICS_PUBLIC": "maybe"})

@@ -151,7 +151,7 @@ def wait_for(base: str, job_id: str, condition: Callable[[dict[str, Any]], bool]
 
 def finished(state: dict[str, Any]) -> bool:
     """Every item finished, and the job's end recorded (just after the last item's commit)."""
-    return state["status"] in ("done", "failed") and bool(state["timings"]["finished_at"])
+    return state["status"] in ("done", "failed", "dead_lettered") and bool(state["timings"]["finished_at"])
 
 
 def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,42 @@
+"""Security headers on every response (404s and errors included: a `before_send` hook).
+
+- `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`;
+- `Content-Security-Policy`: for the API (JSON) nothing may load and nobody may frame it;
+  for the HTML doc pages under /schema, what Swagger UI and Scalar need: their scripts and
+  styles (served by the app, or the pinned CDN Litestar's render plugins name), the inline
+  bootstrap script, fonts and images, and fetching the OpenAPI document from this origin.
+"""
+
+from __future__ import annotations
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+_DOCS_SOURCES = "'self' https://cdn.jsdelivr.net"
+DOCS_CSP = (
+    f"default-src 'self'; script-src {_DOCS_SOURCES} 'unsafe-inline'; style-src {_DOCS_SOURCES} 'unsafe-inline' "
+    "https://fonts.googleapis.com; font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com; "
+    "img-src 'self' data: https:; connect-src 'self'; worker-src 'self' blob:; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+_COMMON = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _is_docs_page(path: str) -> bool:
+    return path.startswith("/schema") and not path.endswith((".json", ".yaml", ".yml"))
+
+
+async def security_headers(message: Message, scope: Scope) -> None:
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in _COMMON.items():
+        headers.setdefault(name, value)  # type: ignore[attr-defined]
+    headers.setdefault(  # type: ignore[attr-defined]
+        "Content-Security-Policy", DOCS_CSP if _is_docs_page(str(scope.get("path", ""))) else API_CSP
+    )
