@@ -314,7 +314,7 @@ def test_full_runtime_metrics_need_a_token_unless_made_public(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, public: str | None
 ) -> None:
     from entrypoints.settings import FULL
-    from tests.integration import test_http_api
+    from tests.support import http_api as test_http_api
 
     monkeypatch.setattr(test_http_api, "EMBEDDED", FULL)
     monkeypatch.delenv("EQV_METRICS_TOKEN", raising=False)

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from entrypoints.asgi import create_app
 from entrypoints.settings import FULL
-from tests.integration import test_http_api
+from tests.support import http_api as test_http_api
 from tests.support.http_api import KEYS, make_client
 from tests.tcp_proxy import TcpProxy
 
