@@ -7,6 +7,7 @@ from core.ports.repositories import (
     ApiKeyRepository,
     AuditLog,
     CourseBindingRepository,
+    CurriculumRepository,
     JobRepository,
     PolicyRepository,
     ResultRepository,
@@ -26,6 +27,7 @@ class UnitOfWork(Protocol):
     results: ResultRepository
     audit: AuditLog
     jobs: JobRepository
+    curricula: CurriculumRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
