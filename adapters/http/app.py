@@ -24,6 +24,7 @@ from adapters.http.request_log import request_log_middleware
 from adapters.http.routes_admin import QueueAdminController
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
+from adapters.http.routes_curricula import CurriculumAdminController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
@@ -88,6 +89,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             TaxonomyAdminController,
             PolicyAdminController,
             CourseBindingAdminController,
+            CurriculumAdminController,
             AuditController,
         ],
         security=[{"ApiKey": []}],

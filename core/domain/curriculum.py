@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections import Counter
 from dataclasses import dataclass
 
 from core.domain.errors import DomainError
@@ -107,11 +106,12 @@ def check_curriculum(curriculum: Curriculum) -> None:
     """
     if not curriculum.units:
         raise InvalidCurriculum("units", "a curriculum needs at least one unit")
-    counts = Counter(unit.codigo for unit in curriculum.units)
-    codes = set(counts)
+    codes = {unit.codigo for unit in curriculum.units}
+    seen: set[str] = set()
     for index, unit in enumerate(curriculum.units):
-        if counts[unit.codigo] > 1:
+        if unit.codigo in seen:
             raise InvalidCurriculum(f"units[{index}].codigo", f"unit code {unit.codigo!r} appears more than once")
+        seen.add(unit.codigo)
         for required in unit.pre_requisitos:
             if required == unit.codigo:
                 raise InvalidCurriculum(f"units[{index}].pre_requisitos", f"unit {unit.codigo!r} cannot require itself")
