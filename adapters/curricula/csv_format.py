@@ -53,7 +53,8 @@ def decode_csv(body: bytes, version: str) -> Curriculum:
         raise CurriculumFormatError("body", "empty CSV: a header row and one row per unit are expected")
     header = [name.strip().lower() for name in rows[0]]
     _check_header(header)
-    units, lines = [], []
+    units: list[dict[str, Any]] = []
+    lines: list[int] = []
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
