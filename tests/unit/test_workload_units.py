@@ -109,3 +109,23 @@ def test_batch_items_keep_the_unit() -> None:
     for side in ("origem", "destino"):
         del payload[side]["unidade_carga"], payload[side]["minutos_hora_aula"]
     assert command_from_payload("t", "r", payload).destino == command.destino
+
+
+@given(amounts.filter(bool), amounts.filter(bool), minutes, minutes, st.floats(min_value=0.01, max_value=1.0))
+def test_the_rule_reads_only_clock_hours(o: int, d: int, om: int, dm: int, tolerancia: float) -> None:
+    """Restating either side in clock hours never changes the decision."""
+    policy = Policy(tolerancia_carga=tolerancia)
+    origem, destino = course(o, om), course(d, dm)
+    as_clock = lambda c: dataclasses.replace(c, carga_horaria=c.workload.clock_hours(), unidade_carga="hora_relogio", minutos_hora_aula=None)  # noqa: E731
+    decided = carga_horaria(origem, destino, policy).ok
+    assert carga_horaria(as_clock(origem), destino, policy).ok is decided
+    assert carga_horaria(origem, as_clock(destino), policy).ok is decided
+    assert is_borderline_workload(origem, destino, policy) is is_borderline_workload(as_clock(origem), as_clock(destino), policy)
+
+
+@given(amounts.filter(bool), minutes, minutes)
+def test_more_minutes_per_class_hour_never_turn_a_pass_into_a_fail(o: int, shorter: int, longer: int) -> None:
+    shorter, longer = sorted((shorter, longer))
+    destino = course(60)
+    if carga_horaria(course(o, shorter), destino, Policy()).ok:
+        assert carga_horaria(course(o, longer), destino, Policy()).ok
