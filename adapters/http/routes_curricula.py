@@ -7,6 +7,7 @@ Another tenant's version answers 404 like a missing one; there is no update rout
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,7 @@ import anyio.to_thread
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType as OpenAPIDataType, Operation, RequestBody, Schema
 from litestar.params import PathParameter, QueryParameter
 
 from adapters.curricula.csv_format import decode_csv
@@ -41,6 +43,23 @@ IMPORT_ERRORS = {
     422: _error("invalid document; `extra` names each field path (CSV: with its line; XML: element and line)"),
 }
 _CONTENT_TYPES = {"application/json": "json", "text/csv": "csv", "application/xml": "xml", "text/xml": "xml"}
+
+
+@dataclass
+class ImportOperation(Operation):
+    """The import reads its body itself (three formats), so the OpenAPI request body is stated here."""
+
+    def __post_init__(self) -> None:
+        text = Schema(type=OpenAPIDataType.STRING)
+        self.request_body = RequestBody(
+            required=True,
+            description="a JSON curriculum document, a CSV (one row per unit) or a MEC Currículo Escolar Digital XML v1.05",
+            content={
+                "application/json": OpenAPIMediaType(schema=Schema(type=OpenAPIDataType.OBJECT)),
+                "text/csv": OpenAPIMediaType(schema=text),
+                "application/xml": OpenAPIMediaType(schema=text),
+            },
+        )
 
 
 def _summary(info: CurriculumInfo, is_default: bool) -> dict[str, Any]:
@@ -93,7 +112,7 @@ class CurriculumAdminController(Controller):
     opt = {"roles": ADMIN_ONLY}
     exception_handlers = CATALOG_ERRORS
 
-    @post("/", operation_id="importCurriculum", status_code=201, responses=IMPORT_ERRORS)
+    @post("/", operation_id="importCurriculum", status_code=201, responses=IMPORT_ERRORS, operation_class=ImportOperation)
     async def import_curriculum(
         self,
         request: Request[Any, Any, Any],
