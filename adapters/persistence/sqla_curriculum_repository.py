@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import CurriculumDefaultRow, CurriculumUnitRow, CurriculumVersionRow
@@ -13,8 +13,15 @@ from core.domain.curriculum import Curriculum, CurriculumInfo, CurriculumUnit, U
 from core.domain.errors import VersionExists
 from core.domain.workload import Workload, WorkloadUnit
 
+_CLOCK_HOURS = case(
+    (
+        CurriculumUnitRow.unidade_carga == WorkloadUnit.HORA_AULA.value,
+        CurriculumUnitRow.carga_horaria * CurriculumUnitRow.minutos_hora_aula / 60.0,
+    ),
+    else_=CurriculumUnitRow.carga_horaria,
+)  # Workload.clock_hours() in SQL, so a list is one query
 _SUMMARY = (
-    select(CurriculumVersionRow, func.count(CurriculumUnitRow.position))
+    select(CurriculumVersionRow, func.count(CurriculumUnitRow.position), func.sum(_CLOCK_HOURS))
     .outerjoin(CurriculumUnitRow, CurriculumUnitRow.curriculum_version_id == CurriculumVersionRow.id)
     .group_by(CurriculumVersionRow.id)
 )
@@ -62,7 +69,7 @@ class SqlaCurriculumRepository:
         found = self._session.execute(
             _SUMMARY.where(CurriculumVersionRow.tenant_id == tenant_id, CurriculumVersionRow.version == version)
         ).first()
-        return None if found is None else self._info(*found)
+        return None if found is None else _to_info(*found)
 
     def infos(self, tenant_id: str) -> list[CurriculumInfo]:
         rows = self._session.execute(
@@ -70,7 +77,7 @@ class SqlaCurriculumRepository:
                 CurriculumVersionRow.created_at, CurriculumVersionRow.id
             )
         )
-        return [self._info(row, count) for row, count in rows]
+        return [_to_info(*row) for row in rows]
 
     def deprecate(self, tenant_id: str, version: str) -> None:
         """Only the status changes (the database refuses any other update of a version)."""
@@ -99,16 +106,12 @@ class SqlaCurriculumRepository:
             )
         ).first()
 
-    def _info(self, row: CurriculumVersionRow, units: Any) -> CurriculumInfo:
-        hours = self._session.execute(
-            select(CurriculumUnitRow.carga_horaria, CurriculumUnitRow.unidade_carga, CurriculumUnitRow.minutos_hora_aula)
-            .where(CurriculumUnitRow.curriculum_version_id == row.id)
-        )
-        clock_hours = sum(Workload(a, WorkloadUnit(u), m).clock_hours() for a, u, m in hours)
-        return CurriculumInfo(
-            row.version, row.status, row.created_at, int(units or 0), round(clock_hours, 2),
-            row.nome_curso, row.codigo_curriculo, row.source_format, row.signature_present,
-        )
+
+def _to_info(row: CurriculumVersionRow, units: Any, clock_hours: Any) -> CurriculumInfo:
+    return CurriculumInfo(
+        row.version, row.status, row.created_at, int(units or 0), round(float(clock_hours or 0), 2),
+        row.nome_curso, row.codigo_curriculo, row.source_format, row.signature_present,
+    )
 
 
 def _to_row(version_id: int, position: int, unit: CurriculumUnit) -> CurriculumUnitRow:

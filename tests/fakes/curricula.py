@@ -62,6 +62,6 @@ class FakeCurriculumRepository(_Staged):
 def _info(entry: _Entry) -> CurriculumInfo:
     c = entry.curriculum
     return CurriculumInfo(
-        c.version, entry.status, entry.created_at, len(c.units), c.clock_hours,
+        c.version, entry.status, entry.created_at, len(c.units), round(c.clock_hours, 2),
         c.nome_curso, c.codigo_curriculo, c.source_format, c.signature_present,
     )
