@@ -27,6 +27,7 @@ from adapters.http.slow_clients import request_deadline_middleware
 from adapters.http.routes_admin import QueueAdminController, queue_unavailable
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
+from adapters.http.routes_curricula import CurriculumAdminController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
@@ -94,6 +95,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             TaxonomyAdminController,
             PolicyAdminController,
             CourseBindingAdminController,
+            CurriculumAdminController,
             AuditController,
             TenantController,
         ],

@@ -48,6 +48,13 @@ class CourseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     codigo: ShortText | None = None
     creditos: Annotated[float, Meta(ge=0, le=1000, extra_json_schema=_MINIMUM_ZERO)] | None = None
     objetivos: Annotated[list[Annotated[str, Meta(max_length=2000)]], Meta(max_length=100)] = []
+    unidade_carga: Literal["hora_relogio", "hora_aula"] = "hora_relogio"
+    minutos_hora_aula: Annotated[int, Meta(ge=1, le=120)] | None = None
+
+    def __post_init__(self) -> None:
+        # The message names the field so the 422 says `origem.minutos_hora_aula` (adapters/http/errors.py).
+        if self.unidade_carga == "hora_aula" and self.minutos_hora_aula is None:
+            raise ValueError("missing required field `minutos_hora_aula` (required when unidade_carga is hora_aula)")
 
 
 class WeightsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

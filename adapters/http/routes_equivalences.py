@@ -61,7 +61,17 @@ def to_course(course: CourseIn) -> Course:
         codigo=course.codigo,
         creditos=course.creditos,
         objetivos=tuple(course.objetivos),
+        unidade_carga=course.unidade_carga,
+        minutos_hora_aula=course.minutos_hora_aula,
     )
+
+
+def _without_default_unit(course: dict[str, Any]) -> None:
+    """A clock-hour course hashes as it did before units existed, so stored request_ids replay."""
+    if course.get("unidade_carga") == "hora_relogio":
+        del course["unidade_carga"]
+    if course.get("minutos_hora_aula") is None:
+        course.pop("minutos_hora_aula", None)
 
 
 def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | None, caller: Actor) -> EvaluateCommand:
@@ -70,6 +80,8 @@ def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | Non
     request_id = _request_id(data.request_id, idempotency_key)
     body = msgspec.to_builtins(data)
     body.pop("request_id", None)
+    _without_default_unit(body["origem"])
+    _without_default_unit(body["destino"])
     context = body.pop("context", None)
     context_hash = hashlib.sha256(canonical_json(context).encode()).hexdigest() if context is not None else None
     body["context_sha256"] = context_hash

@@ -215,3 +215,49 @@ class JobItemRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class CurriculumVersionRow(Base):
+    """A tenant's curriculum version (never shared); immutable but for `status` (migration 0003)."""
+
+    __tablename__ = "curriculum_versions"
+    __table_args__ = (UniqueConstraint("tenant_id", "version", name="uq_curriculum_versions_tenant_version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(Text, default="active", server_default="active")
+    nome_curso: Mapped[str | None] = mapped_column(Text)
+    codigo_curriculo: Mapped[str | None] = mapped_column(Text)
+    source_format: Mapped[str] = mapped_column(String(8))
+    signature_present: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class CurriculumUnitRow(Base):
+    __tablename__ = "curriculum_units"
+    __table_args__ = (UniqueConstraint("curriculum_version_id", "codigo", name="uq_curriculum_units_version_codigo"),)
+
+    curriculum_version_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("curriculum_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    codigo: Mapped[str] = mapped_column(String(100))
+    nome: Mapped[str] = mapped_column(Text)
+    tipo: Mapped[str] = mapped_column(String(40))
+    carga_horaria: Mapped[float] = mapped_column(Float)
+    unidade_carga: Mapped[str] = mapped_column(String(16))
+    minutos_hora_aula: Mapped[int | None] = mapped_column(Integer)
+    ementa: Mapped[list[Any]]
+    fase: Mapped[str | None] = mapped_column(Text)
+    pre_requisitos: Mapped[list[Any]]
+    equivalencias: Mapped[list[Any]]
+
+
+class CurriculumDefaultRow(Base):
+    """The tenant's current curriculum version: a pointer, the one mutable curriculum table."""
+
+    __tablename__ = "curriculum_defaults"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(100))

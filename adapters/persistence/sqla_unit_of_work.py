@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.persistence.sqla_api_key_repository import SqlaApiKeyRepository
 from adapters.persistence.sqla_audit_log import SqlaAuditLog
 from adapters.persistence.sqla_course_binding_repository import SqlaCourseBindingRepository
+from adapters.persistence.sqla_curriculum_repository import SqlaCurriculumRepository
 from adapters.persistence.sqla_job_repository import SqlaJobRepository
 from adapters.persistence.sqla_policy_repository import SqlaPolicyRepository
 from adapters.persistence.sqla_result_repository import SqlaResultRepository
@@ -30,6 +31,7 @@ class SqlaUnitOfWork:
     results: SqlaResultRepository
     audit: SqlaAuditLog
     jobs: SqlaJobRepository
+    curricula: SqlaCurriculumRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -53,6 +55,7 @@ class SqlaUnitOfWork:
         self.results = SqlaResultRepository(session)
         self.audit = SqlaAuditLog(session)
         self.jobs = SqlaJobRepository(session)
+        self.curricula = SqlaCurriculumRepository(session)
         return self
 
     def __exit__(

@@ -6,9 +6,9 @@ A failed blocking rule rejects the request outright, without calling any mapper.
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from core.domain.model import Course, HardRuleResult, Policy
+from core.domain.workload import hours_text
 
 
 def input_minimo(origem: Course, destino: Course) -> HardRuleResult:
@@ -40,19 +40,23 @@ def approval_unknown(rules: tuple[HardRuleResult, ...]) -> bool:
     return any(r.rule == "aprovacao" and not r.ok and not r.blocking for r in rules)
 
 
-def minimum_workload(destino: Course, policy: Policy) -> int:
-    return math.ceil(destino.carga_horaria * policy.tolerancia_carga - 1e-9)
+def minimum_workload(destino: Course, policy: Policy) -> float:
+    """Clock hours the origem needs: the destino's clock hours less the policy's tolerance."""
+    return destino.workload.clock_hours() * policy.tolerancia_carga
+
+
+def _meets(origem: Course, minimum: float) -> bool:
+    return origem.workload.clock_hours() >= minimum - 1e-9
 
 
 def carga_horaria(origem: Course, destino: Course, policy: Policy) -> HardRuleResult:
-    """The origem must have at least the destino's workload, less the policy's tolerance."""
+    """The origem must have at least the destino's clock hours, less the policy's tolerance."""
     minimum = minimum_workload(destino, policy)
-    ok = origem.carga_horaria >= minimum
     details = (
-        f"origem {origem.carga_horaria}h, destino {destino.carga_horaria}h, "
-        f"mínimo exigido {minimum}h (tolerância {policy.tolerancia_carga:g})"
+        f"origem {origem.workload.describe()}, destino {destino.workload.describe()}, "
+        f"mínimo exigido {hours_text(minimum)}h (tolerância {policy.tolerancia_carga:g})"
     )
-    return HardRuleResult("carga_horaria", ok, details)
+    return HardRuleResult("carga_horaria", _meets(origem, minimum), details)
 
 
 def validade_temporal(origem: Course, policy: Policy, today: dt.date) -> HardRuleResult:
@@ -91,4 +95,4 @@ def failed_blocking(results: tuple[HardRuleResult, ...]) -> tuple[HardRuleResult
 
 def is_borderline_workload(origem: Course, destino: Course, policy: Policy) -> bool:
     """Below the destino's workload but within tolerance: acceptable, not automatically."""
-    return minimum_workload(destino, policy) <= origem.carga_horaria < destino.carga_horaria
+    return _meets(origem, minimum_workload(destino, policy)) and not _meets(origem, destino.workload.clock_hours())

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from core.domain.reading import Reading, ReviewReason
 
+from core.domain.workload import Workload, WorkloadUnit
+
 
 class Decision(str, enum.Enum):
     DEFERIDO = "DEFERIDO"
@@ -49,6 +51,13 @@ class Course:
     codigo: str | None = None
     creditos: float | None = None
     objetivos: tuple[str, ...] = ()
+    unidade_carga: str = "hora_relogio"  # or "hora_aula" (core/domain/workload.py)
+    minutos_hora_aula: int | None = None  # required with hora_aula, e.g. 50
+
+    @property
+    def workload(self) -> Workload:
+        """`carga_horaria` in the unit the caller sent; `.clock_hours()` is what rules compare."""
+        return Workload(self.carga_horaria, WorkloadUnit(self.unidade_carga), self.minutos_hora_aula)
 
 
 @dataclass(frozen=True, slots=True)

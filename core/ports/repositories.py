@@ -8,11 +8,13 @@ from core.ports.course_binding_repository import CourseBindingRepository
 from core.ports.result_repository import ResultRepository
 from core.ports.audit_log import AuditLog
 from core.ports.job_repository import JobRepository
+from core.ports.curriculum_repository import CurriculumRepository
 
 __all__ = [
     "ApiKeyRepository",
     "AuditLog",
     "CourseBindingRepository",
+    "CurriculumRepository",
     "JobRepository",
     "PolicyRepository",
     "ResultRepository",

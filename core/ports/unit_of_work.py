@@ -7,6 +7,7 @@ from core.ports.repositories import (
     ApiKeyRepository,
     AuditLog,
     CourseBindingRepository,
+    CurriculumRepository,
     JobRepository,
     PolicyRepository,
     ResultRepository,
@@ -43,6 +44,9 @@ class UnitOfWork(Protocol):
 
     @property
     def jobs(self) -> JobRepository: ...
+
+    @property
+    def curricula(self) -> CurriculumRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -16,6 +16,7 @@ from core.domain.records import (
 )
 from tests.fakes._staged import _Staged
 from tests.fakes.audit import FakeAuditLog
+from tests.fakes.curricula import FakeCurriculumRepository
 from tests.fakes.jobs import FakeJobEntry, FakeJobRepository
 from tests.fakes.repositories import (
     FakeApiKeyRepository,
@@ -41,6 +42,7 @@ class FakeStore:
     audit: dict[tuple[str, int], AuditEvent] = field(default_factory=dict)
     audit_heads: dict[str, ChainHead] = field(default_factory=dict)
     jobs: dict[str, FakeJobEntry] = field(default_factory=dict)
+    curricula: dict[tuple[str, ...], object] = field(default_factory=dict)
     # Called with the result right before FakeResultRepository.add checks for a duplicate:
     # lets a test play a concurrent request that commits first.
     before_result_add: Callable[[StoredResult], None] | None = None
@@ -63,11 +65,12 @@ class FakeUnitOfWork:
         self.results = FakeResultRepository(store)
         self.audit = FakeAuditLog(store)
         self.jobs = FakeJobRepository(store.jobs, store.results)
+        self.curricula = FakeCurriculumRepository(store.curricula)
 
     @property
     def _tables(self) -> tuple[_Staged, ...]:
         return (self.tenants, self.api_keys, self.taxonomies, self.policies,
-                self.bindings, self.results, self.audit, self.jobs)
+                self.bindings, self.results, self.audit, self.jobs, self.curricula)
 
     def __enter__(self) -> FakeUnitOfWork:
         return self

@@ -42,6 +42,9 @@ TABLES = {
     "audit_chain_heads",
     "jobs",
     "job_items",
+    "curriculum_versions",
+    "curriculum_units",
+    "curriculum_defaults",
 }
 
 
@@ -94,7 +97,7 @@ def test_migration_matches_the_models(db_url: str) -> None:
 
 def test_revisions_are_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert head_revision() == "0003"
+    assert head_revision() == "0004"
 
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -57,6 +57,11 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("DELETE", "/admin/course_bindings/{course_id:str}"): ADMIN_ONLY,
     ("GET", "/admin/tenant"): ADMIN_ONLY,
     ("PUT", "/admin/tenant/policy_overrides"): ADMIN_ONLY,
+    ("POST", "/admin/curricula"): ADMIN_ONLY,
+    ("GET", "/admin/curricula"): ADMIN_ONLY,
+    ("GET", "/admin/curricula/{version:str}"): ADMIN_ONLY,
+    ("POST", "/admin/curricula/{version:str}/activate"): ADMIN_ONLY,
+    ("POST", "/admin/curricula/{version:str}/deprecate"): ADMIN_ONLY,
     ("GET", "/admin/audit"): AUDIT_READERS,
     ("GET", "/admin/audit/verify"): AUDIT_READERS,
 }
@@ -155,6 +160,12 @@ def _binding(client: TestClient) -> str:
     return "SCOPED-101"
 
 
+def _curriculum(client: TestClient) -> str:
+    unit = {"codigo": "SC1", "nome": "Unidade", "carga_horaria": 60}
+    _admin(client, "POST", "/admin/curricula", {"version": "scoped-cur-1", "units": [unit]})
+    return "scoped-cur-1"
+
+
 def _api_key(client: TestClient) -> str:
     response = client.post("/admin/api_keys", json={"role": "client", "name": "scoped"}, headers={"X-API-Key": KEYS[ADMIN]})
     assert response.status_code == 201, response.text
@@ -173,6 +184,9 @@ SCOPED: dict[tuple[str, str], object] = {
     ("GET", "/admin/policies/{version:str}"): _policy,
     ("POST", "/admin/policies/{version:str}/activate"): _policy,
     ("GET", "/admin/course_bindings/{course_id:str}"): _binding,
+    ("GET", "/admin/curricula/{version:str}"): _curriculum,
+    ("POST", "/admin/curricula/{version:str}/activate"): _curriculum,
+    ("POST", "/admin/curricula/{version:str}/deprecate"): _curriculum,
     ("DELETE", "/admin/course_bindings/{course_id:str}"): _binding,
 }
 # Routes with an id that names no other tenant's resource: a course_id is a name within the

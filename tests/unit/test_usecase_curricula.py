@@ -1,0 +1,134 @@
+"""The curriculum use cases over the fakes: import, list, show, activate, deprecate, each audited."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from core.domain.catalog import CLI_ACTOR
+from core.domain.curriculum import Curriculum, CurriculumUnit, InvalidCurriculum, UnitType, check_curriculum
+from core.domain.errors import CatalogConflict, InvalidVersionName, NotFound, VersionExists
+from core.domain.model import Policy, Taxonomy, TaxonomyNode
+from core.domain.records import AuditEvent, Tenant
+from core.domain.workload import Workload, WorkloadUnit
+from core.usecases import curricula
+from core.usecases.bootstrap import DEFAULT_TENANT, seed
+from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
+
+ACTOR = {"key_id": "k-1", "role": "admin"}
+CLOCK = FixedClock()
+OTHER = "other"
+CALCULO = CurriculumUnit("MAT1", "Cálculo I", UnitType.DISCIPLINA, Workload(72, WorkloadUnit.HORA_AULA, 50))
+CURRICULUM = Curriculum(
+    "cur-1",
+    (
+        CALCULO,
+        CurriculumUnit("MAT2", "Cálculo II", UnitType.DISCIPLINA, Workload(60), pre_requisitos=("MAT1",),
+                       equivalencias=(("OLD1", "OLD2"), ("OLD3",))),
+        CurriculumUnit("EST", "Estágio", UnitType.ESTAGIO, Workload(200)),
+    ),
+)
+
+
+@pytest.fixture
+def uows() -> FakeUnitOfWorkFactory:
+    uows = FakeUnitOfWorkFactory()
+    taxonomy = Taxonomy("t-1", (TaxonomyNode("a", "area", "sub", "A", keywords=("a",)),))
+    seed(uows, taxonomy, Policy(), b"pepper", None, FixedClock(), SequentialIds())
+    with uows() as uow:
+        uow.tenants.add(Tenant(OTHER, "Outra", True, taxonomy.version, "default-v1"))
+        uow.commit()
+    return uows
+
+
+def events(uows: FakeUnitOfWorkFactory, tenant_id: str = DEFAULT_TENANT) -> list[AuditEvent]:
+    with uows.reading() as uow:
+        return [e for e in uow.audit.list_events(tenant_id, limit=1000) if e.event_type.startswith("curriculum.")]
+
+
+def test_import_stores_the_version_and_audits_it_in_one_commit(uows: FakeUnitOfWorkFactory) -> None:
+    before = len(uows.units)
+    view = curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK, ACTOR)
+    assert [u.commits for u in uows.units[before:] if not u.read_only] == [1]
+    assert view.info.units == 3 and view.info.clock_hours == 320 and view.info.status == "active"
+    assert not view.is_default
+    [event] = events(uows)
+    assert event.event_type == "curriculum.imported"
+    assert event.payload == {"actor": ACTOR, "version": "cur-1", "units": 3, "format": "json", "signature_present": None}
+    shown = curricula.show_curriculum(uows, DEFAULT_TENANT, "cur-1", full=True)
+    assert shown.curriculum == CURRICULUM
+
+
+def test_a_version_name_is_never_reused(uows: FakeUnitOfWorkFactory) -> None:
+    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK)
+    with pytest.raises(VersionExists, match="nothing to do"):
+        curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK)
+    changed = dataclasses.replace(CURRICULUM, units=CURRICULUM.units[:1])
+    with pytest.raises(VersionExists, match="immutable"):
+        curricula.import_curriculum(uows, DEFAULT_TENANT, changed, CLOCK)
+    assert len(events(uows)) == 1
+    curricula.import_curriculum(uows, OTHER, CURRICULUM, CLOCK)  # another tenant's own name
+
+
+def test_bad_names_units_and_tenants_are_refused_before_anything_is_stored(uows: FakeUnitOfWorkFactory) -> None:
+    with pytest.raises(InvalidVersionName):
+        curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, version="a b"), CLOCK)
+    with pytest.raises(InvalidCurriculum):
+        curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, units=CURRICULUM.units[1:]), CLOCK)
+    with pytest.raises(NotFound):
+        curricula.import_curriculum(uows, "nobody", CURRICULUM, CLOCK)
+    assert curricula.list_curricula(uows, DEFAULT_TENANT) == ([], None)
+
+
+def test_activate_and_deprecate(uows: FakeUnitOfWorkFactory) -> None:
+    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK)
+    curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, version="cur-2"), CLOCK)
+    assert curricula.activate_curriculum(uows, DEFAULT_TENANT, "cur-1", ACTOR, CLOCK).is_default
+    with pytest.raises(CatalogConflict, match="activate another version first"):
+        curricula.deprecate_curriculum(uows, DEFAULT_TENANT, "cur-1", ACTOR, CLOCK)
+    curricula.activate_curriculum(uows, DEFAULT_TENANT, "cur-2", CLI_ACTOR, CLOCK)
+    assert curricula.deprecate_curriculum(uows, DEFAULT_TENANT, "cur-1", ACTOR, CLOCK).info.status == "deprecated"
+    with pytest.raises(CatalogConflict, match="deprecated"):
+        curricula.activate_curriculum(uows, DEFAULT_TENANT, "cur-1", ACTOR, CLOCK)
+    infos, current = curricula.list_curricula(uows, DEFAULT_TENANT)
+    assert [(i.version, i.status) for i in infos] == [("cur-1", "deprecated"), ("cur-2", "active")] and current == "cur-2"
+    assert [(e.event_type, e.payload.get("previous")) for e in events(uows)][2:] == [
+        ("curriculum.activated", None), ("curriculum.activated", "cur-1"), ("curriculum.deprecated", None),
+    ]
+
+
+@pytest.mark.parametrize("action", ["show", "activate", "deprecate"])
+def test_another_tenants_version_is_missing(uows: FakeUnitOfWorkFactory, action: str) -> None:
+    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK)
+    with pytest.raises(NotFound, match="curriculum version 'cur-1' not found"):
+        if action == "show":
+            curricula.show_curriculum(uows, OTHER, "cur-1", full=False)
+        else:
+            getattr(curricula, f"{action}_curriculum")(uows, OTHER, "cur-1", ACTOR, CLOCK)
+    assert events(uows, OTHER) == []
+
+
+@pytest.mark.parametrize(
+    ("units", "field"),
+    [
+        ((), "units"),
+        ((CALCULO, CALCULO), "units[1].codigo"),
+        ((dataclasses.replace(CALCULO, pre_requisitos=("MAT1",)),), "units[0].pre_requisitos"),
+        ((dataclasses.replace(CALCULO, pre_requisitos=("NOPE",)),), "units[0].pre_requisitos"),
+    ],
+)
+def test_curriculum_checks_name_the_unit(units: tuple[CurriculumUnit, ...], field: str) -> None:
+    with pytest.raises(InvalidCurriculum) as raised:
+        check_curriculum(Curriculum("c", units))
+    assert raised.value.field == field
+
+
+def test_equivalence_codes_may_name_other_curricula() -> None:
+    check_curriculum(Curriculum("c", (dataclasses.replace(CALCULO, equivalencias=(("ELSEWHERE",),)),)))
+
+
+def test_unit_types_are_the_mec_ones_plus_tcc() -> None:
+    assert UnitType.parse("TCC") is UnitType.TCC and UnitType.parse(" Estágio ") is UnitType.ESTAGIO
+    with pytest.raises(ValueError):
+        UnitType.parse("Seminário")
