@@ -31,8 +31,8 @@ _STYLE = f'<link rel="stylesheet" href="{STATIC_PATH}/docs/docs.css">'
 
 def _page(title: str, head: str, body: str) -> bytes:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-        f"<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n'
+        f'<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n{head}\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     ).encode()
 
@@ -61,7 +61,7 @@ class OfflineSwaggerRenderPlugin(SwaggerRenderPlugin):
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         head = f'{self.favicon}\n<link rel="stylesheet" href="{self.css_url}">\n{self.style}'
         body = (
-            f'<div id="swagger-ui" data-spec-url="{_spec_url(request)}"></div>\n'
+            f'<div id="swagger-ui" data-openapi-url="{_spec_url(request)}"></div>\n'
             f'<script src="{self.js_url}"></script>\n'
             f'<script src="{STATIC_PATH}/docs/swagger-init.js"></script>'
         )
@@ -88,7 +88,7 @@ class OfflineScalarRenderPlugin(ScalarRenderPlugin):
         body = (
             "<noscript>Scalar needs JavaScript; the OpenAPI document itself is at "
             f'<a href="{_spec_url(request)}">{_spec_url(request)}</a>.</noscript>\n'
-            f'<div id="api-reference" data-spec-url="{_spec_url(request)}"></div>\n'
+            f'<div id="scalar-docs" data-openapi-url="{_spec_url(request)}"></div>\n'
             f'<script src="{self.js_url}"></script>\n'
             f'<script src="{STATIC_PATH}/docs/scalar-init.js"></script>'
         )

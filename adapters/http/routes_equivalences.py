@@ -11,8 +11,10 @@ from litestar import Controller, Response, get, post
 from litestar.exceptions import ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, HeaderParameter
 
+from adapters.http import openapi_examples as ex
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.dto import CourseIn, ErrorBody, EvaluateRequest, EvaluateResponse
 from core.domain.audit import canonical_json
@@ -24,19 +26,28 @@ from core.ports.unit_of_work import UnitOfWorkFactory
 
 
 def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorBody, description=description)
+    return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
 
 
-AUTH_ERRORS = {
-    401: _error("missing or invalid API key"),
-    403: _error("role not allowed"),
-    429: _error("rate limit of this tenant, role and route group exceeded; see Retry-After"),
-}
+# Every authenticated route: the key is checked against the database (hence 503 too).
+AUTH_ERRORS = ex.AUTH_ERRORS
 EVALUATE_ERRORS = {
     **AUTH_ERRORS,
-    409: _error("request_id already used with a different payload"),
-    422: _error("invalid payload; `extra` names each field path"),
+    409: ex.error(
+        "the `request_id` (or `Idempotency-Key`) was already used with a different payload",
+        ex.error_example("409", "same request_id, different payload"),
+    ),
+    422: ex.error(
+        "invalid payload; `extra` lists each error with its field path (`origem.carga_horaria`) and message",
+        ex.error_example("422", "a field out of range"),
+        ex.error_example("422_json", "a body that is not JSON"),
+    ),
 }
+EVALUATE_BODY = Body(
+    media_type=RequestEncodingType.JSON,
+    title="EvaluateRequest",
+    examples=[ex.example("evaluate_request", "Cálculo I (UF de origem) for Cálculo Diferencial e Integral I")],
+)
 
 
 def to_course(course: CourseIn) -> Course:
@@ -102,12 +113,19 @@ class EquivalenceController(Controller):
         summary="Decide one origem/destino pair synchronously",
         status_code=200,
         sync_to_thread=True,
-        responses=EVALUATE_ERRORS,
+        responses={
+            200: ex.ok(
+                EvaluateResponse,
+                "the decision; a replay of a stored `request_id` has the header `Idempotent-Replayed: true`",
+                ex.example("evaluate_response", "DEFERIDO: every destino concept covered"),
+            ),
+            **EVALUATE_ERRORS,
+        },
         opt={"roles": EVALUATORS, "rate_group": RouteGroup.EVALUATE},
     )
     def evaluate(
         self,
-        data: JSONBody[EvaluateRequest],
+        data: Annotated[EvaluateRequest, EVALUATE_BODY],
         principal: NamedDependency[Principal],
         evaluate_pair: NamedDependency[EvaluatePair],
         idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)] = None,
@@ -122,7 +140,16 @@ class EquivalenceController(Controller):
         operation_id="getEvaluation",
         summary="A stored evaluation result",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, 404: _error("no such result for this tenant")},
+        responses={
+            200: ex.ok(
+                EvaluateResponse, "the stored answer, as first given", ex.example("evaluate_response", "a stored DEFERIDO")
+            ),
+            **AUTH_ERRORS,
+            404: ex.error(
+                "no such result for this tenant (another tenant's results look exactly like missing ones)",
+                ex.error_example("404_result", "unknown request_id"),
+            ),
+        },
         opt={"roles": READERS, "rate_group": RouteGroup.READ},
     )
     def get_evaluation(

@@ -124,6 +124,7 @@ def test_swagger_ui_renders_every_operation_offline_under_a_strict_csp(server: s
     page.locator(".opblock-post .opblock-summary-path", has_text="/v1/equivalences/evaluate").first.click()
     page.wait_for_selector(".opblock.is-open .body-param__example, .opblock.is-open .microlight", timeout=10_000)
     assert "Cálculo" in page.locator(".opblock.is-open").inner_text()
+    page.get_by_text("Request body").first.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot_dir(tmp_path) / "api-docs-swagger.png"), full_page=False)
     assert all(url.startswith(server) for url in requested), [u for u in requested if not u.startswith(server)]
     assert not errors, errors
@@ -131,8 +132,10 @@ def test_swagger_ui_renders_every_operation_offline_under_a_strict_csp(server: s
 
 def test_scalar_renders_offline(server: str, browser: Any, tmp_path: Path) -> None:
     page, requested, errors = open_page(browser, f"{server}/schema/scalar", SCALAR_CSP)
-    page.get_by_text("/v1/equivalences/evaluate").first.wait_for(timeout=30_000)
-    assert page.get_by_text("Equivalence Engine Service").first.is_visible()
+    page.get_by_role("heading", name="Equivalence Engine Service").wait_for(timeout=30_000)
+    page.get_by_text("equivalences", exact=True).first.click()
+    page.get_by_text("Decide one origem/destino pair synchronously").first.wait_for(timeout=30_000)
+    assert page.get_by_text("Developer Tools").count() == 0  # Scalar's hosted-service toolbar is off
     page.screenshot(path=str(screenshot_dir(tmp_path) / "api-docs-scalar.png"), full_page=False)
     assert all(url.startswith(server) or url.startswith("data:") for url in requested), [
         u for u in requested if not u.startswith(server)

@@ -38,7 +38,7 @@ def test_docs_page_references_only_local_urls_and_has_no_inline_script(client: T
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.DOTALL | re.IGNORECASE)
     assert scripts and all("src=" in attrs and not body.strip() for attrs, body in scripts), scripts
     assert "<style" not in html.lower() and " style=" not in html.lower()
-    assert 'data-spec-url="/schema/openapi.json"' in html
+    assert 'data-openapi-url="/schema/openapi.json"' in html
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -1,10 +1,15 @@
-// Starts Scalar on #api-reference; the OpenAPI document's URL is in its data-spec-url attribute.
-// No default fonts (they come from fonts.scalar.com), so the page needs nothing but this server.
+// Starts Scalar on #scalar-docs; the OpenAPI document's URL is in its data-openapi-url attribute
+// (not Scalar's own data-url/data-spec-url, which its standalone bundle would mount by itself).
+// Nothing leaves this server: no default fonts (fonts.scalar.com), no telemetry, no AI agent.
 (function () {
   "use strict";
-  var container = document.getElementById("api-reference");
-  Scalar.createApiReference("#api-reference", {
-    url: container.dataset.specUrl,
+  var container = document.getElementById("scalar-docs");
+  Scalar.createApiReference("#scalar-docs", {
+    url: container.dataset.openapiUrl,
     withDefaultFonts: false,
+    telemetry: false,
+    agent: { disabled: true },
+    showDeveloperTools: "never",
+    mcp: { disabled: true },
   });
 })();
