@@ -4,7 +4,7 @@ Litestar's Swagger/Scalar plugins link CDN scripts and inline the initialisation
 subclasses render a page whose every script, stylesheet and icon is a file under `/static/`, and
 whose configuration travels in `data-*` attributes, so the pages work offline and under a strict
 `Content-Security-Policy: script-src 'self'` (Scalar additionally injects its own `<style>`
-element at run time: see docs/adr/0014-offline-api-docs.md).
+element at run time: see docs/adr/0013-offline-api-docs.md).
 """
 
 from __future__ import annotations

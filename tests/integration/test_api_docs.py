@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from adapters.http.api_docs import SCALAR_VERSION, SWAGGER_UI_VERSION
 from tests.integration.test_http_api import make_client
 
-PAGES = ["/schema/swagger", "/schema/scalar"]
+PAGES = ["/schema", "/schema/swagger", "/schema/scalar"]
 _REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
