@@ -37,11 +37,11 @@ def _require_browser() -> Any:
     missing = []
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         missing.append(f"chromium ({CHROMIUM}; apt-get install -y chromium)")
+    sync_playwright: Any = None
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         missing.append("playwright (pip install -c constraints.txt -e '.[test]')")
-        sync_playwright = None
     if missing:
         message = "browser test needs " + " and ".join(missing)
         if os.environ.get("CI", "").lower() == "true":
