@@ -124,8 +124,9 @@ def test_swagger_ui_renders_every_operation_offline_under_a_strict_csp(server: s
     page.locator(".opblock-post .opblock-summary-path", has_text="/v1/equivalences/evaluate").first.click()
     page.wait_for_selector(".opblock.is-open .body-param__example, .opblock.is-open .microlight", timeout=10_000)
     assert "Cálculo" in page.locator(".opblock.is-open").inner_text()
-    page.get_by_text("Request body").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(screenshot_dir(tmp_path) / "api-docs-swagger.png"), full_page=False)
+    shots = screenshot_dir(tmp_path)
+    page.screenshot(path=str(shots / "api-docs-swagger.png"), full_page=False)
+    page.locator(".opblock.is-open").first.screenshot(path=str(shots / "api-docs-swagger-evaluate.png"))
     assert all(url.startswith(server) for url in requested), [u for u in requested if not u.startswith(server)]
     assert not errors, errors
 
