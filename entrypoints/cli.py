@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from entrypoints.settings import ConfigurationError, Settings, env_number
 
@@ -26,14 +27,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from alembic.util import CommandError
 
     from adapters.persistence.migrate import current_revision, upgrade_to_head
+    from entrypoints.settings import database_url_from_env
 
-    settings = _settings()
+    database_url = database_url_from_env()  # only the database: no pepper, no other setting
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
-        upgrade_to_head(settings.database_url)
+        upgrade_to_head(database_url)
     except CommandError as exc:  # e.g. the database is at a revision this release does not know
         print(f"error: migration failed, the schema is unchanged: {exc}", file=sys.stderr)
         return 1
-    print(f"database schema at revision {current_revision(settings.database_url)} (head)")
+    print(f"database schema at revision {current_revision(database_url)} (head)")
     return 0
 
 

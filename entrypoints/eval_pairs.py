@@ -231,6 +231,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ementas", required=True, help="ementas referenced by the pairs (JSONL)")
     parser.add_argument("--by", action="append", choices=GROUPINGS, default=[], help="breakdown (repeatable)")
     args = parser.parse_args(argv)
+    missing = [path for path in (args.pairs, args.ementas) if not Path(path).is_file()]
+    if missing:
+        print(
+            f"error: no such file: {', '.join(missing)} (the labeled dev pairs are not part of the repository; "
+            "give the paths of your copy, see the README)",
+            file=sys.stderr,
+        )
+        return 2
     report = service_chain_eval(args.pairs, args.ementas, by=args.by)
     json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

@@ -85,10 +85,8 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         var_dir = Path(env.get("EQV_VAR_DIR", "var")).resolve()
-        database_url = env.get("DATABASE_URL", "").strip()
-        runtime = FULL if database_url else EMBEDDED
-        if not database_url:
-            database_url = f"sqlite:///{var_dir / 'equivalence.db'}"
+        runtime = FULL if env.get("DATABASE_URL", "").strip() else EMBEDDED
+        database_url = database_url_from_env(env)
         return cls(
             runtime=runtime,
             database_url=database_url,
@@ -101,6 +99,16 @@ class Settings:
             http_threads=env_number(env, "EQV_HTTP_THREADS", 8, int),
             mappers=MapperSettings.from_env(env),
         )
+
+
+def database_url_from_env(environ: dict[str, str] | None = None) -> str:
+    """DATABASE_URL, else the embedded SQLite file under EQV_VAR_DIR: all `equivalence migrate` needs
+    (no API_KEY_PEPPER: migrations never touch a key)."""
+    env = os.environ if environ is None else environ
+    database_url = env.get("DATABASE_URL", "").strip()
+    if database_url:
+        return database_url
+    return f"sqlite:///{Path(env.get('EQV_VAR_DIR', 'var')).resolve() / 'equivalence.db'}"
 
 
 def env_number(
@@ -148,7 +156,7 @@ def _pepper(env: dict[str, str], runtime: str, var_dir: Path) -> bytes:
     if runtime == FULL:
         raise ConfigurationError(
             "API_KEY_PEPPER is required when DATABASE_URL is set (every web and worker replica "
-            "must use the same value); generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            "must use the same value); generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
     path = var_dir / "api_key_pepper"
     if not path.exists():

@@ -14,9 +14,9 @@ from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from adapters.http.api_docs import api_docs_render_plugins, static_files_router
 from adapters.http.auth import principal_provider
 from adapters.http.body_guard import BodyLimits, authenticated_principal, request_guard
 from adapters.http.errors import EXCEPTION_HANDLERS
@@ -102,7 +102,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         security=[{"ApiKey": []}],
     )
     app = Litestar(
-        route_handlers=[HealthController, authenticated],
+        route_handlers=[HealthController, authenticated, static_files_router()],
         dependencies={
             "principal": Provide(authenticated_principal(provide_principal), sync_to_thread=True),
             "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
@@ -125,7 +125,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             version="0.1.0",
             description="Decide course equivalence (aproveitamento de estudos): DEFERIDO, INDEFERIDO or ANALISE_HUMANA.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
+            render_plugins=api_docs_render_plugins(),
             components=Components(
                 security_schemes={"ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header")}
             ),

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from adapters.http import dto_docs as doc
 from core.domain.catalog import VERSION_PATTERN
 
 # Litestar's OpenAPI generator drops a bound equal to 0 (it tests the bound's truth value), so
@@ -37,19 +38,26 @@ UnitInterval = Annotated[float, Meta(ge=0, le=1, extra_json_schema=_MINIMUM_ZERO
 
 
 class CourseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    nome: ShortText
-    carga_horaria: Annotated[int, Meta(ge=1, le=2000)]
-    ementa: Annotated[str, Meta(min_length=5, max_length=20000, pattern=NOT_BLANK)]
-    aprovado: bool | None = None
-    nivel: Nivel | None = None
-    ano_conclusao: Annotated[int, Meta(ge=1900, le=2100)] | None = None
-    disciplina_id: ShortText | None = None
-    instituicao: ShortText | None = None
-    codigo: ShortText | None = None
-    creditos: Annotated[float, Meta(ge=0, le=1000, extra_json_schema=_MINIMUM_ZERO)] | None = None
-    objetivos: Annotated[list[Annotated[str, Meta(max_length=2000)]], Meta(max_length=100)] = []
-    unidade_carga: Literal["hora_relogio", "hora_aula"] = "hora_relogio"
-    minutos_hora_aula: Annotated[int, Meta(ge=1, le=120)] | None = None
+    nome: Annotated[ShortText, Meta(description=doc.NOME)]
+    carga_horaria: Annotated[int, Meta(ge=1, le=2000, description=doc.CARGA_HORARIA, examples=[60])]
+    ementa: Annotated[str, Meta(min_length=5, max_length=20000, pattern=NOT_BLANK, description=doc.EMENTA)]
+    aprovado: Annotated[bool | None, Meta(description=doc.APROVADO)] = None
+    nivel: Annotated[Nivel | None, Meta(description=doc.NIVEL)] = None
+    ano_conclusao: Annotated[int, Meta(ge=1900, le=2100, description=doc.ANO_CONCLUSAO)] | None = None
+    disciplina_id: Annotated[ShortText, Meta(description=doc.DISCIPLINA_ID)] | None = None
+    instituicao: Annotated[ShortText, Meta(description=doc.INSTITUICAO)] | None = None
+    codigo: Annotated[ShortText, Meta(description=doc.CODIGO)] | None = None
+    creditos: (
+        Annotated[float, Meta(ge=0, le=1000, extra_json_schema=_MINIMUM_ZERO, description=doc.CREDITOS)] | None
+    ) = None
+    objetivos: Annotated[
+        Annotated[list[Annotated[str, Meta(max_length=2000)]], Meta(max_length=100)],
+        Meta(description=doc.OBJETIVOS),
+    ] = []
+    unidade_carga: Annotated[
+        Literal["hora_relogio", "hora_aula"], Meta(description=doc.UNIDADE_CARGA)
+    ] = "hora_relogio"
+    minutos_hora_aula: Annotated[int, Meta(ge=1, le=120, description=doc.MINUTOS_HORA_AULA)] | None = None
 
     def __post_init__(self) -> None:
         # The message names the field so the 422 says `origem.minutos_hora_aula` (adapters/http/errors.py).
@@ -58,25 +66,29 @@ class CourseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class WeightsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    cobertura: UnitInterval | None = None
-    critica: UnitInterval | None = None
-    nivel: UnitInterval | None = None
+    cobertura: Annotated[UnitInterval, Meta(description=doc.COBERTURA)] | None = None
+    critica: Annotated[UnitInterval, Meta(description=doc.CRITICA)] | None = None
+    nivel: Annotated[UnitInterval, Meta(description=doc.WEIGHTS_NIVEL)] | None = None
 
 
 class PolicyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    min_score_deferir: Score | None = None
-    min_score_complemento: Score | None = None
-    tolerancia_carga: Annotated[float, Meta(gt=0, le=1)] | None = None
-    exigir_criticos: bool | None = None
-    max_anos_validade: Annotated[int, Meta(ge=0, le=100, extra_json_schema=_MINIMUM_ZERO)] | None = None
-    weights: WeightsIn | None = None
-    confidence_cutoff: UnitInterval | None = None
-    aprovacao_nao_informada: Literal["revisao", "bloqueia"] | None = None
+    min_score_deferir: Annotated[Score, Meta(description=doc.MIN_SCORE_DEFERIR)] | None = None
+    min_score_complemento: Annotated[Score, Meta(description=doc.MIN_SCORE_COMPLEMENTO)] | None = None
+    tolerancia_carga: Annotated[float, Meta(gt=0, le=1, description=doc.TOLERANCIA_CARGA)] | None = None
+    exigir_criticos: Annotated[bool, Meta(description=doc.EXIGIR_CRITICOS)] | None = None
+    max_anos_validade: (
+        Annotated[int, Meta(ge=0, le=100, extra_json_schema=_MINIMUM_ZERO, description=doc.MAX_ANOS_VALIDADE)] | None
+    ) = None
+    weights: Annotated[WeightsIn, Meta(description=doc.WEIGHTS)] | None = None
+    confidence_cutoff: Annotated[UnitInterval, Meta(description=doc.CONFIDENCE_CUTOFF)] | None = None
+    aprovacao_nao_informada: (
+        Annotated[Literal["revisao", "bloqueia"], Meta(description=doc.APROVACAO_NAO_INFORMADA)] | None
+    ) = None
 
 
 class OptionsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    return_evidence: bool = True
-    allow_degraded_fallback: bool = True
+    return_evidence: Annotated[bool, Meta(description=doc.RETURN_EVIDENCE)] = True
+    allow_degraded_fallback: Annotated[bool, Meta(description=doc.ALLOW_DEGRADED_FALLBACK)] = True
 
 
 VersionName = Annotated[str, Meta(min_length=1, max_length=100, pattern=SINGLE_LINE)]
@@ -86,15 +98,15 @@ ID_LIMITS: dict[str, Any] = {"min_length": 1, "max_length": 100, "pattern": TOKE
 
 
 class EvaluateRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    origem: CourseIn
-    destino: CourseIn
-    request_id: RequestId | None = None
-    policy: PolicyIn | None = None
-    taxonomy_version: VersionName | None = None
-    policy_version: VersionName | None = None
-    course_id: VersionName | None = None
-    options: OptionsIn = msgspec.field(default_factory=OptionsIn)
-    context: dict[str, Any] | None = None
+    origem: Annotated[CourseIn, Meta(description=doc.ORIGEM)]
+    destino: Annotated[CourseIn, Meta(description=doc.DESTINO)]
+    request_id: Annotated[RequestId, Meta(description=doc.REQUEST_ID)] | None = None
+    policy: Annotated[PolicyIn, Meta(description=doc.POLICY)] | None = None
+    taxonomy_version: Annotated[VersionName, Meta(description=doc.TAXONOMY_VERSION)] | None = None
+    policy_version: Annotated[VersionName, Meta(description=doc.POLICY_VERSION)] | None = None
+    course_id: Annotated[VersionName, Meta(description=doc.COURSE_ID)] | None = None
+    options: Annotated[OptionsIn, Meta(description=doc.OPTIONS)] = msgspec.field(default_factory=OptionsIn)
+    context: Annotated[dict[str, Any], Meta(description=doc.CONTEXT)] | None = None
 
 
 class ErrorBody(msgspec.Struct):

@@ -11,8 +11,10 @@ from litestar import Controller, Response, get, post
 from litestar.exceptions import ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, JSONBody, PathParameter
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, HeaderParameter, PathParameter
 
+from adapters.http import openapi_examples as ex
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT
 from adapters.http.dto import ID_LIMITS, REQUEST_ID_LIMITS, CourseIn, ErrorBody, EvaluateRequest, EvaluateResponse
@@ -26,15 +28,12 @@ from core.ports.unit_of_work import UnitOfWorkFactory
 
 
 def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorBody, description=description)
+    return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
 
 
 ResourceId = Annotated[str, PathParameter(**ID_LIMITS)]  # a job or key id: no control characters, no '/'
-AUTH_ERRORS = {
-    401: _error("missing or invalid API key"),
-    403: _error("role not allowed"),
-    429: _error("rate limit of this tenant, role and route group exceeded; see Retry-After"),
-}
+# Every authenticated route: the key is checked against the database (hence 503 too).
+AUTH_ERRORS = ex.AUTH_ERRORS
 BODY_ERRORS = {
     413: _error("body larger than the route's limit"),
     415: _error("Content-Type is not application/json"),
@@ -44,8 +43,21 @@ EVALUATE_ERRORS = {
     **AUTH_ERRORS,
     **BODY_ERRORS,
     403: _error("role not allowed, or policy overrides from a client key its tenant does not allow"),
-    409: _error("request_id already used with a different payload"),
+    409: ex.error(
+        "the `request_id` (or `Idempotency-Key`) was already used with a different payload",
+        ex.error_example("409", "same request_id, different payload"),
+    ),
+    422: ex.error(
+        "invalid payload; `extra` lists every error at once, each with its field path (`origem.carga_horaria`) and message",
+        ex.error_example("422", "a field out of range"),
+        ex.error_example("422_json", "a body that is not JSON"),
+    ),
 }
+EVALUATE_BODY = Body(
+    media_type=RequestEncodingType.JSON,
+    title="EvaluateRequest",
+    examples=[ex.example("evaluate_request", "Cálculo I (UF de origem) for Cálculo Diferencial e Integral I")],
+)
 
 
 def to_course(course: CourseIn) -> Course:
@@ -123,12 +135,19 @@ class EquivalenceController(Controller):
         summary="Decide one origem/destino pair synchronously",
         status_code=200,
         sync_to_thread=True,
-        responses=EVALUATE_ERRORS,
+        responses={
+            200: ex.ok(
+                EvaluateResponse,
+                "the decision; a replay of a stored `request_id` has the header `Idempotent-Replayed: true`",
+                ex.example("evaluate_response", "DEFERIDO: every destino concept covered"),
+            ),
+            **EVALUATE_ERRORS,
+        },
         opt={"roles": EVALUATORS, "rate_group": RouteGroup.EVALUATE, BODY_LIMIT: "evaluate"},
     )
     def evaluate(
         self,
-        data: JSONBody[EvaluateRequest],
+        data: Annotated[EvaluateRequest, EVALUATE_BODY],
         principal: NamedDependency[Principal],
         evaluate_pair: NamedDependency[EvaluatePair],
         idempotency_key: Annotated[
@@ -147,7 +166,17 @@ class EquivalenceController(Controller):
         operation_id="getEvaluation",
         summary="A stored evaluation result",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, 404: _error("no such result for this tenant"), 422: _error("not a request_id")},
+        responses={
+            200: ex.ok(
+                EvaluateResponse, "the stored answer, as first given", ex.example("evaluate_response", "a stored DEFERIDO")
+            ),
+            **AUTH_ERRORS,
+            404: ex.error(
+                "no such result for this tenant (another tenant's results look exactly like missing ones)",
+                ex.error_example("404_result", "unknown request_id"),
+            ),
+            422: _error("not a request_id"),
+        },
         opt={"roles": READERS, "rate_group": RouteGroup.READ},
     )
     def get_evaluation(

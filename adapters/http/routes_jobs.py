@@ -10,9 +10,11 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import JSONBody, QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, QueryParameter
 from msgspec import Meta
 
+from adapters.http import openapi_examples as ex
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.dto import EvaluateRequest, EvaluateResponse
 from adapters.http.body_guard import BODY_LIMIT
@@ -23,7 +25,11 @@ from core.domain.records import JobItem, JobStatus, Principal
 from core.ports.unit_of_work import UnitOfWorkFactory
 from core.usecases.batch import JobProgress, SubmitBatch, get_progress, get_results_page
 
-JOB_ERRORS = {**AUTH_ERRORS, 404: _error("no such job for this tenant"), 422: _error("invalid query parameter")}
+JOB_ERRORS = {
+    **AUTH_ERRORS,
+    404: ex.error("no such job for this tenant", ex.error_example("404_job", "unknown job_id")),
+    422: ex.error("invalid query parameter", ex.error_example("422_cursor", "a cursor not from next_cursor")),
+}
 
 
 class BatchRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -118,16 +124,31 @@ class JobController(Controller):
         status_code=202,
         sync_to_thread=True,
         responses={
+            202: ex.ok(
+                JobAccepted,
+                "accepted: stored and queued; poll GET /v1/jobs/{job_id}",
+                ex.example("job_accepted", "two items queued"),
+            ),
             **AUTH_ERRORS,
             **BODY_ERRORS,
             403: _error("role not allowed, or an item's policy overrides from a client key its tenant does not allow"),
-            422: _error("invalid items; `extra` names items[i] and the field of each error"),
+            422: ex.error(
+                "invalid items (nothing is stored); `extra` names `items[i]` and the field of each error",
+                ex.error_example("422_batch", "item 0's destino ementa too short"),
+            ),
         },
         opt={"roles": EVALUATORS, "rate_group": RouteGroup.BATCH, BODY_LIMIT: "batch"},
     )
     def submit_batch(
         self,
-        data: JSONBody[BatchRequest],
+        data: Annotated[
+            BatchRequest,
+            Body(
+                media_type=RequestEncodingType.JSON,
+                title="BatchRequest",
+                examples=[ex.example("batch_request", "two courses of one transcript")],
+            ),
+        ],
         principal: NamedDependency[Principal],
         submit_batch: NamedDependency[SubmitBatch],
     ) -> JobAccepted:
@@ -152,7 +173,10 @@ class JobController(Controller):
         operation_id="getJob",
         summary="A batch job's status, progress and timings",
         sync_to_thread=True,
-        responses=JOB_ERRORS,
+        responses={
+            200: ex.ok(JobOut, "status and progress, counted from the items", ex.example("job", "one item done, one failed")),
+            **JOB_ERRORS,
+        },
         opt={"roles": READERS},
     )
     def get_job(
@@ -168,7 +192,14 @@ class JobController(Controller):
         operation_id="getJobResults",
         summary="A page of a batch job's item results",
         sync_to_thread=True,
-        responses=JOB_ERRORS,
+        responses={
+            200: ex.ok(
+                ResultsOut,
+                "items in index order; `next_cursor` is null on the last page",
+                ex.example("job_results", "a failed item and an INDEFERIDO"),
+            ),
+            **JOB_ERRORS,
+        },
         opt={"roles": READERS},
     )
     def get_results(

@@ -65,7 +65,7 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/admin/audit"): AUDIT_READERS,
     ("GET", "/admin/audit/verify"): AUDIT_READERS,
 }
-NOT_OURS = re.compile(r"^/schema")  # Litestar's OpenAPI document and UIs: public
+NOT_OURS = re.compile(r"^/(schema|static/)")  # the OpenAPI document, its UIs and their vendored assets: public
 
 
 @pytest.fixture(scope="module")

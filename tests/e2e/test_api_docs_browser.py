@@ -1,0 +1,144 @@
+"""The API documentation pages in a real browser (Debian's Chromium, headless) with no network
+but this server: Swagger UI lists the operations and Scalar renders, under a strict CSP.
+
+Needs `chromium` (apt) and Playwright for Python, which only drives it (no browser download).
+Without them the test is skipped, except with CI=true, where it fails (`.ci/run` installs chromium).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.e2e import base_env, free_port, wait_until_healthy
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("EQV_CHROMIUM", "/usr/bin/chromium")
+# Every host name fails to resolve except the loopback address the server listens on.
+NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+# Scalar injects its stylesheet as a <style> element at run time (it reads a nonce from
+# <meta property="csp-nonce">); everything else stays as strict as for Swagger UI.
+SCALAR_CSP = STRICT_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+def _require_browser() -> Any:
+    missing = []
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        missing.append(f"chromium ({CHROMIUM}; apt-get install -y chromium)")
+    sync_playwright: Any = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing.append("playwright (pip install -c constraints.txt -e '.[test]')")
+    if missing:
+        message = "browser test needs " + " and ".join(missing)
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp_path = tmp_path_factory.mktemp("docs-browser")
+    env = base_env(tmp_path)
+    port = free_port()
+    with open(tmp_path / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
+            env=env, cwd=tmp_path, stdout=log, stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(base, process)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_playwright = _require_browser()
+    executable = CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=[NO_NETWORK, "--no-sandbox"]
+        )
+        yield browser
+        browser.close()
+
+
+def open_page(browser: Any, url: str, csp: str) -> tuple[Any, list[str], list[str]]:
+    """The page with `csp` added to every HTML answer; returns it, the URLs it requested and its
+    console errors (CSP violations are console errors in Chromium)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def with_csp(route: Any) -> None:
+        response = route.fetch()
+        headers = dict(response.headers)
+        if headers.get("content-type", "").startswith("text/html"):
+            headers["content-security-policy"] = csp
+        route.fulfill(response=response, headers=headers)
+
+    page.route("**/*", with_csp)
+    page.goto(url, wait_until="load")
+    return page, requested, errors
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    target = Path(os.environ.get("EQV_SCREENSHOT_DIR", tmp_path))
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def test_swagger_ui_renders_every_operation_offline_under_a_strict_csp(server: str, browser: Any, tmp_path: Path) -> None:
+    import httpx
+
+    schema = httpx.get(f"{server}/schema/openapi.json").json()
+    operations = sum(1 for item in schema["paths"].values() for method in item if method in {"get", "post", "put", "delete", "patch"})
+    page, requested, errors = open_page(browser, f"{server}/schema/swagger", STRICT_CSP)
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator(".opblock").count() == operations
+    assert page.locator(".opblock-summary-path", has_text="/v1/equivalences/evaluate").count() == 1
+    assert page.locator(".info .title").inner_text().startswith(schema["info"]["title"])
+    # The evaluate operation opens with its example request body.
+    page.locator(".opblock-post .opblock-summary-path", has_text="/v1/equivalences/evaluate").first.click()
+    page.wait_for_selector(".opblock.is-open .body-param__example, .opblock.is-open .microlight", timeout=10_000)
+    assert "Cálculo" in page.locator(".opblock.is-open").inner_text()
+    shots = screenshot_dir(tmp_path)
+    page.screenshot(path=str(shots / "api-docs-swagger.png"), full_page=False)
+    page.locator(".opblock.is-open").first.screenshot(path=str(shots / "api-docs-swagger-evaluate.png"))
+    assert all(url.startswith(server) for url in requested), [u for u in requested if not u.startswith(server)]
+    assert not errors, errors
+
+
+def test_scalar_renders_offline(server: str, browser: Any, tmp_path: Path) -> None:
+    page, requested, errors = open_page(browser, f"{server}/schema/scalar", SCALAR_CSP)
+    page.get_by_role("heading", name="Equivalence Engine Service").wait_for(timeout=30_000)
+    page.get_by_text("equivalences", exact=True).first.click()
+    page.get_by_text("Decide one origem/destino pair synchronously").first.wait_for(timeout=30_000)
+    assert page.get_by_text("Developer Tools").count() == 0  # Scalar's hosted-service toolbar is off
+    page.screenshot(path=str(screenshot_dir(tmp_path) / "api-docs-scalar.png"), full_page=False)
+    assert all(url.startswith(server) or url.startswith("data:") for url in requested), [
+        u for u in requested if not u.startswith(server)
+    ]
+    assert not errors, errors
