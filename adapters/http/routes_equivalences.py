@@ -35,14 +35,22 @@ ResourceId = Annotated[str, PathParameter(**ID_LIMITS)]  # a job or key id: no c
 # Every authenticated route: the key is checked against the database (hence 503 too).
 AUTH_ERRORS = ex.AUTH_ERRORS
 BODY_ERRORS = {
-    413: _error("body larger than the route's limit"),
-    415: _error("Content-Type is not application/json"),
-    422: _error("invalid body; `extra` lists every error with its field path"),
+    413: ex.error("body larger than the route's limit", ex.error_example("413", "a 3 MiB evaluate body")),
+    415: ex.error("Content-Type is not application/json", ex.error_example("415", "a text/plain body")),
+    422: ex.error(
+        "invalid body; `extra` lists every error at once with its field path",
+        ex.error_example("422", "a field out of range"),
+    ),
 }
+OVERRIDE_REFUSED = ex.error(
+    "role not allowed, or policy overrides from a client key its tenant does not allow",
+    ex.error_example("403", "an auditor key"),
+    ex.error_example("403_override", "a client key sent `policy`"),
+)
 EVALUATE_ERRORS = {
     **AUTH_ERRORS,
     **BODY_ERRORS,
-    403: _error("role not allowed, or policy overrides from a client key its tenant does not allow"),
+    403: OVERRIDE_REFUSED,
     409: ex.error(
         "the `request_id` (or `Idempotency-Key`) was already used with a different payload",
         ex.error_example("409", "same request_id, different payload"),
@@ -175,7 +183,7 @@ class EquivalenceController(Controller):
                 "no such result for this tenant (another tenant's results look exactly like missing ones)",
                 ex.error_example("404_result", "unknown request_id"),
             ),
-            422: _error("not a request_id"),
+            422: ex.error("not a request_id", ex.error_example("422_path", "an id with a NUL character")),
         },
         opt={"roles": READERS, "rate_group": RouteGroup.READ},
     )

@@ -18,7 +18,7 @@ from adapters.http import openapi_examples as ex
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.dto import EvaluateRequest, EvaluateResponse
 from adapters.http.body_guard import BODY_LIMIT
-from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, ResourceId, _error, to_command
+from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, OVERRIDE_REFUSED, ResourceId, to_command
 from core.domain.actors import principal_actor
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import JobItem, JobStatus, Principal
@@ -131,7 +131,7 @@ class JobController(Controller):
             ),
             **AUTH_ERRORS,
             **BODY_ERRORS,
-            403: _error("role not allowed, or an item's policy overrides from a client key its tenant does not allow"),
+            403: OVERRIDE_REFUSED,
             422: ex.error(
                 "invalid items (nothing is stored); `extra` names `items[i]` and the field of each error",
                 ex.error_example("422_batch", "item 0's destino ementa too short"),

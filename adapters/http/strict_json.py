@@ -87,7 +87,7 @@ def decode_strict(body: bytes, type_: type[Any]) -> Any:
     try:
         msgspec.convert(value, type_, strict=True)
     except msgspec.ValidationError as exc:
-        errors += schema_errors(value, type_) or [FieldError(_msgspec_path(str(exc)), str(exc))]
+        errors += schema_errors(value, type_) or [_from_msgspec(str(exc))]
     if errors:
         raise InvalidBody(_capped(_most_specific(errors)))
     return value
@@ -226,6 +226,19 @@ def _path(parts: Any) -> str:
 
 
 _MSGSPEC_PATH = re.compile(r"at `\$\.?([^`]*)`")
+
+
+_NAMED_FIELD = re.compile(r"field `([^`]+)`")
+
+
+def _from_msgspec(message: str) -> FieldError:
+    """A check the JSON Schema cannot express (a struct's own __post_init__): its message names
+    the field it is about ("missing required field `minutos_hora_aula` ..."), under msgspec's path."""
+    path = _msgspec_path(message)
+    named = _NAMED_FIELD.search(message)
+    if named:
+        path = named.group(1) if path == "body" else f"{path}.{named.group(1)}"
+    return FieldError(path, _MSGSPEC_PATH.sub("", message).rstrip(" -"))
 
 
 def _msgspec_path(message: str) -> str:

@@ -53,8 +53,9 @@ def test_alembic_upgrade_head_from_the_repository(tmp_path: Path) -> None:
 
 
 def test_full_runtime_without_pepper_is_a_clear_configuration_error(tmp_path: Path) -> None:
+    """`seed` stores key hashes, so it needs the pepper (`migrate` does not: only DATABASE_URL)."""
     env = embedded_env(tmp_path) | {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/whatever"}
-    result = cli(["migrate"], env, tmp_path)
+    result = cli(["seed"], env, tmp_path)
     assert result.returncode == 2 and "API_KEY_PEPPER" in result.stderr
     assert "Traceback" not in result.stderr
 
