@@ -3,7 +3,9 @@
 What `evaluate` spends between the hard rules and storing: hygiene and language of both
 ementas, the lexical mapper on the default taxonomy, the topic matcher and the fused
 decision — on COLD ~2,000-character ementas (every run builds new texts, so no cache helps).
-Target (issue 10): p50 <= 5 ms with the lexical default.
+Target (issue 10): p50 <= 5 ms with the lexical default. Then the CPU budget of issue 14: the
+CPU time of a maximum-size request (two 20,000-character ementas of words never seen before)
+against a typical one (two ~2,000-character syllabi), best of a few runs each.
 
   python bench/decision_speed.py [--runs 300]
 """
@@ -54,6 +56,23 @@ def main() -> int:
     times.sort()
     p50, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
     print(f"cold decision (2 ementas of ~2,000 chars): p50 {p50:.2f} ms, p95 {p95:.2f} ms over {args.runs} runs")
+
+    def cpu_ms(origem: str, destino: str) -> float:
+        o, d = Course("Origem", 60, origem, aprovado=True), Course("Destino", 60, destino)
+        start = time.process_time()
+        read = read_pair(o.ementa, d.ementa, taxonomy, mapper, None, topics, False)
+        evaluate(o, d, taxonomy, policy, read.origem_mapping, read.destino_mapping, today, read.reading)
+        return (time.process_time() - start) * 1000
+
+    def unseen_words(chars: int) -> str:
+        words: list[str] = []
+        while sum(len(w) + 1 for w in words) < chars:
+            words.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 11))))
+        return " ".join(words)[:chars]
+
+    typical = min(cpu_ms(ementa(10_000 + 2 * k), ementa(10_001 + 2 * k)) for k in range(5))
+    maximum = min(cpu_ms(unseen_words(20_000), unseen_words(20_000)) for _ in range(3))
+    print(f"CPU per decision: typical {typical:.1f} ms, maximum-size unseen words {maximum:.1f} ms ({maximum / typical:.1f}x)")
     return 0
 
 

@@ -97,3 +97,14 @@ def test_the_quoted_origem_topic_is_the_one_that_shares_most() -> None:
     )
     (topic,) = comparison.topics
     assert topic.similaridade == 1.0 and topic.trecho_origem == "Genética bacteriana"
+
+
+def test_a_very_long_syllabus_is_read_up_to_the_limit_and_says_so() -> None:
+    from core.domain.hygiene import MAX_SYLLABUS_CHARS
+
+    sentence = "Limites e continuidade de funções reais. "
+    text = sentence * (2 * MAX_SYLLABUS_CHARS // len(sentence))
+    read = syllabus(text)
+    assert len(read.text) <= MAX_SYLLABUS_CHARS and read.text.endswith(".")
+    assert any("não lido" in note for note in read.set_aside)
+    assert syllabus(sentence * 3).set_aside == ()
