@@ -124,6 +124,8 @@ class Case:
         for kind, codes in (("origem", [o.code for o in self.origens]), ("destino", [d.code for d in self.destinos])):
             if len(set(codes)) != len(codes):
                 raise InvalidCase(f"duplicate {kind} code")
+        if len({c.key for c in self.candidates}) != len(self.candidates):
+            raise InvalidCase("a candidate is listed twice")
         known_o, known_d = {o.code for o in self.origens}, {d.code for d in self.destinos}
         for c in self.candidates:
             if c.destino not in known_d or not set(c.origens) <= known_o or not c.origens:

@@ -124,7 +124,11 @@ def _destinos(case: Case, chosen: tuple[Candidate, ...], waived_hours: float) ->
             continue
         best = _best(mine)
         reason = Reason.NO_CANDIDATE if best is None else blocked[best] or Reason.REJECTED
-        outcomes.append(DestinoOutcome(d.code, DestinoStatus.NOT_WAIVED, best, reason))
+        detail = ""
+        if best is not None and reason is Reason.REVIEW:  # only review candidates, origens taken
+            reason = Reason.ALREADY_USED
+            detail = ", ".join(f"{o} already used for {used_for[o]}" for o in best.origens if o in used_for)
+        outcomes.append(DestinoOutcome(d.code, DestinoStatus.NOT_WAIVED, best, reason, detail))
     return tuple(outcomes)
 
 
