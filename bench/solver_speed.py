@@ -107,12 +107,11 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
     rows = load(args.data_dir)
-    gen, score, solve, total, sizes, methods, hours = [], [], [], [], [], set(), []
-    for run in range(args.runs):
-        destinos, origens = build(rows, run)
-        g, s, v, n, method, waived = run_case(destinos, origens)
-        gen.append(g), score.append(s), solve.append(v), total.append(g + s + v)
-        sizes.append(n), methods.add(method), hours.append(waived)
+    runs = [run_case(*build(rows, run)) for run in range(args.runs)]
+    gen, score, solve = [r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs]
+    total = [r[0] + r[1] + r[2] for r in runs]
+    sizes, methods, hours = [r[3] for r in runs], {r[4] for r in runs}, [r[5] for r in runs]
+    destinos, _ = build(rows, 0)
     ms = lambda xs: f"p50 {1000 * statistics.median(xs):7.1f} ms  max {1000 * max(xs):7.1f} ms"  # noqa: E731
     print(f"case: 40 origem courses x {len(destinos)} destino units, combinations up to 3, {args.runs} runs")
     print(f"  candidates per case    median {statistics.median(sizes):.0f} (min {min(sizes)}, max {max(sizes)})")
