@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 
@@ -19,7 +20,7 @@ from core.domain.workload import Workload
 
 SOLVER = HighsAssignmentSolver(time_limit_s=30.0)  # generous: a busy CI machine must not fall back
 HOURS = (30, 45, 60, 72, 90)
-TYPES = (UnitType.DISCIPLINA, UnitType.DISCIPLINA, UnitType.DISCIPLINA, UnitType.TCC, UnitType.ESTAGIO)
+TYPES = (UnitType.DISCIPLINA,) * 6 + (UnitType.TCC, UnitType.ESTAGIO)
 DECISIONS = (Decision.DEFERIDO, Decision.DEFERIDO, Decision.ANALISE_HUMANA, Decision.INDEFERIDO)
 
 
@@ -28,7 +29,7 @@ def cases(draw: st.DrawFn) -> Case:
     origens = tuple(
         OrigemCourse(
             f"O{i}", f"origem {i}", Workload(draw(st.sampled_from(HOURS))),
-            approved=draw(st.booleans().map(lambda b: b or draw(st.booleans()))),
+            approved=draw(st.sampled_from((True, True, True, False))),
             year=draw(st.integers(2005, 2026)),
         )
         for i in range(draw(st.integers(1, 7)))
@@ -39,13 +40,13 @@ def cases(draw: st.DrawFn) -> Case:
         DestinoUnit(
             code, f"destino {code}", Workload(draw(st.sampled_from(HOURS))),
             unit_type=draw(st.sampled_from(TYPES)),
-            equivalencias=tuple((c,) for c in draw(st.lists(st.sampled_from(codes), max_size=1)) if c != code),
+            equivalencias=tuple((c,) for c in draw(st.lists(st.sampled_from(codes), max_size=2)) if c != code),
         )
         for code in codes
     )
     by_code = {o.code: o for o in origens}
     seen: dict[tuple[str, tuple[str, ...]], Candidate] = {}
-    for _ in range(draw(st.integers(0, 14))):
+    for _ in range(draw(st.integers(0, 18))):
         members = tuple(sorted(draw(st.sets(st.sampled_from(sorted(by_code)), min_size=1, max_size=3))))
         destino = draw(st.sampled_from(codes))
         hours = sum(by_code[m].clock_hours for m in members)
@@ -59,6 +60,17 @@ def cases(draw: st.DrawFn) -> Case:
         workload_threshold=draw(st.sampled_from((0.7, 0.9, 1.0))),
     )
     return Case(origens, destinos, tuple(seen.values()), policy, reference_year=2026)
+
+
+def friendly(case: Case) -> Case:
+    """Every course approved, every candidate DEFERIDO, no validity rule: most candidates compete."""
+    return Case(
+        tuple(dataclasses.replace(o, approved=True) for o in case.origens),
+        case.destinos,
+        tuple(dataclasses.replace(c, decision=Decision.DEFERIDO) for c in case.candidates),
+        dataclasses.replace(case.policy, validity_years=None, workload_threshold=0.7),
+        case.reference_year,
+    )
 
 
 def waived_hours(answer: CaseAnswer) -> float:
@@ -141,3 +153,15 @@ def test_same_input_gives_the_same_answer_whatever_the_candidate_order(case: Cas
     rnd.shuffle(shuffled)
     again = Case(case.origens, case.destinos, tuple(shuffled), case.policy, case.reference_year)
     assert solve_case(case, SOLVER) == solve_case(case, SOLVER) == solve_case(again, SOLVER)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cases().map(friendly))
+def test_competing_candidates_still_respect_reuse_cap_and_internal_equivalences(case: Case) -> None:
+    answer = solve_case(case, SOLVER)
+    used = [o for c in answer.waived for o in c.origens]
+    assert case.policy.allow_reuse or len(used) == len(set(used))
+    assert case.cap_hours is None or answer.summary.waived_hours <= case.cap_hours + 1e-6
+    waived = {c.destino for c in answer.waived}
+    assert not any(d.code in waived and d.equivalent_codes & waived for d in case.destinos)
+    assert waived_hours(answer) >= waived_hours(solve_case(case, None)) - 1e-6
