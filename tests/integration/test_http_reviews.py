@@ -157,3 +157,11 @@ def test_the_queue_filters_by_state_assignee_and_overdue_in_keyset_pages(desk: D
     assert overdue == [] and not pending[0]["overdue"]
     assert desk.call("GET", "/v1/reviews", "reviewer", params={"state": "fechado"}).status_code == 422
     assert desk.call("GET", "/v1/reviews", "other").json()["items"] == []
+
+
+def test_admins_issue_review_role_keys_over_http(desk: Desk) -> None:
+    for role in ("reviewer", "coordinator"):
+        issued = desk.call("POST", "/admin/api_keys", "admin", json={"role": role, "name": f"{role} novo"})
+        assert issued.status_code == 201 and issued.json()["role"] == role, issued.text
+        listing = desk.client.get("/v1/reviews", headers={"X-API-Key": issued.json()["key"]})
+        assert listing.status_code == 200, listing.text

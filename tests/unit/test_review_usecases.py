@@ -134,3 +134,15 @@ def test_the_queue_filters_and_pages_by_id() -> None:
     w.clock.current += dt.timedelta(days=31)
     assert len(reviews.list_reviews(w.uows, DEFAULT_TENANT, reviews.ReviewQuery(overdue=True), w.clock)) == 5
     assert reviews.list_reviews(w.uows, "other-tenant", reviews.ReviewQuery(), w.clock) == []
+
+
+def test_a_batch_item_sent_to_a_person_opens_its_item_too() -> None:
+    from tests.support.batch_world import command as batch_command
+    from tests.support.batch_world import world as batch_world
+
+    w = batch_world()
+    course = dataclasses.replace(batch_command().origem, aprovado=None)
+    w.submit(DEFAULT_TENANT, [batch_command(origem=course), batch_command()])
+    w.run_queue()  # the same EvaluatePair._store path as a sync request (atomic: see the test above)
+    items = [i for i in w.uows.store.reviews.values() if isinstance(i, ReviewItem)]
+    assert [i.request_id for i in items] == ["job-1-0"] and items[0].state is ReviewState.PENDENTE
