@@ -17,6 +17,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from adapters.http.dto import ErrorBody
 from adapters.http.dto_reviews import AssignIn, DecideIn, ReturnIn, ReviewOut, ReviewPageOut, ReviewStateName, review_out
 from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
+from core.domain.rate_limits import RouteGroup
 from core.domain.errors import InvalidInput, InvalidTransition, TransitionForbidden
 from core.domain.records import Principal, Role
 from core.domain.review import Move, ReviewAction, ReviewActor, ReviewState, allowed_roles
@@ -52,7 +53,8 @@ def _invalid(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorB
 
 
 def _opt(action: ReviewAction) -> dict[str, Any]:
-    return {"roles": allowed_roles(action)}
+    """A transition's roles; its rate budget is the admin calls' (human-paced writes, not evaluations)."""
+    return {"roles": allowed_roles(action), "rate_group": RouteGroup.ADMIN}
 
 
 class ReviewController(Controller):
