@@ -46,7 +46,7 @@ class ReviewOut(msgspec.Struct, kw_only=True):
 
 class ReviewPageOut(msgspec.Struct, kw_only=True):
     items: list[ReviewOut]
-    next_after: Annotated[str | None, Meta(description="pass as `after` for the next page; null on the last page")]
+    next_after: Annotated[str | None, Meta(description="pass as `after` for the next page; null when the page came back short (the last one)")]
 
 
 def review_out(item: ReviewItem, now: dt.datetime) -> ReviewOut:
