@@ -32,6 +32,7 @@ from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
 from adapters.http.routes_keys import ApiKeyController
+from adapters.http.routes_reviews import ReviewController
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.http.routes_tenant import TenantController
 from adapters.system import SystemClock
@@ -98,6 +99,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             CurriculumAdminController,
             AuditController,
             TenantController,
+            ReviewController,
         ],
         security=[{"ApiKey": []}],
     )

@@ -84,6 +84,7 @@ class PolicyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     aprovacao_nao_informada: (
         Annotated[Literal["revisao", "bloqueia"], Meta(description=doc.APROVACAO_NAO_INFORMADA)] | None
     ) = None
+    prazo_parecer_dias: Annotated[int, Meta(ge=1, le=3650, description=doc.PRAZO_PARECER_DIAS)] | None = None
 
 
 class OptionsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -226,6 +227,27 @@ class EvaluateResponse(msgspec.Struct):
     ) = None
     topicos: TopicsOut | None = None
     leitura: ReadingOut | None = None
+
+
+class ReviewSummaryOut(msgspec.Struct, kw_only=True):
+    review_id: str
+    state: str
+    decisao: str | None
+    motivo: str | None
+    history: list[dict[str, Any]]
+
+
+class StoredEvaluationResponse(EvaluateResponse, kw_only=True):
+    """A stored answer as GET shows it: the decision as first given, and where it ended (ADR 0020)."""
+
+    decisao_final: Annotated[
+        Literal["DEFERIDO", "INDEFERIDO"] | None,
+        Meta(description="the automatic decision, or the homologated parecer of its review; null while a review is open"),
+    ] = None
+    decisao_final_origem: Annotated[
+        Literal["automatica", "revisao"] | None, Meta(description="how `decisao_final` was reached")
+    ] = None
+    revisao: Annotated[ReviewSummaryOut | None, Meta(description="the review item of an ANALISE_HUMANA result")] = None
 
 
 class HealthOut(msgspec.Struct):

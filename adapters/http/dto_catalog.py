@@ -109,6 +109,7 @@ class PolicyOut(msgspec.Struct, kw_only=True):
     weights: WeightsOut
     confidence_cutoff: float
     aprovacao_nao_informada: str = "revisao"
+    prazo_parecer_dias: int = 30
 
 
 class BindingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -79,3 +79,6 @@ APROVACAO_NAO_INFORMADA = (
     "What an origem without `aprovado` gets: `revisao` (default: never an automatic DEFERIDO; a person "
     "checks it, `motivo_revisao` = `aprovacao_nao_informada`) or `bloqueia` (INDEFERIDO, like a failed course)."
 )
+PRAZO_PARECER_DIAS = (
+    "Days a review item of an ANALISE_HUMANA result has for its parecer before it is flagged overdue (default 30)."
+)

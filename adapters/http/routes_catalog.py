@@ -180,6 +180,7 @@ def _policy_out(info: VersionInfo, policy: Policy, is_default: bool) -> PolicyOu
         weights=WeightsOut(cobertura=weights.cobertura, critica=weights.critica, nivel=weights.nivel),
         confidence_cutoff=policy.confidence_cutoff,
         aprovacao_nao_informada=policy.aprovacao_nao_informada,
+        prazo_parecer_dias=policy.prazo_parecer_dias,
     )
 
 

@@ -17,13 +17,23 @@ from litestar.params import Body, HeaderParameter, PathParameter
 from adapters.http import openapi_examples as ex
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT
-from adapters.http.dto import ID_LIMITS, REQUEST_ID_LIMITS, CourseIn, ErrorBody, EvaluateRequest, EvaluateResponse
+from adapters.http.dto import (
+    ID_LIMITS,
+    REQUEST_ID_LIMITS,
+    CourseIn,
+    ErrorBody,
+    EvaluateRequest,
+    EvaluateResponse,
+    ReviewSummaryOut,
+    StoredEvaluationResponse,
+)
 from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
 from core.domain.model import Course, Level
 from core.domain.rate_limits import RouteGroup
-from core.domain.records import Principal
-from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair, get_result
+from core.domain.records import Principal, Role
+from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair
+from core.usecases.reviews import final_decision, result_with_review
 from core.ports.unit_of_work import UnitOfWorkFactory
 
 
@@ -31,6 +41,7 @@ def _error(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
 
 
+RESULT_READERS = (*READERS, Role.REVIEWER, Role.COORDINATOR)  # a parecer starts from the stored result
 ResourceId = Annotated[str, PathParameter(**ID_LIMITS)]  # a job or key id: no control characters, no '/'
 # Every authenticated route: the key is checked against the database (hence 503 too).
 AUTH_ERRORS = ex.AUTH_ERRORS
@@ -176,7 +187,8 @@ class EquivalenceController(Controller):
         sync_to_thread=True,
         responses={
             200: ex.ok(
-                EvaluateResponse, "the stored answer, as first given", ex.example("evaluate_response", "a stored DEFERIDO")
+                StoredEvaluationResponse,
+                "the stored answer, as first given, with `decisao_final` and the review of an ANALISE_HUMANA result", ex.example("evaluate_response", "a stored DEFERIDO")
             ),
             **AUTH_ERRORS,
             404: ex.error(
@@ -185,17 +197,28 @@ class EquivalenceController(Controller):
             ),
             422: ex.error("not a request_id", ex.error_example("422_path", "an id with a NUL character")),
         },
-        opt={"roles": READERS, "rate_group": RouteGroup.READ},
+        opt={"roles": RESULT_READERS, "rate_group": RouteGroup.READ},
     )
     def get_evaluation(
         self,
         request_id: Annotated[str, PathParameter(**REQUEST_ID_LIMITS)],
         principal: NamedDependency[Principal],
         uow_factory: NamedDependency[UnitOfWorkFactory],
-    ) -> EvaluateResponse:
-        """The stored answer of an earlier evaluation of this tenant."""
-        document: dict[str, Any] = get_result(uow_factory, principal.tenant_id, request_id)
-        return msgspec.convert(document, EvaluateResponse)
+    ) -> StoredEvaluationResponse:
+        """The stored answer of an earlier evaluation of this tenant, and its final decision."""
+        document, item = result_with_review(uow_factory, principal.tenant_id, request_id)
+        final, origin = final_decision(document["decisao"], item)
+        review = None
+        if item is not None:
+            review = ReviewSummaryOut(
+                review_id=item.review_id,
+                state=item.state.value,
+                decisao=item.decision,
+                motivo=item.reason_code,
+                history=list(item.history),
+            )
+        extra: dict[str, Any] = {"decisao_final": final, "decisao_final_origem": origin, "revisao": review}
+        return msgspec.convert({**document, **msgspec.to_builtins(extra)}, StoredEvaluationResponse)
 
 
 

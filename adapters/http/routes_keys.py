@@ -35,7 +35,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class CreateApiKeyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    role: Literal["admin", "auditor", "client"]
+    role: Literal["admin", "auditor", "client", "reviewer", "coordinator"]
     name: KeyName
 
 

@@ -261,3 +261,27 @@ class CurriculumDefaultRow(Base):
 
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[str] = mapped_column(String(100))
+
+
+class ReviewItemRow(Base):
+    """A review item (core/domain/review.py); `version` guards against a concurrent transition."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (
+        Index("ix_review_items_tenant_state", "tenant_id", "state", "review_id"),
+        Index("ix_review_items_tenant_request", "tenant_id", "request_id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    review_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(32))
+    assignee_key_id: Mapped[str | None] = mapped_column(String(64))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    reason_code: Mapped[str | None] = mapped_column(String(64))
+    parecer: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    history: Mapped[list[Any]]
+    version: Mapped[int] = mapped_column(Integer)

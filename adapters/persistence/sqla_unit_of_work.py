@@ -13,6 +13,7 @@ from adapters.persistence.sqla_curriculum_repository import SqlaCurriculumReposi
 from adapters.persistence.sqla_job_repository import SqlaJobRepository
 from adapters.persistence.sqla_policy_repository import SqlaPolicyRepository
 from adapters.persistence.sqla_result_repository import SqlaResultRepository
+from adapters.persistence.sqla_review_repository import SqlaReviewRepository
 from adapters.persistence.sqla_taxonomy_repository import SqlaTaxonomyRepository
 from adapters.persistence.sqla_tenant_repository import SqlaTenantRepository
 
@@ -32,6 +33,7 @@ class SqlaUnitOfWork:
     audit: SqlaAuditLog
     jobs: SqlaJobRepository
     curricula: SqlaCurriculumRepository
+    reviews: SqlaReviewRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -56,6 +58,7 @@ class SqlaUnitOfWork:
         self.audit = SqlaAuditLog(session)
         self.jobs = SqlaJobRepository(session)
         self.curricula = SqlaCurriculumRepository(session)
+        self.reviews = SqlaReviewRepository(session)
         return self
 
     def __exit__(

@@ -57,6 +57,14 @@ class OverridesNotAllowed(DomainError):
     """A client key sent policy overrides and its tenant does not allow them (ADR 0013)."""
 
 
+class TransitionForbidden(DomainError):
+    """The caller's role (or, for a reviewer, not being the assignee) does not allow this review transition."""
+
+
+class InvalidTransition(DomainError):
+    """The review item's current state does not allow this transition (or it changed meanwhile)."""
+
+
 class QueueUnavailable(Exception):
     """The batch queue's broker (Redis) is down, hung or refused: an outage, not a caller's mistake.
 

@@ -82,6 +82,8 @@ class Policy:
     aprovacao_nao_informada: str = "revisao"
     """When the request does not say whether the origem was passed: "revisao" (a person
     checks it; never an automatic DEFERIDO) or "bloqueia" (INDEFERIDO, like a failed course)."""
+    prazo_parecer_dias: int = 30
+    """Days a review item (an ANALISE_HUMANA result) has for its parecer before it is overdue."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
     AUDITOR = "auditor"
     CLIENT = "client"
+    REVIEWER = "reviewer"  # parecerista: claims review items and writes the parecer
+    COORDINATOR = "coordinator"  # assigns review items, homologates or returns pareceres
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from core.ports.result_repository import ResultRepository
 from core.ports.audit_log import AuditLog
 from core.ports.job_repository import JobRepository
 from core.ports.curriculum_repository import CurriculumRepository
+from core.ports.review_repository import ReviewRepository
 
 __all__ = [
     "ApiKeyRepository",
@@ -18,6 +19,7 @@ __all__ = [
     "JobRepository",
     "PolicyRepository",
     "ResultRepository",
+    "ReviewRepository",
     "TaxonomyRepository",
     "TenantRepository",
 ]

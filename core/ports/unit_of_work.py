@@ -11,6 +11,7 @@ from core.ports.repositories import (
     JobRepository,
     PolicyRepository,
     ResultRepository,
+    ReviewRepository,
     TaxonomyRepository,
     TenantRepository,
 )
@@ -47,6 +48,9 @@ class UnitOfWork(Protocol):
 
     @property
     def curricula(self) -> CurriculumRepository: ...
+
+    @property
+    def reviews(self) -> ReviewRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

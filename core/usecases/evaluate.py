@@ -17,7 +17,7 @@ from core.domain.errors import (
     VersionDeprecated,
     VersionNotFound,
 )
-from core.domain.model import Course, Evaluation, Policy, Taxonomy
+from core.domain.model import Course, Decision, Evaluation, Policy, Taxonomy
 from core.domain.pipeline import check_hard_rules, evaluate, rejected_by_hard_rules
 from core.domain.policy import AppliedPolicy, may_override, resolve_overrides
 from core.domain.records import AuditEvent, StoredResult
@@ -29,6 +29,7 @@ from core.ports.topic_matcher import TopicMatcher
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.documents import evaluation_document
 from core.usecases.reading import read_pair
+from core.usecases.reviews import open_review
 
 T = TypeVar("T")
 
@@ -123,7 +124,7 @@ class EvaluatePair:
             rules_version=RULES_VERSION,
             policy_override=override,
         )
-        outcome = self._store(command, evaluation, document, also)
+        outcome = self._store(command, evaluation, document, also, applied.policy.prazo_parecer_dias)
         if self._metrics is not None and not outcome.replayed:  # a replay is not a new decision
             self._metrics.decision(command.tenant_id, evaluation.decisao.value, evaluation.degraded_mode)
         return outcome
@@ -170,6 +171,7 @@ class EvaluatePair:
         evaluation: Evaluation,
         document: dict[str, Any],
         also: Callable[[UnitOfWork], object] | None,
+        prazo_parecer_dias: int,
     ) -> EvaluateOutcome:
         now = self._clock.now()
         result = StoredResult(
@@ -185,6 +187,8 @@ class EvaluatePair:
             with self._uow_factory() as uow:
                 uow.results.add(result)
                 uow.audit.append(_audit_event(command, evaluation, document, now))
+                if evaluation.decisao is Decision.ANALISE_HUMANA:  # a person decides: ADR 0020
+                    open_review(uow, command.tenant_id, command.request_id, now, prazo_parecer_dias)
                 if also is not None:
                     also(uow)
                 uow.commit()

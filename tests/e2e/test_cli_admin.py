@@ -132,3 +132,12 @@ def test_keys_on_the_full_runtime(full: Operator) -> None:
     assert run("keys", "rotate", key_id).returncode == 1
     tenants = json.loads(run("tenants", "list", "--json").stdout)
     assert [t["tenant_id"] for t in tenants] == ["uni-pg"]
+
+
+def test_review_role_keys_from_the_command_line(embedded: Operator) -> None:
+    run = embedded
+    assert run("tenants", "create", "uni-r", "--name", "Universidade R").returncode == 0
+    for role in ("reviewer", "coordinator"):
+        key = run.new_key("keys", "create", "--tenant", "uni-r", "--role", role, "--name", f"{role} 1")
+        principal = run.principal(key)
+        assert principal is not None and principal.role.value == role

@@ -18,6 +18,7 @@ from tests.fakes._staged import _Staged
 from tests.fakes.audit import FakeAuditLog
 from tests.fakes.curricula import FakeCurriculumRepository
 from tests.fakes.jobs import FakeJobEntry, FakeJobRepository
+from tests.fakes.reviews import FakeReviewRepository
 from tests.fakes.repositories import (
     FakeApiKeyRepository,
     FakeCourseBindingRepository,
@@ -43,6 +44,7 @@ class FakeStore:
     audit_heads: dict[str, ChainHead] = field(default_factory=dict)
     jobs: dict[str, FakeJobEntry] = field(default_factory=dict)
     curricula: dict[tuple[str, ...], object] = field(default_factory=dict)
+    reviews: dict[tuple[str, str], object] = field(default_factory=dict)
     # Called with the result right before FakeResultRepository.add checks for a duplicate:
     # lets a test play a concurrent request that commits first.
     before_result_add: Callable[[StoredResult], None] | None = None
@@ -66,11 +68,12 @@ class FakeUnitOfWork:
         self.audit = FakeAuditLog(store)
         self.jobs = FakeJobRepository(store.jobs, store.results)
         self.curricula = FakeCurriculumRepository(store.curricula)
+        self.reviews = FakeReviewRepository(store.reviews)
 
     @property
     def _tables(self) -> tuple[_Staged, ...]:
         return (self.tenants, self.api_keys, self.taxonomies, self.policies,
-                self.bindings, self.results, self.audit, self.jobs, self.curricula)
+                self.bindings, self.results, self.audit, self.jobs, self.curricula, self.reviews)
 
     def __enter__(self) -> FakeUnitOfWork:
         return self

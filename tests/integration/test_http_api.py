@@ -56,7 +56,8 @@ def test_stored_result_is_readable_and_tenant_scoped(client: TestClient) -> None
     request_id = unique_id("get")
     decided = evaluate(client, {"request_id": request_id, "origem": ORIGEM, "destino": DESTINO}).json()
     stored = client.get(f"/v1/equivalences/{request_id}", headers={"X-API-Key": KEYS["auditor"]})
-    assert stored.status_code == 200 and stored.json() == decided
+    final = {"decisao_final": decided["decisao"], "decisao_final_origem": "automatica", "revisao": None}  # ADR 0020
+    assert stored.status_code == 200 and stored.json() == {**decided, **final}
     foreign = client.get(f"/v1/equivalences/{request_id}", headers={"X-API-Key": KEYS["other"]})
     missing = client.get("/v1/equivalences/does-not-exist-123", headers={"X-API-Key": KEYS["client"]})
     assert foreign.status_code == 404 and missing.status_code == 404

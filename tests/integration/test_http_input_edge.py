@@ -33,6 +33,13 @@ BODY_ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ),
     ("POST", "/admin/dlq/requeue"): ("/admin/dlq/requeue", {"all": True}),
     ("PUT", "/admin/tenant/policy_overrides"): ("/admin/tenant/policy_overrides", {"allowed": False}),
+    # Review transitions (an unknown item: the body is refused before the item is looked up).
+    ("POST", "/v1/reviews/{review_id:str}/assign"): ("/v1/reviews/rv-edge/assign", {"assignee_key_id": "k-1"}),
+    ("POST", "/v1/reviews/{review_id:str}/decide"): (
+        "/v1/reviews/rv-edge/decide",
+        {"decisao": "DEFERIDO", "motivo": "conteudo_equivalente", "parecer": "Conteúdo equivalente."},
+    ),
+    ("POST", "/v1/reviews/{review_id:str}/return"): ("/v1/reviews/rv-edge/return", {"motivo": "Rever a carga."}),
 }
 DEEP = b'{"context": ' + b"[" * 1000 + b"]" * 1000 + b"}"  # 2 KB, used to be a RecursionError (500)
 
@@ -66,7 +73,7 @@ def test_the_table_lists_every_route_with_a_body(client: TestClient) -> None:
 @pytest.mark.parametrize("route", sorted(BODY_ROUTES))
 def test_deeply_nested_body_is_refused_before_decoding_with_or_without_a_key(client: TestClient, route: tuple[str, str]) -> None:
     method, path = route[0], BODY_ROUTES[route][0]
-    key = CLIENT_KEY if path.startswith("/v1") else ADMIN_KEY
+    key = CLIENT_KEY if path.startswith("/v1/equivalences") else ADMIN_KEY
     refused = client.request(method, path, content=DEEP, headers={**JSON, **key})
     assert refused.status_code == 422, refused.text
     assert "nested 1001 levels" in refused.json()["extra"][0]["message"]
@@ -77,7 +84,7 @@ def test_deeply_nested_body_is_refused_before_decoding_with_or_without_a_key(cli
 @pytest.mark.parametrize("route", sorted(BODY_ROUTES))
 def test_every_body_refuses_unknown_fields_text_plain_and_control_characters(client: TestClient, route: tuple[str, str]) -> None:
     method, (path, body) = route[0], BODY_ROUTES[route]
-    key = CLIENT_KEY if path.startswith("/v1") else ADMIN_KEY
+    key = CLIENT_KEY if path.startswith("/v1/equivalences") else ADMIN_KEY
     unknown = client.request(method, path, json={**body, "typo_field": 1}, headers=key)
     assert unknown.status_code == 422 and "typo_field" in fields(unknown), unknown.text
     plain = client.request(method, path, content=json.dumps(body), headers={**key, "Content-Type": "text/plain"})

@@ -92,7 +92,8 @@ def test_an_allowed_tenants_client_override_is_applied_stored_and_audited(client
     again = {**body, "request_id": unique_id("forbidden-again")}
     assert evaluate(client, again).status_code == 403
     kinds = [e["event_type"] for e in admin(client, "GET", "/admin/audit", params={"after_seq": start}).json()["events"]]
-    assert kinds == ["evaluation", "tenant.policy_overrides_forbidden"]
+    opened = ["review.opened"] if document["decisao"] == "ANALISE_HUMANA" else []  # ADR 0020
+    assert kinds == ["evaluation", *opened, "tenant.policy_overrides_forbidden"]
 
 
 def test_an_admins_override_is_applied_and_audited(client: TestClient) -> None:
@@ -115,7 +116,7 @@ def test_without_an_override_the_answer_says_so_and_names_its_rules(client: Test
     document = evaluate(client, {"request_id": request_id, "origem": ORIGEM, "destino": DESTINO}).json()
     assert document["policy_override"] is None and document["rules_version"] == RULES_VERSION
     stored = client.get(f"/v1/equivalences/{request_id}", headers={"X-API-Key": KEYS["client"]}).json()
-    assert stored == document
+    assert stored == {**document, "decisao_final": document["decisao"], "decisao_final_origem": "automatica", "revisao": None}
     [event] = evaluation_events(client, start)
     assert event["payload"]["rules_version"] == RULES_VERSION and event["payload"]["policy_override"] is None
 

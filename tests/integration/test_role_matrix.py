@@ -16,11 +16,15 @@ from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
 from adapters.persistence.migrate import upgrade_to_head
-from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client, unique_id
 
-ADMIN, AUDITOR, CLIENT = "admin", "auditor", "client"
+ADMIN, AUDITOR, CLIENT, REVIEWER, COORDINATOR = "admin", "auditor", "client", "reviewer", "coordinator"
 EVALUATORS = {CLIENT, ADMIN}
 READERS = {CLIENT, AUDITOR, ADMIN}
+RESULT_READERS = READERS | {REVIEWER, COORDINATOR}
+REVIEW_READERS = {REVIEWER, COORDINATOR, AUDITOR, ADMIN}
+REVIEWERS = {REVIEWER, ADMIN}  # claim, decide
+COORDINATORS = {COORDINATOR, ADMIN}  # assign, homologate, return
 ADMIN_ONLY = {ADMIN}
 AUDIT_READERS = {ADMIN, AUDITOR}
 PUBLIC = None
@@ -31,7 +35,7 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/ready"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,  # EQV_METRICS_TOKEN can require a bearer token instead
     ("POST", "/v1/equivalences/evaluate"): EVALUATORS,
-    ("GET", "/v1/equivalences/{request_id:str}"): READERS,
+    ("GET", "/v1/equivalences/{request_id:str}"): RESULT_READERS,
     ("POST", "/v1/equivalences/batch"): EVALUATORS,
     ("GET", "/v1/jobs/{job_id:str}"): READERS,
     ("GET", "/v1/jobs/{job_id:str}/results"): READERS,
@@ -64,6 +68,13 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/admin/curricula/{version:str}/deprecate"): ADMIN_ONLY,
     ("GET", "/admin/audit"): AUDIT_READERS,
     ("GET", "/admin/audit/verify"): AUDIT_READERS,
+    ("GET", "/v1/reviews"): REVIEW_READERS,
+    ("GET", "/v1/reviews/{review_id:str}"): REVIEW_READERS,
+    ("POST", "/v1/reviews/{review_id:str}/claim"): REVIEWERS,
+    ("POST", "/v1/reviews/{review_id:str}/decide"): REVIEWERS,
+    ("POST", "/v1/reviews/{review_id:str}/assign"): COORDINATORS,
+    ("POST", "/v1/reviews/{review_id:str}/homologate"): COORDINATORS,
+    ("POST", "/v1/reviews/{review_id:str}/return"): COORDINATORS,
 }
 NOT_OURS = re.compile(r"^/(schema|static/)")  # the OpenAPI document, its UIs and their vendored assets: public
 
@@ -98,7 +109,7 @@ def test_every_route_is_in_the_matrix(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda o: f"{o[0]} {o[1]}")
-@pytest.mark.parametrize("role", [ADMIN, AUDITOR, CLIENT])
+@pytest.mark.parametrize("role", [ADMIN, AUDITOR, CLIENT, REVIEWER, COORDINATOR])
 def test_each_role_is_allowed_or_forbidden(client: TestClient, operation: tuple[str, str], role: str) -> None:
     allowed = MATRIX[operation]
     status = call(client, *operation, KEYS[role])
@@ -172,6 +183,17 @@ def _api_key(client: TestClient) -> str:
     return str(response.json()["key_id"])
 
 
+def _review(client: TestClient) -> str:
+    """A review item: an evaluation that does not say whether the origem was passed goes to review."""
+    request_id = unique_id("scoped-review")
+    origem = {k: v for k, v in ORIGEM.items() if k != "aprovado"}
+    body = {"request_id": request_id, "origem": origem, "destino": DESTINO}
+    answer = client.post("/v1/equivalences/evaluate", json=body, headers={"X-API-Key": KEYS[CLIENT]})
+    assert answer.status_code == 200 and answer.json()["decisao"] == "ANALISE_HUMANA", answer.text
+    stored = client.get(f"/v1/equivalences/{request_id}", headers={"X-API-Key": KEYS[ADMIN]}).json()
+    return str(stored["revisao"]["review_id"])
+
+
 SCOPED: dict[tuple[str, str], object] = {
     ("POST", "/admin/api_keys/{key_id:str}/rotate"): _api_key,
     ("POST", "/admin/api_keys/{key_id:str}/revoke"): _api_key,
@@ -188,6 +210,18 @@ SCOPED: dict[tuple[str, str], object] = {
     ("POST", "/admin/curricula/{version:str}/activate"): _curriculum,
     ("POST", "/admin/curricula/{version:str}/deprecate"): _curriculum,
     ("DELETE", "/admin/course_bindings/{course_id:str}"): _binding,
+    ("GET", "/v1/reviews/{review_id:str}"): _review,
+    ("POST", "/v1/reviews/{review_id:str}/claim"): _review,
+    ("POST", "/v1/reviews/{review_id:str}/assign"): _review,
+    ("POST", "/v1/reviews/{review_id:str}/decide"): _review,
+    ("POST", "/v1/reviews/{review_id:str}/homologate"): _review,
+    ("POST", "/v1/reviews/{review_id:str}/return"): _review,
+}
+# A valid body for the scoped routes that take one (without it the answer would be 415, not 404).
+SCOPED_BODIES: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/v1/reviews/{review_id:str}/assign"): {"assignee_key_id": "some-key"},
+    ("POST", "/v1/reviews/{review_id:str}/decide"): {"decisao": "DEFERIDO", "motivo": "outro", "parecer": "Parecer."},
+    ("POST", "/v1/reviews/{review_id:str}/return"): {"motivo": "Rever."},
 }
 # Routes with an id that names no other tenant's resource: a course_id is a name within the
 # caller's own tenant, so PUT creates the caller's own binding.
@@ -207,7 +241,8 @@ def test_another_tenants_resource_is_a_404_like_a_missing_one(client: TestClient
         own = client.request(method, re.sub(r"\{[^}]+\}", real_id, template), headers={"X-API-Key": KEYS[ADMIN]})
         assert own.status_code == 200, own.text
     other = {"X-API-Key": KEYS["other"]}
-    foreign = client.request(method, re.sub(r"\{[^}]+\}", real_id, template), headers=other)
-    missing = client.request(method, re.sub(r"\{[^}]+\}", "no-such-id-0000", template), headers=other)
+    body = SCOPED_BODIES.get(operation)
+    foreign = client.request(method, re.sub(r"\{[^}]+\}", real_id, template), headers=other, json=body)
+    missing = client.request(method, re.sub(r"\{[^}]+\}", "no-such-id-0000", template), headers=other, json=body)
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json()["detail"].replace(real_id, "ID") == missing.json()["detail"].replace("no-such-id-0000", "ID")

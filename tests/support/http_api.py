@@ -30,6 +30,8 @@ KEYS = {
     "auditor": "eqv_live_auditor-key-for-http-tests-0",
     "revoked": "eqv_live_revoked-key-for-http-tests-0",
     "other": "eqv_live_other-tenant-key-for-tests-0",
+    "reviewer": "eqv_live_reviewer-key-for-http-tests",
+    "coordinator": "eqv_live_coordinator-key-for-http-tst",
 }
 TAXONOMY = Taxonomy(
     "http-test-1",
@@ -64,6 +66,8 @@ def make_client(db_url: str, tmp_path: Path, redis_url: str | None = None) -> It
             ("auditor", "default", Role.AUDITOR, None),
             ("revoked", "default", Role.CLIENT, now),
             ("other", "other", Role.ADMIN, None),
+            ("reviewer", "default", Role.REVIEWER, None),
+            ("coordinator", "default", Role.COORDINATOR, None),
         ):
             key = KEYS[name]
             if uow.api_keys.find_by_hash(hash_key(key, PEPPER)) is None:

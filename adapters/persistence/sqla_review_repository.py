@@ -1,0 +1,111 @@
+"""Review items in SQL: one row each, the history as a JSON list; optimistic updates by `version`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from adapters.persistence.sqla_models import ReviewItemRow
+from core.domain.errors import InvalidTransition
+from core.domain.review import AWAITING_PARECER, ReviewItem, ReviewState
+
+_TABLE = ReviewItemRow.__table__
+
+
+class SqlaReviewRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, item: ReviewItem) -> None:
+        self._session.execute(_TABLE.insert().values(**_row(item)))
+
+    def get(self, tenant_id: str, review_id: str) -> ReviewItem | None:
+        row = self._session.get(ReviewItemRow, (tenant_id, review_id))
+        return None if row is None else _item(row)
+
+    def for_request(self, tenant_id: str, request_id: str) -> ReviewItem | None:
+        statement = (
+            select(ReviewItemRow)
+            .where(ReviewItemRow.tenant_id == tenant_id, ReviewItemRow.request_id == request_id)
+            .order_by(ReviewItemRow.review_id.desc())
+            .limit(1)
+        )
+        row = self._session.scalars(statement).first()
+        return None if row is None else _item(row)
+
+    def update(self, item: ReviewItem, expected_version: int) -> None:
+        values = {k: v for k, v in _row(item).items() if k not in ("tenant_id", "review_id")}
+        statement = (
+            update(_TABLE)
+            .where(
+                _TABLE.c.tenant_id == item.tenant_id,
+                _TABLE.c.review_id == item.review_id,
+                _TABLE.c.version == expected_version,
+            )
+            .values(**values)
+        )
+        result = self._session.execute(statement)
+        if not isinstance(result, CursorResult) or result.rowcount != 1:
+            raise InvalidTransition(f"review item '{item.review_id}' changed meanwhile: read it again")
+
+    def list_items(
+        self,
+        tenant_id: str,
+        limit: int,
+        after: str | None = None,
+        state: ReviewState | None = None,
+        assignee: str | None = None,
+        overdue_at: dt.datetime | None = None,
+    ) -> list[ReviewItem]:
+        statement = select(ReviewItemRow).where(ReviewItemRow.tenant_id == tenant_id)
+        if after is not None:
+            statement = statement.where(ReviewItemRow.review_id > after)
+        if state is not None:
+            statement = statement.where(ReviewItemRow.state == state.value)
+        if assignee is not None:
+            statement = statement.where(ReviewItemRow.assignee_key_id == assignee)
+        if overdue_at is not None:
+            statement = statement.where(
+                ReviewItemRow.state.in_([s.value for s in AWAITING_PARECER]), ReviewItemRow.deadline < overdue_at
+            )
+        statement = statement.order_by(ReviewItemRow.review_id).limit(limit)
+        return [_item(row) for row in self._session.scalars(statement)]
+
+
+def _row(item: ReviewItem) -> dict[str, Any]:
+    return {
+        "tenant_id": item.tenant_id,
+        "review_id": item.review_id,
+        "request_id": item.request_id,
+        "state": item.state.value,
+        "assignee_key_id": item.assignee,
+        "decision": item.decision,
+        "reason_code": item.reason_code,
+        "parecer": item.parecer,
+        "deadline": item.deadline,
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "history": list(item.history),
+        "version": item.version,
+    }
+
+
+def _item(row: ReviewItemRow) -> ReviewItem:
+    return ReviewItem(
+        tenant_id=row.tenant_id,
+        review_id=row.review_id,
+        request_id=row.request_id,
+        state=ReviewState(row.state),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deadline=row.deadline,
+        assignee=row.assignee_key_id,
+        decision=row.decision,
+        reason_code=row.reason_code,
+        parecer=row.parecer,
+        history=tuple(row.history or ()),
+        version=row.version,
+    )

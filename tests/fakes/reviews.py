@@ -1,0 +1,51 @@
+"""Fake review repository: items by (tenant, review_id) in one staged table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.domain.errors import InvalidTransition
+from core.domain.review import AWAITING_PARECER, ReviewItem, ReviewState
+from tests.fakes._staged import _Staged
+
+
+class FakeReviewRepository(_Staged):
+    def add(self, item: ReviewItem) -> None:
+        self._staged[(item.tenant_id, item.review_id)] = item
+
+    def get(self, tenant_id: str, review_id: str) -> ReviewItem | None:
+        item: ReviewItem | None = self._get((tenant_id, review_id))
+        return item
+
+    def for_request(self, tenant_id: str, request_id: str) -> ReviewItem | None:
+        items = [i for i in self._rows().values() if i.tenant_id == tenant_id and i.request_id == request_id]
+        return max(items, key=lambda i: i.review_id, default=None)
+
+    def update(self, item: ReviewItem, expected_version: int) -> None:
+        stored = self._get((item.tenant_id, item.review_id))
+        if stored is None or stored.version != expected_version:
+            raise InvalidTransition(f"review item '{item.review_id}' changed meanwhile: read it again")
+        self._staged[(item.tenant_id, item.review_id)] = item
+
+    def list_items(
+        self,
+        tenant_id: str,
+        limit: int,
+        after: str | None = None,
+        state: ReviewState | None = None,
+        assignee: str | None = None,
+        overdue_at: dt.datetime | None = None,
+    ) -> list[ReviewItem]:
+        items = sorted(
+            (
+                i
+                for i in self._rows().values()
+                if i.tenant_id == tenant_id
+                and (after is None or i.review_id > after)
+                and (state is None or i.state is state)
+                and (assignee is None or i.assignee == assignee)
+                and (overdue_at is None or (i.state in AWAITING_PARECER and i.deadline < overdue_at))
+            ),
+            key=lambda i: i.review_id,
+        )
+        return items[:limit]

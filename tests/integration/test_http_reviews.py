@@ -1,0 +1,167 @@
+"""Review items over HTTP (real stack, SQLite and PostgreSQL): an ANALISE_HUMANA evaluation is
+claimed, decided and homologated; the stored result shows the final decision; roles, states,
+tenants and the audit chain (ADR 0020)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from adapters.persistence.database import create_engine_for, session_factory
+from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
+from core.domain.api_keys import hash_key, key_prefix
+from core.domain.records import ApiKeyRecord, Role, Tenant
+from tests.support.http_api import DESTINO, ORIGEM, PEPPER, TAXONOMY, make_client
+
+ROLES = {"admin": Role.ADMIN, "client": Role.CLIENT, "auditor": Role.AUDITOR, "reviewer": Role.REVIEWER,
+         "reviewer2": Role.REVIEWER, "coordinator": Role.COORDINATOR}
+UNKNOWN_APPROVAL = {k: v for k, v in ORIGEM.items() if k != "aprovado"}  # the default policy sends it to a person
+PARECER = {"decisao": "DEFERIDO", "motivo": "conteudo_equivalente", "parecer": "Conteúdos e carga horária equivalentes."}
+
+
+@dataclass
+class Desk:
+    """A fresh tenant with a key of each role (ids in `key_ids`) and another tenant's admin."""
+
+    client: TestClient
+    tenant: str
+    keys: dict[str, str]
+    key_ids: dict[str, str]
+    uows: SqlaUnitOfWorkFactory
+
+    def call(self, method: str, path: str, key: str, **kwargs: Any) -> Any:
+        return self.client.request(method, path, headers={"X-API-Key": self.keys[key]}, **kwargs)
+
+    def review(self, request_id: str) -> str:
+        body = {"request_id": request_id, "origem": UNKNOWN_APPROVAL, "destino": DESTINO}
+        answer = self.call("POST", "/v1/equivalences/evaluate", "client", json=body)
+        assert answer.status_code == 200 and answer.json()["decisao"] == "ANALISE_HUMANA", answer.text
+        stored = self.call("GET", f"/v1/equivalences/{request_id}", "reviewer").json()
+        return str(stored["revisao"]["review_id"])
+
+
+@pytest.fixture
+def desk(db_url: str, tmp_path: Path) -> Iterator[Desk]:
+    tag = uuid.uuid4().hex[:10]
+    tenant, other = f"rev-{tag}", f"rev2-{tag}"
+    keys = {name: f"eqv_live_{secrets.token_urlsafe(24)}" for name in (*ROLES, "other")}
+    key_ids = {name: uuid.uuid4().hex for name in keys}
+    engine = create_engine_for(db_url)
+    uows = SqlaUnitOfWorkFactory(session_factory(engine))
+    now = dt.datetime.now(dt.timezone.utc)
+    for client in make_client(db_url, tmp_path):
+        with uows() as uow:
+            uow.tenants.add(Tenant(tenant, "Universidade A", True, TAXONOMY.version, "default-v1"))
+            uow.tenants.add(Tenant(other, "Universidade B", True, TAXONOMY.version, "default-v1"))
+            for name, key in keys.items():
+                owner, role = (other, Role.ADMIN) if name == "other" else (tenant, ROLES[name])
+                uow.api_keys.add(ApiKeyRecord(key_ids[name], owner, key_prefix(key), hash_key(key, PEPPER), role, name, now))
+            uow.commit()
+        yield Desk(client, tenant, keys, key_ids, uows)
+    engine.dispose()
+
+
+def test_evaluation_reviewed_homologated_shows_the_final_decision_and_the_chain_verifies(desk: Desk) -> None:
+    request_id = f"review-e2e-{uuid.uuid4().hex[:8]}"
+    review_id = desk.review(request_id)
+    pending = desk.call("GET", f"/v1/equivalences/{request_id}", "client").json()
+    assert (pending["decisao_final"], pending["decisao_final_origem"]) == (None, None)
+    assert pending["revisao"]["state"] == "pendente"
+
+    claimed = desk.call("POST", f"/v1/reviews/{review_id}/claim", "reviewer")
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["state"] == "em_analise" and claimed.json()["assignee_key_id"] == desk.key_ids["reviewer"]
+    decided = desk.call("POST", f"/v1/reviews/{review_id}/decide", "reviewer", json=PARECER)
+    assert decided.status_code == 200 and decided.json()["state"] == "parecer_emitido", decided.text
+    homologated = desk.call("POST", f"/v1/reviews/{review_id}/homologate", "coordinator")
+    assert homologated.status_code == 200 and homologated.json()["state"] == "homologado", homologated.text
+
+    final = desk.call("GET", f"/v1/equivalences/{request_id}", "client").json()
+    assert final["decisao"] == "ANALISE_HUMANA"  # the answer as first given is kept
+    assert (final["decisao_final"], final["decisao_final_origem"]) == ("DEFERIDO", "revisao")
+    assert [h["action"] for h in final["revisao"]["history"]] == ["claim", "decide", "homologate"]
+    assert final["revisao"]["history"][-1]["actor"] == {"key_id": desk.key_ids["coordinator"], "role": "coordinator"}
+
+    audit = desk.call("GET", "/admin/audit", "auditor", params={"limit": 100}).json()
+    kinds = [e["event_type"] for e in (audit["events"] if isinstance(audit, dict) else audit)]
+    assert kinds[-5:] == ["evaluation", "review.opened", "review.claim", "review.decide", "review.homologate"]
+    verified = desk.call("GET", "/admin/audit/verify", "auditor")
+    assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
+
+
+def test_an_automatic_decision_is_final_at_once(desk: Desk) -> None:
+    body = {"request_id": f"review-auto-{uuid.uuid4().hex[:8]}", "origem": ORIGEM, "destino": DESTINO}
+    answer = desk.call("POST", "/v1/equivalences/evaluate", "client", json=body).json()
+    assert answer["decisao"] == "DEFERIDO" and "decisao_final" not in answer  # POST answers are unchanged
+    stored = desk.call("GET", f"/v1/equivalences/{body['request_id']}", "client").json()
+    assert (stored["decisao_final"], stored["decisao_final_origem"], stored["revisao"]) == ("DEFERIDO", "automatica", None)
+
+
+def test_forbidden_roles_invalid_states_and_other_tenants(desk: Desk) -> None:
+    review_id = desk.review(f"review-refuse-{uuid.uuid4().hex[:8]}")
+    path = f"/v1/reviews/{review_id}"
+    assert desk.call("POST", f"{path}/homologate", "reviewer").status_code == 403
+    assert desk.call("POST", f"{path}/claim", "coordinator").status_code == 403
+    assert desk.call("POST", f"{path}/claim", "client").status_code == 403
+    conflict = desk.call("POST", f"{path}/homologate", "coordinator")
+    assert conflict.status_code == 409 and "pendente" in conflict.json()["detail"]
+    assert desk.call("POST", f"{path}/claim", "reviewer").status_code == 200
+    assert desk.call("POST", f"{path}/claim", "reviewer2").status_code == 409  # already taken
+    not_mine = desk.call("POST", f"{path}/decide", "reviewer2", json=PARECER)
+    assert not_mine.status_code == 403 and "assigned" in not_mine.json()["detail"]
+    bad_code = desk.call("POST", f"{path}/decide", "reviewer", json={**PARECER, "motivo": "palpite"})
+    assert bad_code.status_code == 422 and "reason codes" in bad_code.json()["detail"]
+    assert desk.call("GET", path, "other").status_code == 404
+    assert desk.call("POST", f"{path}/decide", "other", json=PARECER).status_code == 404
+    assert desk.call("GET", path, "auditor").json()["state"] == "em_analise"
+
+
+def test_assign_return_and_decide_again(desk: Desk) -> None:
+    review_id = desk.review(f"review-return-{uuid.uuid4().hex[:8]}")
+    path = f"/v1/reviews/{review_id}"
+    refused = desk.call("POST", f"{path}/assign", "coordinator", json={"assignee_key_id": desk.key_ids["client"]})
+    assert refused.status_code == 422, refused.text
+    assigned = desk.call("POST", f"{path}/assign", "coordinator", json={"assignee_key_id": desk.key_ids["reviewer2"]})
+    assert assigned.status_code == 200 and assigned.json()["assignee_key_id"] == desk.key_ids["reviewer2"]
+    assert desk.call("POST", f"{path}/decide", "reviewer2", json=PARECER).status_code == 200
+    returned = desk.call("POST", f"{path}/return", "coordinator", json={"motivo": "Confira a carga horária."})
+    assert returned.status_code == 200 and returned.json()["state"] == "em_analise" and returned.json()["decisao"] is None
+    again = desk.call("POST", f"{path}/decide", "reviewer2", json={**PARECER, "decisao": "INDEFERIDO", "motivo": "carga_horaria_insuficiente"})
+    assert again.status_code == 200, again.text
+    assert desk.call("POST", f"{path}/homologate", "admin").status_code == 200
+    shown = desk.call("GET", path, "coordinator").json()
+    assert [h["action"] for h in shown["history"]] == ["assign", "decide", "return", "decide", "homologate"]
+    assert (shown["decisao"], shown["motivo"]) == ("INDEFERIDO", "carga_horaria_insuficiente")
+
+
+def test_the_queue_filters_by_state_assignee_and_overdue_in_keyset_pages(desk: Desk) -> None:
+    ids = [desk.review(f"review-queue-{i}-{uuid.uuid4().hex[:8]}") for i in range(3)]
+    assert desk.call("POST", f"/v1/reviews/{ids[0]}/claim", "reviewer").status_code == 200
+    first = desk.call("GET", "/v1/reviews", "coordinator", params={"limit": 2}).json()
+    assert [i["review_id"] for i in first["items"]] == ids[:2] and first["next_after"] == ids[1]
+    rest = desk.call("GET", "/v1/reviews", "coordinator", params={"limit": 2, "after": first["next_after"]}).json()
+    assert [i["review_id"] for i in rest["items"]] == ids[2:] and rest["next_after"] is None
+    pending = desk.call("GET", "/v1/reviews", "reviewer", params={"state": "pendente"}).json()["items"]
+    assert [i["review_id"] for i in pending] == ids[1:]
+    mine = desk.call("GET", "/v1/reviews", "reviewer", params={"assignee": desk.key_ids["reviewer"]}).json()["items"]
+    assert [i["review_id"] for i in mine] == ids[:1]
+    overdue = desk.call("GET", "/v1/reviews", "reviewer", params={"overdue": "true"}).json()["items"]
+    assert overdue == [] and not pending[0]["overdue"]
+    assert desk.call("GET", "/v1/reviews", "reviewer", params={"state": "fechado"}).status_code == 422
+    assert desk.call("GET", "/v1/reviews", "other").json()["items"] == []
+
+
+def test_admins_issue_review_role_keys_over_http(desk: Desk) -> None:
+    for role in ("reviewer", "coordinator"):
+        issued = desk.call("POST", "/admin/api_keys", "admin", json={"role": role, "name": f"{role} novo"})
+        assert issued.status_code == 201 and issued.json()["role"] == role, issued.text
+        listing = desk.client.get("/v1/reviews", headers={"X-API-Key": issued.json()["key"]})
+        assert listing.status_code == 200, listing.text
