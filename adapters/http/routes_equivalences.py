@@ -22,7 +22,7 @@ from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
 from core.domain.model import Course, Level
 from core.domain.rate_limits import RouteGroup
-from core.domain.records import Principal
+from core.domain.records import Principal, Tenant
 from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair, get_result
 from core.ports.unit_of_work import UnitOfWorkFactory
 
@@ -94,7 +94,9 @@ def _without_default_unit(course: dict[str, Any]) -> None:
         course.pop("minutos_hora_aula", None)
 
 
-def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | None, caller: Actor) -> EvaluateCommand:
+def to_command(
+    tenant_id: str, data: EvaluateRequest, idempotency_key: str | None, caller: Actor, tenant: Tenant | None = None
+) -> EvaluateCommand:
     """Validated body → use-case command; the payload hash covers everything but the key itself
     (and the caller: any key of the tenant replays the same stored answer)."""
     request_id = _request_id(data.request_id, idempotency_key)
@@ -120,6 +122,7 @@ def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | Non
         allow_degraded_fallback=data.options.allow_degraded_fallback,
         context_hash=context_hash,
         caller=caller,
+        tenant=tenant,
     )
 
 
@@ -164,7 +167,7 @@ class EquivalenceController(Controller):
     ) -> Response[EvaluateResponse]:
         """Hard rules, concept mapping, coverage and decision; idempotent per request_id."""
         outcome: EvaluateOutcome = evaluate_pair(
-            to_command(principal.tenant_id, data, idempotency_key, principal_actor(principal))
+            to_command(principal.tenant_id, data, idempotency_key, principal_actor(principal), principal.tenant)
         )
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
         return Response(msgspec.convert(outcome.document, EvaluateResponse), headers=headers)
