@@ -176,7 +176,7 @@ def _digest(text: str) -> str:
 
 
 class CacheJanitor:
-    """Deletes the shared Redis mapping-cache entries (eqv:map:<mapper>:<taxonomy>:<sha256 of the
+    """Deletes the shared Redis mapping-cache entries (eqv:map:<mapper>:<taxonomy>:<content>:<sha256 of the
     text>) of the ementas a run sends: before a cold phase, so that a run with the same seed before
     it cannot make it warm, and at the end, so that the shared Redis keeps nothing of a benchmark.
     Best effort: a Redis error is printed, never raised. Runs only between phases (SCAN eqv:map:*)."""

@@ -15,6 +15,7 @@ from adapters.mappers.topic_matcher import LexicalTopicMatcher
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
+from adapters.mappers.write_behind import WriteBehind
 from adapters.metrics.observers import CountedItemProcessor, TimedMapper, timed
 from adapters.metrics.prometheus_metrics import PrometheusMetrics
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
@@ -42,9 +43,9 @@ from entrypoints.settings import Settings
 def build_mapping_cache(settings: Settings, metrics: Metrics | None = None) -> MappingCache:
     """Redis when REDIS_URL is set (shared by every process, with a small local copy), else memory."""
     if settings.redis_url:
-        return TieredMappingCache(
-            MemoryMappingCache(max_entries=2_000, metrics=metrics), RedisMappingCache.from_url(settings.redis_url, metrics=metrics)
-        )
+        shared = RedisMappingCache.from_url(settings.redis_url, metrics=metrics)
+        # New mappings reach Redis off the request path, pipelined (ADR 0005)
+        return TieredMappingCache(MemoryMappingCache(max_entries=2_000, metrics=metrics), shared, WriteBehind(shared))
     return MemoryMappingCache(metrics=metrics)
 
 

@@ -31,7 +31,7 @@ from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
 from core.domain.model import Course, Level
 from core.domain.rate_limits import RouteGroup
-from core.domain.records import Principal, Role
+from core.domain.records import Principal, Role, Tenant
 from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair
 from core.usecases.reviews import final_decision, result_with_review
 from core.ports.unit_of_work import UnitOfWorkFactory
@@ -105,7 +105,9 @@ def _without_default_unit(course: dict[str, Any]) -> None:
         course.pop("minutos_hora_aula", None)
 
 
-def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | None, caller: Actor) -> EvaluateCommand:
+def to_command(
+    tenant_id: str, data: EvaluateRequest, idempotency_key: str | None, caller: Actor, tenant: Tenant | None = None
+) -> EvaluateCommand:
     """Validated body → use-case command; the payload hash covers everything but the key itself
     (and the caller: any key of the tenant replays the same stored answer)."""
     request_id = _request_id(data.request_id, idempotency_key)
@@ -131,6 +133,7 @@ def to_command(tenant_id: str, data: EvaluateRequest, idempotency_key: str | Non
         allow_degraded_fallback=data.options.allow_degraded_fallback,
         context_hash=context_hash,
         caller=caller,
+        tenant=tenant,
     )
 
 
@@ -175,7 +178,7 @@ class EquivalenceController(Controller):
     ) -> Response[EvaluateResponse]:
         """Hard rules, concept mapping, coverage and decision; idempotent per request_id."""
         outcome: EvaluateOutcome = evaluate_pair(
-            to_command(principal.tenant_id, data, idempotency_key, principal_actor(principal))
+            to_command(principal.tenant_id, data, idempotency_key, principal_actor(principal), principal.tenant)
         )
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
         return Response(msgspec.convert(outcome.document, EvaluateResponse), headers=headers)

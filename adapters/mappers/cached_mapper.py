@@ -1,4 +1,4 @@
-"""A ConceptMapper decorator that caches by text hash + taxonomy version + mapper version."""
+"""A ConceptMapper decorator that caches by text hash + taxonomy version and content + mapper version."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from core.ports.concept_mapper import ConceptMapper
 from core.ports.mapping_cache import MappingCache
 
 
-def cache_key(text: str, taxonomy_version: str, mapper_version: str) -> str:
+def cache_key(text: str, taxonomy_version: str, mapper_version: str, taxonomy_fingerprint: str = "") -> str:
+    """The text's SHA-256 stays last (bench/bench_data.py finds a run's entries by it)."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return f"eqv:map:{mapper_version}:{taxonomy_version}:{digest}"
+    return f"eqv:map:{mapper_version}:{taxonomy_version}:{taxonomy_fingerprint}:{digest}"
 
 
 class CachedMapper:
@@ -26,7 +27,7 @@ class CachedMapper:
         return self._inner.version
 
     def map(self, text: str, taxonomy: Taxonomy) -> tuple[ConceptMatch, ...]:
-        key = cache_key(text, taxonomy.version, self._inner.version)
+        key = cache_key(text, taxonomy.version, self._inner.version, taxonomy.fingerprint)
         cached = self._cache.get(key)
         if cached is not None:
             return cached

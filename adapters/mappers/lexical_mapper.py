@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -233,22 +234,37 @@ class LexicalMapper:
     def __init__(self, min_confidence: float = MIN_CONFIDENCE) -> None:
         self._min_confidence = min_confidence
         self._lock = threading.Lock()
-        self._indexes: dict[str, _Index] = {}
+        self._by_object: dict[int, tuple[weakref.ref[Taxonomy], _Index]] = {}
+        """id(taxonomy) -> (weak reference to it, its index): the per-call lookup, no comparison."""
+        self._by_content: dict[tuple[str, int], _Index] = {}
+        """(version, hash of its nodes) -> index: a new object with known content reuses the index."""
 
     @property
     def version(self) -> str:
         return VERSION
 
     def _index(self, taxonomy: Taxonomy) -> _Index:
-        cached = self._indexes.get(taxonomy.version)
-        if cached is not None and (cached.nodes is taxonomy.nodes or cached.nodes == taxonomy.nodes):
-            return cached
+        """The index of this Taxonomy object: found by identity (Taxonomy is immutable), never by
+        comparing concepts. Two tenants may own different taxonomies under one version name, so
+        the name alone is no key; a new object is compared by value once, when first seen."""
+        entry = self._by_object.get(id(taxonomy))
+        if entry is not None and entry[0]() is taxonomy:
+            return entry[1]
         with self._lock:
-            cached = self._indexes.get(taxonomy.version)
-            if cached is None or cached.nodes != taxonomy.nodes:
-                cached = _build_index(taxonomy)
-                self._indexes[taxonomy.version] = cached
-            return cached
+            content_key = (taxonomy.version, hash(taxonomy.nodes))
+            index = self._by_content.get(content_key)
+            if index is None or index.nodes != taxonomy.nodes:
+                index = _build_index(taxonomy)
+                self._by_content[content_key] = index
+            key = id(taxonomy)
+            self._by_object[key] = (weakref.ref(taxonomy, lambda _ref: self._forget(key, _ref)), index)
+            return index
+
+    def _forget(self, key: int, ref: weakref.ref[Taxonomy]) -> None:
+        """A Taxonomy object was collected: its id may be reused, so drop the entry (if still its)."""
+        entry = self._by_object.get(key)
+        if entry is not None and entry[0] is ref:
+            self._by_object.pop(key, None)
 
     def map(self, text: str, taxonomy: Taxonomy) -> tuple[ConceptMatch, ...]:
         index = self._index(taxonomy)

@@ -55,12 +55,19 @@ class RedisMappingCache:
         return tuple(ConceptMatch(m["node_id"], m["confidence"], tuple(m["evidence"])) for m in json.loads(raw))
 
     def set(self, key: str, matches: tuple[ConceptMatch, ...]) -> None:
-        value = json.dumps(
-            [{"node_id": m.node_id, "confidence": m.confidence, "evidence": list(m.evidence)} for m in matches],
-            ensure_ascii=False,
-        )
+        self.set_many([(key, matches)])
+
+    def set_many(self, entries: list[tuple[str, tuple[ConceptMatch, ...]]]) -> None:
+        """Write entries in one round trip (a pipeline, not a transaction)."""
         try:
-            self._client.set(key, value, ex=self._ttl)
+            if len(entries) == 1:
+                key, matches = entries[0]
+                self._client.set(key, _encode(matches), ex=self._ttl)
+                return
+            pipe = self._client.pipeline(transaction=False)
+            for key, matches in entries:
+                pipe.set(key, _encode(matches), ex=self._ttl)
+            pipe.execute()
         except redis.RedisError as exc:
             self._count_error("set", exc)
 
@@ -81,3 +88,10 @@ class RedisMappingCache:
         if self._metrics is not None:
             self._metrics.cache_error("redis", operation)
         log.warning("mapping cache %s failed (%s); treated as a miss", operation, type(exc).__name__)
+
+
+def _encode(matches: tuple[ConceptMatch, ...]) -> str:
+    return json.dumps(
+        [{"node_id": m.node_id, "confidence": m.confidence, "evidence": list(m.evidence)} for m in matches],
+        ensure_ascii=False,
+    )

@@ -8,12 +8,20 @@ from typing import Any
 from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from adapters.persistence.sqla_models import ApiKeyRow
-from core.domain.records import ApiKeyRecord, Role
+from adapters.persistence.sqla_models import ApiKeyRow, TenantRow
+from adapters.persistence.sqla_tenant_repository import tenant_record
+from core.domain.records import ApiKeyRecord, Role, Tenant
 
 
 # Runs on every authenticated request: a prebuilt Core statement, not an ORM load.
 _BY_HASH = select(ApiKeyRow.__table__).where(ApiKeyRow.__table__.c.key_hash == bindparam("key_hash"))
+# Authentication's one read: the key and its tenant (the tenant's columns prefixed `t_`).
+_KEYS, _TENANTS = ApiKeyRow.__table__, TenantRow.__table__
+_WITH_TENANT = (
+    select(_KEYS, *(c.label(f"t_{c.name}") for c in _TENANTS.c))
+    .select_from(_KEYS.outerjoin(_TENANTS, _TENANTS.c.tenant_id == _KEYS.c.tenant_id))
+    .where(_KEYS.c.key_hash == bindparam("key_hash"))
+)
 # Runs on failed authentications only (the prefix column has no index: keys are few).
 _BY_PREFIX = (
     select(ApiKeyRow.__table__)
@@ -45,6 +53,16 @@ class SqlaApiKeyRepository:
     def find_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
         row = self._session.connection().execute(_BY_HASH, {"key_hash": key_hash}).first()
         return None if row is None else _to_record(row)
+
+    def find_with_tenant(self, key_hash: str) -> tuple[ApiKeyRecord, Tenant | None] | None:
+        row = self._session.connection().execute(_WITH_TENANT, {"key_hash": key_hash}).first()
+        if row is None:
+            return None
+        mapping = row._mapping
+        tenant = None
+        if mapping["t_tenant_id"] is not None:
+            tenant = tenant_record({c.name: mapping[f"t_{c.name}"] for c in _TENANTS.c})
+        return _to_record(row), tenant
 
     def find_by_prefix(self, prefix: str) -> list[ApiKeyRecord]:
         rows = self._session.connection().execute(_BY_PREFIX, {"prefix": prefix})

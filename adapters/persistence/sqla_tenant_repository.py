@@ -81,3 +81,15 @@ def _to_record(row: TenantRow | Row[Any]) -> Tenant:
         default_policy_version=row.default_policy_version,
         allow_policy_overrides=bool(row.allow_policy_overrides),
     )
+
+
+def tenant_record(columns: dict[str, Any]) -> Tenant:
+    """A tenant from its columns by name (a joined read, e.g. authentication's)."""
+    return Tenant(
+        tenant_id=columns["tenant_id"],
+        name=columns["name"],
+        active=columns["active"],
+        default_taxonomy_version=columns["default_taxonomy_version"],
+        default_policy_version=columns["default_policy_version"],
+        allow_policy_overrides=bool(columns["allow_policy_overrides"]),
+    )

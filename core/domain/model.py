@@ -7,6 +7,7 @@ produces is immutable, so the same input and the same versions give the same out
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -111,6 +112,12 @@ class Taxonomy:
 
     def node(self, node_id: str) -> TaxonomyNode:
         return self.by_id[node_id]
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short digest of the concepts, computed once per object: two tenants may own different
+        taxonomies under one version name, so caches key by version *and* this."""
+        return hashlib.sha256(repr(self.nodes).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,9 @@ class Principal:
     tenant_id: str
     key_id: str
     role: Role
+    # The tenant as authentication read it for this request (same read as the key): lets the
+    # request use its defaults without reading the tenant again. Not part of the identity.
+    tenant: Tenant | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from core.domain.records import ApiKeyRecord
+from core.domain.records import ApiKeyRecord, Tenant
 
 
 class ApiKeyRepository(Protocol):
@@ -15,6 +15,10 @@ class ApiKeyRepository(Protocol):
         """Any tenant's key by id: callers scope it to the caller's tenant."""
 
     def find_by_hash(self, key_hash: str) -> ApiKeyRecord | None: ...
+
+    def find_with_tenant(self, key_hash: str) -> tuple[ApiKeyRecord, Tenant | None] | None:
+        """The key by hash and its tenant (None if missing), in one read: authentication runs it
+        on every request."""
 
     def find_by_prefix(self, prefix: str) -> list[ApiKeyRecord]:
         """Keys whose visible prefix is this (normally none or one)."""

@@ -1,7 +1,8 @@
 """Authentication: an API key is valid when its hash is known, it is not revoked and its tenant is active.
 
 Nothing is cached: a revoke, a rotation or a tenant disable is seen by the very next request,
-in every process. Two side effects, both cheap and neither able to fail the request:
+in every process. The key and its tenant come from one read (`find_with_tenant`), and the
+tenant rides on the Principal so the request does not read it again (ADR 0005). Two side effects, both cheap and neither able to fail the request:
 - a valid key's `last_used_at` is refreshed at most once per `touch_every` (per process; the
   conditional UPDATE keeps it to about once across processes), handed to `run_later` so the
   request never waits for that write;
@@ -19,7 +20,7 @@ from collections.abc import Callable
 
 from core.domain.api_keys import KEY_TYPE, PREFIX_LENGTH, hash_key, key_prefix
 from core.domain.auth_failures import AuthFailure, FailureBursts, FailureReason
-from core.domain.records import ApiKeyRecord, AuditEvent, Principal
+from core.domain.records import ApiKeyRecord, AuditEvent, Principal, Tenant
 from core.ports.clock import Clock
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -71,8 +72,9 @@ class Authenticate:
         if isinstance(checked, AuthFailure):
             self._count(checked, now)
             return None
-        self._touch_if_stale(checked, now)
-        return Principal(tenant_id=checked.tenant_id, key_id=checked.key_id, role=checked.role)
+        record, tenant = checked
+        self._touch_if_stale(record, now)
+        return Principal(tenant_id=record.tenant_id, key_id=record.key_id, role=record.role, tenant=tenant)
 
     def _touch_if_stale(self, record: ApiKeyRecord, now: dt.datetime) -> None:
         every = self._touch_every
@@ -110,17 +112,17 @@ class Authenticate:
             _log.warning("could not audit an authentication failure burst: %s", type(exc).__name__)
 
 
-def _check(uow: UnitOfWork, plaintext: str, key_hash: str) -> ApiKeyRecord | AuthFailure:
-    """The stored key, when it may be used; otherwise why it is refused."""
-    record = uow.api_keys.find_by_hash(key_hash)
-    if record is None:
+def _check(uow: UnitOfWork, plaintext: str, key_hash: str) -> tuple[ApiKeyRecord, Tenant] | AuthFailure:
+    """The stored key and its tenant, when the key may be used; otherwise why it is refused."""
+    found = uow.api_keys.find_with_tenant(key_hash)
+    if found is None:
         return _unknown_key(uow, plaintext)
+    record, tenant = found
     if record.revoked_at is not None:
         return _failure(FailureReason.REVOKED_KEY, record)
-    tenant = uow.tenants.get(record.tenant_id)
     if tenant is None or not tenant.active:
         return _failure(FailureReason.TENANT_DISABLED, record)
-    return record
+    return record, tenant
 
 
 def _failure(reason: FailureReason, record: ApiKeyRecord) -> AuthFailure:

@@ -20,7 +20,7 @@ from core.domain.errors import (
 from core.domain.model import Course, Decision, Evaluation, Policy, Taxonomy
 from core.domain.pipeline import check_hard_rules, evaluate, rejected_by_hard_rules
 from core.domain.policy import AppliedPolicy, may_override, resolve_overrides
-from core.domain.records import AuditEvent, StoredResult
+from core.domain.records import AuditEvent, StoredResult, Tenant
 from core.domain.rules import RULES_VERSION
 from core.ports.clock import Clock
 from core.ports.concept_mapper import ConceptMapper
@@ -52,6 +52,9 @@ class EvaluateCommand:
     # Who asked (`principal_actor`: key id and role). A caller that is not an admin needs its
     # tenant's permission to override the policy; a batch item was checked when submitted.
     caller: Actor | None = None
+    # The caller's tenant as authentication read it in this request (`Principal.tenant`): its
+    # defaults and override permission are used without reading the tenant again. None: read it.
+    tenant: Tenant | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +106,24 @@ class EvaluatePair:
         """Evaluate, or replay the stored result of this (tenant, request_id).
 
         `also` runs inside the transaction that stores a new result (a batch item finishes
-        atomically with its result); it does not run for a replay."""
+        atomically with its result); it does not run for a replay.
+
+        No replay read up front: a new request_id (nearly every request) would pay it for
+        nothing. The `ON CONFLICT` insert in `_store` finds a stored key; a retry is evaluated
+        again, then answered with the stored document (ADR 0003). A retry whose versions or
+        permission have changed since is still replayed, as before."""
         started = self._clock.monotonic()
-        with self._uow_factory.reading() as uow:
-            stored = uow.results.get(command.tenant_id, command.request_id)
-            if stored is not None:
-                return _replay(stored, command)
-            taxonomy, policy = self._resolve_versions(uow, command)
-            applied = resolve_overrides(policy, command.policy_overrides)
-            if applied.overridden and command.batch_item is None:
-                check_overrides_allowed(uow, command.tenant_id, command.caller)
+        try:
+            with self._uow_factory.reading() as uow:
+                taxonomy, policy = self._resolve_versions(uow, command)
+                applied = resolve_overrides(policy, command.policy_overrides)
+                if applied.overridden and command.batch_item is None:
+                    check_overrides_allowed(uow, command.tenant_id, command.caller, command.tenant)
+        except (NotFound, VersionNotFound, OverridesNotAllowed):
+            stored = self._stored(command)
+            if stored is None:
+                raise
+            return _replay(stored, command)
         evaluation, timings = self._evaluate(command, taxonomy, applied.policy, started)
         override = _override_record(applied, command.caller)
         document = evaluation_document(
@@ -201,6 +212,10 @@ class EvaluatePair:
             return _replay(stored, command)
         return EvaluateOutcome(document, replayed=False)
 
+    def _stored(self, command: EvaluateCommand) -> StoredResult | None:
+        with self._uow_factory.reading() as uow:
+            return uow.results.get(command.tenant_id, command.request_id)
+
     def _resolve_versions(self, uow: UnitOfWork, command: EvaluateCommand) -> tuple[Taxonomy, Policy]:
         taxonomy_version, policy_version = command.taxonomy_version, command.policy_version
         if command.course_id:
@@ -210,7 +225,7 @@ class EvaluatePair:
             taxonomy_version = taxonomy_version or binding.taxonomy_version
             policy_version = policy_version or binding.policy_version
         if not (taxonomy_version and policy_version):
-            tenant = uow.tenants.get(command.tenant_id)
+            tenant = command.tenant or uow.tenants.get(command.tenant_id)
             if tenant is None:
                 raise NotFound("tenant not found")
             taxonomy_version = taxonomy_version or tenant.default_taxonomy_version
@@ -229,12 +244,15 @@ class EvaluatePair:
         )
 
 
-def check_overrides_allowed(uow: UnitOfWork, tenant_id: str, caller: Actor | None) -> None:
-    """Raise OverridesNotAllowed unless the caller may override its tenant's policy (ADR 0013)."""
+def check_overrides_allowed(
+    uow: UnitOfWork, tenant_id: str, caller: Actor | None, tenant: Tenant | None = None
+) -> None:
+    """Raise OverridesNotAllowed unless the caller may override its tenant's policy (ADR 0013).
+    `tenant`: the tenant as already read in this request, if it was."""
     role = None if caller is None else caller.get("role")
     if may_override(role, False):
         return
-    tenant = uow.tenants.get(tenant_id)
+    tenant = tenant or uow.tenants.get(tenant_id)
     if not may_override(role, tenant is not None and tenant.allow_policy_overrides):
         raise OverridesNotAllowed(
             "policy overrides are not allowed for this key: the tenant has not enabled them for client keys"

@@ -56,6 +56,16 @@ class FakeTenantRepository(_Staged):
 
 
 class FakeApiKeyRepository(_Staged):
+    def __init__(self, committed: dict[Any, Any], tenants: FakeTenantRepository | None = None) -> None:
+        super().__init__(committed)
+        self._tenants = tenants
+
+    def find_with_tenant(self, key_hash: str) -> tuple[ApiKeyRecord, Tenant | None] | None:
+        key = self.find_by_hash(key_hash)
+        if key is None:
+            return None
+        return key, None if self._tenants is None else self._tenants.get(key.tenant_id)
+
     def add(self, key: ApiKeyRecord) -> None:
         self._staged[key.key_id] = key
 

@@ -60,7 +60,7 @@ class FakeUnitOfWork:
         self.committed = False
         self.commits = 0
         self.tenants = FakeTenantRepository(store.tenants)
-        self.api_keys = FakeApiKeyRepository(store.api_keys)
+        self.api_keys = FakeApiKeyRepository(store.api_keys, self.tenants)
         self.taxonomies = FakeTaxonomyRepository(store.taxonomies, store.taxonomy_status)
         self.policies = FakePolicyRepository(store.policies, {})
         self.bindings = FakeCourseBindingRepository(store.bindings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from adapters.mappers.cached_mapper import CachedMapper, cache_key
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
+from adapters.mappers.write_behind import WriteBehind
 from core.domain.model import ConceptMatch, Taxonomy, TaxonomyNode
 
 TAXONOMY = Taxonomy("cache-test-1", (TaxonomyNode("a", "x", "y", "Limites"),))
@@ -89,3 +91,74 @@ def test_unreachable_redis_is_a_miss_not_a_failure() -> None:
     assert mapper.map("Limites", TAXONOMY) == MATCHES
     assert time.monotonic() - started < 1.0
     assert cache.errors == 2 and cache.misses == 1 and not cache.ping()
+
+
+def test_same_version_name_with_other_concepts_is_another_cache_entry(cache) -> None:  # type: ignore[no-untyped-def]
+    # two tenants may own different taxonomies under one version name: no shared mapping
+    inner = CountingMapper(version=f"counting-{uuid.uuid4().hex[:6]}")
+    mapper = CachedMapper(inner, cache)
+    mapper.map("Limites", TAXONOMY)
+    mapper.map("Limites", Taxonomy(TAXONOMY.version, (TaxonomyNode("b", "x", "y", "Derivadas"),)))
+    assert inner.calls == 2
+    mapper.map("Limites", Taxonomy(TAXONOMY.version, TAXONOMY.nodes))  # same content, new object
+    assert inner.calls == 2
+
+
+class RecordingShared:
+    def __init__(self) -> None:
+        self.batches: list[list[tuple[str, tuple[ConceptMatch, ...]]]] = []
+        self.release = threading.Event()
+
+    def get(self, key: str) -> tuple[ConceptMatch, ...] | None:
+        return None
+
+    def set(self, key: str, matches: tuple[ConceptMatch, ...]) -> None:
+        raise AssertionError("a write-behind tier never writes on the request path")
+
+    def set_many(self, entries: list[tuple[str, tuple[ConceptMatch, ...]]]) -> None:
+        self.release.wait(5)
+        self.batches.append(list(entries))
+
+
+def test_write_behind_leaves_the_request_path_and_pipelines_what_queued_up() -> None:
+    shared = RecordingShared()
+    writer = WriteBehind(shared)
+    tiered = TieredMappingCache(MemoryMappingCache(), shared, writer)
+    for i in range(5):
+        tiered.set(f"k{i}", MATCHES)  # returns at once although the shared write is held
+    assert tiered.get("k3") == MATCHES  # the local copy answers meanwhile
+    shared.release.set()
+    writer.flush()
+    written = [key for batch in shared.batches for key, _ in batch]
+    assert written == [f"k{i}" for i in range(5)] and len(shared.batches) <= 2
+
+
+def test_write_behind_drops_beyond_its_bound_and_never_blocks() -> None:
+    shared = RecordingShared()
+    writer = WriteBehind(shared, max_pending=2)
+    for i in range(10):
+        writer.submit(f"k{i}", MATCHES)
+    assert 5 <= writer.dropped <= 8  # up to three in the writer's hands, two queued
+    shared.release.set()
+    writer.flush()
+
+
+def test_write_behind_with_redis_down_still_answers_and_counts_the_failure() -> None:
+    shared = RedisMappingCache.from_url("redis://127.0.0.1:1/0", timeout_seconds=0.1)
+    writer = WriteBehind(shared)
+    mapper = CachedMapper(CountingMapper(), TieredMappingCache(MemoryMappingCache(), shared, writer))
+    assert mapper.map("Limites", TAXONOMY) == MATCHES
+    assert mapper.map("Limites", TAXONOMY) == MATCHES  # the local tier answers the second time
+    writer.flush()
+    assert shared.errors == 2 and shared.misses == 1  # the GET that missed, the SET behind
+
+
+def test_write_behind_reaches_redis_in_one_pipelined_round_trip(redis_url: str) -> None:
+    shared = RedisMappingCache.from_url(redis_url)
+    writer = WriteBehind(shared)
+    keys = [f"eqv:test:{uuid.uuid4().hex}" for _ in range(3)]
+    shared.set_many([(k, MATCHES) for k in keys])
+    writer.submit(keys[0], MATCHES)
+    writer.flush()
+    reader = RedisMappingCache.from_url(redis_url)
+    assert [reader.get(k) for k in keys] == [MATCHES] * 3 and shared.errors == 0

@@ -46,6 +46,18 @@ def test_keys_by_id_and_prefix_revoke_scoped_to_the_tenant(uow_factory: SqlaUnit
         assert uow.api_keys.get(key.key_id).revoked_at == T0  # type: ignore[union-attr]
 
 
+def test_a_key_and_its_tenant_are_found_in_one_read(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -> None:
+    key = _key(tenant_id, 1)
+    tenant = Tenant(tenant_id, "x", default_taxonomy_version="tx", default_policy_version="px", allow_policy_overrides=True)
+    with uow_factory() as uow:
+        uow.tenants.add(tenant)
+        uow.api_keys.add(key)
+        uow.commit()
+    with uow_factory.reading() as uow:
+        assert uow.api_keys.find_with_tenant(key.key_hash) == (key, tenant)
+        assert uow.api_keys.find_with_tenant("no-such-hash") is None
+
+
 def test_touch_with_stale_before_only_moves_an_old_last_use(uow_factory: SqlaUnitOfWorkFactory, tenant_id: str) -> None:
     key = _key(tenant_id, 1)
     with uow_factory() as uow:

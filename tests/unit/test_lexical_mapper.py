@@ -190,3 +190,41 @@ def test_the_index_build_is_cached_per_taxonomy_version():
     first = mapper._index(TAXONOMY)
     mapper.map("Integrais duplas.", TAXONOMY)
     assert mapper._index(TAXONOMY) is first
+
+
+def test_two_tenants_taxonomies_under_one_version_name_keep_their_own_index():
+    # both objects stay alive at once (two tenants, one process): neither may answer for the other
+    mapper = LexicalMapper()
+    node = TaxonomyNode("t.x", "a", "s", "Xadrez", keywords=("xadrez",))
+    other = TaxonomyNode("t.y", "a", "s", "Damas", keywords=("damas",))
+    mine, theirs = Taxonomy("v", (node,)), Taxonomy("v", (other,))
+    for _ in range(2):
+        assert [m.node_id for m in mapper.map("xadrez e damas", mine)] == ["t.x"]
+        assert [m.node_id for m in mapper.map("xadrez e damas", theirs)] == ["t.y"]
+
+
+class _NodesThatCountComparisons(tuple):  # type: ignore[type-arg]
+    compared = 0
+
+    def __eq__(self, other: object) -> bool:
+        type(self).compared += 1
+        return tuple.__eq__(self, other)  # type: ignore[arg-type]
+
+    __hash__ = tuple.__hash__
+
+
+def test_the_index_lookup_never_compares_the_taxonomy_by_value(monkeypatch):
+    import adapters.mappers.lexical_mapper as lexical
+
+    builds = []
+    real_build = lexical._build_index
+    monkeypatch.setattr(lexical, "_build_index", lambda t: builds.append(t) or real_build(t))
+    nodes = _NodesThatCountComparisons(TAXONOMY.nodes)
+    taxonomy = Taxonomy(TAXONOMY.version, nodes)
+    mapper = LexicalMapper()
+    for _ in range(5):
+        mapper.map("Limites e derivadas.", taxonomy)
+    assert len(builds) == 1 and _NodesThatCountComparisons.compared == 0
+    # an equal, new object (the same version loaded again) reuses the index after one comparison
+    again = Taxonomy(TAXONOMY.version, tuple(TAXONOMY.nodes))
+    assert mapper._index(again) is mapper._index(taxonomy) and len(builds) == 1

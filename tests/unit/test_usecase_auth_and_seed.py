@@ -52,6 +52,9 @@ def test_a_valid_key_authenticates_as_its_principal(uows):
     add_key(uows, "eqv_live_client")
     principal = Authenticate(uows, PEPPER)("eqv_live_client")
     assert principal == Principal(DEFAULT_TENANT, "k-eqv_live_client", Role.CLIENT)
+    # the tenant came with the key, in the same read: the request need not read it again
+    assert principal is not None and principal.tenant is not None
+    assert principal.tenant.tenant_id == DEFAULT_TENANT and principal.tenant.default_taxonomy_version
 
 
 def test_authentication_reads_and_records_the_use_at_most_once_a_minute(uows):
