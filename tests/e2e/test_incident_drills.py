@@ -21,7 +21,7 @@ import pytest
 import redis
 
 from adapters.persistence.database import CONNECT_TIMEOUT_S
-from tests.support.e2e import ADMIN_KEY, PAIR, base_env, processes, run_cli
+from tests.support.e2e import ADMIN_KEY, PAIR, as_posted, base_env, processes, run_cli
 from tests.support.waiting import wait_until
 from tests.tcp_proxy import TcpProxy
 
@@ -102,7 +102,7 @@ def test_postgresql_down_is_a_clear_503_and_the_app_recovers_by_itself(stack: tu
     assert took < RECOVERY_S
     stored = assert_healthy(base)
     again = httpx.get(f"{base}/v1/equivalences/{stored['request_id']}", headers=HEADERS, timeout=10)
-    assert again.status_code == 200 and again.json() == stored
+    assert again.status_code == 200 and as_posted(again.json()) == stored
 
 
 def test_postgresql_lost_while_idle_the_first_requests_after_it_returns_succeed(

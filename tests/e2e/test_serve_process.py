@@ -13,7 +13,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.support.e2e import ADMIN_KEY, PAIR, base_env, free_port, run_cli, serve
+from tests.support.e2e import ADMIN_KEY, PAIR, as_posted, base_env, free_port, run_cli, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,8 @@ def exercise(base: str, request_id: str) -> None:
     assert decision["decisao"] in {"DEFERIDO", "ANALISE_HUMANA", "INDEFERIDO"}
     assert decision["evidence"]["covered_concepts"], decision
     stored = httpx.get(f"{base}/v1/equivalences/{request_id}", headers=headers, timeout=10)
-    assert stored.status_code == 200 and stored.json() == decision
+    assert stored.status_code == 200 and as_posted(stored.json()) == decision
+    assert "decisao_final" in stored.json()
     again = httpx.post(f"{base}/v1/equivalences/evaluate", json=body, headers=headers, timeout=10)
     assert again.json() == decision and again.headers.get("Idempotent-Replayed") == "true"
     unauthorized = httpx.post(f"{base}/v1/equivalences/evaluate", json=body, timeout=10)

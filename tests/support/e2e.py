@@ -163,3 +163,11 @@ def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
 def embedded_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EQV_BOOTSTRAP_API_KEY", "API_KEY_PEPPER")}
     return env | {"EQV_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT)}
+
+
+REVIEW_OUTCOME = ("decisao_final", "decisao_final_origem", "revisao")
+
+
+def as_posted(stored: dict[str, Any]) -> dict[str, Any]:
+    """A GET of a stored result without the review outcome it adds: the answer the POST gave."""
+    return {k: v for k, v in stored.items() if k not in REVIEW_OUTCOME}
