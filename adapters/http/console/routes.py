@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
 import msgspec
@@ -19,12 +19,13 @@ from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
+from litestar.params import QueryParameter
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from adapters.http.auth import EVALUATORS
 from adapters.http.body_guard import BODY_LIMIT, FORM_BODY
 from adapters.http.console.forms import empty_form, parse_pair, result_view
-from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, new_token, same_token
+from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, Lookup, new_token, same_token
 from adapters.http.dto import EvaluateResponse
 from adapters.http.routes_equivalences import to_command
 from core.domain.actors import principal_actor
@@ -78,6 +79,13 @@ def _to_sign_in(request: Request[Any, Any, Any], expired: bool) -> Response[Any]
     return Redirect(path=target, status_code=303)
 
 
+def _lookup(request: Request[Any, Any, Any], sessions: ConsoleSessions) -> Lookup:
+    found = sessions.lookup(request.cookies.get(SESSION_COOKIE))
+    if found.session is not None:
+        request.state.tenant_id = found.session.principal.tenant_id  # for the request log
+    return found
+
+
 def _refused(message: str, status: int) -> Template:
     return Template(template_name="recusado.html", context={"mensagem": message}, status_code=status)
 
@@ -92,13 +100,15 @@ class ConsoleController(Controller):
 
     @get("/")
     async def home(self, request: Request[Any, Any, Any], console_sessions: NamedDependency[ConsoleSessions]) -> Any:
-        lookup = console_sessions.lookup(request.cookies.get(SESSION_COOKIE))
+        lookup = _lookup(request, console_sessions)
         if lookup.session is None:
             return _to_sign_in(request, lookup.expired)
         return _page("inicio.html", lookup.session)
 
     @get("/entrar")
-    async def sign_in_form(self, request: Request[Any, Any, Any], expirada: str | None = None) -> Template:
+    async def sign_in_form(
+        self, request: Request[Any, Any, Any], expirada: Annotated[str | None, QueryParameter(required=False)] = None
+    ) -> Template:
         return self._sign_in_page(request, erro=None, expirada=expirada == "1", status=200)
 
     @staticmethod
@@ -139,7 +149,7 @@ class ConsoleController(Controller):
     @post("/sair", opt=FORM_OPT)
     async def sign_out(self, request: Request[Any, Any, Any], console_sessions: NamedDependency[ConsoleSessions]) -> Any:
         form = await request.form()
-        lookup = console_sessions.lookup(request.cookies.get(SESSION_COOKIE))
+        lookup = _lookup(request, console_sessions)
         if lookup.session is None:
             return _to_sign_in(request, lookup.expired)
         if not same_token(lookup.session.csrf_token, form.get(CSRF_FIELD)):
@@ -151,7 +161,7 @@ class ConsoleController(Controller):
 
     @get("/avaliar")
     async def evaluate_form(self, request: Request[Any, Any, Any], console_sessions: NamedDependency[ConsoleSessions]) -> Any:
-        lookup = console_sessions.lookup(request.cookies.get(SESSION_COOKIE))
+        lookup = _lookup(request, console_sessions)
         if lookup.session is None:
             return _to_sign_in(request, lookup.expired)
         if lookup.session.principal.role not in EVALUATORS:
@@ -166,7 +176,7 @@ class ConsoleController(Controller):
         evaluate_pair: NamedDependency[EvaluatePair],
     ) -> Any:
         form = await request.form()
-        lookup = console_sessions.lookup(request.cookies.get(SESSION_COOKIE))
+        lookup = _lookup(request, console_sessions)
         if lookup.session is None:
             return _to_sign_in(request, lookup.expired)
         session = lookup.session

@@ -49,7 +49,8 @@ class SessionStore(Protocol):
 
     def delete(self, session_id: str) -> None: ...
 
-    def prune(self, last_seen_before: dt.datetime) -> None: ...
+    def prune(self, idle_since: dt.datetime) -> None:
+        """Drop the sessions last used at or before `idle_since` (a TTL store may do nothing)."""
 
 
 class InMemorySessionStore:
@@ -71,9 +72,9 @@ class InMemorySessionStore:
         with self._lock:
             self._sessions.pop(session_id, None)
 
-    def prune(self, last_seen_before: dt.datetime) -> None:
+    def prune(self, idle_since: dt.datetime) -> None:
         with self._lock:
-            for session_id in [k for k, s in self._sessions.items() if s.last_seen < last_seen_before]:
+            for session_id in [k for k, s in self._sessions.items() if s.last_seen <= idle_since]:
                 del self._sessions[session_id]
 
     def __len__(self) -> int:
