@@ -40,7 +40,7 @@ def test_the_sign_in_page_is_portuguese_labelled_and_under_the_console_csp(clien
 def test_a_wrong_key_is_an_error_next_to_the_field(client: TestClient) -> None:
     page = client.get("/console/entrar")
     answer = client.post("/console/entrar", data={"csrf_token": csrf_of(page.text), "chave": "eqv_live_wrong"})
-    assert answer.status_code == 401
+    assert answer.status_code == 401 and answer.headers["content-type"].startswith("text/html")
     assert 'aria-describedby="chave-erro"' in answer.text
     assert re.search(r'<p class="erro" id="chave-erro">Chave de API inválida', answer.text)
     assert "eqv_console=" not in answer.headers.get("set-cookie", "")
@@ -97,7 +97,7 @@ def test_invalid_fields_are_reported_next_to_each_field(client: TestClient) -> N
     csrf = sign_in(client, KEYS["client"])
     form = pair_form(ORIGEM, DESTINO, csrf) | {"origem_nome": "", "destino_carga_horaria": "sessenta"}
     answer = client.post("/console/avaliar", data=form, headers=HTMX)
-    assert answer.status_code == 422
+    assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
     assert '<p class="erro" id="origem_nome-erro">Informe o nome da disciplina.</p>' in answer.text
     assert 'id="destino_carga_horaria-erro"' in answer.text and 'aria-invalid="true"' in answer.text
     assert 'value="sessenta"' in answer.text  # what was typed stays
@@ -107,7 +107,9 @@ def test_a_post_without_the_csrf_token_is_refused(client: TestClient) -> None:
     csrf = sign_in(client, KEYS["client"])
     form = pair_form(ORIGEM, DESTINO, csrf)
     del form["csrf_token"]
-    assert client.post("/console/avaliar", data=form).status_code == 403
+    refused = client.post("/console/avaliar", data=form)
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+    assert "código de segurança" in refused.text
     assert client.post("/console/avaliar", data=form | {"csrf_token": "forged"}).status_code == 403
     assert client.post("/console/sair", data={"outro": "1"}).status_code == 403
     client.cookies.clear()

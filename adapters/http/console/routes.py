@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 import msgspec
-from litestar import Controller, Request, Response, Router, get, post
+from litestar import Controller, MediaType, Request, Response, Router, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Template
@@ -69,6 +69,7 @@ def _page(name: str, session: ConsoleSession, status: int = 200, **context: Any)
             "tenant": principal.tenant_id, **context,
         },
         status_code=status,
+        media_type=MediaType.HTML,  # whatever the handler's annotation says
     )
 
 
@@ -87,7 +88,9 @@ def _lookup(request: Request[Any, Any, Any], sessions: ConsoleSessions) -> Looku
 
 
 def _refused(message: str, status: int) -> Template:
-    return Template(template_name="recusado.html", context={"mensagem": message}, status_code=status)
+    return Template(
+        template_name="recusado.html", context={"mensagem": message}, status_code=status, media_type=MediaType.HTML
+    )
 
 
 CSRF_REFUSED = "Formulário sem o código de segurança válido (CSRF). Recarregue a página e envie de novo."
@@ -116,7 +119,7 @@ class ConsoleController(Controller):
         token = new_token()
         response = Template(
             template_name="entrar.html", context={"csrf": token, "erro": erro, "expirada": expirada},
-            status_code=status,
+            status_code=status, media_type=MediaType.HTML,
         )
         response.cookies.append(_cookie(request, LOGIN_CSRF_COOKIE, token, "/console/entrar"))
         return response
