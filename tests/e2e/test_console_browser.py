@@ -81,6 +81,8 @@ def screenshot_dir(tmp_path: Path) -> Path:
 
 
 def test_sign_in_and_evaluate_a_pair_seeing_covered_and_missing_topics(server: str, browser: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="pt-BR")
     page = context.new_page()
     requested: list[str] = []
@@ -112,13 +114,15 @@ def test_sign_in_and_evaluate_a_pair_seeing_covered_and_missing_topics(server: s
         group.get_by_label("Carga horária (horas)").fill(str(course["carga_horaria"]))
         group.get_by_label("Ementa").fill(course["ementa"])
     destino.get_by_label("Ementa").fill(f"{PAIR['destino']['ementa']} {MISSING_TOPIC}.")
-    origem.get_by_label("Aprovado").select_option("sim")
+    origem.get_by_label("Aprovado na disciplina").select_option("sim")
+    assert destino.get_by_label("Aprovado na disciplina").count() == 0
     with page.expect_response(lambda r: r.url.endswith("/console/avaliar") and r.request.method == "POST") as answer:
         page.get_by_role("button", name="Avaliar").click()
     assert answer.value.request.headers.get("hx-request") == "true"  # HTMX, not a full page post
     result = page.locator(".resultado")
     result.wait_for(timeout=60_000)
     assert page.url.endswith("/console/avaliar")
+    expect(result).to_be_focused()  # the answer takes the keyboard focus (static/console/console.js)
     assert result.locator(".topico.coberto").count() >= 3
     assert result.locator(".topico.faltante", has_text=MISSING_TOPIC).count() == 1
     assert result.locator("mark.trecho").count() >= 1  # the origem's excerpts
@@ -132,6 +136,11 @@ def test_sign_in_and_evaluate_a_pair_seeing_covered_and_missing_topics(server: s
     page.get_by_role("button", name="Avaliar").click()
     page.locator("#origem_nome-erro").wait_for()
     assert page.locator("#origem_nome-erro").inner_text() == "Informe o nome da disciplina."
+    expect(page.locator("#origem_nome")).to_be_focused()  # the field in error takes the focus
+    page.keyboard.type("Banco de Dados I")  # keyboard only from here
+    page.keyboard.press("Enter")  # submits the form
+    result.wait_for()
+    assert page.locator("#origem_nome-erro").count() == 0
 
     page.get_by_role("button", name="Sair").click()
     page.wait_for_url("**/console/entrar")

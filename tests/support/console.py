@@ -32,6 +32,7 @@ def pair_form(origem: dict[str, Any], destino: dict[str, Any], csrf: str) -> dic
             f"{side}_nome": course["nome"],
             f"{side}_carga_horaria": str(course["carga_horaria"]),
             f"{side}_ementa": course["ementa"],
-            f"{side}_aprovado": "" if aprovado is None else ("sim" if aprovado else "nao"),
         }
+        if side == "origem":
+            form["origem_aprovado"] = "" if aprovado is None else ("sim" if aprovado else "nao")
     return form

@@ -44,7 +44,8 @@ class PairForm:
 
 
 def empty_form() -> PairForm:
-    return PairForm({f"{side}_{name}": "" for side in SIDES for name in ("nome", "carga_horaria", "ementa", "aprovado")})
+    names = [f"{side}_{name}" for side in SIDES for name in ("nome", "carga_horaria", "ementa")]
+    return PairForm(dict.fromkeys([*names, "origem_aprovado"], ""))  # approval: the origem's only
 
 
 def parse_pair(form: Mapping[str, Any]) -> PairForm:
@@ -74,7 +75,7 @@ def _course(side: str, values: dict[str, str], errors: dict[str, str]) -> dict[s
         errors[f"{side}_ementa"] = "Informe a ementa (ao menos 5 caracteres)."
     elif len(ementa) > 20000:
         errors[f"{side}_ementa"] = "A ementa pode ter no máximo 20.000 caracteres."
-    aprovado = values[f"{side}_aprovado"]
+    aprovado = values.get(f"{side}_aprovado", "")
     if aprovado not in APROVADO:
         errors[f"{side}_aprovado"] = "Escolha sim, não ou não informado."
     course: dict[str, Any] = {"nome": nome, "carga_horaria": int(carga) if carga.isdigit() else 0, "ementa": ementa}
