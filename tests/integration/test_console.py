@@ -59,6 +59,7 @@ def test_sign_in_sets_an_opaque_httponly_strict_cookie_and_never_the_key(client:
     assert all(KEYS["client"] not in c for c in cookies)
     avaliar = client.get("/console/avaliar")
     assert avaliar.status_code == 200 and KEYS["client"] not in avaliar.text
+    assert avaliar.headers["cache-control"] == "no-store"
     assert '<a href="/console/avaliar">Avaliar</a>' in avaliar.text
 
 

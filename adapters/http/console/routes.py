@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 import msgspec
 from litestar import Controller, MediaType, Request, Response, Router, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import CacheControlHeader, Cookie, State
 from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
@@ -217,4 +217,5 @@ def console_router(authenticate: Authenticate) -> Router:
             "console_authenticate": Provide(lambda: authenticate, sync_to_thread=False),
         },
         include_in_schema=False,
+        cache_control=CacheControlHeader(no_store=True),  # pages carry CSRF tokens and evaluations
     )
