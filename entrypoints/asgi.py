@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from typing import Any
@@ -148,5 +149,6 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
         extra_exception_handlers={**DATABASE_ERROR_HANDLERS, MappersWarmingUp: mappers_warming_up},
         body_limits=BodyLimits.for_batch_items(container.batch_settings().max_items),
         metrics=metrics,
+        console_idle=dt.timedelta(minutes=env_number(dict(os.environ), "EQV_CONSOLE_IDLE_MINUTES", 30.0, float)),
     )
     return create_http_app(deps, debug=debug)

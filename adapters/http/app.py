@@ -6,11 +6,13 @@ It knows nothing of the container: the entrypoint hands in providers for each de
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio.to_thread
 from litestar import Litestar, Router
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 from litestar.openapi import OpenAPIConfig
@@ -18,6 +20,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from adapters.http.api_docs import api_docs_render_plugins, static_files_router
 from adapters.http.auth import principal_provider
+from adapters.http.console.routes import console_router, template_config
+from adapters.http.console.sessions import DEFAULT_IDLE, ConsoleSessions, InMemorySessionStore, SessionStore
 from adapters.http.body_guard import BodyLimits, authenticated_principal, request_guard
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
@@ -60,6 +64,8 @@ class HttpDependencies:
     extra_exception_handlers: dict[Any, Any] = field(default_factory=dict)
     metrics: MetricsEndpoint | None = None  # None: no /metrics route and no HTTP metrics
     body_limits: BodyLimits = field(default_factory=BodyLimits)
+    console_idle: dt.timedelta = DEFAULT_IDLE  # a console session ends after this long unused
+    console_store: Callable[[], SessionStore] = InMemorySessionStore  # this process only (ADR 0021)
 
 
 def limit_worker_threads(threads: int) -> Callable[[], None]:
@@ -104,7 +110,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         security=[{"ApiKey": []}],
     )
     app = Litestar(
-        route_handlers=[HealthController, authenticated, static_files_router()],
+        route_handlers=[HealthController, authenticated, static_files_router(), console_router(authenticate)],
         dependencies={
             "principal": Provide(authenticated_principal(provide_principal), sync_to_thread=True),
             "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
@@ -141,6 +147,8 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         before_send=[security_headers],
         on_startup=[limit_worker_threads(deps.worker_threads), *deps.on_startup],
         on_shutdown=list(deps.on_shutdown),
+        template_config=template_config(),
+        state=State({"console_sessions": ConsoleSessions(deps.console_store(), deps.clock(), deps.console_idle)}),
         debug=debug,
     )
     if deps.metrics:

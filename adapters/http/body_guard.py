@@ -9,6 +9,8 @@ hook runs first, in this order:
 2. the route takes `data`: Content-Type must be JSON (415), the body is streamed up to the
    route's limit (413, checked on Content-Length first), then decoded strictly
    (strict_json.py: depth, control characters, no coercion, unknown fields, all errors: 422).
+3. a console form post (`opt={FORM_BODY: True}`, no `data`): urlencoded only (415), bounded
+   the same way (413), parsed by Litestar's `request.form()` from the cached bytes.
 
 The raw body and its decoded value are handed to Litestar's own cache for this request, so
 the handler's `data` is converted from an already validated value and nothing is read twice.
@@ -29,6 +31,7 @@ from litestar.utils.scope.state import ScopeState
 from adapters.http.strict_json import InvalidBody, decode_strict
 from core.domain.records import Principal
 
+FORM_BODY = "form_body"  # a console page's form post (opt): a bounded form body, not JSON
 BODY_LIMIT = "body_limit"  # a route's opt names its limit: "evaluate", "batch", "taxonomy"
 PRINCIPAL = "principal"
 KIB = 1024
@@ -66,6 +69,8 @@ def request_guard(
         if (data := parameters.get("data")) is not None:
             limit = limits.of(request.route_handler.opt.get(BODY_LIMIT))
             await read_strict_body(request, data.annotation, limit)
+        elif request.route_handler.opt.get(FORM_BODY):
+            await read_form_body(request, limits.of(request.route_handler.opt.get(BODY_LIMIT)))
 
     return guard
 
@@ -97,6 +102,19 @@ async def read_strict_body(request: Request[Any, Any, Any], type_: Any, limit: i
         raise ValidationException(detail="Validation failed", extra=[e.as_dict() for e in exc.errors]) from None
     state = ScopeState.from_scope(request.scope)
     state.body, state.json = body, value
+
+
+async def read_form_body(request: Request[Any, Any, Any], limit: int) -> None:
+    """The exemption for the console's HTML forms (adapters/http/console): an urlencoded body up to
+    the route's limit, cached for `request.form()`; anything else is a 415."""
+    media_type, _ = request.content_type
+    if media_type != "application/x-www-form-urlencoded":
+        raise HTTPException(
+            status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            detail="Content-Type must be application/x-www-form-urlencoded",
+            extra=[{"field": "Content-Type", "message": f"got {media_type or 'none'!r}", "source": "header"}],
+        )
+    ScopeState.from_scope(request.scope).body = await _read_at_most(request, limit)
 
 
 async def _read_at_most(request: Request[Any, Any, Any], limit: int) -> bytes:

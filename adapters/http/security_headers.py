@@ -4,7 +4,8 @@
 - `Content-Security-Policy`: for the API (JSON) nothing may load and nobody may frame it;
   for the HTML doc pages under /schema, what Swagger UI and Scalar need: their scripts and
   styles (served by the app, or the pinned CDN Litestar's render plugins name), the inline
-  bootstrap script, fonts and images, and fetching the OpenAPI document from this origin.
+  bootstrap script, fonts and images, and fetching the OpenAPI document from this origin;
+  for the console pages under /console, CONSOLE_CSP (own script and stylesheet only).
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ DOCS_CSP = (
 )
 """The API docs pages load only the app's own vendored assets (ADR 0018): no CDN, no inline
 script. Inline *styles* stay allowed because Scalar injects its stylesheet at run time."""
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""The console pages (adapters/http/console): the app's own script (HTMX) and stylesheet, no
+inline script or style; forms post to this origin only; HTMX requests go to this origin."""
 _COMMON = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -37,6 +44,10 @@ async def security_headers(message: Message, scope: Scope) -> None:
     headers = MutableScopeHeaders.from_message(message)
     for name, value in _COMMON.items():
         headers.setdefault(name, value)  # type: ignore[attr-defined]
-    headers.setdefault(  # type: ignore[attr-defined]
-        "Content-Security-Policy", DOCS_CSP if _is_docs_page(str(scope.get("path", ""))) else API_CSP
-    )
+    headers.setdefault("Content-Security-Policy", _csp(str(scope.get("path", ""))))  # type: ignore[attr-defined]
+
+
+def _csp(path: str) -> str:
+    if path == "/console" or path.startswith("/console/"):
+        return CONSOLE_CSP
+    return DOCS_CSP if _is_docs_page(path) else API_CSP

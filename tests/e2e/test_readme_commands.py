@@ -173,5 +173,11 @@ def test_the_wheel_ships_the_vendored_docs_assets_and_examples(fresh_clone: Path
         "adapters/http/static/docs/scalar-init.js",
         "adapters/http/static/docs/docs.css",
         "adapters/http/openapi_examples.json",
+        "adapters/http/static/vendor/htmx-2.0.8/htmx.min.js",
+        "adapters/http/static/vendor/htmx-2.0.8/LICENSE",
+        "adapters/http/static/console/console.css",
+        "adapters/http/static/console/favicon.png",
+        "adapters/http/console/templates/base.html",
+        "adapters/http/console/templates/avaliar.html",
     ):
         assert needed in names, needed

@@ -16,6 +16,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
 from adapters.persistence.migrate import upgrade_to_head
+from tests.support.console import csrf_of, sign_in as console_sign_in
 from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client, unique_id
 
 ADMIN, AUDITOR, CLIENT, REVIEWER, COORDINATOR = "admin", "auditor", "client", "reviewer", "coordinator"
@@ -76,6 +77,18 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/reviews/{review_id:str}/homologate"): COORDINATORS,
     ("POST", "/v1/reviews/{review_id:str}/return"): COORDINATORS,
 }
+# The web console (adapters/http/console) authenticates with a session, not X-API-Key: its pages
+# are listed here, each with the roles whose *session* may use it (SESSION_PUBLIC: no session).
+# A page asked for without a session goes back to sign-in (303), never 401.
+SESSION_PUBLIC = None
+CONSOLE: dict[tuple[str, str], set[str] | None] = {
+    ("GET", "/console/entrar"): SESSION_PUBLIC,
+    ("POST", "/console/entrar"): SESSION_PUBLIC,
+    ("GET", "/console"): READERS,
+    ("POST", "/console/sair"): READERS,
+    ("GET", "/console/avaliar"): EVALUATORS,
+    ("POST", "/console/avaliar"): EVALUATORS,
+}
 NOT_OURS = re.compile(r"^/(schema|static/)")  # the OpenAPI document, its UIs and their vendored assets: public
 
 
@@ -105,7 +118,35 @@ def call(client: TestClient, method: str, template: str, key: str | None) -> int
 
 
 def test_every_route_is_in_the_matrix(client: TestClient) -> None:
-    assert operations(client) == set(MATRIX), "decide who may call each new route, in MATRIX"
+    assert operations(client) == set(MATRIX) | set(CONSOLE), "decide who may call each new route, in MATRIX"
+
+
+@pytest.mark.parametrize("operation", sorted(CONSOLE), ids=lambda o: f"{o[0]} {o[1]}")
+@pytest.mark.parametrize("role", [ADMIN, AUDITOR, CLIENT])
+def test_each_roles_console_session_is_allowed_or_forbidden(client: TestClient, operation: tuple[str, str], role: str) -> None:
+    method, path = operation
+    client.cookies.clear()
+    csrf = console_sign_in(client, KEYS[role])
+    if operation == ("POST", "/console/entrar"):  # signing in again: the form's own (double-submit) token
+        csrf = csrf_of(client.get(path).text)
+    form = {"csrf_token": csrf, "chave": KEYS[role]}
+    status = client.request(method, path, data=form if method == "POST" else None, follow_redirects=False).status_code
+    client.cookies.clear()
+    allowed = CONSOLE[operation]
+    if allowed is SESSION_PUBLIC or role in allowed:
+        assert status not in (401, 403), f"{role} must be allowed: got {status}"
+    else:
+        assert status == 403, f"{role} must be forbidden: got {status}"
+
+
+@pytest.mark.parametrize("operation", sorted(op for op, roles in CONSOLE.items() if roles is not SESSION_PUBLIC))
+@pytest.mark.parametrize("key", [None, KEYS[ADMIN]], ids=["nothing", "an-api-key-header"])
+def test_console_pages_want_a_session_not_a_key(client: TestClient, operation: tuple[str, str], key: str | None) -> None:
+    method, path = operation
+    client.cookies.clear()
+    headers = {"X-API-Key": key} if key else {}
+    answer = client.request(method, path, headers=headers, data={"a": "b"} if method == "POST" else None, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/console/entrar"
 
 
 @pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda o: f"{o[0]} {o[1]}")

@@ -1,0 +1,155 @@
+"""The console in a real browser (Debian's Chromium, headless), no network but this server:
+sign in with the admin key, evaluate a pair through the HTMX form, see covered and missing
+topics, under the CSP the app sends (a violation is a console error, and fails the test).
+
+Needs `chromium` (apt) and Playwright for Python (no browser download): skipped without them,
+except with CI=true, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.e2e import ADMIN_KEY, PAIR, answers, base_env, free_port, wait_until_healthy
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("EQV_CHROMIUM", "/usr/bin/chromium")
+NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+MISSING_TOPIC = "Computação quântica"
+
+
+def _require_browser() -> Any:
+    missing = []
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        missing.append(f"chromium ({CHROMIUM}; apt-get install -y chromium)")
+    sync_playwright: Any = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing.append("playwright (pip install -c constraints.txt -e '.[test]')")
+    if missing:
+        message = "browser test needs " + " and ".join(missing)
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp_path = tmp_path_factory.mktemp("console-browser")
+    port = free_port()
+    with open(tmp_path / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
+            env=base_env(tmp_path), cwd=tmp_path, stdout=log, stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(base, process)
+            wait_until(lambda: answers(f"{base}/ready"), timeout_s=120, interval_s=0.5, what="mappers warm")
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_playwright = _require_browser()
+    executable = CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=[NO_NETWORK, "--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    target = Path(os.environ.get("EQV_SCREENSHOT_DIR", tmp_path))
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def test_sign_in_and_evaluate_a_pair_seeing_covered_and_missing_topics(server: str, browser: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="pt-BR")
+    page = context.new_page()
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("response", lambda response: errors.append(f"{response.status} {response.url}") if response.status == 404 else None)
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    shots = screenshot_dir(tmp_path)
+
+    page.goto(f"{server}/console/avaliar")
+    assert page.url.endswith("/console/entrar")  # no session: sent to sign-in
+    page.get_by_label("Chave de API").fill("eqv_live_not-a-real-key")
+    page.get_by_label("Chave de API").press("Enter")
+    page.get_by_text("Chave de API inválida").wait_for()
+    page.screenshot(path=str(shots / "console-entrar-erro.png"))
+    page.get_by_label("Chave de API").fill(ADMIN_KEY)
+    page.get_by_role("button", name="Entrar").click()
+    page.wait_for_url("**/console/avaliar")
+    assert page.evaluate("document.cookie") == ""  # the session cookie is HttpOnly; the key is nowhere
+    assert ADMIN_KEY not in page.content()
+    stored = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
+    assert ADMIN_KEY not in stored and "htmx-history-cache" not in stored, stored
+
+    origem = page.get_by_role("group", name="Origem (disciplina cursada)")
+    destino = page.get_by_role("group", name="Destino (disciplina do currículo)")
+    for group, course in ((origem, PAIR["origem"]), (destino, PAIR["destino"])):
+        group.get_by_label("Nome da disciplina").fill(course["nome"])
+        group.get_by_label("Carga horária (horas)").fill(str(course["carga_horaria"]))
+        group.get_by_label("Ementa").fill(course["ementa"])
+    destino.get_by_label("Ementa").fill(f"{PAIR['destino']['ementa']} {MISSING_TOPIC}.")
+    origem.get_by_label("Aprovado na disciplina").select_option("sim")
+    assert destino.get_by_label("Aprovado na disciplina").count() == 0
+    with page.expect_response(lambda r: r.url.endswith("/console/avaliar") and r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Avaliar").click()
+    assert answer.value.request.headers.get("hx-request") == "true"  # HTMX, not a full page post
+    result = page.locator(".resultado")
+    result.wait_for(timeout=60_000)
+    assert page.url.endswith("/console/avaliar")
+    expect(result).to_be_focused()  # the answer takes the keyboard focus (static/console/console.js)
+    assert result.locator(".topico.coberto").count() >= 3
+    assert result.locator(".topico.faltante", has_text=MISSING_TOPIC).count() == 1
+    assert result.locator("mark.trecho").count() >= 1  # the origem's excerpts
+    assert result.locator(".decisao").inner_text() in ("Deferido", "Indeferido", "Análise humana")
+    result.get_by_text("Ver JSON").click()
+    assert '"topicos"' in result.locator("details.json pre").inner_text()
+    page.screenshot(path=str(shots / "console-avaliar.png"), full_page=True)
+
+    # A field left empty: the error appears next to it, through the same HTMX swap.
+    origem.get_by_label("Nome da disciplina").fill("")
+    page.get_by_role("button", name="Avaliar").click()
+    page.locator("#origem_nome-erro").wait_for()
+    assert page.locator("#origem_nome-erro").inner_text() == "Informe o nome da disciplina."
+    expect(page.locator("#origem_nome")).to_be_focused()  # the field in error takes the focus
+    page.keyboard.type("Banco de Dados I")  # keyboard only from here
+    page.keyboard.press("Enter")  # submits the form
+    result.wait_for()
+    assert page.locator("#origem_nome-erro").count() == 0
+
+    page.get_by_role("button", name="Sair").click()
+    page.wait_for_url("**/console/entrar")
+    page.goto(f"{server}/console/avaliar")
+    assert page.url.endswith("/console/entrar")
+    stored = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
+    assert ADMIN_KEY not in stored and "htmx-history-cache" not in stored, stored
+    assert all(url.startswith(server) for url in requested), [u for u in requested if not u.startswith(server)]
+    unexpected = [e for e in errors if "status of 401" not in e and "status of 422" not in e]
+    assert not unexpected, "\n".join(errors)  # the refused key and the field error are expected
+    print(f"\nscreenshot: {shots / 'console-avaliar.png'}")
+    context.close()
