@@ -17,6 +17,7 @@ from adapters.http.security_headers import CONSOLE_CSP
 from tests.fakes.system import FixedClock
 from tests.support.console import csrf_of, pair_form, sign_in
 from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client
+from tests.support.e2e import as_posted
 
 HTMX = {"HX-Request": "true"}
 
@@ -83,7 +84,7 @@ def test_avaliar_calls_the_api_use_case_and_shows_topics_and_the_same_json(clien
     assert block, answer.text
     shown = json.loads(html.unescape(block.group(1)))
     stored = client.get(f"/v1/equivalences/{shown['request_id']}", headers={"X-API-Key": KEYS["client"]})
-    assert stored.status_code == 200 and stored.json() == shown  # the document the API returns
+    assert stored.status_code == 200 and as_posted(stored.json()) == shown  # the document the API returns
     assert 'class="topico coberto"><span class="estado">Coberto</span> SQL' in answer.text
     assert "Origem: “Linguagem SQL”" in answer.text  # the origem's excerpt covering it
     assert shown["topicos"]["faltantes"], shown["topicos"]
