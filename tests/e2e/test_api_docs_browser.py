@@ -7,10 +7,6 @@ Without them the test is skipped, except with CI=true, where it fails (`.ci/run`
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +15,10 @@ import pytest
 
 from adapters.http.security_headers import DOCS_CSP
 
-from tests.support.e2e import base_env, free_port, wait_until_healthy
+from tests.support.browser import chromium, screenshot_dir, served
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("EQV_CHROMIUM", "/usr/bin/chromium")
-# Every host name fails to resolve except the loopback address the server listens on.
-NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
@@ -35,52 +28,16 @@ STRICT_CSP = (
 SCALAR_CSP = DOCS_CSP
 
 
-def _require_browser() -> Any:
-    missing = []
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        missing.append(f"chromium ({CHROMIUM}; apt-get install -y chromium)")
-    sync_playwright: Any = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing.append("playwright (pip install -c constraints.txt -e '.[test]')")
-    if missing:
-        message = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return sync_playwright
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp_path = tmp_path_factory.mktemp("docs-browser")
-    env = base_env(tmp_path)
-    port = free_port()
-    with open(tmp_path / "serve.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
-            env=env, cwd=tmp_path, stdout=log, stderr=log,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(base, process)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    with served(tmp_path_factory.mktemp("docs-browser")) as (base, _):
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_playwright = _require_browser()
-    executable = CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=[NO_NETWORK, "--no-sandbox"]
-        )
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_page(browser: Any, url: str, csp: str) -> tuple[Any, list[str], list[str]]:
@@ -104,12 +61,6 @@ def open_page(browser: Any, url: str, csp: str) -> tuple[Any, list[str], list[st
     page.route("**/*", with_csp)
     page.goto(url, wait_until="load")
     return page, requested, errors
-
-
-def screenshot_dir(tmp_path: Path) -> Path:
-    target = Path(os.environ.get("EQV_SCREENSHOT_DIR", tmp_path))
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 def test_swagger_ui_renders_every_operation_offline_under_a_strict_csp(server: str, browser: Any, tmp_path: Path) -> None:

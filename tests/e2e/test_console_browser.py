@@ -8,76 +8,32 @@ except with CI=true, where it fails.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.e2e import ADMIN_KEY, PAIR, answers, base_env, free_port, wait_until_healthy
+from tests.support.browser import chromium, screenshot_dir, served
+from tests.support.e2e import ADMIN_KEY, PAIR, answers
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("EQV_CHROMIUM", "/usr/bin/chromium")
-NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 MISSING_TOPIC = "Computação quântica"
-
-
-def _require_browser() -> Any:
-    missing = []
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        missing.append(f"chromium ({CHROMIUM}; apt-get install -y chromium)")
-    sync_playwright: Any = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing.append("playwright (pip install -c constraints.txt -e '.[test]')")
-    if missing:
-        message = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return sync_playwright
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp_path = tmp_path_factory.mktemp("console-browser")
-    port = free_port()
-    with open(tmp_path / "serve.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
-            env=base_env(tmp_path), cwd=tmp_path, stdout=log, stderr=log,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(base, process)
-            wait_until(lambda: answers(f"{base}/ready"), timeout_s=120, interval_s=0.5, what="mappers warm")
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    with served(tmp_path_factory.mktemp("console-browser")) as (base, _):
+        wait_until(lambda: answers(f"{base}/ready"), timeout_s=120, interval_s=0.5, what="mappers warm")
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_playwright = _require_browser()
-    executable = CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=[NO_NETWORK, "--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-def screenshot_dir(tmp_path: Path) -> Path:
-    target = Path(os.environ.get("EQV_SCREENSHOT_DIR", tmp_path))
-    target.mkdir(parents=True, exist_ok=True)
-    return target
+    with chromium() as launched:
+        yield launched
 
 
 def test_sign_in_and_evaluate_a_pair_seeing_covered_and_missing_topics(server: str, browser: Any, tmp_path: Path) -> None:
