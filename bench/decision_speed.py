@@ -66,8 +66,11 @@ def main() -> int:
 
     def unseen_words(chars: int) -> str:
         words: list[str] = []
-        while sum(len(w) + 1 for w in words) < chars:
-            words.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 11))))
+        length = 0
+        while length < chars:
+            word = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 11)))
+            words.append(word)
+            length += len(word) + 1
         return " ".join(words)[:chars]
 
     typical = min(cpu_ms(ementa(10_000 + 2 * k), ementa(10_001 + 2 * k)) for k in range(5))
