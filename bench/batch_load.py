@@ -42,9 +42,9 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_data import DEFAULT_DATA, BodySource, CacheJanitor
+from bench_servers import throwaway_database
 from evaluate_load import BENCH_KEY, ROOT, free_port, percentile
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 HEADERS = {"X-API-Key": BENCH_KEY}
 
 
@@ -59,18 +59,6 @@ def run_env(db_name: str, redis_url: str, namespace: str, tmp: Path) -> dict[str
         "EQV_VAR_DIR": str(tmp / "var"),
         "PYTHONPATH": str(ROOT),
     }
-
-
-@contextmanager
-def throwaway_database() -> Iterator[str]:
-    name = f"eqv_bench_batch_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

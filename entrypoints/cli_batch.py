@@ -100,6 +100,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.asgi import default_taxonomy
 
     # Items that arrive before the mappers are warm stay pending and are retried (ADR 0014).
+    container.topic_matcher().warm()
     container.mapper_chain().warm_in_background(lambda: default_taxonomy(container))
     runner.start()
     stop_metrics = _serve_worker_metrics(container, metrics_port)

@@ -156,6 +156,10 @@ class LexicalTopicMatcher:
     def __init__(self, cache_size: int = 4096) -> None:
         self._profile = lru_cache(maxsize=cache_size)(_Profile.of)
 
+    def warm(self) -> None:
+        """Load the background word table now (at start-up), not on the first evaluation."""
+        background_zipf()
+
     def compare(self, origem: str, destino: str) -> TopicComparison:
         offered = self._profile(origem)
         required = self._profile(destino)

@@ -57,6 +57,10 @@ class TopicComparison:
         return tuple(t for t in self.topics if t.similaridade >= COVERED)
 
     @property
+    def partial(self) -> tuple[TopicScore, ...]:
+        return tuple(t for t in self.topics if PARTLY <= t.similaridade < COVERED)
+
+    @property
     def missing(self) -> tuple[TopicScore, ...]:
         return tuple(t for t in self.topics if t.similaridade < PARTLY)
 

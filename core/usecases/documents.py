@@ -82,11 +82,7 @@ def _topics(evaluation: Evaluation, return_evidence: bool) -> dict[str, Any] | N
             }
             for t in topics.covered
         ],
-        "parciais": [
-            {"topico": t.topico, "similaridade": t.similaridade}
-            for t in topics.topics
-            if t not in topics.covered and t not in topics.missing
-        ],
+        "parciais": [{"topico": t.topico, "similaridade": t.similaridade} for t in topics.partial],
         "faltantes": [t.topico for t in topics.missing],
         "matcher_version": topics.matcher_version,
     }
