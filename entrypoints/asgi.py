@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +14,7 @@ from adapters.http.app import HttpDependencies, create_app as create_http_app
 from adapters.http.body_guard import BodyLimits
 from adapters.http.dto import ErrorBody
 from adapters.http.errors import unexpected_error
+from adapters.http.slow_clients import HeaderTimeoutProtocol
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
 from adapters.mappers.warm_gate import MappersWarmingUp
@@ -26,8 +25,8 @@ from core.domain.model import Taxonomy
 from core.usecases.bootstrap import DEFAULT_TENANT
 from entrypoints.container import Container, build_container
 from entrypoints.logging_config import configure_logging
-from entrypoints.metrics_runtime import MetricsSettings, web_metrics
-from entrypoints.settings import env_number
+from entrypoints.metrics_runtime import web_metrics
+from entrypoints.settings import load_settings
 
 
 def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
@@ -70,7 +69,7 @@ DATABASE_ERROR_HANDLERS: dict[Any, Any] = {DBAPIError: database_error, PoolTimeo
 def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
     """Database (answers, and takes a write: see WriteProbe), Redis when configured, and the
     mappers' warm-up: what /ready reports, naming the one that failed."""
-    write_probe = WriteProbe(container.engine(), env_number(dict(os.environ), "EQV_READY_WRITE_PROBE_S", 30.0, float))
+    write_probe = WriteProbe(container.engine(), container.settings().database.ready_write_probe_s)
 
     def check() -> dict[str, str]:
         checks: dict[str, str] = container.mapper_chain().readiness()
@@ -96,7 +95,7 @@ def in_process_worker(container: Container) -> WorkerRunner | None:
     runtime = container.queue_runtime()
     if not runtime.in_process:
         return None
-    batch, reconcile, started = container.batch_settings(), container.reconcile(), container.clock().now()
+    batch, reconcile, started = container.settings().batch, container.reconcile(), container.clock().now()
     return WorkerRunner(
         runtime.broker,
         batch.worker_threads,
@@ -117,11 +116,13 @@ def default_taxonomy(container: Container) -> Taxonomy | None:
 
 def create_app(container: Container | None = None, debug: bool = False) -> Litestar:
     configure_logging()
-    container = container or build_container()
+    container = container or build_container(load_settings())
+    settings = container.settings()
+    HeaderTimeoutProtocol.header_timeout_s = settings.http.header_timeout_s  # uvicorn builds it in this process
     check = readiness_check(container)
     worker = in_process_worker(container)
-    limits = container.rate_limit_settings()
-    metrics, close_metrics = web_metrics(container, MetricsSettings.from_env())
+    limits = settings.rate_limits
+    metrics, close_metrics = web_metrics(container)
     deps = HttpDependencies(
         evaluate_pair=lambda: container.evaluate_pair(),
         authenticate=lambda: container.authenticate(),
@@ -146,10 +147,11 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
             close_metrics,
             process_exiting,
         ],
-        worker_threads=container.settings().http_threads,
+        worker_threads=settings.http.threads,
         extra_exception_handlers={**DATABASE_ERROR_HANDLERS, MappersWarmingUp: mappers_warming_up},
-        body_limits=BodyLimits.for_batch_items(container.batch_settings().max_items),
+        body_limits=BodyLimits.for_batch_items(settings.batch.max_items),
         metrics=metrics,
-        console_idle=dt.timedelta(minutes=env_number(dict(os.environ), "EQV_CONSOLE_IDLE_MINUTES", 30.0, float)),
+        console_idle=settings.console.idle,
+        request_deadline_s=settings.http.request_deadline_s,
     )
     return create_http_app(deps, debug=debug)

@@ -22,8 +22,8 @@ def run_seed(settings: Settings) -> SeedReport:
             container.uow_factory(),
             load_default_taxonomy(),
             DEFAULT_POLICY,
-            settings.api_key_pepper,
-            settings.bootstrap_api_key,
+            settings.auth.api_key_pepper,
+            settings.auth.bootstrap_api_key,
             SystemClock(),
             UuidGenerator(),
         )
@@ -35,13 +35,13 @@ def prepare_for_serving(settings: Settings) -> bool:
     """Embedded: migrate and seed so one command serves. Full: the schema must already be current."""
     if settings.embedded:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-        upgrade_to_head(settings.database_url)
+        upgrade_to_head(settings.database.url)
         report = run_seed(settings)
         if report.new_admin_key:
             print("admin API key for tenant 'default' (shown once; store it now):", file=sys.stderr)
             print(report.new_admin_key, flush=True)
         return True
-    problem = schema_problem(settings.database_url)
+    problem = schema_problem(settings.database.url)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return False

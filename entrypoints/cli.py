@@ -7,17 +7,16 @@ call one use case, print the outcome. Exit codes: 0 ok, 1 failure, 2 bad usage/c
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from entrypoints.settings import ConfigurationError, Settings, env_number
+from entrypoints.settings import ConfigurationError, Settings, load_settings
 
 
 def _settings() -> Settings:
     try:
-        return Settings.from_env()
+        return load_settings()  # the one read of the environment; a bad variable stops here, named
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -58,31 +57,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from adapters.http.slow_clients import HeaderTimeoutProtocol
     from entrypoints.bootstrap import prepare_for_serving
-    from entrypoints.rate_limit_settings import RateLimitSettings
 
-    settings = _settings()
-    try:
-        RateLimitSettings.from_env()  # a bad EQV_RATE_LIMIT_* stops here, named, not in each worker
-    except ConfigurationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    settings = _settings()  # a bad variable stops here, named, not in each API process
     if not prepare_for_serving(settings):
         return 1
-    port = args.port if args.port is not None else settings.port
-    from entrypoints.metrics_runtime import checked_metrics_settings, multiprocess_metrics
+    port = args.port if args.port is not None else settings.http.port
+    from entrypoints.metrics_runtime import multiprocess_metrics
 
-    checked_metrics_settings()
     with multiprocess_metrics(args.workers):  # several API processes: one shared metrics directory
         uvicorn.run(
             "entrypoints.asgi:create_app",
             factory=True,
-            host=args.host or settings.host,
+            host=args.host or settings.http.host,
             port=port,
             workers=args.workers,
             log_level=args.log_level,
             access_log=False,
             http=HeaderTimeoutProtocol,  # closes a connection whose headers are too slow (slowloris)
-            timeout_keep_alive=int(env_number(dict(os.environ), "EQV_HTTP_KEEPALIVE_S", 5, int)),
+            timeout_keep_alive=settings.http.keepalive_s,
         )
     return 0
 

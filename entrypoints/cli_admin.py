@@ -65,7 +65,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def _run(settings: Settings, action: Callable[[Container], int]) -> int:
     """Build the container, run the action, map domain errors to a message and an exit code."""
-    if not schema_is_current(settings.database_url):
+    if not schema_is_current(settings.database.url):
         print("error: the database schema is not at the latest revision; run 'equivalence migrate'", file=sys.stderr)
         return 1
     container = build_container(settings)

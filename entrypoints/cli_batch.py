@@ -18,7 +18,7 @@ from adapters.persistence.migrate import schema_problem
 from adapters.queue.dramatiq_queue import WorkerRunner
 from entrypoints.container import Container, build_container
 from entrypoints.logging_config import configure_logging
-from entrypoints.metrics_runtime import checked_metrics_settings, multiprocess_metrics, worker_exposition
+from entrypoints.metrics_runtime import multiprocess_metrics, worker_exposition
 from entrypoints.settings import Settings
 
 EXIT_QUEUE_UNAVAILABLE = 75  # EX_TEMPFAIL: Redis down or hung; try again later
@@ -63,7 +63,7 @@ def _positive(value: str) -> int:
 
 def _queue_container(settings: Settings) -> Container | None:
     """The container of a process that talks to the Redis queue; None (and a message) otherwise."""
-    if settings.embedded or not settings.redis_url:
+    if settings.embedded or not settings.redis.url:
         print(
             "error: the batch queue needs the full runtime (DATABASE_URL and REDIS_URL); "
             "the embedded runtime processes batches inside 'equivalence serve'",
@@ -77,11 +77,11 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     container = _queue_container(settings)
     if container is None:
         return 2
-    problem = schema_problem(settings.database_url)
+    problem = schema_problem(settings.database.url)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
-    metrics_port = args.metrics_port if args.metrics_port is not None else checked_metrics_settings().worker_port
+    metrics_port = args.metrics_port if args.metrics_port is not None else settings.metrics.worker_port
     if args.processes > 1:
         with multiprocess_metrics(args.processes):  # the children write, this process serves the sum
             stop_metrics = _serve_worker_metrics(container, metrics_port)
@@ -90,7 +90,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 stop_metrics()
     configure_logging()
-    batch = container.batch_settings()
+    batch = settings.batch
     runner = WorkerRunner(
         container.queue_runtime().broker, args.threads, container.reconcile(), batch.reconcile_interval_s
     )
@@ -121,7 +121,7 @@ def _serve_worker_metrics(container: Container, port: int | None) -> Callable[[]
     if not port:
         return lambda: None
     exposition, close = worker_exposition(container)
-    stop = serve_exposition(exposition, port, container.settings().host)
+    stop = serve_exposition(exposition, port, container.settings().http.host)
 
     def stop_all() -> None:
         stop()

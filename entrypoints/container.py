@@ -33,26 +33,24 @@ from core.usecases.evaluate import EvaluatePair
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.queue_ops import QueueOperations
 from core.usecases.tenants import TenantAdmin
-from entrypoints.auth_settings import AuthSettings
-from entrypoints.batch_settings import BatchSettings, broker_url
 from entrypoints.mapper_chain import build_mapper_chain
-from entrypoints.rate_limit_settings import RateLimitSettings
 from entrypoints.settings import Settings
 
 
 def build_mapping_cache(settings: Settings, metrics: Metrics | None = None) -> MappingCache:
     """Redis when REDIS_URL is set (shared by every process, with a small local copy), else memory."""
-    if settings.redis_url:
-        shared = RedisMappingCache.from_url(settings.redis_url, metrics=metrics)
+    if settings.redis.url:
+        shared = RedisMappingCache.from_url(settings.redis.url, metrics=metrics)
         # New mappings reach Redis off the request path, pipelined (ADR 0005)
         return TieredMappingCache(MemoryMappingCache(max_entries=2_000, metrics=metrics), shared, WriteBehind(shared))
     return MemoryMappingCache(metrics=metrics)
 
 
-def build_rate_limiter(settings: Settings, limits: RateLimitSettings) -> RateLimiter:
+def build_rate_limiter(settings: Settings) -> RateLimiter:
     """Redis in the full runtime when REDIS_URL is set (one budget for every process), else memory."""
-    if settings.redis_url and not settings.embedded:
-        return RedisRateLimiter.from_url(settings.redis_url, limits.namespace, limits.redis_timeout_s)
+    limits = settings.rate_limits
+    if settings.redis.url and not settings.embedded:
+        return RedisRateLimiter.from_url(settings.redis.url, limits.namespace, limits.redis_timeout_s)
     return MemoryRateLimiter()
 
 
@@ -62,7 +60,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidGenerator)
 
-    engine = providers.Singleton(create_engine_for, settings.provided.database_url)
+    engine = providers.Singleton(create_engine_for, settings.provided.database.url)
     sessions = providers.Singleton(session_factory, engine)
     read_sessions = providers.Singleton(read_session_factory, engine)
     uow_factory = providers.Singleton(SqlaUnitOfWorkFactory, sessions, read_sessions)
@@ -96,38 +94,35 @@ class Container(containers.DeclarativeContainer):
     )
     # Keys and tenants: no positive caching (a revoke is seen by the next request); last use is
     # recorded off the request path; failure bursts are counted per process (EQV_AUTH_BURST_*).
-    auth_settings = providers.Singleton(AuthSettings.from_env)
-    failure_bursts = providers.Singleton(lambda s: s.failure_bursts(), auth_settings)
+    failure_bursts = providers.Singleton(lambda s: s.auth.failure_bursts(), settings)
     authenticate = providers.Singleton(
         Authenticate,
         uow_factory,
-        settings.provided.api_key_pepper,
+        settings.provided.auth.api_key_pepper,
         clock,
         bursts=failure_bursts,
         run_later=providers.Object(run_in_background),
     )
-    api_key_admin = providers.Singleton(ApiKeyAdmin, uow_factory, settings.provided.api_key_pepper, clock, ids)
+    api_key_admin = providers.Singleton(ApiKeyAdmin, uow_factory, settings.provided.auth.api_key_pepper, clock, ids)
     tenant_admin = providers.Singleton(TenantAdmin, uow_factory, clock)
-    rate_limit_settings = providers.Singleton(RateLimitSettings.from_env)
-    rate_limiter = providers.Singleton(build_rate_limiter, settings, rate_limit_settings)
+    rate_limiter = providers.Singleton(build_rate_limiter, settings)
 
     # Batch: Dramatiq on Redis (full runtime) or in process (embedded); nothing connects until used.
-    batch_settings = providers.Singleton(BatchSettings.from_env)
     process_item = providers.Singleton(ProcessItem, uow_factory, evaluate_pair, clock)
     queue_runtime = providers.Singleton(
         build_queue_runtime,
-        providers.Callable(broker_url, settings),
-        batch_settings.provided.namespace,
-        batch_settings.provided.retry,
+        settings.provided.broker_url,
+        settings.provided.batch.namespace,
+        settings.provided.batch.retry,
         providers.Factory(CountedItemProcessor, process_item, metrics),
-        batch_settings.provided.redis_timeout_s,
+        settings.provided.batch.redis_timeout_s,
     )
     job_queue = providers.Callable(lambda runtime: runtime.job_queue, queue_runtime)
     submit_batch = providers.Singleton(
-        SubmitBatch, uow_factory, job_queue, ids, clock, batch_settings.provided.max_items
+        SubmitBatch, uow_factory, job_queue, ids, clock, settings.provided.batch.max_items
     )
     reconcile = providers.Singleton(
-        Reconcile, uow_factory, job_queue, clock, batch_settings.provided.stale_after,
+        Reconcile, uow_factory, job_queue, clock, settings.provided.batch.stale_after,
         broker=queue_runtime.provided.dead_letters,
     )
     queue_operations = providers.Singleton(
@@ -135,5 +130,6 @@ class Container(containers.DeclarativeContainer):
     )
 
 
-def build_container(settings: Settings | None = None) -> Container:
-    return Container(settings=settings or Settings.from_env())
+def build_container(settings: Settings) -> Container:
+    """The container of `settings`, and of nothing else (the environment is read by load_settings)."""
+    return Container(settings=settings)

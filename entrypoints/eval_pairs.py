@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -207,12 +206,11 @@ def service_chain_eval(
     from adapters.mappers.memory_mapping_cache import MemoryMappingCache
     from adapters.mappers.taxonomy_json import load_default_taxonomy
     from entrypoints.mapper_chain import build_mapper_chain
-    from entrypoints.settings import MapperSettings
+    from entrypoints.settings import load_settings
 
-    env = dict(os.environ if env is None else env)
-    var_dir = Path(env.get("EQV_VAR_DIR", "var")).resolve()
+    settings = load_settings(env, keys=False)
     chain = build_mapper_chain(
-        MapperSettings.from_env(env), LexicalMapper(), MemoryMappingCache(), vector_dir=var_dir / "embeddings"
+        settings.mappers, LexicalMapper(), MemoryMappingCache(), vector_dir=settings.var_dir / "embeddings"
     )
     taxonomy = load_default_taxonomy()
     try:

@@ -30,7 +30,7 @@ from core.usecases.bootstrap import DEFAULT_TENANT, seed  # noqa: E402
 from adapters.persistence.migrate import upgrade_to_head  # noqa: E402
 from entrypoints.asgi import create_app  # noqa: E402
 from entrypoints.container import build_container  # noqa: E402
-from entrypoints.settings import EMBEDDED, Settings  # noqa: E402
+from entrypoints.settings import load_settings  # noqa: E402
 
 FILE = ROOT / "adapters" / "http" / "openapi_examples.json"
 PEPPER = b"openapi-examples-pepper-0123456789"
@@ -41,9 +41,8 @@ CLIENT_KEY = "eqv_live_openapi-examples-client-key-001"
 def main() -> int:
     data: dict[str, Any] = json.loads(FILE.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/examples.db"
-        upgrade_to_head(url)
-        settings = Settings(EMBEDDED, url, None, PEPPER, KEY, Path(tmp), "127.0.0.1", 8000)
+        settings = load_settings({"EQV_VAR_DIR": tmp, "API_KEY_PEPPER": PEPPER.decode(), "EQV_BOOTSTRAP_API_KEY": KEY})
+        upgrade_to_head(settings.database.url)
         container = build_container(settings)
         uows = container.uow_factory()
         seed(uows, load_default_taxonomy(), Policy(), PEPPER, KEY, SystemClock(), UuidGenerator())

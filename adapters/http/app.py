@@ -27,7 +27,7 @@ from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
 from adapters.http.security_headers import security_headers
-from adapters.http.slow_clients import request_deadline_middleware
+from adapters.http.slow_clients import DEFAULT_REQUEST_DEADLINE_S, request_deadline_middleware
 from adapters.http.routes_admin import QueueAdminController, queue_unavailable
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
@@ -66,6 +66,7 @@ class HttpDependencies:
     body_limits: BodyLimits = field(default_factory=BodyLimits)
     console_idle: dt.timedelta = DEFAULT_IDLE  # a console session ends after this long unused
     console_store: Callable[[], SessionStore] = InMemorySessionStore  # this process only (ADR 0021)
+    request_deadline_s: float = DEFAULT_REQUEST_DEADLINE_S
 
 
 def limit_worker_threads(threads: int) -> Callable[[], None]:
@@ -140,7 +141,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         ),
         middleware=[
             request_log_middleware,
-            request_deadline_middleware,
+            request_deadline_middleware(deps.request_deadline_s),
             rate_limit_headers_middleware,
             *([http_metrics_middleware()] if deps.metrics else []),
         ],

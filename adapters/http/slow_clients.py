@@ -12,7 +12,7 @@ EQV_HTTP_REQUEST_DEADLINE_S a request (body read, handling, answer) must end wit
 from __future__ import annotations
 
 import asyncio
-import os
+from collections.abc import Callable
 from typing import Any, cast
 
 import anyio
@@ -30,20 +30,12 @@ DEFAULT_REQUEST_DEADLINE_S = 60.0
 log = structlog.get_logger("equivalence.http")
 
 
-def _env_seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 class HeaderTimeoutProtocol(_BaseProtocol):  # type: ignore[misc,valid-type]
     """Uvicorn's HTTP protocol, closing a connection whose request headers are not complete
     within EQV_HTTP_HEADER_TIMEOUT_S (slowloris). Bodies are the request deadline's business."""
 
     _header_timer: asyncio.TimerHandle | None = None
+    header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S  # set from the settings where the app is built
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -63,7 +55,7 @@ class HeaderTimeoutProtocol(_BaseProtocol):  # type: ignore[misc,valid-type]
 
     def _arm(self) -> None:
         if self._header_timer is None:
-            delay = _env_seconds("EQV_HTTP_HEADER_TIMEOUT_S", DEFAULT_HEADER_TIMEOUT_S)
+            delay = self.header_timeout_s
             self._header_timer = asyncio.get_running_loop().call_later(delay, self._headers_too_slow)
 
     def _disarm(self) -> None:
@@ -78,10 +70,12 @@ class HeaderTimeoutProtocol(_BaseProtocol):  # type: ignore[misc,valid-type]
             self.transport.close()
 
 
-def request_deadline_middleware(app: ASGIApp) -> ASGIApp:
-    """Each HTTP request ends within EQV_HTTP_REQUEST_DEADLINE_S (read at start)."""
-    deadline_s = _env_seconds("EQV_HTTP_REQUEST_DEADLINE_S", DEFAULT_REQUEST_DEADLINE_S)
+def request_deadline_middleware(deadline_s: float = DEFAULT_REQUEST_DEADLINE_S) -> Callable[[ASGIApp], ASGIApp]:
+    """Each HTTP request ends within `deadline_s` (EQV_HTTP_REQUEST_DEADLINE_S)."""
+    return lambda app: _deadline(app, deadline_s)
 
+
+def _deadline(app: ASGIApp, deadline_s: float) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)

@@ -22,14 +22,12 @@ CONTAINERS: list[Container] = []
 @pytest.fixture
 def client(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """make_client of the HTTP tests (embedded runtime: in-process broker and worker threads)."""
-    monkeypatch.setenv("EQV_BATCH_MAX_ITEMS", "5")
-
     def recording(settings):  # type: ignore[no-untyped-def]
         CONTAINERS.append(build_container(settings))
         return CONTAINERS[-1]
 
     monkeypatch.setattr(http_api, "build_container", recording)
-    yield from make_client(db_url, tmp_path)
+    yield from make_client(db_url, tmp_path, batch={"max_items": 5})
     CONTAINERS.clear()
 
 

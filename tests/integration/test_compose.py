@@ -23,7 +23,8 @@ from entrypoints.asgi import create_app
 from entrypoints.cli import build_parser
 from entrypoints.container import build_container
 from entrypoints.mock_servers import create_mock_embed_app, create_mock_llm_app
-from entrypoints.settings import FULL, Settings
+from entrypoints.settings import FULL, load_settings
+from tests.support.settings import test_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "tests" / "data" / "compose-spec.json"
@@ -139,7 +140,7 @@ def _routes(app: Any) -> set[str]:
 @pytest.fixture(scope="module")
 def web_routes(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     var = tmp_path_factory.mktemp("var")
-    settings = Settings("embedded", f"sqlite:///{var / 'unused.db'}", None, b"compose-test-pepper-0123", None, var, "127.0.0.1", 8000)
+    settings = test_settings(var_dir=var, database_url=f"sqlite:///{var / 'unused.db'}")
     return _routes(create_app(build_container(settings)))  # routes only: nothing connects before startup
 
 
@@ -191,7 +192,7 @@ def test_settings_come_from_env_and_every_key_is_in_the_example(
 
 
 def test_the_example_env_configures_the_full_runtime_on_the_compose_services(env_example: dict[str, str]) -> None:
-    settings = Settings.from_env(env_example)
+    settings = load_settings(env_example)
     assert settings.runtime == FULL
     database = urlsplit(env_example["DATABASE_URL"])
     assert (database.hostname, database.port) == ("postgres", 5432)

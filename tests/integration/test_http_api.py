@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 
 from entrypoints.asgi import create_app
 from entrypoints.container import build_container
-from entrypoints.settings import EMBEDDED, Settings
+from tests.support.settings import test_settings
 from tests.support.http_api import DESTINO, KEYS, ORIGEM, PEPPER, evaluate, forget_cached_mappings, make_client, unique_id
 
 
@@ -169,7 +169,7 @@ def test_redis_down_makes_ready_503_but_evaluate_still_answers(sqlite_url: str, 
 
 def test_database_down_is_a_clear_503_not_a_crash(tmp_path: Path) -> None:
     url = "postgresql+psycopg://postgres@127.0.0.1:1/unreachable?connect_timeout=1"
-    settings = Settings(EMBEDDED, url, None, PEPPER, None, tmp_path, "127.0.0.1", 8000)
+    settings = test_settings(var_dir=tmp_path, database_url=url, api_key_pepper=PEPPER)
     container = build_container(settings)
     with TestClient(create_app(container)) as client:
         assert client.get("/health").status_code == 200

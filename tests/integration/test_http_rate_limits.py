@@ -17,32 +17,17 @@ from core.domain.model import Policy
 from core.usecases.bootstrap import seed
 from entrypoints.asgi import create_app
 from entrypoints.container import build_container
-from entrypoints.settings import FULL, Settings
+from entrypoints.settings import FULL
+from tests.support.settings import test_settings
 from tests.support.http_api import DESTINO, KEYS, ORIGEM, PEPPER, TAXONOMY, make_client
 from tests.support.network import closed_port
 
 BODY = {"request_id": "rate-limit-pair-0001", "origem": ORIGEM, "destino": DESTINO}
-RATE_ENV = ("EQV_RATE_LIMITS_ENABLED", "EQV_RATE_LIMIT_OVERRIDES", "EQV_RATE_LIMIT_NAMESPACE") + tuple(
-    f"EQV_RATE_LIMIT_{group}" for group in ("EVALUATE", "BATCH", "READ", "ADMIN")
-)
-
-
 @pytest.fixture
-def rate_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """No EQV_RATE_LIMIT_* from the developer's shell; each test sets its own."""
-    for name in RATE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
-
-@pytest.fixture
-def client(sqlite_url: str, tmp_path: Path, rate_env: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def client(sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
     """Embedded runtime (memory limiter) with low limits."""
-    rate_env.setenv("EQV_RATE_LIMIT_EVALUATE", "3/minute")
-    rate_env.setenv("EQV_RATE_LIMIT_READ", "2/minute")
-    rate_env.setenv("EQV_RATE_LIMIT_BATCH", "1/minute")
-    rate_env.setenv("EQV_RATE_LIMIT_ADMIN", "1/minute")
-    yield from make_client(sqlite_url, tmp_path)
+    limits = {"evaluate": "3/minute", "read": "2/minute", "batch": "1/minute", "admin": "1/minute"}
+    yield from make_client(sqlite_url, tmp_path, rate_limits=limits)
 
 
 def evaluate(client: TestClient, key: str = "client"):  # type: ignore[no-untyped-def]
@@ -109,10 +94,8 @@ def test_openapi_declares_429_on_every_authenticated_route(client: TestClient) -
             assert ("429" in operation["responses"]) != public, f"{method.upper()} {path}"
 
 
-def test_rate_limits_can_be_switched_off(sqlite_url: str, tmp_path: Path, rate_env: pytest.MonkeyPatch) -> None:
-    rate_env.setenv("EQV_RATE_LIMITS_ENABLED", "false")
-    rate_env.setenv("EQV_RATE_LIMIT_EVALUATE", "1/minute")
-    for test_client in make_client(sqlite_url, tmp_path):
+def test_rate_limits_can_be_switched_off(sqlite_url: str, tmp_path: Path) -> None:
+    for test_client in make_client(sqlite_url, tmp_path, rate_limits={"enabled": False, "evaluate": "1/minute"}):
         responses = [evaluate(test_client) for _ in range(4)]
         assert {r.status_code for r in responses} == {200}
         assert all(rate_headers(r) == (None, None) for r in responses)
@@ -121,8 +104,13 @@ def test_rate_limits_can_be_switched_off(sqlite_url: str, tmp_path: Path, rate_e
 # --- full runtime: Redis ---------------------------------------------------------------------------
 
 
-def full_runtime_client(stack: ExitStack, postgres_url: str, redis_url: str, tmp_path: Path) -> TestClient:
-    settings = Settings(FULL, postgres_url, redis_url, PEPPER, KEYS["admin"], tmp_path, "127.0.0.1", 8000)
+def full_runtime_client(
+    stack: ExitStack, postgres_url: str, redis_url: str, tmp_path: Path, **limits: str
+) -> TestClient:
+    settings = test_settings(
+        runtime=FULL, var_dir=tmp_path, database_url=postgres_url, redis_url=redis_url,
+        api_key_pepper=PEPPER, bootstrap_api_key=KEYS["admin"], rate_limits=limits,
+    )
     container = build_container(settings)
     seed(container.uow_factory(), TAXONOMY, Policy(), PEPPER, KEYS["admin"], SystemClock(), UuidGenerator())
     stack.callback(container.engine().dispose)
@@ -132,16 +120,17 @@ def full_runtime_client(stack: ExitStack, postgres_url: str, redis_url: str, tmp
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_two_app_instances_share_one_budget_through_redis(
-    postgres_url: str, redis_url: str, tmp_path: Path, rate_env: pytest.MonkeyPatch
+    postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     """Each instance has its own container and Redis pool, like two API processes: the limit is
     global (Litestar's own limiter would give each process the whole budget, litestar#4700)."""
     namespace = f"eqv-test-rl-{uuid.uuid4().hex[:12]}"
-    rate_env.setenv("EQV_RATE_LIMIT_NAMESPACE", namespace)
-    rate_env.setenv("EQV_RATE_LIMIT_EVALUATE", "5/minute")
     try:
         with ExitStack() as stack:
-            first, second = (full_runtime_client(stack, postgres_url, redis_url, tmp_path / n) for n in "ab")
+            first, second = (
+                full_runtime_client(stack, postgres_url, redis_url, tmp_path / n, namespace=namespace, evaluate="5/minute")
+                for n in "ab"
+            )
             statuses = [evaluate(app, "admin").status_code for _ in range(5) for app in (first, second)]
         assert statuses.count(200) == 5 and statuses.count(429) == 5
     finally:
@@ -151,10 +140,10 @@ def test_two_app_instances_share_one_budget_through_redis(
 
 
 @pytest.mark.postgres
-def test_redis_down_fails_open_without_errors(postgres_url: str, tmp_path: Path, rate_env: pytest.MonkeyPatch) -> None:
-    rate_env.setenv("EQV_RATE_LIMIT_EVALUATE", "1/minute")
+def test_redis_down_fails_open_without_errors(postgres_url: str, tmp_path: Path) -> None:
     with ExitStack() as stack:
-        app = full_runtime_client(stack, postgres_url, f"redis://127.0.0.1:{closed_port()}/0", tmp_path)
+        redis_down = f"redis://127.0.0.1:{closed_port()}/0"
+        app = full_runtime_client(stack, postgres_url, redis_down, tmp_path, evaluate="1/minute")
         responses = [evaluate(app, "admin") for _ in range(3)]
     assert {r.status_code for r in responses} == {200}
     assert all(rate_headers(r) == (None, None) for r in responses)  # nothing was counted, so no claim

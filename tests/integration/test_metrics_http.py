@@ -29,12 +29,12 @@ from core.ports.job_queue import QueueStats
 from core.usecases.bootstrap import seed
 from entrypoints.asgi import create_app
 from entrypoints.container import Container, build_container
-from entrypoints.metrics_runtime import MetricsSettings
-from entrypoints.settings import FULL, ConfigurationError, Settings
+from entrypoints.settings import FULL, ConfigurationError, MetricsSettings, Settings, load_settings
 from adapters.system import SystemClock, UuidGenerator
 from tests.fakes import FailingMapper
 from tests.support import http_api
 from tests.support.http_api import DESTINO, KEYS, ORIGEM, PEPPER, TAXONOMY, evaluate, forget_cached_mappings, make_client, unique_id
+from tests.support.settings import test_settings
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,9 +81,15 @@ def client(sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
     yield from make_client(sqlite_url, tmp_path)
 
 
-def full_client(db_url: str, tmp_path: Path, redis_url: str) -> Iterator[tuple[TestClient, Container]]:
-    """The full runtime (Redis broker, no in-process worker) on a migrated SQLite database; admin key only."""
-    settings = Settings(FULL, db_url, redis_url, PEPPER, KEYS["admin"], tmp_path, "127.0.0.1", 8000)
+def full_client(
+    db_url: str, tmp_path: Path, redis_url: str, namespace: str = "eqv"
+) -> Iterator[tuple[TestClient, Container]]:
+    """The full runtime (Redis broker, no in-process worker) on a migrated SQLite database; admin key only.
+    /metrics is public (the full runtime needs a token otherwise)."""
+    settings = test_settings(
+        runtime=FULL, var_dir=tmp_path, database_url=db_url, redis_url=redis_url, api_key_pepper=PEPPER,
+        bootstrap_api_key=KEYS["admin"], batch={"namespace": namespace}, metrics={"public": True},
+    )
     container = build_container(settings)
     seed(container.uow_factory(), TAXONOMY, Policy(), PEPPER, KEYS["admin"], SystemClock(), UuidGenerator())
     with TestClient(create_app(container)) as test_client:
@@ -198,14 +204,10 @@ def test_redis_cache_tier_misses_then_hits_from_another_process_view(
         forget_cached_mappings(redis_url)
 
 
-def test_queue_depth_from_the_redis_broker(
-    sqlite_url: str, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_queue_depth_from_the_redis_broker(sqlite_url: str, tmp_path: Path, redis_url: str) -> None:
     namespace = f"eqv-test-metrics-{uuid.uuid4().hex[:10]}"
-    monkeypatch.setenv("EQV_QUEUE_NAMESPACE", namespace)
-    monkeypatch.setenv("EQV_METRICS_PUBLIC", "true")  # full runtime: /metrics needs a token unless public
     try:
-        for client, container in full_client(sqlite_url, tmp_path, redis_url):
+        for client, container in full_client(sqlite_url, tmp_path, redis_url, namespace):
             container.job_queue().enqueue_many("job-metrics", range(3))  # no worker runs in this process
             found = scrape(client)
             assert value(found, "eqv_queue_up") == 1
@@ -220,10 +222,7 @@ def test_queue_depth_from_the_redis_broker(
         redis_client.close()
 
 
-def test_redis_down_metrics_still_answer_and_count_cache_errors(
-    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("EQV_METRICS_PUBLIC", "true")  # full runtime: /metrics needs a token unless public
+def test_redis_down_metrics_still_answer_and_count_cache_errors(sqlite_url: str, tmp_path: Path) -> None:
     for client, _ in full_client(sqlite_url, tmp_path, "redis://127.0.0.1:1/0"):
         before = scrape(client)
         assert evaluate(client, {"request_id": unique_id("metrics-noredis"), "origem": ORIGEM, "destino": DESTINO}, key="admin").status_code == 200
@@ -256,16 +255,14 @@ def test_embedded_batch_items_and_queue_gauges(client: TestClient) -> None:
     assert decisions[1] - decisions[0] == 2
 
 
-def test_metrics_can_be_turned_off(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EQV_METRICS_ENABLED", "false")
-    for client in make_client(sqlite_url, tmp_path):
+def test_metrics_can_be_turned_off(sqlite_url: str, tmp_path: Path) -> None:
+    for client in make_client(sqlite_url, tmp_path, metrics={"enabled": False}):
         assert client.get("/metrics").status_code == 404
         assert client.get("/health").status_code == 200
 
 
-def test_metrics_token_requires_the_bearer_header(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EQV_METRICS_TOKEN", "scrape-secret-123")
-    for client in make_client(sqlite_url, tmp_path):
+def test_metrics_token_requires_the_bearer_header(sqlite_url: str, tmp_path: Path) -> None:
+    for client in make_client(sqlite_url, tmp_path, metrics={"token": "scrape-secret-123"}):
         missing = client.get("/metrics")
         assert missing.status_code == 401 and missing.headers["WWW-Authenticate"] == "Bearer"
         assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -273,15 +270,19 @@ def test_metrics_token_requires_the_bearer_header(sqlite_url: str, tmp_path: Pat
         assert scrape(client, Authorization="Bearer scrape-secret-123")
 
 
+def metrics_from(env: dict[str, str]) -> MetricsSettings:
+    return load_settings({"API_KEY_PEPPER": "metrics-test-pepper-0123", **env}).metrics
+
+
 def test_metrics_settings_from_the_environment() -> None:
-    assert MetricsSettings.from_env({}) == MetricsSettings(True, None, None)
-    assert MetricsSettings.from_env(
+    assert metrics_from({}) == MetricsSettings(enabled=True, token=None, worker_port=None)
+    assert metrics_from(
         {"EQV_METRICS_ENABLED": "off", "EQV_METRICS_TOKEN": "t", "EQV_WORKER_METRICS_PORT": "9191"}
-    ) == MetricsSettings(False, "t", 9191)
+    ) == MetricsSettings(enabled=False, token="t", worker_port=9191)
     with pytest.raises(ConfigurationError, match="EQV_METRICS_ENABLED"):
-        MetricsSettings.from_env({"EQV_METRICS_ENABLED": "maybe"})
+        metrics_from({"EQV_METRICS_ENABLED": "maybe"})
     with pytest.raises(ConfigurationError, match="EQV_WORKER_METRICS_PORT"):
-        MetricsSettings.from_env({"EQV_WORKER_METRICS_PORT": "70000"})
+        metrics_from({"EQV_WORKER_METRICS_PORT": "70000"})
 
 
 RECORD = """
@@ -313,14 +314,7 @@ def test_multiprocess_exposition_sums_every_process(tmp_path: Path, monkeypatch:
 def test_full_runtime_metrics_need_a_token_unless_made_public(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, public: str | None
 ) -> None:
-    from entrypoints.settings import FULL
-    from tests.support import http_api as test_http_api
-
-    monkeypatch.setattr(test_http_api, "EMBEDDED", FULL)
-    monkeypatch.delenv("EQV_METRICS_TOKEN", raising=False)
-    if public:
-        monkeypatch.setenv("EQV_METRICS_PUBLIC", public)
-    for client in make_client(postgres_url, tmp_path):
+    for client in make_client(postgres_url, tmp_path, runtime=FULL, metrics={"public": bool(public)}):
         answer = client.get("/metrics")
         if public:
             assert answer.status_code == 200 and "# TYPE" in answer.text
@@ -329,6 +323,6 @@ def test_full_runtime_metrics_need_a_token_unless_made_public(
 
 
 def test_metrics_public_setting_is_validated() -> None:
-    assert MetricsSettings.from_env({"EQV_METRICS_PUBLIC": "yes"}).public is True
+    assert metrics_from({"EQV_METRICS_PUBLIC": "yes"}).public is True
     with pytest.raises(ConfigurationError, match="EQV_METRICS_PUBLIC"):
-        MetricsSettings.from_env({"EQV_METRICS_PUBLIC": "maybe"})
+        metrics_from({"EQV_METRICS_PUBLIC": "maybe"})

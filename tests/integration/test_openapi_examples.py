@@ -18,7 +18,7 @@ from core.domain.model import Policy
 from core.usecases.bootstrap import seed
 from entrypoints.asgi import create_app
 from entrypoints.container import build_container
-from entrypoints.settings import EMBEDDED, Settings
+from tests.support.settings import test_settings
 
 PEPPER = b"openapi-examples-pepper-0123456789"
 KEY = "eqv_live_openapi-examples-admin-key-0001"
@@ -34,7 +34,7 @@ ROUTES = [
 @pytest.fixture
 def client(sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
     """The embedded runtime with the shipped taxonomy and default policy, as `equivalence serve` runs."""
-    settings = Settings(EMBEDDED, sqlite_url, None, PEPPER, KEY, tmp_path, "127.0.0.1", 8000)
+    settings = test_settings(var_dir=tmp_path, database_url=sqlite_url, api_key_pepper=PEPPER, bootstrap_api_key=KEY)
     container = build_container(settings)
     seed(container.uow_factory(), load_default_taxonomy(), Policy(), PEPPER, KEY, SystemClock(), UuidGenerator())
     with TestClient(create_app(container)) as test_client:

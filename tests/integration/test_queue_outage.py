@@ -26,9 +26,6 @@ def client_without_queue(
     request: pytest.FixtureRequest, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TestClient]:
     """A full-runtime app whose REDIS_URL leads to a port that refuses, or accepts and never answers."""
-    monkeypatch.setenv("EQV_QUEUE_REDIS_TIMEOUT_S", "1")
-    monkeypatch.setenv("EQV_RATE_LIMITS_ENABLED", "false")
-    monkeypatch.setattr(test_http_api, "EMBEDDED", FULL)
     # as served (debug off): Litestar's debug mode would log every handled exception with its traceback
     monkeypatch.setattr(test_http_api, "create_app", lambda container, debug: create_app(container, debug=False))
     with TcpProxy("127.0.0.1", 6379) as proxy:
@@ -36,7 +33,14 @@ def client_without_queue(
             proxy.cut()
         else:
             proxy.blackhole()
-        yield from make_client(postgres_url, tmp_path, redis_url=f"redis://127.0.0.1:{proxy.port}/0")
+        yield from make_client(
+            postgres_url,
+            tmp_path,
+            redis_url=f"redis://127.0.0.1:{proxy.port}/0",
+            runtime=FULL,
+            batch={"redis_timeout_s": 1},
+            rate_limits={"enabled": False},
+        )
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,8 @@ from core.domain.records import ApiKeyRecord, Role, Tenant
 from core.usecases.bootstrap import seed
 from entrypoints.asgi import create_app
 from entrypoints.container import build_container
-from entrypoints.settings import EMBEDDED, Settings
+from entrypoints.settings import EMBEDDED
+from tests.support.settings import test_settings
 from tests.support.waiting import wait_until
 
 
@@ -51,8 +52,19 @@ ORIGEM: dict[str, Any] = {
 DESTINO: dict[str, Any] = {"nome": "Banco de Dados", "carga_horaria": 60, "ementa": "Modelo entidade-relacionamento. SQL. Normalização. Transações."}
 
 
-def make_client(db_url: str, tmp_path: Path, redis_url: str | None = None) -> Iterator[TestClient]:
-    settings = Settings(EMBEDDED, db_url, redis_url, PEPPER, KEYS["admin"], tmp_path, "127.0.0.1", 8000)
+def make_client(
+    db_url: str, tmp_path: Path, redis_url: str | None = None, *, runtime: str = EMBEDDED, **sections: Any
+) -> Iterator[TestClient]:
+    """`sections` change settings as test_settings does (e.g. batch={"max_items": 5})."""
+    settings = test_settings(
+        runtime=runtime,  # type: ignore[arg-type]
+        var_dir=tmp_path,
+        database_url=db_url,
+        redis_url=redis_url,
+        api_key_pepper=PEPPER,
+        bootstrap_api_key=KEYS["admin"],
+        **sections,
+    )
     container = build_container(settings)
     uow_factory = container.uow_factory()
     clock, ids = SystemClock(), UuidGenerator()

@@ -9,23 +9,27 @@ from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.local_embedder import LocalEmbedder
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from entrypoints.mapper_chain import build_mapper_chain
-from entrypoints.settings import ConfigurationError, MapperSettings
+from entrypoints.settings import ConfigurationError, MapperSettings, load_settings
+
+
+def mappers_from(env: dict[str, str]) -> MapperSettings:
+    return load_settings({"API_KEY_PEPPER": "embedding-test-pepper-0123", **env}).mappers
 
 
 def test_local_model_and_service_are_exclusive():
     with pytest.raises(ConfigurationError, match="not both"):
-        MapperSettings.from_env({"EMBED_URL": "http://x", "EMBED_LOCAL_MODEL": "use-multilingual-v3"})
+        mappers_from({"EMBED_URL": "http://x", "EMBED_LOCAL_MODEL": "use-multilingual-v3"})
 
 
 def test_an_unknown_local_model_is_named():
     with pytest.raises(ConfigurationError, match="EMBED_LOCAL_MODEL must be one of use-multilingual-v3"):
-        MapperSettings.from_env({"EMBED_LOCAL_MODEL": "bert"})
+        mappers_from({"EMBED_LOCAL_MODEL": "bert"})
 
 
 def test_a_missing_extra_is_a_clear_configuration_error(monkeypatch):
     monkeypatch.setattr(local_embedder.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ConfigurationError, match=r"\.\[embeddings\]"):
-        MapperSettings.from_env({"EMBED_LOCAL_MODEL": "use-multilingual-v3"})
+        mappers_from({"EMBED_LOCAL_MODEL": "use-multilingual-v3"})
 
 
 def test_a_missing_extra_at_load_time_names_the_extra(monkeypatch):

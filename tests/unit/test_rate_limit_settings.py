@@ -6,8 +6,11 @@ import pytest
 
 from core.domain.rate_limits import LimitOverride, RateLimit, RouteGroup
 from core.domain.records import Role
-from entrypoints.rate_limit_settings import DEFAULT_LIMITS, RateLimitSettings, parse_overrides, parse_rate
-from entrypoints.settings import ConfigurationError
+from entrypoints.settings import DEFAULT_LIMITS, ConfigurationError, RateLimitSettings, load_settings, parse_overrides, parse_rate
+
+
+def limits_from(env: dict[str, str]) -> RateLimitSettings:
+    return load_settings({"API_KEY_PEPPER": "rate-limit-test-pepper-01", **env}).rate_limits
 
 
 @pytest.mark.parametrize(
@@ -33,7 +36,7 @@ def test_bad_rates_name_the_setting(text: str) -> None:
 
 
 def test_defaults_are_generous_and_enabled() -> None:
-    settings = RateLimitSettings.from_env({})
+    settings = limits_from({})
     assert settings.enabled and settings.namespace == "eqv:rl"
     assert settings.policy.defaults == DEFAULT_LIMITS
     # the evaluate bench pushes ~300 req/s from one key for 20 s: far below the sustained rate
@@ -42,7 +45,7 @@ def test_defaults_are_generous_and_enabled() -> None:
 
 
 def test_environment_sets_limits_overrides_and_switch() -> None:
-    settings = RateLimitSettings.from_env(
+    settings = limits_from(
         {
             "EQV_RATE_LIMITS_ENABLED": "false",
             "EQV_RATE_LIMIT_EVALUATE": "3/minute",
