@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from adapters.http.app import HttpDependencies, create_app as create_http_app
+from adapters.http.app import Serving, create_app as create_http_app
 from adapters.http.body_guard import BodyLimits
 from adapters.http.dto import ErrorBody
 from adapters.http.errors import unexpected_error
@@ -69,17 +69,17 @@ DATABASE_ERROR_HANDLERS: dict[Any, Any] = {DBAPIError: database_error, PoolTimeo
 def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
     """Database (answers, and takes a write: see WriteProbe), Redis when configured, and the
     mappers' warm-up: what /ready reports, naming the one that failed."""
-    write_probe = WriteProbe(container.engine(), container.settings().database.ready_write_probe_s)
+    write_probe = WriteProbe(container.adapters.engine(), container.settings.database.ready_write_probe_s)
 
     def check() -> dict[str, str]:
-        checks: dict[str, str] = container.mapper_chain().readiness()
+        checks: dict[str, str] = container.adapters.mapper_chain().readiness()
         try:
-            with container.engine().connect() as connection:
+            with container.adapters.engine().connect() as connection:
                 connection.execute(text("SELECT 1"))
             checks["database"] = write_probe()
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             checks["database"] = f"error: {type(exc).__name__}"
-        cache = container.mapping_cache()
+        cache = container.adapters.mapping_cache()
         if isinstance(cache, TieredMappingCache) and isinstance(cache.shared, RedisMappingCache):
             checks["redis"] = "ok" if cache.shared.ping() else "error: unreachable"
         return checks
@@ -92,10 +92,10 @@ def in_process_worker(container: Container) -> WorkerRunner | None:
 
     On start it re-enqueues every unfinished item stored before this process began (the
     in-process queue of a previous run is gone), then reconciles on a timer."""
-    runtime = container.queue_runtime()
+    runtime = container.adapters.queue_runtime()
     if not runtime.in_process:
         return None
-    batch, reconcile, started = container.settings().batch, container.reconcile(), container.clock().now()
+    batch, reconcile, started = container.settings.batch, container.use_cases.reconcile(), container.adapters.clock().now()
     return WorkerRunner(
         runtime.broker,
         batch.worker_threads,
@@ -107,7 +107,7 @@ def in_process_worker(container: Container) -> WorkerRunner | None:
 
 def default_taxonomy(container: Container) -> Taxonomy | None:
     """The default tenant's current taxonomy, to warm the mappers' indexes at start."""
-    with container.uow_factory().reading() as uow:
+    with container.adapters.uow_factory().reading() as uow:
         tenant = uow.tenants.get(DEFAULT_TENANT)
         if tenant is None or not tenant.default_taxonomy_version:
             return None
@@ -117,41 +117,46 @@ def default_taxonomy(container: Container) -> Taxonomy | None:
 def create_app(container: Container | None = None, debug: bool = False) -> Litestar:
     configure_logging()
     container = container or build_container(load_settings())
-    settings = container.settings()
+    settings = container.settings
     HeaderTimeoutProtocol.header_timeout_s = settings.http.header_timeout_s  # uvicorn builds it in this process
     check = readiness_check(container)
     worker = in_process_worker(container)
     limits = settings.rate_limits
     metrics, close_metrics = web_metrics(container)
-    deps = HttpDependencies(
-        evaluate_pair=lambda: container.evaluate_pair(),
-        authenticate=lambda: container.authenticate(),
-        uow_factory=lambda: container.uow_factory(),
-        readiness=lambda: check,
-        submit_batch=lambda: container.submit_batch(),
-        queue_operations=lambda: container.queue_operations(),
-        rate_limiter=(lambda: container.rate_limiter()) if limits.enabled else None,
-        rate_limit_policy=limits.policy,
-        clock=lambda: container.clock(),
-        api_key_admin=lambda: container.api_key_admin(),
+    serving = Serving(
+        authenticate=container.use_cases.authenticate(),
+        rate_limits=(container.adapters.rate_limiter(), limits.policy) if limits.enabled else None,
         on_startup=[
-            lambda: container.topic_matcher().warm(),
-            lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
+            lambda: container.adapters.topic_matcher().warm(),
+            lambda: container.adapters.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
             *([lambda: worker.start()] if worker else []),
         ],
         on_shutdown=[
             *([lambda: worker.stop()] if worker else []),
-            lambda: container.mapper_chain().close(),
-            lambda: container.queue_runtime().close(),
-            lambda: container.engine().dispose(),
+            lambda: container.adapters.mapper_chain().close(),
+            lambda: container.adapters.queue_runtime().close(),
+            lambda: container.adapters.engine().dispose(),
             close_metrics,
             process_exiting,
         ],
         worker_threads=settings.http.threads,
-        extra_exception_handlers={**DATABASE_ERROR_HANDLERS, MappersWarmingUp: mappers_warming_up},
+        exception_handlers={**DATABASE_ERROR_HANDLERS, MappersWarmingUp: mappers_warming_up},
         body_limits=BodyLimits.for_batch_items(settings.batch.max_items),
         metrics=metrics,
         console_idle=settings.console.idle,
         request_deadline_s=settings.http.request_deadline_s,
+        clock=container.adapters.clock(),
     )
-    return create_http_app(deps, debug=debug)
+    return create_http_app({**handler_dependencies(container), "readiness": lambda: check}, serving, debug=debug)
+
+
+def handler_dependencies(container: Container) -> dict[str, Callable[[], Any]]:
+    """Route handlers' collaborators: every provider of the use-cases container, by its name (a
+    handler parameter `evaluate_pair: NamedDependency[EvaluatePair]` gets `use_cases.evaluate_pair()`).
+    The one place HTTP is wired to the container: a new use case needs no edit here."""
+    use_cases = container.use_cases
+    return {name: _giver(provider) for name, provider in use_cases.providers.items() if name != "adapters"}
+
+
+def _giver(provider: Any) -> Callable[[], Any]:
+    return lambda: provider()

@@ -19,7 +19,7 @@ def run_seed(settings: Settings) -> SeedReport:
     container = build_container(settings)
     try:
         return seed(
-            container.uow_factory(),
+            container.adapters.uow_factory(),
             load_default_taxonomy(),
             DEFAULT_POLICY,
             settings.auth.api_key_pepper,
@@ -28,7 +28,7 @@ def run_seed(settings: Settings) -> SeedReport:
             UuidGenerator(),
         )
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
 
 
 def prepare_for_serving(settings: Settings) -> bool:

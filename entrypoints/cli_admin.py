@@ -17,6 +17,7 @@ from typing import Any
 
 from adapters.persistence.migrate import schema_is_current
 from core.domain.actors import cli_actor
+from core.usecases.keys import ANY_TENANT
 from core.domain.errors import InvalidInput, KeyRevoked, NotFound, TenantExists
 from core.domain.records import ApiKeyRecord, Role, Tenant
 from core.usecases.keys import IssuedKey
@@ -78,12 +79,12 @@ def _run(settings: Settings, action: Callable[[Container], int]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
 
 
 def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int:
     def create(container: Container) -> int:
-        tenant = container.tenant_admin().create(args.tenant_id, args.name, cli_actor())
+        tenant = container.use_cases.tenant_admin().create(args.tenant_id, args.name, cli_actor())
         versions = f"taxonomy {tenant.default_taxonomy_version or '-'}, policy {tenant.default_policy_version or '-'}"
         print(f"tenant '{tenant.tenant_id}' created ({tenant.name}; {versions})")
         return 0
@@ -93,7 +94,7 @@ def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_tenant_disable(args: argparse.Namespace, settings: Settings) -> int:
     def disable(container: Container) -> int:
-        container.tenant_admin().disable(args.tenant_id, cli_actor())
+        container.use_cases.tenant_admin().disable(args.tenant_id, cli_actor())
         print(f"tenant '{args.tenant_id}' disabled: every key of it is refused")
         return 0
 
@@ -102,7 +103,7 @@ def cmd_tenant_disable(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_tenant_enable(args: argparse.Namespace, settings: Settings) -> int:
     def enable(container: Container) -> int:
-        container.tenant_admin().enable(args.tenant_id, cli_actor())
+        container.use_cases.tenant_admin().enable(args.tenant_id, cli_actor())
         print(f"tenant '{args.tenant_id}' enabled")
         return 0
 
@@ -111,7 +112,7 @@ def cmd_tenant_enable(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_tenant_allow_overrides(args: argparse.Namespace, settings: Settings) -> int:
     def action(container: Container) -> int:
-        container.tenant_admin().allow_policy_overrides(args.tenant_id, cli_actor())
+        container.use_cases.tenant_admin().allow_policy_overrides(args.tenant_id, cli_actor())
         print(f"tenant '{args.tenant_id}': client keys may override the policy per request")
         return 0
 
@@ -120,7 +121,7 @@ def cmd_tenant_allow_overrides(args: argparse.Namespace, settings: Settings) -> 
 
 def cmd_tenant_forbid_overrides(args: argparse.Namespace, settings: Settings) -> int:
     def action(container: Container) -> int:
-        container.tenant_admin().forbid_policy_overrides(args.tenant_id, cli_actor())
+        container.use_cases.tenant_admin().forbid_policy_overrides(args.tenant_id, cli_actor())
         print(f"tenant '{args.tenant_id}': client keys' policy overrides are refused (admin keys may still)")
         return 0
 
@@ -129,7 +130,7 @@ def cmd_tenant_forbid_overrides(args: argparse.Namespace, settings: Settings) ->
 
 def cmd_tenant_list(args: argparse.Namespace, settings: Settings) -> int:
     def show(container: Container) -> int:
-        tenants = container.tenant_admin().list_tenants()
+        tenants = container.use_cases.tenant_admin().list_tenants()
         if args.json:
             print(json.dumps([_tenant_json(t) for t in tenants], ensure_ascii=False, indent=2))
             return 0
@@ -143,7 +144,7 @@ def cmd_tenant_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_key_create(args: argparse.Namespace, settings: Settings) -> int:
     def create(container: Container) -> int:
-        issued = container.api_key_admin().create(args.tenant, Role(args.role), args.name, cli_actor())
+        issued = container.use_cases.api_key_admin().create(args.tenant, Role(args.role), args.name, cli_actor())
         _print_issued(issued, f"key {issued.record.key_id} created")
         return 0
 
@@ -152,7 +153,7 @@ def cmd_key_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_key_list(args: argparse.Namespace, settings: Settings) -> int:
     def show(container: Container) -> int:
-        keys = container.api_key_admin().list_keys(args.tenant)
+        keys = container.use_cases.api_key_admin().list_keys(args.tenant)
         if args.json:
             print(json.dumps([_key_json(k) for k in keys], ensure_ascii=False, indent=2))
             return 0
@@ -167,7 +168,7 @@ def cmd_key_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
     def rotate(container: Container) -> int:
-        issued = container.api_key_admin().rotate(args.key_id, cli_actor())
+        issued = container.use_cases.api_key_admin().rotate(args.key_id, cli_actor(), tenant_id=ANY_TENANT)
         _print_issued(issued, f"key {args.key_id} revoked; replaced by key {issued.record.key_id}")
         return 0
 
@@ -176,7 +177,7 @@ def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_key_revoke(args: argparse.Namespace, settings: Settings) -> int:
     def revoke(container: Container) -> int:
-        key = container.api_key_admin().revoke(args.key_id, cli_actor())
+        key = container.use_cases.api_key_admin().revoke(args.key_id, cli_actor(), tenant_id=ANY_TENANT)
         print(f"key {key.key_id} ({key.prefix}…, tenant '{key.tenant_id}') revoked at {_iso(key.revoked_at)}")
         return 0
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from core.domain.audit_verify import ChainReport
 from core.domain.records import AuditEvent
-from core.usecases.audit import MAX_PAGE, AuditQuery, list_audit_events, verify_all, verify_tenant
+from core.usecases.audit import MAX_PAGE, AuditQuery
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
 
@@ -46,14 +46,14 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     container = build_container(settings)
     intact, checked = True, 0
     try:
-        uow_factory = container.uow_factory()
-        reports = [verify_tenant(uow_factory, args.tenant)] if args.tenant else verify_all(uow_factory)
+        trail = container.use_cases.audit_trail()
+        reports = [trail.verify(args.tenant)] if args.tenant else trail.verify_all()
         for report in reports:
             checked += 1
             intact = intact and report.ok
             print(json.dumps(report_to_dict(report)) if args.json else _summary(report), flush=True)
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     if not args.json:
         verdict = "intact" if intact else "TAMPERED: see the problems above"
         print(f"{checked} audit chain{'s' if checked != 1 else ''} checked: {verdict}", file=sys.stderr)
@@ -64,10 +64,10 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     container = build_container(settings)
     after, left = args.after, args.limit
     try:
-        uow_factory = container.uow_factory()
+        trail = container.use_cases.audit_trail()
         while left > 0:
             query = AuditQuery(after_seq=after, limit=min(left, MAX_PAGE), event_type=args.event_type)
-            page = list_audit_events(uow_factory, args.tenant, query)
+            page = trail.events(args.tenant, query)
             for event in page.events:
                 print(json.dumps(event_to_dict(event), ensure_ascii=False))
             left -= len(page.events)
@@ -75,7 +75,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
                 break
             after = page.next_after_seq
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     return 0
 
 

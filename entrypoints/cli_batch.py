@@ -92,7 +92,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging()
     batch = settings.batch
     runner = WorkerRunner(
-        container.queue_runtime().broker, args.threads, container.reconcile(), batch.reconcile_interval_s
+        container.adapters.queue_runtime().broker, args.threads, container.use_cases.reconcile(), batch.reconcile_interval_s
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -100,8 +100,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.asgi import default_taxonomy
 
     # Items that arrive before the mappers are warm stay pending and are retried (ADR 0014).
-    container.topic_matcher().warm()
-    container.mapper_chain().warm_in_background(lambda: default_taxonomy(container))
+    container.adapters.topic_matcher().warm()
+    container.adapters.mapper_chain().warm_in_background(lambda: default_taxonomy(container))
     runner.start()
     stop_metrics = _serve_worker_metrics(container, metrics_port)
     print(f"worker: {args.threads} threads on queue namespace '{batch.namespace}'", file=sys.stderr, flush=True)
@@ -109,8 +109,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         stop.wait()
     finally:
         runner.stop(timeout_ms=int(batch.retry.time_limit_ms))
-        container.queue_runtime().close()
-        container.engine().dispose()
+        container.adapters.queue_runtime().close()
+        container.adapters.engine().dispose()
         stop_metrics()
         process_exiting()
     return 0
@@ -121,7 +121,7 @@ def _serve_worker_metrics(container: Container, port: int | None) -> Callable[[]
     if not port:
         return lambda: None
     exposition, close = worker_exposition(container)
-    stop = serve_exposition(exposition, port, container.settings().http.host)
+    stop = serve_exposition(exposition, port, container.settings.http.host)
 
     def stop_all() -> None:
         stop()
@@ -153,11 +153,11 @@ def cmd_queue_info(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        info = container.queue_operations().info(None)
+        info = container.use_cases.queue_operations().info(None)
     except QueueUnavailable as exc:
         return _queue_down(exc)
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     if args.json:
         print(json.dumps({"queues": [asdict(s) for s in info.queues], "backlog": info.backlog}))
         return 0
@@ -173,11 +173,11 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        count = container.reconcile()()
+        count = container.use_cases.reconcile()()
     except QueueUnavailable as exc:
         return _queue_down(exc)
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     print(f"re-enqueued {count} stale items")
     return 0
 
@@ -187,11 +187,11 @@ def cmd_dlq_list(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        letters = container.queue_operations().dead_letters(None, limit=args.limit)
+        letters = container.use_cases.queue_operations().dead_letters(None, limit=args.limit)
     except QueueUnavailable as exc:
         return _queue_down(exc)
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     if args.json:
         print(json.dumps([asdict(letter) for letter in letters], default=str))
         return 0
@@ -207,11 +207,11 @@ def cmd_dlq_requeue(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        result = container.queue_operations().requeue(None, None if args.all else args.item)
+        result = container.use_cases.queue_operations().requeue(None, None if args.all else args.item)
     except QueueUnavailable as exc:
         return _queue_down(exc)
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     print(f"requeued {result.requeued} items")
     if result.discarded:
         print(f"discarded {result.discarded} dead letters of items already done", file=sys.stderr)

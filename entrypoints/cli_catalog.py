@@ -15,13 +15,10 @@ from typing import Any
 import msgspec
 
 from adapters.http.dto_catalog import PolicyCreateIn, policy_from_body
-from adapters.system import SystemClock
 from core.domain.catalog import CLI_ACTOR
 from core.domain.errors import DomainError
 from core.domain.records import CourseBinding
-from core.ports.unit_of_work import UnitOfWorkFactory
-from core.usecases import bindings, policies
-from entrypoints.container import build_container
+from entrypoints.container import UseCases, build_container
 from entrypoints.settings import Settings
 
 
@@ -57,16 +54,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     rm.set_defaults(func=cmd_bindings_delete)
 
 
-def _run(settings: Settings, action: Callable[[UnitOfWorkFactory], Any]) -> tuple[int, Any]:
+def _run(settings: Settings, action: Callable[[UseCases], Any]) -> tuple[int, Any]:
     """Run one use case; a domain error is printed and exits 1."""
     container = build_container(settings)
     try:
-        return 0, action(container.uow_factory())
+        return 0, action(container.use_cases)
     except DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1, None
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
 
 
 def cmd_policy_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -76,7 +73,7 @@ def cmd_policy_create(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, msgspec.DecodeError) as exc:
         print(f"error: {args.file} is not a valid policy: {exc}", file=sys.stderr)
         return 2
-    code, _ = _run(settings, lambda uows: policies.create_policy(uows, args.tenant, policy, SystemClock(), CLI_ACTOR))
+    code, _ = _run(settings, lambda use: use.policies().create(args.tenant, policy, CLI_ACTOR))
     if code == 0:
         owner = f"tenant '{args.tenant}'" if args.tenant else "every tenant"
         print(f"policy {policy.version} created for {owner}")
@@ -84,7 +81,7 @@ def cmd_policy_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_policy_list(args: argparse.Namespace, settings: Settings) -> int:
-    code, views = _run(settings, lambda uows: policies.policy_catalog(uows, args.tenant))
+    code, views = _run(settings, lambda use: use.policies().catalog(args.tenant))
     for view in views or ():
         scope = "shared" if view.info.shared else "own"
         print(f"{'*' if view.is_default else ' '} {view.info.version} ({scope})")
@@ -93,7 +90,7 @@ def cmd_policy_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_policy_activate(args: argparse.Namespace, settings: Settings) -> int:
     code, tenant = _run(
-        settings, lambda uows: policies.activate_policy(uows, args.tenant, args.version, CLI_ACTOR, SystemClock())
+        settings, lambda use: use.policies().activate(args.tenant, args.version, CLI_ACTOR)
     )
     if code == 0:
         print(f"policy {tenant.default_policy_version} is now the default of tenant '{tenant.tenant_id}'")
@@ -102,14 +99,14 @@ def cmd_policy_activate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bindings_set(args: argparse.Namespace, settings: Settings) -> int:
     binding = CourseBinding(args.tenant, args.course_id, args.taxonomy, args.policy)
-    code, _ = _run(settings, lambda uows: bindings.set_binding(uows, binding, CLI_ACTOR, SystemClock()))
+    code, _ = _run(settings, lambda use: use.bindings().set(binding, CLI_ACTOR))
     if code == 0:
         print(f"course {args.course_id} of tenant '{args.tenant}': taxonomy {args.taxonomy}, policy {args.policy}")
     return code
 
 
 def cmd_bindings_list(args: argparse.Namespace, settings: Settings) -> int:
-    code, found = _run(settings, lambda uows: bindings.list_bindings(uows, args.tenant))
+    code, found = _run(settings, lambda use: use.bindings().all(args.tenant))
     for b in found or ():
         print(f"{b.course_id}\ttaxonomy={b.taxonomy_version}\tpolicy={b.policy_version}")
     return code
@@ -117,7 +114,7 @@ def cmd_bindings_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bindings_delete(args: argparse.Namespace, settings: Settings) -> int:
     code, _ = _run(
-        settings, lambda uows: bindings.delete_binding(uows, args.tenant, args.course_id, CLI_ACTOR, SystemClock())
+        settings, lambda use: use.bindings().delete(args.tenant, args.course_id, CLI_ACTOR)
     )
     if code == 0:
         print(f"course {args.course_id} of tenant '{args.tenant}' is no longer bound")

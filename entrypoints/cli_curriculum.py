@@ -10,11 +10,10 @@ from pathlib import Path
 from adapters.curricula.csv_format import decode_csv
 from adapters.curricula.document import CurriculumFormatError, curriculum_to_dict, decode_json
 from adapters.curricula.mec_xml import decode_xml
-from adapters.system import SystemClock
 from core.domain.catalog import CLI_ACTOR
 from core.domain.curriculum import Curriculum, InvalidCurriculum
 from core.domain.errors import CatalogConflict, InvalidVersionName, NotFound, VersionExists
-from core.usecases import curricula
+from core.usecases.curricula import Curricula
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
 
@@ -75,7 +74,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     container = build_container(settings)
     try:
-        view = curricula.import_curriculum(container.uow_factory(), args.tenant, curriculum, SystemClock(), CLI_ACTOR)
+        view = container.use_cases.curricula().import_version(args.tenant, curriculum, CLI_ACTOR)
     except InvalidCurriculum as exc:
         print(f"error: {args.file}: {exc.field}: {exc}", file=sys.stderr)
         return 2
@@ -83,7 +82,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     signature = "" if view.info.signature_present is None else f", signature {'present (not verified)' if view.info.signature_present else 'absent'}"
     print(f"curriculum {view.info.version} imported for tenant '{args.tenant}': {view.info.units} units, "
           f"{view.info.clock_hours:g} clock hours{signature}")
@@ -93,9 +92,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     container = build_container(settings)
     try:
-        infos, current = curricula.list_curricula(container.uow_factory(), args.tenant)
+        infos, current = container.use_cases.curricula().catalog(args.tenant)
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     for info in infos:
         mark = "*" if info.version == current else " "
         print(f"{mark} {info.version}\t{info.status}\t{info.units} units\t{info.clock_hours:g}h\t{info.source_format}")
@@ -105,12 +104,12 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     container = build_container(settings)
     try:
-        view = curricula.show_curriculum(container.uow_factory(), args.tenant, args.version, full=True)
+        view = container.use_cases.curricula().show(args.tenant, args.version, full=True)
     except NotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     assert view.curriculum is not None
     document = curriculum_to_dict(view.curriculum) | {"status": view.info.status, "signature_present": view.info.signature_present}
     print(json.dumps(document, ensure_ascii=False, indent=2))
@@ -118,21 +117,21 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_activate(args: argparse.Namespace, settings: Settings) -> int:
-    return _change(args, settings, curricula.activate_curriculum, "is now the current curriculum")
+    return _change(args, settings, Curricula.activate, "is now the current curriculum")
 
 
 def cmd_deprecate(args: argparse.Namespace, settings: Settings) -> int:
-    return _change(args, settings, curricula.deprecate_curriculum, "deprecated")
+    return _change(args, settings, Curricula.deprecate, "deprecated")
 
 
 def _change(args: argparse.Namespace, settings: Settings, action, done: str) -> int:  # type: ignore[no-untyped-def]
     container = build_container(settings)
     try:
-        action(container.uow_factory(), args.tenant, args.version, CLI_ACTOR, SystemClock())
+        action(container.use_cases.curricula(), args.tenant, args.version, CLI_ACTOR)
     except (NotFound, CatalogConflict) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     print(f"curriculum {args.version} {done} for tenant '{args.tenant}'")
     return 0

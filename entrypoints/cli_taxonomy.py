@@ -8,16 +8,8 @@ import sys
 from pathlib import Path
 
 from adapters.mappers.taxonomy_json import taxonomy_from_dict, taxonomy_to_dict
-from adapters.system import SystemClock
 from core.domain.catalog import CLI_ACTOR
 from core.domain.errors import CatalogConflict, InvalidVersionName, NotFound, VersionExists, VersionNotFound
-from core.usecases.taxonomies import (
-    activate_taxonomy,
-    deprecate_taxonomy,
-    export_taxonomy,
-    import_taxonomy,
-    list_taxonomies,
-)
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
 
@@ -61,12 +53,14 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     container = build_container(settings)
     try:
-        import_taxonomy(container.uow_factory(), taxonomy, args.tenant, args.activate, SystemClock())
+        container.use_cases.taxonomies().import_version(
+            taxonomy, tenant_id=args.tenant, activate_for=args.activate, actor=CLI_ACTOR
+        )
     except (VersionExists, VersionNotFound, InvalidVersionName, NotFound) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     owner = f"tenant '{args.tenant}'" if args.tenant else "every tenant"
     print(f"taxonomy {taxonomy.version} imported ({len(taxonomy.nodes)} concepts) for {owner}")
     return 0
@@ -75,12 +69,12 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     container = build_container(settings)
     try:
-        taxonomy = export_taxonomy(container.uow_factory(), args.tenant, args.version)
+        taxonomy = container.use_cases.taxonomies().export(args.tenant, args.version)
     except VersionNotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     text = json.dumps(taxonomy_to_dict(taxonomy), ensure_ascii=False, indent=2) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -92,9 +86,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     container = build_container(settings)
     try:
-        versions, default = list_taxonomies(container.uow_factory(), args.tenant)
+        versions, default = container.use_cases.taxonomies().versions(args.tenant)
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     for version in versions:
         print(f"{'*' if version == default else ' '} {version}")
     return 0
@@ -103,12 +97,12 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_activate(args: argparse.Namespace, settings: Settings) -> int:
     container = build_container(settings)
     try:
-        tenant = activate_taxonomy(container.uow_factory(), args.tenant, args.version, CLI_ACTOR, SystemClock())
+        tenant = container.use_cases.taxonomies().activate(args.tenant, args.version, CLI_ACTOR)
     except (NotFound, CatalogConflict) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     print(f"taxonomy {tenant.default_taxonomy_version} is now the default of tenant '{tenant.tenant_id}'")
     return 0
 
@@ -116,11 +110,11 @@ def cmd_activate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_deprecate(args: argparse.Namespace, settings: Settings) -> int:
     container = build_container(settings)
     try:
-        deprecate_taxonomy(container.uow_factory(), args.tenant, args.version, CLI_ACTOR, SystemClock())
+        container.use_cases.taxonomies().deprecate(args.tenant, args.version, CLI_ACTOR)
     except (NotFound, CatalogConflict) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        container.engine().dispose()
+        container.adapters.engine().dispose()
     print(f"taxonomy {args.version} of tenant '{args.tenant}' is deprecated (stored results keep it)")
     return 0

@@ -1,20 +1,26 @@
-"""The composition root: one container, wired per runtime from Settings.
+"""The composition root (ADR 0023): one adapters container per runtime, one use-cases container.
 
-Embedded: SQLite under var/, in-memory mapping cache. Full: PostgreSQL, Redis.
-Tests override any provider (`container.primary_mapper.override(...)`).
+`build_container(settings)` picks the adapters of `settings.runtime` (EmbeddedAdapters: SQLite
+under var/, memory rate limiter, in-process broker and worker; FullAdapters: PostgreSQL, Redis
+broker and rate limiter) and hands them to UseCases, the only container HTTP, the CLI and the
+worker take their collaborators from. Tests build TestAdapters (tests/support/containers.py)
+or override any provider (`container.adapters.primary_mapper.override(...)`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from collections.abc import Callable
 from operator import attrgetter
+from typing import Any, TypeVar
 
 from dependency_injector import containers, providers
 
 from adapters.mappers.lexical_mapper import LexicalMapper
-from adapters.mappers.topic_matcher import LexicalTopicMatcher
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
+from adapters.mappers.topic_matcher import LexicalTopicMatcher
 from adapters.mappers.write_behind import WriteBehind
 from adapters.metrics.observers import CountedItemProcessor, TimedMapper, timed
 from adapters.metrics.prometheus_metrics import PrometheusMetrics
@@ -24,17 +30,30 @@ from adapters.queue.dramatiq_queue import build_queue_runtime
 from adapters.rate_limits.memory_rate_limiter import MemoryRateLimiter
 from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
 from adapters.system import SystemClock, UuidGenerator, run_in_background
+from core.ports.clock import Clock
+from core.ports.id_generator import IdGenerator
 from core.ports.mapping_cache import MappingCache
-from core.ports.rate_limiter import RateLimiter
 from core.ports.metrics import Metrics
+from core.ports.rate_limiter import RateLimiter
+from core.ports.unit_of_work import UnitOfWorkFactory
+from core.usecases.audit import AuditTrail
 from core.usecases.auth import Authenticate
-from core.usecases.batch import ProcessItem, Reconcile, SubmitBatch
+from core.usecases.batch import BatchJobs, ProcessItem, Reconcile, SubmitBatch
+from core.usecases.bindings import Bindings
+from core.usecases.curricula import Curricula
 from core.usecases.evaluate import EvaluatePair
 from core.usecases.keys import ApiKeyAdmin
+from core.usecases.policies import Policies
 from core.usecases.queue_ops import QueueOperations
+from core.usecases.results import Results
+from core.usecases.reviews import Reviews
+from core.usecases.taxonomies import Taxonomies
 from core.usecases.tenants import TenantAdmin
 from entrypoints.mapper_chain import build_mapper_chain
-from entrypoints.settings import Settings
+from entrypoints.settings import EMBEDDED, FULL, Settings
+
+
+T = TypeVar("T")
 
 
 def build_mapping_cache(settings: Settings, metrics: Metrics | None = None) -> MappingCache:
@@ -46,29 +65,51 @@ def build_mapping_cache(settings: Settings, metrics: Metrics | None = None) -> M
     return MemoryMappingCache(metrics=metrics)
 
 
-def build_rate_limiter(settings: Settings) -> RateLimiter:
-    """Redis in the full runtime when REDIS_URL is set (one budget for every process), else memory."""
+def build_redis_rate_limiter(settings: Settings) -> RateLimiter:
+    """Redis when REDIS_URL is set (one budget for every process), else memory."""
     limits = settings.rate_limits
-    if settings.redis.url and not settings.embedded:
+    if settings.redis.url:
         return RedisRateLimiter.from_url(settings.redis.url, limits.namespace, limits.redis_timeout_s)
     return MemoryRateLimiter()
 
 
-class Container(containers.DeclarativeContainer):
+def memory_rate_limiter(settings: Settings) -> RateLimiter:
+    """One process: its own budgets."""
+    return MemoryRateLimiter()
+
+
+def in_process_broker(settings: Settings) -> str | None:
+    """No broker URL: Dramatiq's in-process broker, worked by threads of this process."""
+    return None
+
+
+def redis_broker(settings: Settings) -> str | None:
+    """The Redis broker when REDIS_URL is set (else in process)."""
+    return settings.redis.url
+
+
+def _built(build: Callable[[Settings], T], settings: Settings) -> T:
+    return build(settings)
+
+
+class Adapters(containers.DeclarativeContainer):
+    """The ports' implementations; a runtime's container changes only what differs."""
+
     settings = providers.Dependency(instance_of=Settings)
 
-    clock = providers.Singleton(SystemClock)
-    ids = providers.Singleton(UuidGenerator)
+    clock: providers.Provider[Clock] = providers.Singleton(SystemClock)
+    ids: providers.Provider[IdGenerator] = providers.Singleton(UuidGenerator)
+    run_later = providers.Object(run_in_background)
 
     engine = providers.Singleton(create_engine_for, settings.provided.database.url)
     sessions = providers.Singleton(session_factory, engine)
     read_sessions = providers.Singleton(read_session_factory, engine)
-    uow_factory = providers.Singleton(SqlaUnitOfWorkFactory, sessions, read_sessions)
+    uow_factory: providers.Provider[UnitOfWorkFactory] = providers.Singleton(SqlaUnitOfWorkFactory, sessions, read_sessions)
 
     # Prometheus counters (ADR 0012); override with a fake to observe what is counted.
-    metrics = providers.Singleton(PrometheusMetrics)
+    metrics: providers.Provider[Metrics] = providers.Singleton(PrometheusMetrics)
 
-    mapping_cache = providers.Singleton(build_mapping_cache, settings, metrics)
+    mapping_cache: providers.Provider[MappingCache] = providers.Singleton(build_mapping_cache, settings, metrics)
     lexical_mapper = providers.Singleton(LexicalMapper)
     mapper_chain = providers.Singleton(
         build_mapper_chain,
@@ -82,54 +123,114 @@ class Container(containers.DeclarativeContainer):
     fallback_mapper = providers.Singleton(attrgetter("fallback"), mapper_chain)
     topic_matcher = providers.Singleton(LexicalTopicMatcher)
 
+    # What a runtime chooses is *how* to build a port (an Object holding a function of the
+    # settings); the wiring below stays here, so containers.copy rebinds it in every runtime.
+    build_rate_limiter: providers.Provider[Callable[[Settings], RateLimiter]] = providers.Object(memory_rate_limiter)
+    rate_limiter = providers.Singleton(_built, build_rate_limiter, settings)
+
+    # Batch: Dramatiq on Redis (full runtime) or in process (embedded); nothing connects until used.
+    # The broker's actor calls a use case (UseCases.item_processor): build_container wires it.
+    broker_of: providers.Provider[Callable[[Settings], str | None]] = providers.Object(in_process_broker)
+    broker_url = providers.Callable(_built, broker_of, settings)
+    item_processor: providers.Dependency[Any] = providers.Dependency()
+    queue_runtime = providers.Singleton(
+        build_queue_runtime,
+        broker_url,
+        settings.provided.batch.namespace,
+        settings.provided.batch.retry,
+        item_processor,
+        settings.provided.batch.redis_timeout_s,
+    )
+    job_queue = providers.Callable(attrgetter("job_queue"), queue_runtime)
+    dead_letters = providers.Callable(attrgetter("dead_letters"), queue_runtime)
+
+
+# `containers.copy`: the subclass's providers replace the base's everywhere they are used
+# (a plain subclass would leave queue_runtime pointing at the base's broker_url).
+@containers.copy(Adapters)
+class EmbeddedAdapters(Adapters):
+    """One process: SQLite under var/, memory rate limiter, in-process broker and worker."""
+
+
+@containers.copy(Adapters)
+class FullAdapters(Adapters):
+    """Web and worker processes sharing PostgreSQL and Redis (broker, rate limits, mapping cache)."""
+
+    build_rate_limiter = providers.Object(build_redis_rate_limiter)
+    broker_of = providers.Object(redis_broker)
+
+
+class UseCases(containers.DeclarativeContainer):
+    """Every use case, built from the adapters it is given (any runtime's, or the tests')."""
+
+    adapters = providers.DependenciesContainer()
+
     # The mappers timed as `primary` and `fallback` (Factory: reset() after an override rebuilds them).
     evaluate_pair = providers.Singleton(
         EvaluatePair,
-        uow_factory,
-        providers.Factory(TimedMapper, primary_mapper, "primary", metrics),
-        providers.Factory(timed, fallback_mapper, "fallback", metrics),
-        clock,
-        metrics,
-        topic_matcher,
+        adapters.uow_factory,
+        providers.Factory(TimedMapper, adapters.primary_mapper, "primary", adapters.metrics),
+        providers.Factory(timed, adapters.fallback_mapper, "fallback", adapters.metrics),
+        adapters.clock,
+        adapters.metrics,
+        adapters.topic_matcher,
     )
     # Keys and tenants: no positive caching (a revoke is seen by the next request); last use is
     # recorded off the request path; failure bursts are counted per process (EQV_AUTH_BURST_*).
-    failure_bursts = providers.Singleton(lambda s: s.auth.failure_bursts(), settings)
     authenticate = providers.Singleton(
         Authenticate,
-        uow_factory,
-        settings.provided.auth.api_key_pepper,
-        clock,
-        bursts=failure_bursts,
-        run_later=providers.Object(run_in_background),
+        adapters.uow_factory,
+        adapters.settings.provided.auth.api_key_pepper,
+        adapters.clock,
+        bursts=providers.Callable(lambda s: s.auth.failure_bursts(), adapters.settings),
+        run_later=adapters.run_later,
     )
-    api_key_admin = providers.Singleton(ApiKeyAdmin, uow_factory, settings.provided.auth.api_key_pepper, clock, ids)
-    tenant_admin = providers.Singleton(TenantAdmin, uow_factory, clock)
-    rate_limiter = providers.Singleton(build_rate_limiter, settings)
+    api_key_admin = providers.Singleton(
+        ApiKeyAdmin, adapters.uow_factory, adapters.settings.provided.auth.api_key_pepper, adapters.clock, adapters.ids
+    )
+    tenant_admin = providers.Singleton(TenantAdmin, adapters.uow_factory, adapters.clock)
 
-    # Batch: Dramatiq on Redis (full runtime) or in process (embedded); nothing connects until used.
-    process_item = providers.Singleton(ProcessItem, uow_factory, evaluate_pair, clock)
-    queue_runtime = providers.Singleton(
-        build_queue_runtime,
-        settings.provided.broker_url,
-        settings.provided.batch.namespace,
-        settings.provided.batch.retry,
-        providers.Factory(CountedItemProcessor, process_item, metrics),
-        settings.provided.batch.redis_timeout_s,
-    )
-    job_queue = providers.Callable(lambda runtime: runtime.job_queue, queue_runtime)
+    process_item = providers.Singleton(ProcessItem, adapters.uow_factory, evaluate_pair, adapters.clock)
+    item_processor = providers.Factory(CountedItemProcessor, process_item, adapters.metrics)
     submit_batch = providers.Singleton(
-        SubmitBatch, uow_factory, job_queue, ids, clock, settings.provided.batch.max_items
+        SubmitBatch, adapters.uow_factory, adapters.job_queue, adapters.ids, adapters.clock,
+        adapters.settings.provided.batch.max_items,
     )
     reconcile = providers.Singleton(
-        Reconcile, uow_factory, job_queue, clock, settings.provided.batch.stale_after,
-        broker=queue_runtime.provided.dead_letters,
+        Reconcile, adapters.uow_factory, adapters.job_queue, adapters.clock,
+        adapters.settings.provided.batch.stale_after, broker=adapters.dead_letters,
     )
     queue_operations = providers.Singleton(
-        QueueOperations, uow_factory, queue_runtime.provided.dead_letters, job_queue, clock
+        QueueOperations, adapters.uow_factory, adapters.dead_letters, adapters.job_queue, adapters.clock
     )
+    batch_jobs = providers.Singleton(BatchJobs, adapters.uow_factory)
+    results = providers.Singleton(Results, adapters.uow_factory)
+
+    # Catalog, curricula, reviews, audit: one service per area, a method per operation.
+    taxonomies = providers.Singleton(Taxonomies, adapters.uow_factory, adapters.clock)
+    policies = providers.Singleton(Policies, adapters.uow_factory, adapters.clock)
+    bindings = providers.Singleton(Bindings, adapters.uow_factory, adapters.clock)
+    curricula = providers.Singleton(Curricula, adapters.uow_factory, adapters.clock)
+    reviews = providers.Singleton(Reviews, adapters.uow_factory, adapters.clock)
+    audit_trail = providers.Singleton(AuditTrail, adapters.uow_factory)
 
 
-def build_container(settings: Settings) -> Container:
-    """The container of `settings`, and of nothing else (the environment is read by load_settings)."""
-    return Container(settings=settings)
+RUNTIMES: dict[str, type[Adapters]] = {EMBEDDED: EmbeddedAdapters, FULL: FullAdapters}
+
+
+@dataclass(frozen=True)
+class Container:
+    """What build_container returns: the settings, the runtime's adapters, the use cases."""
+
+    settings: Settings
+    adapters: Adapters
+    use_cases: UseCases
+
+
+def build_container(settings: Settings, adapters: type[Adapters] | None = None) -> Container:
+    """The container of `settings`, and of nothing else (the environment is read by load_settings).
+    `adapters`: another runtime's container (tests: TestAdapters), else the one of settings.runtime."""
+    runtime_adapters = (adapters or RUNTIMES[settings.runtime])(settings=settings)
+    use_cases = UseCases(adapters=runtime_adapters)
+    runtime_adapters.item_processor.override(use_cases.item_processor)
+    return Container(settings, runtime_adapters, use_cases)

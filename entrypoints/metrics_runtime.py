@@ -29,9 +29,9 @@ def queue_stats(container: Container) -> tuple[Callable[[], list[QueueStats]], C
 
     Redis broker: a client of its own with short socket timeouts and no retries (the broker's
     client waits as long as it takes). In-process broker: its own queues, read in memory."""
-    url = container.settings().broker_url
+    url = container.settings.broker_url
     if url is None:
-        return (lambda: container.queue_runtime().dead_letters.stats()), (lambda: None)
+        return (lambda: container.adapters.queue_runtime().dead_letters.stats()), (lambda: None)
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
@@ -45,13 +45,13 @@ def queue_stats(container: Container) -> tuple[Callable[[], list[QueueStats]], C
         socket_connect_timeout=QUEUE_STATS_TIMEOUT_S,
         retry=Retry(NoBackoff(), 0),
     )
-    store = RedisDeadLetters(client, container.settings().batch.namespace, [QUEUE_NAME])
+    store = RedisDeadLetters(client, container.settings.batch.namespace, [QUEUE_NAME])
     return store.stats, client.close
 
 
 def web_metrics(container: Container) -> tuple[MetricsEndpoint | None, Callable[[], None]]:
     """The /metrics endpoint of an API process (None when disabled) and its cleanup."""
-    settings = container.settings()
+    settings = container.settings
     if not settings.metrics.enabled:
         return None, lambda: None
     stats, close = queue_stats(container)

@@ -1,11 +1,12 @@
 """The Litestar application: routes, auth dependency, error contract, OpenAPI and its UI.
 
-It knows nothing of the container: the entrypoint hands in providers for each dependency.
+It knows nothing of the container: the entrypoint hands in the handlers' collaborators (use
+cases, by name) and how to serve (Serving).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,6 @@ import anyio.to_thread
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import ServiceUnavailableException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
@@ -42,31 +42,30 @@ from adapters.http.routes_tenant import TenantController
 from adapters.system import SystemClock
 from core.domain.errors import QueueUnavailable
 from core.domain.rate_limits import RateLimitPolicy
+from core.usecases.auth import Authenticate
+from core.ports.clock import Clock
+from core.ports.rate_limiter import RateLimiter
 
 
-@dataclass
-class HttpDependencies:
-    """Zero-argument callables giving each collaborator (e.g. `lambda: container.evaluate_pair()`)."""
+@dataclass(frozen=True)
+class Serving:
+    """How this web process serves; never a route handler's collaborator (those are `handlers`).
 
-    evaluate_pair: Callable[[], Any]
-    authenticate: Callable[[], Any]
-    uow_factory: Callable[[], Any]
-    readiness: Callable[[], Callable[[], dict[str, str]]]
-    submit_batch: Callable[[], Any] | None = None
-    queue_operations: Callable[[], Any] | None = None
-    rate_limiter: Callable[[], Any] | None = None  # None: no rate limits
-    rate_limit_policy: RateLimitPolicy | None = None
-    clock: Callable[[], Any] = SystemClock
-    api_key_admin: Callable[[], Any] | None = None
+    authenticate: API key → Principal (or None); rate_limits: the limiter and its policy, or None
+    for no rate limits; metrics: None for no /metrics route and no HTTP metrics."""
+
+    authenticate: Authenticate
+    rate_limits: tuple[RateLimiter, RateLimitPolicy] | None = None
     on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
-    extra_exception_handlers: dict[Any, Any] = field(default_factory=dict)
-    metrics: MetricsEndpoint | None = None  # None: no /metrics route and no HTTP metrics
+    exception_handlers: Mapping[Any, Any] = field(default_factory=dict)
+    metrics: MetricsEndpoint | None = None
     body_limits: BodyLimits = field(default_factory=BodyLimits)
+    request_deadline_s: float = DEFAULT_REQUEST_DEADLINE_S
     console_idle: dt.timedelta = DEFAULT_IDLE  # a console session ends after this long unused
     console_store: Callable[[], SessionStore] = InMemorySessionStore  # this process only (ADR 0021)
-    request_deadline_s: float = DEFAULT_REQUEST_DEADLINE_S
+    clock: Clock = field(default_factory=SystemClock)
 
 
 def limit_worker_threads(threads: int) -> Callable[[], None]:
@@ -79,18 +78,14 @@ def limit_worker_threads(threads: int) -> Callable[[], None]:
     return apply
 
 
-def _unavailable(feature: str) -> Callable[[], Any]:
-    def provide() -> Any:
-        raise ServiceUnavailableException(detail=f"{feature} processing is not configured in this process")
-
-    return provide
-
-
-def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
-    authenticate = deps.authenticate()
+def create_app(handlers: Mapping[str, Callable[[], Any]], serving: Serving, debug: bool = False) -> Litestar:
+    """`handlers`: each route handler collaborator (a use case) by the parameter name handlers
+    declare, as a zero-argument callable giving it; the entrypoint builds them from its use-cases
+    container in one place (entrypoints/asgi.py `handler_dependencies`)."""
+    authenticate = serving.authenticate
     provide_principal = principal_provider(authenticate)
-    if deps.rate_limiter is not None and deps.rate_limit_policy is not None:
-        provide_principal = rate_limited(provide_principal, deps.rate_limiter(), deps.rate_limit_policy)
+    if serving.rate_limits is not None:
+        provide_principal = rate_limited(provide_principal, *serving.rate_limits)
     # Routes needing a key live under one router declaring the ApiKey requirement; public ones
     # (health, ready) stay outside it, so their OpenAPI operations require nothing.
     authenticated = Router(
@@ -114,20 +109,14 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         route_handlers=[HealthController, authenticated, static_files_router(), console_router(authenticate)],
         dependencies={
             "principal": Provide(authenticated_principal(provide_principal), sync_to_thread=True),
-            "evaluate_pair": Provide(deps.evaluate_pair, sync_to_thread=False),
-            "uow_factory": Provide(deps.uow_factory, sync_to_thread=False),
-            "readiness": Provide(deps.readiness, sync_to_thread=False),
-            "submit_batch": Provide(deps.submit_batch or _unavailable("batch"), sync_to_thread=False),
-            "queue_operations": Provide(deps.queue_operations or _unavailable("queue"), sync_to_thread=False),
-            "clock": Provide(deps.clock, sync_to_thread=False),
-            "api_key_admin": Provide(deps.api_key_admin or _unavailable("key administration"), sync_to_thread=False),
+            **{name: Provide(provide, sync_to_thread=False) for name, provide in handlers.items()},
         },
         # Authentication, then the body: before Litestar extracts `data` (body_guard.py), which
         # enforces each route's body limit itself (so none here).
-        before_request=request_guard(provide_principal, deps.body_limits),
+        before_request=request_guard(provide_principal, serving.body_limits),
         request_max_body_size=None,
         exception_handlers={
-            **EXCEPTION_HANDLERS, QueueUnavailable: queue_unavailable, **deps.extra_exception_handlers
+            **EXCEPTION_HANDLERS, QueueUnavailable: queue_unavailable, **serving.exception_handlers
         },
         openapi_config=OpenAPIConfig(
             title="Equivalence Engine Service",
@@ -141,17 +130,17 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         ),
         middleware=[
             request_log_middleware,
-            request_deadline_middleware(deps.request_deadline_s),
+            request_deadline_middleware(serving.request_deadline_s),
             rate_limit_headers_middleware,
-            *([http_metrics_middleware()] if deps.metrics else []),
+            *([http_metrics_middleware()] if serving.metrics else []),
         ],
         before_send=[security_headers],
-        on_startup=[limit_worker_threads(deps.worker_threads), *deps.on_startup],
-        on_shutdown=list(deps.on_shutdown),
+        on_startup=[limit_worker_threads(serving.worker_threads), *serving.on_startup],
+        on_shutdown=list(serving.on_shutdown),
         template_config=template_config(),
-        state=State({"console_sessions": ConsoleSessions(deps.console_store(), deps.clock(), deps.console_idle)}),
+        state=State({"console_sessions": ConsoleSessions(serving.console_store(), serving.clock, serving.console_idle)}),
         debug=debug,
     )
-    if deps.metrics:
-        app.register(metrics_route(deps.metrics))
+    if serving.metrics:
+        app.register(metrics_route(serving.metrics))
     return app

@@ -18,8 +18,7 @@ from litestar.params import QueryParameter
 from adapters.http.routes_equivalences import AUTH_ERRORS, _error
 from core.domain.audit_verify import ChainReport
 from core.domain.records import AuditEvent, Principal, Role
-from core.ports.unit_of_work import UnitOfWorkFactory
-from core.usecases.audit import MAX_PAGE, AuditQuery, list_audit_events, verify_tenant
+from core.usecases.audit import MAX_PAGE, AuditQuery, AuditTrail
 
 AUDIT_READERS = (Role.ADMIN, Role.AUDITOR)
 EVENT_TYPE_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"  # dotted names: evaluation, key.created, ...
@@ -114,7 +113,7 @@ class AuditController(Controller):
     def list_events(
         self,
         principal: NamedDependency[Principal],
-        uow_factory: NamedDependency[UnitOfWorkFactory],
+        audit_trail: NamedDependency[AuditTrail],
         after_seq: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 100,
         event_type: Annotated[str | None, QueryParameter(required=False, pattern=EVENT_TYPE_PATTERN)] = None,
@@ -124,7 +123,7 @@ class AuditController(Controller):
         """Events with seq > after_seq (optionally one event_type, created in [since, until));
         pass next_after_seq as after_seq for the next page."""
         query = AuditQuery(after_seq, limit, event_type, _utc(_iso("since", since)), _utc(_iso("until", until)))
-        page = list_audit_events(uow_factory, principal.tenant_id, query)
+        page = audit_trail.events(principal.tenant_id, query)
         return AuditPageOut([_event_out(e) for e in page.events], page.next_after_seq)
 
     @get(
@@ -135,8 +134,8 @@ class AuditController(Controller):
         responses=AUTH_ERRORS,
     )
     def verify(
-        self, principal: NamedDependency[Principal], uow_factory: NamedDependency[UnitOfWorkFactory]
+        self, principal: NamedDependency[Principal], audit_trail: NamedDependency[AuditTrail]
     ) -> ChainReportOut:
         """200 with ok=true when intact; 200 with ok=false and each problem's seq and kind
         (altered, deleted, reordered, relinked, head_mismatch) when not."""
-        return _report_out(verify_tenant(uow_factory, principal.tenant_id))
+        return _report_out(audit_trail.verify(principal.tenant_id))

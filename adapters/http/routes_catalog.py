@@ -39,13 +39,12 @@ from core.domain.catalog import VERSION_PATTERN, VersionInfo
 from core.domain.errors import CatalogConflict, VersionExists
 from core.domain.model import Policy
 from core.domain.records import CourseBinding, Principal, Tenant
-from core.ports.clock import Clock
-from core.ports.unit_of_work import UnitOfWorkFactory
-from core.usecases import bindings, policies, taxonomies
+from core.usecases.bindings import Bindings
+from core.usecases.policies import Policies
+from core.usecases.taxonomies import Taxonomies
 
 Version = Annotated[str, PathParameter(pattern=VERSION_PATTERN, description="a version name")]
 Course = Annotated[str, PathParameter(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$")]
-Uow = NamedDependency[UnitOfWorkFactory]
 
 NOT_FOUND = {404: _error("no such version or binding for this tenant (another tenant's looks the same)")}
 BAD_PATH = {422: _error("invalid path or query parameter; `extra` names it")}
@@ -98,7 +97,7 @@ class TaxonomyAdminController(Controller):
         opt={BODY_LIMIT: "taxonomy"},
     )
     def import_taxonomy(
-        self, data: JSONBody[TaxonomyIn], principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, data: JSONBody[TaxonomyIn], principal: NamedDependency[Principal], taxonomies: NamedDependency[Taxonomies]
     ) -> TaxonomyOut:
         """Store a taxonomy document (the format `equivalence taxonomy export` writes) as a new version of the tenant."""
         try:
@@ -107,13 +106,13 @@ class TaxonomyAdminController(Controller):
             raise ValidationException(
                 detail="Validation failed", extra=[{"key": exc.field, "message": str(exc), "source": "body"}]
             ) from None
-        info = taxonomies.import_tenant_taxonomy(uow_factory, principal.tenant_id, taxonomy, principal_actor(principal), clock)
+        info = taxonomies.import_for_tenant(principal.tenant_id, taxonomy, principal_actor(principal))
         return _taxonomy_out(info, None)
 
     @get("/", operation_id="listTaxonomies", sync_to_thread=True, responses=AUTH_ERRORS)
-    def list_taxonomies(self, principal: NamedDependency[Principal], uow_factory: Uow) -> list[TaxonomyOut]:
+    def list_taxonomies(self, principal: NamedDependency[Principal], taxonomies: NamedDependency[Taxonomies]) -> list[TaxonomyOut]:
         """The versions the tenant can use (its own and the shared ones), oldest first, with status and default."""
-        infos, default = taxonomies.taxonomy_catalog(uow_factory, principal.tenant_id)
+        infos, default = taxonomies.catalog(principal.tenant_id)
         return [_taxonomy_out(info, default) for info in infos]
 
     @get(
@@ -123,11 +122,11 @@ class TaxonomyAdminController(Controller):
         self,
         version: Version,
         principal: NamedDependency[Principal],
-        uow_factory: Uow,
+        taxonomies: NamedDependency[Taxonomies],
         full: Annotated[bool, QueryParameter(description="include the nodes (the export document)")] = False,
     ) -> TaxonomyDetailOut:
         """A version's summary (concepts per area, critical concepts); `?full=true` adds its nodes."""
-        view = taxonomies.show_taxonomy(uow_factory, principal.tenant_id, version, full)
+        view = taxonomies.show(principal.tenant_id, version, full)
         summary = _taxonomy_out(view.info, version if view.is_default else None)
         nodes = None
         if view.taxonomy is not None:
@@ -144,10 +143,10 @@ class TaxonomyAdminController(Controller):
         responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH, 409: _error("the version is deprecated")},
     )
     def activate(
-        self, version: Version, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, version: Version, principal: NamedDependency[Principal], taxonomies: NamedDependency[Taxonomies]
     ) -> TenantDefaultsOut:
         """Make the version the tenant's default taxonomy (not a deprecated one)."""
-        tenant = taxonomies.activate_taxonomy(uow_factory, principal.tenant_id, version, principal_actor(principal), clock)
+        tenant = taxonomies.activate(principal.tenant_id, version, principal_actor(principal))
         return _defaults(tenant)
 
     @post(
@@ -158,10 +157,10 @@ class TaxonomyAdminController(Controller):
         responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH, 409: _error("shared, the tenant's default, or bound to a course")},
     )
     def deprecate(
-        self, version: Version, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, version: Version, principal: NamedDependency[Principal], taxonomies: NamedDependency[Taxonomies]
     ) -> TaxonomyOut:
         """Retire the tenant's own version from new evaluations, bindings and activations; stored results keep it."""
-        info = taxonomies.deprecate_taxonomy(uow_factory, principal.tenant_id, version, principal_actor(principal), clock)
+        info = taxonomies.deprecate(principal.tenant_id, version, principal_actor(principal))
         return _taxonomy_out(info, None)
 
 
@@ -192,26 +191,26 @@ class PolicyAdminController(Controller):
 
     @post("/", operation_id="createPolicy", status_code=201, sync_to_thread=True, responses=CREATE_ERRORS)
     def create(
-        self, data: JSONBody[PolicyCreateIn], principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, data: JSONBody[PolicyCreateIn], principal: NamedDependency[Principal], policies: NamedDependency[Policies]
     ) -> PolicyOut:
         """Store a new policy version of the tenant from the evaluate request's policy fields."""
         policy = policy_from_body(data)
-        info = policies.create_policy(uow_factory, principal.tenant_id, policy, clock, principal_actor(principal))
+        info = policies.create(principal.tenant_id, policy, principal_actor(principal))
         assert info is not None
         return _policy_out(info, policy, is_default=False)
 
     @get("/", operation_id="listPolicies", sync_to_thread=True, responses=AUTH_ERRORS)
-    def list_policies(self, principal: NamedDependency[Principal], uow_factory: Uow) -> list[PolicyOut]:
+    def list_policies(self, principal: NamedDependency[Principal], policies: NamedDependency[Policies]) -> list[PolicyOut]:
         """The versions the tenant can use (its own and the shared ones), oldest first."""
-        views = policies.policy_catalog(uow_factory, principal.tenant_id)
+        views = policies.catalog(principal.tenant_id)
         return [_policy_out(view.info, view.policy, view.is_default) for view in views]
 
     @get(
         "/{version:str}", operation_id="getPolicy", sync_to_thread=True, responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH}
     )
-    def show(self, version: Version, principal: NamedDependency[Principal], uow_factory: Uow) -> PolicyOut:
+    def show(self, version: Version, principal: NamedDependency[Principal], policies: NamedDependency[Policies]) -> PolicyOut:
         """One policy version with every field."""
-        view = policies.show_policy(uow_factory, principal.tenant_id, version)
+        view = policies.show(principal.tenant_id, version)
         return _policy_out(view.info, view.policy, view.is_default)
 
     @post(
@@ -222,10 +221,10 @@ class PolicyAdminController(Controller):
         responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH},
     )
     def activate(
-        self, version: Version, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, version: Version, principal: NamedDependency[Principal], policies: NamedDependency[Policies]
     ) -> TenantDefaultsOut:
         """Make the version the tenant's default policy."""
-        tenant = policies.activate_policy(uow_factory, principal.tenant_id, version, principal_actor(principal), clock)
+        tenant = policies.activate(principal.tenant_id, version, principal_actor(principal))
         return _defaults(tenant)
 
 
@@ -255,17 +254,16 @@ class CourseBindingAdminController(Controller):
         course_id: Course,
         data: JSONBody[BindingIn],
         principal: NamedDependency[Principal],
-        uow_factory: Uow,
-        clock: NamedDependency[Clock],
+        bindings: NamedDependency[Bindings],
     ) -> BindingOut:
         """Judge this course by these versions when an evaluation names it (`course_id`); replaces any binding."""
         binding = CourseBinding(principal.tenant_id, course_id, data.taxonomy_version, data.policy_version)
-        return _binding_out(bindings.set_binding(uow_factory, binding, principal_actor(principal), clock))
+        return _binding_out(bindings.set(binding, principal_actor(principal)))
 
     @get("/", operation_id="listCourseBindings", sync_to_thread=True, responses=AUTH_ERRORS)
-    def list_bindings(self, principal: NamedDependency[Principal], uow_factory: Uow) -> list[BindingOut]:
+    def list_bindings(self, principal: NamedDependency[Principal], bindings: NamedDependency[Bindings]) -> list[BindingOut]:
         """The tenant's course bindings, by course_id."""
-        return [_binding_out(b) for b in bindings.list_bindings(uow_factory, principal.tenant_id)]
+        return [_binding_out(b) for b in bindings.all(principal.tenant_id)]
 
     @get(
         "/{course_id:str}",
@@ -273,9 +271,9 @@ class CourseBindingAdminController(Controller):
         sync_to_thread=True,
         responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH},
     )
-    def get_binding(self, course_id: Course, principal: NamedDependency[Principal], uow_factory: Uow) -> BindingOut:
+    def get_binding(self, course_id: Course, principal: NamedDependency[Principal], bindings: NamedDependency[Bindings]) -> BindingOut:
         """The versions this course is judged by."""
-        return _binding_out(bindings.get_binding(uow_factory, principal.tenant_id, course_id))
+        return _binding_out(bindings.get(principal.tenant_id, course_id))
 
     @delete(
         "/{course_id:str}",
@@ -284,7 +282,7 @@ class CourseBindingAdminController(Controller):
         responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH},
     )
     def delete_binding(
-        self, course_id: Course, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, course_id: Course, principal: NamedDependency[Principal], bindings: NamedDependency[Bindings]
     ) -> None:
         """Remove the binding; evaluations naming the course are then refused (422) until it is bound again."""
-        bindings.delete_binding(uow_factory, principal.tenant_id, course_id, principal_actor(principal), clock)
+        bindings.delete(principal.tenant_id, course_id, principal_actor(principal))

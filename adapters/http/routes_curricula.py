@@ -29,13 +29,9 @@ from core.domain.actors import principal_actor
 from core.domain.catalog import VERSION_PATTERN
 from core.domain.curriculum import Curriculum, CurriculumInfo, InvalidCurriculum
 from core.domain.records import Principal
-from core.ports.clock import Clock
-from core.ports.unit_of_work import UnitOfWorkFactory
-from core.usecases import curricula
-from core.usecases.curricula import CurriculumView
+from core.usecases.curricula import Curricula, CurriculumView
 
 Version = Annotated[str, PathParameter(pattern=VERSION_PATTERN, description="a curriculum version name")]
-Uow = NamedDependency[UnitOfWorkFactory]
 Format = Literal["json", "csv", "xml"]
 IMPORT_ERRORS = {
     **AUTH_ERRORS,
@@ -117,22 +113,21 @@ class CurriculumAdminController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
-        uow_factory: Uow,
-        clock: NamedDependency[Clock],
+        curricula: NamedDependency[Curricula],
         version: Annotated[str | None, QueryParameter(pattern=VERSION_PATTERN, description="required for CSV")] = None,
         format: Annotated[Format | None, QueryParameter(description="else told by Content-Type")] = None,  # noqa: A002
     ) -> CurriculumOut:
         """Store a new curriculum version of the tenant from JSON, CSV (one row per unit) or MEC Currículo XML."""
         fmt = _format(request, format)
         body = await request.body()
-        run = partial(self._import, body, fmt, version, principal, uow_factory, clock)
+        run = partial(self._import, body, fmt, version, principal, curricula)
         return await anyio.to_thread.run_sync(run)
 
     @staticmethod
-    def _import(body: bytes, fmt: str, version: str | None, principal: Principal, uow_factory: UnitOfWorkFactory, clock: Clock) -> CurriculumOut:
+    def _import(body: bytes, fmt: str, version: str | None, principal: Principal, curricula: Curricula) -> CurriculumOut:
         try:
             curriculum = _decode(body, fmt, version)
-            view = curricula.import_curriculum(uow_factory, principal.tenant_id, curriculum, clock, principal_actor(principal))
+            view = curricula.import_version(principal.tenant_id, curriculum, principal_actor(principal))
         except CurriculumFormatError as exc:
             raise _invalid(exc.problems) from None
         except InvalidCurriculum as exc:
@@ -140,9 +135,9 @@ class CurriculumAdminController(Controller):
         return _out(view)
 
     @get("/", operation_id="listCurricula", sync_to_thread=True, responses=AUTH_ERRORS)
-    def list_curricula(self, principal: NamedDependency[Principal], uow_factory: Uow) -> list[CurriculumOut]:
+    def list_curricula(self, principal: NamedDependency[Principal], curricula: NamedDependency[Curricula]) -> list[CurriculumOut]:
         """The tenant's curriculum versions, oldest first, with status and which one is current."""
-        infos, default = curricula.list_curricula(uow_factory, principal.tenant_id)
+        infos, default = curricula.catalog(principal.tenant_id)
         return [CurriculumOut(**_summary(info, info.version == default)) for info in infos]
 
     @get("/{version:str}", operation_id="getCurriculum", sync_to_thread=True, responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH})
@@ -150,11 +145,11 @@ class CurriculumAdminController(Controller):
         self,
         version: Version,
         principal: NamedDependency[Principal],
-        uow_factory: Uow,
+        curricula: NamedDependency[Curricula],
         full: Annotated[bool, QueryParameter(description="include the units (the JSON import document's)")] = False,
     ) -> CurriculumDetailOut:
         """A version's summary; `?full=true` adds its units."""
-        view = curricula.show_curriculum(uow_factory, principal.tenant_id, version, full)
+        view = curricula.show(principal.tenant_id, version, full)
         units = None
         if view.curriculum is not None:
             units = [CurriculumUnitOut(**unit_to_dict(unit)) for unit in view.curriculum.units]
@@ -168,10 +163,10 @@ class CurriculumAdminController(Controller):
         responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH, 409: _error("the version is deprecated")},
     )
     def activate(
-        self, version: Version, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, version: Version, principal: NamedDependency[Principal], curricula: NamedDependency[Curricula]
     ) -> CurriculumOut:
         """Make the version the tenant's current curriculum (not a deprecated one)."""
-        return _out(curricula.activate_curriculum(uow_factory, principal.tenant_id, version, principal_actor(principal), clock))
+        return _out(curricula.activate(principal.tenant_id, version, principal_actor(principal)))
 
     @post(
         "/{version:str}/deprecate",
@@ -181,7 +176,7 @@ class CurriculumAdminController(Controller):
         responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH, 409: _error("the tenant's current curriculum")},
     )
     def deprecate(
-        self, version: Version, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, version: Version, principal: NamedDependency[Principal], curricula: NamedDependency[Curricula]
     ) -> CurriculumOut:
         """Retire the version from new use (one way); it stays stored and readable."""
-        return _out(curricula.deprecate_curriculum(uow_factory, principal.tenant_id, version, principal_actor(principal), clock))
+        return _out(curricula.deprecate(principal.tenant_id, version, principal_actor(principal)))

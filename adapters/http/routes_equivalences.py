@@ -33,8 +33,8 @@ from core.domain.model import Course, Level
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal, Role, Tenant
 from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair
-from core.usecases.reviews import final_decision, result_with_review
-from core.ports.unit_of_work import UnitOfWorkFactory
+from core.usecases.results import Results
+from core.usecases.reviews import final_decision
 
 
 def _error(description: str) -> ResponseSpec:
@@ -206,10 +206,10 @@ class EquivalenceController(Controller):
         self,
         request_id: Annotated[str, PathParameter(**REQUEST_ID_LIMITS)],
         principal: NamedDependency[Principal],
-        uow_factory: NamedDependency[UnitOfWorkFactory],
+        results: NamedDependency[Results],
     ) -> StoredEvaluationResponse:
         """The stored answer of an earlier evaluation of this tenant, and its final decision."""
-        document, item = result_with_review(uow_factory, principal.tenant_id, request_id)
+        document, item = results.with_review(principal.tenant_id, request_id)
         final, origin = final_decision(document["decisao"], item)
         review = None
         if item is not None:

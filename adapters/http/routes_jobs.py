@@ -22,8 +22,7 @@ from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, OVERRIDE
 from core.domain.actors import principal_actor
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import JobItem, JobStatus, Principal
-from core.ports.unit_of_work import UnitOfWorkFactory
-from core.usecases.batch import JobProgress, SubmitBatch, get_progress, get_results_page
+from core.usecases.batch import BatchJobs, JobProgress, SubmitBatch
 
 JOB_ERRORS = {
     **AUTH_ERRORS,
@@ -180,12 +179,12 @@ class JobController(Controller):
         opt={"roles": READERS},
     )
     def get_job(
-        self, job_id: ResourceId, principal: NamedDependency[Principal], uow_factory: NamedDependency[UnitOfWorkFactory]
+        self, job_id: ResourceId, principal: NamedDependency[Principal], batch_jobs: NamedDependency[BatchJobs]
     ) -> JobOut:
         """Status queued|running|done|failed|dead_lettered and progress {done, failed, dead_lettered, total, ...},
         counted from the items. `dead_lettered`: nothing is pending and some items ran out of retries (they count in
         `failed` too); the job is finished for now, and an admin's requeue sets it running again."""
-        return _job_out(get_progress(uow_factory, principal.tenant_id, job_id))
+        return _job_out(batch_jobs.progress(principal.tenant_id, job_id))
 
     @get(
         "/jobs/{job_id:str}/results",
@@ -206,11 +205,11 @@ class JobController(Controller):
         self,
         job_id: ResourceId,
         principal: NamedDependency[Principal],
-        uow_factory: NamedDependency[UnitOfWorkFactory],
+        batch_jobs: NamedDependency[BatchJobs],
         cursor: Annotated[str | None, QueryParameter(required=False)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> ResultsOut:
         """Items in index order, each with its result or error; pass next_cursor for the next page."""
-        page = get_results_page(uow_factory, principal.tenant_id, job_id, _cursor(cursor), limit)
+        page = batch_jobs.results_page(principal.tenant_id, job_id, _cursor(cursor), limit)
         next_cursor = None if page.next_cursor is None else str(page.next_cursor)
         return ResultsOut(job_id, [_item_out(item) for item in page.items], next_cursor)

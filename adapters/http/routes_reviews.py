@@ -21,13 +21,10 @@ from core.domain.rate_limits import RouteGroup
 from core.domain.errors import InvalidInput, InvalidTransition, TransitionForbidden
 from core.domain.records import Principal, Role
 from core.domain.review import Move, ReviewAction, ReviewActor, ReviewState, allowed_roles
-from core.ports.clock import Clock
-from core.ports.unit_of_work import UnitOfWorkFactory
-from core.usecases import reviews
+from core.usecases.reviews import ReviewQuery, Reviews
 
 REVIEW_READERS = (Role.REVIEWER, Role.COORDINATOR, Role.AUDITOR, Role.ADMIN)
 ReviewId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="a review item id")]
-Uow = NamedDependency[UnitOfWorkFactory]
 NOT_FOUND = {404: _error("no such review item for this tenant (another tenant's looks the same)")}
 BAD_PATH = {422: _error("invalid path or query parameter; `extra` names it")}
 MOVE_ERRORS = {
@@ -66,8 +63,7 @@ class ReviewController(Controller):
     def list_reviews(
         self,
         principal: NamedDependency[Principal],
-        uow_factory: Uow,
-        clock: NamedDependency[Clock],
+        reviews: NamedDependency[Reviews],
         review_state: Annotated[ReviewStateName | None, QueryParameter(name="state", description="only items in this state")] = None,
         assignee: Annotated[
             str | None, QueryParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$", description="only items assigned to this key id")
@@ -79,9 +75,9 @@ class ReviewController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200, description="items per page")] = 50,
     ) -> ReviewPageOut:
         """The tenant's review items in opening order, filtered, one keyset page at a time."""
-        query = reviews.ReviewQuery(limit, after, None if review_state is None else ReviewState(review_state), assignee, overdue)
-        items = reviews.list_reviews(uow_factory, principal.tenant_id, query, clock)
-        now = clock.now()
+        query = ReviewQuery(limit, after, None if review_state is None else ReviewState(review_state), assignee, overdue)
+        items = reviews.search(principal.tenant_id, query)
+        now = reviews.now()
         next_after = items[-1].review_id if len(items) == limit else None
         return ReviewPageOut(items=[review_out(item, now) for item in items], next_after=next_after)
 
@@ -92,14 +88,14 @@ class ReviewController(Controller):
         responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH},
         opt={"roles": REVIEW_READERS},
     )
-    def show(self, review_id: ReviewId, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]) -> ReviewOut:
+    def show(self, review_id: ReviewId, principal: NamedDependency[Principal], reviews: NamedDependency[Reviews]) -> ReviewOut:
         """One review item with its history."""
-        return review_out(reviews.get_review(uow_factory, principal.tenant_id, review_id), clock.now())
+        return review_out(reviews.get(principal.tenant_id, review_id), reviews.now())
 
     @post("/{review_id:str}/claim", operation_id="claimReview", status_code=200, sync_to_thread=True, responses=MOVE_ERRORS, opt=_opt(ReviewAction.CLAIM))
-    def claim(self, review_id: ReviewId, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]) -> ReviewOut:
+    def claim(self, review_id: ReviewId, principal: NamedDependency[Principal], reviews: NamedDependency[Reviews]) -> ReviewOut:
         """A reviewer takes a pending item: it is assigned to the caller's key."""
-        return _move(uow_factory, principal, review_id, Move(ReviewAction.CLAIM), clock)
+        return _move(reviews, principal, review_id, Move(ReviewAction.CLAIM))
 
     @post(
         "/{review_id:str}/assign",
@@ -110,10 +106,10 @@ class ReviewController(Controller):
         opt=_opt(ReviewAction.ASSIGN),
     )
     def assign(
-        self, review_id: ReviewId, data: JSONBody[AssignIn], principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, review_id: ReviewId, data: JSONBody[AssignIn], principal: NamedDependency[Principal], reviews: NamedDependency[Reviews]
     ) -> ReviewOut:
         """A coordinator assigns (or reassigns) an item awaiting its parecer to a reviewer key."""
-        return _move(uow_factory, principal, review_id, Move(ReviewAction.ASSIGN, assignee=data.assignee_key_id), clock)
+        return _move(reviews, principal, review_id, Move(ReviewAction.ASSIGN, assignee=data.assignee_key_id))
 
     @post(
         "/{review_id:str}/decide",
@@ -124,11 +120,11 @@ class ReviewController(Controller):
         opt=_opt(ReviewAction.DECIDE),
     )
     def decide(
-        self, review_id: ReviewId, data: JSONBody[DecideIn], principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, review_id: ReviewId, data: JSONBody[DecideIn], principal: NamedDependency[Principal], reviews: NamedDependency[Reviews]
     ) -> ReviewOut:
         """The assigned reviewer's parecer: DEFERIDO or INDEFERIDO, a reason code and the text."""
         move = Move(ReviewAction.DECIDE, decisao=data.decisao, motivo=data.motivo, parecer=data.parecer)
-        return _move(uow_factory, principal, review_id, move, clock)
+        return _move(reviews, principal, review_id, move)
 
     @post(
         "/{review_id:str}/homologate",
@@ -138,9 +134,9 @@ class ReviewController(Controller):
         responses=MOVE_ERRORS,
         opt=_opt(ReviewAction.HOMOLOGATE),
     )
-    def homologate(self, review_id: ReviewId, principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]) -> ReviewOut:
+    def homologate(self, review_id: ReviewId, principal: NamedDependency[Principal], reviews: NamedDependency[Reviews]) -> ReviewOut:
         """A coordinator homologates the parecer: it becomes the final decision."""
-        return _move(uow_factory, principal, review_id, Move(ReviewAction.HOMOLOGATE), clock)
+        return _move(reviews, principal, review_id, Move(ReviewAction.HOMOLOGATE))
 
     @post(
         "/{review_id:str}/return",
@@ -151,13 +147,13 @@ class ReviewController(Controller):
         opt=_opt(ReviewAction.RETURN),
     )
     def return_to_reviewer(
-        self, review_id: ReviewId, data: JSONBody[ReturnIn], principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+        self, review_id: ReviewId, data: JSONBody[ReturnIn], principal: NamedDependency[Principal], reviews: NamedDependency[Reviews]
     ) -> ReviewOut:
         """A coordinator sends the parecer back to its reviewer (em_analise again), saying why."""
-        return _move(uow_factory, principal, review_id, Move(ReviewAction.RETURN, motivo=data.motivo), clock)
+        return _move(reviews, principal, review_id, Move(ReviewAction.RETURN, motivo=data.motivo))
 
 
-def _move(uow_factory: UnitOfWorkFactory, principal: Principal, review_id: str, move: Move, clock: Clock) -> ReviewOut:
+def _move(reviews: Reviews, principal: Principal, review_id: str, move: Move) -> ReviewOut:
     actor = ReviewActor(principal.key_id, principal.role)
-    item = reviews.move_review(uow_factory, principal.tenant_id, review_id, move, actor, clock)
-    return review_out(item, clock.now())
+    item = reviews.move(principal.tenant_id, review_id, move, actor)
+    return review_out(item, reviews.now())

@@ -13,8 +13,6 @@ from adapters.http.auth import ADMIN_ONLY
 from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS
 from core.domain.actors import principal_actor
 from core.domain.records import Principal, Tenant
-from core.ports.clock import Clock
-from core.ports.unit_of_work import UnitOfWorkFactory
 from core.usecases.tenants import TenantAdmin
 
 
@@ -50,9 +48,9 @@ class TenantController(Controller):
 
     @get("/", operation_id="getTenant", summary="The caller's tenant and its settings", sync_to_thread=True, responses=AUTH_ERRORS)
     def get_tenant(
-        self, principal: NamedDependency[Principal], uow_factory: NamedDependency[UnitOfWorkFactory], clock: NamedDependency[Clock]
+        self, principal: NamedDependency[Principal], tenant_admin: NamedDependency[TenantAdmin]
     ) -> TenantOut:
-        return tenant_out(TenantAdmin(uow_factory, clock).get(principal.tenant_id))
+        return tenant_out(tenant_admin.get(principal.tenant_id))
 
     @put(
         "/policy_overrides",
@@ -65,11 +63,10 @@ class TenantController(Controller):
         self,
         data: JSONBody[PolicyOverridesIn],
         principal: NamedDependency[Principal],
-        uow_factory: NamedDependency[UnitOfWorkFactory],
-        clock: NamedDependency[Clock],
+        tenant_admin: NamedDependency[TenantAdmin],
     ) -> TenantOut:
         """Audited (`tenant.policy_overrides_allowed|forbidden`) when it changes; idempotent."""
-        admin = TenantAdmin(uow_factory, clock)
+        admin = tenant_admin
         actor = principal_actor(principal)
         if data.allowed:
             tenant = admin.allow_policy_overrides(principal.tenant_id, actor)

@@ -82,3 +82,24 @@ def verify_all(uow_factory: UnitOfWorkFactory, page_size: int = VERIFY_PAGE) -> 
     """One report per audited tenant, produced as each chain is walked."""
     for tenant_id in audited_tenants(uow_factory):
         yield verify_tenant(uow_factory, tenant_id, page_size)
+
+
+class AuditTrail:
+    """Reading and verifying audit chains; the tenant always given (ADR 0023)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uows = uow_factory
+
+    def events(self, tenant_id: str, query: AuditQuery) -> AuditPage:
+        return list_audit_events(self._uows, tenant_id, query)
+
+    def verify(self, tenant_id: str, page_size: int = VERIFY_PAGE) -> ChainReport:
+        return verify_tenant(self._uows, tenant_id, page_size)
+
+    def audited_tenants(self) -> list[str]:
+        """Operators only (the CLI): every tenant with a chain."""
+        return audited_tenants(self._uows)
+
+    def verify_all(self, page_size: int = VERIFY_PAGE) -> Iterator[ChainReport]:
+        """Operators only (the CLI): every tenant's chain."""
+        return verify_all(self._uows, page_size)

@@ -398,3 +398,16 @@ class Reconcile:
                 total, waiting, discarded,
             )
         return total
+
+
+class BatchJobs:
+    """A tenant's batch jobs as their submitter reads them (ADR 0023)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uows = uow_factory
+
+    def progress(self, tenant_id: str, job_id: str) -> JobProgress:
+        return get_progress(self._uows, tenant_id, job_id)
+
+    def results_page(self, tenant_id: str, job_id: str, after_index: int, limit: int) -> ResultsPage:
+        return get_results_page(self._uows, tenant_id, job_id, after_index, limit)

@@ -83,3 +83,23 @@ def delete_binding(
 
 def _versions(binding: CourseBinding) -> dict[str, str]:
     return {"taxonomy_version": binding.taxonomy_version, "policy_version": binding.policy_version}
+
+
+class Bindings:
+    """Course bindings: one method per operation; tenant and actor always given (ADR 0023)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uows = uow_factory
+        self._clock = clock
+
+    def set(self, binding: CourseBinding, actor: Mapping[str, Any]) -> CourseBinding:
+        return set_binding(self._uows, binding, actor, self._clock)
+
+    def all(self, tenant_id: str) -> list[CourseBinding]:
+        return list_bindings(self._uows, tenant_id)
+
+    def get(self, tenant_id: str, course_id: str) -> CourseBinding:
+        return get_binding(self._uows, tenant_id, course_id)
+
+    def delete(self, tenant_id: str, course_id: str, actor: Mapping[str, Any]) -> CourseBinding:
+        return delete_binding(self._uows, tenant_id, course_id, actor, self._clock)

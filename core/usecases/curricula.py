@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.domain.catalog import CLI_ACTOR, DEPRECATED, check_version_name
+from core.domain.catalog import DEPRECATED, check_version_name
 from core.domain.curriculum import Curriculum, CurriculumInfo, check_curriculum
 from core.domain.errors import CatalogConflict, NotFound, VersionExists
 from core.domain.records import AuditEvent
@@ -33,7 +33,7 @@ def import_curriculum(
     tenant_id: str,
     curriculum: Curriculum,
     clock: Clock,
-    actor: Mapping[str, Any] = CLI_ACTOR,
+    actor: Mapping[str, Any],
 ) -> CurriculumView:
     """Store a new version. Raises InvalidCurriculum, VersionExists (names are never reused), NotFound."""
     check_version_name("curriculum", curriculum.version)
@@ -131,3 +131,26 @@ def _missing(version: str) -> str:
 def _tenant(uow: UnitOfWork, tenant_id: str) -> None:
     if uow.tenants.get(tenant_id) is None:
         raise NotFound(f"tenant '{tenant_id}' not found")
+
+
+class Curricula:
+    """A tenant's curricula: one method per operation; tenant and actor always given (ADR 0023)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uows = uow_factory
+        self._clock = clock
+
+    def import_version(self, tenant_id: str, curriculum: Curriculum, actor: Mapping[str, Any]) -> CurriculumView:
+        return import_curriculum(self._uows, tenant_id, curriculum, self._clock, actor)
+
+    def catalog(self, tenant_id: str) -> tuple[list[CurriculumInfo], str | None]:
+        return list_curricula(self._uows, tenant_id)
+
+    def show(self, tenant_id: str, version: str, full: bool) -> CurriculumView:
+        return show_curriculum(self._uows, tenant_id, version, full)
+
+    def activate(self, tenant_id: str, version: str, actor: Mapping[str, Any]) -> CurriculumView:
+        return activate_curriculum(self._uows, tenant_id, version, actor, self._clock)
+
+    def deprecate(self, tenant_id: str, version: str, actor: Mapping[str, Any]) -> CurriculumView:
+        return deprecate_curriculum(self._uows, tenant_id, version, actor, self._clock)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,15 @@ from core.ports.id_generator import IdGenerator
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 _KEY_ID_MAX_LENGTH = 64
+
+
+class AnyTenant(enum.Enum):
+    """A key of whichever tenant: the operator's scope on the command line, said explicitly."""
+
+    ANY = "any"
+
+
+ANY_TENANT = AnyTenant.ANY
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +70,7 @@ class ApiKeyAdmin:
                 raise NotFound(f"tenant '{tenant_id}' not found")
             return uow.api_keys.list_for_tenant(tenant_id)
 
-    def rotate(self, key_id: str, actor: Actor, tenant_id: str | None = None) -> IssuedKey:
+    def rotate(self, key_id: str, actor: Actor, *, tenant_id: str | AnyTenant) -> IssuedKey:
         """A new key with the same tenant, role and name; the old one is revoked in the same transaction.
 
         Raises NotFound, or KeyRevoked if the key is revoked already (also when a concurrent
@@ -77,7 +87,7 @@ class ApiKeyAdmin:
             uow.commit()
         return dataclasses.replace(issued, replaced=dataclasses.replace(old, revoked_at=now))
 
-    def revoke(self, key_id: str, actor: Actor, tenant_id: str | None = None) -> ApiKeyRecord:
+    def revoke(self, key_id: str, actor: Actor, *, tenant_id: str | AnyTenant) -> ApiKeyRecord:
         """Revoke a key: the next request with it gets 401. Revoking a revoked key changes nothing.
 
         An admin may revoke the very key it calls with (its later requests are then refused).
@@ -107,10 +117,10 @@ class ApiKeyAdmin:
         return IssuedKey(record, plaintext)
 
 
-def _key_of(uow: UnitOfWork, key_id: str, tenant_id: str | None) -> ApiKeyRecord:
+def _key_of(uow: UnitOfWork, key_id: str, tenant_id: str | AnyTenant) -> ApiKeyRecord:
     """The key, if the caller may see it: another tenant's key is as missing as an unknown one."""
     key = uow.api_keys.get(key_id) if 0 < len(key_id) <= _KEY_ID_MAX_LENGTH and "\x00" not in key_id else None
-    if key is None or (tenant_id is not None and key.tenant_id != tenant_id):
+    if key is None or (tenant_id is not ANY_TENANT and key.tenant_id != tenant_id):
         raise NotFound(f"API key '{key_id}' not found")
     return key
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.domain.catalog import CLI_ACTOR, VersionInfo, check_version_name, exists_message, same_policy
+from core.domain.catalog import VersionInfo, check_version_name, exists_message, same_policy
 from core.domain.errors import NotFound, VersionExists
 from core.domain.model import Policy
 from core.domain.records import AuditEvent, Tenant
@@ -29,7 +29,7 @@ def create_policy(
     tenant_id: str | None,
     policy: Policy,
     clock: Clock,
-    actor: Mapping[str, Any] = CLI_ACTOR,
+    actor: Mapping[str, Any],
 ) -> VersionInfo | None:
     """Store a new version owned by the tenant (shared when tenant_id is None).
 
@@ -92,3 +92,24 @@ def activate_policy(
         uow.commit()
     assert updated is not None
     return updated
+
+
+class Policies:
+    """Policy versions: one method per operation; tenant and actor always given (ADR 0023)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uows = uow_factory
+        self._clock = clock
+
+    def create(self, tenant_id: str | None, policy: Policy, actor: Mapping[str, Any]) -> VersionInfo | None:
+        """A new version; tenant_id None stores a shared one (operators only: the CLI)."""
+        return create_policy(self._uows, tenant_id, policy, self._clock, actor)
+
+    def catalog(self, tenant_id: str) -> list[PolicyView]:
+        return policy_catalog(self._uows, tenant_id)
+
+    def show(self, tenant_id: str, version: str) -> PolicyView:
+        return show_policy(self._uows, tenant_id, version)
+
+    def activate(self, tenant_id: str, version: str, actor: Mapping[str, Any]) -> Tenant:
+        return activate_policy(self._uows, tenant_id, version, actor, self._clock)

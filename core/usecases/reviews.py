@@ -101,3 +101,24 @@ def final_decision(decisao: str, item: ReviewItem | None) -> tuple[str | None, s
     if item.final:
         return item.decision, REVISAO
     return None, None
+
+
+class Reviews:
+    """Review items of a tenant: one method per operation; tenant and actor always given (ADR 0023)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uows = uow_factory
+        self._clock = clock
+
+    def now(self) -> dt.datetime:
+        """The time answers are judged against (an item's prazo is overdue after it)."""
+        return self._clock.now()
+
+    def get(self, tenant_id: str, review_id: str) -> ReviewItem:
+        return get_review(self._uows, tenant_id, review_id)
+
+    def search(self, tenant_id: str, query: ReviewQuery) -> list[ReviewItem]:
+        return list_reviews(self._uows, tenant_id, query, self._clock)
+
+    def move(self, tenant_id: str, review_id: str, move: Move, actor: ReviewActor) -> ReviewItem:
+        return move_review(self._uows, tenant_id, review_id, move, actor, self._clock)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.domain.catalog import (
-    CLI_ACTOR,
     VersionInfo,
     check_version_name,
     deprecated_message,
@@ -43,7 +42,7 @@ def import_taxonomy(
     tenant_id: str | None,
     activate_for: str | None,
     clock: Clock,
-    actor: Mapping[str, Any] = CLI_ACTOR,
+    actor: Mapping[str, Any],
 ) -> None:
     """Store a new version (shared when tenant_id is None); optionally make it a tenant's default.
 
@@ -184,3 +183,39 @@ def _tenant(uow: UnitOfWork, tenant_id: str) -> Tenant:
     if tenant is None:
         raise NotFound(f"tenant '{tenant_id}' not found")
     return tenant
+
+
+class Taxonomies:
+    """Taxonomy versions of a tenant (and shared ones): one method per operation, the tenant and
+    the actor always given by the caller (ADR 0023)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uows = uow_factory
+        self._clock = clock
+
+    def import_version(
+        self, taxonomy: Taxonomy, *, tenant_id: str | None, activate_for: str | None, actor: Mapping[str, Any]
+    ) -> None:
+        """A new version, shared when tenant_id is None (operators only: the CLI)."""
+        import_taxonomy(self._uows, taxonomy, tenant_id, activate_for, self._clock, actor)
+
+    def import_for_tenant(self, tenant_id: str, taxonomy: Taxonomy, actor: Mapping[str, Any]) -> VersionInfo:
+        return import_tenant_taxonomy(self._uows, tenant_id, taxonomy, actor, self._clock)
+
+    def export(self, tenant_id: str, version: str) -> Taxonomy:
+        return export_taxonomy(self._uows, tenant_id, version)
+
+    def versions(self, tenant_id: str) -> tuple[list[str], str | None]:
+        return list_taxonomies(self._uows, tenant_id)
+
+    def catalog(self, tenant_id: str) -> tuple[list[VersionInfo], str | None]:
+        return taxonomy_catalog(self._uows, tenant_id)
+
+    def show(self, tenant_id: str, version: str, full: bool) -> TaxonomyView:
+        return show_taxonomy(self._uows, tenant_id, version, full)
+
+    def activate(self, tenant_id: str, version: str, actor: Mapping[str, Any]) -> Tenant:
+        return activate_taxonomy(self._uows, tenant_id, version, actor, self._clock)
+
+    def deprecate(self, tenant_id: str, version: str, actor: Mapping[str, Any]) -> VersionInfo:
+        return deprecate_taxonomy(self._uows, tenant_id, version, actor, self._clock)

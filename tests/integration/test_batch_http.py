@@ -122,7 +122,7 @@ def test_reconciler_reenqueues_a_stuck_item_once(client: TestClient, db_url: str
                 update(JobItemRow).where(JobItemRow.job_id == job_id).values(status="running", result=None, updated_at=long_ago)
             )
             connection.execute(update(JobRow).where(JobRow.job_id == job_id).values(finished_at=None, status="running"))
-        reconcile = CONTAINERS[-1].reconcile()
+        reconcile = CONTAINERS[-1].use_cases.reconcile()
         assert reconcile() == 1 and reconcile() == 0
         job = wait_finished(client, job_id)
         assert job["status"] == "done" and job["timings"]["finished_at"]

@@ -112,8 +112,8 @@ def full_runtime_client(
         api_key_pepper=PEPPER, bootstrap_api_key=KEYS["admin"], rate_limits=limits,
     )
     container = build_container(settings)
-    seed(container.uow_factory(), TAXONOMY, Policy(), PEPPER, KEYS["admin"], SystemClock(), UuidGenerator())
-    stack.callback(container.engine().dispose)
+    seed(container.adapters.uow_factory(), TAXONOMY, Policy(), PEPPER, KEYS["admin"], SystemClock(), UuidGenerator())
+    stack.callback(container.adapters.engine().dispose)
     return stack.enter_context(TestClient(create_app(container)))
 
 

@@ -91,10 +91,10 @@ def full_client(
         bootstrap_api_key=KEYS["admin"], batch={"namespace": namespace}, metrics={"public": True},
     )
     container = build_container(settings)
-    seed(container.uow_factory(), TAXONOMY, Policy(), PEPPER, KEYS["admin"], SystemClock(), UuidGenerator())
+    seed(container.adapters.uow_factory(), TAXONOMY, Policy(), PEPPER, KEYS["admin"], SystemClock(), UuidGenerator())
     with TestClient(create_app(container)) as test_client:
         yield test_client, container
-    container.engine().dispose()
+    container.adapters.engine().dispose()
 
 
 def test_http_metrics_use_route_templates_and_status_codes(client: TestClient) -> None:
@@ -146,8 +146,8 @@ def test_a_failing_mapper_counts_degraded_decisions_and_mapper_errors(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def failing_primary_lexical_fallback(container: Container) -> None:
-        container.primary_mapper.override(FailingMapper())
-        container.fallback_mapper.override(LexicalMapper())
+        container.adapters.primary_mapper.override(FailingMapper())
+        container.adapters.fallback_mapper.override(LexicalMapper())
 
     with_container(monkeypatch, failing_primary_lexical_fallback)
     for client in make_client(sqlite_url, tmp_path):
@@ -208,7 +208,7 @@ def test_queue_depth_from_the_redis_broker(sqlite_url: str, tmp_path: Path, redi
     namespace = f"eqv-test-metrics-{uuid.uuid4().hex[:10]}"
     try:
         for client, container in full_client(sqlite_url, tmp_path, redis_url, namespace):
-            container.job_queue().enqueue_many("job-metrics", range(3))  # no worker runs in this process
+            container.adapters.job_queue().enqueue_many("job-metrics", range(3))  # no worker runs in this process
             found = scrape(client)
             assert value(found, "eqv_queue_up") == 1
             assert value(found, "eqv_queue_depth", queue="batch", state="queued") == 3

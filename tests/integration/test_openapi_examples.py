@@ -36,10 +36,10 @@ def client(sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
     """The embedded runtime with the shipped taxonomy and default policy, as `equivalence serve` runs."""
     settings = test_settings(var_dir=tmp_path, database_url=sqlite_url, api_key_pepper=PEPPER, bootstrap_api_key=KEY)
     container = build_container(settings)
-    seed(container.uow_factory(), load_default_taxonomy(), Policy(), PEPPER, KEY, SystemClock(), UuidGenerator())
+    seed(container.adapters.uow_factory(), load_default_taxonomy(), Policy(), PEPPER, KEY, SystemClock(), UuidGenerator())
     with TestClient(create_app(container)) as test_client:
         yield test_client
-    container.engine().dispose()
+    container.adapters.engine().dispose()
 
 
 @pytest.fixture

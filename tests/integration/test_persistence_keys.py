@@ -16,6 +16,7 @@ from core.domain.records import ApiKeyRecord, Role, Tenant
 from core.usecases.auth import Authenticate
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.tenants import TenantAdmin
+from core.usecases.keys import ANY_TENANT
 
 PEPPER = b"sql-keys-pepper-0123456789"
 T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)
@@ -124,7 +125,7 @@ def test_concurrent_rotations_of_one_key_leave_exactly_one_successor(
     def rotate() -> None:
         start.wait()
         try:
-            outcomes.append(admin.rotate(key_id, cli_actor()).record.key_id)
+            outcomes.append(admin.rotate(key_id, cli_actor(), tenant_id=ANY_TENANT).record.key_id)
         except KeyRevoked:
             outcomes.append("revoked")
 

@@ -66,7 +66,7 @@ def make_client(
         **sections,
     )
     container = build_container(settings)
-    uow_factory = container.uow_factory()
+    uow_factory = container.adapters.uow_factory()
     clock, ids = SystemClock(), UuidGenerator()
     seed(uow_factory, TAXONOMY, Policy(), PEPPER, KEYS["admin"], clock, ids)
     now = clock.now()
@@ -87,7 +87,7 @@ def make_client(
         uow.commit()
     with TestClient(create_app(container, debug=True)) as test_client:
         yield test_client
-    container.engine().dispose()
+    container.adapters.engine().dispose()
 
 
 def forget_cached_mappings(redis_url: str) -> None:

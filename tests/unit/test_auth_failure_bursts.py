@@ -16,6 +16,7 @@ from core.usecases.auth import Authenticate
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.tenants import TenantAdmin
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
+from core.usecases.keys import ANY_TENANT
 
 PEPPER = b"burst-pepper-0123456789"
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)
@@ -38,7 +39,7 @@ class Setup:
 def test_a_revoked_key_failing_repeatedly_is_audited_once_per_window_on_its_tenant():
     setup = Setup(threshold=3)
     issued = setup.keys.create("uni-a", Role.CLIENT, "old script", cli_actor())
-    setup.keys.revoke(issued.record.key_id, cli_actor())
+    setup.keys.revoke(issued.record.key_id, cli_actor(), tenant_id=ANY_TENANT)
 
     for _ in range(2):
         assert setup.authenticate(issued.plaintext) is None

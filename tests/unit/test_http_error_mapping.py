@@ -13,11 +13,12 @@ from litestar.testing import TestClient
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from adapters.http.app import HttpDependencies, create_app
+from adapters.http.app import Serving, create_app
 from core.domain.records import Principal, Role
 from core.usecases.evaluate import EvaluatePair
-from entrypoints.asgi import DATABASE_ERROR_HANDLERS
+from entrypoints.asgi import DATABASE_ERROR_HANDLERS, handler_dependencies
 from entrypoints.logging_config import configure_logging
+from tests.support.containers import test_container
 
 KEY = {"X-API-Key": "any-key-the-fake-accepts"}
 COURSE = {"nome": "Calculo I", "carga_horaria": 60, "ementa": "Limites e derivadas"}
@@ -37,14 +38,11 @@ def client_raising(exc: Exception) -> TestClient[Any]:
     def authenticate(key: str | None) -> Principal | None:
         return Principal("tenant-x", "key-1", Role.CLIENT) if key else None
 
-    deps = HttpDependencies(
-        evaluate_pair=lambda: RaisingEvaluatePair(exc),
-        authenticate=lambda: authenticate,
-        uow_factory=lambda: None,
-        readiness=lambda: dict,
-        extra_exception_handlers=DATABASE_ERROR_HANDLERS,
-    )
-    return TestClient(create_app(deps))
+    container = test_container()
+    container.use_cases.evaluate_pair.override(RaisingEvaluatePair(exc))
+    handlers = {**handler_dependencies(container), "readiness": lambda: dict}
+    serving = Serving(authenticate=authenticate, exception_handlers=DATABASE_ERROR_HANDLERS)  # type: ignore[arg-type]
+    return TestClient(create_app(handlers, serving))
 
 
 def raised(make: Callable[[], Exception]) -> Exception:

@@ -94,5 +94,5 @@ def test_build_container_reads_only_its_argument(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("EQV_BATCH_MAX_ITEMS", "abc")  # would fail if anything read the environment
     monkeypatch.setenv("EQV_RATE_LIMIT_EVALUATE", "lots")
     container = build_container(test_settings(var_dir=tmp_path, batch={"max_items": 3}))
-    assert container.submit_batch().max_items == 3
-    assert container.rate_limiter() is not None
+    assert container.use_cases.submit_batch().max_items == 3
+    assert container.adapters.rate_limiter() is not None

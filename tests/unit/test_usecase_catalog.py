@@ -95,9 +95,9 @@ def test_a_version_name_must_fit_in_a_url(uows, name):
 
 def test_an_unknown_owner_tenant_is_not_found(uows):
     with pytest.raises(NotFound):
-        taxonomies.import_taxonomy(uows, OWN, "nobody", None, CLOCK)
+        taxonomies.import_taxonomy(uows, OWN, "nobody", None, CLOCK, ACTOR)
     with pytest.raises(NotFound):
-        policies.create_policy(uows, "nobody", Policy(version="p-x"), CLOCK)
+        policies.create_policy(uows, "nobody", Policy(version="p-x"), CLOCK, ACTOR)
     with pytest.raises(NotFound):
         bindings.set_binding(uows, CourseBinding("nobody", "C", "shared-1", "default-v1"), CLI_ACTOR, CLOCK)
 
@@ -182,7 +182,7 @@ def test_policies_create_list_show_activate(uows):
 
 
 def test_a_shared_policy_from_the_cli_appends_no_tenant_event(uows):
-    assert policies.create_policy(uows, None, Policy(version="shared-pol"), CLOCK) is None
+    assert policies.create_policy(uows, None, Policy(version="shared-pol"), CLOCK, ACTOR) is None
     assert [v.info.version for v in policies.policy_catalog(uows, OTHER)] == ["default-v1", "shared-pol"]
     assert events(uows, prefix="policy.") == [] and events(uows, OTHER, prefix="policy.") == []
 

@@ -61,29 +61,29 @@ def test_import_stores_the_version_and_audits_it_in_one_commit(uows: FakeUnitOfW
 
 
 def test_a_version_name_is_never_reused(uows: FakeUnitOfWorkFactory) -> None:
-    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK)
+    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK, ACTOR)
     with pytest.raises(VersionExists, match="nothing to do"):
-        curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK)
+        curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK, ACTOR)
     changed = dataclasses.replace(CURRICULUM, units=CURRICULUM.units[:1])
     with pytest.raises(VersionExists, match="immutable"):
-        curricula.import_curriculum(uows, DEFAULT_TENANT, changed, CLOCK)
+        curricula.import_curriculum(uows, DEFAULT_TENANT, changed, CLOCK, ACTOR)
     assert len(events(uows)) == 1
-    curricula.import_curriculum(uows, OTHER, CURRICULUM, CLOCK)  # another tenant's own name
+    curricula.import_curriculum(uows, OTHER, CURRICULUM, CLOCK, ACTOR)  # another tenant's own name
 
 
 def test_bad_names_units_and_tenants_are_refused_before_anything_is_stored(uows: FakeUnitOfWorkFactory) -> None:
     with pytest.raises(InvalidVersionName):
-        curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, version="a b"), CLOCK)
+        curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, version="a b"), CLOCK, ACTOR)
     with pytest.raises(InvalidCurriculum):
-        curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, units=CURRICULUM.units[1:]), CLOCK)
+        curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, units=CURRICULUM.units[1:]), CLOCK, ACTOR)
     with pytest.raises(NotFound):
-        curricula.import_curriculum(uows, "nobody", CURRICULUM, CLOCK)
+        curricula.import_curriculum(uows, "nobody", CURRICULUM, CLOCK, ACTOR)
     assert curricula.list_curricula(uows, DEFAULT_TENANT) == ([], None)
 
 
 def test_activate_and_deprecate(uows: FakeUnitOfWorkFactory) -> None:
-    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK)
-    curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, version="cur-2"), CLOCK)
+    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK, ACTOR)
+    curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, version="cur-2"), CLOCK, ACTOR)
     assert curricula.activate_curriculum(uows, DEFAULT_TENANT, "cur-1", ACTOR, CLOCK).is_default
     with pytest.raises(CatalogConflict, match="activate another version first"):
         curricula.deprecate_curriculum(uows, DEFAULT_TENANT, "cur-1", ACTOR, CLOCK)
@@ -100,7 +100,7 @@ def test_activate_and_deprecate(uows: FakeUnitOfWorkFactory) -> None:
 
 @pytest.mark.parametrize("action", ["show", "activate", "deprecate"])
 def test_another_tenants_version_is_missing(uows: FakeUnitOfWorkFactory, action: str) -> None:
-    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK)
+    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK, ACTOR)
     with pytest.raises(NotFound, match="curriculum version 'cur-1' not found"):
         if action == "show":
             curricula.show_curriculum(uows, OTHER, "cur-1", full=False)

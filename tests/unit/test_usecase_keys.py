@@ -21,6 +21,7 @@ from core.usecases.bootstrap import seed
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.tenants import TenantAdmin
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
+from core.usecases.keys import ANY_TENANT
 
 PEPPER = b"unit-pepper-0123456789"
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)
@@ -161,7 +162,7 @@ def test_rotation_replaces_the_key_atomically(uows, tenants, keys, authenticate)
     assert rotated.event_type == "key.rotated" and rotated.payload["key_id"] == new.record.key_id
     assert rotated.payload["replaces"] == {"key_id": old.record.key_id, "prefix": old.record.prefix}
     with pytest.raises(KeyRevoked):
-        keys.rotate(old.record.key_id, ADMIN)
+        keys.rotate(old.record.key_id, ADMIN, tenant_id=ANY_TENANT)
 
 
 def test_revocation_is_immediate_idempotent_and_audited_once(uows, tenants, keys, authenticate):
@@ -220,16 +221,16 @@ class KeyLifecycle(RuleBasedStateMachine):
         key_id = self._key_id(plaintext)
         if plaintext in self.dead:
             with pytest.raises(KeyRevoked):
-                self.admin.rotate(key_id, cli_actor())
+                self.admin.rotate(key_id, cli_actor(), tenant_id=ANY_TENANT)
             return plaintext
-        new = self.admin.rotate(key_id, cli_actor()).plaintext
+        new = self.admin.rotate(key_id, cli_actor(), tenant_id=ANY_TENANT).plaintext
         self.live[new] = self.live.pop(plaintext)
         self.dead.add(plaintext)
         return new
 
     @rule(plaintext=keys)
     def revoke(self, plaintext: str) -> None:
-        self.admin.revoke(self._key_id(plaintext), cli_actor())
+        self.admin.revoke(self._key_id(plaintext), cli_actor(), tenant_id=ANY_TENANT)
         self.live.pop(plaintext, None)
         self.dead.add(plaintext)
 

@@ -1,0 +1,23 @@
+"""Stored evaluation results as a tenant reads them (ADR 0023)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.domain.review import ReviewItem
+from core.ports.unit_of_work import UnitOfWorkFactory
+from core.usecases.evaluate import get_result
+from core.usecases.reviews import result_with_review
+
+
+class Results:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uows = uow_factory
+
+    def get(self, tenant_id: str, request_id: str) -> dict[str, Any]:
+        """A stored result of this tenant; another tenant's is reported as missing."""
+        return get_result(self._uows, tenant_id, request_id)
+
+    def with_review(self, tenant_id: str, request_id: str) -> tuple[dict[str, Any], ReviewItem | None]:
+        """The stored result and its review item (None when it has none)."""
+        return result_with_review(self._uows, tenant_id, request_id)
