@@ -44,7 +44,7 @@ def main() -> int:
         settings = load_settings({"EQV_VAR_DIR": tmp, "API_KEY_PEPPER": PEPPER.decode(), "EQV_BOOTSTRAP_API_KEY": KEY})
         upgrade_to_head(settings.database.url)
         container = build_container(settings)
-        uows = container.uow_factory()
+        uows = container.adapters.uow_factory()
         seed(uows, load_default_taxonomy(), Policy(), PEPPER, KEY, SystemClock(), UuidGenerator())
         with uows() as uow:
             uow.api_keys.add(
