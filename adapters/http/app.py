@@ -23,12 +23,13 @@ from adapters.http.auth import principal_provider
 from adapters.http.console.routes import console_router, template_config
 from adapters.http.console.sessions import DEFAULT_IDLE, ConsoleSessions, InMemorySessionStore, SessionStore
 from adapters.http.body_guard import BodyLimits, authenticated_principal, request_guard
+from adapters.http.error_table import declare_422_not_400
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
 from adapters.http.security_headers import security_headers
 from adapters.http.slow_clients import request_deadline_middleware
-from adapters.http.routes_admin import QueueAdminController, queue_unavailable
+from adapters.http.routes_admin import QueueAdminController
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
 from adapters.http.routes_curricula import CurriculumAdminController
@@ -40,7 +41,6 @@ from adapters.http.routes_reviews import ReviewController
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.http.routes_tenant import TenantController
 from adapters.system import SystemClock
-from core.domain.errors import QueueUnavailable
 from core.domain.rate_limits import RateLimitPolicy
 
 
@@ -125,9 +125,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         # enforces each route's body limit itself (so none here).
         before_request=request_guard(provide_principal, deps.body_limits),
         request_max_body_size=None,
-        exception_handlers={
-            **EXCEPTION_HANDLERS, QueueUnavailable: queue_unavailable, **deps.extra_exception_handlers
-        },
+        exception_handlers={**EXCEPTION_HANDLERS, **deps.extra_exception_handlers},  # error_table.py
         openapi_config=OpenAPIConfig(
             title="Equivalence Engine Service",
             version="0.1.0",
@@ -153,4 +151,5 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
     )
     if deps.metrics:
         app.register(metrics_route(deps.metrics))
+    declare_422_not_400(app)  # error_table.py
     return app

@@ -10,8 +10,9 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from adapters.http.auth import ADMIN_ONLY
-from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS
+from adapters.http.error_table import AUTH, BODY, responses
 from core.domain.actors import principal_actor
+from core.domain.errors import InvalidInput
 from core.domain.records import Principal, Tenant
 from core.ports.clock import Clock
 from core.ports.unit_of_work import UnitOfWorkFactory
@@ -48,7 +49,7 @@ class TenantController(Controller):
     tags = ["admin"]
     opt = {"roles": ADMIN_ONLY}
 
-    @get("/", operation_id="getTenant", summary="The caller's tenant and its settings", sync_to_thread=True, responses=AUTH_ERRORS)
+    @get("/", operation_id="getTenant", summary="The caller's tenant and its settings", sync_to_thread=True, responses=responses(AUTH))
     def get_tenant(
         self, principal: NamedDependency[Principal], uow_factory: NamedDependency[UnitOfWorkFactory], clock: NamedDependency[Clock]
     ) -> TenantOut:
@@ -59,7 +60,7 @@ class TenantController(Controller):
         operation_id="setTenantPolicyOverrides",
         summary="Allow or forbid this tenant's client keys to override its policy per request",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **BODY_ERRORS},
+        responses=responses(AUTH, BODY, InvalidInput),
     )
     def set_policy_overrides(
         self,

@@ -16,7 +16,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from adapters.http.app import HttpDependencies, create_app
 from core.domain.records import Principal, Role
 from core.usecases.evaluate import EvaluatePair
-from entrypoints.asgi import DATABASE_ERROR_HANDLERS
 from entrypoints.logging_config import configure_logging
 
 KEY = {"X-API-Key": "any-key-the-fake-accepts"}
@@ -42,7 +41,6 @@ def client_raising(exc: Exception) -> TestClient[Any]:
         authenticate=lambda: authenticate,
         uow_factory=lambda: None,
         readiness=lambda: dict,
-        extra_exception_handlers=DATABASE_ERROR_HANDLERS,
     )
     return TestClient(create_app(deps))
 
