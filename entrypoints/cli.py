@@ -72,6 +72,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from entrypoints.metrics_runtime import checked_metrics_settings, multiprocess_metrics
 
     checked_metrics_settings()
+    from entrypoints.logging_config import configure_logging
+
+    configure_logging(args.log_level)  # Uvicorn's own lines too: JSON on stdout (log_config=None)
     with multiprocess_metrics(args.workers):  # several API processes: one shared metrics directory
         uvicorn.run(
             "entrypoints.asgi:create_app",
@@ -80,6 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=port,
             workers=args.workers,
             log_level=args.log_level,
+            log_config=None,
             access_log=False,
             http=HeaderTimeoutProtocol,  # closes a connection whose headers are too slow (slowloris)
             timeout_keep_alive=int(env_number(dict(os.environ), "EQV_HTTP_KEEPALIVE_S", 5, int)),

@@ -14,6 +14,7 @@ import anyio.to_thread
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
 from litestar.exceptions import ServiceUnavailableException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -148,6 +149,13 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
         template_config=template_config(),
         state=State({"console_sessions": ConsoleSessions(deps.console_store(), deps.clock(), deps.console_idle)}),
         debug=debug,
+        # Litestar's own records propagate to the root's JSON handler (entrypoints/logging_config.py);
+        # its default config would give the root a text handler. Unexpected errors: errors.py logs them.
+        logging_config=LoggingConfig(
+            configure_root_logger=False,
+            log_exceptions="never",
+            loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
+        ),
     )
     if deps.metrics:
         app.register(metrics_route(deps.metrics))
