@@ -117,3 +117,14 @@ def test_a_line_after_the_stream_of_the_moment_closed_is_no_logging_error(capsys
     finally:
         sys.stdout = real
     assert "Logging error" not in capsys.readouterr().err
+
+
+def test_building_the_app_leaves_the_root_logger_alone() -> None:
+    """Litestar's default logging config gave the root a handler bound to the sys.stderr of the
+    moment (a test's capture): Dramatiq's threads logging after that capture closed printed
+    'I/O operation on closed file'. The app's config now leaves the root to configure_logging."""
+    configure_logging()
+    before = list(logging.getLogger().handlers)
+    create_app(HttpDependencies(evaluate_pair=LoggingEvaluatePair, authenticate=lambda: (lambda key: None),
+                                uow_factory=lambda: None, readiness=lambda: dict))
+    assert logging.getLogger().handlers == before
