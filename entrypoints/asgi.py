@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from adapters.http.app import Serving, create_app as create_http_app
 from adapters.http.body_guard import BodyLimits
-from adapters.http.dto import ErrorBody
-from adapters.http.errors import unexpected_error
 from adapters.http.slow_clients import HeaderTimeoutProtocol
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
-from adapters.mappers.warm_gate import MappersWarmingUp
 from adapters.metrics.exposition import process_exiting
 from adapters.persistence.write_probe import WriteProbe
 from adapters.queue.dramatiq_queue import WorkerRunner
@@ -27,43 +22,6 @@ from entrypoints.container import Container, build_container
 from entrypoints.logging_config import configure_logging
 from entrypoints.metrics_runtime import web_metrics
 from entrypoints.settings import load_settings
-
-
-def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    """PostgreSQL/SQLite down: a clear 503 the caller can retry, never a crash."""
-    request.logger.warning("database unavailable: %s", type(exc).__name__)
-    return Response(
-        ErrorBody(503, "Database unavailable; retry shortly"), status_code=503, headers={"Retry-After": "5"}
-    )
-
-
-def mappers_warming_up(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    """An evaluation before the mappers are warm: refused, never stored degraded (ADR 0014)."""
-    return Response(
-        ErrorBody(503, f"Mappers warming up ({exc}); retry shortly"), status_code=503, headers={"Retry-After": "5"}
-    )
-
-
-def database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[ErrorBody]:
-    """A driver error: 503 only when the connection is the problem; anything else is not."""
-    if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
-        return database_unavailable(request, exc)
-    if isinstance(exc, DataError):
-        return invalid_data(request, exc)
-    return unexpected_error(request, exc)
-
-
-def invalid_data(request: Request[Any, Any, Any], exc: DataError) -> Response[ErrorBody]:
-    """The database refused a value (NUL, invalid encoding, too long): the caller's input, a 422.
-
-    The edge refuses such values first; this is the net. The driver's first line names the
-    problem, never the value (the statement and its parameters stay out of the answer)."""
-    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
-    error = {"field": "body", "message": f"the database refused a value: {reason}", "source": "body"}
-    return Response(ErrorBody(422, "Validation failed", [error]), status_code=422)
-
-
-DATABASE_ERROR_HANDLERS: dict[Any, Any] = {DBAPIError: database_error, PoolTimeout: database_unavailable}
 
 
 def readiness_check(container: Container) -> Callable[[], dict[str, str]]:
@@ -140,7 +98,6 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
             process_exiting,
         ],
         worker_threads=settings.http.threads,
-        exception_handlers={**DATABASE_ERROR_HANDLERS, MappersWarmingUp: mappers_warming_up},
         body_limits=BodyLimits.for_batch_items(settings.batch.max_items),
         metrics=metrics,
         console_idle=settings.console.idle,

@@ -64,6 +64,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else settings.http.port
     from entrypoints.metrics_runtime import multiprocess_metrics
 
+    from entrypoints.logging_config import configure_logging
+
+    configure_logging(args.log_level)  # Uvicorn's own lines too: JSON on stdout (log_config=None)
     with multiprocess_metrics(args.workers):  # several API processes: one shared metrics directory
         uvicorn.run(
             "entrypoints.asgi:create_app",
@@ -72,6 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=port,
             workers=args.workers,
             log_level=args.log_level,
+            log_config=None,
             access_log=False,
             http=HeaderTimeoutProtocol,  # closes a connection whose headers are too slow (slowloris)
             timeout_keep_alive=settings.http.keepalive_s,

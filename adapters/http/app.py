@@ -15,6 +15,7 @@ import anyio.to_thread
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
@@ -23,12 +24,13 @@ from adapters.http.auth import principal_provider
 from adapters.http.console.routes import console_router, template_config
 from adapters.http.console.sessions import DEFAULT_IDLE, ConsoleSessions, InMemorySessionStore, SessionStore
 from adapters.http.body_guard import BodyLimits, authenticated_principal, request_guard
+from adapters.http.error_table import declare_422_not_400
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
 from adapters.http.request_log import request_log_middleware
 from adapters.http.security_headers import security_headers
 from adapters.http.slow_clients import DEFAULT_REQUEST_DEADLINE_S, request_deadline_middleware
-from adapters.http.routes_admin import QueueAdminController, queue_unavailable
+from adapters.http.routes_admin import QueueAdminController
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
 from adapters.http.routes_curricula import CurriculumAdminController
@@ -40,7 +42,6 @@ from adapters.http.routes_reviews import ReviewController
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.http.routes_tenant import TenantController
 from adapters.system import SystemClock
-from core.domain.errors import QueueUnavailable
 from core.domain.rate_limits import RateLimitPolicy
 from core.usecases.auth import Authenticate
 from core.ports.clock import Clock
@@ -115,9 +116,7 @@ def create_app(handlers: Mapping[str, Callable[[], Any]], serving: Serving, debu
         # enforces each route's body limit itself (so none here).
         before_request=request_guard(provide_principal, serving.body_limits),
         request_max_body_size=None,
-        exception_handlers={
-            **EXCEPTION_HANDLERS, QueueUnavailable: queue_unavailable, **serving.exception_handlers
-        },
+        exception_handlers={**EXCEPTION_HANDLERS, **serving.exception_handlers},  # error_table.py
         openapi_config=OpenAPIConfig(
             title="Equivalence Engine Service",
             version="0.1.0",
@@ -140,7 +139,15 @@ def create_app(handlers: Mapping[str, Callable[[], Any]], serving: Serving, debu
         template_config=template_config(),
         state=State({"console_sessions": ConsoleSessions(serving.console_store(), serving.clock, serving.console_idle)}),
         debug=debug,
+        # Litestar's own records propagate to the root's JSON handler (entrypoints/logging_config.py);
+        # its default config would give the root a text handler. Unexpected errors: errors.py logs them.
+        logging_config=LoggingConfig(
+            configure_root_logger=False,
+            log_exceptions="never",
+            loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
+        ),
     )
     if serving.metrics:
         app.register(metrics_route(serving.metrics))
+    declare_422_not_400(app)  # error_table.py
     return app

@@ -1,6 +1,7 @@
 """The error contract: 422 listing every bad field, 401, 403, 404, 409, 413, 415 — never a 500
-for bad input. An unexpected exception is one JSON log line (traceback as a field) and a
-generic 500 body."""
+for bad input. Domain and infrastructure errors are answered from the one table in
+error_table.py; this module writes the edge's own (validation, HTTPException, the unexpected).
+An unexpected exception is one JSON log line (traceback as a field) and a generic 500 body."""
 
 from __future__ import annotations
 
@@ -11,20 +12,12 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
-    HTTP_403_FORBIDDEN,
-    HTTP_404_NOT_FOUND,
-    HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
 from adapters.http.dto import PATTERN_MESSAGES, ErrorBody
-from core.domain.errors import (
-    IdempotencyConflict,
-    NotFound,
-    OverridesNotAllowed,
-    VersionNotFound,
-)
+from adapters.http.error_table import exception_handlers
 
 _PATH = re.compile(r"at `\$\.?([^`]*)`")
 _MISSING = re.compile(r"missing required field `([^`]*)`")
@@ -73,23 +66,6 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return response
 
 
-def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[ErrorBody]:
-    return _body(HTTP_404_NOT_FOUND, str(exc))
-
-
-def version_not_found(request: Request[Any, Any, Any], exc: VersionNotFound) -> Response[ErrorBody]:
-    field = "course_id" if "course_id" in str(exc) else "taxonomy_version" if "taxonomy" in str(exc) else "policy_version"
-    return _body(HTTP_422_UNPROCESSABLE_ENTITY, str(exc), [{"field": field, "message": str(exc), "source": "body"}])
-
-
-def conflict(request: Request[Any, Any, Any], exc: IdempotencyConflict) -> Response[ErrorBody]:
-    return _body(HTTP_409_CONFLICT, str(exc))
-
-
-def forbidden_override(request: Request[Any, Any, Any], exc: OverridesNotAllowed) -> Response[ErrorBody]:
-    return _body(HTTP_403_FORBIDDEN, str(exc), [{"field": "policy", "message": str(exc), "source": "body"}])
-
-
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     """A bug or an unmapped failure: one JSON log line with the traceback, a body with no detail."""
     state = request.scope.get("state", {})
@@ -108,9 +84,6 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_error,
     HTTPException: http_error,
-    NotFound: not_found,
-    VersionNotFound: version_not_found,
-    IdempotencyConflict: conflict,
-    OverridesNotAllowed: forbidden_override,
+    **exception_handlers(),  # every domain and infrastructure error: error_table.py
     Exception: unexpected_error,
 }

@@ -21,7 +21,6 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.openapi.spec.base import BaseSchemaObject
 
-from adapters.http.dto import ErrorBody
 
 _FILE = Path(__file__).with_name("openapi_examples.json")
 
@@ -55,23 +54,3 @@ def ok(container: Any, description: str, *shown: Example) -> ResponseSpec:
     return ResponseSpec(
         data_container=container, description=description, generate_examples=False, examples=list(shown)
     )
-
-
-def error(description: str, *shown: Example) -> ResponseSpec:
-    """An error answer (the `ErrorBody` contract) with the bodies the service really writes."""
-    return ResponseSpec(
-        data_container=ErrorBody, description=description, generate_examples=False, examples=list(shown)
-    )
-
-
-UNAUTHORIZED = error("missing, unknown or revoked `X-API-Key`", error_example("401", "no or bad API key"))
-FORBIDDEN = error("the key's role may not use this route", error_example("403", "an auditor key calling evaluate"))
-RATE_LIMITED = error(
-    "over the budget of this tenant, role and route group; retry after the `Retry-After` header's seconds",
-    error_example("429", "evaluate budget exhausted"),
-)
-UNAVAILABLE = error(
-    "the database is unavailable; nothing was stored; retry after the `Retry-After` header's seconds",
-    error_example("503", "database down"),
-)
-AUTH_ERRORS: dict[int, ResponseSpec] = {401: UNAUTHORIZED, 403: FORBIDDEN, 429: RATE_LIMITED, 503: UNAVAILABLE}

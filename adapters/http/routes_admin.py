@@ -4,36 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-import structlog
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 from msgspec import Meta
 
 from adapters.http.auth import ADMIN_ONLY
-from adapters.http.dto import TOKEN, ErrorBody
-from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
+from adapters.http.dto import TOKEN
+from adapters.http.error_table import AUTH, BODY, responses
 from core.domain.errors import QueueUnavailable
 from core.domain.records import Principal
 from core.usecases.queue_ops import QueueOperations
 
-QUEUE_RETRY_AFTER_S = 10
-QUEUE_ERRORS = {**AUTH_ERRORS, 503: _error("the batch queue (Redis) is down or not answering; see Retry-After")}
-log = structlog.get_logger("equivalence.http")
-
-
-def queue_unavailable(request: Request[Any, Any, Any], exc: QueueUnavailable) -> Response[ErrorBody]:
-    """Redis down or hung: a 503 the caller can retry, and one log line (no traceback)."""
-    log.warning("queue unavailable", route=request.scope.get("path_template"), error=str(exc))
-    return Response(
-        ErrorBody(503, "Batch queue unavailable; retry shortly"),
-        status_code=503,
-        headers={"Retry-After": str(QUEUE_RETRY_AFTER_S)},
-    )
+QUEUE_ERRORS = responses(AUTH, QueueUnavailable)  # Redis down or hung: 503 with Retry-After (error_table.py)
 
 
 class QueueStatsOut(msgspec.Struct):
@@ -96,7 +83,7 @@ class QueueAdminController(Controller):
         operation_id="requeueDeadLetters",
         status_code=200,
         sync_to_thread=True,
-        responses={**QUEUE_ERRORS, **BODY_ERRORS, 422: _error("give `item` (letter id or JOB_ID:INDEX) or `all: true`")},
+        responses=responses(AUTH, BODY, QueueUnavailable),
     )
     def requeue(
         self,

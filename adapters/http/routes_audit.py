@@ -15,7 +15,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
-from adapters.http.routes_equivalences import AUTH_ERRORS, _error
+from adapters.http.error_table import AUTH, INVALID, responses
 from core.domain.audit_verify import ChainReport
 from core.domain.records import AuditEvent, Principal, Role
 from core.usecases.audit import MAX_PAGE, AuditQuery, AuditTrail
@@ -108,7 +108,7 @@ class AuditController(Controller):
         operation_id="listAuditEvents",
         summary="A page of the tenant's audit events, in chain order",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, 422: _error("invalid query parameter")},
+        responses=responses(AUTH, INVALID),
     )
     def list_events(
         self,
@@ -131,7 +131,7 @@ class AuditController(Controller):
         operation_id="verifyAuditChain",
         summary="Recompute the tenant's audit hash chain and report any tampering",
         sync_to_thread=True,
-        responses=AUTH_ERRORS,
+        responses=responses(AUTH),
     )
     def verify(
         self, principal: NamedDependency[Principal], audit_trail: NamedDependency[AuditTrail]

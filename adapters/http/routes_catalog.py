@@ -8,16 +8,15 @@ versions are immutable (ADR 0010).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from adapters.http.auth import ADMIN_ONLY
-from adapters.http.dto import ErrorBody
 from adapters.http.dto_catalog import (
     BindingIn,
     BindingOut,
@@ -32,11 +31,11 @@ from adapters.http.dto_catalog import (
     WeightsOut,
 )
 from adapters.http.body_guard import BODY_LIMIT
-from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
+from adapters.http.error_table import AUTH, BODY, INVALID, responses
 from adapters.mappers.taxonomy_json import TaxonomyFormatError, taxonomy_from_dict, taxonomy_to_dict
 from core.domain.actors import principal_actor
 from core.domain.catalog import VERSION_PATTERN, VersionInfo
-from core.domain.errors import CatalogConflict, VersionExists
+from core.domain.errors import CatalogConflict, NotFound, VersionExists, VersionNotFound
 from core.domain.model import Policy
 from core.domain.records import CourseBinding, Principal, Tenant
 from core.usecases.bindings import Bindings
@@ -46,21 +45,10 @@ from core.usecases.taxonomies import Taxonomies
 Version = Annotated[str, PathParameter(pattern=VERSION_PATTERN, description="a version name")]
 Course = Annotated[str, PathParameter(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$")]
 
-NOT_FOUND = {404: _error("no such version or binding for this tenant (another tenant's looks the same)")}
-BAD_PATH = {422: _error("invalid path or query parameter; `extra` names it")}
-CREATE_ERRORS = {
-    **AUTH_ERRORS,
-    **BODY_ERRORS,
-    409: _error("the version already exists; stored versions are immutable, create a new one"),
-    422: _error("invalid document; `extra` names each field path"),
-}
-
-
-def _conflict(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    return Response(ErrorBody(409, str(exc)), status_code=409)
-
-
-CATALOG_ERRORS: dict[Any, Any] = {VersionExists: _conflict, CatalogConflict: _conflict}
+AUTH_ERRORS = responses(AUTH)
+READ_ERRORS = responses(AUTH, NotFound, INVALID)  # a named version or binding: 404, or a bad path
+CHANGE_ERRORS = responses(AUTH, NotFound, INVALID, CatalogConflict)
+CREATE_ERRORS = responses(AUTH, BODY, VersionExists)
 
 
 
@@ -86,7 +74,6 @@ class TaxonomyAdminController(Controller):
     path = "/admin/taxonomies"
     tags = ["admin: catalog"]
     opt = {"roles": ADMIN_ONLY}
-    exception_handlers = CATALOG_ERRORS
 
     @post(
         "/",
@@ -116,7 +103,7 @@ class TaxonomyAdminController(Controller):
         return [_taxonomy_out(info, default) for info in infos]
 
     @get(
-        "/{version:str}", operation_id="getTaxonomy", sync_to_thread=True, responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH}
+        "/{version:str}", operation_id="getTaxonomy", sync_to_thread=True, responses=READ_ERRORS
     )
     def show_taxonomy(
         self,
@@ -140,7 +127,7 @@ class TaxonomyAdminController(Controller):
         operation_id="activateTaxonomy",
         status_code=200,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH, 409: _error("the version is deprecated")},
+        responses=CHANGE_ERRORS,
     )
     def activate(
         self, version: Version, principal: NamedDependency[Principal], taxonomies: NamedDependency[Taxonomies]
@@ -154,7 +141,7 @@ class TaxonomyAdminController(Controller):
         operation_id="deprecateTaxonomy",
         status_code=200,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH, 409: _error("shared, the tenant's default, or bound to a course")},
+        responses=CHANGE_ERRORS,
     )
     def deprecate(
         self, version: Version, principal: NamedDependency[Principal], taxonomies: NamedDependency[Taxonomies]
@@ -187,7 +174,6 @@ class PolicyAdminController(Controller):
     path = "/admin/policies"
     tags = ["admin: catalog"]
     opt = {"roles": ADMIN_ONLY}
-    exception_handlers = CATALOG_ERRORS
 
     @post("/", operation_id="createPolicy", status_code=201, sync_to_thread=True, responses=CREATE_ERRORS)
     def create(
@@ -206,7 +192,7 @@ class PolicyAdminController(Controller):
         return [_policy_out(view.info, view.policy, view.is_default) for view in views]
 
     @get(
-        "/{version:str}", operation_id="getPolicy", sync_to_thread=True, responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH}
+        "/{version:str}", operation_id="getPolicy", sync_to_thread=True, responses=READ_ERRORS
     )
     def show(self, version: Version, principal: NamedDependency[Principal], policies: NamedDependency[Policies]) -> PolicyOut:
         """One policy version with every field."""
@@ -218,7 +204,7 @@ class PolicyAdminController(Controller):
         operation_id="activatePolicy",
         status_code=200,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH},
+        responses=READ_ERRORS,
     )
     def activate(
         self, version: Version, principal: NamedDependency[Principal], policies: NamedDependency[Policies]
@@ -244,9 +230,7 @@ class CourseBindingAdminController(Controller):
         operation_id="setCourseBinding",
         sync_to_thread=True,
         responses={
-            **AUTH_ERRORS,
-            **BODY_ERRORS,
-            422: _error("unknown or deprecated version, or invalid body; `extra` names each field"),
+            **responses(AUTH, BODY, VersionNotFound),
         },
     )
     def set_binding(
@@ -269,7 +253,7 @@ class CourseBindingAdminController(Controller):
         "/{course_id:str}",
         operation_id="getCourseBinding",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH},
+        responses=READ_ERRORS,
     )
     def get_binding(self, course_id: Course, principal: NamedDependency[Principal], bindings: NamedDependency[Bindings]) -> BindingOut:
         """The versions this course is judged by."""
@@ -279,7 +263,7 @@ class CourseBindingAdminController(Controller):
         "/{course_id:str}",
         operation_id="deleteCourseBinding",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH},
+        responses=READ_ERRORS,
     )
     def delete_binding(
         self, course_id: Course, principal: NamedDependency[Principal], bindings: NamedDependency[Bindings]

@@ -23,21 +23,18 @@ from adapters.curricula.document import CurriculumFormatError, decode_json, unit
 from adapters.curricula.mec_xml import decode_xml
 from adapters.http.auth import ADMIN_ONLY
 from adapters.http.dto_curricula import CurriculumDetailOut, CurriculumOut, CurriculumUnitOut
-from adapters.http.routes_catalog import BAD_PATH, CATALOG_ERRORS, NOT_FOUND
-from adapters.http.routes_equivalences import AUTH_ERRORS, _error
+from adapters.http.error_table import AUTH, INVALID, WRONG_MEDIA_TYPE, responses
+from adapters.http.routes_catalog import AUTH_ERRORS, CHANGE_ERRORS, READ_ERRORS
 from core.domain.actors import principal_actor
 from core.domain.catalog import VERSION_PATTERN
 from core.domain.curriculum import Curriculum, CurriculumInfo, InvalidCurriculum
+from core.domain.errors import VersionExists
 from core.domain.records import Principal
 from core.usecases.curricula import Curricula, CurriculumView
 
 Version = Annotated[str, PathParameter(pattern=VERSION_PATTERN, description="a curriculum version name")]
 Format = Literal["json", "csv", "xml"]
-IMPORT_ERRORS = {
-    **AUTH_ERRORS,
-    409: _error("the tenant already has this version; stored versions are immutable, import a new one"),
-    422: _error("invalid document; `extra` names each field path (CSV: with its line; XML: element and line)"),
-}
+IMPORT_ERRORS = responses(AUTH, WRONG_MEDIA_TYPE, INVALID, VersionExists)  # 422: CSV rows and XML elements name their line
 _CONTENT_TYPES = {"application/json": "json", "text/csv": "csv", "application/xml": "xml", "text/xml": "xml"}
 
 
@@ -106,7 +103,6 @@ class CurriculumAdminController(Controller):
     path = "/admin/curricula"
     tags = ["admin: curricula"]
     opt = {"roles": ADMIN_ONLY}
-    exception_handlers = CATALOG_ERRORS
 
     @post("/", operation_id="importCurriculum", status_code=201, responses=IMPORT_ERRORS, operation_class=ImportOperation)
     async def import_curriculum(
@@ -140,7 +136,7 @@ class CurriculumAdminController(Controller):
         infos, default = curricula.catalog(principal.tenant_id)
         return [CurriculumOut(**_summary(info, info.version == default)) for info in infos]
 
-    @get("/{version:str}", operation_id="getCurriculum", sync_to_thread=True, responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH})
+    @get("/{version:str}", operation_id="getCurriculum", sync_to_thread=True, responses=READ_ERRORS)
     def show_curriculum(
         self,
         version: Version,
@@ -160,7 +156,7 @@ class CurriculumAdminController(Controller):
         operation_id="activateCurriculum",
         status_code=200,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH, 409: _error("the version is deprecated")},
+        responses=CHANGE_ERRORS,
     )
     def activate(
         self, version: Version, principal: NamedDependency[Principal], curricula: NamedDependency[Curricula]
@@ -173,7 +169,7 @@ class CurriculumAdminController(Controller):
         operation_id="deprecateCurriculum",
         status_code=200,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH, 409: _error("the tenant's current curriculum")},
+        responses=CHANGE_ERRORS,
     )
     def deprecate(
         self, version: Version, principal: NamedDependency[Principal], curricula: NamedDependency[Curricula]

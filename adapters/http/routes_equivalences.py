@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.exceptions import ValidationException
-from litestar.openapi import ResponseSpec
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, HeaderParameter, PathParameter
@@ -17,11 +16,12 @@ from litestar.params import Body, HeaderParameter, PathParameter
 from adapters.http import openapi_examples as ex
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT
+from adapters.http.error_table import AUTH, BODY, INVALID, responses
+from adapters.mappers.warm_gate import MappersWarmingUp
 from adapters.http.dto import (
     ID_LIMITS,
     REQUEST_ID_LIMITS,
     CourseIn,
-    ErrorBody,
     EvaluateRequest,
     EvaluateResponse,
     ReviewSummaryOut,
@@ -29,6 +29,7 @@ from adapters.http.dto import (
 )
 from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
+from core.domain.errors import IdempotencyConflict, NotFound, OverridesNotAllowed, VersionNotFound
 from core.domain.model import Course, Level
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal, Role, Tenant
@@ -37,41 +38,19 @@ from core.usecases.results import Results
 from core.usecases.reviews import final_decision
 
 
-def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
-
-
 RESULT_READERS = (*READERS, Role.REVIEWER, Role.COORDINATOR)  # a parecer starts from the stored result
 ResourceId = Annotated[str, PathParameter(**ID_LIMITS)]  # a job or key id: no control characters, no '/'
 # Every authenticated route: the key is checked against the database (hence 503 too).
-AUTH_ERRORS = ex.AUTH_ERRORS
-BODY_ERRORS = {
-    413: ex.error("body larger than the route's limit", ex.error_example("413", "a 3 MiB evaluate body")),
-    415: ex.error("Content-Type is not application/json", ex.error_example("415", "a text/plain body")),
-    422: ex.error(
-        "invalid body; `extra` lists every error at once with its field path",
-        ex.error_example("422", "a field out of range"),
-    ),
-}
-OVERRIDE_REFUSED = ex.error(
-    "role not allowed, or policy overrides from a client key its tenant does not allow",
-    ex.error_example("403", "an auditor key"),
-    ex.error_example("403_override", "a client key sent `policy`"),
+# The error answers come from the one table (error_table.py), which also writes the handlers.
+EVALUATE_ERRORS = responses(
+    AUTH,
+    BODY,
+    OverridesNotAllowed,
+    IdempotencyConflict,
+    VersionNotFound,
+    MappersWarmingUp,
+    shown={422: ex.error_example("422_json", "a body that is not JSON")},
 )
-EVALUATE_ERRORS = {
-    **AUTH_ERRORS,
-    **BODY_ERRORS,
-    403: OVERRIDE_REFUSED,
-    409: ex.error(
-        "the `request_id` (or `Idempotency-Key`) was already used with a different payload",
-        ex.error_example("409", "same request_id, different payload"),
-    ),
-    422: ex.error(
-        "invalid payload; `extra` lists every error at once, each with its field path (`origem.carga_horaria`) and message",
-        ex.error_example("422", "a field out of range"),
-        ex.error_example("422_json", "a body that is not JSON"),
-    ),
-}
 EVALUATE_BODY = Body(
     media_type=RequestEncodingType.JSON,
     title="EvaluateRequest",
@@ -193,12 +172,15 @@ class EquivalenceController(Controller):
                 StoredEvaluationResponse,
                 "the stored answer, as first given, with `decisao_final` and the review of an ANALISE_HUMANA result", ex.example("evaluate_response", "a stored DEFERIDO")
             ),
-            **AUTH_ERRORS,
-            404: ex.error(
-                "no such result for this tenant (another tenant's results look exactly like missing ones)",
-                ex.error_example("404_result", "unknown request_id"),
+            **responses(
+                AUTH,
+                NotFound,
+                INVALID,
+                shown={
+                    404: ex.error_example("404_result", "unknown request_id"),
+                    422: ex.error_example("422_path", "an id with a NUL character"),
+                },
             ),
-            422: ex.error("not a request_id", ex.error_example("422_path", "an id with a NUL character")),
         },
         opt={"roles": RESULT_READERS, "rate_group": RouteGroup.READ},
     )

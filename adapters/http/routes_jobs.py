@@ -18,17 +18,23 @@ from adapters.http import openapi_examples as ex
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.dto import EvaluateRequest, EvaluateResponse
 from adapters.http.body_guard import BODY_LIMIT
-from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, OVERRIDE_REFUSED, ResourceId, to_command
+from adapters.http.error_table import AUTH, BODY, INVALID, responses
+from adapters.http.routes_equivalences import ResourceId, to_command
+from core.domain.errors import NotFound, OverridesNotAllowed, QueueUnavailable, VersionNotFound
 from core.domain.actors import principal_actor
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import JobItem, JobStatus, Principal
 from core.usecases.batch import BatchJobs, JobProgress, SubmitBatch
 
-JOB_ERRORS = {
-    **AUTH_ERRORS,
-    404: ex.error("no such job for this tenant", ex.error_example("404_job", "unknown job_id")),
-    422: ex.error("invalid query parameter", ex.error_example("422_cursor", "a cursor not from next_cursor")),
-}
+JOB_ERRORS = responses(
+    AUTH,
+    NotFound,
+    INVALID,
+    shown={
+        404: ex.error_example("404_job", "unknown job_id"),
+        422: ex.error_example("422_cursor", "a cursor not from next_cursor"),
+    },
+)
 
 
 class BatchRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -128,12 +134,13 @@ class JobController(Controller):
                 "accepted: stored and queued; poll GET /v1/jobs/{job_id}",
                 ex.example("job_accepted", "two items queued"),
             ),
-            **AUTH_ERRORS,
-            **BODY_ERRORS,
-            403: OVERRIDE_REFUSED,
-            422: ex.error(
-                "invalid items (nothing is stored); `extra` names `items[i]` and the field of each error",
-                ex.error_example("422_batch", "item 0's destino ementa too short"),
+            **responses(
+                AUTH,
+                BODY,
+                OverridesNotAllowed,
+                VersionNotFound,
+                QueueUnavailable,
+                shown={422: ex.error_example("422_batch", "item 0's destino ementa too short")},
             ),
         },
         opt={"roles": EVALUATORS, "rate_group": RouteGroup.BATCH, BODY_LIMIT: "batch"},

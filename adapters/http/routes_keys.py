@@ -13,24 +13,22 @@ from typing import Annotated, Literal, TypedDict
 import msgspec
 from litestar import Controller, HttpMethod, Response, get, post, route
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import JSONBody
 from msgspec import Meta
 
 from adapters.http.auth import ADMIN_ONLY
 from adapters.http.dto import SINGLE_LINE
-from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, ResourceId, _error
+from adapters.http.error_table import AUTH, BODY, INVALID, responses
+from adapters.http.routes_equivalences import ResourceId
 from core.domain.actors import principal_actor
-from core.domain.errors import InvalidInput, KeyRevoked
+from core.domain.errors import InvalidInput, KeyRevoked, NotFound
 from core.domain.records import ApiKeyRecord, Principal, Role
 from core.usecases.keys import ApiKeyAdmin, IssuedKey
 
 # Printable, not blank (the use case trims and checks the same).
 KeyName = Annotated[str, Meta(min_length=1, max_length=200, pattern=SINGLE_LINE)]
-NOT_FOUND = {
-    404: _error("no such API key for this tenant (another tenant's keys look the same)"),
-    422: _error("not a key id; `extra` names it"),
-}
+AUTH_ERRORS = responses(AUTH)
+NOT_FOUND = responses(AUTH, NotFound, INVALID)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -114,7 +112,7 @@ class ApiKeyController(Controller):
         operation_id="createApiKey",
         status_code=201,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **BODY_ERRORS, 422: _error("invalid role or name; `extra` names each field")},
+        responses=responses(AUTH, BODY, InvalidInput),
     )
     def create_key(
         self,
@@ -123,12 +121,7 @@ class ApiKeyController(Controller):
         api_key_admin: NamedDependency[ApiKeyAdmin],
     ) -> Response[NewApiKeyOut]:
         """A new key of the caller's tenant; the plaintext `key` is in this answer only."""
-        try:
-            issued = api_key_admin.create(principal.tenant_id, Role(data.role), data.name, principal_actor(principal))
-        except InvalidInput as exc:
-            raise ValidationException(
-                detail="Validation failed", extra=[{"key": "name", "message": str(exc), "source": "body"}]
-            ) from None
+        issued = api_key_admin.create(principal.tenant_id, Role(data.role), data.name, principal_actor(principal))
         return new_key_out(issued)
 
     @post(
@@ -136,16 +129,13 @@ class ApiKeyController(Controller):
         operation_id="rotateApiKey",
         status_code=201,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **NOT_FOUND, 409: _error("the key is revoked: create a new one")},
+        responses=responses(AUTH, NotFound, INVALID, KeyRevoked),
     )
     def rotate_key(
         self, key_id: ResourceId, principal: NamedDependency[Principal], api_key_admin: NamedDependency[ApiKeyAdmin]
     ) -> Response[NewApiKeyOut]:
         """A new key with the same role and name; the old one is revoked at once, in the same transaction."""
-        try:
-            issued = api_key_admin.rotate(key_id, principal_actor(principal), tenant_id=principal.tenant_id)
-        except KeyRevoked as exc:
-            raise HTTPException(status_code=409, detail=str(exc)) from None
+        issued = api_key_admin.rotate(key_id, principal_actor(principal), tenant_id=principal.tenant_id)
         return new_key_out(issued)
 
     @post(
@@ -153,7 +143,7 @@ class ApiKeyController(Controller):
         operation_id="revokeApiKey",
         status_code=200,
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **NOT_FOUND},
+        responses=NOT_FOUND,
     )
     def revoke_key(
         self, key_id: ResourceId, principal: NamedDependency[Principal], api_key_admin: NamedDependency[ApiKeyAdmin]

@@ -10,43 +10,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from adapters.http.dto import ErrorBody
 from adapters.http.dto_reviews import AssignIn, DecideIn, ReturnIn, ReviewOut, ReviewPageOut, ReviewStateName, review_out
-from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
+from adapters.http.error_table import AUTH, BODY, INVALID, responses
 from core.domain.rate_limits import RouteGroup
-from core.domain.errors import InvalidInput, InvalidTransition, TransitionForbidden
+from core.domain.errors import InvalidInput, InvalidTransition, NotFound, TransitionForbidden
 from core.domain.records import Principal, Role
 from core.domain.review import Move, ReviewAction, ReviewActor, ReviewState, allowed_roles
 from core.usecases.reviews import ReviewQuery, Reviews
 
 REVIEW_READERS = (Role.REVIEWER, Role.COORDINATOR, Role.AUDITOR, Role.ADMIN)
 ReviewId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="a review item id")]
-NOT_FOUND = {404: _error("no such review item for this tenant (another tenant's looks the same)")}
-BAD_PATH = {422: _error("invalid path or query parameter; `extra` names it")}
-MOVE_ERRORS = {
-    **AUTH_ERRORS,
-    **NOT_FOUND,
-    403: _error("the role may not make this transition, or a reviewer decides an item assigned to another"),
-    409: _error("the item's state does not allow this transition (or it changed meanwhile)"),
-    422: _error("invalid path or body; `extra` names each field"),
-}
-
-
-def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    return Response(ErrorBody(403, str(exc)), status_code=403)
-
-
-def _conflict(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    return Response(ErrorBody(409, str(exc)), status_code=409)
-
-
-def _invalid(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    extra = [{"field": "body", "message": str(exc), "source": "body"}]
-    return Response(ErrorBody(422, str(exc), extra), status_code=422)
+LIST_ERRORS = responses(AUTH, INVALID)
+READ_ERRORS = responses(AUTH, NotFound, INVALID)
+MOVE_ERRORS = responses(AUTH, NotFound, INVALID, TransitionForbidden, InvalidTransition, InvalidInput)
+MOVE_BODY_ERRORS = responses(AUTH, BODY, NotFound, TransitionForbidden, InvalidTransition, InvalidInput)
 
 
 def _opt(action: ReviewAction) -> dict[str, Any]:
@@ -57,9 +38,8 @@ def _opt(action: ReviewAction) -> dict[str, Any]:
 class ReviewController(Controller):
     path = "/v1/reviews"
     tags = ["reviews"]
-    exception_handlers = {TransitionForbidden: _forbidden, InvalidTransition: _conflict, InvalidInput: _invalid}
 
-    @get("/", operation_id="listReviews", sync_to_thread=True, responses={**AUTH_ERRORS, **BAD_PATH}, opt={"roles": REVIEW_READERS})
+    @get("/", operation_id="listReviews", sync_to_thread=True, responses=LIST_ERRORS, opt={"roles": REVIEW_READERS})
     def list_reviews(
         self,
         principal: NamedDependency[Principal],
@@ -85,7 +65,7 @@ class ReviewController(Controller):
         "/{review_id:str}",
         operation_id="getReview",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **NOT_FOUND, **BAD_PATH},
+        responses=READ_ERRORS,
         opt={"roles": REVIEW_READERS},
     )
     def show(self, review_id: ReviewId, principal: NamedDependency[Principal], reviews: NamedDependency[Reviews]) -> ReviewOut:
@@ -102,7 +82,7 @@ class ReviewController(Controller):
         operation_id="assignReview",
         status_code=200,
         sync_to_thread=True,
-        responses={**MOVE_ERRORS, **BODY_ERRORS},
+        responses=MOVE_BODY_ERRORS,
         opt=_opt(ReviewAction.ASSIGN),
     )
     def assign(
@@ -116,7 +96,7 @@ class ReviewController(Controller):
         operation_id="decideReview",
         status_code=200,
         sync_to_thread=True,
-        responses={**MOVE_ERRORS, **BODY_ERRORS},
+        responses=MOVE_BODY_ERRORS,
         opt=_opt(ReviewAction.DECIDE),
     )
     def decide(
@@ -143,7 +123,7 @@ class ReviewController(Controller):
         operation_id="returnReview",
         status_code=200,
         sync_to_thread=True,
-        responses={**MOVE_ERRORS, **BODY_ERRORS},
+        responses=MOVE_BODY_ERRORS,
         opt=_opt(ReviewAction.RETURN),
     )
     def return_to_reviewer(

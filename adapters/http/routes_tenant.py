@@ -10,8 +10,9 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from adapters.http.auth import ADMIN_ONLY
-from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS
+from adapters.http.error_table import AUTH, BODY, responses
 from core.domain.actors import principal_actor
+from core.domain.errors import InvalidInput
 from core.domain.records import Principal, Tenant
 from core.usecases.tenants import TenantAdmin
 
@@ -46,7 +47,7 @@ class TenantController(Controller):
     tags = ["admin"]
     opt = {"roles": ADMIN_ONLY}
 
-    @get("/", operation_id="getTenant", summary="The caller's tenant and its settings", sync_to_thread=True, responses=AUTH_ERRORS)
+    @get("/", operation_id="getTenant", summary="The caller's tenant and its settings", sync_to_thread=True, responses=responses(AUTH))
     def get_tenant(
         self, principal: NamedDependency[Principal], tenant_admin: NamedDependency[TenantAdmin]
     ) -> TenantOut:
@@ -57,7 +58,7 @@ class TenantController(Controller):
         operation_id="setTenantPolicyOverrides",
         summary="Allow or forbid this tenant's client keys to override its policy per request",
         sync_to_thread=True,
-        responses={**AUTH_ERRORS, **BODY_ERRORS},
+        responses=responses(AUTH, BODY, InvalidInput),
     )
     def set_policy_overrides(
         self,

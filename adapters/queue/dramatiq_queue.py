@@ -124,14 +124,16 @@ def declare_item_actor(broker: dramatiq.Broker, processor: ItemProcessor, policy
     _QuietFailures.install()
 
     def process_job_item(job_id: str, index: int) -> None:
-        try:
-            processor(job_id, index)
-        except Exception as exc:
-            last = _is_last_attempt(policy)
-            _log_attempt(job_id, index, exc, policy, last)
-            if last:
-                _give_up(processor, job_id, index, exc)
-            raise
+        # Every line logged while this item is processed (ours, the core's, SQLAlchemy's) says which.
+        with structlog.contextvars.bound_contextvars(job_id=job_id, index=index):
+            try:
+                processor(job_id, index)
+            except Exception as exc:
+                last = _is_last_attempt(policy)
+                _log_attempt(job_id, index, exc, policy, last)
+                if last:
+                    _give_up(processor, job_id, index, exc)
+                raise
 
     return dramatiq.actor(
         broker=broker,

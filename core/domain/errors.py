@@ -10,7 +10,14 @@ class NotFound(DomainError):
 
 
 class VersionNotFound(DomainError):
-    """A taxonomy or policy version, or a course binding, that the request names is unknown."""
+    """A taxonomy or policy version, or a course binding, that the request names is unknown.
+
+    `field` names the request field at fault (`taxonomy_version`, `policy_version`, `course_id`):
+    the HTTP edge reports it as the 422's field path, never guessing it from the message."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class IdempotencyConflict(DomainError):
@@ -27,6 +34,9 @@ class VersionExists(DomainError):
 
 class VersionDeprecated(VersionNotFound):
     """The named taxonomy version is deprecated: stored results keep it, new decisions and bindings may not use it."""
+
+    def __init__(self, message: str, *, field: str = "taxonomy_version") -> None:
+        super().__init__(message, field=field)
 
 
 class CatalogConflict(DomainError):
@@ -50,7 +60,13 @@ class KeyRevoked(DomainError):
 
 
 class InvalidInput(DomainError):
-    """A value given to a use case breaks a rule the message names (e.g. a reserved tenant id)."""
+    """A value given to a use case breaks a rule the message names (e.g. a reserved tenant id).
+
+    `field` names the input at fault when the raiser knows it (`name`); else `body`."""
+
+    def __init__(self, message: str, *, field: str = "body") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class OverridesNotAllowed(DomainError):

@@ -19,7 +19,8 @@ def check_tenant_id(tenant_id: str) -> str:
     if not _TENANT_ID.fullmatch(tenant_id):
         raise InvalidInput(
             f"invalid tenant id {tenant_id!r}: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
+            "starting with a letter or digit",
+            field="tenant_id",
         )
     return tenant_id
 
@@ -28,5 +29,5 @@ def check_name(name: str, what: str) -> str:
     """A human-readable label: trimmed, 1 to 200 characters, no control characters."""
     trimmed = name.strip()
     if not trimmed or len(trimmed) > NAME_MAX_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in trimmed):
-        raise InvalidInput(f"{what} name must have 1 to {NAME_MAX_LENGTH} characters and no control characters")
+        raise InvalidInput(f"{what} name must have 1 to {NAME_MAX_LENGTH} characters and no control characters", field="name")
     return trimmed

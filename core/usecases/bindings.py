@@ -46,11 +46,11 @@ def _check_usable(uow: UnitOfWork, binding: CourseBinding) -> None:
         raise NotFound(f"tenant '{binding.tenant_id}' not found")
     taxonomy = uow.taxonomies.info(binding.tenant_id, binding.taxonomy_version)
     if taxonomy is None:
-        raise VersionNotFound(f"taxonomy_version '{binding.taxonomy_version}' not found")
+        raise VersionNotFound(f"taxonomy_version '{binding.taxonomy_version}' not found", field="taxonomy_version")
     if taxonomy.deprecated:
         raise VersionDeprecated(deprecated_message(binding.taxonomy_version))
     if uow.policies.info(binding.tenant_id, binding.policy_version) is None:
-        raise VersionNotFound(f"policy_version '{binding.policy_version}' not found")
+        raise VersionNotFound(f"policy_version '{binding.policy_version}' not found", field="policy_version")
 
 
 def list_bindings(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[CourseBinding]:

@@ -75,7 +75,7 @@ class VersionCache:
         if value is None:
             value = load(tenant_id, version)
             if value is None:
-                raise VersionNotFound(f"{kind}_version '{version}' not found")
+                raise VersionNotFound(f"{kind}_version '{version}' not found", field=f"{kind}_version")
             self._entries[key] = value  # a racing thread may load it too: same immutable value
         return value
 
@@ -221,7 +221,7 @@ class EvaluatePair:
         if command.course_id:
             binding = uow.bindings.get(command.tenant_id, command.course_id)
             if binding is None:
-                raise VersionNotFound(f"course_id '{command.course_id}' has no binding")
+                raise VersionNotFound(f"course_id '{command.course_id}' has no binding", field="course_id")
             taxonomy_version = taxonomy_version or binding.taxonomy_version
             policy_version = policy_version or binding.policy_version
         if not (taxonomy_version and policy_version):
@@ -231,7 +231,9 @@ class EvaluatePair:
             taxonomy_version = taxonomy_version or tenant.default_taxonomy_version
             policy_version = policy_version or tenant.default_policy_version
         if not taxonomy_version or not policy_version:
-            raise VersionNotFound("tenant has no default taxonomy or policy version; run 'equivalence seed'")
+            raise VersionNotFound(
+                "tenant has no default taxonomy or policy version; run 'equivalence seed'", field="taxonomy_version"
+            )
         if command.taxonomy_version:
             # Defaults and bindings never name a deprecated version (deprecate_taxonomy refuses
             # while they do); only a version named by the request needs this extra read.

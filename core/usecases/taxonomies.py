@@ -58,7 +58,7 @@ def import_taxonomy(
         if activate_for is not None:
             tenant = uow.tenants.get(activate_for)
             if tenant is None:
-                raise VersionNotFound(f"tenant '{activate_for}' not found")
+                raise VersionNotFound(f"tenant '{activate_for}' not found", field="tenant_id")
             uow.tenants.set_defaults(activate_for, taxonomy.version, tenant.default_policy_version)
         if audited_tenant is not None:
             payload = {
@@ -96,7 +96,7 @@ def export_taxonomy(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str
     with uow_factory.reading() as uow:
         taxonomy = uow.taxonomies.get(tenant_id, version)
     if taxonomy is None:
-        raise VersionNotFound(f"taxonomy_version '{version}' not found")
+        raise VersionNotFound(f"taxonomy_version '{version}' not found", field="taxonomy_version")
     return taxonomy
 
 

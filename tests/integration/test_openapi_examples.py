@@ -58,8 +58,6 @@ def test_every_declared_answer_has_a_real_example_that_matches_its_schema(
 ) -> None:
     operation = schema["paths"][path][method]
     for status, response in operation["responses"].items():
-        if status == "400":  # Litestar's own declaration; the error contract turns 400 into 422
-            continue
         content = response["content"]["application/json"]
         shown = content.get("examples") or {}
         assert shown, f"{method} {path} {status} has no example"
@@ -138,3 +136,13 @@ def test_error_examples_are_the_bodies_the_service_writes(client: TestClient, na
     expected = examples()["errors"][name]
     assert answer.status_code == expected["status_code"]
     assert answer.json() == expected
+
+
+def test_no_operation_lists_400_and_each_one_taking_input_lists_422(schema: dict[str, Any]) -> None:
+    """The app answers invalid input with 422 (adapters/http/error_table.py), never Litestar's 400."""
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            declared = set(operation.get("responses", {}))
+            assert "400" not in declared, (method, path)
+            if operation.get("parameters") or operation.get("requestBody"):
+                assert "422" in declared, (method, path)

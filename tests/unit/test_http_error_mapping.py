@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from adapters.http.app import Serving, create_app
 from core.domain.records import Principal, Role
 from core.usecases.evaluate import EvaluatePair
-from entrypoints.asgi import DATABASE_ERROR_HANDLERS, handler_dependencies
+from entrypoints.asgi import handler_dependencies
 from entrypoints.logging_config import configure_logging
 from tests.support.containers import test_container
 
@@ -41,7 +41,7 @@ def client_raising(exc: Exception) -> TestClient[Any]:
     container = test_container()
     container.use_cases.evaluate_pair.override(RaisingEvaluatePair(exc))
     handlers = {**handler_dependencies(container), "readiness": lambda: dict}
-    serving = Serving(authenticate=authenticate, exception_handlers=DATABASE_ERROR_HANDLERS)  # type: ignore[arg-type]
+    serving = Serving(authenticate=authenticate)  # type: ignore[arg-type]
     return TestClient(create_app(handlers, serving))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import httpx
 import pytest
@@ -90,16 +89,17 @@ def test_any_failure_keeps_the_base_mapping(name):
 
 
 def test_a_hanging_model_costs_at_most_its_timeout():
-    release = threading.Event()
+    release, answered = threading.Event(), threading.Event()
 
     def hang(request):
-        release.wait(5)
+        release.wait(60)  # the model answers only when the test lets it
+        answered.set()
         return completion(concepts())
 
-    # The model answers only after 5 s; the bound below is far from both that and the timeout.
-    started = time.monotonic()
+    # No stopwatch (the machine may be busy): the refiner returned the base mapping while the
+    # model was still holding its answer, so it gave up on its own timeout.
     assert refiner(ChatServer(hang), timeout_s=0.2).map(EMENTA, TAXONOMY) == BASE
-    assert time.monotonic() - started < 4
+    assert not answered.is_set()
     release.set()
 
 

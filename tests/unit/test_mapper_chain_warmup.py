@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from core.domain.model import ConceptMatch, Taxonomy, TaxonomyNode
 from core.ports.concept_mapper import MapperError
 from entrypoints.mapper_chain import MapperChain
 from tests.fakes import StaticMapper
+from tests.support.waiting import wait_until  # tenacity: generous deadline, no hand-written loop
 
 TAXONOMY = Taxonomy("t", (TaxonomyNode("a.b", "a", "b", "Conceito"),))
 
@@ -35,13 +35,6 @@ class BlockingWarmer:
 def chain(warmer: BlockingWarmer) -> MapperChain:
     primary = StaticMapper({"texto": (ConceptMatch("a.b", 0.9),)})
     return MapperChain(primary, None, warmers=[warmer], gate_wait_s=0.0)
-
-
-def wait_until(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout  # generous: only a broken warm-up gets near it
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met"
-        time.sleep(0.01)
 
 
 def test_a_chain_nobody_warms_is_ready_and_maps_lazily():
