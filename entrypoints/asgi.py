@@ -22,6 +22,7 @@ from adapters.mappers.warm_gate import MappersWarmingUp
 from adapters.metrics.exposition import process_exiting
 from adapters.persistence.write_probe import WriteProbe
 from adapters.queue.dramatiq_queue import WorkerRunner
+from adapters.queue.webhook_queue import sweep_quietly
 from core.domain.model import Taxonomy
 from core.usecases.bootstrap import DEFAULT_TENANT
 from entrypoints.container import Container, build_container
@@ -97,12 +98,13 @@ def in_process_worker(container: Container) -> WorkerRunner | None:
     if not runtime.in_process:
         return None
     batch, reconcile, started = container.batch_settings(), container.reconcile(), container.clock().now()
+    sweep = sweep_quietly(container.webhook_runtime().dispatcher.sweep)  # ADR 0025: the outbox sweep
     return WorkerRunner(
         runtime.broker,
         batch.worker_threads,
-        reconcile,
+        lambda: sweep() + reconcile(),
         batch.reconcile_interval_s,
-        recover_on_start=lambda: reconcile(stale_before=started),
+        recover_on_start=lambda: sweep() + reconcile(stale_before=started),
     )
 
 
@@ -120,6 +122,7 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
     container = container or build_container()
     check = readiness_check(container)
     worker = in_process_worker(container)
+    webhooks = container.webhook_runtime()  # connects the outbox bell: deliveries enqueued after commit
     limits = container.rate_limit_settings()
     metrics, close_metrics = web_metrics(container, MetricsSettings.from_env())
     deps = HttpDependencies(
@@ -133,6 +136,8 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
         rate_limit_policy=limits.policy,
         clock=lambda: container.clock(),
         api_key_admin=lambda: container.api_key_admin(),
+        webhook_admin=lambda: container.webhook_admin(),
+        webhook_deliveries=lambda: webhooks.deliveries,
         on_startup=[
             lambda: container.topic_matcher().warm(),
             lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),

@@ -21,6 +21,12 @@ from adapters.metrics.prometheus_metrics import PrometheusMetrics
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
+from adapters.queue.webhook_queue import OutboxBell
+from adapters.metrics.webhook_metrics import PrometheusWebhookMetrics
+from adapters.webhooks.httpx_sender import HttpxWebhookSender
+from core.usecases.webhooks import WebhookAdmin
+from entrypoints.webhook_runtime import build_webhook_runtime
+from entrypoints.webhook_settings import WebhookSettings
 from adapters.rate_limits.memory_rate_limiter import MemoryRateLimiter
 from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
 from adapters.system import SystemClock, UuidGenerator, run_in_background
@@ -65,7 +71,9 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(create_engine_for, settings.provided.database_url)
     sessions = providers.Singleton(session_factory, engine)
     read_sessions = providers.Singleton(read_session_factory, engine)
-    uow_factory = providers.Singleton(SqlaUnitOfWorkFactory, sessions, read_sessions)
+    # The outbox bell: a commit that wrote webhook deliveries hands them to the queue (ADR 0025).
+    outbox_bell = providers.Singleton(OutboxBell)
+    uow_factory = providers.Singleton(SqlaUnitOfWorkFactory, sessions, read_sessions, outbox_bell)
 
     # Prometheus counters (ADR 0012); override with a fake to observe what is counted.
     metrics = providers.Singleton(PrometheusMetrics)
@@ -132,6 +140,21 @@ class Container(containers.DeclarativeContainer):
     )
     queue_operations = providers.Singleton(
         QueueOperations, uow_factory, queue_runtime.provided.dead_letters, job_queue, clock
+    )
+
+    # Webhooks (ADR 0025): endpoints, the outbox dispatcher and the delivery actor on the same
+    # broker as the batch (in process when embedded); `webhook_runtime()` connects the bell.
+    webhook_settings = providers.Singleton(WebhookSettings.from_env)
+    webhook_admin = providers.Singleton(WebhookAdmin, uow_factory, clock, ids)
+    webhook_runtime = providers.Singleton(
+        build_webhook_runtime,
+        queue_runtime.provided.broker,
+        uow_factory,
+        providers.Singleton(HttpxWebhookSender, webhook_settings.provided.timeout_s),
+        clock,
+        webhook_settings.provided.policy,
+        outbox_bell,
+        providers.Singleton(PrometheusWebhookMetrics),
     )
 
 

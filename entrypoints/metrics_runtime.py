@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from adapters.http.routes_metrics import MetricsEndpoint
 from adapters.metrics.exposition import MULTIPROC_ENV, Exposition, multiprocess_dir
 from adapters.metrics.queue_collector import QueueCollector
+from adapters.metrics.webhook_metrics import WebhookOutboxCollector
+from core.usecases.webhooks import outbox_lag
 from core.ports.job_queue import QueueStats
 from entrypoints.batch_settings import broker_url
 from entrypoints.container import Container
@@ -92,7 +94,7 @@ def web_metrics(container: Container, settings: MetricsSettings) -> tuple[Metric
     if not settings.enabled:
         return None, lambda: None
     stats, close = queue_stats(container)
-    exposition = Exposition([QueueCollector(stats)])
+    exposition = Exposition([QueueCollector(stats), webhook_collector(container)])
     locked = not settings.public and not container.settings().embedded
     return MetricsEndpoint(exposition.render, settings.token, locked), close
 
@@ -100,7 +102,12 @@ def web_metrics(container: Container, settings: MetricsSettings) -> tuple[Metric
 def worker_exposition(container: Container) -> tuple[Exposition, Callable[[], None]]:
     """What a worker's metrics port shows: its (or all its siblings') metrics and the queue sizes."""
     stats, close = queue_stats(container)
-    return Exposition([QueueCollector(stats)]), close
+    return Exposition([QueueCollector(stats), webhook_collector(container)]), close
+
+
+def webhook_collector(container: Container) -> WebhookOutboxCollector:
+    """The webhook outbox lag, read from the database at each scrape (ADR 0025)."""
+    return WebhookOutboxCollector(lambda: outbox_lag(container.uow_factory(), container.clock()))
 
 
 @contextlib.contextmanager

@@ -39,6 +39,7 @@ from adapters.http.routes_keys import ApiKeyController
 from adapters.http.routes_reviews import ReviewController
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.http.routes_tenant import TenantController
+from adapters.http.routes_webhooks import WebhookAdminController
 from adapters.system import SystemClock
 from core.domain.errors import QueueUnavailable
 from core.domain.rate_limits import RateLimitPolicy
@@ -66,6 +67,8 @@ class HttpDependencies:
     body_limits: BodyLimits = field(default_factory=BodyLimits)
     console_idle: dt.timedelta = DEFAULT_IDLE  # a console session ends after this long unused
     console_store: Callable[[], SessionStore] = InMemorySessionStore  # this process only (ADR 0021)
+    webhook_admin: Callable[[], Any] | None = None  # webhooks (ADR 0025)
+    webhook_deliveries: Callable[[], Any] | None = None
 
 
 def limit_worker_threads(threads: int) -> Callable[[], None]:
@@ -106,6 +109,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             AuditController,
             TenantController,
             ReviewController,
+            WebhookAdminController,
         ],
         security=[{"ApiKey": []}],
     )
@@ -120,6 +124,8 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             "queue_operations": Provide(deps.queue_operations or _unavailable("queue"), sync_to_thread=False),
             "clock": Provide(deps.clock, sync_to_thread=False),
             "api_key_admin": Provide(deps.api_key_admin or _unavailable("key administration"), sync_to_thread=False),
+            "webhook_admin": Provide(deps.webhook_admin or _unavailable("webhook"), sync_to_thread=False),
+            "webhook_deliveries": Provide(deps.webhook_deliveries or _unavailable("webhook"), sync_to_thread=False),
         },
         # Authentication, then the body: before Litestar extracts `data` (body_guard.py), which
         # enforces each route's body limit itself (so none here).
