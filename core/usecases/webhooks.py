@@ -20,6 +20,7 @@ from core.domain.errors import NotFound
 from core.domain.records import AuditEvent
 from core.domain.webhook_signature import HEADER, signature_header
 from core.domain.webhooks import (
+    DECISAO_AUTOMATICA,
     Attempt,
     Delivery,
     DeliveryState,
@@ -78,6 +79,13 @@ def publish(
     ]
     uow.webhooks.add_event(event, deliveries)
     return [d.delivery_id for d in deliveries]
+
+
+def publish_automatic(uow: UnitOfWork, tenant_id: str, request_id: str, decisao: str, score: float, now: dt.datetime) -> list[str]:
+    """An automatic DEFERIDO/INDEFERIDO is final when stored: `decisao.automatica`, only to the
+    endpoints that subscribe to it (decisao.final announces decisions people made)."""
+    data = {"request_id": request_id, "decisao_final": decisao, "como": "automatica", "score": score}
+    return publish(uow, tenant_id, DECISAO_AUTOMATICA, data, now=now)
 
 
 @dataclass(frozen=True, slots=True)

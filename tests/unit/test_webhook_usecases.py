@@ -12,7 +12,7 @@ from core.domain.errors import InvalidInput, InvalidTransition, NotFound
 from core.domain.records import Role
 from core.domain.review import Move, ReviewAction, ReviewActor
 from core.domain.webhook_signature import HEADER, verify
-from core.domain.webhooks import CASO_CONCLUIDO, DECISAO_FINAL, DeliveryState
+from core.domain.webhooks import CASO_CONCLUIDO, DECISAO_AUTOMATICA, DECISAO_FINAL, DeliveryState
 from core.usecases import reviews
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.webhooks import DeliveryQuery, outbox_lag, publish
@@ -253,3 +253,23 @@ def test_a_rotated_secret_signs_the_next_attempt() -> None:
     [(_, body, headers)] = w.sender.requests
     now = int(w.clock.now().timestamp())
     assert verify(headers[HEADER], body, rotated.secret, now) and not verify(headers[HEADER], body, endpoint.secret, now)
+
+
+def test_an_automatic_decision_is_published_to_decisao_automatica_subscribers_with_the_result() -> None:
+    w = webhook_world()
+    w.admin.add(DEFAULT_TENANT, URL, [DECISAO_AUTOMATICA], "k-admin")
+    document = w.evaluate.evaluate(command("r-auto")).document
+    w.evaluate.evaluate(command("r-auto"))  # a replay is not a new decision: nothing more
+    assert w.dispatcher.sweep() == 1
+    w.run_queue()
+    [(_, body, _)] = w.sender.requests
+    event = json.loads(body)
+    assert event["type"] == DECISAO_AUTOMATICA
+    assert event["data"] == {"request_id": "r-auto", "decisao_final": "DEFERIDO", "como": "automatica", "score": document["score"]}
+
+
+def test_an_analise_humana_result_is_not_an_automatic_decision() -> None:
+    w = webhook_world()
+    w.admin.add(DEFAULT_TENANT, URL, [DECISAO_AUTOMATICA], "k-admin")
+    w.evaluate.evaluate(command("r-h", origem=dataclasses.replace(ORIGEM, aprovado=None)))
+    assert w.deliveries.page(DEFAULT_TENANT, DeliveryQuery()) == []
