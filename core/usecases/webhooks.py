@@ -264,7 +264,9 @@ class DeliveryQuery:
 class WebhookDeliveries:
     """Deliveries for admins: list (by state), one with its attempt log, replay dead ones."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, dispatcher: OutboxDispatcher, clock: Clock) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, dispatcher: OutboxDispatcher | None, clock: Clock) -> None:
+        """Without a dispatcher (a CLI process with no queue of its own), replayed deliveries wait
+        for the sweep of a running server or worker."""
         self._uow_factory = uow_factory
         self._dispatcher = dispatcher
         self._clock = clock
@@ -298,8 +300,9 @@ class WebhookDeliveries:
                     "delivery_id": delivery.delivery_id, "event_id": delivery.event_id, "by": actor}, now))
             uow.commit()
         ids = [d.delivery_id for d in dead]
-        for start in range(0, len(ids), CHUNK):
-            self._dispatcher.dispatch(ids[start : start + CHUNK])
+        if self._dispatcher is not None:
+            for start in range(0, len(ids), CHUNK):
+                self._dispatcher.dispatch(ids[start : start + CHUNK])
         return ids
 
 
