@@ -105,6 +105,8 @@ def test_a_homologated_review_reaches_a_real_receiver_signed(client: TestClient,
     detail = call(client, "GET", f"/admin/webhooks/deliveries/{delivery['delivery_id']}").json()
     assert [(a["number"], a["status_code"]) for a in detail["attempt_log"]] == [(1, 200)]
     assert call(client, "GET", f"/admin/webhooks/deliveries/{delivery['delivery_id']}", "other").status_code == 404
+    metrics = client.get("/metrics").text
+    assert 'eqv_webhook_deliveries_total{outcome="entregue"}' in metrics and "eqv_webhook_outbox_lag_seconds" in metrics
 
 
 def test_a_dead_delivery_is_listed_and_replayed_with_the_same_event_id(client: TestClient, receiver: WebhookReceiver) -> None:
@@ -120,6 +122,8 @@ def test_a_dead_delivery_is_listed_and_replayed_with_the_same_event_id(client: T
 
     delivery = wait_until(dead, what="the delivery to a closed port dies")  # one attempt (EQV_WEBHOOK_MAX_ATTEMPTS=1)
     assert delivery["last_status"] is None and delivery["last_error"]
+    metrics = client.get("/metrics").text
+    assert 'eqv_webhook_deliveries_total{outcome="morta"}' in metrics and "eqv_webhook_dead_letters_total" in metrics
     assert call(client, "POST", "/admin/webhooks/deliveries/replay", json={}).status_code == 422
     assert call(client, "POST", "/admin/webhooks/deliveries/replay", "other", json={"delivery_id": delivery["delivery_id"]}).status_code == 404
 

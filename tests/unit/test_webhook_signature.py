@@ -73,3 +73,23 @@ def test_rotation_a_header_with_two_signatures_verifies_with_either_secret() -> 
     both = f"{old},{new.split(',')[1]}"
     assert verify(both, body, "old", now=t) and verify(both, body, "new", now=t)
     assert not verify("t=abc,v1=00", body, "old", now=t) and not verify("", body, "old", now=t)
+
+
+def test_the_readme_recipe_verifies_what_the_service_signs() -> None:
+    """The verification recipe in the README is true: it accepts the service's signature and
+    refuses a changed body, another secret and an old timestamp."""
+    import re
+    import time
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    [recipe] = [block for block in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "def verify" in block]
+    namespace: dict[str, object] = {}
+    exec(compile(recipe, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    readme_verify = namespace["verify"]
+    body, secret, now = b'{"id":"evt_1","type":"decisao.final"}', "whsec_test", int(time.time())
+    header = signature_header(secret, now, body)
+    assert readme_verify(header, body, secret)  # type: ignore[operator]
+    assert not readme_verify(header, body + b" ", secret)  # type: ignore[operator]
+    assert not readme_verify(header, body, "whsec_other")  # type: ignore[operator]
+    assert not readme_verify(signature_header(secret, now - 3600, body), body, secret)  # type: ignore[operator]
