@@ -26,7 +26,10 @@ from core.usecases.webhooks import DeliveryQuery, WebhookAdmin, WebhookDeliverie
 
 NO_STORE = {"Cache-Control": "no-store"}
 EventType = Literal["decisao.final", "decisao.automatica", "caso.concluido"]
-NOT_FOUND = {404: _error("no such endpoint or delivery for this tenant (another tenant's look the same)")}
+NOT_FOUND = {
+    404: _error("no such endpoint or delivery for this tenant (another tenant's look the same)"),
+    422: _error("not an endpoint or delivery id; `extra` names it"),
+}
 
 
 class EndpointIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -175,7 +178,7 @@ class WebhookAdminController(Controller):
         return DeliveryDetailOut(**_delivery_fields(delivery), attempt_log=[_attempt(a) for a in attempts])
 
     @post("/deliveries/replay", operation_id="replayWebhookDeliveries", status_code=200, sync_to_thread=True,
-          responses={**AUTH_ERRORS, **BODY_ERRORS, **NOT_FOUND, 409: _error("the delivery is not dead"),
+          responses={**AUTH_ERRORS, **BODY_ERRORS, 404: NOT_FOUND[404], 409: _error("the delivery is not dead"),
                      422: _error("give `delivery_id` or `all: true`")})
     def replay(
         self, data: JSONBody[ReplayIn], principal: NamedDependency[Principal], webhook_deliveries: NamedDependency[WebhookDeliveries]
