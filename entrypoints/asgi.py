@@ -16,6 +16,7 @@ from adapters.mappers.tiered_mapping_cache import TieredMappingCache
 from adapters.metrics.exposition import process_exiting
 from adapters.persistence.write_probe import WriteProbe
 from adapters.queue.dramatiq_queue import WorkerRunner
+from adapters.queue.webhook_queue import sweep_quietly
 from core.domain.model import Taxonomy
 from core.usecases.bootstrap import DEFAULT_TENANT
 from entrypoints.container import Container, build_container
@@ -54,12 +55,13 @@ def in_process_worker(container: Container) -> WorkerRunner | None:
     if not runtime.in_process:
         return None
     batch, reconcile, started = container.settings.batch, container.use_cases.reconcile(), container.adapters.clock().now()
+    sweep = sweep_quietly(container.adapters.webhook_runtime().dispatcher.sweep)  # ADR 0025: the outbox sweep
     return WorkerRunner(
         runtime.broker,
         batch.worker_threads,
-        reconcile,
+        lambda: sweep() + reconcile(),
         batch.reconcile_interval_s,
-        recover_on_start=lambda: reconcile(stale_before=started),
+        recover_on_start=lambda: sweep() + reconcile(stale_before=started),
     )
 
 
@@ -79,6 +81,7 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
     HeaderTimeoutProtocol.header_timeout_s = settings.http.header_timeout_s  # uvicorn builds it in this process
     check = readiness_check(container)
     worker = in_process_worker(container)
+    container.adapters.webhook_runtime()  # connects the outbox bell: deliveries enqueued after commit
     limits = settings.rate_limits
     metrics, close_metrics = web_metrics(container)
     serving = Serving(

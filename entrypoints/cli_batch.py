@@ -16,6 +16,7 @@ from adapters.metrics.exposition import process_exiting, serve_exposition
 from core.domain.errors import QueueUnavailable
 from adapters.persistence.migrate import schema_problem
 from adapters.queue.dramatiq_queue import WorkerRunner
+from adapters.queue.webhook_queue import sweep_quietly
 from entrypoints.container import Container, build_container
 from entrypoints.logging_config import configure_logging
 from entrypoints.metrics_runtime import multiprocess_metrics, worker_exposition
@@ -91,8 +92,10 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
                 stop_metrics()
     configure_logging()
     batch = settings.batch
+    reconcile = container.use_cases.reconcile()
+    sweep = sweep_quietly(container.adapters.webhook_runtime().dispatcher.sweep)  # webhook actor + outbox sweep (ADR 0025)
     runner = WorkerRunner(
-        container.adapters.queue_runtime().broker, args.threads, container.use_cases.reconcile(), batch.reconcile_interval_s
+        container.adapters.queue_runtime().broker, args.threads, lambda: sweep() + reconcile(), batch.reconcile_interval_s
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

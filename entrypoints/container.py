@@ -27,6 +27,11 @@ from adapters.metrics.prometheus_metrics import PrometheusMetrics
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
+from adapters.queue.webhook_queue import OutboxBell
+from adapters.metrics.webhook_metrics import PrometheusWebhookMetrics
+from adapters.webhooks.httpx_sender import HttpxWebhookSender
+from core.usecases.webhooks import WebhookAdmin
+from entrypoints.webhook_runtime import build_webhook_runtime
 from adapters.rate_limits.memory_rate_limiter import MemoryRateLimiter
 from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
 from adapters.system import SystemClock, UuidGenerator, run_in_background
@@ -104,7 +109,11 @@ class Adapters(containers.DeclarativeContainer):
     engine = providers.Singleton(create_engine_for, settings.provided.database.url)
     sessions = providers.Singleton(session_factory, engine)
     read_sessions = providers.Singleton(read_session_factory, engine)
-    uow_factory: providers.Provider[UnitOfWorkFactory] = providers.Singleton(SqlaUnitOfWorkFactory, sessions, read_sessions)
+    # The outbox bell: a commit that wrote webhook deliveries hands them to the queue (ADR 0025).
+    outbox_bell = providers.Singleton(OutboxBell)
+    uow_factory: providers.Provider[UnitOfWorkFactory] = providers.Singleton(
+        SqlaUnitOfWorkFactory, sessions, read_sessions, outbox_bell
+    )
 
     # Prometheus counters (ADR 0012); override with a fake to observe what is counted.
     metrics: providers.Provider[Metrics] = providers.Singleton(PrometheusMetrics)
@@ -143,6 +152,19 @@ class Adapters(containers.DeclarativeContainer):
     )
     job_queue = providers.Callable(attrgetter("job_queue"), queue_runtime)
     dead_letters = providers.Callable(attrgetter("dead_letters"), queue_runtime)
+
+    # Webhooks (ADR 0025): the outbox dispatcher and the delivery actor on the batch's broker (in
+    # process when embedded); building `webhook_runtime` connects the outbox bell.
+    webhook_runtime = providers.Singleton(
+        build_webhook_runtime,
+        queue_runtime.provided.broker,
+        uow_factory,
+        providers.Singleton(HttpxWebhookSender, settings.provided.webhooks.timeout_s),
+        clock,
+        settings.provided.webhooks.policy,
+        outbox_bell,
+        providers.Singleton(PrometheusWebhookMetrics),
+    )
 
 
 # `containers.copy`: the subclass's providers replace the base's everywhere they are used
@@ -213,6 +235,9 @@ class UseCases(containers.DeclarativeContainer):
     curricula = providers.Singleton(Curricula, adapters.uow_factory, adapters.clock)
     reviews = providers.Singleton(Reviews, adapters.uow_factory, adapters.clock)
     audit_trail = providers.Singleton(AuditTrail, adapters.uow_factory)
+
+    webhook_admin = providers.Singleton(WebhookAdmin, adapters.uow_factory, adapters.clock, adapters.ids)
+    webhook_deliveries = providers.Callable(attrgetter("deliveries"), adapters.webhook_runtime)
 
 
 RUNTIMES: dict[str, type[Adapters]] = {EMBEDDED: EmbeddedAdapters, FULL: FullAdapters}

@@ -27,6 +27,7 @@ from adapters.queue.dramatiq_queue import RetryPolicy
 from core.domain.auth_failures import FailureBursts
 from core.domain.rate_limits import LimitOverride, RateLimit, RateLimitPolicy, RouteGroup
 from core.domain.records import Role
+from core.usecases.webhooks import DeliveryPolicy
 
 Runtime = Literal["embedded", "full"]
 EMBEDDED: Runtime = "embedded"
@@ -145,6 +146,25 @@ class ConsoleSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
         return dt.timedelta(minutes=self.idle_minutes)
 
 
+class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Webhook delivery (ADR 0025). The outbox sweep runs with the batch reconciler."""
+
+    max_attempts: Annotated[int, msgspec.Meta(ge=1, le=50)] = 8  # attempts before a delivery is dead
+    backoff_s: PositiveFloat = 10.0  # delay after the first failed attempt; doubles each time
+    backoff_max_s: PositiveFloat = 3600.0  # longest delay between attempts
+    timeout_s: Annotated[float, msgspec.Meta(gt=0, le=120)] = 10.0  # connect/read timeout of one POST
+    lease_s: PositiveFloat = 300.0  # handed out again by the sweep if not attempted for this long
+
+    @property
+    def policy(self) -> DeliveryPolicy:
+        return DeliveryPolicy(
+            max_attempts=self.max_attempts,
+            backoff=dt.timedelta(seconds=self.backoff_s),
+            backoff_cap=dt.timedelta(seconds=self.backoff_max_s),
+            lease=dt.timedelta(seconds=self.lease_s),
+        )
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     runtime: Runtime
     var_dir: Path
@@ -157,6 +177,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     metrics: MetricsSettings = MetricsSettings()
     mappers: MapperSettings = MapperSettings()
     console: ConsoleSettings = ConsoleSettings()
+    webhooks: WebhookSettings = WebhookSettings()
 
     @property
     def embedded(self) -> bool:
@@ -219,6 +240,11 @@ ENV: dict[str, tuple[str, str]] = {
     "LLM_API_KEY": ("mappers", "llm_api_key"),
     "LLM_TIMEOUT_S": ("mappers", "llm_timeout_s"),
     "EQV_CONSOLE_IDLE_MINUTES": ("console", "idle_minutes"),
+    "EQV_WEBHOOK_MAX_ATTEMPTS": ("webhooks", "max_attempts"),
+    "EQV_WEBHOOK_BACKOFF_S": ("webhooks", "backoff_s"),
+    "EQV_WEBHOOK_BACKOFF_MAX_S": ("webhooks", "backoff_max_s"),
+    "EQV_WEBHOOK_TIMEOUT_S": ("webhooks", "timeout_s"),
+    "EQV_WEBHOOK_LEASE_S": ("webhooks", "lease_s"),
 }
 """Every environment variable the service reads (besides EQV_VAR_DIR and PROMETHEUS_MULTIPROC_DIR)."""
 _VARIABLE = {place: name for name, place in ENV.items()}

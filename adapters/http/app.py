@@ -41,6 +41,7 @@ from adapters.http.routes_keys import ApiKeyController
 from adapters.http.routes_reviews import ReviewController
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.http.routes_tenant import TenantController
+from adapters.http.routes_webhooks import WebhookAdminController
 from adapters.system import SystemClock
 from core.domain.rate_limits import RateLimitPolicy
 from core.usecases.auth import Authenticate
@@ -103,6 +104,7 @@ def create_app(handlers: Mapping[str, Callable[[], Any]], serving: Serving, debu
             AuditController,
             TenantController,
             ReviewController,
+            WebhookAdminController,
         ],
         security=[{"ApiKey": []}],
     )

@@ -285,3 +285,73 @@ class ReviewItemRow(Base):
     updated_at: Mapped[dt.datetime]
     history: Mapped[list[Any]]
     version: Mapped[int] = mapped_column(Integer)
+
+
+# --- webhooks (ADR 0025) ---------------------------------------------------------------
+
+
+class WebhookEndpointRow(Base):
+    """A tenant's webhook endpoint; `secret` signs (it cannot be hashed: HMAC needs it)."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("ix_webhook_endpoints_tenant", "tenant_id"),)
+
+    endpoint_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(128))
+    event_types: Mapped[list[Any]]
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class WebhookEventRow(Base):
+    """An event of the outbox, its JSON envelope as sent (and signed) by every attempt."""
+
+    __tablename__ = "webhook_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    body: Mapped[str] = mapped_column(Text)
+
+
+class WebhookDeliveryRow(Base):
+    """One event to one endpoint: pendente (leased until `lease_until`), entregue or morta."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "state", "lease_until"),
+        Index("ix_webhook_deliveries_tenant", "tenant_id", "state", "created_at"),
+    )
+
+    delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(64))
+    endpoint_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    lease_until: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class WebhookAttemptRow(Base):
+    """The attempt log of a delivery: status code, error and duration of each POST."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index("ix_webhook_attempts_delivery", "delivery_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime]
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[float] = mapped_column(Float)

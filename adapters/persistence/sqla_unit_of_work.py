@@ -16,6 +16,7 @@ from adapters.persistence.sqla_result_repository import SqlaResultRepository
 from adapters.persistence.sqla_review_repository import SqlaReviewRepository
 from adapters.persistence.sqla_taxonomy_repository import SqlaTaxonomyRepository
 from adapters.persistence.sqla_tenant_repository import SqlaTenantRepository
+from adapters.persistence.sqla_webhook_repository import OnCommit, SqlaWebhookRepository
 
 
 class SqlaUnitOfWork:
@@ -34,9 +35,11 @@ class SqlaUnitOfWork:
     jobs: SqlaJobRepository
     curricula: SqlaCurriculumRepository
     reviews: SqlaReviewRepository
+    webhooks: SqlaWebhookRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], on_outbox_commit: OnCommit | None = None) -> None:
         self._session_factory = session_factory
+        self._on_outbox_commit = on_outbox_commit  # told the delivery ids a commit wrote (ADR 0025)
         self._session: Session | None = None
 
     @property
@@ -59,6 +62,7 @@ class SqlaUnitOfWork:
         self.jobs = SqlaJobRepository(session)
         self.curricula = SqlaCurriculumRepository(session)
         self.reviews = SqlaReviewRepository(session)
+        self.webhooks = SqlaWebhookRepository(session, self._on_outbox_commit)
         return self
 
     def __exit__(
@@ -84,13 +88,17 @@ class SqlaUnitOfWorkFactory:
     """The UnitOfWorkFactory port: `factory()` gives a fresh, unopened SqlaUnitOfWork."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], read_session_factory: sessionmaker[Session] | None = None
+        self,
+        session_factory: sessionmaker[Session],
+        read_session_factory: sessionmaker[Session] | None = None,
+        on_outbox_commit: OnCommit | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._read_session_factory = read_session_factory or session_factory
+        self._on_outbox_commit = on_outbox_commit
 
     def __call__(self) -> SqlaUnitOfWork:
-        return SqlaUnitOfWork(self._session_factory)
+        return SqlaUnitOfWork(self._session_factory, self._on_outbox_commit)
 
     def reading(self) -> SqlaUnitOfWork:
         """Reads in autocommit where the database allows it: no BEGIN/ROLLBACK round trips."""

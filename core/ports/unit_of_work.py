@@ -15,6 +15,7 @@ from core.ports.repositories import (
     TaxonomyRepository,
     TenantRepository,
 )
+from core.ports.webhook_repository import WebhookRepository
 
 
 class UnitOfWork(Protocol):
@@ -51,6 +52,9 @@ class UnitOfWork(Protocol):
 
     @property
     def reviews(self) -> ReviewRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

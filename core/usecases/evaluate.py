@@ -30,6 +30,7 @@ from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.documents import evaluation_document
 from core.usecases.reading import read_pair
 from core.usecases.reviews import open_review
+from core.usecases.webhooks import publish_automatic
 
 T = TypeVar("T")
 
@@ -200,6 +201,8 @@ class EvaluatePair:
                 uow.audit.append(_audit_event(command, evaluation, document, now))
                 if evaluation.decisao is Decision.ANALISE_HUMANA:  # a person decides: ADR 0020
                     open_review(uow, command.tenant_id, command.request_id, now, prazo_parecer_dias)
+                else:  # final at once: for endpoints subscribed to decisao.automatica (ADR 0025)
+                    publish_automatic(uow, command.tenant_id, command.request_id, evaluation.decisao.value, evaluation.score, now)
                 if also is not None:
                     also(uow)
                 uow.commit()

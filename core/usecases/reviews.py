@@ -13,9 +13,11 @@ from typing import Any
 
 from core.domain.errors import InvalidInput, NotFound
 from core.domain.records import AuditEvent, Role
+from core.domain.webhooks import DECISAO_FINAL
 from core.domain.review import Move, ReviewAction, ReviewActor, ReviewItem, ReviewState, open_item, transition
 from core.ports.clock import Clock
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from core.usecases import webhooks
 
 AUTOMATICA, REVISAO = "automatica", "revisao"
 ASSIGNABLE = (Role.REVIEWER, Role.ADMIN)
@@ -43,8 +45,22 @@ def move_review(
         updated, payload = transition(item, move, actor, now)
         uow.reviews.update(updated, expected_version=item.version)
         uow.audit.append(AuditEvent(tenant_id, f"review.{move.action.value}", payload, now))
+        if updated.final:  # the human decision is final: tell the tenant's webhooks (ADR 0025)
+            webhooks.publish(uow, tenant_id, DECISAO_FINAL, decisao_final_data(updated), now=now)
         uow.commit()
     return updated
+
+
+def decisao_final_data(item: ReviewItem) -> dict[str, Any]:
+    """The `data` of a decisao.final event: the homologated decision and how it was reached."""
+    return {
+        "request_id": item.request_id,
+        "review_id": item.review_id,
+        "decisao_final": item.decision,
+        "como": REVISAO,
+        "motivo": item.reason_code,
+        "homologado_em": item.updated_at.isoformat(),
+    }
 
 
 def _check_assignee(uow: UnitOfWork, tenant_id: str, key_id: str) -> None:

@@ -40,6 +40,8 @@ BODY_ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         {"decisao": "DEFERIDO", "motivo": "conteudo_equivalente", "parecer": "Conteúdo equivalente."},
     ),
     ("POST", "/v1/reviews/{review_id:str}/return"): ("/v1/reviews/rv-edge/return", {"motivo": "Rever a carga."}),
+    ("POST", "/admin/webhooks"): ("/admin/webhooks", {"url": "https://example.org/h", "event_types": ["decisao.final"]}),
+    ("POST", "/admin/webhooks/deliveries/replay"): ("/admin/webhooks/deliveries/replay", {"all": True}),
 }
 DEEP = b'{"context": ' + b"[" * 1000 + b"]" * 1000 + b"}"  # 2 KB, used to be a RecursionError (500)
 

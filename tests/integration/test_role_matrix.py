@@ -76,6 +76,13 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/reviews/{review_id:str}/assign"): COORDINATORS,
     ("POST", "/v1/reviews/{review_id:str}/homologate"): COORDINATORS,
     ("POST", "/v1/reviews/{review_id:str}/return"): COORDINATORS,
+    ("POST", "/admin/webhooks"): ADMIN_ONLY,
+    ("GET", "/admin/webhooks"): ADMIN_ONLY,
+    ("POST", "/admin/webhooks/{endpoint_id:str}/disable"): ADMIN_ONLY,
+    ("POST", "/admin/webhooks/{endpoint_id:str}/rotate_secret"): ADMIN_ONLY,
+    ("GET", "/admin/webhooks/deliveries"): ADMIN_ONLY,
+    ("GET", "/admin/webhooks/deliveries/{delivery_id:str}"): ADMIN_ONLY,
+    ("POST", "/admin/webhooks/deliveries/replay"): ADMIN_ONLY,
 }
 # The web console (adapters/http/console) authenticates with a session, not X-API-Key: its pages
 # are listed here, each with the roles whose *session* may use it (SESSION_PUBLIC: no session).
@@ -235,7 +242,28 @@ def _review(client: TestClient) -> str:
     return str(stored["revisao"]["review_id"])
 
 
+def _webhook(client: TestClient) -> str:
+    body = {"url": "http://127.0.0.1:9/scoped", "event_types": ["caso.concluido"]}
+    response = client.post("/admin/webhooks", json=body, headers={"X-API-Key": KEYS[ADMIN]})
+    assert response.status_code == 201, response.text
+    return str(response.json()["endpoint_id"])
+
+
+def _webhook_delivery(client: TestClient) -> str:
+    """A delivery: an automatic decision announced to an endpoint subscribed to decisao.automatica."""
+    body = {"url": "http://127.0.0.1:9/scoped", "event_types": ["decisao.automatica"]}
+    endpoint = client.post("/admin/webhooks", json=body, headers={"X-API-Key": KEYS[ADMIN]}).json()["endpoint_id"]
+    request = {"request_id": unique_id("scoped-webhook"), "origem": ORIGEM, "destino": DESTINO}
+    assert client.post("/v1/equivalences/evaluate", json=request, headers={"X-API-Key": KEYS[CLIENT]}).status_code == 200
+    client.post(f"/admin/webhooks/{endpoint}/disable", headers={"X-API-Key": KEYS[ADMIN]})
+    page = client.get("/admin/webhooks/deliveries", headers={"X-API-Key": KEYS[ADMIN]}).json()["items"]
+    return str(next(d["delivery_id"] for d in page if d["endpoint_id"] == endpoint))
+
+
 SCOPED: dict[tuple[str, str], object] = {
+    ("POST", "/admin/webhooks/{endpoint_id:str}/disable"): _webhook,
+    ("POST", "/admin/webhooks/{endpoint_id:str}/rotate_secret"): _webhook,
+    ("GET", "/admin/webhooks/deliveries/{delivery_id:str}"): _webhook_delivery,
     ("POST", "/admin/api_keys/{key_id:str}/rotate"): _api_key,
     ("POST", "/admin/api_keys/{key_id:str}/revoke"): _api_key,
     ("GET", "/v1/equivalences/{request_id:str}"): _evaluation,
