@@ -222,6 +222,7 @@ class EvaluateResponse(msgspec.Struct):
             "mapeamento_degradado",
             "carga_horaria_limitrofe",
             "aprovacao_nao_informada",
+            "precedente_relacionado",
         ]
         | None
     ) = None

@@ -236,3 +236,18 @@ def _related_reason(precedent: Precedent, mine: Origin, ementa: str, same_text: 
     if precedent.kind is PrecedentKind.ADVISORY:
         return "consultivo"
     return "ementa_reformulada"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReviewedPair:
+    """The pair behind an ANALISE_HUMANA result, kept so its homologated parecer can become a precedent."""
+
+    origem: PairOrigin
+    destino_codigo: str | None
+    course_id: str | None
+
+
+def precedent_id_for(now: dt.datetime, source: str, index: int) -> str:
+    """An id that sorts by creation time (keyset pages) and is unique per source and position."""
+    digest = hashlib.sha256(f"{source}\x00{index}".encode("utf-8")).hexdigest()[:10]
+    return f"pc_{now.astimezone(dt.timezone.utc).strftime('%Y%m%d%H%M%S%f')}_{index:05d}_{digest}"

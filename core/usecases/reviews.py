@@ -8,6 +8,7 @@ is reported as missing (docs/adr/0020-review-items.md).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +31,16 @@ def open_review(uow: UnitOfWork, tenant_id: str, request_id: str, now: dt.dateti
 
 
 def move_review(
-    uow_factory: UnitOfWorkFactory, tenant_id: str, review_id: str, move: Move, actor: ReviewActor, clock: Clock
+    uow_factory: UnitOfWorkFactory,
+    tenant_id: str,
+    review_id: str,
+    move: Move,
+    actor: ReviewActor,
+    clock: Clock,
+    also: Callable[[UnitOfWork, ReviewItem, dt.datetime], object] | None = None,
 ) -> ReviewItem:
-    """Apply one transition. Raises NotFound, TransitionForbidden, InvalidTransition or InvalidInput."""
+    """Apply one transition. Raises NotFound, TransitionForbidden, InvalidTransition or InvalidInput.
+    `also` runs in the same transaction with the moved item (a precedent registered on homologation)."""
     with uow_factory() as uow:
         item = uow.reviews.get(tenant_id, review_id)
         if item is None:
@@ -43,6 +51,8 @@ def move_review(
         updated, payload = transition(item, move, actor, now)
         uow.reviews.update(updated, expected_version=item.version)
         uow.audit.append(AuditEvent(tenant_id, f"review.{move.action.value}", payload, now))
+        if also is not None:
+            also(uow, updated, now)
         uow.commit()
     return updated
 

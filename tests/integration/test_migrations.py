@@ -46,6 +46,9 @@ TABLES = {
     "curriculum_units",
     "curriculum_defaults",
     "review_items",
+    "precedents",  # 0006 (ADR 0024)
+    "precedent_origins",
+    "precedent_pairs",
 }
 
 
@@ -98,7 +101,7 @@ def test_migration_matches_the_models(db_url: str) -> None:
 
 def test_revisions_are_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert head_revision() == "0005"
+    assert head_revision() == "0006"
 
 
 ROOT = Path(__file__).resolve().parents[2]

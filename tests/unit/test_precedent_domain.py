@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from typing import Literal
 
 import pytest
 from hypothesis import given
@@ -32,6 +33,8 @@ WORDS = st.lists(
 SEPARATORS = st.sampled_from([" ", "  ", "\t", "\n", ", ", "; ", ". ", " - ", "\n• ", "\n- ", "\n1. ", " \u200b"])
 DAYS = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31))
 NOW = dt.datetime(2026, 12, 3, 12, tzinfo=dt.timezone.utc)
+Form = Literal["NFC", "NFD", "NFKC", "NFKD"]
+FORMS: tuple[Form, ...] = ("NFC", "NFD", "NFKC", "NFKD")
 
 
 def _joined(words: list[str], separators: list[str]) -> str:
@@ -41,8 +44,8 @@ def _joined(words: list[str], separators: list[str]) -> str:
     return out
 
 
-@given(WORDS, st.lists(SEPARATORS, min_size=1, max_size=5), st.sampled_from(["NFC", "NFD", "NFKC", "NFKD"]), st.booleans())
-def test_fingerprint_ignores_form_case_whitespace_punctuation_and_bullets(words: list[str], separators: list[str], form: str, upper: bool) -> None:
+@given(WORDS, st.lists(SEPARATORS, min_size=1, max_size=5), st.sampled_from(FORMS), st.booleans())
+def test_fingerprint_ignores_form_case_whitespace_punctuation_and_bullets(words: list[str], separators: list[str], form: Form, upper: bool) -> None:
     plain = " ".join(words)
     formatted = unicodedata.normalize(form, _joined(words, separators))
     formatted = formatted.upper() if upper else formatted
