@@ -27,7 +27,7 @@ import re
 import unicodedata
 from typing import Any
 
-from core.domain.errors import DomainError
+from core.domain.errors import DomainError, InvalidTransition
 from core.domain.hygiene import normalize
 
 NEAR_DUPLICATE = 0.6
@@ -161,7 +161,7 @@ def check_precedent(precedent: Precedent) -> None:
 def end_vigencia(precedent: Precedent, last_day_excluded: dt.date, actor: dict[str, Any], now: dt.datetime) -> Precedent:
     """The precedent no longer in force from `last_day_excluded` on; only ever shortens its vigência."""
     if precedent.valid_to is not None and precedent.valid_to <= last_day_excluded:
-        raise InvalidPrecedent("vigencia_fim", f"a vigência já termina em {precedent.valid_to.isoformat()}")
+        raise InvalidTransition(f"a vigência do precedente já termina em {precedent.valid_to.isoformat()}")
     if last_day_excluded < precedent.valid_from:
         raise InvalidPrecedent("vigencia_fim", "o fim da vigência não pode ser anterior ao início")
     return dataclasses.replace(precedent, valid_to=last_day_excluded, ended_at=now, ended_by=dict(actor))

@@ -7,6 +7,8 @@ import unicodedata
 from typing import Literal
 
 import pytest
+
+from core.domain.errors import InvalidTransition
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -153,7 +155,7 @@ def test_near_duplicate_threshold() -> None:
 def test_end_vigencia_only_shortens() -> None:
     ended = end_vigencia(_precedent(), DAY, {"key_id": "k"}, NOW)
     assert ended.valid_to == DAY and ended.ended_by == {"key_id": "k"}
-    with pytest.raises(InvalidPrecedent):
+    with pytest.raises(InvalidTransition):  # already ended by then: a conflict, not bad input
         end_vigencia(ended, DAY + dt.timedelta(days=3), {}, NOW)
     with pytest.raises(InvalidPrecedent):
         end_vigencia(_precedent(), dt.date(2025, 1, 1), {}, NOW)

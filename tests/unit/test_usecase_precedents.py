@@ -215,8 +215,10 @@ def test_ending_a_vigencia_is_audited_and_stops_the_precedent_today() -> None:
     with w.uows.reading() as uow:
         ends = [e.payload for e in uow.audit.list_events(DEFAULT_TENANT, limit=1000) if e.event_type == "precedent.vigencia_ended"]
     assert ends == [{**ends[0], "precedent_id": "pc_1", "vigencia_fim": "2026-03-02", "motivo": "currículo novo"}]
-    with pytest.raises(InvalidPrecedent):
+    with pytest.raises(InvalidTransition):
         uc.end_precedent(w.uows, DEFAULT_TENANT, "pc_1", dt.date(2026, 6, 1), None, COORDINATOR, w.clock)
+    with pytest.raises(InvalidPrecedent):  # before it began
+        uc.end_precedent(w.uows, DEFAULT_TENANT, "pc_1", dt.date(2025, 6, 1), None, COORDINATOR, w.clock)
     with pytest.raises(NotFound):
         uc.end_precedent(w.uows, DEFAULT_TENANT, "pc_x", None, None, COORDINATOR, w.clock)
     with pytest.raises(NotFound):
