@@ -196,6 +196,8 @@ def import_precedents(
     now = clock.now()
     precedents = [_from_draft(tenant_id, draft, index, source_sha256, actor, now) for index, draft in enumerate(drafts)]
     with uow_factory() as uow:
+        if uow.tenants.get(tenant_id) is None:
+            raise NotFound(f"tenant '{tenant_id}' not found")
         for precedent in precedents:
             uow.precedents.add(precedent)
         payload = {
