@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, select, update
+from sqlalchemy import RowMapping, Select, and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import PrecedentOriginRow, PrecedentPairRow, PrecedentRow
@@ -18,6 +18,17 @@ from core.ports.precedent_repository import PrecedentFilter
 
 _TABLE = PrecedentRow.__table__
 _ORIGINS = PrecedentOriginRow.__table__
+# Built once: evaluate runs it for every pair whose origem names institution and code (ADR 0024).
+_FOR_ORIGIN = select(_TABLE).where(
+    _TABLE.c.tenant_id == bindparam("t"),
+    _TABLE.c.precedent_id.in_(
+        select(_ORIGINS.c.precedent_id).where(
+            _ORIGINS.c.tenant_id == bindparam("t"),
+            _ORIGINS.c.instituicao_key == bindparam("i"),
+            _ORIGINS.c.codigo_key == bindparam("c"),
+        )
+    ),
+)
 
 
 class SqlaPrecedentRepository:
@@ -41,20 +52,11 @@ class SqlaPrecedentRepository:
 
     def get(self, tenant_id: str, precedent_id: str) -> Precedent | None:
         row = self._session.get(PrecedentRow, (tenant_id, precedent_id))
-        return None if row is None else _precedent(row)
+        return None if row is None else _precedent(_mapping(row))
 
     def for_origin(self, tenant_id: str, instituicao_key: str, codigo_key: str) -> list[Precedent]:
-        ids = (
-            select(PrecedentOriginRow.precedent_id)
-            .where(
-                PrecedentOriginRow.tenant_id == tenant_id,
-                PrecedentOriginRow.instituicao_key == instituicao_key,
-                PrecedentOriginRow.codigo_key == codigo_key,
-            )
-            .distinct()
-        )
-        statement = select(PrecedentRow).where(PrecedentRow.tenant_id == tenant_id, PrecedentRow.precedent_id.in_(ids))
-        return [_precedent(row) for row in self._session.scalars(statement)]
+        rows = self._session.execute(_FOR_ORIGIN, {"t": tenant_id, "i": instituicao_key, "c": codigo_key}).mappings()
+        return [_precedent(row) for row in rows]
 
     def end_vigencia(self, precedent: Precedent) -> None:
         self._session.execute(
@@ -68,7 +70,7 @@ class SqlaPrecedentRepository:
         if after is not None:
             statement = statement.where(PrecedentRow.precedent_id > after)
         statement = _filtered(statement, tenant_id, where).order_by(PrecedentRow.precedent_id).limit(limit)
-        return [_precedent(row) for row in self._session.scalars(statement)]
+        return [_precedent(_mapping(row)) for row in self._session.scalars(statement)]
 
     def remember_pair(self, tenant_id: str, request_id: str, pair: ReviewedPair) -> None:
         document = {
@@ -140,23 +142,28 @@ def _row(p: Precedent) -> dict[str, Any]:
     }
 
 
-def _precedent(row: PrecedentRow) -> Precedent:
+def _mapping(row: PrecedentRow) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in _TABLE.columns}
+
+
+def _precedent(row: RowMapping | dict[str, Any]) -> Precedent:
+    ended_by = row["ended_by"]
     return Precedent(
-        tenant_id=row.tenant_id,
-        precedent_id=row.precedent_id,
-        origens=tuple(Origin(o["instituicao"], o["codigo"], o.get("ementa", "")) for o in row.origens),
-        destino_codigo=row.destino_codigo,
-        course_id=row.course_id,
-        kind=PrecedentKind(row.kind),
-        valid_from=row.valid_from,
-        valid_to=row.valid_to,
-        created_at=row.created_at,
-        created_by=dict(row.created_by),
-        escopo=row.escopo,
-        parecer=row.parecer,
-        review_id=row.review_id,
-        request_id=row.request_id,
-        expressao=row.expressao,
-        ended_at=row.ended_at,
-        ended_by=None if row.ended_by is None else dict(row.ended_by),
+        tenant_id=row["tenant_id"],
+        precedent_id=row["precedent_id"],
+        origens=tuple(Origin(o["instituicao"], o["codigo"], o.get("ementa", "")) for o in row["origens"]),
+        destino_codigo=row["destino_codigo"],
+        course_id=row["course_id"],
+        kind=PrecedentKind(row["kind"]),
+        valid_from=row["valid_from"],
+        valid_to=row["valid_to"],
+        created_at=row["created_at"],
+        created_by=dict(row["created_by"]),
+        escopo=row["escopo"],
+        parecer=row["parecer"],
+        review_id=row["review_id"],
+        request_id=row["request_id"],
+        expressao=row["expressao"],
+        ended_at=row["ended_at"],
+        ended_by=None if ended_by is None else dict(ended_by),
     )
