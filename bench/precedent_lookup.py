@@ -48,6 +48,10 @@ class CountingMapper:
     def __init__(self) -> None:
         self.inner, self.calls = LexicalMapper(), 0
 
+    @property
+    def version(self) -> str:
+        return self.inner.version
+
     def map(self, text: str, taxonomy: Taxonomy) -> tuple[ConceptMatch, ...]:
         self.calls += 1
         return self.inner.map(text, taxonomy)
