@@ -109,9 +109,9 @@ def _lookup_ms(uows: SqlaUnitOfWorkFactory, origens: list[Course], today: dt.dat
     return sorted(times), sorted(floor), hits
 
 
-def _line(label: str, times: list[float]) -> str:
+def _line(label: str, times: list[float], what: str = "lookups") -> str:
     p50, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
-    return f"{label}: p50 {p50:.3f} ms, p95 {p95:.3f} ms over {len(times)} lookups"
+    return f"{label}: p50 {p50:.3f} ms, p95 {p95:.3f} ms over {len(times)} {what}"
 
 
 def main() -> int:
@@ -138,7 +138,7 @@ def main() -> int:
         ]
         miss_times, floor, _ = _lookup_ms(uows, misses, today)
         hit_times, floor_2, found = _lookup_ms(uows, hits, today)
-        print(_line("SELECT 1 on the same connection (the round-trip floor right now)", sorted(floor + floor_2)))
+        print(_line("SELECT 1 on the same connection (the round-trip floor right now)", sorted(floor + floor_2), "queries"))
         print(_line("lookup, no precedent for the origem (most requests)", miss_times))
         print(_line(f"lookup, a binding precedent found ({found} of {len(hits)} applied)", hit_times))
         print("target: the lookup adds <= 1 ms to an evaluation (compare with the floor on a shared machine)")
@@ -157,7 +157,7 @@ def main() -> int:
             totals.append((time.perf_counter() - start) * 1000)
             assert document["decisao_origem"] == "precedente"
         totals.sort()
-        print(_line("evaluate end to end on a hit (lookup + store + audit)", totals).replace("lookups", "evaluations"))
+        print(_line("evaluate end to end on a hit (lookup + store + audit)", totals, "evaluations"))
         print(f"mapper calls during {len(totals)} precedent hits: {mapper.calls} (a hit answers without running the mapper)")
         engine.dispose()
     return 0
