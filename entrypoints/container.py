@@ -49,6 +49,7 @@ from core.usecases.curricula import Curricula
 from core.usecases.evaluate import EvaluatePair
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.policies import Policies
+from core.usecases.precedents import Precedents
 from core.usecases.queue_ops import QueueOperations
 from core.usecases.results import Results
 from core.usecases.reviews import Reviews
@@ -236,6 +237,7 @@ class UseCases(containers.DeclarativeContainer):
     reviews = providers.Singleton(Reviews, adapters.uow_factory, adapters.clock)
     audit_trail = providers.Singleton(AuditTrail, adapters.uow_factory)
 
+    precedents = providers.Singleton(Precedents, adapters.uow_factory, adapters.clock)  # ADR 0024
     webhook_admin = providers.Singleton(WebhookAdmin, adapters.uow_factory, adapters.clock, adapters.ids)
     webhook_deliveries = providers.Callable(attrgetter("deliveries"), adapters.webhook_runtime)
 

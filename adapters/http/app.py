@@ -39,6 +39,7 @@ from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
 from adapters.http.routes_keys import ApiKeyController
 from adapters.http.routes_reviews import ReviewController
+from adapters.http.routes_precedents import PrecedentController  # ADR 0024
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.http.routes_tenant import TenantController
 from adapters.http.routes_webhooks import WebhookAdminController
@@ -105,6 +106,7 @@ def create_app(handlers: Mapping[str, Callable[[], Any]], serving: Serving, debu
             TenantController,
             ReviewController,
             WebhookAdminController,
+            PrecedentController,  # ADR 0024
         ],
         security=[{"ApiKey": []}],
     )

@@ -222,11 +222,23 @@ class EvaluateResponse(msgspec.Struct):
             "mapeamento_degradado",
             "carga_horaria_limitrofe",
             "aprovacao_nao_informada",
+            "precedente_relacionado",
         ]
         | None
     ) = None
     topicos: TopicsOut | None = None
     leitura: ReadingOut | None = None
+    # Precedents (ADR 0024): present only when the tenant's table took part in the decision.
+    decisao_origem: Annotated[
+        Literal["precedente"] | None, Meta(description="`precedente` when a binding precedent decided; null: the automatic evaluation")
+    ] = None
+    precedente: Annotated[
+        dict[str, Any] | None, Meta(description="the binding precedent that decided: id, origens, destino, vigência, provenance and parecer")
+    ] = None
+    precedentes_relacionados: Annotated[
+        list[dict[str, Any]] | None,
+        Meta(description="precedents shown to the reviewer as evidence (advisory, reworded ementa, N:1), each with `motivo`; never applied"),
+    ] = None
 
 
 class ReviewSummaryOut(msgspec.Struct, kw_only=True):
@@ -245,7 +257,7 @@ class StoredEvaluationResponse(EvaluateResponse, kw_only=True):
         Meta(description="the automatic decision, or the homologated parecer of its review; null while a review is open"),
     ] = None
     decisao_final_origem: Annotated[
-        Literal["automatica", "revisao"] | None, Meta(description="how `decisao_final` was reached")
+        Literal["automatica", "revisao", "precedente"] | None, Meta(description="how `decisao_final` was reached")
     ] = None
     revisao: Annotated[ReviewSummaryOut | None, Meta(description="the review item of an ANALISE_HUMANA result")] = None
 

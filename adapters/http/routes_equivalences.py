@@ -193,6 +193,8 @@ class EquivalenceController(Controller):
         """The stored answer of an earlier evaluation of this tenant, and its final decision."""
         document, item = results.with_review(principal.tenant_id, request_id)
         final, origin = final_decision(document["decisao"], item)
+        if origin == "automatica" and document.get("decisao_origem") == "precedente":  # ADR 0024
+            origin = "precedente"
         review = None
         if item is not None:
             review = ReviewSummaryOut(

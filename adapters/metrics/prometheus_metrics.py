@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter, Histogram, disable_created_metrics
 
+from adapters.metrics.precedent_metrics import precedent_hits
+
 MAPPER_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
@@ -78,3 +80,6 @@ class PrometheusMetrics:
             self._m.batch_errors.inc()
         else:  # "failed" (a deterministic error, reason "error") or "dead_lettered" (retries exhausted)
             self._m.batch_failed.labels("error" if outcome == "failed" else outcome).inc()
+
+    def precedent_hit(self, tenant_id: str, outcome: str) -> None:  # ADR 0024
+        precedent_hits().labels(tenant_id, outcome).inc()

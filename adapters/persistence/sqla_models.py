@@ -18,6 +18,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -355,3 +356,52 @@ class WebhookAttemptRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[float] = mapped_column(Float)
+# Precedents: the tenant's equivalence table (ADR 0024; migration 0006).
+class PrecedentRow(Base):
+    """A precedent (core/domain/precedents.py); only its vigência end ever changes."""
+
+    __tablename__ = "precedents"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    precedent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    origens: Mapped[list[Any]]
+    destino_codigo: Mapped[str | None] = mapped_column(String(200))
+    course_id: Mapped[str | None] = mapped_column(String(200))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    escopo: Mapped[str | None] = mapped_column(Text)
+    parecer: Mapped[str | None] = mapped_column(Text)
+    review_id: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(100))
+    expressao: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[dict[str, Any]]
+    ended_at: Mapped[dt.datetime | None]
+    ended_by: Mapped[dict[str, Any] | None]
+
+
+class PrecedentOriginRow(Base):
+    """One origem course of a precedent, by its folded institution and code: the lookup index."""
+
+    __tablename__ = "precedent_origins"
+    __table_args__ = (
+        Index("ix_precedent_origins_lookup", "tenant_id", "instituicao_key", "codigo_key", "fingerprint"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    precedent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instituicao_key: Mapped[str] = mapped_column(String(200))
+    codigo_key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+
+class PrecedentPairRow(Base):
+    """The pair of an ANALISE_HUMANA result, so its homologated parecer can become a precedent."""
+
+    __tablename__ = "precedent_pairs"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    pair: Mapped[dict[str, Any]]

@@ -11,6 +11,7 @@ from adapters.persistence.sqla_audit_log import SqlaAuditLog
 from adapters.persistence.sqla_course_binding_repository import SqlaCourseBindingRepository
 from adapters.persistence.sqla_curriculum_repository import SqlaCurriculumRepository
 from adapters.persistence.sqla_job_repository import SqlaJobRepository
+from adapters.persistence.sqla_precedent_repository import SqlaPrecedentRepository
 from adapters.persistence.sqla_policy_repository import SqlaPolicyRepository
 from adapters.persistence.sqla_result_repository import SqlaResultRepository
 from adapters.persistence.sqla_review_repository import SqlaReviewRepository
@@ -36,6 +37,7 @@ class SqlaUnitOfWork:
     curricula: SqlaCurriculumRepository
     reviews: SqlaReviewRepository
     webhooks: SqlaWebhookRepository
+    precedents: SqlaPrecedentRepository  # ADR 0024
 
     def __init__(self, session_factory: sessionmaker[Session], on_outbox_commit: OnCommit | None = None) -> None:
         self._session_factory = session_factory
@@ -63,6 +65,7 @@ class SqlaUnitOfWork:
         self.curricula = SqlaCurriculumRepository(session)
         self.reviews = SqlaReviewRepository(session)
         self.webhooks = SqlaWebhookRepository(session, self._on_outbox_commit)
+        self.precedents = SqlaPrecedentRepository(session)  # ADR 0024
         return self
 
     def __exit__(

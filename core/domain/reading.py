@@ -29,6 +29,7 @@ class ReviewReason(str, enum.Enum):
     MAPEAMENTO_DEGRADADO = "mapeamento_degradado"
     CARGA_HORARIA_LIMITROFE = "carga_horaria_limitrofe"
     APROVACAO_NAO_INFORMADA = "aprovacao_nao_informada"
+    PRECEDENTE_RELACIONADO = "precedente_relacionado"  # a related precedent is shown, never applied (ADR 0024)
 
 
 REASON_TEXT = {
@@ -39,6 +40,7 @@ REASON_TEXT = {
     ReviewReason.MAPEAMENTO_DEGRADADO: "mapeamento de conceitos indisponível ou incompleto (modo degradado)",
     ReviewReason.CARGA_HORARIA_LIMITROFE: "conteúdo equivalente, mas carga horária da origem menor que a da destino",
     ReviewReason.APROVACAO_NAO_INFORMADA: "aprovação na disciplina de origem não informada",
+    ReviewReason.PRECEDENTE_RELACIONADO: "há precedente relacionado (consultivo, ementa reformulada ou combinação de origens) para a análise",
 }
 
 UNSUPPORTED_LANGUAGES = frozenset({ENGLISH, SPANISH})

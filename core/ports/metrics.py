@@ -26,3 +26,7 @@ class Metrics(Protocol):
     def batch_item(self, outcome: str) -> None:
         """A worker's attempt at a batch item: `done`, `failed`, `dead_lettered`, or `transient_error`
         (the queue retries the message, or dead-letters it after the last try)."""
+
+    def precedent_hit(self, tenant_id: str, outcome: str) -> None:
+        """A new evaluation used the precedent table (ADR 0024): `binding_applied` (a precedent
+        decided it) or `advisory_shown` (related precedents went to the reviewer as evidence)."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
+from core.ports.precedent_repository import PrecedentRepository
 from core.ports.repositories import (
     ApiKeyRepository,
     AuditLog,
@@ -55,6 +56,9 @@ class UnitOfWork(Protocol):
 
     @property
     def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def precedents(self) -> PrecedentRepository: ...  # ADR 0024
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -31,6 +31,10 @@ from core.usecases.documents import evaluation_document
 from core.usecases.reading import read_pair
 from core.usecases.reviews import open_review
 from core.usecases.webhooks import publish_automatic
+# Precedents: the tenant's equivalence table is consulted first (ADR 0024).
+from core.domain.precedent_decision import decided_by_precedent, held_for_review
+from core.domain.precedents import PrecedentMatch
+from core.usecases.precedents import find_precedents, precedent_audit, precedent_fields, precedent_hits, remember_pair
 
 T = TypeVar("T")
 
@@ -120,12 +124,15 @@ class EvaluatePair:
                 applied = resolve_overrides(policy, command.policy_overrides)
                 if applied.overridden and command.batch_item is None:
                     check_overrides_allowed(uow, command.tenant_id, command.caller, command.tenant)
+                found = find_precedents(  # ADR 0024
+                    uow, command.tenant_id, command.origem, command.destino, command.course_id, self._clock.now().date()
+                )
         except (NotFound, VersionNotFound, OverridesNotAllowed):
             stored = self._stored(command)
             if stored is None:
                 raise
             return _replay(stored, command)
-        evaluation, timings = self._evaluate(command, taxonomy, applied.policy, started)
+        evaluation, timings = self._evaluate(command, taxonomy, applied.policy, started, found)
         override = _override_record(applied, command.caller)
         document = evaluation_document(
             command.request_id,
@@ -136,13 +143,16 @@ class EvaluatePair:
             rules_version=RULES_VERSION,
             policy_override=override,
         )
+        document.update(precedent_fields(found, evaluation))  # ADR 0024: nothing without precedents
         outcome = self._store(command, evaluation, document, also, applied.policy.prazo_parecer_dias)
         if self._metrics is not None and not outcome.replayed:  # a replay is not a new decision
             self._metrics.decision(command.tenant_id, evaluation.decisao.value, evaluation.degraded_mode)
+            for hit in precedent_hits(outcome.document):  # ADR 0024
+                self._metrics.precedent_hit(command.tenant_id, hit)
         return outcome
 
     def _evaluate(
-        self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, started: float
+        self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, started: float, found: PrecedentMatch
     ) -> tuple[Evaluation, dict[str, float]]:
         clock = self._clock
         today = clock.now().date()
@@ -152,6 +162,9 @@ class EvaluatePair:
         if failed:
             evaluation = rejected_by_hard_rules(rules, failed, policy, taxonomy.version)
             return evaluation, _timings(hard_rules=t1 - t0, total=t1 - started)
+        if found.applied is not None:  # a binding precedent decides: no mapping (ADR 0024)
+            evaluation = decided_by_precedent(found.applied, rules, policy, taxonomy.version)
+            return evaluation, _timings(hard_rules=t1 - t0, total=clock.monotonic() - started)
         pair = read_pair(
             command.origem.ementa,
             command.destino.ementa,
@@ -172,6 +185,7 @@ class EvaluatePair:
             today,
             pair.reading,
         )
+        evaluation = held_for_review(evaluation, tuple(p for p, _ in found.related))  # never applied silently
         t3 = clock.monotonic()
         return evaluation, _timings(
             hard_rules=t1 - t0, mapping=t2 - t1, scoring=t3 - t2, total=t3 - started
@@ -201,6 +215,9 @@ class EvaluatePair:
                 uow.audit.append(_audit_event(command, evaluation, document, now))
                 if evaluation.decisao is Decision.ANALISE_HUMANA:  # a person decides: ADR 0020
                     open_review(uow, command.tenant_id, command.request_id, now, prazo_parecer_dias)
+                    remember_pair(  # its homologated parecer may become a precedent (ADR 0024)
+                        uow, command.tenant_id, command.request_id, command.origem, command.destino, command.course_id
+                    )
                 else:  # final at once: for endpoints subscribed to decisao.automatica (ADR 0025)
                     publish_automatic(uow, command.tenant_id, command.request_id, evaluation.decisao.value, evaluation.score, now)
                 if also is not None:
@@ -315,6 +332,7 @@ def _audit_event(
             "context_sha256": command.context_hash,
             "timings_ms": document["timings_ms"],
             **_batch_item(command),
+            **precedent_audit(document),  # ADR 0024
         },
         created_at=now,
     )

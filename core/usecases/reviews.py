@@ -8,6 +8,7 @@ is reported as missing (docs/adr/0020-review-items.md).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +33,16 @@ def open_review(uow: UnitOfWork, tenant_id: str, request_id: str, now: dt.dateti
 
 
 def move_review(
-    uow_factory: UnitOfWorkFactory, tenant_id: str, review_id: str, move: Move, actor: ReviewActor, clock: Clock
+    uow_factory: UnitOfWorkFactory,
+    tenant_id: str,
+    review_id: str,
+    move: Move,
+    actor: ReviewActor,
+    clock: Clock,
+    also: Callable[[UnitOfWork, ReviewItem, dt.datetime], object] | None = None,
 ) -> ReviewItem:
-    """Apply one transition. Raises NotFound, TransitionForbidden, InvalidTransition or InvalidInput."""
+    """Apply one transition. Raises NotFound, TransitionForbidden, InvalidTransition or InvalidInput.
+    `also` runs in the same transaction with the moved item (a precedent registered on homologation)."""
     with uow_factory() as uow:
         item = uow.reviews.get(tenant_id, review_id)
         if item is None:
@@ -47,6 +55,8 @@ def move_review(
         uow.audit.append(AuditEvent(tenant_id, f"review.{move.action.value}", payload, now))
         if updated.final:  # the human decision is final: tell the tenant's webhooks (ADR 0025)
             webhooks.publish(uow, tenant_id, DECISAO_FINAL, decisao_final_data(updated), now=now)
+        if also is not None:
+            also(uow, updated, now)
         uow.commit()
     return updated
 

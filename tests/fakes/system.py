@@ -82,5 +82,8 @@ class RecordingMetrics:
     def batch_item(self, outcome: str) -> None:
         self.calls.append(("batch_item", outcome))
 
+    def precedent_hit(self, tenant_id: str, outcome: str) -> None:  # ADR 0024
+        self.calls.append(("precedent_hit", tenant_id, outcome))
+
     def of(self, kind: str) -> list[tuple[Any, ...]]:
         return [call[1:] for call in self.calls if call[0] == kind]

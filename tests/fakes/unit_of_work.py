@@ -20,6 +20,7 @@ from tests.fakes.curricula import FakeCurriculumRepository
 from tests.fakes.jobs import FakeJobEntry, FakeJobRepository
 from tests.fakes.reviews import FakeReviewRepository
 from tests.fakes.webhooks import FakeWebhookRepository
+from tests.fakes.precedents import FakePrecedentRepository  # precedents (ADR 0024)
 from tests.fakes.repositories import (
     FakeApiKeyRepository,
     FakeCourseBindingRepository,
@@ -47,6 +48,8 @@ class FakeStore:
     curricula: dict[tuple[str, ...], object] = field(default_factory=dict)
     reviews: dict[tuple[str, str], object] = field(default_factory=dict)
     webhooks: dict[tuple[str, ...], object] = field(default_factory=dict)
+    precedents: dict[tuple[str, str], object] = field(default_factory=dict)  # precedents (ADR 0024)
+    precedent_pairs: dict[tuple[str, str], object] = field(default_factory=dict)
     # Called with the result right before FakeResultRepository.add checks for a duplicate:
     # lets a test play a concurrent request that commits first.
     before_result_add: Callable[[StoredResult], None] | None = None
@@ -72,12 +75,13 @@ class FakeUnitOfWork:
         self.curricula = FakeCurriculumRepository(store.curricula)
         self.reviews = FakeReviewRepository(store.reviews)
         self.webhooks = FakeWebhookRepository(store.webhooks)
+        self.precedents = FakePrecedentRepository(store.precedents, store.precedent_pairs)  # ADR 0024
 
     @property
     def _tables(self) -> tuple[_Staged, ...]:
         return (self.tenants, self.api_keys, self.taxonomies, self.policies,
                 self.bindings, self.results, self.audit, self.jobs, self.curricula, self.reviews,
-                self.webhooks)
+                self.webhooks, self.precedents)
 
     def __enter__(self) -> FakeUnitOfWork:
         return self

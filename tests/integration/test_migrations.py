@@ -50,6 +50,9 @@ TABLES = {
     "webhook_events",
     "webhook_deliveries",
     "webhook_attempts",
+    "precedents",  # 0006 (ADR 0024)
+    "precedent_origins",
+    "precedent_pairs",
 }
 
 

@@ -18,6 +18,7 @@ from litestar.testing import TestClient
 from adapters.persistence.migrate import upgrade_to_head
 from tests.support.console import csrf_of, sign_in as console_sign_in
 from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client, unique_id
+from tests.support.precedents import csv_table
 
 ADMIN, AUDITOR, CLIENT, REVIEWER, COORDINATOR = "admin", "auditor", "client", "reviewer", "coordinator"
 EVALUATORS = {CLIENT, ADMIN}
@@ -83,6 +84,12 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/admin/webhooks/deliveries"): ADMIN_ONLY,
     ("GET", "/admin/webhooks/deliveries/{delivery_id:str}"): ADMIN_ONLY,
     ("POST", "/admin/webhooks/deliveries/replay"): ADMIN_ONLY,
+    # Precedents (ADR 0024): coordinators and admins write, reviewers and auditors read.
+    ("GET", "/v1/precedents"): REVIEW_READERS,
+    ("GET", "/v1/precedents/{precedent_id:str}"): REVIEW_READERS,
+    ("POST", "/v1/precedents/from-review"): COORDINATORS,
+    ("POST", "/v1/precedents/import"): COORDINATORS,
+    ("POST", "/v1/precedents/{precedent_id:str}/end"): COORDINATORS,
 }
 # The web console (adapters/http/console) authenticates with a session, not X-API-Key: its pages
 # are listed here, each with the roles whose *session* may use it (SESSION_PUBLIC: no session).
@@ -260,10 +267,21 @@ def _webhook_delivery(client: TestClient) -> str:
     return str(next(d["delivery_id"] for d in page if d["endpoint_id"] == endpoint))
 
 
+def _precedent(client: TestClient) -> str:
+    """A precedent of the default tenant, imported from a one-row table (ADR 0024)."""
+    table = csv_table("UFPB,SC-101,Limites e derivadas.,CALC-A,,binding,2026-01-01,,,")
+    headers = {"X-API-Key": KEYS[ADMIN], "Content-Type": "text/csv"}
+    answer = client.post("/v1/precedents/import", content=table.encode("utf-8"), headers=headers)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["precedent_ids"][0])
+
+
 SCOPED: dict[tuple[str, str], object] = {
     ("POST", "/admin/webhooks/{endpoint_id:str}/disable"): _webhook,
     ("POST", "/admin/webhooks/{endpoint_id:str}/rotate_secret"): _webhook,
     ("GET", "/admin/webhooks/deliveries/{delivery_id:str}"): _webhook_delivery,
+    ("GET", "/v1/precedents/{precedent_id:str}"): _precedent,
+    ("POST", "/v1/precedents/{precedent_id:str}/end"): _precedent,
     ("POST", "/admin/api_keys/{key_id:str}/rotate"): _api_key,
     ("POST", "/admin/api_keys/{key_id:str}/revoke"): _api_key,
     ("GET", "/v1/equivalences/{request_id:str}"): _evaluation,
@@ -291,6 +309,7 @@ SCOPED_BODIES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/v1/reviews/{review_id:str}/assign"): {"assignee_key_id": "some-key"},
     ("POST", "/v1/reviews/{review_id:str}/decide"): {"decisao": "DEFERIDO", "motivo": "outro", "parecer": "Parecer."},
     ("POST", "/v1/reviews/{review_id:str}/return"): {"motivo": "Rever."},
+    ("POST", "/v1/precedents/{precedent_id:str}/end"): {"motivo": "Fim."},
 }
 # Routes with an id that names no other tenant's resource: a course_id is a name within the
 # caller's own tenant, so PUT creates the caller's own binding.
