@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.persistence.sqla_api_key_repository import SqlaApiKeyRepository
 from adapters.persistence.sqla_audit_log import SqlaAuditLog
+from adapters.persistence.sqla_case_repository import SqlaCaseRepository
 from adapters.persistence.sqla_course_binding_repository import SqlaCourseBindingRepository
 from adapters.persistence.sqla_curriculum_repository import SqlaCurriculumRepository
 from adapters.persistence.sqla_job_repository import SqlaJobRepository
@@ -34,6 +35,7 @@ class SqlaUnitOfWork:
     jobs: SqlaJobRepository
     curricula: SqlaCurriculumRepository
     reviews: SqlaReviewRepository
+    cases: SqlaCaseRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -59,6 +61,7 @@ class SqlaUnitOfWork:
         self.jobs = SqlaJobRepository(session)
         self.curricula = SqlaCurriculumRepository(session)
         self.reviews = SqlaReviewRepository(session)
+        self.cases = SqlaCaseRepository(session)
         return self
 
     def __exit__(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
+from core.ports.case_repository import CaseRepository
 from core.ports.repositories import (
     ApiKeyRepository,
     AuditLog,
@@ -51,6 +52,9 @@ class UnitOfWork(Protocol):
 
     @property
     def reviews(self) -> ReviewRepository: ...
+
+    @property
+    def cases(self) -> CaseRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -55,6 +55,7 @@ class EvaluateCommand:
     # The caller's tenant as authentication read it in this request (`Principal.tenant`): its
     # defaults and override permission are used without reading the tenant again. None: read it.
     tenant: Tenant | None = None
+    case_id: str | None = None  # a pair decided for a case (POST /v1/cases): its audit event names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,22 @@ class EvaluatePair:
         if self._metrics is not None and not outcome.replayed:  # a replay is not a new decision
             self._metrics.decision(command.tenant_id, evaluation.decisao.value, evaluation.degraded_mode)
         return outcome
+
+    # --- cases (core/usecases/cases.py): score many candidate pairs, store only those the answer uses
+    def resolve(self, command: EvaluateCommand) -> tuple[Taxonomy, Policy]:
+        """The taxonomy and policy this command would be decided with (no override of a client
+        key its tenant does not allow: raises OverridesNotAllowed)."""
+        with self._uow_factory.reading() as uow:
+            taxonomy, policy = self._resolve_versions(uow, command)
+            applied = resolve_overrides(policy, command.policy_overrides)
+            if applied.overridden:
+                check_overrides_allowed(uow, command.tenant_id, command.caller, command.tenant)
+        return taxonomy, applied.policy
+
+    def decide(self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy) -> Evaluation:
+        """The decision `__call__` would store for this command, without storing anything."""
+        evaluation, _ = self._evaluate(command, taxonomy, policy, self._clock.monotonic())
+        return evaluation
 
     def _evaluate(
         self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, started: float
@@ -310,6 +327,7 @@ def _audit_event(
             "context_sha256": command.context_hash,
             "timings_ms": document["timings_ms"],
             **_batch_item(command),
+            **({"case_id": command.case_id} if command.case_id else {}),
         },
         created_at=now,
     )

@@ -16,6 +16,7 @@ from core.domain.records import (
 )
 from tests.fakes._staged import _Staged
 from tests.fakes.audit import FakeAuditLog
+from tests.fakes.cases import FakeCaseRepository
 from tests.fakes.curricula import FakeCurriculumRepository
 from tests.fakes.jobs import FakeJobEntry, FakeJobRepository
 from tests.fakes.reviews import FakeReviewRepository
@@ -45,6 +46,7 @@ class FakeStore:
     jobs: dict[str, FakeJobEntry] = field(default_factory=dict)
     curricula: dict[tuple[str, ...], object] = field(default_factory=dict)
     reviews: dict[tuple[str, str], object] = field(default_factory=dict)
+    cases: dict[tuple[str, str], object] = field(default_factory=dict)
     # Called with the result right before FakeResultRepository.add checks for a duplicate:
     # lets a test play a concurrent request that commits first.
     before_result_add: Callable[[StoredResult], None] | None = None
@@ -69,11 +71,12 @@ class FakeUnitOfWork:
         self.jobs = FakeJobRepository(store.jobs, store.results)
         self.curricula = FakeCurriculumRepository(store.curricula)
         self.reviews = FakeReviewRepository(store.reviews)
+        self.cases = FakeCaseRepository(store.cases)
 
     @property
     def _tables(self) -> tuple[_Staged, ...]:
         return (self.tenants, self.api_keys, self.taxonomies, self.policies,
-                self.bindings, self.results, self.audit, self.jobs, self.curricula, self.reviews)
+                self.bindings, self.results, self.audit, self.jobs, self.curricula, self.reviews, self.cases)
 
     def __enter__(self) -> FakeUnitOfWork:
         return self
