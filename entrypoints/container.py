@@ -12,6 +12,8 @@ from dependency_injector import containers, providers
 
 from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.topic_matcher import LexicalTopicMatcher
+from adapters.solver.highs_assignment import HighsAssignmentSolver
+from core.usecases.cases import EvaluateCase
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
@@ -93,6 +95,10 @@ class Container(containers.DeclarativeContainer):
         clock,
         metrics,
         topic_matcher,
+    )
+    # Cases (POST /v1/cases, `equivalence case evaluate`): ADR 0027.
+    evaluate_case = providers.Singleton(
+        EvaluateCase, uow_factory, evaluate_pair, topic_matcher, providers.Singleton(HighsAssignmentSolver), clock, ids
     )
     # Keys and tenants: no positive caching (a revoke is seen by the next request); last use is
     # recorded off the request path; failure bursts are counted per process (EQV_AUTH_BURST_*).

@@ -31,6 +31,7 @@ from adapters.http.slow_clients import request_deadline_middleware
 from adapters.http.routes_admin import QueueAdminController, queue_unavailable
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
+from adapters.http.routes_cases import CaseController
 from adapters.http.routes_curricula import CurriculumAdminController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
@@ -58,6 +59,7 @@ class HttpDependencies:
     rate_limit_policy: RateLimitPolicy | None = None
     clock: Callable[[], Any] = SystemClock
     api_key_admin: Callable[[], Any] | None = None
+    evaluate_case: Callable[[], Any] | None = None  # POST /v1/cases (ADR 0027)
     on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
@@ -106,6 +108,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             AuditController,
             TenantController,
             ReviewController,
+            CaseController,
         ],
         security=[{"ApiKey": []}],
     )
@@ -120,6 +123,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             "queue_operations": Provide(deps.queue_operations or _unavailable("queue"), sync_to_thread=False),
             "clock": Provide(deps.clock, sync_to_thread=False),
             "api_key_admin": Provide(deps.api_key_admin or _unavailable("key administration"), sync_to_thread=False),
+            "evaluate_case": Provide(deps.evaluate_case or _unavailable("case"), sync_to_thread=False),
         },
         # Authentication, then the body: before Litestar extracts `data` (body_guard.py), which
         # enforces each route's body limit itself (so none here).

@@ -40,6 +40,10 @@ BODY_ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         {"decisao": "DEFERIDO", "motivo": "conteudo_equivalente", "parecer": "Conteúdo equivalente."},
     ),
     ("POST", "/v1/reviews/{review_id:str}/return"): ("/v1/reviews/rv-edge/return", {"motivo": "Rever a carga."}),
+    ("POST", "/v1/cases"): ("/v1/cases", {
+        "historico": [{"codigo": "O1", "nome": "Banco de Dados I", "carga_horaria": 60, "ementa": ORIGEM["ementa"]}],
+        "unidades": [{"codigo": "D1", "nome": "Banco de Dados", "carga_horaria": 60, "ementa": [DESTINO["ementa"]]}],
+    }),
 }
 DEEP = b'{"context": ' + b"[" * 1000 + b"]" * 1000 + b"}"  # 2 KB, used to be a RecursionError (500)
 

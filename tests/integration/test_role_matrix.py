@@ -76,6 +76,8 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/reviews/{review_id:str}/assign"): COORDINATORS,
     ("POST", "/v1/reviews/{review_id:str}/homologate"): COORDINATORS,
     ("POST", "/v1/reviews/{review_id:str}/return"): COORDINATORS,
+    ("POST", "/v1/cases"): EVALUATORS,  # cases (ADR 0027)
+    ("GET", "/v1/cases/{case_id:str}"): READERS,
 }
 # The web console (adapters/http/console) authenticates with a session, not X-API-Key: its pages
 # are listed here, each with the roles whose *session* may use it (SESSION_PUBLIC: no session).
@@ -235,7 +237,16 @@ def _review(client: TestClient) -> str:
     return str(stored["revisao"]["review_id"])
 
 
+def _case(client: TestClient) -> str:
+    body = {"historico": [{"codigo": "O1", "nome": "Banco de Dados", "carga_horaria": 60, "ementa": ORIGEM["ementa"]}],
+            "unidades": [{"codigo": "D1", "nome": "Banco de Dados", "carga_horaria": 60, "ementa": [DESTINO["ementa"]]}]}
+    response = client.post("/v1/cases", json=body, headers={"X-API-Key": KEYS[CLIENT]})
+    assert response.status_code == 200, response.text
+    return str(response.json()["case_id"])
+
+
 SCOPED: dict[tuple[str, str], object] = {
+    ("GET", "/v1/cases/{case_id:str}"): _case,
     ("POST", "/admin/api_keys/{key_id:str}/rotate"): _api_key,
     ("POST", "/admin/api_keys/{key_id:str}/revoke"): _api_key,
     ("GET", "/v1/equivalences/{request_id:str}"): _evaluation,
