@@ -22,13 +22,13 @@ from adapters.http.body_guard import BODY_LIMIT
 from adapters.http.dto import ID_LIMITS
 from adapters.http.dto_cases import CaseRequest, CasePolicyIn
 from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
-from core.domain.actors import principal_actor
+from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
 from core.domain.cases.model import DEFAULT_EXCLUDED, CasePolicy, InvalidCase
 from core.domain.curriculum import InvalidCurriculum, UnitType, check_curriculum
 from core.domain.errors import VersionNotFound
 from core.domain.rate_limits import RouteGroup
-from core.domain.records import Principal
+from core.domain.records import Principal, Tenant
 from core.ports.unit_of_work import UnitOfWorkFactory
 from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse, case_csv, get_case
 
@@ -63,7 +63,7 @@ def to_policy(policy: CasePolicyIn) -> CasePolicy:
         raise _invalid("politica", str(exc)) from None
 
 
-def to_case_command(tenant_id: str, data: CaseRequest, principal: Principal) -> CaseCommand:
+def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, tenant: Tenant | None = None) -> CaseCommand:
     """Validated body → command; cross-field rules answer 422 with the field's path."""
     if data.curriculo is not None and data.unidades is not None:
         raise _invalid("unidades", "send either curriculo (a stored version) or unidades (inline), not both")
@@ -104,8 +104,8 @@ def to_case_command(tenant_id: str, data: CaseRequest, principal: Principal) -> 
         student_hash=student_hash,
         taxonomy_version=data.taxonomy_version,
         policy_version=data.policy_version,
-        caller=principal_actor(principal),
-        tenant=principal.tenant,
+        caller=caller,
+        tenant=tenant,
     )
 
 
@@ -141,7 +141,7 @@ class CaseController(Controller):
         evaluate_case: NamedDependency[EvaluateCase],
     ) -> dict[str, Any]:
         """Per destino unit DEFERIDO / INDEFERIDO / ANALISE_HUMANA, unused courses with reasons, the summary."""
-        return run_case(evaluate_case, to_case_command(principal.tenant_id, data, principal))
+        return run_case(evaluate_case, to_case_command(principal.tenant_id, data, principal_actor(principal), principal.tenant))
 
     @get(
         "/{case_id:str}",
