@@ -44,6 +44,10 @@ from core.ports.unit_of_work import UnitOfWorkFactory
 from core.usecases.evaluate import EvaluateCommand, EvaluatePair
 
 DONE = "concluido"
+MIN_MEMBER_COVERAGE = 0.1
+"""An origem course whose topics cover less than this share of a destino's takes no part in its
+candidates: the pipeline would not defer it, and it would be decided ~1,000 times per 40x60 case
+for nothing (ADR 0027; bench/case_speed.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +113,9 @@ class EvaluateCase:
         solver: AssignmentSolver | None,
         clock: Clock,
         ids: IdGenerator,
+        min_member_coverage: float = MIN_MEMBER_COVERAGE,
     ) -> None:
+        self._min_coverage = min_member_coverage
         self._uows = uow_factory
         self._pairs = evaluate_pair
         self._topics = topics
@@ -173,7 +179,8 @@ class EvaluateCase:
         def pairwise(o: OrigemCourse, d: DestinoUnit) -> float:
             key = (o.code, d.code)
             if key not in coverage:
-                coverage[key] = self._topics.compare(o.ementa, d.ementa).coverage if o.ementa and d.ementa else 0.0
+                found = self._topics.compare(o.ementa, d.ementa).coverage if o.ementa and d.ementa else 0.0
+                coverage[key] = found if found >= self._min_coverage else 0.0
             return coverage[key]
 
         courses = {c.codigo: c for c in command.transcript}
