@@ -125,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     from entrypoints import cli_curriculum
 
     cli_curriculum.add_parser(sub)
+    from entrypoints import cli_case
+
+    cli_case.add_parser(sub)
     from entrypoints import cli_audit
 
     cli_audit.add_parser(sub)

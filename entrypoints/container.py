@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from dependency_injector import containers, providers
 
 from adapters.mappers.lexical_mapper import LexicalMapper
+from adapters.solver.highs_assignment import HighsAssignmentSolver
+from core.usecases.cases import EvaluateCase
 from adapters.mappers.memory_mapping_cache import MemoryMappingCache
 from adapters.mappers.redis_mapping_cache import RedisMappingCache
 from adapters.mappers.tiered_mapping_cache import TieredMappingCache
@@ -132,6 +134,7 @@ class Adapters(containers.DeclarativeContainer):
     primary_mapper = providers.Singleton(attrgetter("primary"), mapper_chain)
     fallback_mapper = providers.Singleton(attrgetter("fallback"), mapper_chain)
     topic_matcher = providers.Singleton(LexicalTopicMatcher)
+    assignment_solver = providers.Singleton(HighsAssignmentSolver)  # cases (ADR 0019)
 
     # What a runtime chooses is *how* to build a port (an Object holding a function of the
     # settings); the wiring below stays here, so containers.copy rebinds it in every runtime.
@@ -197,6 +200,11 @@ class UseCases(containers.DeclarativeContainer):
         adapters.clock,
         adapters.metrics,
         adapters.topic_matcher,
+    )
+    # Cases (POST /v1/cases, `equivalence case evaluate`): ADR 0027.
+    evaluate_case = providers.Singleton(
+        EvaluateCase, adapters.uow_factory, evaluate_pair, adapters.topic_matcher, adapters.assignment_solver,
+        adapters.clock, adapters.ids,
     )
     # Keys and tenants: no positive caching (a revoke is seen by the next request); last use is
     # recorded off the request path; failure bursts are counted per process (EQV_AUTH_BURST_*).

@@ -33,6 +33,7 @@ from adapters.http.slow_clients import DEFAULT_REQUEST_DEADLINE_S, request_deadl
 from adapters.http.routes_admin import QueueAdminController
 from adapters.http.routes_catalog import CourseBindingAdminController, PolicyAdminController, TaxonomyAdminController
 from adapters.http.routes_audit import AuditController
+from adapters.http.routes_cases import CaseController
 from adapters.http.routes_curricula import CurriculumAdminController
 from adapters.http.routes_equivalences import EquivalenceController
 from adapters.http.routes_health import HealthController
@@ -107,6 +108,7 @@ def create_app(handlers: Mapping[str, Callable[[], Any]], serving: Serving, debu
             ReviewController,
             WebhookAdminController,
             PrecedentController,  # ADR 0024
+            CaseController,
         ],
         security=[{"ApiKey": []}],
     )

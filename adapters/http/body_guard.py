@@ -46,6 +46,7 @@ class BodyLimits:
     evaluate: int = 2 * KIB * KIB  # two 20,000-character ementas and 100 objetivos each, escaped
     taxonomy: int = 16 * KIB * KIB
     batch: int = 64 * KIB * KIB
+    case: int = 8 * KIB * KIB  # POST /v1/cases: 200 courses with their ementas, or 500 inline units
 
     @classmethod
     def for_batch_items(cls, max_items: int) -> BodyLimits:
@@ -53,7 +54,7 @@ class BodyLimits:
         return cls(batch=max(cls.evaluate, max_items * BATCH_ITEM_BYTES))
 
     def of(self, kind: str | None) -> int:
-        return int(getattr(self, kind)) if kind in ("evaluate", "taxonomy", "batch") else self.default
+        return int(getattr(self, kind)) if kind in ("evaluate", "taxonomy", "batch", "case") else self.default
 
 
 def request_guard(

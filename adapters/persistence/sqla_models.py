@@ -405,3 +405,15 @@ class PrecedentPairRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     request_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     pair: Mapped[dict[str, Any]]
+class CaseRow(Base):
+    """A decided case (POST /v1/cases, migration 0009): its answer document, never the student's ids."""
+
+    __tablename__ = "cases"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    student_sha256: Mapped[str | None] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.persistence.sqla_api_key_repository import SqlaApiKeyRepository
 from adapters.persistence.sqla_audit_log import SqlaAuditLog
+from adapters.persistence.sqla_case_repository import SqlaCaseRepository
 from adapters.persistence.sqla_course_binding_repository import SqlaCourseBindingRepository
 from adapters.persistence.sqla_curriculum_repository import SqlaCurriculumRepository
 from adapters.persistence.sqla_job_repository import SqlaJobRepository
@@ -38,6 +39,7 @@ class SqlaUnitOfWork:
     reviews: SqlaReviewRepository
     webhooks: SqlaWebhookRepository
     precedents: SqlaPrecedentRepository  # ADR 0024
+    cases: SqlaCaseRepository
 
     def __init__(self, session_factory: sessionmaker[Session], on_outbox_commit: OnCommit | None = None) -> None:
         self._session_factory = session_factory
@@ -66,6 +68,7 @@ class SqlaUnitOfWork:
         self.reviews = SqlaReviewRepository(session)
         self.webhooks = SqlaWebhookRepository(session, self._on_outbox_commit)
         self.precedents = SqlaPrecedentRepository(session)  # ADR 0024
+        self.cases = SqlaCaseRepository(session)
         return self
 
     def __exit__(

@@ -4,6 +4,7 @@ from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 from core.ports.precedent_repository import PrecedentRepository
+from core.ports.case_repository import CaseRepository
 from core.ports.repositories import (
     ApiKeyRepository,
     AuditLog,
@@ -59,6 +60,9 @@ class UnitOfWork(Protocol):
 
     @property
     def precedents(self) -> PrecedentRepository: ...  # ADR 0024
+
+    @property
+    def cases(self) -> CaseRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -60,6 +60,7 @@ class EvaluateCommand:
     # The caller's tenant as authentication read it in this request (`Principal.tenant`): its
     # defaults and override permission are used without reading the tenant again. None: read it.
     tenant: Tenant | None = None
+    case_id: str | None = None  # a pair decided for a case (POST /v1/cases): its audit event names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,23 @@ class EvaluatePair:
             for hit in precedent_hits(outcome.document):  # ADR 0024
                 self._metrics.precedent_hit(command.tenant_id, hit)
         return outcome
+
+    # --- cases (core/usecases/cases.py): score many candidate pairs, store only those the answer uses
+    def resolve(self, command: EvaluateCommand) -> tuple[Taxonomy, Policy]:
+        """The taxonomy and policy this command would be decided with (no override of a client
+        key its tenant does not allow: raises OverridesNotAllowed)."""
+        with self._uow_factory.reading() as uow:
+            taxonomy, policy = self._resolve_versions(uow, command)
+            applied = resolve_overrides(policy, command.policy_overrides)
+            if applied.overridden:
+                check_overrides_allowed(uow, command.tenant_id, command.caller, command.tenant)
+        return taxonomy, applied.policy
+
+    def decide(self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy) -> Evaluation:
+        """The decision `__call__` would store for this command, without storing anything (cases do
+        not consult precedents yet: ADR 0027)."""
+        evaluation, _ = self._evaluate(command, taxonomy, policy, self._clock.monotonic(), PrecedentMatch())
+        return evaluation
 
     def _evaluate(
         self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, started: float, found: PrecedentMatch
@@ -333,6 +351,7 @@ def _audit_event(
             "timings_ms": document["timings_ms"],
             **_batch_item(command),
             **precedent_audit(document),  # ADR 0024
+            **({"case_id": command.case_id} if command.case_id else {}),
         },
         created_at=now,
     )

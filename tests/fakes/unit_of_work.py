@@ -16,6 +16,7 @@ from core.domain.records import (
 )
 from tests.fakes._staged import _Staged
 from tests.fakes.audit import FakeAuditLog
+from tests.fakes.cases import FakeCaseRepository
 from tests.fakes.curricula import FakeCurriculumRepository
 from tests.fakes.jobs import FakeJobEntry, FakeJobRepository
 from tests.fakes.reviews import FakeReviewRepository
@@ -50,6 +51,7 @@ class FakeStore:
     webhooks: dict[tuple[str, ...], object] = field(default_factory=dict)
     precedents: dict[tuple[str, str], object] = field(default_factory=dict)  # precedents (ADR 0024)
     precedent_pairs: dict[tuple[str, str], object] = field(default_factory=dict)
+    cases: dict[tuple[str, str], object] = field(default_factory=dict)
     # Called with the result right before FakeResultRepository.add checks for a duplicate:
     # lets a test play a concurrent request that commits first.
     before_result_add: Callable[[StoredResult], None] | None = None
@@ -76,12 +78,13 @@ class FakeUnitOfWork:
         self.reviews = FakeReviewRepository(store.reviews)
         self.webhooks = FakeWebhookRepository(store.webhooks)
         self.precedents = FakePrecedentRepository(store.precedents, store.precedent_pairs)  # ADR 0024
+        self.cases = FakeCaseRepository(store.cases)
 
     @property
     def _tables(self) -> tuple[_Staged, ...]:
         return (self.tenants, self.api_keys, self.taxonomies, self.policies,
                 self.bindings, self.results, self.audit, self.jobs, self.curricula, self.reviews,
-                self.webhooks, self.precedents)
+                self.webhooks, self.precedents, self.cases)
 
     def __enter__(self) -> FakeUnitOfWork:
         return self

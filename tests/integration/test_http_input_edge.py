@@ -42,6 +42,12 @@ BODY_ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("POST", "/v1/reviews/{review_id:str}/return"): ("/v1/reviews/rv-edge/return", {"motivo": "Rever a carga."}),
     ("POST", "/admin/webhooks"): ("/admin/webhooks", {"url": "https://example.org/h", "event_types": ["decisao.final"]}),
     ("POST", "/admin/webhooks/deliveries/replay"): ("/admin/webhooks/deliveries/replay", {"all": True}),
+    ("POST", "/v1/precedents/from-review"): ("/v1/precedents/from-review", {"review_id": "rev-edge"}),
+    ("POST", "/v1/precedents/{precedent_id:str}/end"): ("/v1/precedents/prec-edge/end", {"motivo": "edge"}),
+    ("POST", "/v1/cases"): ("/v1/cases", {
+        "historico": [{"codigo": "O1", "nome": "Banco de Dados I", "carga_horaria": 60, "ementa": ORIGEM["ementa"]}],
+        "unidades": [{"codigo": "D1", "nome": "Banco de Dados", "carga_horaria": 60, "ementa": [DESTINO["ementa"]]}],
+    }),
 }
 DEEP = b'{"context": ' + b"[" * 1000 + b"]" * 1000 + b"}"  # 2 KB, used to be a RecursionError (500)
 

@@ -53,6 +53,7 @@ TABLES = {
     "precedents",  # 0006 (ADR 0024)
     "precedent_origins",
     "precedent_pairs",
+    "cases",
 }
 
 
@@ -105,7 +106,7 @@ def test_migration_matches_the_models(db_url: str) -> None:
 
 def test_revisions_are_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert head_revision() == "0007"
+    assert head_revision() == "0009"
 
 
 ROOT = Path(__file__).resolve().parents[2]

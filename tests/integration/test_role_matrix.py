@@ -90,6 +90,8 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/precedents/from-review"): COORDINATORS,
     ("POST", "/v1/precedents/import"): COORDINATORS,
     ("POST", "/v1/precedents/{precedent_id:str}/end"): COORDINATORS,
+    ("POST", "/v1/cases"): EVALUATORS,  # cases (ADR 0027)
+    ("GET", "/v1/cases/{case_id:str}"): READERS,
 }
 # The web console (adapters/http/console) authenticates with a session, not X-API-Key: its pages
 # are listed here, each with the roles whose *session* may use it (SESSION_PUBLIC: no session).
@@ -276,12 +278,21 @@ def _precedent(client: TestClient) -> str:
     return str(answer.json()["precedent_ids"][0])
 
 
+def _case(client: TestClient) -> str:
+    body = {"historico": [{"codigo": "O1", "nome": "Banco de Dados", "carga_horaria": 60, "ementa": ORIGEM["ementa"]}],
+            "unidades": [{"codigo": "D1", "nome": "Banco de Dados", "carga_horaria": 60, "ementa": [DESTINO["ementa"]]}]}
+    response = client.post("/v1/cases", json=body, headers={"X-API-Key": KEYS[CLIENT]})
+    assert response.status_code == 200, response.text
+    return str(response.json()["case_id"])
+
+
 SCOPED: dict[tuple[str, str], object] = {
     ("POST", "/admin/webhooks/{endpoint_id:str}/disable"): _webhook,
     ("POST", "/admin/webhooks/{endpoint_id:str}/rotate_secret"): _webhook,
     ("GET", "/admin/webhooks/deliveries/{delivery_id:str}"): _webhook_delivery,
     ("GET", "/v1/precedents/{precedent_id:str}"): _precedent,
     ("POST", "/v1/precedents/{precedent_id:str}/end"): _precedent,
+    ("GET", "/v1/cases/{case_id:str}"): _case,
     ("POST", "/admin/api_keys/{key_id:str}/rotate"): _api_key,
     ("POST", "/admin/api_keys/{key_id:str}/revoke"): _api_key,
     ("GET", "/v1/equivalences/{request_id:str}"): _evaluation,

@@ -1,0 +1,156 @@
+"""POST /v1/cases and GET /v1/cases/{case_id} (JSON, or CSV with ?format=csv): ADR 0027.
+
+Thin: the strict body → a CaseCommand (the `student` object only as its SHA-256, like an
+evaluate's `context`), one call of EvaluateCase, its document as the answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
+from litestar.params import Body, PathParameter, QueryParameter
+
+from adapters.curricula.document import document_to_curriculum
+from adapters.http.auth import EVALUATORS, READERS
+from adapters.http.body_guard import BODY_LIMIT
+from adapters.http.dto import ID_LIMITS
+from adapters.http.dto_cases import CaseRequest, CasePolicyIn
+from adapters.http.error_table import AUTH, BODY, INVALID, responses
+from core.domain.actors import Actor, principal_actor
+from core.domain.audit import canonical_json
+from core.domain.cases.model import DEFAULT_EXCLUDED, CasePolicy, InvalidCase
+from core.domain.curriculum import InvalidCurriculum, UnitType, check_curriculum
+from core.domain.errors import NotFound, VersionNotFound
+from core.domain.rate_limits import RouteGroup
+from core.domain.records import Principal, Tenant
+from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse, case_csv
+
+CaseId = Annotated[str, PathParameter(**ID_LIMITS)]
+CASE_ERRORS = responses(AUTH, BODY, VersionNotFound)
+
+
+def _invalid(field: str, message: str) -> ValidationException:
+    return ValidationException(detail="Validation failed", extra=[{"key": field, "message": message, "source": "body"}])
+
+
+def _sha256(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
+
+
+def to_policy(policy: CasePolicyIn) -> CasePolicy:
+    excluded = DEFAULT_EXCLUDED if policy.tipos_excluidos is None else frozenset(UnitType.parse(t) for t in policy.tipos_excluidos)
+    try:
+        return CasePolicy(
+            max_combination=policy.max_combinacao,
+            allow_reuse=policy.permite_reuso,
+            max_waived_share=None if policy.limite_percentual is None else policy.limite_percentual / 100,
+            excluded_types=excluded,
+            validity_years=policy.validade_anos,
+            workload_threshold=policy.limiar_carga,
+        )
+    except InvalidCase as exc:
+        raise _invalid("politica", str(exc)) from None
+
+
+def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, tenant: Tenant | None = None) -> CaseCommand:
+    """Validated body → command; cross-field rules answer 422 with the field's path."""
+    if data.curriculo is not None and data.unidades is not None:
+        raise _invalid("unidades", "send either curriculo (a stored version) or unidades (inline), not both")
+    seen: set[str] = set()
+    for i, course in enumerate(data.historico):
+        if course.codigo in seen:
+            raise _invalid(f"historico[{i}].codigo", f"course code {course.codigo!r} appears more than once")
+        seen.add(course.codigo)
+    units = None
+    if data.unidades is not None:
+        inline = document_to_curriculum({"version": "inline", "units": msgspec.to_builtins(data.unidades)})
+        try:
+            check_curriculum(inline)
+        except InvalidCurriculum as exc:
+            raise _invalid(exc.field.replace("units", "unidades", 1), str(exc)) from None
+        units = inline.units
+    body = msgspec.to_builtins(data)
+    student = body.pop("student", None)
+    student_hash = None if student is None else _sha256(student)
+    body["student_sha256"] = student_hash
+    transcript = tuple(
+        TranscriptCourse(
+            codigo=c.codigo, nome=c.nome, carga_horaria=c.carga_horaria, ementa=c.ementa,
+            unidade_carga=c.unidade_carga, minutos_hora_aula=c.minutos_hora_aula, instituicao=c.instituicao,
+            nota=None if c.nota is None and c.conceito is None else (c.conceito or f"{c.nota:g}"),
+            status=c.status, aprovado=c.aprovado, periodo=c.periodo, ano=c.ano,
+        )
+        for c in data.historico
+    )
+    return CaseCommand(
+        tenant_id=tenant_id,
+        payload_hash=_sha256(body),
+        transcript=transcript,
+        policy=to_policy(data.politica),
+        curriculum_version=data.curriculo.versao if data.curriculo else None,
+        curriculum_id=data.curriculo.id if data.curriculo else None,
+        units=units,
+        student_hash=student_hash,
+        taxonomy_version=data.taxonomy_version,
+        policy_version=data.policy_version,
+        caller=caller,
+        tenant=tenant,
+    )
+
+
+def run_case(evaluate_case: EvaluateCase, command: CaseCommand) -> dict[str, Any]:
+    """The use case, a missing curriculum told as a 422 on `curriculo.versao`."""
+    try:
+        return evaluate_case(command)
+    except InvalidCase as exc:
+        raise _invalid("historico", str(exc)) from None
+
+
+class CaseController(Controller):
+    path = "/v1/cases"
+    tags = ["cases"]
+
+    @post(
+        "/",
+        operation_id="evaluateCase",
+        summary="Decide a student's whole request: a histórico against a curriculum",
+        status_code=200,
+        sync_to_thread=True,
+        responses=CASE_ERRORS,
+        opt={"roles": EVALUATORS, "rate_group": RouteGroup.EVALUATE, BODY_LIMIT: "case"},
+    )
+    def evaluate_case(
+        self,
+        data: Annotated[CaseRequest, Body(media_type=RequestEncodingType.JSON, title="CaseRequest")],
+        principal: NamedDependency[Principal],
+        evaluate_case: NamedDependency[EvaluateCase],
+    ) -> dict[str, Any]:
+        """Per destino unit DEFERIDO / INDEFERIDO / ANALISE_HUMANA, unused courses with reasons, the summary."""
+        return run_case(evaluate_case, to_case_command(principal.tenant_id, data, principal_actor(principal), principal.tenant))
+
+    @get(
+        "/{case_id:str}",
+        operation_id="getCase",
+        summary="A stored case (JSON, or CSV with ?format=csv)",
+        sync_to_thread=True,
+        responses=responses(AUTH, NotFound, INVALID),
+        opt={"roles": READERS, "rate_group": RouteGroup.READ},
+    )
+    def get_case(
+        self,
+        case_id: CaseId,
+        principal: NamedDependency[Principal],
+        evaluate_case: NamedDependency[EvaluateCase],
+        format: Annotated[Literal["json", "csv"], QueryParameter(required=False)] = "json",
+    ) -> Response[Any]:
+        document = evaluate_case.get(principal.tenant_id, case_id)
+        if format == "csv":
+            headers = {"Content-Disposition": f'attachment; filename="case-{case_id}.csv"'}
+            return Response(case_csv(document), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(document)

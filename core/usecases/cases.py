@@ -1,0 +1,483 @@
+"""Decide a student's whole request (POST /v1/cases, `equivalence case evaluate`): ADR 0027.
+
+1. the destino side: a stored curriculum version of the tenant, or units sent inline;
+2. candidates (`core/domain/cases/candidates.py`): each origem course's topic coverage of each
+   destino unit prunes the combinations; each proposal left is decided by the evaluate pipeline
+   (`EvaluatePair.decide`: hard rules, concepts, topics) on the joined origem courses, with the
+   tenant's taxonomy and policy;
+3. one exact assignment (`solve_case`, HiGHS with the greedy fallback);
+4. every pair decision the answer uses (a waived unit, one sent to review, one rejected by the
+   pipeline) is stored and audited by `EvaluatePair` itself, its audit event naming the case, and
+   an ANALISE_HUMANA pair opens its review item; then the case document and a `case` audit event
+   are stored in one transaction.
+
+Each ementa is read once per case: pairwise coverage is memoized per (origem, destino) and the
+pipeline's syllabus reading is cached (`read_syllabus`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from core.domain.audit import canonical_json
+from core.domain.cases.answer import CaseAnswer, DestinoOutcome, DestinoStatus, OrigemOutcome, Reason
+from core.domain.cases.candidates import Proposal, propose, score_all
+from core.domain.cases.model import Candidate, Case, CasePolicy, DestinoUnit, OrigemCourse
+from core.domain.cases.solve import solve_case
+from core.domain.cases.stored import StoredCase
+from core.domain.curriculum import CurriculumUnit, UnitType
+from core.domain.errors import NotFound, VersionNotFound
+from core.domain.model import Course, Decision, Evaluation, Policy, Taxonomy
+from core.domain.records import AuditEvent, Tenant
+from core.domain.workload import Workload, WorkloadUnit, hours_text
+from core.domain.actors import Actor
+from core.ports.assignment_solver import AssignmentSolver
+from core.ports.clock import Clock
+from core.ports.id_generator import IdGenerator
+from core.ports.topic_matcher import TopicMatcher
+from core.ports.unit_of_work import UnitOfWorkFactory
+from core.usecases.evaluate import EvaluateCommand, EvaluatePair
+
+DONE = "concluido"
+MIN_MEMBER_COVERAGE = 0.1
+"""An origem course whose topics cover less than this share of a destino's takes no part in its
+candidates: the pipeline would not defer it, and it would be decided ~1,000 times per 40x60 case
+for nothing (ADR 0027; bench/case_speed.py)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptCourse:
+    """One course of the student's histórico, as sent. `aprovado` None: told by `status`."""
+
+    codigo: str
+    nome: str
+    carga_horaria: float
+    ementa: str = ""
+    unidade_carga: str = "hora_relogio"
+    minutos_hora_aula: int | None = None
+    instituicao: str | None = None
+    nota: str | None = None
+    status: str | None = None
+    aprovado: bool | None = None
+    periodo: str | None = None
+    ano: int | None = None
+
+    @property
+    def workload(self) -> Workload:
+        return Workload(self.carga_horaria, WorkloadUnit(self.unidade_carga), self.minutos_hora_aula)
+
+    @property
+    def passed(self) -> bool:
+        if self.aprovado is not None:
+            return self.aprovado
+        return self.status is not None and self.status.strip().lower().startswith("aprovad")
+
+    @property
+    def year(self) -> int | None:
+        if self.ano is not None:
+            return self.ano
+        found = re.match(r"\s*(\d{4})", self.periodo or "")
+        return int(found.group(1)) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCommand:
+    tenant_id: str
+    payload_hash: str
+    transcript: tuple[TranscriptCourse, ...]
+    policy: CasePolicy
+    curriculum_version: str | None = None  # the tenant's stored curriculum (None: its current one)
+    curriculum_id: str | None = None  # if given, must be the version's `codigo_curriculo`
+    units: tuple[CurriculumUnit, ...] | None = None  # inline destino units instead of a stored curriculum
+    student_hash: str | None = None
+    taxonomy_version: str | None = None
+    policy_version: str | None = None
+    caller: Actor | None = None
+    tenant: Tenant | None = None
+    case_id: str | None = None  # given by a job that planned it; else a new id
+
+
+class EvaluateCase:
+    """The use case behind POST /v1/cases and `equivalence case evaluate`."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        evaluate_pair: EvaluatePair,
+        topics: TopicMatcher,
+        solver: AssignmentSolver | None,
+        clock: Clock,
+        ids: IdGenerator,
+        min_member_coverage: float = MIN_MEMBER_COVERAGE,
+    ) -> None:
+        self._min_coverage = min_member_coverage
+        self._uows = uow_factory
+        self._pairs = evaluate_pair
+        self._topics = topics
+        self._solver = solver
+        self._clock = clock
+        self._ids = ids
+
+    def get(self, tenant_id: str, case_id: str) -> dict[str, Any]:
+        """A stored case of this tenant (NotFound for another tenant's)."""
+        return get_case(self._uows, tenant_id, case_id)
+
+    def __call__(self, command: CaseCommand) -> dict[str, Any]:
+        case_id = command.case_id or self._ids.new_id()
+        version, units = self._destino_side(command)
+        base = EvaluateCommand(
+            command.tenant_id, "", "", _placeholder(), _placeholder(),
+            taxonomy_version=command.taxonomy_version, policy_version=command.policy_version,
+            caller=command.caller, tenant=command.tenant, case_id=case_id,
+        )
+        taxonomy, policy = self._pairs.resolve(base)
+        origens = tuple(_origem(c) for c in command.transcript)
+        destinos = tuple(_destino(u) for u in units)
+        reference_year = self._clock.now().year
+        decided = self._candidates(base, taxonomy, policy, command, origens, destinos, units, reference_year)
+        case = Case(origens, destinos, tuple(c for c, _ in decided.values()), command.policy, reference_year)
+        answer = solve_case(case, self._solver)
+        stored = self._store_pairs(base, command, answer, decided, units)
+        document = case_document(case_id, version, command, case, answer, decided, stored, units)
+        now = self._clock.now()
+        with self._uows() as uow:
+            uow.cases.add(StoredCase(
+                command.tenant_id, case_id, now, DONE, command.payload_hash, command.student_hash, document
+            ))
+            uow.audit.append(AuditEvent(command.tenant_id, "case", _audit_payload(command, document), now))
+            uow.commit()
+        return document
+
+    def _destino_side(self, command: CaseCommand) -> tuple[str | None, tuple[CurriculumUnit, ...]]:
+        if command.units is not None:
+            return None, command.units
+        with self._uows.reading() as uow:
+            version = command.curriculum_version or uow.curricula.default(command.tenant_id)
+            if version is None:
+                raise VersionNotFound("the tenant has no current curriculum: send curriculo.versao or unidades", field="curriculo.versao")
+            curriculum = uow.curricula.get(command.tenant_id, version)
+        if curriculum is None:
+            raise VersionNotFound(f"curriculum version '{version}' not found", field="curriculo.versao")
+        if command.curriculum_id is not None and command.curriculum_id != curriculum.codigo_curriculo:
+            raise VersionNotFound(f"curriculum version '{version}' is not curriculum '{command.curriculum_id}'", field="curriculo.versao")
+        return version, curriculum.units
+
+    def _candidates(
+        self,
+        base: EvaluateCommand,
+        taxonomy: Taxonomy,
+        policy: Policy,
+        command: CaseCommand,
+        origens: tuple[OrigemCourse, ...],
+        destinos: tuple[DestinoUnit, ...],
+        units: tuple[CurriculumUnit, ...],
+        reference_year: int,
+    ) -> dict[tuple[str, tuple[str, ...]], tuple[Candidate, Evaluation]]:
+        coverage: dict[tuple[str, str], float] = {}
+
+        def pairwise(o: OrigemCourse, d: DestinoUnit) -> float:
+            key = (o.code, d.code)
+            if key not in coverage:
+                found = self._topics.compare(o.ementa, d.ementa).coverage if o.ementa and d.ementa else 0.0
+                coverage[key] = found if found >= self._min_coverage else 0.0
+            return coverage[key]
+
+        courses = {c.codigo: c for c in command.transcript}
+        unit_of = {u.codigo: u for u in units}
+        evaluations: dict[tuple[str, tuple[str, ...]], Evaluation] = {}
+
+        def scorer(p: Proposal) -> tuple[float, Decision]:
+            pair = _pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
+            evaluation = self._pairs.decide(pair, taxonomy, policy)
+            evaluations[(p.destino, p.origens)] = evaluation
+            return evaluation.score, evaluation.decisao
+
+        proposals = propose(destinos, origens, pairwise, command.policy, reference_year)
+        candidates = score_all(proposals, scorer)
+        return {c.key: (c, evaluations[c.key]) for c in candidates}
+
+    def _store_pairs(
+        self,
+        base: EvaluateCommand,
+        command: CaseCommand,
+        answer: CaseAnswer,
+        decided: dict[tuple[str, tuple[str, ...]], tuple[Candidate, Evaluation]],
+        units: tuple[CurriculumUnit, ...],
+    ) -> dict[str, str]:
+        """Store each pair decision the answer uses, exactly as an evaluate: destino → request_id."""
+        courses = {c.codigo: c for c in command.transcript}
+        unit_of = {u.codigo: u for u in units}
+        index = {u.codigo: i for i, u in enumerate(units)}
+        stored: dict[str, str] = {}
+        for outcome in answer.destinos:
+            candidate = outcome.candidate
+            if candidate is None or not _uses_pair(outcome):
+                continue
+            request_id = f"{base.case_id}.{index[outcome.destino]:04d}"
+            pair = _pair_command(base, [courses[c] for c in candidate.origens], unit_of[outcome.destino])
+            payload = canonical_json({"case_id": base.case_id, "destino": outcome.destino, "origens": candidate.origens})
+            self._pairs(replace(pair, request_id=request_id, payload_hash=hashlib.sha256(payload.encode()).hexdigest()))
+            stored[outcome.destino] = request_id
+        return stored
+
+
+def get_case(uow_factory: UnitOfWorkFactory, tenant_id: str, case_id: str) -> dict[str, Any]:
+    """A stored case of this tenant; another tenant's is reported as missing."""
+    with uow_factory.reading() as uow:
+        stored = uow.cases.get(tenant_id, case_id)
+    if stored is None:
+        raise NotFound(f"no case '{case_id}'")
+    return stored.document
+
+
+def _uses_pair(outcome: DestinoOutcome) -> bool:
+    """A waived unit, one a person decides, or one the pipeline itself rejected."""
+    if outcome.status in (DestinoStatus.WAIVED, DestinoStatus.TO_REVIEW):
+        return True
+    return outcome.reason is Reason.REJECTED
+
+
+def _placeholder() -> Course:
+    return Course("-", 1, "-")
+
+
+def _origem(course: TranscriptCourse) -> OrigemCourse:
+    return OrigemCourse(
+        course.codigo, course.nome, course.workload, approved=course.passed, year=course.year,
+        term=course.periodo, ementa=course.ementa,
+    )
+
+
+def _destino(unit: CurriculumUnit) -> DestinoUnit:
+    return DestinoUnit(unit.codigo, unit.nome, unit.workload, unit.tipo, unit.equivalencias, _unit_ementa(unit))
+
+
+def _unit_ementa(unit: CurriculumUnit) -> str:
+    return "\n".join(unit.ementa)
+
+
+def _workload_fields(workloads: list[Workload]) -> tuple[int, str, int | None]:
+    """(carga_horaria, unidade_carga, minutos_hora_aula) of summed workloads, exactly."""
+    units = {(w.unit, w.minutos_hora_aula) for w in workloads}
+    total = sum(w.amount for w in workloads)
+    if len(units) == 1 and float(total).is_integer():
+        unit, minutes = units.pop()
+        return int(total), unit.value, minutes
+    minutes_total = round(sum(w.clock_hours() for w in workloads) * 60)
+    return minutes_total, WorkloadUnit.HORA_AULA.value, 1  # mixed units: counted in minutes
+
+
+def _pair_command(base: EvaluateCommand, members: list[TranscriptCourse], unit: CurriculumUnit) -> EvaluateCommand:
+    """The origem courses joined into one course against one destino unit."""
+    carga, unidade, minutos = _workload_fields([m.workload for m in members])
+    years = [m.year for m in members]
+    institutions = sorted({m.instituicao for m in members if m.instituicao})
+    origem = Course(
+        nome=" + ".join(m.nome for m in members),
+        carga_horaria=carga,
+        ementa="\n\n".join(m.ementa for m in members),
+        aprovado=all(m.passed for m in members),
+        ano_conclusao=None if None in years else min(y for y in years if y is not None),
+        instituicao=", ".join(institutions) or None,
+        codigo="+".join(m.codigo for m in members),
+        unidade_carga=unidade,
+        minutos_hora_aula=minutos,
+    )
+    d_carga, d_unidade, d_minutos = _workload_fields([unit.workload])
+    destino = Course(
+        nome=unit.nome, carga_horaria=d_carga, ementa=_unit_ementa(unit), codigo=unit.codigo,
+        unidade_carga=d_unidade, minutos_hora_aula=d_minutos,
+    )
+    return replace(base, origem=origem, destino=destino)
+
+
+# --- the answer document -------------------------------------------------------------------------
+
+REASON_TEXT = {
+    Reason.EXCLUDED_TYPE: "tipo de unidade excluído da dispensa pela política",
+    Reason.NO_CANDIDATE: "nenhuma disciplina de origem cobre esta unidade com carga suficiente",
+    Reason.REJECTED: "indeferida pela avaliação do par",
+    Reason.REVIEW: "a avaliação pede análise humana",
+    Reason.ALREADY_USED: "disciplina de origem já usada",
+    Reason.EQUIVALENT_WAIVED: "unidade equivalente já dispensada",
+    Reason.CAP: "o limite de dispensa seria excedido",
+    Reason.NOT_CHOSEN: "não escolhida pela atribuição",
+    Reason.DESTINO_WAIVED: "as unidades que cobriria já foram dispensadas por outras disciplinas",
+    Reason.NOT_APPROVED: "não aprovada",
+    Reason.OUT_OF_VALIDITY: "fora do prazo de validade",
+    Reason.COVERS_NOTHING: "não cobre nenhuma unidade do currículo",
+    Reason.INSUFFICIENT_WORKLOAD: "carga horária insuficiente",
+}
+
+
+def reason_text(reason: Reason | None, answer: CaseAnswer, case: Case, candidate: Candidate | None, origem: str | None = None) -> str:
+    """The reason in Portuguese, with what it refers to (which unit a course was used for…)."""
+    if reason is None:
+        return ""
+    base = REASON_TEXT[reason]
+    used_for = {o: c.destino for c in answer.waived for o in c.origens}
+    if reason is Reason.ALREADY_USED and candidate is not None:
+        taken = [f"{o} já usada para {used_for[o]}" for o in candidate.origens if o in used_for and o != origem]
+        return f"{base}: {'; '.join(taken)}" if taken else base
+    if reason is Reason.DESTINO_WAIVED and candidate is not None:
+        waived = {c.destino: c for c in answer.waived}
+        by = waived.get(candidate.destino)
+        if by is not None:
+            return f"{base}: {candidate.destino} dispensada por {' + '.join(by.origens)}"
+    if reason is Reason.CAP and case.cap_hours is not None:
+        return f"{base} ({hours_text(case.cap_hours)}h)"
+    if reason is Reason.OUT_OF_VALIDITY and origem is not None:
+        course = next(o for o in case.origens if o.code == origem)
+        year = "ano desconhecido" if course.year is None else f"cursada em {course.year}"
+        return f"{base}: {year}, validade de {case.policy.validity_years} anos"
+    if reason is Reason.REVIEW and candidate is None and origem is not None:
+        return base
+    return base
+
+
+def case_document(
+    case_id: str,
+    version: str | None,
+    command: CaseCommand,
+    case: Case,
+    answer: CaseAnswer,
+    decided: dict[tuple[str, tuple[str, ...]], tuple[Candidate, Evaluation]],
+    stored: dict[str, str],
+    units: tuple[CurriculumUnit, ...],
+) -> dict[str, Any]:
+    unit_of = {u.codigo: u for u in units}
+    course_of = {c.codigo: c for c in command.transcript}
+    destinos = []
+    for outcome in answer.destinos:
+        unit, c = unit_of[outcome.destino], outcome.candidate
+        evaluation = decided[c.key][1] if c is not None else None
+        if outcome.status is DestinoStatus.WAIVED or (outcome.status is DestinoStatus.TO_REVIEW) or outcome.reason is Reason.REJECTED:
+            justification = evaluation.justificativa_curta if evaluation else ""
+        else:
+            justification = reason_text(outcome.reason, answer, case, c)
+        destinos.append({
+            "codigo": unit.codigo,
+            "nome": unit.nome,
+            "tipo": unit.tipo.value,
+            "carga_horaria": unit.workload.describe(),
+            "horas": round(unit.workload.clock_hours(), 2),
+            "decisao": outcome.status.decision.value,
+            "origens": list(outcome.origens) if outcome.status is DestinoStatus.WAIVED else (list(c.origens) if c and outcome.status is DestinoStatus.TO_REVIEW else []),
+            "candidata": None if c is None else {"origens": list(c.origens), "score": c.score, "decisao_par": c.decision.value},
+            "score": None if c is None else c.score,
+            "motivo": None if outcome.reason is None else outcome.reason.value,
+            "justificativa": justification,
+            "request_id": stored.get(outcome.destino),
+        })
+    usadas, nao_usadas = [], []
+    for o in answer.origens:
+        course = course_of[o.origem]
+        if o.used_for:
+            usadas.append({"codigo": o.origem, "nome": course.nome, "usada_para": list(o.used_for)})
+            continue
+        best = _best_for(case, o)
+        nao_usadas.append({
+            "codigo": o.origem,
+            "nome": course.nome,
+            "motivo": None if o.reason is None else o.reason.value,
+            "justificativa": reason_text(o.reason, answer, case, best, origem=o.origem),
+        })
+    s = answer.summary
+    return {
+        "case_id": case_id,
+        "status": DONE,
+        "curriculo": None if version is None else {"versao": version, "id": command.curriculum_id},
+        "student_sha256": command.student_hash,
+        "politica": _policy_out(command.policy),
+        "destinos": destinos,
+        "origens_usadas": usadas,
+        "origens_nao_usadas": nao_usadas,
+        "resumo": {
+            "horas_dispensadas": round(s.waived_hours, 2),
+            "horas_curriculo": round(s.total_hours, 2),
+            "percentual_dispensado": round(100 * s.waived_share, 2),
+            "limite_horas": None if s.cap_hours is None else round(s.cap_hours, 2),
+            "limite_atingido": s.cap_reached,
+            "metodo": s.method,
+            "deferidas": sum(1 for d in answer.destinos if d.status is DestinoStatus.WAIVED),
+            "em_analise": sum(1 for d in answer.destinos if d.status is DestinoStatus.TO_REVIEW),
+            "indeferidas": sum(1 for d in answer.destinos if d.status is DestinoStatus.NOT_WAIVED),
+            "candidatas_avaliadas": len(case.candidates),
+        },
+        "deferidas_sem_limite": [
+            {"destino": c.destino, "origens": list(c.origens), "score": c.score} for c in answer.beyond_cap
+        ],
+    }
+
+
+def _best_for(case: Case, outcome: OrigemOutcome) -> Candidate | None:
+    mine = [c for c in case.candidates if outcome.origem in c.origens]
+    return min(mine, key=lambda c: (-c.score, c.key), default=None)
+
+
+def _policy_out(policy: CasePolicy) -> dict[str, Any]:
+    return {
+        "max_combinacao": policy.max_combination,
+        "permite_reuso": policy.allow_reuse,
+        "limite_percentual": None if policy.max_waived_share is None else round(100 * policy.max_waived_share, 4),
+        "tipos_excluidos": sorted(t.value for t in policy.excluded_types),
+        "validade_anos": policy.validity_years,
+        "limiar_carga": policy.workload_threshold,
+    }
+
+
+def _audit_payload(command: CaseCommand, document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "case_id": document["case_id"],
+        "payload_hash": command.payload_hash,
+        "student_sha256": command.student_hash,
+        "curriculo": document["curriculo"],
+        "resumo": document["resumo"],
+        "request_ids": sorted(d["request_id"] for d in document["destinos"] if d["request_id"]),
+    }
+
+
+CSV_COLUMNS = ("tipo_linha", "codigo", "nome", "decisao", "origens", "score", "horas", "motivo", "justificativa")
+
+
+def case_csv(document: dict[str, Any]) -> str:
+    """One row per destino unit, then one per origem course left unused (with its reason)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for d in document["destinos"]:
+        writer.writerow((
+            "destino", d["codigo"], d["nome"], d["decisao"], " + ".join(d["origens"]),
+            "" if d["score"] is None else d["score"], d["horas"], d["motivo"] or "", d["justificativa"],
+        ))
+    for o in document["origens_nao_usadas"]:
+        writer.writerow(("origem_nao_usada", o["codigo"], o["nome"], "", "", "", "", o["motivo"] or "", o["justificativa"]))
+    return out.getvalue()
+
+
+def case_table(document: dict[str, Any]) -> str:
+    """The console table `equivalence case evaluate` prints."""
+    rows = [("UNIDADE", "DECISÃO", "ORIGEM", "SCORE", "MOTIVO")]
+    for d in document["destinos"]:
+        score = "" if d["score"] is None else f"{d['score']:.1f}"
+        rows.append((f"{d['codigo']} {d['nome']}"[:40], d["decisao"], " + ".join(d["origens"])[:30], score, (d["justificativa"] or "")[:70]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
+    s = document["resumo"]
+    cap = "sem limite" if s["limite_horas"] is None else f"limite {hours_text(s['limite_horas'])}h{' (atingido)' if s['limite_atingido'] else ''}"
+    lines.append("")
+    lines.append(f"dispensadas {s['deferidas']}, em análise {s['em_analise']}, indeferidas {s['indeferidas']}; "
+                 f"{hours_text(s['horas_dispensadas'])}h de {hours_text(s['horas_curriculo'])}h ({s['percentual_dispensado']:g}%), {cap}")
+    for o in document["origens_nao_usadas"]:
+        lines.append(f"não usada: {o['codigo']} {o['nome']} — {o['justificativa']}")
+    for c in document["deferidas_sem_limite"]:
+        lines.append(f"sem o limite: {c['destino']} por {' + '.join(c['origens'])} (score {c['score']:.1f})")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["CaseCommand", "EvaluateCase", "TranscriptCourse", "UnitType", "case_csv", "case_table", "get_case"]

@@ -1,0 +1,85 @@
+"""`equivalence case evaluate --curriculum V --transcript FILE`: decide a case from the command line.
+
+The transcript file is the JSON body of POST /v1/cases (an object with `historico`, optionally
+`politica` and `student`), or just the list of courses. It is decoded as strictly as the API
+does (unknown fields, wrong types: every error with its path) and decided by the same use case,
+so the case, its pair decisions and their audit events are stored exactly as over HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import msgspec
+from litestar.exceptions import ValidationException
+
+from adapters.http.dto_cases import CaseRequest
+from adapters.http.routes_cases import to_case_command
+from adapters.http.strict_json import InvalidBody, decode_strict
+from core.domain.actors import cli_actor
+from core.domain.cases.model import InvalidCase
+from core.domain.errors import NotFound, VersionNotFound
+from core.usecases.cases import case_csv, case_table
+from entrypoints.container import build_container
+from entrypoints.settings import Settings
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("case", help="decide a student's whole request (a histórico against a curriculum)")
+    commands = parser.add_subparsers(dest="case_command", required=True)
+    evaluate = commands.add_parser("evaluate", help="decide a transcript against a stored curriculum version and print the table")
+    evaluate.add_argument("--transcript", type=Path, required=True, help="JSON: the POST /v1/cases body, or a list of courses")
+    evaluate.add_argument("--curriculum", default=None, help="the tenant's curriculum version (default: its current one)")
+    evaluate.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    evaluate.add_argument("--tenant", default="default")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+
+def read_request(path: Path, curriculum: str | None) -> CaseRequest:
+    """The file → CaseRequest; raises OSError, ValueError (not JSON) or InvalidBody."""
+    value = json.loads(path.read_bytes())
+    body = {"historico": value} if isinstance(value, list) else value
+    if curriculum is not None and isinstance(body, dict):
+        body = {**body, "curriculo": {**(body.get("curriculo") or {}), "versao": curriculum}}
+    value = decode_strict(json.dumps(body).encode(), CaseRequest)  # every error, with its path
+    return msgspec.convert(value, CaseRequest)
+
+
+def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        request = read_request(args.transcript, args.curriculum)
+    except OSError as exc:
+        print(f"error: cannot read {args.transcript}: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {args.transcript}: not JSON: {exc}", file=sys.stderr)
+        return 2
+    except InvalidBody as exc:
+        for error in exc.errors:
+            print(f"error: {args.transcript}: {error.field}: {error.message}", file=sys.stderr)
+        return 2
+    container = build_container(settings)
+    try:
+        container.adapters.topic_matcher().warm()
+        command = to_case_command(args.tenant, request, cli_actor(), None)
+        document = container.use_cases.evaluate_case()(command)
+    except (VersionNotFound, NotFound, InvalidCase) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValidationException as exc:  # the cross-field checks (duplicate codes, both curriculo and unidades)
+        for error in exc.extra if isinstance(exc.extra, list) else []:
+            print(f"error: {args.transcript}: {error['key']}: {error['message']}", file=sys.stderr)
+        return 2
+    finally:
+        container.adapters.engine().dispose()
+    if args.format == "json":
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(case_csv(document))
+    else:
+        print(f"caso {document['case_id']}")
+        sys.stdout.write(case_table(document))
+    return 0

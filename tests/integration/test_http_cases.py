@@ -1,0 +1,118 @@
+"""POST /v1/cases and GET /v1/cases/{id} over the real stack on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from core.domain.audit import canonical_json
+from tests.support.case_world import realistic
+from tests.support.http_api import KEYS, make_client
+
+CLIENT = {"X-API-Key": KEYS["client"]}
+ADMIN = {"X-API-Key": KEYS["admin"]}
+OTHER = {"X-API-Key": KEYS["other"]}
+STUDENT = {"cpf": "123.456.789-00", "matricula": "2024001"}
+
+
+@pytest.fixture
+def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    yield from make_client(db_url, tmp_path)
+
+
+def _curriculum(client: TestClient) -> str:
+    document = realistic()["curriculo"]
+    version = f"case-{uuid.uuid4().hex[:8]}"
+    created = client.post("/admin/curricula", json={**document, "version": version}, headers=ADMIN)
+    assert created.status_code == 201, created.text
+    return version
+
+
+def _body(version: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "historico": realistic()["transcript"],
+        "curriculo": {"versao": version},
+        "politica": {"validade_anos": 15, "limiar_carga": 0.9, "limite_percentual": 50},
+        "student": STUDENT,
+        **changes,
+    }
+
+
+def test_a_case_is_decided_stored_and_exported(client: TestClient) -> None:
+    version = _curriculum(client)
+    answer = client.post("/v1/cases", json=_body(version), headers=CLIENT)
+    assert answer.status_code == 200, answer.text
+    doc = answer.json()
+    assert [d["codigo"] for d in doc["destinos"]] == [u["codigo"] for u in realistic()["curriculo"]["units"]]
+    assert {d["decisao"] for d in doc["destinos"]} <= {"DEFERIDO", "INDEFERIDO", "ANALISE_HUMANA"}
+    unused = {o["codigo"]: o["motivo"] for o in doc["origens_nao_usadas"]}
+    assert unused["REDES-UNIRIO"] == "NOT_APPROVED" and unused["MET-UNESP"] == "OUT_OF_VALIDITY"
+    assert doc["student_sha256"] == hashlib.sha256(canonical_json(STUDENT).encode()).hexdigest()
+    assert "2024001" not in json.dumps(doc)
+    assert doc["resumo"]["limite_horas"] == pytest.approx(doc["resumo"]["horas_curriculo"] / 2)
+
+    stored = client.get(f"/v1/cases/{doc['case_id']}", headers=CLIENT)
+    assert stored.status_code == 200 and stored.json() == doc
+    assert client.get(f"/v1/cases/{doc['case_id']}", headers=OTHER).status_code == 404
+    exported = client.get(f"/v1/cases/{doc['case_id']}", params={"format": "csv"}, headers=CLIENT)
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [r["codigo"] for r in rows if r["tipo_linha"] == "destino"] == [d["codigo"] for d in doc["destinos"]]
+
+    for destino in (d for d in doc["destinos"] if d["request_id"]):  # each pair the answer uses is a stored evaluation
+        pair = client.get(f"/v1/equivalences/{destino['request_id']}", headers=CLIENT)
+        assert pair.status_code == 200 and pair.json()["decisao"] == destino["candidata"]["decisao_par"]
+    case_events = _events(client, "case")
+    [mine] = [e for e in case_events if e["payload"]["case_id"] == doc["case_id"]]
+    assert mine["payload"]["student_sha256"] == doc["student_sha256"]
+    pair_ids = {e["payload"]["request_id"] for e in _events(client, "evaluation") if e["payload"].get("case_id") == doc["case_id"]}
+    assert pair_ids == {d["request_id"] for d in doc["destinos"] if d["request_id"]}
+
+
+def _events(client: TestClient, event_type: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        page = client.get("/admin/audit", params={"event_type": event_type, "after_seq": after, "limit": 500}, headers=ADMIN)
+        assert page.status_code == 200, page.text
+        events += page.json()["events"]
+        if page.json()["next_after_seq"] is None:
+            return events
+        after = page.json()["next_after_seq"]
+
+
+def test_inline_units_and_strict_input(client: TestClient) -> None:
+    units = realistic()["curriculo"]["units"][:2]
+    ok = client.post("/v1/cases", json={"historico": realistic()["transcript"], "unidades": units}, headers=CLIENT)
+    assert ok.status_code == 200, ok.text
+    assert [d["codigo"] for d in ok.json()["destinos"]] == [u["codigo"] for u in units]
+
+    def error(body: dict[str, Any]) -> list[str]:
+        response = client.post("/v1/cases", json=body, headers=CLIENT)
+        assert response.status_code == 422, response.text
+        return [e.get("field") or e.get("key") for e in response.json()["extra"]]
+
+    course = realistic()["transcript"][0]
+    assert "historico[0].surprise" in " ".join(error({"historico": [{**course, "surprise": 1}], "unidades": units}))
+    assert error({"historico": [course, course], "unidades": units}) == ["historico[1].codigo"]
+    assert error({"historico": [course], "unidades": units, "curriculo": {"versao": "x"}}) == ["unidades"]
+    assert error({"historico": [course], "curriculo": {"versao": "missing-version"}}) == ["curriculo.versao"]
+    assert any("limite_percentual" in f for f in error({"historico": [course], "unidades": units, "politica": {"limite_percentual": 0}}))
+    assert any("historico" in f for f in error({"historico": [], "unidades": units}))
+
+
+def test_roles(client: TestClient) -> None:
+    units = realistic()["curriculo"]["units"][:1]
+    body = {"historico": realistic()["transcript"][:1], "unidades": units}
+    assert client.post("/v1/cases", json=body, headers={"X-API-Key": KEYS["auditor"]}).status_code == 403
+    assert client.post("/v1/cases", json=body, headers=ADMIN).status_code == 200
+    assert client.post("/v1/cases", json=body).status_code == 401

@@ -1,0 +1,154 @@
+"""EvaluateCase over the fakes, with the real lexical reading of a realistic transcript and curriculum."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from core.domain.cases.model import CasePolicy
+from core.domain.errors import NotFound, VersionNotFound
+from core.usecases.bootstrap import DEFAULT_TENANT
+from core.usecases.cases import case_csv, case_table, get_case
+from tests.support.case_world import case_world, realistic, transcript
+
+
+@pytest.fixture(scope="module")
+def decided() -> tuple[object, dict]:  # type: ignore[type-arg]
+    world = case_world()
+    return world, world.evaluate_case(world.command(student_hash="s" * 64))
+
+
+def _destino(document: dict, code: str) -> dict:  # type: ignore[type-arg]
+    return next(d for d in document["destinos"] if d["codigo"] == code)
+
+
+def _unused(document: dict) -> dict[str, str]:  # type: ignore[type-arg]
+    return {o["codigo"]: o["motivo"] for o in document["origens_nao_usadas"]}
+
+
+def test_each_destino_gets_a_decision_and_every_unused_course_a_reason(decided) -> None:  # type: ignore[no-untyped-def]
+    _, doc = decided
+    codes = [u["codigo"] for u in realistic()["curriculo"]["units"]]
+    assert [d["codigo"] for d in doc["destinos"]] == codes
+    assert _destino(doc, "BD1-UNICAMP-FT")["decisao"] == "DEFERIDO"
+    assert _destino(doc, "BD1-UNICAMP-FT")["origens"] == ["BD1-UNIPAR"]
+    assert _destino(doc, "TCC-1")["decisao"] == "INDEFERIDO" and _destino(doc, "TCC-1")["motivo"] == "EXCLUDED_TYPE"
+    unused = _unused(doc)
+    assert unused["REDES-UNIRIO"] == "NOT_APPROVED"
+    assert unused["MET-UNESP"] == "OUT_OF_VALIDITY"
+    physics = {"FIS1-UFOP", "FIS1-UTFPR"}  # both cover Física Geral I fully: one waives it, the other is left
+    assert len(physics & unused.keys()) == 1 and {unused[c] for c in physics & unused.keys()} == {"DESTINO_WAIVED"}
+    assert unused["MICRO-UTFPR-AP"] == "COVERS_NOTHING"  # microbiology: no topic of the curriculum
+    used = {o["codigo"] for o in doc["origens_usadas"]}
+    assert used.isdisjoint(unused) and used | unused.keys() == {c["codigo"] for c in realistic()["transcript"]}
+
+
+def test_no_origem_course_is_used_twice_and_the_summary_adds_up(decided) -> None:  # type: ignore[no-untyped-def]
+    _, doc = decided
+    waived = [d for d in doc["destinos"] if d["decisao"] == "DEFERIDO"]
+    origens = [o for d in waived for o in d["origens"]]
+    assert len(origens) == len(set(origens))
+    assert doc["resumo"]["horas_dispensadas"] == pytest.approx(sum(d["horas"] for d in waived))
+    assert doc["resumo"]["deferidas"] == len(waived)
+    assert doc["resumo"]["metodo"] == "highs"
+
+
+def test_every_pair_the_answer_uses_is_stored_and_audited_with_the_case_id(decided) -> None:  # type: ignore[no-untyped-def]
+    world, doc = decided
+    used = [d for d in doc["destinos"] if d["request_id"]]
+    assert {d["decisao"] for d in used} >= {"DEFERIDO"}
+    events = {e.payload["request_id"]: e for e in world.events("evaluation")}
+    with world.uows.reading() as uow:
+        for d in used:
+            stored = uow.results.get(DEFAULT_TENANT, d["request_id"])
+            assert stored is not None and stored.decision == (d["candidata"]["decisao_par"])
+            assert events[d["request_id"]].payload["case_id"] == doc["case_id"]
+    [case_event] = world.events("case")
+    assert case_event.payload["case_id"] == doc["case_id"]
+    assert case_event.payload["student_sha256"] == "s" * 64
+    assert sorted(case_event.payload["request_ids"]) == sorted(d["request_id"] for d in used)
+
+
+def test_the_case_is_stored_for_its_tenant_only(decided) -> None:  # type: ignore[no-untyped-def]
+    world, doc = decided
+    assert get_case(world.uows, DEFAULT_TENANT, doc["case_id"]) == doc
+    with pytest.raises(NotFound):
+        get_case(world.uows, "other-tenant", doc["case_id"])
+
+
+def test_the_cap_stops_waivers_and_lists_what_it_stopped() -> None:
+    world = case_world()
+    doc = world.evaluate_case(world.command(CasePolicy(validity_years=15, workload_threshold=0.9, max_waived_share=0.2)))
+    summary = doc["resumo"]
+    assert summary["horas_dispensadas"] <= summary["limite_horas"] == pytest.approx(0.2 * summary["horas_curriculo"])
+    assert summary["limite_atingido"] is True
+    assert doc["deferidas_sem_limite"], "the uncapped optimum waives more"
+    waived = {(d["codigo"], tuple(d["origens"])) for d in doc["destinos"] if d["decisao"] == "DEFERIDO"}
+    assert all((c["destino"], tuple(c["origens"])) not in waived for c in doc["deferidas_sem_limite"])
+    assert any(_destino(doc, c["destino"])["decisao"] != "DEFERIDO" for c in doc["deferidas_sem_limite"])
+
+
+def test_reuse_and_excluded_types_follow_the_policy() -> None:
+    world = case_world()
+    policy = CasePolicy(validity_years=15, workload_threshold=0.9, allow_reuse=True, excluded_types=frozenset())
+    doc = world.evaluate_case(world.command(policy))
+    assert _destino(doc, "TCC-1")["motivo"] != "EXCLUDED_TYPE"
+    # with reuse, AL-UNESP (score 82.7: a person decides) is free although it helps waive Geometria Analítica
+    algebra = _destino(doc, "AL-UNICAMP")
+    assert algebra["decisao"] == "ANALISE_HUMANA" and algebra["origens"] == ["AL-UNESP"]
+    with world.uows.reading() as uow:
+        review = uow.reviews.for_request(DEFAULT_TENANT, algebra["request_id"])
+    assert review is not None, "an ANALISE_HUMANA pair of a case opens its review item"
+
+
+def test_same_input_gives_the_same_answer() -> None:
+    first, second = case_world(), case_world()
+    a, b = (w.evaluate_case(w.command()) for w in (first, second))
+    assert a == b
+
+
+def test_an_unknown_curriculum_version_is_refused_before_anything_is_stored() -> None:
+    world = case_world()
+    with pytest.raises(VersionNotFound):
+        world.evaluate_case(world.command(curriculum_version="nope"))
+    with pytest.raises(VersionNotFound):
+        world.evaluate_case(world.command(curriculum_id="ANOTHER"))
+    assert world.events("case") == [] and world.events("evaluation") == []
+
+
+def test_inline_units_replace_the_stored_curriculum() -> None:
+    world = case_world()
+    with world.uows.reading() as uow:
+        curriculum = uow.curricula.get(DEFAULT_TENANT, world.version)
+    assert curriculum is not None
+    doc = world.evaluate_case(world.command(curriculum_version=None, units=curriculum.units[:2]))
+    assert [d["codigo"] for d in doc["destinos"]] == ["AL-UNICAMP", "BD1-UNICAMP-FT"]
+    assert doc["curriculo"] is None
+
+
+def test_hora_aula_is_compared_in_clock_hours() -> None:
+    world = case_world()
+    rows = [dict(r) for r in realistic()["transcript"] if r["codigo"] == "BD1-UNIPAR"]
+    rows[0].update(carga_horaria=60, unidade_carga="hora_aula", minutos_hora_aula=50)  # 50 clock hours < 0.9 x 60
+    doc = world.evaluate_case(world.command(transcript=transcript(rows)))
+    assert _destino(doc, "BD1-UNICAMP-FT")["decisao"] == "INDEFERIDO"
+    rows[0].update(carga_horaria=72)  # 60 clock hours
+    world2 = case_world()
+    doc2 = world2.evaluate_case(world2.command(transcript=transcript(rows)))
+    assert _destino(doc2, "BD1-UNICAMP-FT")["decisao"] == "DEFERIDO"
+
+
+def test_csv_and_table_list_every_destino_and_unused_course(decided) -> None:  # type: ignore[no-untyped-def]
+    _, doc = decided
+    lines = case_csv(doc).splitlines()
+    assert lines[0].startswith("tipo_linha,codigo")
+    assert len(lines) == 1 + len(doc["destinos"]) + len(doc["origens_nao_usadas"])
+    table = case_table(doc)
+    assert "BD1-UNIPAR" in table and "não aprovada" in table and "fora do prazo de validade" in table
+
+
+def test_a_status_other_than_aprovado_means_not_approved() -> None:
+    row = dict(realistic()["transcript"][0], status="Cursando")
+    assert transcript([row])[0].passed is False
+    assert transcript([dataclasses.asdict(transcript([row])[0]) | {"aprovado": True}])[0].passed is True
