@@ -137,9 +137,11 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
             lambda: container.topic_matcher().warm(),
             lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
             *([lambda: worker.start()] if worker else []),
+            lambda: container.audit_sequencer().start(),  # ADR 0022
         ],
         on_shutdown=[
             *([lambda: worker.stop()] if worker else []),
+            lambda: container.audit_sequencer().stop(),
             lambda: container.mapper_chain().close(),
             lambda: container.queue_runtime().close(),
             lambda: container.engine().dispose(),

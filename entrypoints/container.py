@@ -18,6 +18,7 @@ from adapters.mappers.tiered_mapping_cache import TieredMappingCache
 from adapters.mappers.write_behind import WriteBehind
 from adapters.metrics.observers import CountedItemProcessor, TimedMapper, timed
 from adapters.metrics.prometheus_metrics import PrometheusMetrics
+from adapters.persistence.audit_sequencer import AuditSequencer
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
@@ -66,6 +67,9 @@ class Container(containers.DeclarativeContainer):
     sessions = providers.Singleton(session_factory, engine)
     read_sessions = providers.Singleton(read_session_factory, engine)
     uow_factory = providers.Singleton(SqlaUnitOfWorkFactory, sessions, read_sessions)
+    # Chains the decisions' pending audit events after commit (ADR 0022): started by serve and
+    # worker on PostgreSQL; `audit verify` flushes it.
+    audit_sequencer = providers.Singleton(AuditSequencer, engine)
 
     # Prometheus counters (ADR 0012); override with a fake to observe what is counted.
     metrics = providers.Singleton(PrometheusMetrics)
