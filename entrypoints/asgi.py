@@ -115,6 +115,18 @@ def default_taxonomy(container: Container) -> Taxonomy | None:
         return uow.taxonomies.get(DEFAULT_TENANT, tenant.default_taxonomy_version)
 
 
+def _start_key_cache(container: Container) -> None:
+    cache = container.key_cache()
+    if cache is not None:
+        cache.start()
+
+
+def _stop_key_cache(container: Container) -> None:
+    cache = container.key_cache()
+    if cache is not None:
+        cache.stop()
+
+
 def create_app(container: Container | None = None, debug: bool = False) -> Litestar:
     configure_logging()
     container = container or build_container()
@@ -138,10 +150,12 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
             lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
             *([lambda: worker.start()] if worker else []),
             lambda: container.audit_sequencer().start(),  # ADR 0022
+            lambda: _start_key_cache(container),  # ADR 0028
         ],
         on_shutdown=[
             *([lambda: worker.stop()] if worker else []),
             lambda: container.audit_sequencer().stop(),
+            lambda: _stop_key_cache(container),
             lambda: container.mapper_chain().close(),
             lambda: container.queue_runtime().close(),
             lambda: container.engine().dispose(),

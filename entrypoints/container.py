@@ -19,6 +19,7 @@ from adapters.mappers.write_behind import WriteBehind
 from adapters.metrics.observers import CountedItemProcessor, TimedMapper, timed
 from adapters.metrics.prometheus_metrics import PrometheusMetrics
 from adapters.persistence.audit_sequencer import AuditSequencer
+from adapters.persistence.pg_key_cache import key_cache_for
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
@@ -98,10 +99,12 @@ class Container(containers.DeclarativeContainer):
         metrics,
         topic_matcher,
     )
-    # Keys and tenants: no positive caching (a revoke is seen by the next request); last use is
-    # recorded off the request path; failure bursts are counted per process (EQV_AUTH_BURST_*).
+    # Keys and tenants: valid keys cached in process on PostgreSQL only while LISTEN/NOTIFY
+    # can empty the cache (ADR 0028); last use is recorded off the request path; failure bursts are counted per process (EQV_AUTH_BURST_*).
     auth_settings = providers.Singleton(AuthSettings.from_env)
     failure_bursts = providers.Singleton(lambda s: s.failure_bursts(), auth_settings)
+    # Valid keys kept in process, emptied by LISTEN/NOTIFY (ADR 0028); None on SQLite.
+    key_cache = providers.Singleton(key_cache_for, engine, auth_settings.provided.key_cache_s)
     authenticate = providers.Singleton(
         Authenticate,
         uow_factory,
@@ -109,6 +112,7 @@ class Container(containers.DeclarativeContainer):
         clock,
         bursts=failure_bursts,
         run_later=providers.Object(run_in_background),
+        cache=key_cache,
     )
     api_key_admin = providers.Singleton(ApiKeyAdmin, uow_factory, settings.provided.api_key_pepper, clock, ids)
     tenant_admin = providers.Singleton(TenantAdmin, uow_factory, clock)

@@ -18,7 +18,7 @@ from core.domain.model import Policy, Taxonomy, TaxonomyNode
 from core.domain.records import ApiKeyRecord, Role, Tenant
 from core.usecases.bootstrap import seed
 from entrypoints.asgi import create_app
-from entrypoints.container import build_container
+from entrypoints.container import Container, build_container
 from entrypoints.settings import EMBEDDED, Settings
 from tests.support.waiting import wait_until
 
@@ -51,9 +51,14 @@ ORIGEM: dict[str, Any] = {
 DESTINO: dict[str, Any] = {"nome": "Banco de Dados", "carga_horaria": 60, "ementa": "Modelo entidade-relacionamento. SQL. Normalização. Transações."}
 
 
-def make_client(db_url: str, tmp_path: Path, redis_url: str | None = None) -> Iterator[TestClient]:
+def make_client(
+    db_url: str, tmp_path: Path, redis_url: str | None = None, containers: list[Container] | None = None
+) -> Iterator[TestClient]:
+    """`containers`: a list the app's container is appended to (tests that look inside it)."""
     settings = Settings(EMBEDDED, db_url, redis_url, PEPPER, KEYS["admin"], tmp_path, "127.0.0.1", 8000)
     container = build_container(settings)
+    if containers is not None:
+        containers.append(container)
     uow_factory = container.uow_factory()
     clock, ids = SystemClock(), UuidGenerator()
     seed(uow_factory, TAXONOMY, Policy(), PEPPER, KEYS["admin"], clock, ids)
