@@ -29,7 +29,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
+    """Up to 3 minutes: on a shared 2-core machine under load, a 2-worker start can take over one."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

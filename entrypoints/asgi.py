@@ -74,6 +74,18 @@ def default_taxonomy(container: Container) -> Taxonomy | None:
         return uow.taxonomies.get(DEFAULT_TENANT, tenant.default_taxonomy_version)
 
 
+def _start_key_cache(container: Container) -> None:
+    cache = container.adapters.key_cache()
+    if cache is not None:
+        cache.start()
+
+
+def _stop_key_cache(container: Container) -> None:
+    cache = container.adapters.key_cache()
+    if cache is not None:
+        cache.stop()
+
+
 def create_app(container: Container | None = None, debug: bool = False) -> Litestar:
     configure_logging()
     container = container or build_container(load_settings())
@@ -91,9 +103,13 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
             lambda: container.adapters.topic_matcher().warm(),
             lambda: container.adapters.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
             *([lambda: worker.start()] if worker else []),
+            lambda: container.adapters.audit_sequencer().start(),  # ADR 0022
+            lambda: _start_key_cache(container),  # ADR 0028
         ],
         on_shutdown=[
             *([lambda: worker.stop()] if worker else []),
+            lambda: container.adapters.audit_sequencer().stop(),
+            lambda: _stop_key_cache(container),
             lambda: container.adapters.mapper_chain().close(),
             lambda: container.adapters.queue_runtime().close(),
             lambda: container.adapters.engine().dispose(),

@@ -47,7 +47,9 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     intact, checked = True, 0
     try:
         trail = container.use_cases.audit_trail()
-        reports = [trail.verify(args.tenant)] if args.tenant else trail.verify_all()
+        container.adapters.audit_sequencer().flush()  # chain every event committed so far (ADR 0022)
+        now = container.adapters.clock().now()
+        reports = [trail.verify(args.tenant, now=now)] if args.tenant else trail.verify_all(now=now)
         for report in reports:
             checked += 1
             intact = intact and report.ok
@@ -89,6 +91,8 @@ def report_to_dict(report: ChainReport) -> dict[str, Any]:
         "head": None if head is None else {"last_seq": head.last_seq, "last_hash": head.last_hash},
         "problems": [{"seq": p.seq, "kind": p.kind, "detail": p.detail} for p in report.problems],
         "more_problems": report.more_problems,
+        "pending": report.pending,
+        "oldest_pending_s": report.oldest_pending_s,
     }
 
 
@@ -106,7 +110,8 @@ def event_to_dict(event: AuditEvent) -> dict[str, Any]:
 
 def _summary(report: ChainReport) -> str:
     if report.ok:
-        return f"tenant {report.tenant_id}: ok ({report.events_checked} events, last seq {report.last_seq})"
+        waiting = f", {report.pending} pending" if report.pending else ""
+        return f"tenant {report.tenant_id}: ok ({report.events_checked} events, last seq {report.last_seq}{waiting})"
     lines = [f"tenant {report.tenant_id}: TAMPERED ({report.events_checked} events checked)"]
     lines += [f"  seq {p.seq}: {p.kind}: {p.detail}" for p in report.problems]
     if report.more_problems:

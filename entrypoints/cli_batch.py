@@ -106,12 +106,14 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     container.adapters.topic_matcher().warm()
     container.adapters.mapper_chain().warm_in_background(lambda: default_taxonomy(container))
     runner.start()
+    container.adapters.audit_sequencer().start()  # chains the batch decisions' audit events (ADR 0022)
     stop_metrics = _serve_worker_metrics(container, metrics_port)
     print(f"worker: {args.threads} threads on queue namespace '{batch.namespace}'", file=sys.stderr, flush=True)
     try:
         stop.wait()
     finally:
         runner.stop(timeout_ms=int(batch.retry.time_limit_ms))
+        container.adapters.audit_sequencer().stop()
         container.adapters.queue_runtime().close()
         container.adapters.engine().dispose()
         stop_metrics()

@@ -26,6 +26,8 @@ from adapters.mappers.topic_matcher import LexicalTopicMatcher
 from adapters.mappers.write_behind import WriteBehind
 from adapters.metrics.observers import CountedItemProcessor, TimedMapper, timed
 from adapters.metrics.prometheus_metrics import PrometheusMetrics
+from adapters.persistence.audit_sequencer import AuditSequencer
+from adapters.persistence.pg_key_cache import key_cache_for
 from adapters.persistence.database import create_engine_for, read_session_factory, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
@@ -117,6 +119,11 @@ class Adapters(containers.DeclarativeContainer):
     uow_factory: providers.Provider[UnitOfWorkFactory] = providers.Singleton(
         SqlaUnitOfWorkFactory, sessions, read_sessions, outbox_bell
     )
+    # Chains the decisions' pending audit events after commit (ADR 0022): started by serve and
+    # worker on PostgreSQL; `audit verify` flushes it.
+    audit_sequencer = providers.Singleton(AuditSequencer, engine)
+    # Valid keys kept in process, emptied by LISTEN/NOTIFY (ADR 0028); None on SQLite.
+    key_cache = providers.Singleton(key_cache_for, engine, settings.provided.auth.key_cache_s)
 
     # Prometheus counters (ADR 0012); override with a fake to observe what is counted.
     metrics: providers.Provider[Metrics] = providers.Singleton(PrometheusMetrics)
@@ -206,8 +213,9 @@ class UseCases(containers.DeclarativeContainer):
         EvaluateCase, adapters.uow_factory, evaluate_pair, adapters.topic_matcher, adapters.assignment_solver,
         adapters.clock, adapters.ids,
     )
-    # Keys and tenants: no positive caching (a revoke is seen by the next request); last use is
-    # recorded off the request path; failure bursts are counted per process (EQV_AUTH_BURST_*).
+    # Keys and tenants: valid keys cached in process on PostgreSQL only while LISTEN/NOTIFY can
+    # empty the cache (ADR 0028); last use is recorded off the request path; failure bursts are
+    # counted per process (EQV_AUTH_BURST_*).
     authenticate = providers.Singleton(
         Authenticate,
         adapters.uow_factory,
@@ -215,6 +223,7 @@ class UseCases(containers.DeclarativeContainer):
         adapters.clock,
         bursts=providers.Callable(lambda s: s.auth.failure_bursts(), adapters.settings),
         run_later=adapters.run_later,
+        cache=adapters.key_cache,
     )
     api_key_admin = providers.Singleton(
         ApiKeyAdmin, adapters.uow_factory, adapters.settings.provided.auth.api_key_pepper, adapters.clock, adapters.ids

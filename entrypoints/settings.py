@@ -72,6 +72,9 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     bootstrap_api_key: str | None = None
     burst_threshold: PositiveInt = 10
     burst_window_s: PositiveFloat = 60.0
+    # Valid keys kept in process on PostgreSQL; changes empty the cache at once (LISTEN/NOTIFY);
+    # this bounds staleness if that channel dies unnoticed (0: no cache; ADR 0028).
+    key_cache_s: Annotated[float, msgspec.Meta(ge=0)] = 5.0
 
     def failure_bursts(self) -> FailureBursts:
         return FailureBursts(self.burst_threshold, dt.timedelta(seconds=self.burst_window_s))
@@ -208,6 +211,7 @@ ENV: dict[str, tuple[str, str]] = {
     "EQV_BOOTSTRAP_API_KEY": ("auth", "bootstrap_api_key"),
     "EQV_AUTH_BURST_THRESHOLD": ("auth", "burst_threshold"),
     "EQV_AUTH_BURST_WINDOW_S": ("auth", "burst_window_s"),
+    "EQV_AUTH_CACHE_SECONDS": ("auth", "key_cache_s"),
     "EQV_QUEUE_NAMESPACE": ("batch", "namespace"),
     "EQV_BATCH_MAX_ITEMS": ("batch", "max_items"),
     "EQV_JOB_MAX_RETRIES": ("batch", "max_retries"),

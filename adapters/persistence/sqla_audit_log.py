@@ -4,6 +4,11 @@ Each tenant's chain has a head row (audit_chain_heads) that `append` locks for t
 of the caller's transaction, so concurrent appends for one tenant get consecutive seqs
 and each links to the one before it. The database refuses UPDATE/DELETE on audit_events
 (triggers created by the migration); the hash chain makes any bypass evident.
+
+`record` (the decision hot path, ADR 0022) takes no lock on PostgreSQL: the event goes to
+audit_pending in the caller's transaction and `audit_sequencer.py` chains it after commit.
+Readers chain their tenant's pending events first, so they see every committed event.
+On SQLite (one process, writes serialized by BEGIN IMMEDIATE) `record` appends inline.
 """
 
 from __future__ import annotations
@@ -11,13 +16,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import Insert, bindparam, insert, select, union, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, func, insert, select, union, update
 from sqlalchemy.orm import Session
 
-from adapters.persistence.sqla_models import AuditChainHeadRow, AuditEventRow
-from core.domain.audit import GENESIS_HASH, event_hash
-from core.domain.audit_verify import ChainHead
+from adapters.persistence.audit_sequencer import (
+    BATCH,
+    chain_tenant,
+    chain_tenant_now,
+    has_pending,
+    insert_head_if_missing,
+)
+from adapters.persistence.sqla_models import AuditChainHeadRow, AuditEventRow, AuditPendingRow
+from core.domain.audit import event_hash
+from core.domain.audit_verify import ChainHead, PendingEvents
 from core.domain.records import AuditEvent
 
 
@@ -36,6 +47,9 @@ _ADVANCE_HEAD = (
 )
 # Core rows, not ORM objects: verification reads every event of a chain.
 _SELECT_EVENTS = select(*(_EVENTS.c[name] for name in _RECORD_FIELDS))
+_PENDING = AuditPendingRow.__table__
+_INSERT_PENDING = insert(_PENDING).values({c: bindparam(c) for c in ("tenant_id", "event_type", "payload", "created_at")})
+_PENDING_SUMMARY = select(func.count(), func.min(_PENDING.c.created_at)).where(_PENDING.c.tenant_id == bindparam("t"))
 _SET_HEAD_HASH = update(_HEADS).where(_HEADS.c.tenant_id == bindparam("t")).values(last_hash=bindparam("h"))
 
 
@@ -49,6 +63,12 @@ class SqlaAuditLog:
         The tenant's head stays locked until that transaction ends: keep it short. Three
         statements (Core, not ORM flushes), since the lock is held across all of them.
         """
+        connection = self._session.connection()
+        if connection.dialect.name == "postgresql":
+            # Events recorded before this one (committed decisions) come first in the chain:
+            # chain them under the head lock this append takes anyway (ADR 0022).
+            while chain_tenant(connection, event.tenant_id, wait=True) == BATCH:
+                pass
         seq, prev_hash = self._advance_head(event.tenant_id)
         chained = dataclasses.replace(event, seq=seq, prev_hash=prev_hash, hash=event_hash(event, seq, prev_hash))
         connection = self._session.connection()
@@ -67,6 +87,27 @@ class SqlaAuditLog:
         connection.execute(_SET_HEAD_HASH, {"t": event.tenant_id, "h": chained.hash})
         return chained
 
+    def record(self, event: AuditEvent) -> None:
+        """Store the event in the caller's transaction, to be chained after commit (PostgreSQL:
+        one INSERT, no lock; SQLite: chained now, as `append`)."""
+        connection = self._session.connection()
+        if connection.dialect.name != "postgresql":
+            self.append(event)
+            return
+        connection.execute(
+            _INSERT_PENDING,
+            {
+                "tenant_id": event.tenant_id,
+                "event_type": event.event_type,
+                "payload": event.payload,
+                "created_at": event.created_at,
+            },
+        )
+
+    def pending(self, tenant_id: str) -> PendingEvents:
+        row = self._session.connection().execute(_PENDING_SUMMARY, {"t": tenant_id}).one()
+        return PendingEvents(int(row[0]), row[1])
+
     def list_events(
         self,
         tenant_id: str,
@@ -77,7 +118,9 @@ class SqlaAuditLog:
         until: dt.datetime | None = None,
     ) -> list[AuditEvent]:
         """Events of one tenant with seq > after_seq, in chain order: a keyset page over the
-        (tenant_id, seq) unique index, so page N costs what page 1 does."""
+        (tenant_id, seq) unique index, so page N costs what page 1 does. Pending events of the
+        tenant are chained first (ADR 0022)."""
+        self._chain_pending(tenant_id)
         query = _SELECT_EVENTS.where(_EVENTS.c.tenant_id == tenant_id, _EVENTS.c.seq > after_seq)
         if event_type is not None:
             query = query.where(_EVENTS.c.event_type == event_type)
@@ -89,14 +132,21 @@ class SqlaAuditLog:
         return [AuditEvent(*row) for row in rows]
 
     def head(self, tenant_id: str) -> ChainHead | None:
+        self._chain_pending(tenant_id)
         query = select(_HEADS.c.last_seq, _HEADS.c.last_hash).where(_HEADS.c.tenant_id == tenant_id)
         row = self._session.execute(query).one_or_none()
         return None if row is None else ChainHead(int(row.last_seq), str(row.last_hash))
 
     def chain_tenants(self) -> list[str]:
         """Heads and events both, so a chain whose head row was deleted is still found."""
-        query = union(select(_HEADS.c.tenant_id), select(_EVENTS.c.tenant_id))
+        query = union(select(_HEADS.c.tenant_id), select(_EVENTS.c.tenant_id), select(_PENDING.c.tenant_id))
         return sorted(self._session.scalars(query))
+
+    def _chain_pending(self, tenant_id: str) -> None:
+        """Chain the tenant's pending events (their own transaction) before reading the chain."""
+        connection = self._session.connection()
+        if connection.dialect.name == "postgresql" and has_pending(connection, tenant_id):
+            chain_tenant_now(connection.engine, tenant_id)
 
     def _advance_head(self, tenant_id: str) -> tuple[int, str]:
         """Lock the tenant's head and take the next seq in one statement; returns (seq, prev_hash).
@@ -108,16 +158,6 @@ class SqlaAuditLog:
         connection = self._session.connection()
         row = connection.execute(_ADVANCE_HEAD, {"t": tenant_id}).one_or_none()
         if row is None:
-            connection.execute(_insert_head_if_missing(self._session, tenant_id))
+            connection.execute(insert_head_if_missing(connection.dialect.name, tenant_id))
             row = connection.execute(_ADVANCE_HEAD, {"t": tenant_id}).one()
         return int(row.last_seq), str(row.last_hash)
-
-
-def _insert_head_if_missing(session: Session, tenant_id: str) -> Insert:
-    values = {"tenant_id": tenant_id, "last_seq": 0, "last_hash": GENESIS_HASH}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(AuditChainHeadRow).values(values).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(AuditChainHeadRow).values(values).on_conflict_do_nothing()
-    raise NotImplementedError(f"audit log on {dialect!r}")

@@ -189,6 +189,20 @@ class AuditChainHeadRow(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditPendingRow(Base):
+    """An audit event committed with its decision, not chained yet (ADR 0022): the sequencer
+    moves it into audit_events, with its seq and hashes, after the decision commits."""
+
+    __tablename__ = "audit_pending"
+    __table_args__ = (Index("ix_audit_pending_tenant", "tenant_id", "pending_id"),)
+
+    pending_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+
+
 class JobRow(Base):
     __tablename__ = "jobs"
 

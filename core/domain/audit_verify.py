@@ -13,12 +13,15 @@ events is checked in constant memory; only the problems found are kept (at most
   too: that one was replaced by a forged, self-consistent event (or one was inserted).
 - `head_mismatch`: the chain head (kept by every append) names another last seq or hash than
   the last stored event: the tail was deleted, or events were added behind the head's back.
+- `pending_stale`: events committed with their decisions are still waiting to be chained
+  (ADR 0022) longer than the bound: the audit sequencer is stuck, not a tampering.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.domain.audit import GENESIS_HASH, event_hash
 from core.domain.records import AuditEvent
@@ -30,6 +33,8 @@ DELETED = "deleted"
 REORDERED = "reordered"
 RELINKED = "relinked"
 HEAD_MISMATCH = "head_mismatch"
+PENDING_STALE = "pending_stale"
+PENDING_BOUND = dt.timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,14 @@ class ChainHead:
 
     last_seq: int
     last_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvents:
+    """A tenant's audit events committed but not chained yet (ADR 0022), and the oldest one's time."""
+
+    count: int
+    oldest: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +72,28 @@ class ChainReport:
     head: ChainHead | None
     last_seq: int
     more_problems: int = 0
+    pending: int = 0  # events not chained yet when the walk ended (ADR 0022)
+    oldest_pending_s: float | None = None  # how long the oldest of them has waited
+
+
+def with_pending(
+    report: ChainReport, pending: PendingEvents, now: dt.datetime, bound: dt.timedelta = PENDING_BOUND
+) -> ChainReport:
+    """Add what is still waiting to be chained; waiting longer than `bound` is a problem (the
+    sequencer is stuck), so a chain is `ok` only if it verifies and nothing is left behind."""
+    if pending.count == 0 or pending.oldest is None:
+        return report
+    waited = now - pending.oldest
+    report = replace(report, pending=pending.count, oldest_pending_s=round(waited.total_seconds(), 3))
+    if waited <= bound:
+        return report
+    problem = ChainProblem(
+        report.last_seq + 1,
+        PENDING_STALE,
+        f"{pending.count} audit event(s) not chained yet, the oldest for {waited.total_seconds():.0f} s "
+        f"(bound {bound.total_seconds():.0f} s): the audit sequencer is stuck (see docs/runbook.md)",
+    )
+    return replace(report, ok=False, problems=(*report.problems, problem))
 
 
 @dataclass(slots=True)

@@ -3,14 +3,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from core.domain.audit_verify import ChainHead
+from core.domain.audit_verify import ChainHead, PendingEvents
 from core.domain.records import AuditEvent
 
 
 class AuditLog(Protocol):
     """Append-only audit trail, hash-chained per tenant."""
 
-    def append(self, event: AuditEvent) -> AuditEvent: ...
+    def append(self, event: AuditEvent) -> AuditEvent:
+        """Chain the event now, in the caller's transaction (it holds the tenant's chain head
+        until commit): for rare events whose caller wants its seq and hash."""
+
+    def record(self, event: AuditEvent) -> None:
+        """Store the event in the caller's transaction without waiting on the chain head: it is
+        chained after commit (ADR 0022; an adapter may chain it at once). The decision hot path."""
+
+    def pending(self, tenant_id: str) -> PendingEvents:
+        """The tenant's events recorded but not chained yet."""
 
     def list_events(
         self,

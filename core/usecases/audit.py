@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from core.domain.audit_verify import ChainReport, ChainVerifier
+from core.domain.audit_verify import PENDING_BOUND, ChainReport, ChainVerifier, with_pending
 from core.domain.records import AuditEvent
 from core.ports.unit_of_work import UnitOfWorkFactory
 
@@ -48,8 +48,17 @@ def list_audit_events(uow_factory: UnitOfWorkFactory, tenant_id: str, query: Aud
     return AuditPage(events, events[-1].seq if full and events else None)
 
 
-def verify_tenant(uow_factory: UnitOfWorkFactory, tenant_id: str, page_size: int = VERIFY_PAGE) -> ChainReport:
+def verify_tenant(
+    uow_factory: UnitOfWorkFactory,
+    tenant_id: str,
+    page_size: int = VERIFY_PAGE,
+    now: dt.datetime | None = None,
+    pending_bound: dt.timedelta = PENDING_BOUND,
+) -> ChainReport:
     """Walk the tenant's whole chain page by page and compare its end with the chain head.
+
+    Reading the head chains the tenant's pending events first (ADR 0022); with `now`, events
+    still pending after the walk are reported, and a problem when older than `pending_bound`.
 
     Each round reads the head first, then the next page: an append commits its event and the
     head together, so every event the head counts is in pages read after it. A chain still
@@ -68,7 +77,11 @@ def verify_tenant(uow_factory: UnitOfWorkFactory, tenant_id: str, page_size: int
             continue
         appended_meanwhile = head is not None and after > head.last_seq
         if not appended_meanwhile or rounds >= _CATCH_UP_ROUNDS:
-            return verifier.finish(head)
+            report = verifier.finish(head)
+            if now is None:
+                return report
+            with uow_factory.reading() as uow:
+                return with_pending(report, uow.audit.pending(tenant_id), now, pending_bound)
         rounds += 1
 
 
@@ -78,10 +91,12 @@ def audited_tenants(uow_factory: UnitOfWorkFactory) -> list[str]:
         return uow.audit.chain_tenants()
 
 
-def verify_all(uow_factory: UnitOfWorkFactory, page_size: int = VERIFY_PAGE) -> Iterator[ChainReport]:
+def verify_all(
+    uow_factory: UnitOfWorkFactory, page_size: int = VERIFY_PAGE, now: dt.datetime | None = None
+) -> Iterator[ChainReport]:
     """One report per audited tenant, produced as each chain is walked."""
     for tenant_id in audited_tenants(uow_factory):
-        yield verify_tenant(uow_factory, tenant_id, page_size)
+        yield verify_tenant(uow_factory, tenant_id, page_size, now)
 
 
 class AuditTrail:
@@ -93,13 +108,14 @@ class AuditTrail:
     def events(self, tenant_id: str, query: AuditQuery) -> AuditPage:
         return list_audit_events(self._uows, tenant_id, query)
 
-    def verify(self, tenant_id: str, page_size: int = VERIFY_PAGE) -> ChainReport:
-        return verify_tenant(self._uows, tenant_id, page_size)
+    def verify(self, tenant_id: str, page_size: int = VERIFY_PAGE, now: dt.datetime | None = None) -> ChainReport:
+        """With `now`, events still pending longer than the bound are reported (ADR 0022)."""
+        return verify_tenant(self._uows, tenant_id, page_size, now)
 
     def audited_tenants(self) -> list[str]:
         """Operators only (the CLI): every tenant with a chain."""
         return audited_tenants(self._uows)
 
-    def verify_all(self, page_size: int = VERIFY_PAGE) -> Iterator[ChainReport]:
+    def verify_all(self, page_size: int = VERIFY_PAGE, now: dt.datetime | None = None) -> Iterator[ChainReport]:
         """Operators only (the CLI): every tenant's chain."""
-        return verify_all(self._uows, page_size)
+        return verify_all(self._uows, page_size, now)

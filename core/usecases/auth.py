@@ -1,8 +1,8 @@
 """Authentication: an API key is valid when its hash is known, it is not revoked and its tenant is active.
 
-Nothing is cached: a revoke, a rotation or a tenant disable is seen by the very next request,
-in every process. The key and its tenant come from one read (`find_with_tenant`), and the
-tenant rides on the Principal so the request does not read it again (ADR 0005). Two side effects, both cheap and neither able to fail the request:
+The key and its tenant come from one read (`find_with_tenant`), and the tenant rides on the
+Principal so the request does not read it again (ADR 0005). With a `KeyCache` (ADR 0028) a
+valid key skips that read; the cache forgets everything when a key or tenant changes. Two side effects, both cheap and neither able to fail the request:
 - a valid key's `last_used_at` is refreshed at most once per `touch_every` (per process; the
   conditional UPDATE keeps it to about once across processes), handed to `run_later` so the
   request never waits for that write;
@@ -22,6 +22,7 @@ from core.domain.api_keys import KEY_TYPE, PREFIX_LENGTH, hash_key, key_prefix
 from core.domain.auth_failures import AuthFailure, FailureBursts, FailureReason
 from core.domain.records import ApiKeyRecord, AuditEvent, Principal, Tenant
 from core.ports.clock import Clock
+from core.ports.key_cache import KeyCache
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 Task = Callable[[], None]
@@ -53,6 +54,7 @@ class Authenticate:
         bursts: FailureBursts | None = None,
         run_later: Callable[[Task], None] = run_now,
         touch_every: dt.timedelta = TOUCH_EVERY,
+        cache: KeyCache | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._pepper = pepper
@@ -62,12 +64,12 @@ class Authenticate:
         self._touch_every = touch_every
         self._touched: dict[str, dt.datetime] = {}  # key_id -> when this process last asked for a touch
         self._lock = threading.Lock()
+        self._cache = cache
 
     def __call__(self, plaintext: str | None) -> Principal | None:
         if not plaintext:
             return None
-        with self._uow_factory.reading() as uow:
-            checked = _check(uow, plaintext, hash_key(plaintext, self._pepper))
+        checked = self._verified(plaintext, hash_key(plaintext, self._pepper))
         now = self._clock.now()
         if isinstance(checked, AuthFailure):
             self._count(checked, now)
@@ -75,6 +77,19 @@ class Authenticate:
         record, tenant = checked
         self._touch_if_stale(record, now)
         return Principal(tenant_id=record.tenant_id, key_id=record.key_id, role=record.role, tenant=tenant)
+
+    def _verified(self, plaintext: str, key_hash: str) -> tuple[ApiKeyRecord, Tenant] | AuthFailure:
+        cache = self._cache
+        generation = None if cache is None else cache.generation()
+        if cache is not None and generation is not None:
+            hit = cache.get(key_hash)
+            if hit is not None:
+                return hit
+        with self._uow_factory.reading() as uow:
+            checked = _check(uow, plaintext, key_hash)
+        if cache is not None and generation is not None and not isinstance(checked, AuthFailure):
+            cache.put(key_hash, generation, checked)
+        return checked
 
     def _touch_if_stale(self, record: ApiKeyRecord, now: dt.datetime) -> None:
         every = self._touch_every

@@ -230,7 +230,7 @@ class EvaluatePair:
         try:
             with self._uow_factory() as uow:
                 uow.results.add(result)
-                uow.audit.append(_audit_event(command, evaluation, document, now))
+                uow.audit.record(_audit_event(command, evaluation, document, now))  # chained after commit: ADR 0022
                 if evaluation.decisao is Decision.ANALISE_HUMANA:  # a person decides: ADR 0020
                     open_review(uow, command.tenant_id, command.request_id, now, prazo_parecer_dias)
                     remember_pair(  # its homologated parecer may become a precedent (ADR 0024)

@@ -28,7 +28,7 @@ def open_review(uow: UnitOfWork, tenant_id: str, request_id: str, now: dt.dateti
     """Open the review item of a result inside the caller's transaction (the one storing the result)."""
     item, payload = open_item(tenant_id, request_id, now, prazo_dias)
     uow.reviews.add(item)
-    uow.audit.append(AuditEvent(tenant_id, "review.opened", payload, now))
+    uow.audit.record(AuditEvent(tenant_id, "review.opened", payload, now))  # on the decision's path: ADR 0022
     return item
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from core.domain.audit import GENESIS_HASH, event_hash
-from core.domain.audit_verify import ChainHead
+from core.domain.audit_verify import ChainHead, PendingEvents
 from core.domain.records import (
     AuditEvent,
 )
@@ -29,6 +29,14 @@ class FakeAuditLog(_Staged):
     def __init__(self, store: FakeStore) -> None:
         super().__init__(store.audit)
         self._heads = _Staged(store.audit_heads)
+        self._pending = store.audit_pending
+
+    def record(self, event: AuditEvent) -> None:
+        """Chained at once, as the embedded (SQLite) runtime does."""
+        self.append(event)
+
+    def pending(self, tenant_id: str) -> PendingEvents:
+        return self._pending.get(tenant_id, PendingEvents(0, None))
 
     def append(self, event: AuditEvent) -> AuditEvent:
         head = self.head(event.tenant_id) or ChainHead(0, GENESIS_HASH)

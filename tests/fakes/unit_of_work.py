@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from core.domain.audit_verify import ChainHead
+from core.domain.audit_verify import ChainHead, PendingEvents
 from core.domain.model import Policy, Taxonomy
 from core.domain.records import (
     ApiKeyRecord,
@@ -45,6 +45,8 @@ class FakeStore:
     results: dict[tuple[str, str], StoredResult] = field(default_factory=dict)
     audit: dict[tuple[str, int], AuditEvent] = field(default_factory=dict)
     audit_heads: dict[str, ChainHead] = field(default_factory=dict)
+    # Events a test declares recorded but not chained yet (the SQL sequencer's backlog, ADR 0022).
+    audit_pending: dict[str, PendingEvents] = field(default_factory=dict)
     jobs: dict[str, FakeJobEntry] = field(default_factory=dict)
     curricula: dict[tuple[str, ...], object] = field(default_factory=dict)
     reviews: dict[tuple[str, str], object] = field(default_factory=dict)

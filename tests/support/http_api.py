@@ -18,7 +18,7 @@ from core.domain.model import Policy, Taxonomy, TaxonomyNode
 from core.domain.records import ApiKeyRecord, Role, Tenant
 from core.usecases.bootstrap import seed
 from entrypoints.asgi import create_app
-from entrypoints.container import build_container
+from entrypoints.container import Container, build_container
 from entrypoints.settings import EMBEDDED
 from tests.support.settings import test_settings
 from tests.support.waiting import wait_until
@@ -53,9 +53,11 @@ DESTINO: dict[str, Any] = {"nome": "Banco de Dados", "carga_horaria": 60, "ement
 
 
 def make_client(
-    db_url: str, tmp_path: Path, redis_url: str | None = None, *, runtime: str = EMBEDDED, **sections: Any
+    db_url: str, tmp_path: Path, redis_url: str | None = None, *, runtime: str = EMBEDDED,
+    containers: list[Container] | None = None, **sections: Any
 ) -> Iterator[TestClient]:
-    """`sections` change settings as test_settings does (e.g. batch={"max_items": 5})."""
+    """`sections` change settings as test_settings does (e.g. batch={"max_items": 5});
+    `containers`: a list the app's container is appended to (tests that look inside it)."""
     settings = test_settings(
         runtime=runtime,  # type: ignore[arg-type]
         var_dir=tmp_path,
@@ -66,6 +68,8 @@ def make_client(
         **sections,
     )
     container = build_container(settings)
+    if containers is not None:
+        containers.append(container)
     uow_factory = container.adapters.uow_factory()
     clock, ids = SystemClock(), UuidGenerator()
     seed(uow_factory, TAXONOMY, Policy(), PEPPER, KEYS["admin"], clock, ids)

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from core.domain.audit_verify import ChainHead
+from core.domain.audit_verify import PENDING_STALE, ChainHead, PendingEvents
 from core.domain.records import AuditEvent
 from core.usecases.audit import AuditQuery, list_audit_events, verify_all, verify_tenant
 from tests.fakes import FakeAuditLog, FakeUnitOfWorkFactory
@@ -105,3 +105,16 @@ def test_appends_during_verification_are_chased_not_reported(
     report = verify_tenant(uows, "a", page_size=1000)
     assert report.ok, report.problems
     assert report.events_checked == 10 and budget == [0]
+
+
+def test_verify_reports_events_pending_past_the_bound_and_not_before() -> None:
+    """ADR 0022: a decision's event waits to be chained; waiting past the bound means a stuck sequencer."""
+    factory = FakeUnitOfWorkFactory()
+    store = factory.store
+    at = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+    store.audit_pending["t"] = PendingEvents(3, at)
+    fresh = verify_tenant(factory, "t", now=at + dt.timedelta(seconds=59))
+    assert fresh.ok and fresh.pending == 3 and fresh.oldest_pending_s == 59.0
+    stale = verify_tenant(factory, "t", now=at + dt.timedelta(seconds=61))
+    assert not stale.ok and [p.kind for p in stale.problems] == [PENDING_STALE]
+    assert verify_tenant(factory, "t").ok  # without `now` nothing is judged

@@ -1,0 +1,139 @@
+"""Valid keys cached in process (ADR 0028): a revoke or a tenant disable is still refused at once,
+in the process that made it and, through LISTEN/NOTIFY, in another one sharing the database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import text
+
+from adapters.persistence.database import create_engine_for
+from adapters.persistence.pg_key_cache import ListeningKeyCache
+from core.domain.api_keys import hash_key
+from entrypoints.container import Container
+from tests.support.http_api import KEYS, PEPPER, make_client
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.postgres
+PROBE = "/v1/equivalences/does-not-exist-key-cache"
+ADMIN = {"X-API-Key": KEYS["admin"]}
+
+
+@pytest.fixture
+def two_apps(postgres_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, TestClient, Container]]:
+    containers: list[Container] = []
+    first = make_client(postgres_url, tmp_path / "a", containers=containers)
+    second = make_client(postgres_url, tmp_path / "b", containers=containers)
+    a, b = next(first), next(second)
+    try:
+        yield a, b, containers[1]
+    finally:
+        for gen in (second, first):
+            next(gen, None)
+
+
+def _cache(container: Container) -> ListeningKeyCache:
+    cache = container.adapters.key_cache()
+    assert isinstance(cache, ListeningKeyCache)
+    wait_until(lambda: cache.listening, what="the key cache listens")
+    return cache
+
+
+def test_a_revoke_in_one_process_is_refused_by_the_next_request_to_another(
+    two_apps: tuple[TestClient, TestClient, Container],
+) -> None:
+    a, b, container_b = two_apps
+    cache_b = _cache(container_b)
+    created = a.post("/admin/api_keys", json={"role": "client", "name": "cached"}, headers=ADMIN).json()
+    key = {"X-API-Key": created["key"]}
+    assert b.get(PROBE, headers=key).status_code == 404
+    assert cache_b.get(hash_key(created["key"], PEPPER)) is not None  # B now answers it from memory
+    seen = cache_b.notifications
+
+    assert a.post(f"/admin/api_keys/{created['key_id']}/revoke", headers=ADMIN).status_code == 200
+
+    wait_until(lambda: cache_b.notifications > seen, what="B's listener saw the change")
+    assert b.get(PROBE, headers=key).status_code == 401
+    assert a.get(PROBE, headers=key).status_code == 401  # and A, which revoked it, at once
+
+
+def test_a_revoke_by_the_process_itself_needs_no_notification(
+    two_apps: tuple[TestClient, TestClient, Container],
+) -> None:
+    a, b, container_b = two_apps
+    cache_b = _cache(container_b)
+    created = b.post("/admin/api_keys", json={"role": "client", "name": "own"}, headers=ADMIN).json()
+    key = {"X-API-Key": created["key"]}
+    assert b.get(PROBE, headers=key).status_code == 404
+    assert b.get(PROBE, headers=key).status_code == 404
+    cache_b.stop()  # no notification can arrive now; the cache is off while it does not listen
+    cache_b.start()
+    wait_until(lambda: cache_b.listening)
+    assert b.get(PROBE, headers=key).status_code == 404
+    assert b.post(f"/admin/api_keys/{created['key_id']}/revoke", headers=ADMIN).status_code == 200
+    assert b.get(PROBE, headers=key).status_code == 401
+
+
+def _psql(postgres_url: str, statement: str) -> None:
+    """Run one statement from another process (as the CLI or psql would): only a NOTIFY can tell us."""
+    conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    script = "import sys, psycopg\nwith psycopg.connect(sys.argv[1], autocommit=True) as c: c.execute(sys.argv[2])"
+    subprocess.run([sys.executable, "-c", script, conninfo, statement], check=True, timeout=60)
+
+
+def test_a_key_revoked_and_a_tenant_disabled_by_another_process_are_refused(
+    postgres_url: str, two_apps: tuple[TestClient, TestClient, Container]
+) -> None:
+    a, b, container_b = two_apps
+    cache_b = _cache(container_b)
+    created = a.post("/admin/api_keys", json={"role": "client", "name": "elsewhere"}, headers=ADMIN).json()
+    key = {"X-API-Key": created["key"]}
+    wait_until(lambda: b.get(PROBE, headers=key).status_code == 404 and cache_b.get(hash_key(created["key"], PEPPER)))
+    seen = cache_b.notifications
+    _psql(postgres_url, f"UPDATE api_keys SET revoked_at = now() WHERE key_id = '{created['key_id']}'")
+    wait_until(lambda: cache_b.notifications > seen, what="B's listener saw the revoke")
+    assert b.get(PROBE, headers=key).status_code == 401
+
+    other = {"X-API-Key": KEYS["other"]}
+    wait_until(lambda: b.get(PROBE, headers=other).status_code == 404 and cache_b.get(hash_key(KEYS["other"], PEPPER)))
+    seen = cache_b.notifications
+    _psql(postgres_url, "UPDATE tenants SET active = false WHERE tenant_id = 'other'")
+    try:
+        wait_until(lambda: cache_b.notifications > seen, what="B's listener saw the disable")
+        assert b.get(PROBE, headers=other).status_code == 401
+    finally:
+        _psql(postgres_url, "UPDATE tenants SET active = true WHERE tenant_id = 'other'")
+
+
+def test_while_not_listening_nothing_is_served_from_memory(postgres_url: str) -> None:
+    now = [100.0]
+    engine = create_engine_for(postgres_url)
+    cache = ListeningKeyCache.for_engine(engine, ttl_s=5.0)
+    cache._monotonic = lambda: now[0]  # a fake clock for the staleness bound
+    verified = object()
+    try:
+        assert cache.generation() is None  # not listening yet: every request reads
+        cache.start()
+        wait_until(lambda: cache.listening)
+        generation = cache.generation()
+        assert generation is not None
+        cache.put("h", generation, verified)  # type: ignore[arg-type]
+        assert cache.get("h") is verified
+        now[0] += 5.0
+        assert cache.get("h") is None  # the staleness bound
+        cache.put("h", generation, verified)  # type: ignore[arg-type]
+        with engine.begin() as connection:  # a change this process makes
+            connection.execute(text("UPDATE tenants SET name = name WHERE tenant_id = 'nobody'"))
+        assert cache.get("h") is None
+        cache.put("h", generation, verified)  # type: ignore[arg-type]  # read before the change
+        assert cache.get("h") is None
+        cache.stop()
+        assert cache.generation() is None and not cache.listening
+    finally:
+        cache.stop()
+        engine.dispose()
