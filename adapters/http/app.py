@@ -37,6 +37,7 @@ from adapters.http.routes_health import HealthController
 from adapters.http.routes_jobs import JobController
 from adapters.http.routes_keys import ApiKeyController
 from adapters.http.routes_reviews import ReviewController
+from adapters.http.routes_review_reasons import ReviewReasonsController  # ADR 0026
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.http.routes_tenant import TenantController
 from adapters.system import SystemClock
@@ -106,6 +107,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             AuditController,
             TenantController,
             ReviewController,
+            ReviewReasonsController,  # ADR 0026
         ],
         security=[{"ApiKey": []}],
     )

@@ -15,7 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from adapters.http.dto import ErrorBody
-from adapters.http.dto_reviews import AssignIn, DecideIn, ReturnIn, ReviewOut, ReviewPageOut, ReviewStateName, review_out
+from adapters.http.dto_reviews import AssignIn, DecideIn, RecursoIn, ReturnIn, ReviewOut, ReviewPageOut, ReviewStateName, review_out
 from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
 from core.domain.rate_limits import RouteGroup
 from core.domain.errors import InvalidInput, InvalidTransition, TransitionForbidden
@@ -84,6 +84,25 @@ class ReviewController(Controller):
         now = clock.now()
         next_after = items[-1].review_id if len(items) == limit else None
         return ReviewPageOut(items=[review_out(item, now) for item in items], next_after=next_after)
+
+    @post(
+        "/recursos",
+        operation_id="fileRecurso",
+        status_code=200,
+        sync_to_thread=True,
+        responses={**MOVE_ERRORS, **BODY_ERRORS, 404: _error("no result with this request_id for this tenant"),
+                   422: _error("invalid body, or the recurso is outside the policy's window (working days)")},
+        opt=_opt(ReviewAction.RECURSO),
+    )
+    def file_recurso(
+        self, data: JSONBody[RecursoIn], principal: NamedDependency[Principal], uow_factory: Uow, clock: NamedDependency[Clock]
+    ) -> ReviewOut:
+        """A recurso: reopens a result's final decision (a new round of its review) within the
+        policy's window, or takes an automatic DEFERIDO/INDEFERIDO to review. Filed by the client
+        key on the student's behalf, or by the coordination."""
+        actor = ReviewActor(principal.key_id, principal.role)
+        item = reviews.file_recurso(uow_factory, principal.tenant_id, reviews.Recurso(data.request_id, data.fatos, data.ementa_origem), actor, clock)
+        return review_out(item, clock.now())
 
     @get(
         "/{review_id:str}",

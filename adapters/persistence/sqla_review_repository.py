@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from adapters.persistence.sqla_models import ReviewItemRow
+from adapters.persistence.sqla_models import ReviewItemRow, ReviewReasonCodesRow
 from core.domain.errors import InvalidTransition
-from core.domain.review import AWAITING_PARECER, ReviewItem, ReviewState
+from core.domain.review import AWAITING_PARECER, ReviewItem, ReviewState, ReviewTerms
 
 _TABLE = ReviewItemRow.__table__
 
@@ -51,6 +51,18 @@ class SqlaReviewRepository:
         if not isinstance(result, CursorResult) or result.rowcount != 1:
             raise InvalidTransition(f"review item '{item.review_id}' changed meanwhile: read it again")
 
+    def reason_codes(self, tenant_id: str) -> tuple[str, ...] | None:
+        row = self._session.get(ReviewReasonCodesRow, tenant_id)
+        return None if row is None else tuple(row.codes)
+
+    def set_reason_codes(self, tenant_id: str, codes: tuple[str, ...], now: dt.datetime) -> None:
+        row = self._session.get(ReviewReasonCodesRow, tenant_id)
+        if row is None:
+            self._session.add(ReviewReasonCodesRow(tenant_id=tenant_id, codes=list(codes), updated_at=now))
+        else:
+            row.codes, row.updated_at = list(codes), now
+        self._session.flush()
+
     def list_items(
         self,
         tenant_id: str,
@@ -90,6 +102,9 @@ def _row(item: ReviewItem) -> dict[str, Any]:
         "updated_at": item.updated_at,
         "history": list(item.history),
         "version": item.version,
+        "rodada": item.rodada,
+        "terms": item.terms.payload(),
+        "recurso": item.recurso,
     }
 
 
@@ -108,4 +123,7 @@ def _item(row: ReviewItemRow) -> ReviewItem:
         parecer=row.parecer,
         history=tuple(row.history or ()),
         version=row.version,
+        terms=ReviewTerms(**row.terms) if row.terms else ReviewTerms(),
+        rodada=row.rodada,
+        recurso=row.recurso,
     )

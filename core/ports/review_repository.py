@@ -20,6 +20,12 @@ class ReviewRepository(Protocol):
         """Store the item's new state if its stored version is still `expected_version`;
         raises InvalidTransition if another transition got there first."""
 
+    def reason_codes(self, tenant_id: str) -> tuple[str, ...] | None:
+        """The tenant's own list of parecer reason codes; None when it uses the default list."""
+
+    def set_reason_codes(self, tenant_id: str, codes: tuple[str, ...], now: dt.datetime) -> None:
+        """Replace the tenant's list (ADR 0026)."""
+
     def list_items(
         self,
         tenant_id: str,

@@ -29,7 +29,8 @@ from core.ports.topic_matcher import TopicMatcher
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.documents import evaluation_document
 from core.usecases.reading import read_pair
-from core.usecases.reviews import open_review
+from core.domain.review import ReviewTerms
+from core.usecases.reviews import open_review, terms_of
 
 T = TypeVar("T")
 
@@ -135,7 +136,7 @@ class EvaluatePair:
             rules_version=RULES_VERSION,
             policy_override=override,
         )
-        outcome = self._store(command, evaluation, document, also, applied.policy.prazo_parecer_dias)
+        outcome = self._store(command, evaluation, document, also, terms_of(applied.policy))
         if self._metrics is not None and not outcome.replayed:  # a replay is not a new decision
             self._metrics.decision(command.tenant_id, evaluation.decisao.value, evaluation.degraded_mode)
         return outcome
@@ -182,7 +183,7 @@ class EvaluatePair:
         evaluation: Evaluation,
         document: dict[str, Any],
         also: Callable[[UnitOfWork], object] | None,
-        prazo_parecer_dias: int,
+        review_terms: ReviewTerms,
     ) -> EvaluateOutcome:
         now = self._clock.now()
         result = StoredResult(
@@ -199,7 +200,7 @@ class EvaluatePair:
                 uow.results.add(result)
                 uow.audit.append(_audit_event(command, evaluation, document, now))
                 if evaluation.decisao is Decision.ANALISE_HUMANA:  # a person decides: ADR 0020
-                    open_review(uow, command.tenant_id, command.request_id, now, prazo_parecer_dias)
+                    open_review(uow, command.tenant_id, command.request_id, now, review_terms)
                 if also is not None:
                     also(uow)
                 uow.commit()

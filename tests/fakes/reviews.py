@@ -18,7 +18,7 @@ class FakeReviewRepository(_Staged):
         return item
 
     def for_request(self, tenant_id: str, request_id: str) -> ReviewItem | None:
-        items = [i for i in self._rows().values() if i.tenant_id == tenant_id and i.request_id == request_id]
+        items = [i for i in self._items() if i.tenant_id == tenant_id and i.request_id == request_id]
         return max(items, key=lambda i: i.review_id, default=None)
 
     def update(self, item: ReviewItem, expected_version: int) -> None:
@@ -26,6 +26,16 @@ class FakeReviewRepository(_Staged):
         if stored is None or stored.version != expected_version:
             raise InvalidTransition(f"review item '{item.review_id}' changed meanwhile: read it again")
         self._staged[(item.tenant_id, item.review_id)] = item
+
+    def reason_codes(self, tenant_id: str) -> tuple[str, ...] | None:
+        codes: tuple[str, ...] | None = self._get(("reason_codes", tenant_id))
+        return codes
+
+    def set_reason_codes(self, tenant_id: str, codes: tuple[str, ...], now: dt.datetime) -> None:
+        self._staged[("reason_codes", tenant_id)] = tuple(codes)
+
+    def _items(self) -> list[ReviewItem]:
+        return [i for i in self._rows().values() if isinstance(i, ReviewItem)]
 
     def list_items(
         self,
@@ -39,7 +49,7 @@ class FakeReviewRepository(_Staged):
         items = sorted(
             (
                 i
-                for i in self._rows().values()
+                for i in self._items()
                 if i.tenant_id == tenant_id
                 and (after is None or i.review_id > after)
                 and (state is None or i.state is state)

@@ -46,6 +46,7 @@ TABLES = {
     "curriculum_units",
     "curriculum_defaults",
     "review_items",
+    "review_reason_codes",
 }
 
 
@@ -98,7 +99,7 @@ def test_migration_matches_the_models(db_url: str) -> None:
 
 def test_revisions_are_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert head_revision() == "0005"
+    assert head_revision() == "0008"
 
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -76,6 +76,10 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/reviews/{review_id:str}/assign"): COORDINATORS,
     ("POST", "/v1/reviews/{review_id:str}/homologate"): COORDINATORS,
     ("POST", "/v1/reviews/{review_id:str}/return"): COORDINATORS,
+    # ADR 0026
+    ("POST", "/v1/reviews/recursos"): {CLIENT, COORDINATOR, ADMIN},
+    ("GET", "/admin/tenant/review_reasons"): ADMIN_ONLY,
+    ("PUT", "/admin/tenant/review_reasons"): ADMIN_ONLY,
 }
 # The web console (adapters/http/console) authenticates with a session, not X-API-Key: its pages
 # are listed here, each with the roles whose *session* may use it (SESSION_PUBLIC: no session).
