@@ -38,6 +38,7 @@ from adapters.http.routes_jobs import JobController
 from adapters.http.routes_keys import ApiKeyController
 from adapters.http.routes_reviews import ReviewController
 from adapters.http.routes_review_reasons import ReviewReasonsController  # ADR 0026
+from adapters.http.routes_pareceres import ParecerController  # ADR 0026
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.http.routes_tenant import TenantController
 from adapters.system import SystemClock
@@ -108,6 +109,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             TenantController,
             ReviewController,
             ReviewReasonsController,  # ADR 0026
+            ParecerController,  # ADR 0026
         ],
         security=[{"ApiKey": []}],
     )

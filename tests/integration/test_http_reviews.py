@@ -240,3 +240,22 @@ def test_the_tenants_reason_codes_over_http(desk: Desk) -> None:
     assert refused.status_code == 422 and "ementa_divergente, outro" in refused.json()["detail"], refused.text
     accepted = desk.call("POST", f"/v1/reviews/{review_id}/decide", "reviewer", json={**PARECER, "motivo": "ementa_divergente"})
     assert accepted.status_code == 200, accepted.text
+
+
+def test_the_parecer_as_html_and_pdf(desk: Desk) -> None:
+    request_id = f"review-parecer-{uuid.uuid4().hex[:8]}"
+    review_id = desk.review(request_id)
+    assert desk.call("POST", f"/v1/reviews/{review_id}/claim", "reviewer").status_code == 200
+    hostile = {**PARECER, "parecer": "Equivalente. <script>alert(1)</script>"}
+    assert desk.call("POST", f"/v1/reviews/{review_id}/decide", "reviewer", json=hostile).status_code == 200
+    assert desk.call("POST", f"/v1/reviews/{review_id}/homologate", "coordinator").status_code == 200
+    page = desk.call("GET", f"/v1/reviews/{review_id}/parecer.html", "auditor")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), page.text
+    assert "script-src" not in page.headers["content-security-policy"] and "<script>" not in page.text
+    assert "&lt;script&gt;" in page.text and "Conclusão" in page.text and "DEFERIMENTO" in page.text
+    pdf = desk.call("GET", f"/v1/reviews/{review_id}/parecer.pdf", "coordinator")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert f"parecer-{review_id}.pdf" in pdf.headers["content-disposition"]
+    assert desk.call("GET", f"/v1/reviews/{review_id}/parecer.pdf", "client").status_code == 403
+    assert desk.call("GET", f"/v1/reviews/{review_id}/parecer.html", "other").status_code == 404
+    assert desk.call("GET", "/v1/reviews/no-such-item/parecer.pdf", "reviewer").status_code == 404
