@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from adapters.http.routes_metrics import MetricsEndpoint
 from adapters.metrics.exposition import MULTIPROC_ENV, Exposition, multiprocess_dir
 from adapters.metrics.queue_collector import QueueCollector
+from adapters.metrics.review_collector import ReviewCollector
 from core.ports.job_queue import QueueStats
 from entrypoints.batch_settings import broker_url
 from entrypoints.container import Container
@@ -92,7 +93,7 @@ def web_metrics(container: Container, settings: MetricsSettings) -> tuple[Metric
     if not settings.enabled:
         return None, lambda: None
     stats, close = queue_stats(container)
-    exposition = Exposition([QueueCollector(stats)])
+    exposition = Exposition([QueueCollector(stats), review_collector(container)])
     locked = not settings.public and not container.settings().embedded
     return MetricsEndpoint(exposition.render, settings.token, locked), close
 
@@ -100,7 +101,14 @@ def web_metrics(container: Container, settings: MetricsSettings) -> tuple[Metric
 def worker_exposition(container: Container) -> tuple[Exposition, Callable[[], None]]:
     """What a worker's metrics port shows: its (or all its siblings') metrics and the queue sizes."""
     stats, close = queue_stats(container)
-    return Exposition([QueueCollector(stats)]), close
+    return Exposition([QueueCollector(stats), review_collector(container)]), close
+
+
+def review_collector(container: Container) -> ReviewCollector:
+    """The review backlog gauges (ADR 0026), read through the container's units of work."""
+    from core.usecases.reviews import review_backlog
+
+    return ReviewCollector(lambda: review_backlog(container.uow_factory(), container.clock()))
 
 
 @contextlib.contextmanager

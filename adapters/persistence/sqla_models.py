@@ -275,7 +275,7 @@ class ReviewItemRow(Base):
         Index("ix_review_items_tenant_assignee", "tenant_id", "assignee_key_id", "review_id"),
         Index("ix_review_items_awaiting_deadline", "tenant_id", "deadline",
               postgresql_where=text("state IN ('pendente', 'em_analise')"), sqlite_where=text("state IN ('pendente', 'em_analise')")),
-        Index("ix_review_items_open_created", "state", "created_at",
+        Index("ix_review_items_open_created", "tenant_id", "state", "created_at",
               postgresql_where=text("state <> 'homologado'"), sqlite_where=text("state <> 'homologado'")),
     )
 

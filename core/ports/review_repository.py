@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from core.domain.review import ReviewItem, ReviewState
+from core.domain.review import ReviewBacklog, ReviewItem, ReviewState
 
 
 class ReviewRepository(Protocol):
@@ -25,6 +25,9 @@ class ReviewRepository(Protocol):
 
     def set_reason_codes(self, tenant_id: str, codes: tuple[str, ...], now: dt.datetime) -> None:
         """Replace the tenant's list (ADR 0026)."""
+
+    def backlog(self, now: dt.datetime) -> ReviewBacklog:
+        """Every tenant's items not final yet by state and age bucket, and overdue items (metrics)."""
 
     def list_items(
         self,

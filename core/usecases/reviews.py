@@ -18,6 +18,7 @@ from core.domain.records import AuditEvent, Role, StoredResult
 from core.domain.reason_codes import validate_reason_codes
 from core.domain.review import (
     DEFAULT_REASON_CODES,
+    ReviewBacklog,
     Move,
     ReviewAction,
     ReviewActor,
@@ -191,3 +192,9 @@ def final_decision(decisao: str, item: ReviewItem | None) -> tuple[str | None, s
     if item.final:
         return item.decision, REVISAO
     return None, None
+
+
+def review_backlog(uow_factory: UnitOfWorkFactory, clock: Clock) -> ReviewBacklog:
+    """Open items by tenant, state and age, and overdue items by tenant (for /metrics)."""
+    with uow_factory.reading() as uow:
+        return uow.reviews.backlog(clock.now())

@@ -35,7 +35,7 @@ def upgrade() -> None:
         postgresql_where=AWAITING, sqlite_where=AWAITING,
     )
     op.create_index(
-        "ix_review_items_open_created", "review_items", ["state", "created_at"],
+        "ix_review_items_open_created", "review_items", ["tenant_id", "state", "created_at"],
         postgresql_where=OPEN, sqlite_where=OPEN,
     )
     op.create_table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.domain.errors import InvalidTransition
-from core.domain.review import AWAITING_PARECER, ReviewItem, ReviewState
+from core.domain.review import AWAITING_PARECER, ReviewBacklog, ReviewItem, ReviewState, age_bucket
 from tests.fakes._staged import _Staged
 
 
@@ -33,6 +33,17 @@ class FakeReviewRepository(_Staged):
 
     def set_reason_codes(self, tenant_id: str, codes: tuple[str, ...], now: dt.datetime) -> None:
         self._staged[("reason_codes", tenant_id)] = tuple(codes)
+
+    def backlog(self, now: dt.datetime) -> ReviewBacklog:
+        open_items: dict[tuple[str, str, str], int] = {}
+        overdue: dict[str, int] = {}
+        for i in self._items():
+            if not i.final:
+                key = (i.tenant_id, i.state.value, age_bucket(i.created_at, now))
+                open_items[key] = open_items.get(key, 0) + 1
+            if i.overdue(now):
+                overdue[i.tenant_id] = overdue.get(i.tenant_id, 0) + 1
+        return ReviewBacklog(open_items, overdue)
 
     def _items(self) -> list[ReviewItem]:
         return [i for i in self._rows().values() if isinstance(i, ReviewItem)]
