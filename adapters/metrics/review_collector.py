@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
-from core.domain.review import ReviewBacklog
+from core.domain.review_backlog import ReviewBacklog
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import ReviewItemRow, ReviewReasonCodesRow
 from core.domain.errors import InvalidTransition
-from core.domain.review import AGE_BUCKETS, AWAITING_PARECER, FINAL_STATES, ReviewBacklog, ReviewItem, ReviewState, ReviewTerms
+from core.domain.review import AWAITING_PARECER, FINAL_STATES, ReviewItem, ReviewState, ReviewTerms
+from core.domain.review_backlog import AGE_BUCKETS, ReviewBacklog
 
 _TABLE = ReviewItemRow.__table__
 # Written as the partial indexes' predicates (migration 0008), as literals, so PostgreSQL can use them.

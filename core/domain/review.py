@@ -153,27 +153,6 @@ def is_overdue(state: ReviewState, deadline: dt.datetime, now: dt.datetime) -> b
     return state in AWAITING_PARECER and now > deadline
 
 
-# Age buckets of the open backlog (/metrics): (upper bound in days, label); the last is open-ended.
-AGE_BUCKETS: tuple[tuple[int | None, str], ...] = ((7, "0-7d"), (30, "7-30d"), (90, "30-90d"), (None, "90d+"))
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ReviewBacklog:
-    """Items not final yet, by (tenant, state, age bucket), and items overdue, by tenant."""
-
-    open_items: dict[tuple[str, str, str], int]
-    overdue: dict[str, int]
-
-
-def age_bucket(created_at: dt.datetime, now: dt.datetime) -> str:
-    """The AGE_BUCKETS label of an item opened at `created_at`."""
-    age = now - created_at
-    for days, label in AGE_BUCKETS:
-        if days is None or age < dt.timedelta(days=days):
-            return label
-    raise AssertionError("the last bucket is open-ended")
-
-
 def review_id_for(request_id: str, now: dt.datetime) -> str:
     """An id that sorts by opening time (keyset pages) and is unique per result."""
     digest = hashlib.sha256(request_id.encode("utf-8")).hexdigest()[:12]

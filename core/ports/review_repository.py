@@ -3,7 +3,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from core.domain.review import ReviewBacklog, ReviewItem, ReviewState
+from core.domain.review import ReviewItem, ReviewState
+from core.domain.review_backlog import ReviewBacklog
 
 
 class ReviewRepository(Protocol):

@@ -16,9 +16,9 @@ from core.domain.errors import InvalidInput, InvalidTransition, NotFound
 from core.domain.model import Policy
 from core.domain.records import AuditEvent, Role, StoredResult
 from core.domain.reason_codes import validate_reason_codes
+from core.domain.review_backlog import ReviewBacklog
 from core.domain.review import (
     DEFAULT_REASON_CODES,
-    ReviewBacklog,
     Move,
     ReviewAction,
     ReviewActor,

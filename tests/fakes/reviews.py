@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from core.domain.errors import InvalidTransition
-from core.domain.review import AWAITING_PARECER, ReviewBacklog, ReviewItem, ReviewState, age_bucket
+from core.domain.review import AWAITING_PARECER, ReviewItem, ReviewState
+from core.domain.review_backlog import ReviewBacklog, age_bucket
 from tests.fakes._staged import _Staged
 
 

@@ -8,7 +8,8 @@ import datetime as dt
 
 from adapters.metrics.review_collector import ReviewCollector
 from core.domain.records import Role
-from core.domain.review import Move, ReviewAction, ReviewActor, ReviewBacklog, age_bucket
+from core.domain.review import Move, ReviewAction, ReviewActor
+from core.domain.review_backlog import ReviewBacklog, age_bucket
 from core.usecases import reviews
 from core.usecases.bootstrap import DEFAULT_TENANT
 from tests.support.evaluate_world import ORIGEM, command, world
