@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     from entrypoints import cli_precedents  # ADR 0024
 
     cli_precedents.add_parser(sub)
+    from entrypoints import cli_reviews  # ADR 0026
+
+    cli_reviews.add_parser(sub)
 
     for name, port, what in (("mock-embed", 9001, "embeddings"), ("mock-llm", 9002, "chat completions")):
         mock = sub.add_parser(name, help=f"development mock of an OpenAI-compatible {what} service (/health too)")

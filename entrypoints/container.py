@@ -52,6 +52,7 @@ from core.usecases.bindings import Bindings
 from core.usecases.curricula import Curricula
 from core.usecases.evaluate import EvaluatePair
 from core.usecases.keys import ApiKeyAdmin
+from core.usecases.pareceres import Pareceres
 from core.usecases.policies import Policies
 from core.usecases.precedents import Precedents
 from core.usecases.queue_ops import QueueOperations
@@ -254,6 +255,7 @@ class UseCases(containers.DeclarativeContainer):
     reviews = providers.Singleton(Reviews, adapters.uow_factory, adapters.clock)
     audit_trail = providers.Singleton(AuditTrail, adapters.uow_factory)
 
+    pareceres = providers.Singleton(Pareceres, adapters.uow_factory, adapters.clock)  # ADR 0026
     precedents = providers.Singleton(Precedents, adapters.uow_factory, adapters.clock)  # ADR 0024
     webhook_admin = providers.Singleton(WebhookAdmin, adapters.uow_factory, adapters.clock, adapters.ids)
     webhook_deliveries = providers.Callable(attrgetter("deliveries"), adapters.webhook_runtime)

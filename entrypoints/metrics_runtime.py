@@ -20,6 +20,7 @@ from adapters.metrics.exposition import MULTIPROC_ENV, Exposition, multiprocess_
 from adapters.metrics.queue_collector import QueueCollector
 from adapters.metrics.webhook_metrics import WebhookOutboxCollector
 from core.usecases.webhooks import outbox_lag
+from adapters.metrics.review_collector import ReviewCollector
 from core.ports.job_queue import QueueStats
 from entrypoints.container import Container
 
@@ -57,19 +58,24 @@ def web_metrics(container: Container) -> tuple[MetricsEndpoint | None, Callable[
     if not settings.metrics.enabled:
         return None, lambda: None
     stats, close = queue_stats(container)
-    exposition = Exposition([QueueCollector(stats), webhook_collector(container)])
+    exposition = Exposition([QueueCollector(stats), webhook_collector(container), review_collector(container)])
     return MetricsEndpoint(exposition.render, settings.metrics.token, settings.metrics_locked), close
 
 
 def worker_exposition(container: Container) -> tuple[Exposition, Callable[[], None]]:
     """What a worker's metrics port shows: its (or all its siblings') metrics and the queue sizes."""
     stats, close = queue_stats(container)
-    return Exposition([QueueCollector(stats), webhook_collector(container)]), close
+    return Exposition([QueueCollector(stats), webhook_collector(container), review_collector(container)]), close
 
 
 def webhook_collector(container: Container) -> WebhookOutboxCollector:
     """The webhook outbox lag, read from the database at each scrape (ADR 0025)."""
     return WebhookOutboxCollector(lambda: outbox_lag(container.adapters.uow_factory(), container.adapters.clock()))
+
+
+def review_collector(container: Container) -> ReviewCollector:
+    """The review backlog gauges (ADR 0026)."""
+    return ReviewCollector(lambda: container.use_cases.reviews().backlog())
 
 
 @contextlib.contextmanager

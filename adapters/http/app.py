@@ -41,6 +41,8 @@ from adapters.http.routes_jobs import JobController
 from adapters.http.routes_keys import ApiKeyController
 from adapters.http.routes_reviews import ReviewController
 from adapters.http.routes_precedents import PrecedentController  # ADR 0024
+from adapters.http.routes_review_reasons import ReviewReasonsController  # ADR 0026
+from adapters.http.routes_pareceres import ParecerController  # ADR 0026
 from adapters.http.routes_metrics import MetricsEndpoint, http_metrics_middleware, metrics_route
 from adapters.http.routes_tenant import TenantController
 from adapters.http.routes_webhooks import WebhookAdminController
@@ -109,6 +111,8 @@ def create_app(handlers: Mapping[str, Callable[[], Any]], serving: Serving, debu
             WebhookAdminController,
             PrecedentController,  # ADR 0024
             CaseController,
+            ReviewReasonsController,  # ADR 0026
+            ParecerController,  # ADR 0026
         ],
         security=[{"ApiKey": []}],
     )

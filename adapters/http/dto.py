@@ -85,6 +85,8 @@ class PolicyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         Annotated[Literal["revisao", "bloqueia"], Meta(description=doc.APROVACAO_NAO_INFORMADA)] | None
     ) = None
     prazo_parecer_dias: Annotated[int, Meta(ge=1, le=3650, description=doc.PRAZO_PARECER_DIAS)] | None = None
+    prazo_recurso_dias: Annotated[int, Meta(ge=0, le=365, extra_json_schema=_MINIMUM_ZERO, description=doc.PRAZO_RECURSO_DIAS)] | None = None
+    homologacao_obrigatoria: Annotated[bool, Meta(description=doc.HOMOLOGACAO_OBRIGATORIA)] | None = None
 
 
 class OptionsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

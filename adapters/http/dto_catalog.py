@@ -110,6 +110,8 @@ class PolicyOut(msgspec.Struct, kw_only=True):
     confidence_cutoff: float
     aprovacao_nao_informada: str = "revisao"
     prazo_parecer_dias: int = 30
+    prazo_recurso_dias: int = 10
+    homologacao_obrigatoria: bool = True
 
 
 class BindingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -82,3 +82,9 @@ APROVACAO_NAO_INFORMADA = (
 PRAZO_PARECER_DIAS = (
     "Days a review item of an ANALISE_HUMANA result has for its parecer before it is flagged overdue (default 30)."
 )
+PRAZO_RECURSO_DIAS = (
+    "Working days (Saturdays and Sundays excluded) after a final decision in which a recurso may be filed (default 10)."
+)
+HOMOLOGACAO_OBRIGATORIA = (
+    "Whether a parecer needs a coordinator's homologation to become final (default true); false makes the parecer final."
+)

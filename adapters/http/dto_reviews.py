@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from core.domain.review import MOTIVO_MAX, PARECER_MAX, ReviewItem
+from core.domain.review import EMENTA_MAX, FATOS_MAX, MOTIVO_MAX, PARECER_MAX, ReviewItem
 
 KeyId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 ReasonCode = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
@@ -29,6 +29,18 @@ class ReturnIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     motivo: Annotated[str, Meta(min_length=1, max_length=MOTIVO_MAX, description="why the parecer goes back to the reviewer")]
 
 
+class RecursoIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    request_id: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$", description="the result whose final decision is appealed")]
+    fatos: Annotated[str, Meta(min_length=1, max_length=FATOS_MAX, description="the new facts the recurso brings")]
+    ementa_origem: Annotated[str, Meta(min_length=1, max_length=EMENTA_MAX, description="a new ementa of the origem, if the recurso brings one")] | None = None
+
+
+class ReviewTermsOut(msgspec.Struct, kw_only=True):
+    prazo_parecer_dias: int
+    prazo_recurso_dias: int
+    homologacao_obrigatoria: bool
+
+
 class ReviewOut(msgspec.Struct, kw_only=True):
     review_id: str
     request_id: str
@@ -42,6 +54,10 @@ class ReviewOut(msgspec.Struct, kw_only=True):
     created_at: dt.datetime
     updated_at: dt.datetime
     history: list[dict[str, Any]]
+    rodada: Annotated[int, Meta(description="1 for the first review, +1 for each recurso")] = 1
+    recurso: Annotated[dict[str, Any] | None, Meta(description="the latest recurso: `fatos` and the new `ementa` (or null)")] = None
+    recurso_ate: Annotated[dt.datetime | None, Meta(description="end of the window for a recurso (working days), once final")] = None
+    terms: ReviewTermsOut | None = None
 
 
 class ReviewPageOut(msgspec.Struct, kw_only=True):
@@ -63,4 +79,8 @@ def review_out(item: ReviewItem, now: dt.datetime) -> ReviewOut:
         created_at=item.created_at,
         updated_at=item.updated_at,
         history=list(item.history),
+        rodada=item.rodada,
+        recurso=item.recurso,
+        recurso_ate=item.recurso_until(),
+        terms=ReviewTermsOut(**item.terms.payload()),
     )

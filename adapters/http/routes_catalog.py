@@ -167,6 +167,8 @@ def _policy_out(info: VersionInfo, policy: Policy, is_default: bool) -> PolicyOu
         confidence_cutoff=policy.confidence_cutoff,
         aprovacao_nao_informada=policy.aprovacao_nao_informada,
         prazo_parecer_dias=policy.prazo_parecer_dias,
+        prazo_recurso_dias=policy.prazo_recurso_dias,
+        homologacao_obrigatoria=policy.homologacao_obrigatoria,
     )
 
 

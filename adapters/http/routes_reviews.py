@@ -14,13 +14,13 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from adapters.http.dto_reviews import AssignIn, DecideIn, ReturnIn, ReviewOut, ReviewPageOut, ReviewStateName, review_out
+from adapters.http.dto_reviews import AssignIn, DecideIn, RecursoIn, ReturnIn, ReviewOut, ReviewPageOut, ReviewStateName, review_out
 from adapters.http.error_table import AUTH, BODY, INVALID, responses
 from core.domain.rate_limits import RouteGroup
 from core.domain.errors import InvalidInput, InvalidTransition, NotFound, TransitionForbidden
 from core.domain.records import Principal, Role
 from core.domain.review import Move, ReviewAction, ReviewActor, ReviewState, allowed_roles
-from core.usecases.reviews import ReviewQuery, Reviews
+from core.usecases.reviews import Recurso, ReviewQuery, Reviews
 
 REVIEW_READERS = (Role.REVIEWER, Role.COORDINATOR, Role.AUDITOR, Role.ADMIN)
 ReviewId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="a review item id")]
@@ -60,6 +60,24 @@ class ReviewController(Controller):
         now = reviews.now()
         next_after = items[-1].review_id if len(items) == limit else None
         return ReviewPageOut(items=[review_out(item, now) for item in items], next_after=next_after)
+
+    @post(
+        "/recursos",
+        operation_id="fileRecurso",
+        status_code=200,
+        sync_to_thread=True,
+        responses=MOVE_BODY_ERRORS,
+        opt=_opt(ReviewAction.RECURSO),
+    )
+    def file_recurso(
+        self, data: JSONBody[RecursoIn], principal: NamedDependency[Principal], reviews: NamedDependency[Reviews]
+    ) -> ReviewOut:
+        """A recurso: reopens a result's final decision (a new round of its review) within the
+        policy's window, or takes an automatic DEFERIDO/INDEFERIDO to review. Filed by the client
+        key on the student's behalf, or by the coordination."""
+        actor = ReviewActor(principal.key_id, principal.role)
+        item = reviews.recurso(principal.tenant_id, Recurso(data.request_id, data.fatos, data.ementa_origem), actor)
+        return review_out(item, reviews.now())
 
     @get(
         "/{review_id:str}",

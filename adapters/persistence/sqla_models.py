@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -285,6 +286,12 @@ class ReviewItemRow(Base):
     __table_args__ = (
         Index("ix_review_items_tenant_state", "tenant_id", "state", "review_id"),
         Index("ix_review_items_tenant_request", "tenant_id", "request_id"),
+        # migration 0008 (ADR 0026): the "mine" filter, overdue items, backlog metrics
+        Index("ix_review_items_tenant_assignee", "tenant_id", "assignee_key_id", "review_id"),
+        Index("ix_review_items_awaiting_deadline", "tenant_id", "deadline",
+              postgresql_where=text("state IN ('pendente', 'em_analise')"), sqlite_where=text("state IN ('pendente', 'em_analise')")),
+        Index("ix_review_items_open_created", "tenant_id", "state", "created_at",
+              postgresql_where=text("state <> 'homologado'"), sqlite_where=text("state <> 'homologado'")),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -300,6 +307,10 @@ class ReviewItemRow(Base):
     updated_at: Mapped[dt.datetime]
     history: Mapped[list[Any]]
     version: Mapped[int] = mapped_column(Integer)
+    # migration 0008 (ADR 0026): recurso rounds and the policy's review terms
+    rodada: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    terms: Mapped[dict[str, Any] | None]
+    recurso: Mapped[dict[str, Any] | None]
 
 
 # --- webhooks (ADR 0025) ---------------------------------------------------------------
@@ -431,3 +442,13 @@ class CaseRow(Base):
     payload_sha256: Mapped[str] = mapped_column(String(64))
     student_sha256: Mapped[str | None] = mapped_column(String(64))
     document: Mapped[dict[str, Any]]
+
+
+class ReviewReasonCodesRow(Base):
+    """A tenant's own list of parecer reason codes (migration 0008); none means the default list."""
+
+    __tablename__ = "review_reason_codes"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    codes: Mapped[list[Any]]
+    updated_at: Mapped[dt.datetime]

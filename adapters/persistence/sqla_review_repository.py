@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Select, case, func, select, text, update
 from sqlalchemy.orm import Session
 
-from adapters.persistence.sqla_models import ReviewItemRow
+from adapters.persistence.sqla_models import ReviewItemRow, ReviewReasonCodesRow
 from core.domain.errors import InvalidTransition
-from core.domain.review import AWAITING_PARECER, ReviewItem, ReviewState
+from core.domain.review import AWAITING_PARECER, FINAL_STATES, ReviewItem, ReviewState, ReviewTerms
+from core.domain.review_backlog import AGE_BUCKETS, ReviewBacklog
 
 _TABLE = ReviewItemRow.__table__
+# Written as the partial indexes' predicates (migration 0008), as literals, so PostgreSQL can use them.
+AWAITING_SQL = text("state IN ('pendente', 'em_analise')")
+OPEN_SQL = text("state <> 'homologado'")
+assert {ReviewState.PENDENTE, ReviewState.EM_ANALISE} == AWAITING_PARECER and FINAL_STATES == {ReviewState.HOMOLOGADO}
 
 
 class SqlaReviewRepository:
@@ -51,6 +56,35 @@ class SqlaReviewRepository:
         if not isinstance(result, CursorResult) or result.rowcount != 1:
             raise InvalidTransition(f"review item '{item.review_id}' changed meanwhile: read it again")
 
+    def reason_codes(self, tenant_id: str) -> tuple[str, ...] | None:
+        row = self._session.get(ReviewReasonCodesRow, tenant_id)
+        return None if row is None else tuple(row.codes)
+
+    def set_reason_codes(self, tenant_id: str, codes: tuple[str, ...], now: dt.datetime) -> None:
+        row = self._session.get(ReviewReasonCodesRow, tenant_id)
+        if row is None:
+            self._session.add(ReviewReasonCodesRow(tenant_id=tenant_id, codes=list(codes), updated_at=now))
+        else:
+            row.codes, row.updated_at = list(codes), now
+        self._session.flush()
+
+    def backlog(self, now: dt.datetime) -> ReviewBacklog:
+        """Two grouped counts over the partial indexes of migration 0008 (open items by state and
+        opening time; items awaiting a parecer by deadline)."""
+        bucket = case(
+            *[(_TABLE.c.created_at > now - dt.timedelta(days=days), label) for days, label in AGE_BUCKETS if days is not None],
+            else_=AGE_BUCKETS[-1][1],
+        )
+        opened = select(_TABLE.c.tenant_id, _TABLE.c.state, bucket, func.count()).where(OPEN_SQL)
+        rows = self._session.execute(opened.group_by(_TABLE.c.tenant_id, _TABLE.c.state, bucket)).all()
+        late = (
+            select(_TABLE.c.tenant_id, func.count())
+            .where(AWAITING_SQL, _TABLE.c.deadline < now)
+            .group_by(_TABLE.c.tenant_id)
+        )
+        overdue = {tenant: count for tenant, count in self._session.execute(late).all()}
+        return ReviewBacklog({(t, s, b): n for t, s, b, n in rows}, overdue)
+
     def list_items(
         self,
         tenant_id: str,
@@ -60,19 +94,30 @@ class SqlaReviewRepository:
         assignee: str | None = None,
         overdue_at: dt.datetime | None = None,
     ) -> list[ReviewItem]:
-        statement = select(ReviewItemRow).where(ReviewItemRow.tenant_id == tenant_id)
-        if after is not None:
-            statement = statement.where(ReviewItemRow.review_id > after)
-        if state is not None:
-            statement = statement.where(ReviewItemRow.state == state.value)
-        if assignee is not None:
-            statement = statement.where(ReviewItemRow.assignee_key_id == assignee)
-        if overdue_at is not None:
-            statement = statement.where(
-                ReviewItemRow.state.in_([s.value for s in AWAITING_PARECER]), ReviewItemRow.deadline < overdue_at
-            )
-        statement = statement.order_by(ReviewItemRow.review_id).limit(limit)
-        return [_item(row) for row in self._session.scalars(statement)]
+        # Core rows, not ORM instances: a page is read, never changed (half the cost per row).
+        statement = page_statement(tenant_id, limit, after, state, assignee, overdue_at)
+        return [_item(row) for row in self._session.execute(statement)]
+
+
+def page_statement(
+    tenant_id: str,
+    limit: int,
+    after: str | None = None,
+    state: ReviewState | None = None,
+    assignee: str | None = None,
+    overdue_at: dt.datetime | None = None,
+) -> Select[Any]:
+    """The SQL of one queue page (also EXPLAINed by bench/review_queue.py)."""
+    statement = select(_TABLE).where(_TABLE.c.tenant_id == tenant_id)
+    if after is not None:
+        statement = statement.where(_TABLE.c.review_id > after)
+    if state is not None:
+        statement = statement.where(_TABLE.c.state == state.value)
+    if assignee is not None:
+        statement = statement.where(_TABLE.c.assignee_key_id == assignee)
+    if overdue_at is not None:
+        statement = statement.where(AWAITING_SQL, _TABLE.c.deadline < overdue_at)
+    return statement.order_by(_TABLE.c.review_id).limit(limit)
 
 
 def _row(item: ReviewItem) -> dict[str, Any]:
@@ -90,10 +135,14 @@ def _row(item: ReviewItem) -> dict[str, Any]:
         "updated_at": item.updated_at,
         "history": list(item.history),
         "version": item.version,
+        "rodada": item.rodada,
+        "terms": item.terms.payload(),
+        "recurso": item.recurso,
     }
 
 
-def _item(row: ReviewItemRow) -> ReviewItem:
+def _item(row: Any) -> ReviewItem:
+    """From an ORM instance or a Core row (both have the columns as attributes)."""
     return ReviewItem(
         tenant_id=row.tenant_id,
         review_id=row.review_id,
@@ -108,4 +157,7 @@ def _item(row: ReviewItemRow) -> ReviewItem:
         parecer=row.parecer,
         history=tuple(row.history or ()),
         version=row.version,
+        terms=ReviewTerms(**row.terms) if row.terms else ReviewTerms(),
+        rodada=row.rodada,
+        recurso=row.recurso,
     )

@@ -85,3 +85,7 @@ class QueueUnavailable(Exception):
     """The batch queue's broker (Redis) is down, hung or refused: an outage, not a caller's mistake.
 
     Not a DomainError: batch processing treats it as transient (retry later)."""
+
+
+class RecursoForaDoPrazo(InvalidInput):
+    """A recurso filed after the policy's window (prazo_recurso_dias working days) closed: 422."""

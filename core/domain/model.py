@@ -85,6 +85,10 @@ class Policy:
     checks it; never an automatic DEFERIDO) or "bloqueia" (INDEFERIDO, like a failed course)."""
     prazo_parecer_dias: int = 30
     """Days a review item (an ANALISE_HUMANA result) has for its parecer before it is overdue."""
+    prazo_recurso_dias: int = 10
+    """Working days (weekends excluded) after a final decision in which a recurso may be filed."""
+    homologacao_obrigatoria: bool = True
+    """A parecer is final only once a coordinator homologates it; False makes the parecer final."""
 
 
 @dataclass(frozen=True, slots=True)

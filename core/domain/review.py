@@ -1,11 +1,14 @@
 """Review items: the human decision on an ANALISE_HUMANA result, as a small state machine.
 
     pendente --claim/assign--> em_analise --decide--> parecer_emitido --homologate--> homologado
-                               ^      |  (assign: reassign)         |
-                               +------+<------------return----------+
+       ^                       ^      |  (assign: reassign)         |                    |
+       |                       +------+<------------return----------+                    |
+       +------------------------------------recurso (within the window)-------------------+
 
-`homologado` is the only final state: no sequence of transitions reaches it without a
-coordinator's (or an admin's) homologation of a parecer. Each transition names the roles
+`homologado` is the only final state: when the item's policy requires homologation (the
+default) no sequence of transitions reaches it without a coordinator's (or an admin's)
+homologation of a parecer; when it does not, the parecer itself is final. A recurso reopens a
+final item within `prazo_recurso_dias` working days, as a new round (`rodada`) of the same item. Each transition names the roles
 that may make it; a reviewer decides only an item assigned to them. `transition` is pure:
 it returns the new item and the audit payload of what happened (docs/adr/0020-review-items.md).
 """
@@ -19,8 +22,9 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from core.domain.errors import InvalidInput, InvalidTransition, TransitionForbidden
+from core.domain.errors import InvalidInput, InvalidTransition, RecursoForaDoPrazo, TransitionForbidden
 from core.domain.records import Role
+from core.domain.working_days import window_end
 
 
 class ReviewState(str, enum.Enum):
@@ -36,6 +40,7 @@ class ReviewAction(str, enum.Enum):
     DECIDE = "decide"
     HOMOLOGATE = "homologate"
     RETURN = "return"
+    RECURSO = "recurso"
 
 
 FINAL_STATES = frozenset({ReviewState.HOMOLOGADO})
@@ -53,6 +58,9 @@ DEFAULT_REASON_CODES: tuple[str, ...] = (
 )
 PARECER_MAX = 20_000
 MOTIVO_MAX = 2_000
+FATOS_MAX = 20_000
+EMENTA_MAX = 20_000
+HOMOLOGACAO_DISPENSADA = "dispensada pela política"
 
 # action -> (states it starts from, state it leads to, roles allowed besides admin)
 TRANSITIONS: dict[ReviewAction, tuple[frozenset[ReviewState], ReviewState, frozenset[Role]]] = {
@@ -65,7 +73,21 @@ TRANSITIONS: dict[ReviewAction, tuple[frozenset[ReviewState], ReviewState, froze
         frozenset({Role.COORDINATOR}),
     ),
     ReviewAction.RETURN: (frozenset({ReviewState.PARECER_EMITIDO}), ReviewState.EM_ANALISE, frozenset({Role.COORDINATOR})),
+    # the client key files on the student's behalf; the coordination may file too
+    ReviewAction.RECURSO: (FINAL_STATES, ReviewState.PENDENTE, frozenset({Role.CLIENT, Role.COORDINATOR})),
 }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReviewTerms:
+    """What the policy of the decision says about its review, fixed when the item opens."""
+
+    prazo_parecer_dias: int = 30
+    prazo_recurso_dias: int = 10  # working days (core/domain/working_days.py)
+    homologacao_obrigatoria: bool = True
+
+    def payload(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 def allowed_roles(action: ReviewAction) -> tuple[Role, ...]:
@@ -91,6 +113,8 @@ class Move:
     decisao: str | None = None
     motivo: str | None = None  # decide: a reason code; return: why the parecer goes back
     parecer: str | None = None
+    fatos: str | None = None  # recurso: the new facts
+    ementa: str | None = None  # recurso: a new ementa of the origem, when there is one
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -108,6 +132,9 @@ class ReviewItem:
     parecer: str | None = None
     history: tuple[dict[str, Any], ...] = ()
     version: int = 1  # bumped by every transition: a concurrent one loses (InvalidTransition)
+    terms: ReviewTerms = ReviewTerms()
+    rodada: int = 1  # 1 for the first review, +1 for each recurso
+    recurso: dict[str, Any] | None = None  # the latest recurso's facts: {"fatos", "ementa"}
 
     @property
     def final(self) -> bool:
@@ -115,6 +142,10 @@ class ReviewItem:
 
     def overdue(self, now: dt.datetime) -> bool:
         return is_overdue(self.state, self.deadline, now)
+
+    def recurso_until(self) -> dt.datetime | None:
+        """When the window for a recurso closes (None while the item is not final)."""
+        return window_end(self.updated_at, self.terms.prazo_recurso_dias) if self.final else None
 
 
 def is_overdue(state: ReviewState, deadline: dt.datetime, now: dt.datetime) -> bool:
@@ -128,8 +159,14 @@ def review_id_for(request_id: str, now: dt.datetime) -> str:
     return f"rv_{now.astimezone(dt.timezone.utc).strftime('%Y%m%d%H%M%S%f')}_{digest}"
 
 
-def open_item(tenant_id: str, request_id: str, now: dt.datetime, prazo_dias: int) -> tuple[ReviewItem, dict[str, Any]]:
-    """A new pending item for a result, its deadline `prazo_dias` after `now`, and its audit payload."""
+def as_terms(terms: ReviewTerms | int) -> ReviewTerms:
+    """An int is the parecer deadline in days, with the other terms at their defaults."""
+    return terms if isinstance(terms, ReviewTerms) else ReviewTerms(prazo_parecer_dias=terms)
+
+
+def open_item(tenant_id: str, request_id: str, now: dt.datetime, terms: ReviewTerms | int) -> tuple[ReviewItem, dict[str, Any]]:
+    """A new pending item for a result, its deadline `prazo_parecer_dias` after `now`, and its audit payload."""
+    fixed = as_terms(terms)
     item = ReviewItem(
         tenant_id=tenant_id,
         review_id=review_id_for(request_id, now),
@@ -137,11 +174,35 @@ def open_item(tenant_id: str, request_id: str, now: dt.datetime, prazo_dias: int
         state=ReviewState.PENDENTE,
         created_at=now,
         updated_at=now,
-        deadline=now + dt.timedelta(days=prazo_dias),
+        deadline=now + dt.timedelta(days=fixed.prazo_parecer_dias),
+        terms=fixed,
     )
     payload = {"review_id": item.review_id, "request_id": request_id, "state": item.state.value,
-               "deadline": item.deadline.isoformat()}
+               "deadline": item.deadline.isoformat(), "terms": fixed.payload()}
     return item, payload
+
+
+def open_appeal(
+    tenant_id: str,
+    request_id: str,
+    decided_at: dt.datetime,
+    move: Move,
+    actor: ReviewActor,
+    now: dt.datetime,
+    terms: ReviewTerms,
+) -> tuple[ReviewItem, dict[str, Any]]:
+    """An automatic DEFERIDO/INDEFERIDO taken to review on appeal: a pending item whose first
+    history entry is the recurso. Same roles and window as the recurso of a homologated item."""
+    if move.action is not ReviewAction.RECURSO:
+        raise InvalidInput("an appeal opens an item only with a recurso")
+    _check_role(ReviewAction.RECURSO, actor)
+    _check_window(window_end(decided_at, terms.prazo_recurso_dias), now)
+    fatos = _recurso_facts(move)
+    item, _ = open_item(tenant_id, request_id, now, terms)
+    entry = {"action": move.action.value, "from": "automatica", "to": item.state.value, "at": now.isoformat(),
+             "actor": actor.payload(), "rodada": item.rodada, **fatos}
+    item = dataclasses.replace(item, history=(entry,), recurso=fatos)
+    return item, {"review_id": item.review_id, "request_id": request_id, "terms": terms.payload(), **_audited(entry)}
 
 
 def transition(
@@ -155,28 +216,67 @@ def transition(
 
     Raises TransitionForbidden (role, or a reviewer deciding another's item), InvalidTransition
     (not from this state) or InvalidInput (a missing or invalid field of the move)."""
-    sources, target, roles = TRANSITIONS[move.action]
-    if actor.role is not Role.ADMIN and actor.role not in roles:
-        raise TransitionForbidden(f"role '{actor.role.value}' may not {move.action.value} a review item")
+    sources, target, _ = TRANSITIONS[move.action]
+    _check_role(move.action, actor)
     if item.state not in sources:
         raise InvalidTransition(f"cannot {move.action.value} a review item that is {item.state.value}")
-    changes = _changes(item, move, actor, reason_codes)
+    changes = _changes(item, move, actor, reason_codes, now)
+    details = _details(move)
+    if move.action is ReviewAction.DECIDE and not item.terms.homologacao_obrigatoria:
+        target = ReviewState.HOMOLOGADO  # the policy makes the parecer itself final
+        details["homologacao"] = HOMOLOGACAO_DISPENSADA
     entry: dict[str, Any] = {
         "action": move.action.value,
         "from": item.state.value,
         "to": target.value,
         "at": now.isoformat(),
         "actor": actor.payload(),
-        **_details(move),
+        "rodada": changes.get("rodada", item.rodada),
+        **details,
     }
     updated = dataclasses.replace(
         item, state=target, updated_at=now, history=(*item.history, entry), version=item.version + 1, **changes
     )
-    payload = {"review_id": item.review_id, "request_id": item.request_id, **entry}
+    payload = {"review_id": item.review_id, "request_id": item.request_id, **_audited(entry)}
     return updated, payload
 
 
-def _changes(item: ReviewItem, move: Move, actor: ReviewActor, reason_codes: tuple[str, ...]) -> dict[str, Any]:
+def _check_role(action: ReviewAction, actor: ReviewActor) -> None:
+    if actor.role is not Role.ADMIN and actor.role not in TRANSITIONS[action][2]:
+        raise TransitionForbidden(f"role '{actor.role.value}' may not {action.value} a review item")
+
+
+def _check_window(until: dt.datetime, now: dt.datetime) -> None:
+    """A recurso is filed within the window of working days after the final decision."""
+    if now > until:
+        raise RecursoForaDoPrazo(
+            f"recurso fora do prazo: o prazo para recorrer desta decisão terminou em {until.date().isoformat()} "
+            "(dias úteis contados da decisão final, conforme a política)"
+        )
+
+
+def _recurso_facts(move: Move) -> dict[str, Any]:
+    fatos = _text(move.fatos, "o recurso precisa dos fatos novos (fatos)", FATOS_MAX)
+    if move.ementa is not None and (not move.ementa.strip() or len(move.ementa) > EMENTA_MAX):
+        raise InvalidInput(f"a nova ementa, quando enviada, tem texto e até {EMENTA_MAX} caracteres")
+    return {"fatos": fatos, "ementa": move.ementa}
+
+
+def _audited(entry: dict[str, Any]) -> dict[str, Any]:
+    """The audit payload of a history entry: a recurso's texts enter the chain as hashes only."""
+    if "fatos" not in entry:
+        return dict(entry)
+    rest = {k: v for k, v in entry.items() if k not in ("fatos", "ementa")}
+    return {**rest, "fatos_sha256": _sha(entry["fatos"]), "ementa_sha256": _sha(entry.get("ementa"))}
+
+
+def _changes(item: ReviewItem, move: Move, actor: ReviewActor, reason_codes: tuple[str, ...], now: dt.datetime) -> dict[str, Any]:
+    if move.action is ReviewAction.RECURSO:
+        until = item.recurso_until()
+        assert until is not None  # a final item (checked by the caller)
+        _check_window(until, now)
+        return {"assignee": None, "decision": None, "reason_code": None, "parecer": None, "rodada": item.rodada + 1,
+                "deadline": now + dt.timedelta(days=item.terms.prazo_parecer_dias), "recurso": _recurso_facts(move)}
     if move.action is ReviewAction.CLAIM:
         return {"assignee": actor.key_id}
     if move.action is ReviewAction.ASSIGN:
@@ -197,7 +297,9 @@ def _parecer(move: Move, reason_codes: tuple[str, ...]) -> dict[str, Any]:
     if move.decisao not in REVIEW_DECISIONS:
         raise InvalidInput(f"decisao must be one of: {', '.join(REVIEW_DECISIONS)}")
     if move.motivo not in reason_codes:
-        raise InvalidInput(f"motivo must be one of the tenant's reason codes: {', '.join(reason_codes)}")
+        raise InvalidInput(
+            f"motivo must be one of the tenant's reason codes (motivo deve ser um dos códigos da instituição): {', '.join(reason_codes)}"
+        )
     parecer = _text(move.parecer, "decide needs the parecer text", PARECER_MAX)
     return {"decision": move.decisao, "reason_code": move.motivo, "parecer": parecer}
 
@@ -216,6 +318,7 @@ def _details(move: Move) -> dict[str, Any]:
         ReviewAction.ASSIGN: {"assignee": move.assignee},
         ReviewAction.DECIDE: {"decisao": move.decisao, "motivo": move.motivo, "parecer_sha256": _sha(move.parecer)},
         ReviewAction.RETURN: {"motivo": move.motivo},
+        ReviewAction.RECURSO: {"fatos": move.fatos, "ementa": move.ementa},
     }.get(move.action, {})
     return dict(details)
 

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Protocol
 
 from core.domain.review import ReviewItem, ReviewState
+from core.domain.review_backlog import ReviewBacklog
 
 
 class ReviewRepository(Protocol):
@@ -19,6 +20,15 @@ class ReviewRepository(Protocol):
     def update(self, item: ReviewItem, expected_version: int) -> None:
         """Store the item's new state if its stored version is still `expected_version`;
         raises InvalidTransition if another transition got there first."""
+
+    def reason_codes(self, tenant_id: str) -> tuple[str, ...] | None:
+        """The tenant's own list of parecer reason codes; None when it uses the default list."""
+
+    def set_reason_codes(self, tenant_id: str, codes: tuple[str, ...], now: dt.datetime) -> None:
+        """Replace the tenant's list (ADR 0026)."""
+
+    def backlog(self, now: dt.datetime) -> ReviewBacklog:
+        """Every tenant's items not final yet by state and age bucket, and overdue items (metrics)."""
 
     def list_items(
         self,

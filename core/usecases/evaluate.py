@@ -29,7 +29,8 @@ from core.ports.topic_matcher import TopicMatcher
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.documents import evaluation_document
 from core.usecases.reading import read_pair
-from core.usecases.reviews import open_review
+from core.domain.review import ReviewTerms
+from core.usecases.reviews import open_review, terms_of
 from core.usecases.webhooks import publish_automatic
 # Precedents: the tenant's equivalence table is consulted first (ADR 0024).
 from core.domain.precedent_decision import decided_by_precedent, held_for_review
@@ -145,7 +146,7 @@ class EvaluatePair:
             policy_override=override,
         )
         document.update(precedent_fields(found, evaluation))  # ADR 0024: nothing without precedents
-        outcome = self._store(command, evaluation, document, also, applied.policy.prazo_parecer_dias)
+        outcome = self._store(command, evaluation, document, also, terms_of(applied.policy))
         if self._metrics is not None and not outcome.replayed:  # a replay is not a new decision
             self._metrics.decision(command.tenant_id, evaluation.decisao.value, evaluation.degraded_mode)
             for hit in precedent_hits(outcome.document):  # ADR 0024
@@ -215,7 +216,7 @@ class EvaluatePair:
         evaluation: Evaluation,
         document: dict[str, Any],
         also: Callable[[UnitOfWork], object] | None,
-        prazo_parecer_dias: int,
+        review_terms: ReviewTerms,
     ) -> EvaluateOutcome:
         now = self._clock.now()
         result = StoredResult(
@@ -232,7 +233,7 @@ class EvaluatePair:
                 uow.results.add(result)
                 uow.audit.record(_audit_event(command, evaluation, document, now))  # chained after commit: ADR 0022
                 if evaluation.decisao is Decision.ANALISE_HUMANA:  # a person decides: ADR 0020
-                    open_review(uow, command.tenant_id, command.request_id, now, prazo_parecer_dias)
+                    open_review(uow, command.tenant_id, command.request_id, now, review_terms)
                     remember_pair(  # its homologated parecer may become a precedent (ADR 0024)
                         uow, command.tenant_id, command.request_id, command.origem, command.destino, command.course_id
                     )

@@ -12,10 +12,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from core.domain.errors import InvalidInput, NotFound
-from core.domain.records import AuditEvent, Role
+from core.domain.actors import Actor
+from core.domain.errors import InvalidInput, InvalidTransition, NotFound
+from core.domain.model import Policy
+from core.domain.records import AuditEvent, Role, StoredResult
 from core.domain.webhooks import DECISAO_FINAL
-from core.domain.review import Move, ReviewAction, ReviewActor, ReviewItem, ReviewState, open_item, transition
+from core.domain.reason_codes import validate_reason_codes
+from core.domain.review_backlog import ReviewBacklog
+from core.domain.review import (
+    DEFAULT_REASON_CODES,
+    Move,
+    ReviewAction,
+    ReviewActor,
+    ReviewItem,
+    ReviewState,
+    ReviewTerms,
+    open_appeal,
+    open_item,
+    transition,
+)
 from core.ports.clock import Clock
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases import webhooks
@@ -24,8 +39,16 @@ AUTOMATICA, REVISAO = "automatica", "revisao"
 ASSIGNABLE = (Role.REVIEWER, Role.ADMIN)
 
 
-def open_review(uow: UnitOfWork, tenant_id: str, request_id: str, now: dt.datetime, prazo_dias: int) -> ReviewItem:
-    """Open the review item of a result inside the caller's transaction (the one storing the result)."""
+def terms_of(policy: Policy) -> ReviewTerms:
+    """The review terms a policy sets: parecer deadline, recurso window, homologation."""
+    return ReviewTerms(policy.prazo_parecer_dias, policy.prazo_recurso_dias, policy.homologacao_obrigatoria)
+
+
+def open_review(
+    uow: UnitOfWork, tenant_id: str, request_id: str, now: dt.datetime, prazo_dias: int | ReviewTerms
+) -> ReviewItem:
+    """Open the review item of a result inside the caller's transaction (the one storing the result).
+    `prazo_dias` is the policy's terms (`terms_of`), or just its parecer deadline in days."""
     item, payload = open_item(tenant_id, request_id, now, prazo_dias)
     uow.reviews.add(item)
     uow.audit.record(AuditEvent(tenant_id, "review.opened", payload, now))  # on the decision's path: ADR 0022
@@ -50,7 +73,7 @@ def move_review(
         if move.action is ReviewAction.ASSIGN and move.assignee is not None:
             _check_assignee(uow, tenant_id, move.assignee)
         now = clock.now()
-        updated, payload = transition(item, move, actor, now)
+        updated, payload = transition(item, move, actor, now, reason_codes_of(uow, tenant_id))
         uow.reviews.update(updated, expected_version=item.version)
         uow.audit.append(AuditEvent(tenant_id, f"review.{move.action.value}", payload, now))
         if updated.final:  # the human decision is final: tell the tenant's webhooks (ADR 0025)
@@ -71,6 +94,74 @@ def decisao_final_data(item: ReviewItem) -> dict[str, Any]:
         "motivo": item.reason_code,
         "homologado_em": item.updated_at.isoformat(),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Recurso:
+    """A recurso against a final decision: the new facts and, optionally, a new ementa of the origem."""
+
+    request_id: str
+    fatos: str
+    ementa: str | None = None
+
+
+def file_recurso(uow_factory: UnitOfWorkFactory, tenant_id: str, recurso: Recurso, actor: ReviewActor, clock: Clock) -> ReviewItem:
+    """Reopen the final decision of a result within the policy's window (a new round of its review
+    item), or take an automatic DEFERIDO/INDEFERIDO to review (a new item whose first entry is the
+    recurso). Raises NotFound, TransitionForbidden, InvalidTransition (not final yet) or
+    RecursoForaDoPrazo (outside the window, 422)."""
+    move = Move(ReviewAction.RECURSO, fatos=recurso.fatos, ementa=recurso.ementa)
+    with uow_factory() as uow:
+        stored = uow.results.get(tenant_id, recurso.request_id)
+        if stored is None:
+            raise NotFound(f"no result for request_id '{recurso.request_id}'")
+        item = uow.reviews.for_request(tenant_id, recurso.request_id)
+        now = clock.now()
+        if item is None:
+            if stored.decision not in ("DEFERIDO", "INDEFERIDO"):
+                raise InvalidTransition(f"a {stored.decision} result has no final decision to appeal")
+            updated, payload = open_appeal(tenant_id, recurso.request_id, stored.created_at, move, actor, now, _terms_of_result(uow, stored))
+            uow.reviews.add(updated)
+        else:
+            updated, payload = transition(item, move, actor, now)
+            uow.reviews.update(updated, expected_version=item.version)
+        uow.audit.append(AuditEvent(tenant_id, "review.recurso", payload, now))
+        uow.commit()
+    return updated
+
+
+def _terms_of_result(uow: UnitOfWork, stored: StoredResult) -> ReviewTerms:
+    """The review terms of the policy a result was decided with, with the request's overrides."""
+    policy = uow.policies.get(stored.tenant_id, str(stored.response.get("policy_version"))) or Policy()
+    terms = terms_of(policy)
+    overridden = (stored.response.get("policy_override") or {}).get("fields") or {}
+    fields = {name: overridden[name] for name in ("prazo_parecer_dias", "prazo_recurso_dias", "homologacao_obrigatoria") if name in overridden}
+    return ReviewTerms(**{**terms.payload(), **fields})
+
+
+def reason_codes_of(uow: UnitOfWork, tenant_id: str) -> tuple[str, ...]:
+    """The reason codes the tenant's pareceres may cite: its own list, or the default one."""
+    return uow.reviews.reason_codes(tenant_id) or DEFAULT_REASON_CODES
+
+
+def get_reason_codes(uow_factory: UnitOfWorkFactory, tenant_id: str) -> tuple[tuple[str, ...], bool]:
+    """(the tenant's reason codes, whether they are the default list)."""
+    with uow_factory.reading() as uow:
+        own = uow.reviews.reason_codes(tenant_id)
+    return (own, False) if own else (DEFAULT_REASON_CODES, True)
+
+
+def set_reason_codes(uow_factory: UnitOfWorkFactory, tenant_id: str, codes: list[str], actor: Actor, clock: Clock) -> tuple[str, ...]:
+    """Replace the tenant's list (audited `review.reason_codes`). Items already decided keep theirs."""
+    valid = validate_reason_codes(codes)
+    with uow_factory() as uow:
+        if uow.tenants.get(tenant_id) is None:
+            raise NotFound(f"tenant '{tenant_id}' not found")
+        now = clock.now()
+        uow.reviews.set_reason_codes(tenant_id, valid, now)
+        uow.audit.append(AuditEvent(tenant_id, "review.reason_codes", {"codes": list(valid), "actor": actor}, now))
+        uow.commit()
+    return valid
 
 
 def _check_assignee(uow: UnitOfWork, tenant_id: str, key_id: str) -> None:
@@ -129,6 +220,12 @@ def final_decision(decisao: str, item: ReviewItem | None) -> tuple[str | None, s
     return None, None
 
 
+def review_backlog(uow_factory: UnitOfWorkFactory, clock: Clock) -> ReviewBacklog:
+    """Open items by tenant, state and age, and overdue items by tenant (for /metrics)."""
+    with uow_factory.reading() as uow:
+        return uow.reviews.backlog(clock.now())
+
+
 class Reviews:
     """Review items of a tenant: one method per operation; tenant and actor always given (ADR 0023)."""
 
@@ -148,3 +245,18 @@ class Reviews:
 
     def move(self, tenant_id: str, review_id: str, move: Move, actor: ReviewActor) -> ReviewItem:
         return move_review(self._uows, tenant_id, review_id, move, actor, self._clock)
+
+    def recurso(self, tenant_id: str, recurso: Recurso, actor: ReviewActor) -> ReviewItem:
+        """Reopen a final decision within the policy's window, or take an automatic one to review (ADR 0026)."""
+        return file_recurso(self._uows, tenant_id, recurso, actor, self._clock)
+
+    def reason_codes(self, tenant_id: str) -> tuple[tuple[str, ...], bool]:
+        """(the tenant's reason codes, whether they are the default list)."""
+        return get_reason_codes(self._uows, tenant_id)
+
+    def set_reason_codes(self, tenant_id: str, codes: list[str], actor: Actor) -> tuple[str, ...]:
+        return set_reason_codes(self._uows, tenant_id, codes, actor, self._clock)
+
+    def backlog(self) -> ReviewBacklog:
+        """Open items by tenant, state and age, and overdue items (for /metrics)."""
+        return review_backlog(self._uows, self._clock)

@@ -141,3 +141,16 @@ def test_review_role_keys_from_the_command_line(embedded: Operator) -> None:
         key = run.new_key("keys", "create", "--tenant", "uni-r", "--role", role, "--name", f"{role} 1")
         principal = run.principal(key)
         assert principal is not None and principal.role.value == role
+
+
+def test_review_reason_codes_from_the_command_line(embedded: Operator) -> None:
+    run = embedded
+    assert run("tenants", "create", "uni-m", "--name", "Universidade M").returncode == 0
+    shown = run("reviews", "reasons", "show", "--tenant", "uni-m")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["default"] is True
+    done = run("reviews", "reasons", "set", "--tenant", "uni-m", "ementa_divergente", "outro")
+    assert done.returncode == 0 and "2 reason codes" in done.stdout, done.stderr
+    assert json.loads(run("reviews", "reasons", "show", "--tenant", "uni-m").stdout)["codes"] == ["ementa_divergente", "outro"]
+    repeated = run("reviews", "reasons", "set", "--tenant", "uni-m", "outro", "outro")
+    assert repeated.returncode == 2 and "repetidos" in repeated.stderr
+    assert run("reviews", "reasons", "set", "--tenant", "nobody", "outro").returncode == 1

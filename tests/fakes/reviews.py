@@ -6,6 +6,7 @@ import datetime as dt
 
 from core.domain.errors import InvalidTransition
 from core.domain.review import AWAITING_PARECER, ReviewItem, ReviewState
+from core.domain.review_backlog import ReviewBacklog, age_bucket
 from tests.fakes._staged import _Staged
 
 
@@ -18,7 +19,7 @@ class FakeReviewRepository(_Staged):
         return item
 
     def for_request(self, tenant_id: str, request_id: str) -> ReviewItem | None:
-        items = [i for i in self._rows().values() if i.tenant_id == tenant_id and i.request_id == request_id]
+        items = [i for i in self._items() if i.tenant_id == tenant_id and i.request_id == request_id]
         return max(items, key=lambda i: i.review_id, default=None)
 
     def update(self, item: ReviewItem, expected_version: int) -> None:
@@ -26,6 +27,27 @@ class FakeReviewRepository(_Staged):
         if stored is None or stored.version != expected_version:
             raise InvalidTransition(f"review item '{item.review_id}' changed meanwhile: read it again")
         self._staged[(item.tenant_id, item.review_id)] = item
+
+    def reason_codes(self, tenant_id: str) -> tuple[str, ...] | None:
+        codes: tuple[str, ...] | None = self._get(("reason_codes", tenant_id))
+        return codes
+
+    def set_reason_codes(self, tenant_id: str, codes: tuple[str, ...], now: dt.datetime) -> None:
+        self._staged[("reason_codes", tenant_id)] = tuple(codes)
+
+    def backlog(self, now: dt.datetime) -> ReviewBacklog:
+        open_items: dict[tuple[str, str, str], int] = {}
+        overdue: dict[str, int] = {}
+        for i in self._items():
+            if not i.final:
+                key = (i.tenant_id, i.state.value, age_bucket(i.created_at, now))
+                open_items[key] = open_items.get(key, 0) + 1
+            if i.overdue(now):
+                overdue[i.tenant_id] = overdue.get(i.tenant_id, 0) + 1
+        return ReviewBacklog(open_items, overdue)
+
+    def _items(self) -> list[ReviewItem]:
+        return [i for i in self._rows().values() if isinstance(i, ReviewItem)]
 
     def list_items(
         self,
@@ -39,7 +61,7 @@ class FakeReviewRepository(_Staged):
         items = sorted(
             (
                 i
-                for i in self._rows().values()
+                for i in self._items()
                 if i.tenant_id == tenant_id
                 and (after is None or i.review_id > after)
                 and (state is None or i.state is state)

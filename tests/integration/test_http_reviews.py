@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import update
 
 from adapters.persistence.database import create_engine_for, session_factory
+from adapters.persistence.sqla_models import EvaluationResultRow
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from core.domain.api_keys import hash_key, key_prefix
 from core.domain.records import ApiKeyRecord, Role, Tenant
@@ -165,3 +167,95 @@ def test_admins_issue_review_role_keys_over_http(desk: Desk) -> None:
         assert issued.status_code == 201 and issued.json()["role"] == role, issued.text
         listing = desk.client.get("/v1/reviews", headers={"X-API-Key": issued.json()["key"]})
         assert listing.status_code == 200, listing.text
+
+
+def _homologate(desk: Desk, review_id: str) -> None:
+    for method, key, body in (("claim", "reviewer", None), ("decide", "reviewer", PARECER), ("homologate", "coordinator", None)):
+        answer = desk.call("POST", f"/v1/reviews/{review_id}/{method}", key, json=body)
+        assert answer.status_code == 200, answer.text
+
+
+def test_a_recurso_reopens_the_final_decision_as_a_new_round(desk: Desk) -> None:
+    request_id = f"review-recurso-{uuid.uuid4().hex[:8]}"
+    review_id = desk.review(request_id)
+    early = desk.call("POST", "/v1/reviews/recursos", "client", json={"request_id": request_id, "fatos": "Fatos."})
+    assert early.status_code == 409, early.text  # nothing final to appeal yet
+    _homologate(desk, review_id)
+    final = desk.call("GET", f"/v1/reviews/{review_id}", "coordinator").json()
+    assert final["recurso_ate"] is not None and final["terms"]["prazo_recurso_dias"] == 10
+    assert desk.call("POST", "/v1/reviews/recursos", "reviewer", json={"request_id": request_id, "fatos": "F."}).status_code == 403
+    body = {"request_id": request_id, "fatos": "O programa traz séries.", "ementa_origem": "Séries de potências <b>."}
+    filed = desk.call("POST", "/v1/reviews/recursos", "client", json=body)
+    assert filed.status_code == 200, filed.text
+    assert (filed.json()["state"], filed.json()["rodada"], filed.json()["review_id"]) == ("pendente", 2, review_id)
+    assert filed.json()["recurso"] == {"fatos": body["fatos"], "ementa": body["ementa_origem"]}
+    appealed = desk.call("GET", f"/v1/equivalences/{request_id}", "client").json()
+    assert appealed["decisao_final"] is None and appealed["revisao"]["state"] == "pendente"
+    _homologate(desk, review_id)
+    history = desk.call("GET", f"/v1/equivalences/{request_id}", "client").json()["revisao"]["history"]
+    assert [(h["action"], h["rodada"]) for h in history] == [
+        ("claim", 1), ("decide", 1), ("homologate", 1), ("recurso", 2), ("claim", 2), ("decide", 2), ("homologate", 2)
+    ]
+    assert desk.call("GET", "/admin/audit/verify", "auditor").json()["ok"] is True
+
+
+def test_an_automatic_decision_on_appeal_and_a_recurso_out_of_time(desk: Desk) -> None:
+    request_id = f"review-appeal-{uuid.uuid4().hex[:8]}"
+    body = {"request_id": request_id, "origem": ORIGEM, "destino": DESTINO}
+    assert desk.call("POST", "/v1/equivalences/evaluate", "client", json=body).json()["decisao"] == "DEFERIDO"
+    filed = desk.call("POST", "/v1/reviews/recursos", "coordinator", json={"request_id": request_id, "fatos": "Reprovado depois."})
+    assert filed.status_code == 200 and filed.json()["history"][0]["from"] == "automatica", filed.text
+    assert desk.call("GET", f"/v1/equivalences/{request_id}", "client").json()["decisao_final"] is None
+
+    old_id = f"review-old-{uuid.uuid4().hex[:8]}"
+    assert desk.call("POST", "/v1/equivalences/evaluate", "client", json={**body, "request_id": old_id}).status_code == 200
+    with desk.uows() as uow:  # the result was decided 60 days ago: the window (10 working days) is closed
+        row = EvaluationResultRow.__table__
+        long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=60)
+        uow.session.execute(update(row).where(row.c.tenant_id == desk.tenant, row.c.request_id == old_id).values(created_at=long_ago))
+        uow.commit()
+    late = desk.call("POST", "/v1/reviews/recursos", "client", json={"request_id": old_id, "fatos": "Fatos novos."})
+    assert late.status_code == 422 and "recurso fora do prazo" in late.json()["detail"], late.text
+    missing = desk.call("POST", "/v1/reviews/recursos", "client", json={"request_id": "no-such-result", "fatos": "F."})
+    assert missing.status_code == 404
+    foreign = desk.call("POST", "/v1/reviews/recursos", "other", json={"request_id": request_id, "fatos": "F."})
+    assert foreign.status_code == 404
+    unknown_field = desk.call("POST", "/v1/reviews/recursos", "client", json={"request_id": old_id, "fatos": "F.", "x": 1})
+    assert unknown_field.status_code == 422
+
+
+def test_the_tenants_reason_codes_over_http(desk: Desk) -> None:
+    shown = desk.call("GET", "/admin/tenant/review_reasons", "admin").json()
+    assert shown["default"] is True and "conteudo_insuficiente" in shown["codes"]
+    assert desk.call("PUT", "/admin/tenant/review_reasons", "coordinator", json={"codes": ["x"]}).status_code == 403
+    repeated = desk.call("PUT", "/admin/tenant/review_reasons", "admin", json={"codes": ["a", "a"]})
+    assert repeated.status_code == 422 and "repetidos" in repeated.json()["detail"], repeated.text
+    assert desk.call("PUT", "/admin/tenant/review_reasons", "admin", json={"codes": ["Maiúscula"]}).status_code == 422
+    stored = desk.call("PUT", "/admin/tenant/review_reasons", "admin", json={"codes": ["ementa_divergente", "outro"]})
+    assert stored.status_code == 200 and stored.json() == {"codes": ["ementa_divergente", "outro"], "default": False}
+    assert desk.call("GET", "/admin/tenant/review_reasons", "other").json()["default"] is True  # per tenant
+    review_id = desk.review(f"review-reasons-{uuid.uuid4().hex[:8]}")
+    assert desk.call("POST", f"/v1/reviews/{review_id}/claim", "reviewer").status_code == 200
+    refused = desk.call("POST", f"/v1/reviews/{review_id}/decide", "reviewer", json=PARECER)  # conteudo_equivalente
+    assert refused.status_code == 422 and "ementa_divergente, outro" in refused.json()["detail"], refused.text
+    accepted = desk.call("POST", f"/v1/reviews/{review_id}/decide", "reviewer", json={**PARECER, "motivo": "ementa_divergente"})
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_the_parecer_as_html_and_pdf(desk: Desk) -> None:
+    request_id = f"review-parecer-{uuid.uuid4().hex[:8]}"
+    review_id = desk.review(request_id)
+    assert desk.call("POST", f"/v1/reviews/{review_id}/claim", "reviewer").status_code == 200
+    hostile = {**PARECER, "parecer": "Equivalente. <script>alert(1)</script>"}
+    assert desk.call("POST", f"/v1/reviews/{review_id}/decide", "reviewer", json=hostile).status_code == 200
+    assert desk.call("POST", f"/v1/reviews/{review_id}/homologate", "coordinator").status_code == 200
+    page = desk.call("GET", f"/v1/reviews/{review_id}/parecer.html", "auditor")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), page.text
+    assert "script-src" not in page.headers["content-security-policy"] and "<script>" not in page.text
+    assert "&lt;script&gt;" in page.text and "Conclusão" in page.text and "DEFERIMENTO" in page.text
+    pdf = desk.call("GET", f"/v1/reviews/{review_id}/parecer.pdf", "coordinator")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert f"parecer-{review_id}.pdf" in pdf.headers["content-disposition"]
+    assert desk.call("GET", f"/v1/reviews/{review_id}/parecer.pdf", "client").status_code == 403
+    assert desk.call("GET", f"/v1/reviews/{review_id}/parecer.html", "other").status_code == 404
+    assert desk.call("GET", "/v1/reviews/no-such-item/parecer.pdf", "reviewer").status_code == 404

@@ -326,3 +326,13 @@ def test_metrics_public_setting_is_validated() -> None:
     assert metrics_from({"EQV_METRICS_PUBLIC": "yes"}).public is True
     with pytest.raises(ConfigurationError, match="EQV_METRICS_PUBLIC"):
         metrics_from({"EQV_METRICS_PUBLIC": "maybe"})
+
+
+def test_review_backlog_gauges(client: TestClient) -> None:
+    """ADR 0026: the scrape counts the open review items of the database (its answer is then reused
+    for 30 s, so this test scrapes once, after opening an item)."""
+    body = {"request_id": unique_id("metrics-review"), "origem": {k: v for k, v in ORIGEM.items() if k != "aprovado"}, "destino": DESTINO}
+    assert evaluate(client, body).json()["decisao"] == "ANALISE_HUMANA"
+    samples = scrape(client)
+    assert value(samples, "eqv_review_metrics_up") == 1
+    assert value(samples, "eqv_review_backlog", tenant="default", state="pendente", age="0-7d") >= 1

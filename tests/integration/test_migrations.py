@@ -55,6 +55,7 @@ TABLES = {
     "precedent_pairs",
     "cases",
     "audit_pending",
+    "review_reason_codes",
 }
 
 

@@ -92,6 +92,12 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/precedents/{precedent_id:str}/end"): COORDINATORS,
     ("POST", "/v1/cases"): EVALUATORS,  # cases (ADR 0027)
     ("GET", "/v1/cases/{case_id:str}"): READERS,
+    # ADR 0026
+    ("POST", "/v1/reviews/recursos"): {CLIENT, COORDINATOR, ADMIN},
+    ("GET", "/admin/tenant/review_reasons"): ADMIN_ONLY,
+    ("PUT", "/admin/tenant/review_reasons"): ADMIN_ONLY,
+    ("GET", "/v1/reviews/{review_id:str}/parecer.html"): REVIEW_READERS,
+    ("GET", "/v1/reviews/{review_id:str}/parecer.pdf"): REVIEW_READERS,
 }
 # The web console (adapters/http/console) authenticates with a session, not X-API-Key: its pages
 # are listed here, each with the roles whose *session* may use it (SESSION_PUBLIC: no session).
@@ -314,6 +320,8 @@ SCOPED: dict[tuple[str, str], object] = {
     ("POST", "/v1/reviews/{review_id:str}/decide"): _review,
     ("POST", "/v1/reviews/{review_id:str}/homologate"): _review,
     ("POST", "/v1/reviews/{review_id:str}/return"): _review,
+    ("GET", "/v1/reviews/{review_id:str}/parecer.html"): _review,  # ADR 0026
+    ("GET", "/v1/reviews/{review_id:str}/parecer.pdf"): _review,
 }
 # A valid body for the scoped routes that take one (without it the answer would be 415, not 404).
 SCOPED_BODIES: dict[tuple[str, str], dict[str, str]] = {

@@ -37,6 +37,7 @@ MOVES = {
     ReviewAction.DECIDE: Move(ReviewAction.DECIDE, decisao="DEFERIDO", motivo="conteudo_equivalente", parecer="Equivalente."),
     ReviewAction.HOMOLOGATE: Move(ReviewAction.HOMOLOGATE),
     ReviewAction.RETURN: Move(ReviewAction.RETURN, motivo="Rever a carga horária."),
+    ReviewAction.RECURSO: Move(ReviewAction.RECURSO, fatos="Anexo o programa completo da disciplina."),
 }
 steps = st.lists(st.tuples(st.sampled_from(list(ReviewAction)), st.sampled_from(list(ACTORS))), max_size=25)
 

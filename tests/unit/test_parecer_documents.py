@@ -1,0 +1,83 @@
+"""Parecer documents (ADR 0026): the sections and the decision, the policy cited, HTML escaping,
+and the PDF's text (read back with pypdf)."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import pypdf
+
+from adapters.documents.parecer_html import render_html
+from adapters.documents.parecer_pdf import render_pdf
+from core.domain.parecer import Parecer
+from core.domain.records import Role
+from core.domain.review import Move, ReviewAction, ReviewActor
+from core.usecases import reviews
+from core.usecases.bootstrap import DEFAULT_TENANT
+from core.usecases.pareceres import parecer_of_review
+from tests.support.evaluate_world import ORIGEM, World, command, world
+
+REVIEWER = ReviewActor("k-rev", Role.REVIEWER)
+COORDINATOR = ReviewActor("k-coord", Role.COORDINATOR)
+HOSTILE = "<script>alert('x')</script> & “aspas” — séries"
+
+
+def homologated(w: World, parecer_text: str = "Conteúdos equivalentes; carga horária suficiente.") -> str:
+    w.evaluate(command("r-doc", origem=dataclasses.replace(ORIGEM, aprovado=None)))
+    with w.uows.reading() as uow:
+        item = uow.reviews.for_request(DEFAULT_TENANT, "r-doc")
+    assert item is not None
+    decide = Move(ReviewAction.DECIDE, decisao="DEFERIDO", motivo="conteudo_equivalente", parecer=parecer_text)
+    for move, actor in ((Move(ReviewAction.CLAIM), REVIEWER), (decide, REVIEWER), (Move(ReviewAction.HOMOLOGATE), COORDINATOR)):
+        item = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, actor, w.clock)
+    return item.review_id
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_parecer_has_the_three_sections_cites_the_policy_and_concludes() -> None:
+    w = world()
+    parecer = parecer_of_review(w.uows, DEFAULT_TENANT, homologated(w), w.clock)
+    assert [s.title for s in parecer.sections] == ["Relatório", "Fundamentação", "Conclusão"]
+    relatorio, fundamentacao, conclusao = parecer.sections
+    assert ("Pedido (request_id)", "r-doc") in relatorio.facts
+    assert any(label == "Carga horária" and "60" in value for label, value in relatorio.facts)
+    assert "política pol-1" in fundamentacao.paragraphs[0] and "regras " in fundamentacao.paragraphs[0]
+    assert "homologação obrigatória" in fundamentacao.paragraphs[0]
+    assert any(title == "Regras obrigatórias" for title, _ in fundamentacao.lists)
+    assert ("Decisão", "DEFERIDO") in conclusao.facts and "DEFERIMENTO" in conclusao.paragraphs[0]
+    assert any(label == "Homologação" and "k-coord (coordinator)" in value for label, value in conclusao.facts)
+    assert parecer.decisao == "DEFERIDO"
+
+
+def test_a_pending_item_has_no_conclusion_yet() -> None:
+    w = world()
+    w.evaluate(command("r-open", origem=dataclasses.replace(ORIGEM, aprovado=None)))
+    with w.uows.reading() as uow:
+        item = uow.reviews.for_request(DEFAULT_TENANT, "r-open")
+    assert item is not None
+    parecer = parecer_of_review(w.uows, DEFAULT_TENANT, item.review_id, w.clock)
+    assert parecer.decisao is None and "ainda não emitido" in parecer.sections[-1].paragraphs[0]
+
+
+def test_html_escapes_user_text() -> None:
+    w = world()
+    review_id = homologated(w, parecer_text=HOSTILE)
+    reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-doc", HOSTILE, HOSTILE), ReviewActor("k-c", Role.CLIENT), w.clock)
+    page = render_html(parecer_of_review(w.uows, DEFAULT_TENANT, review_id, w.clock))
+    assert "<script>" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp;" in page
+    assert "Relatório" in page and "Fundamentação" in page and "Conclusão" in page and 'lang="pt-BR"' in page
+
+
+def test_the_pdf_is_a_pdf_with_the_sections_and_the_decision() -> None:
+    w = world()
+    parecer: Parecer = parecer_of_review(w.uows, DEFAULT_TENANT, homologated(w, parecer_text=HOSTILE), w.clock)
+    data = render_pdf(parecer)
+    assert data.startswith(b"%PDF-")
+    text = pdf_text(data)
+    for expected in ("Parecer de aproveitamento de estudos", "1. Relatório", "2. Fundamentação", "3. Conclusão",
+                     "DEFERIMENTO", "pol-1", "<script>alert", "\"aspas\" - séries"):
+        assert expected in text, expected
