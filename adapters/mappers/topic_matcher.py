@@ -295,7 +295,7 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
         excerpt = None
         if per_topic:
             best = min(per_topic, key=lambda k: (-per_topic[k], k))
-            member = max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
-            excerpt = members[member].topics[best - offsets[member]]
+            owner = max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
+            excerpt = members[owner].topics[best - offsets[owner]]
         scores.append(TopicScore(topic, round(mass, 4), round(found / mass, 4), excerpt))
     return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4))

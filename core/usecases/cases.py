@@ -207,7 +207,7 @@ class EvaluateCase:
         evaluations: dict[tuple[str, tuple[str, ...]], Evaluation] = {}
 
         def scorer(p: Proposal) -> tuple[float, Decision]:
-            pair = _pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
+            pair = pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
             evaluation = self._pairs.decide_read(pair, taxonomy, policy, reading((p.destino, p.origens), False))
             evaluations[(p.destino, p.origens)] = evaluation
             return evaluation.score, evaluation.decisao
@@ -217,7 +217,7 @@ class EvaluateCase:
 
         def final(c: Candidate) -> Evaluation:
             """The evaluation stored for a pair the answer uses: the same reading, with excerpts."""
-            pair = _pair_command(base, [courses[o] for o in c.origens], unit_of[c.destino])
+            pair = pair_command(base, [courses[o] for o in c.origens], unit_of[c.destino])
             return self._pairs.decide_read(pair, taxonomy, policy, reading(c.key, True))
 
         return _Decided({c.key: (c, evaluations[c.key]) for c in candidates}, final, policy)
@@ -248,7 +248,7 @@ class EvaluateCase:
             if candidate is None or not _uses_pair(outcome):
                 continue
             request_id = f"{base.case_id}.{index[outcome.destino]:04d}"
-            pair = _pair_command(base, [courses[c] for c in candidate.origens], unit_of[outcome.destino])
+            pair = pair_command(base, [courses[c] for c in candidate.origens], unit_of[outcome.destino])
             payload = canonical_json({"case_id": base.case_id, "destino": outcome.destino, "origens": candidate.origens})
             evaluation = decided.final(candidate)
             decided.items[candidate.key] = (candidate, evaluation)
@@ -356,7 +356,7 @@ def _workload_fields(workloads: list[Workload]) -> tuple[int, str, int | None]:
     return minutes_total, WorkloadUnit.HORA_AULA.value, 1  # mixed units: counted in minutes
 
 
-def _pair_command(base: EvaluateCommand, members: list[TranscriptCourse], unit: CurriculumUnit) -> EvaluateCommand:
+def pair_command(base: EvaluateCommand, members: list[TranscriptCourse], unit: CurriculumUnit) -> EvaluateCommand:
     """The origem courses joined into one course against one destino unit."""
     carga, unidade, minutos = _workload_fields([m.workload for m in members])
     years = [m.year for m in members]

@@ -164,14 +164,11 @@ class EvaluatePair:
     def decide_read(
         self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, pair: PairReading
     ) -> Evaluation:
-        """`decide` on a reading the caller made (a case's merged reading of combined courses)."""
-        today = self._clock.now().date()
-        rules, failed = check_hard_rules(command.origem, command.destino, policy, today)
-        if failed:
-            return rejected_by_hard_rules(rules, failed, policy, taxonomy.version)
+        """`decide` on a reading the caller made (a case's merged reading of combined courses);
+        `evaluate` checks the hard rules first and rejects exactly as `_evaluate` does."""
         return evaluate(
             command.origem, command.destino, taxonomy, policy,
-            pair.origem_mapping, pair.destino_mapping, today, pair.reading,
+            pair.origem_mapping, pair.destino_mapping, self._clock.now().date(), pair.reading,
         )
 
     def store_decided(self, command: EvaluateCommand, evaluation: Evaluation, policy: Policy) -> EvaluateOutcome:
