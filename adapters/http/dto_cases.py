@@ -59,8 +59,22 @@ class CasePolicyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     limiar_carga: Annotated[float, Meta(ge=0.7, le=1.0, description="share of the unit's clock hours the origem courses must add up to")] = 1.0
 
 
+MAX_HISTORICO_XML = 4 * 1024 * 1024
+
+
 class CaseRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    historico: Annotated[list[CaseCourseIn], Meta(min_length=1, max_length=MAX_COURSES)]
+    """`historico` (the courses as JSON) or `historico_xml` (a MEC Histórico Escolar Digital
+    v1.05 document as a string) with its `ementas` by CodigoDisciplina: exactly one of the two."""
+
+    historico: Annotated[list[CaseCourseIn], Meta(min_length=1, max_length=MAX_COURSES)] | None = None
+    historico_xml: Annotated[str, Meta(min_length=1, max_length=MAX_HISTORICO_XML, description="a MEC Histórico Escolar Digital v1.05 XML document")] | None = None
+    ementas: Annotated[
+        dict[Code, Annotated[str, Meta(max_length=20000)]],
+        Meta(max_length=MAX_COURSES, description="with historico_xml: each Disciplina's ementa by CodigoDisciplina"),
+    ] | None = None
+    historico_minutos_hora_aula: Annotated[
+        int, Meta(ge=1, le=120, description="with historico_xml: clock minutes of the histórico's hora-aula (needed if it states HoraAula)")
+    ] | None = None
     curriculo: CurriculoRefIn | None = None
     unidades: Annotated[list[UnitIn], Meta(min_length=1, max_length=MAX_UNITS)] | None = None
     politica: CasePolicyIn = msgspec.field(default_factory=CasePolicyIn)

@@ -7,6 +7,7 @@ evaluate's `context`), one call of EvaluateCase, its document as the answer.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -16,11 +17,12 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import Body, PathParameter, QueryParameter
 
-from adapters.curricula.document import document_to_curriculum
+from adapters.curricula.document import CurriculumFormatError, document_to_curriculum
+from adapters.curricula.mec_historico import decode_historico
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT
 from adapters.http.dto import ID_LIMITS
-from adapters.http.dto_cases import CaseRequest, CasePolicyIn
+from adapters.http.dto_cases import MAX_COURSES, CaseCourseIn, CasePolicyIn, CaseRequest
 from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
 from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
@@ -67,8 +69,9 @@ def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, ten
     """Validated body → command; cross-field rules answer 422 with the field's path."""
     if data.curriculo is not None and data.unidades is not None:
         raise _invalid("unidades", "send either curriculo (a stored version) or unidades (inline), not both")
+    courses, source = _transcript(data)
     seen: set[str] = set()
-    for i, course in enumerate(data.historico):
+    for i, course in enumerate(courses):
         if course.codigo in seen:
             raise _invalid(f"historico[{i}].codigo", f"course code {course.codigo!r} appears more than once")
         seen.add(course.codigo)
@@ -81,6 +84,9 @@ def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, ten
             raise _invalid(exc.field.replace("units", "unidades", 1), str(exc)) from None
         units = inline.units
     body = msgspec.to_builtins(data)
+    for name in ("historico", "historico_xml", "ementas", "historico_minutos_hora_aula"):  # absent: as before
+        if body.get(name) is None:
+            body.pop(name, None)
     student = body.pop("student", None)
     student_hash = None if student is None else _sha256(student)
     body["student_sha256"] = student_hash
@@ -91,7 +97,7 @@ def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, ten
             nota=None if c.nota is None and c.conceito is None else (c.conceito or f"{c.nota:g}"),
             status=c.status, aprovado=c.aprovado, periodo=c.periodo, ano=c.ano,
         )
-        for c in data.historico
+        for c in courses
     )
     return CaseCommand(
         tenant_id=tenant_id,
@@ -106,7 +112,46 @@ def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, ten
         policy_version=data.policy_version,
         caller=caller,
         tenant=tenant,
+        transcript_source=source,
     )
+
+
+def _transcript(data: CaseRequest) -> tuple[list[CaseCourseIn], dict[str, Any] | None]:
+    """The courses: `historico` as sent, or read from `historico_xml` with `ementas` (ADR 0027)."""
+    xml_only = {"ementas": data.ementas, "historico_minutos_hora_aula": data.historico_minutos_hora_aula}
+    if data.historico is not None:
+        if data.historico_xml is not None:
+            raise _invalid("historico_xml", "send either historico (JSON courses) or historico_xml (a MEC Histórico), not both")
+        for name, value in xml_only.items():
+            if value is not None:
+                raise _invalid(name, f"{name} goes with historico_xml (with historico, each course carries its own)")
+        return data.historico, None
+    if data.historico_xml is None:
+        raise _invalid("historico", "send historico (JSON courses) or historico_xml (a MEC Histórico Escolar Digital)")
+    try:
+        read = decode_historico(data.historico_xml.encode("utf-8"), data.ementas or {}, data.historico_minutos_hora_aula)
+    except CurriculumFormatError as exc:
+        raise ValidationException(
+            detail="Validation failed", extra=[{"key": k, "message": m, "source": "body"} for k, m in exc.problems]
+        ) from None
+    if not read.courses:
+        raise _invalid("historico_xml", "the histórico has no Disciplina")
+    if len(read.courses) > MAX_COURSES:
+        raise _invalid("historico_xml", f"the histórico has {len(read.courses)} Disciplina entries; at most {MAX_COURSES}")
+    try:
+        courses = msgspec.convert(read.courses, list[CaseCourseIn])
+    except msgspec.ValidationError as exc:
+        raise _invalid("historico_xml", _located(str(exc), read.lines)) from None
+    return courses, read.summary()
+
+
+def _located(message: str, lines: list[int]) -> str:
+    """`... - at `$[3].nome`` said with the line of the 4th Disciplina."""
+    found = re.search(r"\$\[(\d+)\]\.?(\w*)", message)
+    if found is None or int(found.group(1)) >= len(lines):
+        return message
+    where = f"line {lines[int(found.group(1))]}: Disciplina"
+    return f"{where}: {re.sub(r' - at `[^`]*`', '', message)} ({found.group(2) or 'disciplina'})"
 
 
 def run_case(evaluate_case: EvaluateCase, command: CaseCommand) -> dict[str, Any]:

@@ -105,6 +105,7 @@ class CaseCommand:
     caller: Actor | None = None
     tenant: Tenant | None = None
     case_id: str | None = None  # given by a job that planned it; else a new id
+    transcript_source: dict[str, Any] | None = None  # what was read from a MEC Histórico (its summary)
 
 
 class EvaluateCase:
@@ -477,6 +478,7 @@ def case_document(
         "status": DONE,
         "curriculo": None if version is None else {"versao": version, "id": command.curriculum_id},
         "student_sha256": command.student_hash,
+        **({"historico_documento": command.transcript_source} if command.transcript_source is not None else {}),
         "politica": _policy_out(command.policy),
         "destinos": destinos,
         "origens_usadas": usadas,
