@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.support.case_world import realistic
-from tests.support.historico_documents import historico_xml, realistic_historico
+from tests.support.historico_documents import XmlDisciplina, historico_xml, realistic_historico
 from tests.support.http_api import KEYS, make_client
 
 CLIENT = {"X-API-Key": KEYS["client"]}
@@ -89,3 +89,13 @@ def test_bad_historico_documents_are_422_naming_the_element_or_field(client: Tes
     assert any(k.startswith("ementas") for k in errors)
     errors = _errors(client.post("/v1/cases", json={**base, "historico_xml": 12}, headers=CLIENT))
     assert "historico_xml" in errors
+
+
+def test_a_historico_too_large_or_with_values_out_of_range_is_422_with_the_disciplina_line(client: TestClient) -> None:
+    version = _curriculum(client)
+    base = {"curriculo": {"versao": version}}
+    huge = historico_xml(tuple(XmlDisciplina(f"D-{i}", f"Disciplina {i}") for i in range(201))).decode()
+    assert "at most 200" in _errors(client.post("/v1/cases", json={**base, "historico_xml": huge}, headers=CLIENT))["historico_xml"]
+    too_long = historico_xml((XmlDisciplina("D-1", "Estágio longo", hora_relogio="5000"),)).decode()
+    message = _errors(client.post("/v1/cases", json={**base, "historico_xml": too_long}, headers=CLIENT))["historico_xml"]
+    assert message.startswith("line 20: Disciplina") and "carga_horaria" in message

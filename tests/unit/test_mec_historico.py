@@ -88,3 +88,22 @@ def test_a_course_taken_twice_counts_its_approved_attempt() -> None:
     pending = XmlDisciplina("INF-201", "Estruturas de Dados", periodo="2019/2", situacao="Pendente", nota=None)
     read = decode_historico(historico_xml((failed, pending)), {}, None)
     assert [(c["status"], c["periodo"]) for c in read.courses] == [("Pendente", "2019/2")]
+
+
+def test_hours_split_across_units_are_counted_in_clock_hours() -> None:
+    body = historico_xml((XmlDisciplina("MAT-101", "Cálculo", hora_aula=36, hora_relogio=None),)).replace(
+        b"<CargaHoraria><HoraAula>36</HoraAula></CargaHoraria>",
+        b"<CargaHoraria><HoraAula>36</HoraAula></CargaHoraria><CargaHoraria><HoraRelogio>30</HoraRelogio></CargaHoraria>",
+    )
+    (course,) = decode_historico(body, {}, 50).courses
+    assert (course["carga_horaria"], course["unidade_carga"]) == (60.0, "hora_relogio")  # 36 x 50 min = 30 h, + 30 h
+
+
+def test_grades_and_concepts_are_kept() -> None:
+    body = historico_xml((XmlDisciplina("MAT-101", "Cálculo", nota=None),)).replace(
+        b"<Aprovado/>", b"<ConceitoRM>APR</ConceitoRM><Aprovado/>"
+    )
+    (course,) = decode_historico(body, {}, None).courses
+    assert course["conceito"] == "APR" and "nota" not in course
+    hundred = historico_xml((XmlDisciplina("MAT-101", "Cálculo", nota=None),)).replace(b"<Aprovado/>", b"<NotaAteCem>87</NotaAteCem><Aprovado/>")
+    assert decode_historico(hundred, {}, None).courses[0]["nota"] == 87.0
