@@ -134,6 +134,7 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
         clock=lambda: container.clock(),
         api_key_admin=lambda: container.api_key_admin(),
         evaluate_case=lambda: container.evaluate_case(),
+        submit_case=lambda: container.submit_case(),
         on_startup=[
             lambda: container.topic_matcher().warm(),
             lambda: container.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),

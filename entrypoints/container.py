@@ -31,6 +31,7 @@ from core.ports.rate_limiter import RateLimiter
 from core.ports.metrics import Metrics
 from core.usecases.auth import Authenticate
 from core.usecases.batch import ProcessItem, Reconcile, SubmitBatch
+from core.usecases.case_jobs import RunCaseItem, SubmitCase
 from core.usecases.evaluate import EvaluatePair
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.queue_ops import QueueOperations
@@ -119,7 +120,10 @@ class Container(containers.DeclarativeContainer):
 
     # Batch: Dramatiq on Redis (full runtime) or in process (embedded); nothing connects until used.
     batch_settings = providers.Singleton(BatchSettings.from_env)
-    process_item = providers.Singleton(ProcessItem, uow_factory, evaluate_pair, clock)
+    process_item = providers.Singleton(
+        ProcessItem, uow_factory, evaluate_pair, clock,
+        cases=providers.Singleton(RunCaseItem, evaluate_case, uow_factory, clock),  # case jobs: ADR 0027
+    )
     queue_runtime = providers.Singleton(
         build_queue_runtime,
         providers.Callable(broker_url, settings),
@@ -132,6 +136,7 @@ class Container(containers.DeclarativeContainer):
     submit_batch = providers.Singleton(
         SubmitBatch, uow_factory, job_queue, ids, clock, batch_settings.provided.max_items
     )
+    submit_case = providers.Singleton(SubmitCase, uow_factory, job_queue, clock, ids)  # case jobs: ADR 0027
     reconcile = providers.Singleton(
         Reconcile, uow_factory, job_queue, clock, batch_settings.provided.stale_after,
         broker=queue_runtime.provided.dead_letters,

@@ -60,6 +60,7 @@ class HttpDependencies:
     clock: Callable[[], Any] = SystemClock
     api_key_admin: Callable[[], Any] | None = None
     evaluate_case: Callable[[], Any] | None = None  # POST /v1/cases (ADR 0027)
+    submit_case: Callable[[], Any] | None = None  # POST /v1/cases as a job (ADR 0027)
     on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
     worker_threads: int = 8
@@ -124,6 +125,7 @@ def create_app(deps: HttpDependencies, debug: bool = False) -> Litestar:
             "clock": Provide(deps.clock, sync_to_thread=False),
             "api_key_admin": Provide(deps.api_key_admin or _unavailable("key administration"), sync_to_thread=False),
             "evaluate_case": Provide(deps.evaluate_case or _unavailable("case"), sync_to_thread=False),
+            "submit_case": Provide(deps.submit_case or _unavailable("case job"), sync_to_thread=False),
         },
         # Authentication, then the body: before Litestar extracts `data` (body_guard.py), which
         # enforces each route's body limit itself (so none here).

@@ -16,6 +16,8 @@ from core.domain.catalog import VERSION_PATTERN
 from core.domain.curriculum import UNIT_TYPES
 
 MAX_COURSES = 200
+JOB_MIN_COURSES = 60
+"""A histórico with more courses than this runs as a job unless `assincrono` says otherwise."""
 MAX_UNITS = 500
 
 
@@ -81,3 +83,6 @@ class CaseRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     student: Annotated[dict[str, Any], Meta(description="the student's identifiers: stored only as a SHA-256")] | None = None
     taxonomy_version: VersionName | None = None
     policy_version: VersionName | None = None
+    assincrono: Annotated[
+        bool, Meta(description=f"true: run as a job (202); false: answer now; absent: a job above {JOB_MIN_COURSES} courses")
+    ] | None = None

@@ -22,7 +22,7 @@ from adapters.curricula.mec_historico import decode_historico
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT
 from adapters.http.dto import ID_LIMITS
-from adapters.http.dto_cases import MAX_COURSES, CaseCourseIn, CasePolicyIn, CaseRequest
+from adapters.http.dto_cases import JOB_MIN_COURSES, MAX_COURSES, CaseCourseIn, CasePolicyIn, CaseRequest
 from adapters.http.routes_equivalences import AUTH_ERRORS, BODY_ERRORS, _error
 from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
@@ -32,7 +32,8 @@ from core.domain.errors import VersionNotFound
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal, Tenant
 from core.ports.unit_of_work import UnitOfWorkFactory
-from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse, case_csv, get_case
+from core.usecases.case_jobs import SubmitCase, case_or_progress
+from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse, case_csv
 
 CaseId = Annotated[str, PathParameter(**ID_LIMITS)]
 CASE_ERRORS = {
@@ -84,7 +85,7 @@ def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, ten
             raise _invalid(exc.field.replace("units", "unidades", 1), str(exc)) from None
         units = inline.units
     body = msgspec.to_builtins(data)
-    for name in ("historico", "historico_xml", "ementas", "historico_minutos_hora_aula"):  # absent: as before
+    for name in ("historico", "historico_xml", "ementas", "historico_minutos_hora_aula", "assincrono"):  # absent: as before
         if body.get(name) is None:
             body.pop(name, None)
     student = body.pop("student", None)
@@ -184,9 +185,23 @@ class CaseController(Controller):
         data: Annotated[CaseRequest, Body(media_type=RequestEncodingType.JSON, title="CaseRequest")],
         principal: NamedDependency[Principal],
         evaluate_case: NamedDependency[EvaluateCase],
-    ) -> dict[str, Any]:
-        """Per destino unit DEFERIDO / INDEFERIDO / ANALISE_HUMANA, unused courses with reasons, the summary."""
-        return run_case(evaluate_case, to_case_command(principal.tenant_id, data, principal_actor(principal), principal.tenant))
+        submit_case: NamedDependency[SubmitCase],
+    ) -> Response[Any]:
+        """Per destino unit DEFERIDO / INDEFERIDO / ANALISE_HUMANA, unused courses with reasons, the summary.
+
+        A large case (more than JOB_MIN_COURSES courses, or `assincrono: true`) answers 202 with
+        its case id; GET /v1/cases/{case_id} shows the job's progress (202) then the case (200)."""
+        command = to_case_command(principal.tenant_id, data, principal_actor(principal), principal.tenant)
+        as_job = data.assincrono if data.assincrono is not None else len(command.transcript) > JOB_MIN_COURSES
+        if not as_job:
+            return Response(run_case(evaluate_case, command))
+        if command.units is not None:
+            raise _invalid("assincrono", "a case runs as a job only against a stored curriculum (curriculo), not inline unidades")
+        job = submit_case(command)
+        return Response(
+            {"case_id": job.job_id, "job_id": job.job_id, "status": job.status.value, "resultado": f"/v1/cases/{job.job_id}"},
+            status_code=202,
+        )
 
     @get(
         "/{case_id:str}",
@@ -206,7 +221,9 @@ class CaseController(Controller):
         uow_factory: NamedDependency[UnitOfWorkFactory],
         format: Annotated[Literal["json", "csv"], QueryParameter(required=False)] = "json",
     ) -> Response[Any]:
-        document = get_case(uow_factory, principal.tenant_id, case_id)
+        decided, document = case_or_progress(uow_factory, principal.tenant_id, case_id)
+        if not decided:  # a case job still queued or running (or failed): its progress
+            return Response(document, status_code=202 if document["status"] in ("queued", "running") else 200)
         if format == "csv":
             headers = {"Content-Disposition": f'attachment; filename="case-{case_id}.csv"'}
             return Response(case_csv(document), media_type="text/csv; charset=utf-8", headers=headers)

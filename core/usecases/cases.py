@@ -44,7 +44,7 @@ from core.ports.assignment_solver import AssignmentSolver
 from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
 from core.ports.topic_matcher import CaseTopics, TopicMatcher
-from core.ports.unit_of_work import UnitOfWorkFactory
+from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.evaluate import EvaluateCommand, EvaluatePair
 from core.usecases.reading import PairReading, TextReading
 
@@ -129,7 +129,19 @@ class EvaluateCase:
         self._clock = clock
         self._ids = ids
 
-    def __call__(self, command: CaseCommand) -> dict[str, Any]:
+    def __call__(self, command: CaseCommand, also: Callable[[UnitOfWork], object] | None = None) -> dict[str, Any]:
+        """Decide and store the case. `also` runs in the transaction that stores it (a case job
+        finishes its item there). A planned case id already stored (a job's rerun) is answered
+        from storage, `also` run in a transaction of its own."""
+        if command.case_id is not None:
+            with self._uows.reading() as uow:
+                done = uow.cases.get(command.tenant_id, command.case_id)
+            if done is not None:
+                if also is not None:
+                    with self._uows() as uow:
+                        also(uow)
+                        uow.commit()
+                return done.document
         case_id = command.case_id or self._ids.new_id()
         version, units = self._destino_side(command)
         base = EvaluateCommand(
@@ -152,6 +164,8 @@ class EvaluateCase:
                 command.tenant_id, case_id, now, DONE, command.payload_hash, command.student_hash, document
             ))
             uow.audit.append(AuditEvent(command.tenant_id, "case", _audit_payload(command, document), now))
+            if also is not None:
+                also(uow)
             uow.commit()
         return document
 
