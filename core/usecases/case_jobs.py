@@ -69,10 +69,6 @@ def case_from_payload(tenant_id: str, case_id: str, payload: dict[str, Any]) -> 
     )
 
 
-def is_case_item(item: JobItem) -> bool:
-    return item.payload.get("kind") == CASE_KIND
-
-
 class SubmitCase:
     """Store a case job (one item) and enqueue it; the reconciler enqueues it if the queue is down."""
 
