@@ -1,10 +1,11 @@
 """Speed of a whole case through the use case (prints figures; asserts nothing): issue 11.
 
 A 40-course transcript against a 60-unit curriculum with combinations up to 3, run through
-EvaluateCase exactly as POST /v1/cases does: candidate generation (topic coverage), every
-proposal decided by the evaluate pipeline (lexical mapper, default taxonomy), the exact
-assignment, the pair decisions the answer uses stored and audited, the case stored — on the
-embedded runtime's SQLite in a temporary directory.
+EvaluateCase exactly as POST /v1/cases does: each ementa read once (lexical mapper, default
+taxonomy), candidate generation (pairwise topic coverage, vectorized), every proposal decided by
+the evaluate pipeline on its members' merged reading, the exact assignment, the pair decisions the
+answer uses stored and audited, the case stored — on the embedded runtime's SQLite in a temporary
+directory.
 
 The curriculum is 60 Unicamp ementas of shared/data (see bench/solver_speed.py, whose builder
 this reuses); run `i`'s transcript is 40 courses of other institutions drawn with
@@ -12,6 +13,11 @@ random.Random(i). Policy: up to 3 courses, no reuse, cap 50%, validity 15 years,
 The first run warms the mapper's index and is reported apart. Targets: p50 <= 1 s, RSS <= 300 MB.
 
   python bench/case_speed.py [--runs 10]
+
+Measured 2026-12-03 on the shared 2-core machine, 10 runs: before the merged reading (each
+combination's joined text read through the whole pipeline) p50 4.9 s, p95 8.4 s, RSS 256 MB;
+after, p50 0.63 s, p95 0.90 s, RSS 181 MB — same candidates (median 424) and hours waived
+(median 600).
 """
 
 from __future__ import annotations

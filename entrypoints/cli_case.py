@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import msgspec
 from litestar.exceptions import ValidationException
@@ -31,17 +32,46 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("case", help="decide a student's whole request (a histórico against a curriculum)")
     commands = parser.add_subparsers(dest="case_command", required=True)
     evaluate = commands.add_parser("evaluate", help="decide a transcript against a stored curriculum version and print the table")
-    evaluate.add_argument("--transcript", type=Path, required=True, help="JSON: the POST /v1/cases body, or a list of courses")
+    evaluate.add_argument(
+        "--transcript", type=Path, required=True,
+        help="JSON: the POST /v1/cases body, or a list of courses; or XML: a MEC Histórico Escolar Digital v1.05",
+    )
+    evaluate.add_argument("--ementas", type=Path, default=None, help="with an XML transcript: JSON object {CodigoDisciplina: ementa}")
+    evaluate.add_argument(
+        "--minutos-hora-aula", type=int, default=None, help="with an XML transcript: clock minutes of its hora-aula (e.g. 50)"
+    )
     evaluate.add_argument("--curriculum", default=None, help="the tenant's curriculum version (default: its current one)")
     evaluate.add_argument("--format", choices=("table", "csv", "json"), default="table")
     evaluate.add_argument("--tenant", default="default")
     evaluate.set_defaults(func=cmd_evaluate)
 
 
-def read_request(path: Path, curriculum: str | None) -> CaseRequest:
-    """The file → CaseRequest; raises OSError, ValueError (not JSON) or InvalidBody."""
-    value = json.loads(path.read_bytes())
-    body = {"historico": value} if isinstance(value, list) else value
+class EmentasFileError(ValueError):
+    """The --ementas file is not JSON."""
+
+
+def read_request(
+    path: Path, curriculum: str | None, ementas: Path | None = None, minutes: int | None = None
+) -> CaseRequest:
+    """The file(s) → CaseRequest; raises OSError, ValueError (not JSON) or InvalidBody.
+
+    An XML transcript (a MEC Histórico) goes in the body's `historico_xml`, the `--ementas` JSON
+    object in `ementas` (ADR 0027); anything else is the JSON body or the list of courses."""
+    raw = path.read_bytes()
+    if raw.lstrip().startswith(b"<"):
+        body: Any = {"historico_xml": raw.decode("utf-8")}
+        if ementas is not None:
+            try:
+                body["ementas"] = json.loads(ementas.read_bytes())
+            except ValueError as exc:
+                raise EmentasFileError(f"not JSON: {exc}") from None
+        if minutes is not None:
+            body["historico_minutos_hora_aula"] = minutes
+    else:
+        if ementas is not None or minutes is not None:
+            raise ValueError("--ementas and --minutos-hora-aula go with an XML transcript (a MEC Histórico)")
+        value = json.loads(raw)
+        body = {"historico": value} if isinstance(value, list) else value
     if curriculum is not None and isinstance(body, dict):
         body = {**body, "curriculo": {**(body.get("curriculo") or {}), "versao": curriculum}}
     value = decode_strict(json.dumps(body).encode(), CaseRequest)  # every error, with its path
@@ -50,12 +80,21 @@ def read_request(path: Path, curriculum: str | None) -> CaseRequest:
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        request = read_request(args.transcript, args.curriculum)
+        request = read_request(args.transcript, args.curriculum, args.ementas, args.minutos_hora_aula)
     except OSError as exc:
-        print(f"error: cannot read {args.transcript}: {exc}", file=sys.stderr)
+        print(f"error: cannot read {exc.filename or args.transcript}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except EmentasFileError as exc:
+        print(f"error: {args.ementas}: {exc}", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as exc:
+        print(f"error: {args.transcript}: not JSON: {exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        print(f"error: {args.transcript}: not UTF-8: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:
-        print(f"error: {args.transcript}: not JSON: {exc}", file=sys.stderr)
+        print(f"error: {args.transcript}: {exc}", file=sys.stderr)
         return 2
     except InvalidBody as exc:
         for error in exc.errors:
@@ -81,5 +120,10 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write(case_csv(document))
     else:
         print(f"caso {document['case_id']}")
+        source = document.get("historico_documento")
+        if source is not None:
+            signed = "presente (não verificada)" if source["assinatura_presente"] else "ausente"
+            missing = f"; sem ementa: {', '.join(source['sem_ementa'])}" if source["sem_ementa"] else ""
+            print(f"histórico MEC {source['raiz']}: {source['disciplinas']} disciplinas, assinatura {signed}{missing}")
         sys.stdout.write(case_table(document))
     return 0

@@ -50,6 +50,7 @@ from core.usecases.auth import Authenticate
 from core.usecases.batch import BatchJobs, ProcessItem, Reconcile, SubmitBatch
 from core.usecases.bindings import Bindings
 from core.usecases.curricula import Curricula
+from core.usecases.case_jobs import RunCaseItem, SubmitCase
 from core.usecases.evaluate import EvaluatePair
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.pareceres import Pareceres
@@ -231,8 +232,12 @@ class UseCases(containers.DeclarativeContainer):
     )
     tenant_admin = providers.Singleton(TenantAdmin, adapters.uow_factory, adapters.clock)
 
-    process_item = providers.Singleton(ProcessItem, adapters.uow_factory, evaluate_pair, adapters.clock)
+    process_item = providers.Singleton(
+        ProcessItem, adapters.uow_factory, evaluate_pair, adapters.clock,
+        cases=providers.Singleton(RunCaseItem, evaluate_case, adapters.uow_factory, adapters.clock),  # case jobs: ADR 0027
+    )
     item_processor = providers.Factory(CountedItemProcessor, process_item, adapters.metrics)
+    submit_case = providers.Singleton(SubmitCase, adapters.uow_factory, adapters.job_queue, adapters.clock, adapters.ids)
     submit_batch = providers.Singleton(
         SubmitBatch, adapters.uow_factory, adapters.job_queue, adapters.ids, adapters.clock,
         adapters.settings.provided.batch.max_items,

@@ -16,6 +16,8 @@ from core.domain.catalog import VERSION_PATTERN
 from core.domain.curriculum import UNIT_TYPES
 
 MAX_COURSES = 200
+JOB_MIN_COURSES = 60
+"""A histórico with more courses than this runs as a job unless `assincrono` says otherwise."""
 MAX_UNITS = 500
 
 
@@ -59,11 +61,28 @@ class CasePolicyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     limiar_carga: Annotated[float, Meta(ge=0.7, le=1.0, description="share of the unit's clock hours the origem courses must add up to")] = 1.0
 
 
+MAX_HISTORICO_XML = 4 * 1024 * 1024
+
+
 class CaseRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    historico: Annotated[list[CaseCourseIn], Meta(min_length=1, max_length=MAX_COURSES)]
+    """`historico` (the courses as JSON) or `historico_xml` (a MEC Histórico Escolar Digital
+    v1.05 document as a string) with its `ementas` by CodigoDisciplina: exactly one of the two."""
+
+    historico: Annotated[list[CaseCourseIn], Meta(min_length=1, max_length=MAX_COURSES)] | None = None
+    historico_xml: Annotated[str, Meta(min_length=1, max_length=MAX_HISTORICO_XML, description="a MEC Histórico Escolar Digital v1.05 XML document")] | None = None
+    ementas: Annotated[
+        dict[Code, Annotated[str, Meta(max_length=20000)]],
+        Meta(max_length=MAX_COURSES, description="with historico_xml: each Disciplina's ementa by CodigoDisciplina"),
+    ] | None = None
+    historico_minutos_hora_aula: Annotated[
+        int, Meta(ge=1, le=120, description="with historico_xml: clock minutes of the histórico's hora-aula (needed if it states HoraAula)")
+    ] | None = None
     curriculo: CurriculoRefIn | None = None
     unidades: Annotated[list[UnitIn], Meta(min_length=1, max_length=MAX_UNITS)] | None = None
     politica: CasePolicyIn = msgspec.field(default_factory=CasePolicyIn)
     student: Annotated[dict[str, Any], Meta(description="the student's identifiers: stored only as a SHA-256")] | None = None
     taxonomy_version: VersionName | None = None
     policy_version: VersionName | None = None
+    assincrono: Annotated[
+        bool, Meta(description=f"true: run as a job (202); false: answer now; absent: a job above {JOB_MIN_COURSES} courses")
+    ] | None = None

@@ -7,6 +7,7 @@ evaluate's `context`), one call of EvaluateCase, its document as the answer.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -16,11 +17,12 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import Body, PathParameter, QueryParameter
 
-from adapters.curricula.document import document_to_curriculum
+from adapters.curricula.document import CurriculumFormatError, document_to_curriculum
+from adapters.curricula.mec_historico import decode_historico
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT
 from adapters.http.dto import ID_LIMITS
-from adapters.http.dto_cases import CaseRequest, CasePolicyIn
+from adapters.http.dto_cases import JOB_MIN_COURSES, MAX_COURSES, CaseCourseIn, CasePolicyIn, CaseRequest
 from adapters.http.error_table import AUTH, BODY, INVALID, responses
 from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
@@ -29,6 +31,7 @@ from core.domain.curriculum import InvalidCurriculum, UnitType, check_curriculum
 from core.domain.errors import NotFound, VersionNotFound
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal, Tenant
+from core.usecases.case_jobs import SubmitCase
 from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse, case_csv
 
 CaseId = Annotated[str, PathParameter(**ID_LIMITS)]
@@ -62,8 +65,9 @@ def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, ten
     """Validated body → command; cross-field rules answer 422 with the field's path."""
     if data.curriculo is not None and data.unidades is not None:
         raise _invalid("unidades", "send either curriculo (a stored version) or unidades (inline), not both")
+    courses, source = _transcript(data)
     seen: set[str] = set()
-    for i, course in enumerate(data.historico):
+    for i, course in enumerate(courses):
         if course.codigo in seen:
             raise _invalid(f"historico[{i}].codigo", f"course code {course.codigo!r} appears more than once")
         seen.add(course.codigo)
@@ -76,6 +80,9 @@ def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, ten
             raise _invalid(exc.field.replace("units", "unidades", 1), str(exc)) from None
         units = inline.units
     body = msgspec.to_builtins(data)
+    for name in ("historico", "historico_xml", "ementas", "historico_minutos_hora_aula", "assincrono"):  # absent: as before
+        if body.get(name) is None:
+            body.pop(name, None)
     student = body.pop("student", None)
     student_hash = None if student is None else _sha256(student)
     body["student_sha256"] = student_hash
@@ -86,7 +93,7 @@ def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, ten
             nota=None if c.nota is None and c.conceito is None else (c.conceito or f"{c.nota:g}"),
             status=c.status, aprovado=c.aprovado, periodo=c.periodo, ano=c.ano,
         )
-        for c in data.historico
+        for c in courses
     )
     return CaseCommand(
         tenant_id=tenant_id,
@@ -101,7 +108,46 @@ def to_case_command(tenant_id: str, data: CaseRequest, caller: Actor | None, ten
         policy_version=data.policy_version,
         caller=caller,
         tenant=tenant,
+        transcript_source=source,
     )
+
+
+def _transcript(data: CaseRequest) -> tuple[list[CaseCourseIn], dict[str, Any] | None]:
+    """The courses: `historico` as sent, or read from `historico_xml` with `ementas` (ADR 0027)."""
+    xml_only = {"ementas": data.ementas, "historico_minutos_hora_aula": data.historico_minutos_hora_aula}
+    if data.historico is not None:
+        if data.historico_xml is not None:
+            raise _invalid("historico_xml", "send either historico (JSON courses) or historico_xml (a MEC Histórico), not both")
+        for name, value in xml_only.items():
+            if value is not None:
+                raise _invalid(name, f"{name} goes with historico_xml (with historico, each course carries its own)")
+        return data.historico, None
+    if data.historico_xml is None:
+        raise _invalid("historico", "send historico (JSON courses) or historico_xml (a MEC Histórico Escolar Digital)")
+    try:
+        read = decode_historico(data.historico_xml.encode("utf-8"), data.ementas or {}, data.historico_minutos_hora_aula)
+    except CurriculumFormatError as exc:
+        raise ValidationException(
+            detail="Validation failed", extra=[{"key": k, "message": m, "source": "body"} for k, m in exc.problems]
+        ) from None
+    if not read.courses:
+        raise _invalid("historico_xml", "the histórico has no Disciplina")
+    if len(read.courses) > MAX_COURSES:
+        raise _invalid("historico_xml", f"the histórico has {len(read.courses)} Disciplina entries; at most {MAX_COURSES}")
+    try:
+        courses = msgspec.convert(read.courses, list[CaseCourseIn])
+    except msgspec.ValidationError as exc:
+        raise _invalid("historico_xml", _located(str(exc), read.lines)) from None
+    return courses, read.summary()
+
+
+def _located(message: str, lines: list[int]) -> str:
+    """`... - at `$[3].nome`` said with the line of the 4th Disciplina."""
+    found = re.search(r"\$\[(\d+)\]\.?(\w*)", message)
+    if found is None or int(found.group(1)) >= len(lines):
+        return message
+    where = f"line {lines[int(found.group(1))]}: Disciplina"
+    return f"{where}: {re.sub(r' - at `[^`]*`', '', message)} ({found.group(2) or 'disciplina'})"
 
 
 def run_case(evaluate_case: EvaluateCase, command: CaseCommand) -> dict[str, Any]:
@@ -130,9 +176,23 @@ class CaseController(Controller):
         data: Annotated[CaseRequest, Body(media_type=RequestEncodingType.JSON, title="CaseRequest")],
         principal: NamedDependency[Principal],
         evaluate_case: NamedDependency[EvaluateCase],
-    ) -> dict[str, Any]:
-        """Per destino unit DEFERIDO / INDEFERIDO / ANALISE_HUMANA, unused courses with reasons, the summary."""
-        return run_case(evaluate_case, to_case_command(principal.tenant_id, data, principal_actor(principal), principal.tenant))
+        submit_case: NamedDependency[SubmitCase],
+    ) -> Response[Any]:
+        """Per destino unit DEFERIDO / INDEFERIDO / ANALISE_HUMANA, unused courses with reasons, the summary.
+
+        A large case (more than JOB_MIN_COURSES courses, or `assincrono: true`) answers 202 with
+        its case id; GET /v1/cases/{case_id} shows the job's progress (202) then the case (200)."""
+        command = to_case_command(principal.tenant_id, data, principal_actor(principal), principal.tenant)
+        as_job = data.assincrono if data.assincrono is not None else len(command.transcript) > JOB_MIN_COURSES
+        if not as_job:
+            return Response(run_case(evaluate_case, command))
+        if command.units is not None:
+            raise _invalid("assincrono", "a case runs as a job only against a stored curriculum (curriculo), not inline unidades")
+        job = submit_case(command)
+        return Response(
+            {"case_id": job.job_id, "job_id": job.job_id, "status": job.status.value, "resultado": f"/v1/cases/{job.job_id}"},
+            status_code=202,
+        )
 
     @get(
         "/{case_id:str}",
@@ -146,10 +206,12 @@ class CaseController(Controller):
         self,
         case_id: CaseId,
         principal: NamedDependency[Principal],
-        evaluate_case: NamedDependency[EvaluateCase],
+        submit_case: NamedDependency[SubmitCase],
         format: Annotated[Literal["json", "csv"], QueryParameter(required=False)] = "json",
     ) -> Response[Any]:
-        document = evaluate_case.get(principal.tenant_id, case_id)
+        decided, document = submit_case.progress(principal.tenant_id, case_id)
+        if not decided:  # a case job still queued or running (or failed): its progress
+            return Response(document, status_code=202 if document["status"] in ("queued", "running") else 200)
         if format == "csv":
             headers = {"Content-Disposition": f'attachment; filename="case-{case_id}.csv"'}
             return Response(case_csv(document), media_type="text/csv; charset=utf-8", headers=headers)

@@ -12,13 +12,18 @@ weight the origem's whole text has; the quoted excerpt is the origem topic with 
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
+
+import numpy as np
 
 from adapters.mappers.text import STOPWORDS, fold, stem_and_tail
-from core.domain.topics import TopicComparison, TopicScore, segment
+from core.domain.topics import COVERED, PARTLY, TopicComparison, TopicScore, segment
 
 VERSION = "topics-1"
 _WORD = re.compile(r"[^\W\d_]+")
@@ -160,6 +165,10 @@ class LexicalTopicMatcher:
         """Load the background word table now (at start-up), not on the first evaluation."""
         background_zipf()
 
+    def for_case(self, origens: Sequence[str], destinos: Sequence[str]) -> LexicalCaseTopics:
+        """Every text of a case read once (`CaseTopics`, core/ports/topic_matcher.py)."""
+        return LexicalCaseTopics(self._profile, origens, destinos)
+
     def compare(self, origem: str, destino: str) -> TopicComparison:
         offered = self._profile(origem)
         required = self._profile(destino)
@@ -182,3 +191,111 @@ class LexicalTopicMatcher:
                 excerpt = offered.topics[best]
             scores.append(TopicScore(topic, round(mass, 4), round(found / mass, 4), excerpt))
         return TopicComparison(tuple(scores), VERSION, round(offered.mass, 4))
+
+
+# --- cases (ADR 0027): many origem texts against many destino texts, each read once -------------
+
+
+class LexicalCaseTopics:
+    """`CaseTopics` of the lexical matcher: every text of a case profiled once.
+
+    For each distinct destino word, which origem has it (1.0 by stem, PREFIX_MATCH by a long
+    common beginning, else 0) is one row of a numpy table; a combination of origem courses has a
+    word with the best share any member has — exactly what `compare` finds in their joined text,
+    whose topics are the members' topics one after the other. Pairwise coverage (the pruning) is
+    vectorized over the whole table; `compare` of a combination walks one destino's words.
+    """
+
+    def __init__(self, profile: Any, origens: Sequence[str], destinos: Sequence[str]) -> None:
+        self._origens = [profile(t) for t in origens]
+        self._destinos = [profile(t) for t in destinos]
+        columns: dict[str, int] = {}
+        self._layout: list[list[tuple[str, float, list[tuple[int, float]]]]] = []
+        for required in self._destinos:
+            kept = []
+            for topic, words in zip(required.topics, required.weights):
+                mass = sum(words.values())
+                if mass > 0:
+                    kept.append((topic, mass, [(columns.setdefault(w, len(columns)), wt) for w, wt in words.items()]))
+            self._layout.append(kept)
+        table = np.zeros((len(self._origens), len(columns)))
+        by_stem: dict[str, list[int]] = {}
+        by_prefix: dict[str, list[tuple[str, int]]] = {}
+        for i, offered in enumerate(self._origens):
+            for stem in offered.by_stem:
+                by_stem.setdefault(stem, []).append(i)
+            for prefix, entries in offered.by_prefix.items():
+                by_prefix.setdefault(prefix, []).extend((word, i) for word, _ in entries)
+        for word, j in columns.items():
+            for i in by_stem.get(_key(word), ()):
+                table[i, j] = 1.0
+            for other, i in by_prefix.get(word[:MIN_PREFIX], ()):
+                if table[i, j] == 0.0 and _shares_beginning(word, other):
+                    table[i, j] = PREFIX_MATCH
+        self._rows = table.tolist()
+        self._pairwise = self._coverage_table(table)
+
+    def _coverage_table(self, table: Any) -> Any:
+        """Coverage of each destino (column) by each origem alone (row), as `topic_coverage` of
+        `compare` (similarity and mass rounded to 4 places as TopicScore holds them)."""
+        out = np.zeros((table.shape[0], len(self._layout)))
+        for d, kept in enumerate(self._layout):
+            if not kept:
+                continue
+            cols = np.array([j for _, _, entries in kept for j, _ in entries], dtype=np.intp)
+            weights = np.array([wt for _, _, entries in kept for _, wt in entries])
+            starts = np.cumsum([0] + [len(entries) for _, _, entries in kept[:-1]])
+            masses = np.array([mass for _, mass, _ in kept])
+            found = np.add.reduceat(table[:, cols] * weights, starts, axis=1)
+            similarity = np.round(found / masses, 4)
+            credit = np.clip((similarity - PARTLY) / (COVERED - PARTLY), 0.0, 1.0)
+            roots = np.sqrt(np.round(masses, 4))
+            out[:, d] = (credit @ roots) / roots.sum()
+        return out
+
+    def pairwise(self, origem: int, destino: int) -> float:
+        return float(self._pairwise[origem, destino])
+
+    def compare(self, origens: tuple[int, ...], destino: int, excerpts: bool = False) -> TopicComparison:
+        """`compare` of the members' texts joined (in this order) against the destino."""
+        members = [self._origens[i] for i in origens]
+        origem_mass = sum(sum(w.values()) for m in members for w in m.weights)
+        if excerpts:
+            return _compare_profiles(members, self._destinos[destino], origem_mass)
+        rows = [self._rows[i] for i in origens]
+        scores = []
+        for topic, mass, entries in self._layout[destino]:
+            found = 0.0
+            for j, weight in entries:
+                share = max(row[j] for row in rows)
+                if share:
+                    found += weight * share
+            scores.append(TopicScore(topic, round(mass, 4), round(found / mass, 4), None))
+        return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4))
+
+
+def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: float) -> TopicComparison:
+    """`LexicalTopicMatcher.compare` with the origem given as profiles read one by one."""
+    offsets = list(itertools.accumulate((len(m.topics) for m in members), initial=0))
+    scores = []
+    for topic, words in zip(required.topics, required.weights):
+        mass = sum(words.values())
+        if mass <= 0:
+            continue
+        found = 0.0
+        per_topic: dict[int, float] = {}
+        for word, weight in words.items():
+            where: dict[int, float] = {}
+            for offset, member in zip(offsets, members):
+                where.update({offset + k: share for k, share in member.where(word).items()})
+            if where:
+                found += weight * max(where.values())
+            for k, share in where.items():
+                per_topic[k] = per_topic.get(k, 0.0) + weight * share
+        excerpt = None
+        if per_topic:
+            best = min(per_topic, key=lambda k: (-per_topic[k], k))
+            owner = max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
+            excerpt = members[owner].topics[best - offsets[owner]]
+        scores.append(TopicScore(topic, round(mass, 4), round(found / mass, 4), excerpt))
+    return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4))

@@ -195,10 +195,12 @@ class ProcessItem:
         uow_factory: UnitOfWorkFactory,
         evaluate_pair: EvaluateWithin,
         clock: Clock,
+        cases: Callable[[str, str, JobItem], JobStatus | None] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._evaluate = evaluate_pair
         self._clock = clock
+        self._cases = cases  # a case job's item (core/usecases/case_jobs.py::RunCaseItem, ADR 0027)
         self._lock = threading.Lock()
         self._tenants: dict[str, str] = {}
         self._started: set[str] = set()
@@ -226,6 +228,8 @@ class ProcessItem:
         return status
 
     def _process(self, job_id: str, index: int, tenant_id: str, item: JobItem) -> JobStatus | None:
+        if self._cases is not None and item.payload.get("kind") == "case":
+            return self._cases(job_id, tenant_id, item)
         try:
             command = command_from_payload(tenant_id, item.request_id, item.payload, (job_id, index))
         except (KeyError, TypeError, ValueError) as exc:

@@ -21,27 +21,32 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from core.domain.audit import canonical_json
 from core.domain.cases.answer import CaseAnswer, DestinoOutcome, DestinoStatus, OrigemOutcome, Reason
-from core.domain.cases.candidates import Proposal, propose, score_all
+from core.domain.cases.candidates import Proposal, eligible_origens, propose, score_all
 from core.domain.cases.model import Candidate, Case, CasePolicy, DestinoUnit, OrigemCourse
 from core.domain.cases.solve import solve_case
 from core.domain.cases.stored import StoredCase
 from core.domain.curriculum import CurriculumUnit, UnitType
 from core.domain.errors import NotFound, VersionNotFound
-from core.domain.model import Course, Decision, Evaluation, Policy, Taxonomy
+from core.domain.hygiene import SyllabusText
+from core.domain.model import Course, Decision, Evaluation, MappingOutcome, Policy, Taxonomy
+from core.domain.reading import UNSUPPORTED_LANGUAGES, Reading
+from core.domain.topics import TopicComparison
 from core.domain.records import AuditEvent, Tenant
 from core.domain.workload import Workload, WorkloadUnit, hours_text
 from core.domain.actors import Actor
 from core.ports.assignment_solver import AssignmentSolver
 from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
-from core.ports.topic_matcher import TopicMatcher
-from core.ports.unit_of_work import UnitOfWorkFactory
+from core.ports.topic_matcher import CaseTopics, TopicMatcher
+from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.evaluate import EvaluateCommand, EvaluatePair
+from core.usecases.reading import PairReading, TextReading
 
 DONE = "concluido"
 MIN_MEMBER_COVERAGE = 0.1
@@ -100,6 +105,7 @@ class CaseCommand:
     caller: Actor | None = None
     tenant: Tenant | None = None
     case_id: str | None = None  # given by a job that planned it; else a new id
+    transcript_source: dict[str, Any] | None = None  # what was read from a MEC Histórico (its summary)
 
 
 class EvaluateCase:
@@ -127,7 +133,19 @@ class EvaluateCase:
         """A stored case of this tenant (NotFound for another tenant's)."""
         return get_case(self._uows, tenant_id, case_id)
 
-    def __call__(self, command: CaseCommand) -> dict[str, Any]:
+    def __call__(self, command: CaseCommand, also: Callable[[UnitOfWork], object] | None = None) -> dict[str, Any]:
+        """Decide and store the case. `also` runs in the transaction that stores it (a case job
+        finishes its item there). A planned case id already stored (a job's rerun) is answered
+        from storage, `also` run in a transaction of its own."""
+        if command.case_id is not None:
+            with self._uows.reading() as uow:
+                done = uow.cases.get(command.tenant_id, command.case_id)
+            if done is not None:
+                if also is not None:
+                    with self._uows() as uow:
+                        also(uow)
+                        uow.commit()
+                return done.document
         case_id = command.case_id or self._ids.new_id()
         version, units = self._destino_side(command)
         base = EvaluateCommand(
@@ -140,7 +158,7 @@ class EvaluateCase:
         destinos = tuple(_destino(u) for u in units)
         reference_year = self._clock.now().year
         decided = self._candidates(base, taxonomy, policy, command, origens, destinos, units, reference_year)
-        case = Case(origens, destinos, tuple(c for c, _ in decided.values()), command.policy, reference_year)
+        case = Case(origens, destinos, tuple(c for c, _ in decided.items.values()), command.policy, reference_year)
         answer = solve_case(case, self._solver)
         stored = self._store_pairs(base, command, answer, decided, units)
         document = case_document(case_id, version, command, case, answer, decided, stored, units)
@@ -150,6 +168,8 @@ class EvaluateCase:
                 command.tenant_id, case_id, now, DONE, command.payload_hash, command.student_hash, document
             ))
             uow.audit.append(AuditEvent(command.tenant_id, "case", _audit_payload(command, document), now))
+            if also is not None:
+                also(uow)
             uow.commit()
         return document
 
@@ -177,39 +197,67 @@ class EvaluateCase:
         destinos: tuple[DestinoUnit, ...],
         units: tuple[CurriculumUnit, ...],
         reference_year: int,
-    ) -> dict[tuple[str, tuple[str, ...]], tuple[Candidate, Evaluation]]:
-        coverage: dict[tuple[str, str], float] = {}
-
-        def pairwise(o: OrigemCourse, d: DestinoUnit) -> float:
-            key = (o.code, d.code)
-            if key not in coverage:
-                found = self._topics.compare(o.ementa, d.ementa).coverage if o.ementa and d.ementa else 0.0
-                coverage[key] = found if found >= self._min_coverage else 0.0
-            return coverage[key]
-
+    ) -> _Decided:
+        """Read each ementa once, prune with pairwise topic coverage, decide each proposal on the
+        members' merged reading (ADR 0027, "Merged reading")."""
         courses = {c.codigo: c for c in command.transcript}
         unit_of = {u.codigo: u for u in units}
+        usable = [o for o in eligible_origens(origens, command.policy, reference_year) if o.ementa]
+        wanted = [d for d in destinos if d.unit_type not in command.policy.excluded_types and d.ementa]
+        o_read = {o.code: self._pairs.read(o.ementa, taxonomy) for o in usable}
+        d_read = {d.code: self._pairs.read(d.ementa, taxonomy) for d in wanted}
+        o_index = {o.code: i for i, o in enumerate(usable)}
+        d_index = {d.code: j for j, d in enumerate(wanted)}
+        table = self._case_topics(
+            [o_read[o.code].syllabus.text for o in usable], [d_read[d.code].syllabus.text for d in wanted]
+        )
+
+        def pairwise(o: OrigemCourse, d: DestinoUnit) -> float:
+            if o.code not in o_index or d.code not in d_index:
+                return 0.0
+            found = table.pairwise(o_index[o.code], d_index[d.code])
+            return found if found >= self._min_coverage else 0.0
+
+        def reading(key: tuple[str, tuple[str, ...]], excerpts: bool) -> PairReading:
+            destino, members = key
+            comparison = table.compare(tuple(o_index[c] for c in members), d_index[destino], excerpts)
+            return merged_reading([o_read[c] for c in members], d_read[destino], comparison)
+
         evaluations: dict[tuple[str, tuple[str, ...]], Evaluation] = {}
 
         def scorer(p: Proposal) -> tuple[float, Decision]:
-            pair = _pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
-            evaluation = self._pairs.decide(pair, taxonomy, policy)
+            pair = pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
+            evaluation = self._pairs.decide_read(pair, taxonomy, policy, reading((p.destino, p.origens), False))
             evaluations[(p.destino, p.origens)] = evaluation
             return evaluation.score, evaluation.decisao
 
         proposals = propose(destinos, origens, pairwise, command.policy, reference_year)
         candidates = score_all(proposals, scorer)
-        return {c.key: (c, evaluations[c.key]) for c in candidates}
+
+        def final(c: Candidate) -> Evaluation:
+            """The evaluation stored for a pair the answer uses: the same reading, with excerpts."""
+            pair = pair_command(base, [courses[o] for o in c.origens], unit_of[c.destino])
+            return self._pairs.decide_read(pair, taxonomy, policy, reading(c.key, True))
+
+        return _Decided({c.key: (c, evaluations[c.key]) for c in candidates}, final, policy)
+
+    def _case_topics(self, origens: list[str], destinos: list[str]) -> CaseTopics:
+        for_case = getattr(self._topics, "for_case", None)
+        if for_case is not None:
+            found: CaseTopics = for_case(origens, destinos)
+            return found
+        return JoinedCaseTopics(self._topics, origens, destinos)
 
     def _store_pairs(
         self,
         base: EvaluateCommand,
         command: CaseCommand,
         answer: CaseAnswer,
-        decided: dict[tuple[str, tuple[str, ...]], tuple[Candidate, Evaluation]],
+        decided: _Decided,
         units: tuple[CurriculumUnit, ...],
     ) -> dict[str, str]:
-        """Store each pair decision the answer uses, exactly as an evaluate: destino → request_id."""
+        """Store each pair decision the answer uses, exactly as an evaluate: destino → request_id.
+        The decision stored is the one the case used (same merged reading, with excerpts)."""
         courses = {c.codigo: c for c in command.transcript}
         unit_of = {u.codigo: u for u in units}
         index = {u.codigo: i for i, u in enumerate(units)}
@@ -219,11 +267,66 @@ class EvaluateCase:
             if candidate is None or not _uses_pair(outcome):
                 continue
             request_id = f"{base.case_id}.{index[outcome.destino]:04d}"
-            pair = _pair_command(base, [courses[c] for c in candidate.origens], unit_of[outcome.destino])
+            pair = pair_command(base, [courses[c] for c in candidate.origens], unit_of[outcome.destino])
             payload = canonical_json({"case_id": base.case_id, "destino": outcome.destino, "origens": candidate.origens})
-            self._pairs(replace(pair, request_id=request_id, payload_hash=hashlib.sha256(payload.encode()).hexdigest()))
+            evaluation = decided.final(candidate)
+            decided.items[candidate.key] = (candidate, evaluation)
+            self._pairs.store_decided(
+                replace(pair, request_id=request_id, payload_hash=hashlib.sha256(payload.encode()).hexdigest()),
+                evaluation,
+                decided.policy,
+            )
             stored[outcome.destino] = request_id
         return stored
+
+
+@dataclass
+class _Decided:
+    """Every candidate with its evaluation, and how to redo a used one with quoted excerpts."""
+
+    items: dict[tuple[str, tuple[str, ...]], tuple[Candidate, Evaluation]]
+    final: Callable[[Candidate], Evaluation]
+    policy: Policy
+
+
+class JoinedCaseTopics:
+    """`CaseTopics` for a matcher without `for_case`: compares the joined texts (slower)."""
+
+    def __init__(self, matcher: TopicMatcher, origens: list[str], destinos: list[str]) -> None:
+        self._matcher, self._origens, self._destinos = matcher, origens, destinos
+
+    def pairwise(self, origem: int, destino: int) -> float:
+        return self._matcher.compare(self._origens[origem], self._destinos[destino]).coverage
+
+    def compare(self, origens: tuple[int, ...], destino: int, excerpts: bool = False) -> TopicComparison:
+        return self._matcher.compare("\n\n".join(self._origens[i] for i in origens), self._destinos[destino])
+
+
+def merged_reading(members: list[TextReading], destino: TextReading, comparison: TopicComparison) -> PairReading:
+    """The reading of origem courses combined, from each one's own reading (ADR 0027):
+    concepts are the members' together (`confident` keeps a concept's best match), the syllabus
+    their texts one after the other, the language the first unsupported one if any (the pair
+    then cannot be read automatically), else the first member's; the topics compared by
+    `CaseTopics.compare`. One member: exactly the reading `evaluate` makes of that pair."""
+    if len(members) == 1:
+        only = members[0]
+        origem_mapping, syllabus_text, idioma = only.mapping, only.syllabus, only.idioma
+    else:
+        mappings = [m.mapping for m in members]
+        errors = [m.error for m in mappings if m.error]
+        origem_mapping = MappingOutcome(
+            tuple(match for m in mappings for match in m.matches),
+            "+".join(sorted({m.mapper_version for m in mappings})),
+            degraded=any(m.degraded for m in mappings),
+            error="; ".join(errors) or None,
+        )
+        syllabus_text = SyllabusText(
+            "\n\n".join(m.syllabus.text for m in members), tuple(a for m in members for a in m.syllabus.set_aside)
+        )
+        unsupported = [m.idioma for m in members if m.idioma in UNSUPPORTED_LANGUAGES]
+        idioma = unsupported[0] if unsupported else members[0].idioma
+    reading = Reading(syllabus_text, destino.syllabus, idioma, destino.idioma, comparison)
+    return PairReading(origem_mapping, destino.mapping, reading)
 
 
 def get_case(uow_factory: UnitOfWorkFactory, tenant_id: str, case_id: str) -> dict[str, Any]:
@@ -272,7 +375,7 @@ def _workload_fields(workloads: list[Workload]) -> tuple[int, str, int | None]:
     return minutes_total, WorkloadUnit.HORA_AULA.value, 1  # mixed units: counted in minutes
 
 
-def _pair_command(base: EvaluateCommand, members: list[TranscriptCourse], unit: CurriculumUnit) -> EvaluateCommand:
+def pair_command(base: EvaluateCommand, members: list[TranscriptCourse], unit: CurriculumUnit) -> EvaluateCommand:
     """The origem courses joined into one course against one destino unit."""
     carga, unidade, minutos = _workload_fields([m.workload for m in members])
     years = [m.year for m in members]
@@ -346,7 +449,7 @@ def case_document(
     command: CaseCommand,
     case: Case,
     answer: CaseAnswer,
-    decided: dict[tuple[str, tuple[str, ...]], tuple[Candidate, Evaluation]],
+    decided: _Decided,
     stored: dict[str, str],
     units: tuple[CurriculumUnit, ...],
 ) -> dict[str, Any]:
@@ -355,7 +458,7 @@ def case_document(
     destinos = []
     for outcome in answer.destinos:
         unit, c = unit_of[outcome.destino], outcome.candidate
-        evaluation = decided[c.key][1] if c is not None else None
+        evaluation = decided.items[c.key][1] if c is not None else None
         if outcome.status is DestinoStatus.WAIVED or (outcome.status is DestinoStatus.TO_REVIEW) or outcome.reason is Reason.REJECTED:
             justification = evaluation.justificativa_curta if evaluation else ""
         else:
@@ -393,6 +496,7 @@ def case_document(
         "status": DONE,
         "curriculo": None if version is None else {"versao": version, "id": command.curriculum_id},
         "student_sha256": command.student_hash,
+        **({"historico_documento": command.transcript_source} if command.transcript_source is not None else {}),
         "politica": _policy_out(command.policy),
         "destinos": destinos,
         "origens_usadas": usadas,

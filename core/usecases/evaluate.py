@@ -28,7 +28,7 @@ from core.ports.metrics import Metrics
 from core.ports.topic_matcher import TopicMatcher
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.documents import evaluation_document
-from core.usecases.reading import read_pair
+from core.usecases.reading import PairReading, TextReading, read_pair, read_text
 from core.domain.review import ReviewTerms
 from core.usecases.reviews import open_review, terms_of
 from core.usecases.webhooks import publish_automatic
@@ -169,6 +169,32 @@ class EvaluatePair:
         not consult precedents yet: ADR 0027)."""
         evaluation, _ = self._evaluate(command, taxonomy, policy, self._clock.monotonic(), PrecedentMatch())
         return evaluation
+
+    def read(self, text: str, taxonomy: Taxonomy) -> TextReading:
+        """One ementa read as `read_pair` reads each side (a case reads each text once)."""
+        return read_text(text, taxonomy, self._primary, self._fallback, True)
+
+    def decide_read(
+        self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, pair: PairReading
+    ) -> Evaluation:
+        """`decide` on a reading the caller made (a case's merged reading of combined courses);
+        `evaluate` checks the hard rules first and rejects exactly as `_evaluate` does."""
+        return evaluate(
+            command.origem, command.destino, taxonomy, policy,
+            pair.origem_mapping, pair.destino_mapping, self._clock.now().date(), pair.reading,
+        )
+
+    def store_decided(self, command: EvaluateCommand, evaluation: Evaluation, policy: Policy) -> EvaluateOutcome:
+        """Store and audit a decision already made (a case's pair) exactly as `__call__` stores
+        one: same document, audit event, review item and idempotency."""
+        document = evaluation_document(
+            command.request_id, evaluation, _timings(total=0.0), _meta(command, evaluation),
+            command.return_evidence, rules_version=RULES_VERSION, policy_override=None,
+        )
+        outcome = self._store(command, evaluation, document, None, terms_of(policy))
+        if self._metrics is not None and not outcome.replayed:
+            self._metrics.decision(command.tenant_id, evaluation.decisao.value, evaluation.degraded_mode)
+        return outcome
 
     def _evaluate(
         self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, started: float, found: PrecedentMatch

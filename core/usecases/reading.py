@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from core.domain.mapping import map_ementa
 from core.domain.model import MappingOutcome, Taxonomy
+from core.domain.hygiene import SyllabusText
 from core.domain.reading import Reading, read_syllabus
 from core.ports.concept_mapper import ConceptMapper
 from core.ports.topic_matcher import TopicMatcher
@@ -20,6 +21,23 @@ class PairReading:
     origem_mapping: MappingOutcome
     destino_mapping: MappingOutcome
     reading: Reading | None
+
+
+@dataclass(frozen=True, slots=True)
+class TextReading:
+    """One ementa read: its syllabus part, its language and its concepts."""
+
+    syllabus: SyllabusText
+    idioma: str
+    mapping: MappingOutcome
+
+
+def read_text(
+    text: str, taxonomy: Taxonomy, primary: ConceptMapper, fallback: ConceptMapper | None, allow_fallback: bool
+) -> TextReading:
+    """What `read_pair` does to each side, for one text (a case reads each ementa once)."""
+    body, idioma = read_syllabus(text)
+    return TextReading(body, idioma, map_ementa(body.text, taxonomy, primary, fallback, allow_fallback))
 
 
 def read_pair(
