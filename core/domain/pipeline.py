@@ -150,7 +150,8 @@ def _fuse(
     cannot_judge = abstention(reading)
     if cannot_judge is not None:
         return Decision.ANALISE_HUMANA, cannot_judge, score, breakdown
-    return (*combine(by_taxonomy, topics, vocabulary, critical_missing), score, breakdown)
+    decided = combine(by_taxonomy, topics, vocabulary, critical_missing, len(reading.topics.topics))
+    return (*decided, score, breakdown)
 
 
 def _model_version(

@@ -46,12 +46,19 @@ MIN_TOPIC_MASS = 12.0
 """A destino (or origem) whose topics weigh less than this ("Cálculo I.") cannot be judged."""
 IN_VOCABULARY = 0.6
 """The taxonomy speaks for a destino when its concepts account for this share of its topics."""
-TOPICS_GRANT = 0.8
+TOPICS_GRANT = 0.7
 """The origem lists this share of the destino's topics: equivalent in any subject."""
 TOPICS_AGREE = 0.3
 """A taxonomy DEFERIDO stands only if the topic path sees at least this much coverage."""
 TOPICS_DENY = 0.1
 """Below this share the origem lists almost none of the destino's topics: INDEFERIDO."""
+TOPICS_DENY_OUT_OF_VOCABULARY = 0.15
+"""The same where the taxonomy does not know the destino's subject. Where it does, a taxonomy
+that does not deny is evidence against denying, so the bar stays lower there."""
+MIN_DENY_TOPICS = 4
+"""INDEFERIDO needs a destino of at least this many topics: one to three long segments are
+prose (objectives, a run-on sentence), and a low share of them is no solid evidence that
+core topics are missing."""
 TOPICS_CONFIRM_DENY = 0.3
 """A taxonomy INDEFERIDO stands only if the topic path also sees less than this coverage."""
 
@@ -119,14 +126,19 @@ def abstention(reading: Reading) -> ReviewReason | None:
 
 
 def combine(
-    taxonomy_decision: Decision, topic_coverage: float, vocabulary: float, critical_missing: bool = False
+    taxonomy_decision: Decision,
+    topic_coverage: float,
+    vocabulary: float,
+    critical_missing: bool = False,
+    destino_topics: int = MIN_DENY_TOPICS,
 ) -> tuple[Decision, ReviewReason | None]:
     """Fuse the taxonomy's decision with the topic path's coverage; abstain when they disagree.
 
     DEFERIDO needs the topic path to list most destino topics, or the taxonomy to know the
     subject, grant it, and the topic path not to contradict it. INDEFERIDO needs the topic path
     to see almost nothing, or the taxonomy to know the subject, deny it, and the topic path to
-    confirm little coverage. A critical concept the policy demands (exigir_criticos), missing
+    confirm little coverage; either needs a destino of MIN_DENY_TOPICS topics or more. A
+    critical concept the policy demands (exigir_criticos), missing
     from a destino whose subject the taxonomy knows, is the institution's own rule: its
     INDEFERIDO stands. Anything else is a person's call.
     """
@@ -137,8 +149,11 @@ def combine(
         in_vocabulary and taxonomy_decision is Decision.DEFERIDO and topic_coverage >= TOPICS_AGREE
     ):
         return Decision.DEFERIDO, None
-    if (topic_coverage < TOPICS_DENY and taxonomy_decision is not Decision.DEFERIDO) or (
-        in_vocabulary and taxonomy_decision is Decision.INDEFERIDO and topic_coverage < TOPICS_CONFIRM_DENY
+    deny_below = TOPICS_DENY if in_vocabulary else TOPICS_DENY_OUT_OF_VOCABULARY
+    solid = destino_topics >= MIN_DENY_TOPICS
+    if solid and (
+        (topic_coverage < deny_below and taxonomy_decision is not Decision.DEFERIDO)
+        or (in_vocabulary and taxonomy_decision is Decision.INDEFERIDO and topic_coverage < TOPICS_CONFIRM_DENY)
     ):
         return Decision.INDEFERIDO, None
     reason = ReviewReason.COBERTURA_INCERTA if in_vocabulary else ReviewReason.AREA_FORA_DO_VOCABULARIO
