@@ -110,9 +110,15 @@ def vocabulary_coverage(
     total = sum(t.peso for t in topics.topics)
     if total <= 0 or not evidence:
         return 0.0
-    known = sum(
-        t.peso for t in topics.topics if any(t.topico[:40] in e or e[:40] in t.topico for e in evidence)
-    )
+    joined = "\n".join(evidence)  # a topic never holds a line break (segment cuts there)
+    heads = frozenset(e[:40] for e in evidence)
+
+    def explained(topico: str) -> bool:
+        head = topico[:40]
+        inside = head in joined if "\n" not in head else any(head in e for e in evidence)
+        return inside or any(h in topico for h in heads)
+
+    known = sum(t.peso for t in topics.topics if explained(t.topico))
     return known / total
 
 
