@@ -150,7 +150,9 @@ def _fuse(
     cannot_judge = abstention(reading)
     if cannot_judge is not None:
         return Decision.ANALISE_HUMANA, cannot_judge, score, breakdown
-    decided = combine(by_taxonomy, topics, vocabulary, critical_missing, len(reading.topics.topics))
+    decided = combine(
+        by_taxonomy, topics, vocabulary, critical_missing, len(reading.topics.topics), reading.destino_mass
+    )
     return (*decided, score, breakdown)
 
 

@@ -59,6 +59,16 @@ MIN_DENY_TOPICS = 4
 """INDEFERIDO needs a destino of at least this many topics: one to three long segments are
 prose (objectives, a run-on sentence), and a low share of them is no solid evidence that
 core topics are missing."""
+LIST_TOPIC_MASS = 15.0
+"""...unless they are two or three short topics (a list): at most this word mass each on
+average, about what nine in ten syllabus topics weigh."""
+
+
+def solid_destino(destino_topics: int, destino_mass: float) -> bool:
+    """Whether the destino lists enough topics for a low coverage to prove topics missing."""
+    if destino_topics >= MIN_DENY_TOPICS:
+        return True
+    return destino_topics >= 2 and 0 < destino_mass / destino_topics <= LIST_TOPIC_MASS
 TOPICS_CONFIRM_DENY = 0.3
 """A taxonomy INDEFERIDO stands only if the topic path also sees less than this coverage."""
 
@@ -137,13 +147,14 @@ def combine(
     vocabulary: float,
     critical_missing: bool = False,
     destino_topics: int = MIN_DENY_TOPICS,
+    destino_mass: float = 0.0,
 ) -> tuple[Decision, ReviewReason | None]:
     """Fuse the taxonomy's decision with the topic path's coverage; abstain when they disagree.
 
     DEFERIDO needs the topic path to list most destino topics, or the taxonomy to know the
     subject, grant it, and the topic path not to contradict it. INDEFERIDO needs the topic path
     to see almost nothing, or the taxonomy to know the subject, deny it, and the topic path to
-    confirm little coverage; either needs a destino of MIN_DENY_TOPICS topics or more. A
+    confirm little coverage; either needs a destino that lists topics (`solid_destino`). A
     critical concept the policy demands (exigir_criticos), missing
     from a destino whose subject the taxonomy knows, is the institution's own rule: its
     INDEFERIDO stands. Anything else is a person's call.
@@ -156,7 +167,7 @@ def combine(
     ):
         return Decision.DEFERIDO, None
     deny_below = TOPICS_DENY if in_vocabulary else TOPICS_DENY_OUT_OF_VOCABULARY
-    solid = destino_topics >= MIN_DENY_TOPICS
+    solid = solid_destino(destino_topics, destino_mass)
     if solid and (
         (topic_coverage < deny_below and taxonomy_decision is not Decision.DEFERIDO)
         or (in_vocabulary and taxonomy_decision is Decision.INDEFERIDO and topic_coverage < TOPICS_CONFIRM_DENY)

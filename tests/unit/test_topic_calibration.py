@@ -11,6 +11,7 @@ from adapters.mappers.topic_matcher import LexicalTopicMatcher
 from core.domain.model import Decision
 from core.domain.reading import (
     IN_VOCABULARY,
+    LIST_TOPIC_MASS,
     MIN_DENY_TOPICS,
     TOPICS_DENY,
     TOPICS_DENY_OUT_OF_VOCABULARY,
@@ -97,3 +98,11 @@ def test_a_missing_critical_concept_of_a_known_subject_stays_the_institutions_ru
         Decision.INDEFERIDO,
         None,
     )
+
+
+def test_two_or_three_short_topics_are_a_list_and_can_be_denied() -> None:
+    short_list = combine(Decision.INDEFERIDO, 0.0, 0.0, destino_topics=3, destino_mass=3 * LIST_TOPIC_MASS)
+    prose = combine(Decision.INDEFERIDO, 0.0, 0.0, destino_topics=3, destino_mass=3 * LIST_TOPIC_MASS + 1)
+    assert short_list == (Decision.INDEFERIDO, None)
+    assert prose[0] is Decision.ANALISE_HUMANA
+    assert combine(Decision.INDEFERIDO, 0.0, 0.0, destino_topics=1, destino_mass=1.0)[0] is Decision.ANALISE_HUMANA
