@@ -50,6 +50,12 @@ TOPICS_GRANT = 0.7
 """The origem lists this share of the destino's topics: equivalent in any subject."""
 TOPICS_AGREE = 0.3
 """A taxonomy DEFERIDO stands only if the topic path sees at least this much coverage."""
+TOPICS_NEAR = 0.55
+"""Where the taxonomy knows the subject and its score falls short of DEFERIDO by at most
+NEAR_MARGIN points, topics listing this share agree with it: two readings that nearly grant
+are one that grants."""
+NEAR_MARGIN = 4.0
+"""Points (of 100) below the policy's min_score_deferir that still count as "nearly grants"."""
 TOPICS_DENY = 0.1
 """Below this share the origem lists almost none of the destino's topics: INDEFERIDO."""
 TOPICS_DENY_OUT_OF_VOCABULARY = 0.15
@@ -148,11 +154,14 @@ def combine(
     critical_missing: bool = False,
     destino_topics: int = MIN_DENY_TOPICS,
     destino_mass: float = 0.0,
+    taxonomy_near: bool = False,
 ) -> tuple[Decision, ReviewReason | None]:
     """Fuse the taxonomy's decision with the topic path's coverage; abstain when they disagree.
 
     DEFERIDO needs the topic path to list most destino topics, or the taxonomy to know the
-    subject, grant it, and the topic path not to contradict it. INDEFERIDO needs the topic path
+    subject, grant it, and the topic path not to contradict it, or the taxonomy to know the
+    subject and nearly grant it (`taxonomy_near`: undecided, within NEAR_MARGIN points of
+    min_score_deferir) with topics at TOPICS_NEAR. INDEFERIDO needs the topic path
     to see almost nothing, or the taxonomy to know the subject, deny it, and the topic path to
     confirm little coverage; either needs a destino that lists topics (`solid_destino`). A
     critical concept the policy demands (exigir_criticos), missing
@@ -162,8 +171,17 @@ def combine(
     in_vocabulary = vocabulary >= IN_VOCABULARY
     if in_vocabulary and critical_missing and taxonomy_decision is Decision.INDEFERIDO:
         return Decision.INDEFERIDO, None
-    if topic_coverage >= TOPICS_GRANT or (
-        in_vocabulary and taxonomy_decision is Decision.DEFERIDO and topic_coverage >= TOPICS_AGREE
+    nearly = (
+        in_vocabulary
+        and taxonomy_near
+        and not critical_missing
+        and taxonomy_decision is Decision.ANALISE_HUMANA
+        and topic_coverage >= TOPICS_NEAR
+    )
+    if (
+        topic_coverage >= TOPICS_GRANT
+        or (in_vocabulary and taxonomy_decision is Decision.DEFERIDO and topic_coverage >= TOPICS_AGREE)
+        or nearly
     ):
         return Decision.DEFERIDO, None
     deny_below = TOPICS_DENY if in_vocabulary else TOPICS_DENY_OUT_OF_VOCABULARY

@@ -13,6 +13,7 @@ from core.domain.reading import (
     IN_VOCABULARY,
     LIST_TOPIC_MASS,
     MIN_DENY_TOPICS,
+    TOPICS_NEAR,
     TOPICS_DENY,
     TOPICS_DENY_OUT_OF_VOCABULARY,
     TOPICS_GRANT,
@@ -106,3 +107,23 @@ def test_two_or_three_short_topics_are_a_list_and_can_be_denied() -> None:
     assert short_list == (Decision.INDEFERIDO, None)
     assert prose[0] is Decision.ANALISE_HUMANA
     assert combine(Decision.INDEFERIDO, 0.0, 0.0, destino_topics=1, destino_mass=1.0)[0] is Decision.ANALISE_HUMANA
+
+
+def test_a_taxonomy_that_nearly_grants_and_topics_that_agree_grant() -> None:
+    assert combine(Decision.ANALISE_HUMANA, TOPICS_NEAR, IN_VOCABULARY, taxonomy_near=True) == (
+        Decision.DEFERIDO,
+        None,
+    )
+
+
+@given(SHARES, SHARES, st.booleans(), st.booleans(), DECISIONS)
+def test_nearly_granting_needs_every_condition(
+    coverage: float, vocabulary: float, near: bool, critical: bool, taxonomy: Decision
+) -> None:
+    """Without the taxonomy knowing the subject, its near grant, topics at TOPICS_NEAR, no
+    critical concept missing and an undecided taxonomy, the rule grants nothing the others would not."""
+    with_rule, _ = combine(taxonomy, coverage, vocabulary, critical, taxonomy_near=near)
+    without, _ = combine(taxonomy, coverage, vocabulary, critical, taxonomy_near=False)
+    if with_rule is not without:
+        assert with_rule is Decision.DEFERIDO and near and not critical
+        assert taxonomy is Decision.ANALISE_HUMANA and vocabulary >= IN_VOCABULARY and coverage >= TOPICS_NEAR
