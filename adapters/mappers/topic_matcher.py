@@ -179,6 +179,7 @@ class LexicalTopicMatcher:
         offered = self._profile(origem)
         required = self._profile(destino)
         scores = []
+        seen: dict[str, dict[int, float]] = {}  # where() of each destino word, once per comparison
         for topic, raw, words in zip(required.topics, required.weights, required.topic_weights):
             mass = sum(raw.values())
             if mass <= 0:
@@ -187,7 +188,9 @@ class LexicalTopicMatcher:
             found = 0.0
             per_topic: dict[int, float] = {}
             for word, weight in words.items():
-                where = offered.where(word)
+                where = seen.get(word)
+                if where is None:
+                    where = seen[word] = offered.where(word)
                 if where:
                     found += weight * max(where.values())
                 for k, share in where.items():
