@@ -178,9 +178,9 @@ def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
     hits: list[_Hit] = []
     n = len(stems)
 
+    phrases, prefixes = index.phrases, index.prefixes
+
     def add(key: tuple[str, ...], positions: list[int], penalty: float, junction: int = -1) -> None:
-        if key not in index.phrases:
-            return
         text_tails = tuple(tails[p] for p in positions)
         text_coord = tuple(coordinated[p] and p != junction for p in positions)
         ok = index.agreeing(key, text_tails, text_coord)
@@ -193,9 +193,10 @@ def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
             if clause[i + length - 1] != clause[i]:
                 break  # a term never spans a sentence or clause break
             prefix = tuple(stems[i : i + length])
-            add(prefix, list(range(i, i + length)), 1.0)
+            if prefix in phrases:
+                add(prefix, list(range(i, i + length)), 1.0)
             # a run of coordinated list items skipped after the first `length` words
-            if prefix in index.prefixes:
+            if prefix in prefixes:
                 for run in range(1, MAX_SKIP + 1):
                     k = i + length + run - 1
                     if k + 1 >= n or not skippable[k] or clause[k] != clause[i]:
@@ -203,10 +204,11 @@ def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
                     for rest in range(1, min(index.max_len - length, n - k - 1) + 1):
                         if clause[k + rest] != clause[i]:
                             break
-                        positions = list(range(i, i + length)) + list(range(k + 1, k + 1 + rest))
                         key = prefix + tuple(stems[k + 1 : k + 1 + rest])
-                        add(key, positions, SKIP_PENALTY, junction=k + 1)
-                        if key not in index.prefixes:
+                        if key in phrases:
+                            positions = list(range(i, i + length)) + list(range(k + 1, k + 1 + rest))
+                            add(key, positions, SKIP_PENALTY, junction=k + 1)
+                        if key not in prefixes:
                             break
             else:
                 break

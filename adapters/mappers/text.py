@@ -113,20 +113,28 @@ def _word(raw: str) -> tuple[str, str] | None:
     return stem_and_tail(folded)
 
 
+_SCAN = re.compile(r"([^\W_]+)|([.;:!?\n\r])|(,)", re.UNICODE)
+"""One pass over a text: a word, a clause break (as _CLAUSE_BREAK) or a comma."""
+
+
 def tokenize(text: str) -> list[Token]:
     """Content tokens of ``text`` (stopwords dropped) with offsets into the original string."""
     tokens: list[Token] = []
     coordinated = False
-    last_end = 0
+    broken = False
     clause = 0
-    for m in _WORD.finditer(text):
-        gap = text[last_end : m.start()]
-        if "," in gap:
-            coordinated = True
-        if _CLAUSE_BREAK.search(gap):
+    for m in _SCAN.finditer(text):
+        raw = m.group(1)
+        if raw is None:
+            if m.group(2) is not None:
+                broken = True
+            else:
+                coordinated = True
+            continue
+        if broken:
             clause += 1
-        last_end = m.end()
-        word = _word(m.group())
+            broken = False
+        word = _word(raw)
         if word is None:
             continue
         if word is _CONJUNCTION:

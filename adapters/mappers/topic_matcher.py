@@ -25,7 +25,7 @@ import numpy as np
 from adapters.mappers.text import STOPWORDS, fold, stem_and_tail
 from core.domain.topics import COVERED, PARTLY, TopicComparison, TopicScore, segment
 
-VERSION = "topics-1"
+VERSION = "topics-2"
 _WORD = re.compile(r"[^\W\d_]+")
 RARE_ZIPF = 1.5
 """Zipf value of a word missing from the background list: rarer than anything listed."""
@@ -51,6 +51,12 @@ GENERIC = frozenset(
 """Words every syllabus uses whatever it teaches (topic scaffolding and teaching verbs): they
 cannot tell two subjects apart."""
 PREFIX_MATCH = 0.8
+SUBJECT_DAMP = 0.5
+"""A word in several of the destino's topics is the subject's name ("solo", "química",
+"ecologia"), not what tells one topic from another: in a destino of at least
+SUBJECT_MIN_TOPICS topics its weight is divided by 1 + SUBJECT_DAMP x (other topics with its
+stem), so "Cinética química" is not half covered by any chemistry syllabus."""
+SUBJECT_MIN_TOPICS = 3
 MIN_PREFIX = 5
 PREFIX_RATIO = 0.75
 
@@ -115,6 +121,8 @@ class _Profile:
 
     topics: tuple[str, ...]
     weights: tuple[dict[str, float], ...]
+    topic_weights: tuple[dict[str, float], ...]
+    """`weights` with the subject's words damped (SUBJECT_DAMP): how a destino topic is read."""
     by_stem: dict[str, frozenset[int]]
     by_prefix: dict[str, tuple[tuple[str, frozenset[int]], ...]]
 
@@ -131,9 +139,16 @@ class _Profile:
         by_prefix: dict[str, list[tuple[str, frozenset[int]]]] = {}
         for word, where in by_word.items():
             by_prefix.setdefault(word[:MIN_PREFIX], []).append((word, frozenset(where)))
+        topic_weights = weights
+        if sum(1 for w in weights if w) >= SUBJECT_MIN_TOPICS:
+            topic_weights = tuple(
+                {w: v / (1.0 + SUBJECT_DAMP * (len(by_stem[_key(w)]) - 1)) for w, v in words.items()}
+                for words in weights
+            )
         return cls(
             topics,
             weights,
+            topic_weights,
             {k: frozenset(v) for k, v in by_stem.items()},
             {k: tuple(v) for k, v in by_prefix.items()},
         )
@@ -173,14 +188,18 @@ class LexicalTopicMatcher:
         offered = self._profile(origem)
         required = self._profile(destino)
         scores = []
-        for topic, words in zip(required.topics, required.weights):
-            mass = sum(words.values())
+        seen: dict[str, dict[int, float]] = {}  # where() of each destino word, once per comparison
+        for topic, raw, words in zip(required.topics, required.weights, required.topic_weights):
+            mass = sum(raw.values())
             if mass <= 0:
                 continue
+            local = sum(words.values())
             found = 0.0
             per_topic: dict[int, float] = {}
             for word, weight in words.items():
-                where = offered.where(word)
+                where = seen.get(word)
+                if where is None:
+                    where = seen[word] = offered.where(word)
                 if where:
                     found += weight * max(where.values())
                 for k, share in where.items():
@@ -189,7 +208,7 @@ class LexicalTopicMatcher:
             if per_topic:
                 best = min(per_topic, key=lambda k: (-per_topic[k], k))
                 excerpt = offered.topics[best]
-            scores.append(TopicScore(topic, round(mass, 4), round(found / mass, 4), excerpt))
+            scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), excerpt))
         return TopicComparison(tuple(scores), VERSION, round(offered.mass, 4))
 
 

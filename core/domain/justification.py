@@ -45,6 +45,11 @@ def justify(
     parts = [f"Pontuação {score:.1f} de 100 (mínimo para deferimento: {policy_min_deferir:g})."]
     if reading is not None:
         parts.extend(_topic_parts(reading, breakdown))
+        if decision is Decision.DEFERIDO and score < policy_min_deferir:
+            parts.append(
+                "Deferido abaixo do mínimo da pontuação porque a leitura por tópicos confirma: a origem lista "
+                "a maior parte dos tópicos da disciplina de destino."
+            )
     parts.extend(_concept_parts(breakdown, covered, missing))
     if reading is not None:
         aside = reading.origem.set_aside + reading.destino.set_aside

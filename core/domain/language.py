@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
 
 PORTUGUESE = "pt"
 ENGLISH = "en"
@@ -45,13 +47,21 @@ MARGIN = 1.5
 """The winning language must have this many times the runner-up's function words."""
 
 
+@lru_cache(maxsize=65536)
+def _votes(word: str) -> tuple[bool, ...]:
+    """Whether a (lowercased) word is a marker of each language, in _MARKERS order."""
+    return tuple(word in markers or bool(_SPELLING[lang].search(word)) for lang, markers in _MARKERS.items())
+
+
 def detect_language(text: str) -> str:
     """'pt', 'en', 'es' or 'indeterminado' for a text too short or too mixed to tell."""
-    words = _WORD.findall(unicodedata.normalize("NFC", text[:MAX_CHARS]).lower())
-    counts = {
-        lang: sum(1 for w in words if w in markers or _SPELLING[lang].search(w))
-        for lang, markers in _MARKERS.items()
-    }
+    words = Counter(_WORD.findall(unicodedata.normalize("NFC", text[:MAX_CHARS]).lower()))
+    totals = [0] * len(_MARKERS)
+    for word, n in words.items():
+        for k, vote in enumerate(_votes(word)):
+            if vote:
+                totals[k] += n
+    counts = dict(zip(_MARKERS, totals))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < MIN_MARKERS or top < MARGIN * second:

@@ -21,7 +21,15 @@ from core.domain.model import (
     Policy,
     Taxonomy,
 )
-from core.domain.reading import IN_VOCABULARY, Reading, ReviewReason, abstention, combine, vocabulary_coverage
+from core.domain.reading import (
+    IN_VOCABULARY,
+    NEAR_MARGIN,
+    Reading,
+    ReviewReason,
+    abstention,
+    combine,
+    vocabulary_coverage,
+)
 from core.domain.scoring import CoverageResult, coverage
 
 
@@ -150,7 +158,11 @@ def _fuse(
     cannot_judge = abstention(reading)
     if cannot_judge is not None:
         return Decision.ANALISE_HUMANA, cannot_judge, score, breakdown
-    return (*combine(by_taxonomy, topics, vocabulary, critical_missing), score, breakdown)
+    near = result.score >= policy.min_score_deferir - NEAR_MARGIN
+    decided = combine(
+        by_taxonomy, topics, vocabulary, critical_missing, len(reading.topics.topics), reading.destino_mass, near
+    )
+    return (*decided, score, breakdown)
 
 
 def _model_version(

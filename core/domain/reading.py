@@ -48,12 +48,35 @@ MIN_TOPIC_MASS = 12.0
 """A destino (or origem) whose topics weigh less than this ("Cálculo I.") cannot be judged."""
 IN_VOCABULARY = 0.6
 """The taxonomy speaks for a destino when its concepts account for this share of its topics."""
-TOPICS_GRANT = 0.8
+TOPICS_GRANT = 0.7
 """The origem lists this share of the destino's topics: equivalent in any subject."""
 TOPICS_AGREE = 0.3
 """A taxonomy DEFERIDO stands only if the topic path sees at least this much coverage."""
+TOPICS_NEAR = 0.55
+"""Where the taxonomy knows the subject and its score falls short of DEFERIDO by at most
+NEAR_MARGIN points, topics listing this share agree with it: two readings that nearly grant
+are one that grants."""
+NEAR_MARGIN = 4.0
+"""Points (of 100) below the policy's min_score_deferir that still count as "nearly grants"."""
 TOPICS_DENY = 0.1
 """Below this share the origem lists almost none of the destino's topics: INDEFERIDO."""
+TOPICS_DENY_OUT_OF_VOCABULARY = 0.15
+"""The same where the taxonomy does not know the destino's subject. Where it does, a taxonomy
+that does not deny is evidence against denying, so the bar stays lower there."""
+MIN_DENY_TOPICS = 4
+"""INDEFERIDO needs a destino of at least this many topics: one to three long segments are
+prose (objectives, a run-on sentence), and a low share of them is no solid evidence that
+core topics are missing."""
+LIST_TOPIC_MASS = 15.0
+"""...unless they are two or three short topics (a list): at most this word mass each on
+average, about what nine in ten syllabus topics weigh."""
+
+
+def solid_destino(destino_topics: int, destino_mass: float) -> bool:
+    """Whether the destino lists enough topics for a low coverage to prove topics missing."""
+    if destino_topics >= MIN_DENY_TOPICS:
+        return True
+    return destino_topics >= 2 and 0 < destino_mass / destino_topics <= LIST_TOPIC_MASS
 TOPICS_CONFIRM_DENY = 0.3
 """A taxonomy INDEFERIDO stands only if the topic path also sees less than this coverage."""
 
@@ -105,9 +128,15 @@ def vocabulary_coverage(
     total = sum(t.peso for t in topics.topics)
     if total <= 0 or not evidence:
         return 0.0
-    known = sum(
-        t.peso for t in topics.topics if any(t.topico[:40] in e or e[:40] in t.topico for e in evidence)
-    )
+    joined = "\n".join(evidence)  # a topic never holds a line break (segment cuts there)
+    heads = frozenset(e[:40] for e in evidence)
+
+    def explained(topico: str) -> bool:
+        head = topico[:40]
+        inside = head in joined if "\n" not in head else any(head in e for e in evidence)
+        return inside or any(h in topico for h in heads)
+
+    known = sum(t.peso for t in topics.topics if explained(t.topico))
     return known / total
 
 
@@ -121,26 +150,47 @@ def abstention(reading: Reading) -> ReviewReason | None:
 
 
 def combine(
-    taxonomy_decision: Decision, topic_coverage: float, vocabulary: float, critical_missing: bool = False
+    taxonomy_decision: Decision,
+    topic_coverage: float,
+    vocabulary: float,
+    critical_missing: bool = False,
+    destino_topics: int = MIN_DENY_TOPICS,
+    destino_mass: float = 0.0,
+    taxonomy_near: bool = False,
 ) -> tuple[Decision, ReviewReason | None]:
     """Fuse the taxonomy's decision with the topic path's coverage; abstain when they disagree.
 
     DEFERIDO needs the topic path to list most destino topics, or the taxonomy to know the
-    subject, grant it, and the topic path not to contradict it. INDEFERIDO needs the topic path
+    subject, grant it, and the topic path not to contradict it, or the taxonomy to know the
+    subject and nearly grant it (`taxonomy_near`: undecided, within NEAR_MARGIN points of
+    min_score_deferir) with topics at TOPICS_NEAR. INDEFERIDO needs the topic path
     to see almost nothing, or the taxonomy to know the subject, deny it, and the topic path to
-    confirm little coverage. A critical concept the policy demands (exigir_criticos), missing
+    confirm little coverage; either needs a destino that lists topics (`solid_destino`). A
+    critical concept the policy demands (exigir_criticos), missing
     from a destino whose subject the taxonomy knows, is the institution's own rule: its
     INDEFERIDO stands. Anything else is a person's call.
     """
     in_vocabulary = vocabulary >= IN_VOCABULARY
     if in_vocabulary and critical_missing and taxonomy_decision is Decision.INDEFERIDO:
         return Decision.INDEFERIDO, None
-    if topic_coverage >= TOPICS_GRANT or (
-        in_vocabulary and taxonomy_decision is Decision.DEFERIDO and topic_coverage >= TOPICS_AGREE
+    nearly = (
+        in_vocabulary
+        and taxonomy_near
+        and not critical_missing
+        and taxonomy_decision is Decision.ANALISE_HUMANA
+        and topic_coverage >= TOPICS_NEAR
+    )
+    if (
+        topic_coverage >= TOPICS_GRANT
+        or (in_vocabulary and taxonomy_decision is Decision.DEFERIDO and topic_coverage >= TOPICS_AGREE)
+        or nearly
     ):
         return Decision.DEFERIDO, None
-    if (topic_coverage < TOPICS_DENY and taxonomy_decision is not Decision.DEFERIDO) or (
-        in_vocabulary and taxonomy_decision is Decision.INDEFERIDO and topic_coverage < TOPICS_CONFIRM_DENY
+    deny_below = TOPICS_DENY if in_vocabulary else TOPICS_DENY_OUT_OF_VOCABULARY
+    solid = solid_destino(destino_topics, destino_mass)
+    if solid and (
+        (topic_coverage < deny_below and taxonomy_decision is not Decision.DEFERIDO)
+        or (in_vocabulary and taxonomy_decision is Decision.INDEFERIDO and topic_coverage < TOPICS_CONFIRM_DENY)
     ):
         return Decision.INDEFERIDO, None
     reason = ReviewReason.COBERTURA_INCERTA if in_vocabulary else ReviewReason.AREA_FORA_DO_VOCABULARIO

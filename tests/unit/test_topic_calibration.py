@@ -1,0 +1,129 @@
+"""Calibration of the topic path (rules-2026.12.2, topics-2): the subject's own words do not
+cover a topic, a short prose destino is no evidence for INDEFERIDO, and outside the taxonomy
+little topic coverage is enough to deny only with a destino of several topics."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.mappers.topic_matcher import LexicalTopicMatcher
+from core.domain.model import Decision
+from core.domain.reading import (
+    IN_VOCABULARY,
+    LIST_TOPIC_MASS,
+    MIN_DENY_TOPICS,
+    TOPICS_NEAR,
+    TOPICS_DENY,
+    TOPICS_DENY_OUT_OF_VOCABULARY,
+    TOPICS_GRANT,
+    ReviewReason,
+    combine,
+)
+from core.domain.topics import PARTLY
+
+QUIMICA = "Cinética química. Equilíbrio químico. Soluções químicas. Ligações químicas. Estequiometria."
+ORDER = {Decision.INDEFERIDO: 0, Decision.ANALISE_HUMANA: 1, Decision.DEFERIDO: 2}
+DECISIONS = st.sampled_from(list(Decision))
+SHARES = st.floats(min_value=0, max_value=1)
+
+
+def test_the_subject_word_alone_does_not_cover_a_topic() -> None:
+    """"química" is in every topic of a chemistry syllabus: sharing it is not listing kinetics."""
+    comparison = LexicalTopicMatcher().compare("Química orgânica: nomenclatura. Ligações químicas.", QUIMICA)
+    by_topic = {t.topico: t.similaridade for t in comparison.topics}
+    assert by_topic["Cinética química"] < PARTLY
+    assert by_topic["Ligações químicas"] == 1.0
+    assert comparison.coverage < 0.4
+
+
+def test_the_subject_word_still_counts_in_a_short_destino() -> None:
+    """With one or two topics there is no "subject word" to tell apart: nothing is damped."""
+    comparison = LexicalTopicMatcher().compare("Química geral e inorgânica.", "Cinética química.")
+    assert comparison.topics[0].similaridade >= PARTLY
+
+
+def test_the_topic_matcher_is_deterministic_across_instances() -> None:
+    first = LexicalTopicMatcher().compare("Ligações químicas. Soluções.", QUIMICA)
+    assert LexicalTopicMatcher().compare("Ligações químicas. Soluções.", QUIMICA) == first
+
+
+@given(DECISIONS, SHARES, SHARES, st.integers(min_value=0, max_value=MIN_DENY_TOPICS - 1))
+def test_a_destino_of_few_topics_is_never_denied_on_coverage(
+    taxonomy: Decision, coverage: float, vocabulary: float, topics: int
+) -> None:
+    decision, reason = combine(taxonomy, coverage, vocabulary, critical_missing=False, destino_topics=topics)
+    assert decision is not Decision.INDEFERIDO
+    assert (reason is None) == (decision is Decision.DEFERIDO)
+
+
+@given(DECISIONS, SHARES, SHARES, SHARES, st.booleans(), st.integers(min_value=0, max_value=40))
+def test_more_topic_coverage_never_gives_a_worse_decision(
+    taxonomy: Decision, a: float, b: float, vocabulary: float, critical: bool, topics: int
+) -> None:
+    low, high = sorted((a, b))
+    worse, _ = combine(taxonomy, low, vocabulary, critical, topics)
+    better, _ = combine(taxonomy, high, vocabulary, critical, topics)
+    assert ORDER[better] >= ORDER[worse]
+
+
+def test_outside_the_taxonomy_little_coverage_of_many_topics_is_denied() -> None:
+    below = (TOPICS_DENY + TOPICS_DENY_OUT_OF_VOCABULARY) / 2
+    assert combine(Decision.ANALISE_HUMANA, below, 0.0, destino_topics=MIN_DENY_TOPICS) == (
+        Decision.INDEFERIDO,
+        None,
+    )
+
+
+def test_where_the_taxonomy_knows_the_subject_and_does_not_deny_the_lower_bar_holds() -> None:
+    below = (TOPICS_DENY + TOPICS_DENY_OUT_OF_VOCABULARY) / 2
+    assert combine(Decision.ANALISE_HUMANA, below, IN_VOCABULARY, destino_topics=10) == (
+        Decision.ANALISE_HUMANA,
+        ReviewReason.COBERTURA_INCERTA,
+    )
+
+
+def test_a_long_prose_destino_goes_to_review_not_denied() -> None:
+    assert combine(Decision.INDEFERIDO, 0.0, 0.0, destino_topics=MIN_DENY_TOPICS - 1) == (
+        Decision.ANALISE_HUMANA,
+        ReviewReason.AREA_FORA_DO_VOCABULARIO,
+    )
+
+
+def test_most_destino_topics_listed_is_a_grant_in_any_subject() -> None:
+    assert combine(Decision.INDEFERIDO, TOPICS_GRANT, 0.0, destino_topics=2) == (Decision.DEFERIDO, None)
+
+
+def test_a_missing_critical_concept_of_a_known_subject_stays_the_institutions_rule() -> None:
+    assert combine(Decision.INDEFERIDO, 0.5, IN_VOCABULARY, critical_missing=True, destino_topics=1) == (
+        Decision.INDEFERIDO,
+        None,
+    )
+
+
+def test_two_or_three_short_topics_are_a_list_and_can_be_denied() -> None:
+    short_list = combine(Decision.INDEFERIDO, 0.0, 0.0, destino_topics=3, destino_mass=3 * LIST_TOPIC_MASS)
+    prose = combine(Decision.INDEFERIDO, 0.0, 0.0, destino_topics=3, destino_mass=3 * LIST_TOPIC_MASS + 1)
+    assert short_list == (Decision.INDEFERIDO, None)
+    assert prose[0] is Decision.ANALISE_HUMANA
+    assert combine(Decision.INDEFERIDO, 0.0, 0.0, destino_topics=1, destino_mass=1.0)[0] is Decision.ANALISE_HUMANA
+
+
+def test_a_taxonomy_that_nearly_grants_and_topics_that_agree_grant() -> None:
+    assert combine(Decision.ANALISE_HUMANA, TOPICS_NEAR, IN_VOCABULARY, taxonomy_near=True) == (
+        Decision.DEFERIDO,
+        None,
+    )
+
+
+@given(SHARES, SHARES, st.booleans(), st.booleans(), DECISIONS)
+def test_nearly_granting_needs_every_condition(
+    coverage: float, vocabulary: float, near: bool, critical: bool, taxonomy: Decision
+) -> None:
+    """Without the taxonomy knowing the subject, its near grant, topics at TOPICS_NEAR, no
+    critical concept missing and an undecided taxonomy, the rule grants nothing the others would not."""
+    with_rule, _ = combine(taxonomy, coverage, vocabulary, critical, taxonomy_near=near)
+    without, _ = combine(taxonomy, coverage, vocabulary, critical, taxonomy_near=False)
+    if with_rule is not without:
+        assert with_rule is Decision.DEFERIDO and near and not critical
+        assert taxonomy is Decision.ANALISE_HUMANA and vocabulary >= IN_VOCABULARY and coverage >= TOPICS_NEAR
