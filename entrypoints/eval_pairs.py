@@ -199,7 +199,6 @@ def wrong_automatic(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-WARM_TIMEOUT_S = 900.0
 """How long `eval-pairs` waits for the mappers' indexes (a busy machine builds the in-process
 model's concept index slowly; measuring before it is built would measure degraded mode)."""
 
@@ -241,7 +240,7 @@ def service_chain_eval(
     )
     taxonomy = load_default_taxonomy()
     try:
-        _warm(chain, taxonomy, float(env.get("EVAL_WARM_TIMEOUT_S", WARM_TIMEOUT_S)))
+        _warm(chain, taxonomy, settings.mappers.eval_warm_timeout_s)
         return run_eval(pairs, ementas, chain.primary, taxonomy, fallback=chain.fallback, by=by)
     finally:
         chain.close()

@@ -139,6 +139,7 @@ class MapperSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     llm_model: str = "llama3.1"
     llm_api_key: str | None = None
     llm_timeout_s: MapperTimeout = 0.8
+    eval_warm_timeout_s: PositiveFloat = 900.0  # eval-pairs waits this long for the mappers' warm-up
 
 
 class ConsoleSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -243,6 +244,7 @@ ENV: dict[str, tuple[str, str]] = {
     "LLM_MODEL": ("mappers", "llm_model"),
     "LLM_API_KEY": ("mappers", "llm_api_key"),
     "LLM_TIMEOUT_S": ("mappers", "llm_timeout_s"),
+    "EVAL_WARM_TIMEOUT_S": ("mappers", "eval_warm_timeout_s"),
     "EQV_CONSOLE_IDLE_MINUTES": ("console", "idle_minutes"),
     "EQV_WEBHOOK_MAX_ATTEMPTS": ("webhooks", "max_attempts"),
     "EQV_WEBHOOK_BACKOFF_S": ("webhooks", "backoff_s"),
