@@ -229,13 +229,16 @@ class LexicalCaseTopics:
         self._origens = [profile(t) for t in origens]
         self._destinos = [profile(t) for t in destinos]
         columns: dict[str, int] = {}
-        self._layout: list[list[tuple[str, float, list[tuple[int, float]]]]] = []
+        # per destino topic: (topic, its mass, its damped mass, [(column, damped weight)]) — read
+        # as `compare` reads a destino topic (topic_weights: the subject's words damped)
+        self._layout: list[list[tuple[str, float, float, list[tuple[int, float]]]]] = []
         for required in self._destinos:
             kept = []
-            for topic, words in zip(required.topics, required.weights):
-                mass = sum(words.values())
+            for topic, raw, words in zip(required.topics, required.weights, required.topic_weights):
+                mass = sum(raw.values())
                 if mass > 0:
-                    kept.append((topic, mass, [(columns.setdefault(w, len(columns)), wt) for w, wt in words.items()]))
+                    entries = [(columns.setdefault(w, len(columns)), wt) for w, wt in words.items()]
+                    kept.append((topic, mass, sum(words.values()), entries))
             self._layout.append(kept)
         table = np.zeros((len(self._origens), len(columns)))
         by_stem: dict[str, list[int]] = {}
@@ -261,12 +264,13 @@ class LexicalCaseTopics:
         for d, kept in enumerate(self._layout):
             if not kept:
                 continue
-            cols = np.array([j for _, _, entries in kept for j, _ in entries], dtype=np.intp)
-            weights = np.array([wt for _, _, entries in kept for _, wt in entries])
-            starts = np.cumsum([0] + [len(entries) for _, _, entries in kept[:-1]])
-            masses = np.array([mass for _, mass, _ in kept])
+            cols = np.array([j for _, _, _, entries in kept for j, _ in entries], dtype=np.intp)
+            weights = np.array([wt for _, _, _, entries in kept for _, wt in entries])
+            starts = np.cumsum([0] + [len(entries) for _, _, _, entries in kept[:-1]])
+            masses = np.array([mass for _, mass, _, _ in kept])
+            locals_ = np.array([local for _, _, local, _ in kept])
             found = np.add.reduceat(table[:, cols] * weights, starts, axis=1)
-            similarity = np.round(found / masses, 4)
+            similarity = np.round(found / locals_, 4)
             credit = np.clip((similarity - PARTLY) / (COVERED - PARTLY), 0.0, 1.0)
             roots = np.sqrt(np.round(masses, 4))
             out[:, d] = (credit @ roots) / roots.sum()
@@ -283,13 +287,13 @@ class LexicalCaseTopics:
             return _compare_profiles(members, self._destinos[destino], origem_mass)
         rows = [self._rows[i] for i in origens]
         scores = []
-        for topic, mass, entries in self._layout[destino]:
+        for topic, mass, local, entries in self._layout[destino]:
             found = 0.0
             for j, weight in entries:
                 share = max(row[j] for row in rows)
                 if share:
                     found += weight * share
-            scores.append(TopicScore(topic, round(mass, 4), round(found / mass, 4), None))
+            scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), None))
         return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4))
 
 
@@ -297,10 +301,11 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
     """`LexicalTopicMatcher.compare` with the origem given as profiles read one by one."""
     offsets = list(itertools.accumulate((len(m.topics) for m in members), initial=0))
     scores = []
-    for topic, words in zip(required.topics, required.weights):
-        mass = sum(words.values())
+    for topic, raw, words in zip(required.topics, required.weights, required.topic_weights):
+        mass = sum(raw.values())
         if mass <= 0:
             continue
+        local = sum(words.values())
         found = 0.0
         per_topic: dict[int, float] = {}
         for word, weight in words.items():
@@ -316,5 +321,5 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
             best = min(per_topic, key=lambda k: (-per_topic[k], k))
             owner = max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
             excerpt = members[owner].topics[best - offsets[owner]]
-        scores.append(TopicScore(topic, round(mass, 4), round(found / mass, 4), excerpt))
+        scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), excerpt))
     return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4))

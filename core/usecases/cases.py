@@ -45,6 +45,8 @@ from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
 from core.ports.topic_matcher import CaseTopics, TopicMatcher
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from core.domain.webhooks import CASO_CONCLUIDO
+from core.usecases.webhooks import publish
 from core.usecases.evaluate import EvaluateCommand, EvaluatePair
 from core.usecases.reading import PairReading, TextReading
 
@@ -168,6 +170,8 @@ class EvaluateCase:
                 command.tenant_id, case_id, now, DONE, command.payload_hash, command.student_hash, document
             ))
             uow.audit.append(AuditEvent(command.tenant_id, "case", _audit_payload(command, document), now))
+            # The tenant's webhooks learn the case is complete, in the same transaction (ADR 0025)
+            publish(uow, command.tenant_id, CASO_CONCLUIDO, {"case_id": case_id, "resumo": document["resumo"]}, now=now)
             if also is not None:
                 also(uow)
             uow.commit()

@@ -10,6 +10,8 @@ from core.domain.cases.model import CasePolicy
 from core.domain.errors import NotFound, VersionNotFound
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.cases import case_csv, case_table, get_case
+from core.usecases.webhooks import WebhookAdmin
+from tests.fakes.system import SequentialIds
 from tests.support.case_world import case_world, realistic, transcript
 
 
@@ -94,12 +96,14 @@ def test_reuse_and_excluded_types_follow_the_policy() -> None:
     policy = CasePolicy(validity_years=15, workload_threshold=0.9, allow_reuse=True, excluded_types=frozenset())
     doc = world.evaluate_case(world.command(policy))
     assert _destino(doc, "TCC-1")["motivo"] != "EXCLUDED_TYPE"
-    # with reuse, AL-UNESP (score 82.7: a person decides) is free although it helps waive Geometria Analítica
-    algebra = _destino(doc, "AL-UNICAMP")
-    assert algebra["decisao"] == "ANALISE_HUMANA" and algebra["origens"] == ["AL-UNESP"]
+    # with reuse, AL-UNESP is free for Álgebra Linear although it helps waive Geometria Analítica
+    assert _destino(doc, "AL-UNICAMP")["origens"] == ["AL-UNESP"]
+    assert "AL-UNESP" in _destino(doc, "GA-UNICAMP")["origens"]
+    # a stored pair of a case opens a review item exactly when a person decides it (ANALISE_HUMANA)
     with world.uows.reading() as uow:
-        review = uow.reviews.for_request(DEFAULT_TENANT, algebra["request_id"])
-    assert review is not None, "an ANALISE_HUMANA pair of a case opens its review item"
+        for destino in (d for d in doc["destinos"] if d.get("request_id")):
+            review = uow.reviews.for_request(DEFAULT_TENANT, destino["request_id"])
+            assert (review is not None) == (destino["decisao"] == "ANALISE_HUMANA"), destino["codigo"]
 
 
 def test_same_input_gives_the_same_answer() -> None:
@@ -152,3 +156,19 @@ def test_a_status_other_than_aprovado_means_not_approved() -> None:
     row = dict(realistic()["transcript"][0], status="Cursando")
     assert transcript([row])[0].passed is False
     assert transcript([dataclasses.asdict(transcript([row])[0]) | {"aprovado": True}])[0].passed is True
+
+
+def test_a_completed_case_is_announced_to_the_tenants_caso_concluido_endpoints_only() -> None:
+    """ADR 0025: the case row, its audit event and the outbox event commit together."""
+    world = case_world()
+    admin = WebhookAdmin(world.uows, world.clock, SequentialIds("wh-"))
+    listening = admin.add(DEFAULT_TENANT, "https://sigaa.example.edu/casos", ["caso.concluido"], "test")
+    admin.add(DEFAULT_TENANT, "https://sigaa.example.edu/decisoes", ["decisao.final"], "test")
+    document = world.evaluate_case(world.command())
+    with world.uows.reading() as uow:
+        deliveries = uow.webhooks.list_deliveries(DEFAULT_TENANT, None, 100)
+    cases = [d for d in deliveries if d.event_type == "caso.concluido"]
+    assert [d.endpoint_id for d in cases] == [listening.endpoint_id]
+    with world.uows.reading() as uow:
+        _, _, event = uow.webhooks.to_send(cases[0].delivery_id)  # type: ignore[misc]
+    assert f'"case_id":"{document["case_id"]}"' in event.body.replace(" ", "")
