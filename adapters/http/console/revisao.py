@@ -58,7 +58,7 @@ def _refusal(error: DomainError) -> tuple[int, str]:
 
 
 def _data(moment: dt.datetime | None) -> str:
-    return "" if moment is None else moment.strftime("%d/%m/%Y %H:%M")
+    return "" if moment is None else moment.strftime("%d/%m/%Y %H:%M UTC")
 
 
 def _row(item: ReviewItem, now: dt.datetime) -> dict[str, Any]:
