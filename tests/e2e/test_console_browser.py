@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.browser import chromium, screenshot_dir, served
-from tests.support.e2e import ADMIN_KEY, PAIR, answers
+from tests.support.e2e import ADMIN_KEY, HEADERS, PAIR, answers
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -109,3 +110,90 @@ def test_sign_in_and_evaluate_a_pair_seeing_covered_and_missing_topics(server: s
     assert not unexpected, "\n".join(errors)  # the refused key and the field error are expected
     print(f"\nscreenshot: {shots / 'console-avaliar.png'}")
     context.close()
+
+
+def _console_page(browser: Any, errors: list[str]) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="pt-BR", accept_downloads=True)
+    page = context.new_page()
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page
+
+
+def _sign_in_with(page: Any, server: str, key: str) -> None:
+    page.goto(f"{server}/console/entrar")
+    page.get_by_label("Chave de API").fill(key)
+    page.get_by_label("Chave de API").press("Enter")
+    page.wait_for_url("**/console/revisao")
+
+
+def test_an_analise_humana_item_claimed_decided_and_homologated_in_the_review_queue(server: str, browser: Any, tmp_path: Path) -> None:
+    """Fila de revisão (ADR 0030): a reviewer claims and emits the parecer with the keyboard only,
+    a coordinator homologates, the item shows the final decision and the parecer PDF downloads."""
+    keys = {}
+    for role in ("reviewer", "coordinator"):
+        created = httpx.post(f"{server}/admin/api_keys", json={"role": role, "name": f"console-{role}"}, headers=HEADERS, timeout=30)
+        assert created.status_code == 201, created.text
+        keys[role] = created.json()["key"]
+    origem = {k: v for k, v in PAIR["origem"].items() if k != "aprovado"}  # approval unknown: a person decides
+    body = {"request_id": "console-revisao-1", "origem": origem, "destino": PAIR["destino"]}
+    evaluated = httpx.post(f"{server}/v1/equivalences/evaluate", json=body, headers=HEADERS, timeout=120)
+    assert evaluated.status_code == 200 and evaluated.json()["decisao"] == "ANALISE_HUMANA", evaluated.text
+    stored = httpx.get(f"{server}/v1/equivalences/console-revisao-1", headers=HEADERS, timeout=30).json()
+    review_id = stored["revisao"]["review_id"]
+    errors: list[str] = []
+    shots = screenshot_dir(tmp_path)
+
+    context, page = _console_page(browser, errors)
+    _sign_in_with(page, server, keys["reviewer"])
+    page.get_by_role("link", name="Fila de revisão").wait_for()
+    page.get_by_role("link", name=review_id).click()
+    page.wait_for_url(f"**/console/revisao/{review_id}")
+    page.get_by_role("button", name="Assumir").focus()
+    page.keyboard.press("Enter")  # keyboard only from here
+    page.get_by_label("Decisão", exact=True).wait_for()
+    page.get_by_label("Decisão", exact=True).focus()
+    page.keyboard.press("Tab")  # through the labelled controls, in order
+    page.get_by_label("Código do motivo").select_option("conteudo_equivalente")
+    page.get_by_role("button", name="Emitir parecer").focus()
+    page.keyboard.press("Enter")  # no decision chosen: refused next to the form
+    page.locator("#parecer-erro").wait_for()
+    assert page.locator("#parecer-erro").inner_text() == "Escolha a decisão: Deferido ou Indeferido."
+    page.get_by_label("Decisão", exact=True).select_option("DEFERIDO")
+    page.get_by_label("Texto do parecer").fill("Conteúdos e carga horária equivalentes; aprovação confirmada no histórico.")
+    page.get_by_role("button", name="Emitir parecer").focus()
+    page.keyboard.press("Enter")
+    page.locator(".estado-item", has_text="Parecer emitido").wait_for()
+    page.get_by_role("button", name="Sair").click()
+    page.wait_for_url("**/console/entrar")
+    context.close()
+
+    context, page = _console_page(browser, errors)
+    _sign_in_with(page, server, keys["coordinator"])
+    page.get_by_label("Somente atrasados").check()
+    page.get_by_role("button", name="Filtrar").click()
+    assert page.get_by_role("link", name=review_id).count() == 0  # not overdue
+    page.get_by_label("Estado").select_option("parecer_emitido")
+    page.get_by_label("Somente atrasados").uncheck()
+    page.get_by_role("button", name="Filtrar").click()
+    page.get_by_role("link", name=review_id).click()
+    page.wait_for_url(f"**/console/revisao/{review_id}")
+    page.get_by_role("button", name="Homologar").focus()
+    page.keyboard.press("Enter")
+    page.locator(".estado-item", has_text="Homologado").wait_for()
+    assert page.locator(".decisao-final").inner_text() == "Deferido"
+    assert page.get_by_text("Decisão do parecer (final)").count() == 1
+    history = page.locator("#historico ~ table").inner_text()
+    assert "assumiu" in history and "emitiu parecer" in history and "homologou" in history
+    page.screenshot(path=str(shots / "console-revisao.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Baixar o parecer (PDF)").click()
+    pdf = Path(download.value.path())
+    assert pdf.read_bytes().startswith(b"%PDF") and download.value.suggested_filename == f"parecer-{review_id}.pdf"
+    page.get_by_role("link", name="← Fila de revisão").click()
+    page.get_by_role("link", name=review_id).wait_for()
+    page.screenshot(path=str(shots / "console-fila.png"), full_page=True)
+    context.close()
+    unexpected = [e for e in errors if "status of 422" not in e]  # the parecer without a decision is expected
+    assert not unexpected, "\n".join(errors)  # no CSP violation, no script error
+    print(f"\nscreenshot: {shots / 'console-revisao.png'}")

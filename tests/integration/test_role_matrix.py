@@ -106,10 +106,18 @@ SESSION_PUBLIC = None
 CONSOLE: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/console/entrar"): SESSION_PUBLIC,
     ("POST", "/console/entrar"): SESSION_PUBLIC,
-    ("GET", "/console"): READERS,
-    ("POST", "/console/sair"): READERS,
+    ("GET", "/console"): RESULT_READERS,  # every role signs in
+    ("POST", "/console/sair"): RESULT_READERS,
     ("GET", "/console/avaliar"): EVALUATORS,
     ("POST", "/console/avaliar"): EVALUATORS,
+    # Fila de revisão (ADR 0030): the review API's readers; each transition its API route's roles.
+    ("GET", "/console/revisao"): REVIEW_READERS,
+    ("GET", "/console/revisao/{review_id:str}"): REVIEW_READERS,
+    ("GET", "/console/revisao/{review_id:str}/parecer.pdf"): REVIEW_READERS,
+    ("POST", "/console/revisao/{review_id:str}/assumir"): REVIEWERS,
+    ("POST", "/console/revisao/{review_id:str}/parecer"): REVIEWERS,
+    ("POST", "/console/revisao/{review_id:str}/homologar"): COORDINATORS,
+    ("POST", "/console/revisao/{review_id:str}/devolver"): COORDINATORS,
 }
 NOT_OURS = re.compile(r"^/(schema|static/)")  # the OpenAPI document, its UIs and their vendored assets: public
 
@@ -144,9 +152,9 @@ def test_every_route_is_in_the_matrix(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("operation", sorted(CONSOLE), ids=lambda o: f"{o[0]} {o[1]}")
-@pytest.mark.parametrize("role", [ADMIN, AUDITOR, CLIENT])
+@pytest.mark.parametrize("role", [ADMIN, AUDITOR, CLIENT, REVIEWER, COORDINATOR])
 def test_each_roles_console_session_is_allowed_or_forbidden(client: TestClient, operation: tuple[str, str], role: str) -> None:
-    method, path = operation
+    method, path = operation[0], re.sub(r"\{[^}]+\}", "no-such-thing-123", operation[1])
     client.cookies.clear()
     csrf = console_sign_in(client, KEYS[role])
     if operation == ("POST", "/console/entrar"):  # signing in again: the form's own (double-submit) token
@@ -164,7 +172,7 @@ def test_each_roles_console_session_is_allowed_or_forbidden(client: TestClient, 
 @pytest.mark.parametrize("operation", sorted(op for op, roles in CONSOLE.items() if roles is not SESSION_PUBLIC))
 @pytest.mark.parametrize("key", [None, KEYS[ADMIN]], ids=["nothing", "an-api-key-header"])
 def test_console_pages_want_a_session_not_a_key(client: TestClient, operation: tuple[str, str], key: str | None) -> None:
-    method, path = operation
+    method, path = operation[0], re.sub(r"\{[^}]+\}", "no-such-thing-123", operation[1])
     client.cookies.clear()
     headers = {"X-API-Key": key} if key else {}
     answer = client.request(method, path, headers=headers, data={"a": "b"} if method == "POST" else None, follow_redirects=False)
@@ -333,11 +341,28 @@ SCOPED_BODIES: dict[tuple[str, str], dict[str, str]] = {
 # Routes with an id that names no other tenant's resource: a course_id is a name within the
 # caller's own tenant, so PUT creates the caller's own binding.
 NOT_SCOPED = {("PUT", "/admin/course_bindings/{course_id:str}")}
+# Console pages naming a resource (ADR 0030): checked with another tenant's console session.
+CONSOLE_SCOPED = {op for op in CONSOLE if "{" in op[1]}
 
 
 def test_every_route_with_an_id_is_checked_for_tenant_scoping(client: TestClient) -> None:
     with_ids = {op for op in operations(client) if "{" in op[1]}
-    assert with_ids == set(SCOPED) | NOT_SCOPED, "add each route naming a resource to SCOPED"
+    assert with_ids == set(SCOPED) | NOT_SCOPED | CONSOLE_SCOPED, "add each route naming a resource to SCOPED"
+
+
+@pytest.mark.parametrize("operation", sorted(CONSOLE_SCOPED), ids=lambda o: f"{o[0]} {o[1]}")
+def test_another_tenants_item_is_a_404_in_the_console_too(client: TestClient, operation: tuple[str, str]) -> None:
+    method, template = operation
+    real_id = _review(client)
+    client.cookies.clear()
+    csrf = console_sign_in(client, KEYS["other"])  # the other tenant's admin session
+    statuses = [
+        client.request(method, re.sub(r"\{[^}]+\}", review_id, template), data={"csrf_token": csrf, "motivo": "x"} if method == "POST" else None)
+        .status_code
+        for review_id in (real_id, "no-such-id-0000")
+    ]
+    client.cookies.clear()
+    assert statuses == [404, 404]
 
 
 @pytest.mark.parametrize("operation", sorted(SCOPED), ids=lambda o: f"{o[0]} {o[1]}")

@@ -28,6 +28,7 @@ from adapters.http.console.forms import empty_form, parse_pair, result_view
 from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, Lookup, new_token, same_token
 from adapters.http.dto import EvaluateResponse
 from adapters.http.routes_equivalences import to_command
+from adapters.http.routes_reviews import REVIEW_READERS
 from core.domain.actors import principal_actor
 from core.domain.records import Principal, Role
 from core.usecases.evaluate import EvaluatePair
@@ -36,7 +37,10 @@ SESSION_COOKIE = "eqv_console"
 LOGIN_CSRF_COOKIE = "eqv_console_entrar"
 CSRF_FIELD = "csrf_token"
 TEMPLATES = Path(__file__).parent / "templates"
-ROLE_NAMES = {Role.ADMIN: "administração", Role.CLIENT: "avaliação", Role.AUDITOR: "auditoria"}
+ROLE_NAMES = {
+    Role.ADMIN: "administração", Role.CLIENT: "avaliação", Role.AUDITOR: "auditoria",
+    Role.REVIEWER: "parecerista", Role.COORDINATOR: "coordenação",
+}
 Authenticate = Callable[[str | None], Principal | None]
 
 
@@ -56,6 +60,8 @@ def _nav(principal: Principal) -> list[dict[str, str]]:
     items = []
     if principal.role in EVALUATORS:
         items.append({"href": "/console/avaliar", "rotulo": "Avaliar"})
+    if principal.role in REVIEW_READERS:
+        items.append({"href": "/console/revisao", "rotulo": "Fila de revisão"})
     items.append({"href": "/schema", "rotulo": "Documentação da API"})
     return items
 
@@ -141,6 +147,8 @@ class ConsoleController(Controller):
             return self._sign_in_page(request, erro=erro, expirada=False, status=401)
         session = console_sessions.sign_in(principal)
         target = "/console/avaliar" if principal.role in EVALUATORS else "/console"
+        if principal.role in (Role.REVIEWER, Role.COORDINATOR):
+            target = "/console/revisao"
         return Redirect(
             path=target, status_code=303,
             cookies=[
@@ -209,9 +217,11 @@ def _sessions(state: State) -> ConsoleSessions:
 
 
 def console_router(authenticate: Authenticate) -> Router:
+    from adapters.http.console.revisao import ReviewConsoleController  # it imports this module's helpers
+
     return Router(
         path="/",
-        route_handlers=[ConsoleController],
+        route_handlers=[ConsoleController, ReviewConsoleController],
         dependencies={
             "console_sessions": Provide(_sessions, sync_to_thread=False),
             "console_authenticate": Provide(lambda: authenticate, sync_to_thread=False),

@@ -1,0 +1,286 @@
+"""*Fila de revisão* and the review item (issue 13, ADR 0030): the console face of `/v1/reviews`.
+
+The pages call the same `Reviews` and `Pareceres` use cases as the API with the session's
+tenant and key; a route refuses a role the domain would refuse (403 before anything is read),
+and the domain checks again. A domain refusal (403/404/409/422) is shown next to the form that
+caused it, in Portuguese — never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import anyio.to_thread
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Redirect
+
+from adapters.documents.parecer_pdf import render_pdf
+from adapters.http.console.forms import DECISOES
+from adapters.http.console.routes import CSRF_FIELD, CSRF_REFUSED, FORM_OPT, _lookup, _page, _refused, _to_sign_in
+from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, same_token
+from adapters.http.routes_reviews import REVIEW_READERS, ReviewId
+from core.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound, TransitionForbidden
+from core.domain.review import REVIEW_DECISIONS, Move, ReviewAction, ReviewActor, ReviewItem, ReviewState, allowed_roles
+from core.usecases.pareceres import Pareceres
+from core.usecases.results import Results
+from core.usecases.reviews import ReviewQuery, Reviews
+
+PAGE_SIZE = 25
+ESTADOS = {
+    ReviewState.PENDENTE.value: "Pendente",
+    ReviewState.EM_ANALISE.value: "Em análise",
+    ReviewState.PARECER_EMITIDO.value: "Parecer emitido",
+    ReviewState.HOMOLOGADO.value: "Homologado",
+}
+ACOES = {
+    "claim": "assumiu", "assign": "atribuiu", "decide": "emitiu parecer", "homologate": "homologou",
+    "return": "devolveu", "recurso": "recurso", "opened": "aberto",
+}
+NOT_A_READER = "Sua chave não pode ver a fila de revisão."
+# A domain refusal, as the page says it (status, message); the domain's own text follows in detail.
+REFUSALS: tuple[tuple[type[DomainError], int, str], ...] = (
+    (NotFound, 404, "Item de revisão não encontrado."),
+    (TransitionForbidden, 403, "Seu perfil não pode fazer isto com este item (um parecerista só decide o item que assumiu)."),
+    (InvalidTransition, 409, "O item não está num estado que permita isto (talvez outra pessoa o tenha movido). Recarregue a página."),
+    (InvalidInput, 422, "Dados não aceitos."),
+)
+
+
+def _refusal(error: DomainError) -> tuple[int, str]:
+    for kind, status, message in REFUSALS:
+        if isinstance(error, kind):
+            return status, message
+    return 422, "Operação não aceita."
+
+
+def _data(moment: dt.datetime | None) -> str:
+    return "" if moment is None else moment.strftime("%d/%m/%Y %H:%M UTC")
+
+
+def _row(item: ReviewItem, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": item.review_id, "request_id": item.request_id, "estado": item.state.value,
+        "estado_rotulo": ESTADOS.get(item.state.value, item.state.value), "prazo": _data(item.deadline),
+        "atrasado": item.overdue(now), "responsavel": item.assignee or "—", "rodada": item.rodada,
+        "decisao": DECISOES.get(item.decision or "", item.decision or "—"), "aberto": _data(item.created_at),
+    }
+
+
+def _history(item: ReviewItem) -> list[dict[str, Any]]:
+    rows = []
+    for entry in item.history:
+        actor = entry.get("actor") or {}
+        detail = " · ".join(str(entry[k]) for k in ("decisao", "motivo", "assignee", "fatos") if entry.get(k))
+        at = entry.get("at")
+        rows.append({
+            "acao": ACOES.get(str(entry.get("action")), str(entry.get("action"))),
+            "de": ESTADOS.get(str(entry.get("from")), entry.get("from") or ""), "para": ESTADOS.get(str(entry.get("to")), entry.get("to") or ""),
+            "em": _data(dt.datetime.fromisoformat(at)) if isinstance(at, str) else "", "rodada": entry.get("rodada", ""),
+            "quem": f"{actor.get('key_id', '')} ({actor.get('role', '')})" if isinstance(actor, dict) else str(actor),
+            "detalhe": detail,
+        })
+    return rows
+
+
+def _may(session: ConsoleSession, action: ReviewAction) -> bool:
+    return session.principal.role in allowed_roles(action)
+
+
+def _actor(session: ConsoleSession) -> ReviewActor:
+    return ReviewActor(session.principal.key_id, session.principal.role)
+
+
+class ReviewConsoleController(Controller):
+    path = "/console/revisao"
+    include_in_schema = False
+
+    @get("/")
+    async def queue(
+        self,
+        request: Request[Any, Any, Any],
+        console_sessions: NamedDependency[ConsoleSessions],
+        reviews: NamedDependency[Reviews],
+        estado: Annotated[str | None, QueryParameter(required=False)] = None,
+        atrasados: Annotated[str | None, QueryParameter(required=False)] = None,
+        minhas: Annotated[str | None, QueryParameter(required=False)] = None,
+        apos: Annotated[str | None, QueryParameter(required=False)] = None,
+    ) -> Any:
+        lookup = _lookup(request, console_sessions)
+        if lookup.session is None:
+            return _to_sign_in(request, lookup.expired)
+        session = lookup.session
+        if session.principal.role not in REVIEW_READERS:
+            return _page("inicio.html", session, status=403, aviso=NOT_A_READER)
+        filtros = {"estado": estado or "", "atrasados": atrasados == "1", "minhas": minhas == "1"}
+        erros: dict[str, str] = {}
+        if filtros["estado"] and filtros["estado"] not in ESTADOS:
+            erros["estado"] = "Escolha um dos estados da lista."
+        if apos is not None and not (0 < len(apos) <= 64 and apos.replace("-", "").replace("_", "").replace(".", "").isalnum()):
+            erros["apos"] = "Página inválida: volte ao início da fila."
+        if erros:
+            return _page("revisao.html", session, status=422, filtros=filtros, erros=erros, itens=[], proxima=None, estados=ESTADOS)
+        query = ReviewQuery(
+            PAGE_SIZE, apos, ReviewState(estado) if estado else None,
+            session.principal.key_id if filtros["minhas"] else None, bool(filtros["atrasados"]),
+        )
+        items = await anyio.to_thread.run_sync(reviews.search, session.principal.tenant_id, query)
+        now = reviews.now()
+        proxima = None
+        if len(items) == PAGE_SIZE:
+            params = {k: v for k, v in (("estado", estado or ""), ("atrasados", "1" if filtros["atrasados"] else ""),
+                                         ("minhas", "1" if filtros["minhas"] else ""), ("apos", items[-1].review_id)) if v}
+            proxima = "/console/revisao?" + urlencode(params)
+        return _page("revisao.html", session, filtros=filtros, erros=erros, itens=[_row(i, now) for i in items],
+                     proxima=proxima, estados=ESTADOS)
+
+    @get("/{review_id:str}")
+    async def item(
+        self,
+        request: Request[Any, Any, Any],
+        review_id: ReviewId,
+        console_sessions: NamedDependency[ConsoleSessions],
+        reviews: NamedDependency[Reviews],
+        results: NamedDependency[Results],
+    ) -> Any:
+        lookup = _lookup(request, console_sessions)
+        if lookup.session is None:
+            return _to_sign_in(request, lookup.expired)
+        return await _item_page(lookup.session, reviews, results, review_id)
+
+    @post("/{review_id:str}/assumir", opt=FORM_OPT)
+    async def claim(
+        self, request: Request[Any, Any, Any], review_id: ReviewId, console_sessions: NamedDependency[ConsoleSessions],
+        reviews: NamedDependency[Reviews], results: NamedDependency[Results],
+    ) -> Any:
+        return await _transition(request, review_id, console_sessions, reviews, results, "assumir", ReviewAction.CLAIM)
+
+    @post("/{review_id:str}/parecer", opt=FORM_OPT)
+    async def decide(
+        self, request: Request[Any, Any, Any], review_id: ReviewId, console_sessions: NamedDependency[ConsoleSessions],
+        reviews: NamedDependency[Reviews], results: NamedDependency[Results],
+    ) -> Any:
+        return await _transition(request, review_id, console_sessions, reviews, results, "parecer", ReviewAction.DECIDE)
+
+    @post("/{review_id:str}/homologar", opt=FORM_OPT)
+    async def homologate(
+        self, request: Request[Any, Any, Any], review_id: ReviewId, console_sessions: NamedDependency[ConsoleSessions],
+        reviews: NamedDependency[Reviews], results: NamedDependency[Results],
+    ) -> Any:
+        return await _transition(request, review_id, console_sessions, reviews, results, "homologar", ReviewAction.HOMOLOGATE)
+
+    @post("/{review_id:str}/devolver", opt=FORM_OPT)
+    async def return_to_reviewer(
+        self, request: Request[Any, Any, Any], review_id: ReviewId, console_sessions: NamedDependency[ConsoleSessions],
+        reviews: NamedDependency[Reviews], results: NamedDependency[Results],
+    ) -> Any:
+        return await _transition(request, review_id, console_sessions, reviews, results, "devolver", ReviewAction.RETURN)
+
+    @get("/{review_id:str}/parecer.pdf")
+    async def parecer_pdf(
+        self, request: Request[Any, Any, Any], review_id: ReviewId, console_sessions: NamedDependency[ConsoleSessions],
+        pareceres: NamedDependency[Pareceres],
+    ) -> Any:
+        lookup = _lookup(request, console_sessions)
+        if lookup.session is None:
+            return _to_sign_in(request, lookup.expired)
+        session = lookup.session
+        if session.principal.role not in REVIEW_READERS:
+            return _page("inicio.html", session, status=403, aviso=NOT_A_READER)
+        try:
+            parecer = await anyio.to_thread.run_sync(pareceres.of_review, session.principal.tenant_id, review_id)
+        except DomainError as error:
+            status, message = _refusal(error)
+            return _refused(message, status)
+        pdf = await anyio.to_thread.run_sync(render_pdf, parecer)
+        headers = {"Content-Disposition": f'attachment; filename="parecer-{review_id}.pdf"'}
+        return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+async def _item_page(
+    session: ConsoleSession, reviews: Reviews, results: Results, review_id: str,
+    status: int = 200, erros: dict[str, str] | None = None, valores: dict[str, str] | None = None,
+) -> Any:
+    if session.principal.role not in REVIEW_READERS:
+        return _page("inicio.html", session, status=403, aviso=NOT_A_READER)
+    tenant = session.principal.tenant_id
+    try:
+        item = await anyio.to_thread.run_sync(reviews.get, tenant, review_id)
+        document, _ = await anyio.to_thread.run_sync(results.with_review, tenant, item.request_id)
+    except NotFound:
+        return _refused("Item de revisão não encontrado.", 404)
+    codes, _default = await anyio.to_thread.run_sync(reviews.reason_codes, tenant)
+    automatica = {
+        "decisao": DECISOES.get(str(document.get("decisao")), str(document.get("decisao"))),
+        "score": f"{float(document.get('score') or 0):.2f}",
+        "motivo": document.get("motivo_revisao") or "",
+        "justificativa": document.get("justificativa_curta") or "",
+        "origem": (document.get("origem") or {}).get("nome", "") if isinstance(document.get("origem"), dict) else "",
+        "destino": (document.get("destino") or {}).get("nome", "") if isinstance(document.get("destino"), dict) else "",
+    }
+    now = reviews.now()
+    pode = {
+        "assumir": _may(session, ReviewAction.CLAIM) and item.state is ReviewState.PENDENTE,
+        "parecer": _may(session, ReviewAction.DECIDE) and item.state is ReviewState.EM_ANALISE,
+        "homologar": _may(session, ReviewAction.HOMOLOGATE) and item.state is ReviewState.PARECER_EMITIDO,
+        "devolver": _may(session, ReviewAction.RETURN) and item.state is ReviewState.PARECER_EMITIDO,
+    }
+    erros = erros or {}
+    for form in erros:  # a refused form stays on the page, with its error next to it
+        pode[form] = True
+    return _page(
+        "revisao_item.html", session, status=status, item=_row(item, now), final=item.final,
+        parecer=item.parecer, motivo=item.reason_code, decisao=DECISOES.get(item.decision or "", item.decision),
+        historico=_history(item), automatica=automatica, request_id=item.request_id, pode=pode,
+        erros=erros, valores=valores or {}, motivos=codes, decisoes=REVIEW_DECISIONS,
+        tem_parecer=item.state in (ReviewState.PARECER_EMITIDO, ReviewState.HOMOLOGADO),
+    )
+
+
+async def _transition(
+    request: Request[Any, Any, Any], review_id: str, sessions: ConsoleSessions, reviews: Reviews, results: Results,
+    form_name: str, action: ReviewAction,
+) -> Any:
+    form = await request.form()
+    lookup = _lookup(request, sessions)
+    if lookup.session is None:
+        return _to_sign_in(request, lookup.expired)
+    session = lookup.session
+    if not same_token(session.csrf_token, form.get(CSRF_FIELD)):
+        return _refused(CSRF_REFUSED, 403)
+    if not _may(session, action):
+        return _page("inicio.html", session, status=403, aviso="Seu perfil não pode fazer isto na fila de revisão.")
+    valores = {name: str(form.get(name, "")).strip() for name in ("decisao", "motivo", "parecer")}
+    if action is ReviewAction.DECIDE:
+        missing = _decide_errors(valores)
+        if missing:
+            return await _item_page(session, reviews, results, review_id, 422, {form_name: missing}, valores)
+        move = Move(action, decisao=valores["decisao"], motivo=valores["motivo"], parecer=valores["parecer"])
+    elif action is ReviewAction.RETURN:
+        if not valores["motivo"]:
+            return await _item_page(session, reviews, results, review_id, 422, {form_name: "Diga por que o parecer volta ao parecerista."}, valores)
+        move = Move(action, motivo=valores["motivo"])
+    else:
+        move = Move(action)
+    try:
+        await anyio.to_thread.run_sync(reviews.move, session.principal.tenant_id, review_id, move, _actor(session))
+    except DomainError as error:
+        status, message = _refusal(error)
+        if status == 404:
+            return _refused(message, 404)
+        detail = f"{message} ({error})" if isinstance(error, InvalidInput) else message
+        return await _item_page(session, reviews, results, review_id, status, {form_name: detail}, valores)
+    return Redirect(path=f"/console/revisao/{review_id}", status_code=303)
+
+
+def _decide_errors(valores: dict[str, str]) -> str:
+    if valores["decisao"] not in REVIEW_DECISIONS:
+        return "Escolha a decisão: Deferido ou Indeferido."
+    if not valores["motivo"]:
+        return "Escolha o código do motivo."
+    if not valores["parecer"]:
+        return "Escreva o texto do parecer."
+    return ""

@@ -1,0 +1,180 @@
+"""The console's *Fila de revisão* over the real HTTP stack (issue 13, ADR 0030): the queue and
+its filters, the item with the forms of each role, CSRF, a domain refusal next to its form, and
+the parecer PDF — all through the same `Reviews`/`Pareceres` use cases as /v1/reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import update
+
+from adapters.http.console import revisao
+from adapters.persistence.database import create_engine_for, session_factory
+from adapters.persistence.sqla_models import ReviewItemRow
+from tests.support.console import csrf_of, sign_in
+from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client
+
+UNKNOWN_APPROVAL = {k: v for k, v in ORIGEM.items() if k != "aprovado"}  # the default policy sends it to a person
+PARECER = {"decisao": "DEFERIDO", "motivo": "conteudo_equivalente", "parecer": "Conteúdos e carga horária equivalentes."}
+
+
+@pytest.fixture
+def client(sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    yield from make_client(sqlite_url, tmp_path)
+
+
+def open_item(client: TestClient) -> str:
+    """An ANALISE_HUMANA evaluation through the API: its review item's id."""
+    request_id = f"cons-{uuid.uuid4().hex[:12]}"
+    body = {"request_id": request_id, "origem": UNKNOWN_APPROVAL, "destino": DESTINO}
+    answer = client.post("/v1/equivalences/evaluate", json=body, headers={"X-API-Key": KEYS["client"]})
+    assert answer.status_code == 200 and answer.json()["decisao"] == "ANALISE_HUMANA", answer.text
+    stored = client.get(f"/v1/equivalences/{request_id}", headers={"X-API-Key": KEYS["reviewer"]}).json()
+    return str(stored["revisao"]["review_id"])
+
+
+def as_role(client: TestClient, role: str) -> str:
+    client.cookies.clear()
+    return sign_in(client, KEYS[role])
+
+
+def api_state(client: TestClient, review_id: str) -> str:
+    return str(client.get(f"/v1/reviews/{review_id}", headers={"X-API-Key": KEYS["admin"]}).json()["state"])
+
+
+@pytest.mark.parametrize("role", ["reviewer", "coordinator", "auditor", "admin"])
+def test_review_roles_see_the_queue_in_the_nav(client: TestClient, role: str) -> None:
+    as_role(client, role)
+    page = client.get("/console")
+    assert '<a href="/console/revisao">Fila de revisão</a>' in page.text
+    assert client.get("/console/revisao").status_code == 200
+
+
+def test_a_client_key_has_no_queue_in_the_nav_and_is_refused_it(client: TestClient) -> None:
+    review_id = open_item(client)
+    as_role(client, "client")
+    assert "/console/revisao" not in client.get("/console/avaliar").text
+    for path in ("/console/revisao", f"/console/revisao/{review_id}", f"/console/revisao/{review_id}/parecer.pdf"):
+        refused = client.get(path)
+        assert refused.status_code == 403 and "não pode ver a fila de revisão" in refused.text, path
+
+
+def test_reviewers_and_coordinators_land_on_the_queue_after_sign_in(client: TestClient) -> None:
+    for role in ("reviewer", "coordinator"):
+        client.cookies.clear()
+        page = client.get("/console/entrar")
+        answer = client.post("/console/entrar", data={"csrf_token": csrf_of(page.text), "chave": KEYS[role]}, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == "/console/revisao"
+
+
+def test_claim_decide_homologate_and_download_the_parecer_through_the_console(client: TestClient) -> None:
+    review_id = open_item(client)
+    csrf = as_role(client, "reviewer")
+    queue = client.get("/console/revisao")
+    assert f'href="/console/revisao/{review_id}"' in queue.text and "Pendente" in queue.text
+    item = client.get(f"/console/revisao/{review_id}")
+    assert item.status_code == 200 and "Assumir" in item.text and "Emitir parecer" not in item.text
+    assert "Homologar" not in item.text  # a reviewer's page has no coordinator form
+    assert 'name="csrf_token"' in item.text and "Análise humana" in item.text  # the decision under review
+
+    claimed = client.post(f"/console/revisao/{review_id}/assumir", data={"csrf_token": csrf}, follow_redirects=False)
+    assert claimed.status_code == 303 and claimed.headers["location"] == f"/console/revisao/{review_id}"
+    item = client.get(f"/console/revisao/{review_id}")
+    assert "Em análise" in item.text and '<label for="motivo">Código do motivo</label>' in item.text
+    assert '<option value="conteudo_equivalente">' in item.text  # the tenant's reason codes (default list)
+    mine = client.get("/console/revisao?minhas=1")
+    assert review_id in mine.text
+
+    incomplete = client.post(f"/console/revisao/{review_id}/parecer", data={"csrf_token": csrf, "decisao": "DEFERIDO", "motivo": "", "parecer": "x"})
+    assert incomplete.status_code == 422
+    assert re.search(r'id="parecer-erro">Escolha o código do motivo', incomplete.text)
+    decided = client.post(f"/console/revisao/{review_id}/parecer", data={"csrf_token": csrf, **PARECER}, follow_redirects=False)
+    assert decided.status_code == 303
+    assert api_state(client, review_id) == "parecer_emitido"
+
+    csrf = as_role(client, "coordinator")
+    item = client.get(f"/console/revisao/{review_id}")
+    assert "Homologar" in item.text and "Devolver" in item.text and "Assumir</button>" not in item.text
+    assert PARECER["parecer"] in item.text
+    homologated = client.post(f"/console/revisao/{review_id}/homologar", data={"csrf_token": csrf}, follow_redirects=False)
+    assert homologated.status_code == 303
+    item = client.get(f"/console/revisao/{review_id}")
+    assert "Homologado" in item.text and "Decisão do parecer (final)" in item.text
+    assert "homologou" in item.text and "emitiu parecer" in item.text and "assumiu" in item.text  # the history
+    assert api_state(client, review_id) == "homologado"
+
+    pdf = client.get(f"/console/revisao/{review_id}/parecer.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and "attachment" in pdf.headers["content-disposition"]
+
+
+def test_a_form_without_the_csrf_token_is_refused_and_nothing_moves(client: TestClient) -> None:
+    review_id = open_item(client)
+    as_role(client, "reviewer")
+    for token in ({"outro": "campo"}, {"csrf_token": "forged"}):  # no token, a wrong one
+        refused = client.post(f"/console/revisao/{review_id}/assumir", data=token)
+        assert refused.status_code == 403 and "CSRF" in refused.text
+    assert api_state(client, review_id) == "pendente"
+
+
+def test_a_transition_refused_by_the_domain_is_shown_next_to_its_form(client: TestClient) -> None:
+    review_id = open_item(client)
+    csrf = as_role(client, "coordinator")
+    early = client.post(f"/console/revisao/{review_id}/homologar", data={"csrf_token": csrf})
+    assert early.status_code == 409 and early.headers["content-type"].startswith("text/html")
+    assert re.search(r'id="homologar-erro">O item não está num estado que permita isto', early.text)
+    no_reason = client.post(f"/console/revisao/{review_id}/devolver", data={"csrf_token": csrf, "motivo": " "})
+    assert no_reason.status_code == 422 and 'id="devolver-erro"' in no_reason.text
+
+    csrf = as_role(client, "reviewer")
+    assert client.post(f"/console/revisao/{review_id}/assumir", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    again = client.post(f"/console/revisao/{review_id}/assumir", data={"csrf_token": csrf})  # a stale page
+    assert again.status_code == 409 and 'id="assumir-erro"' in again.text
+    bad_code = client.post(f"/console/revisao/{review_id}/parecer", data={"csrf_token": csrf, **PARECER, "motivo": "nao_existe"})
+    assert bad_code.status_code == 422 and re.search(r'id="parecer-erro">Dados não aceitos', bad_code.text)
+    assert api_state(client, review_id) == "em_analise"
+
+
+def test_a_role_the_domain_refuses_is_403_before_anything_moves(client: TestClient) -> None:
+    review_id = open_item(client)
+    csrf = as_role(client, "auditor")
+    for action in ("assumir", "homologar"):
+        assert client.post(f"/console/revisao/{review_id}/{action}", data={"csrf_token": csrf}).status_code == 403
+    assert "<form method=\"post\" action=\"/console/revisao/" not in client.get(f"/console/revisao/{review_id}").text
+    assert api_state(client, review_id) == "pendente"
+
+
+def test_a_missing_item_is_404_not_500(client: TestClient) -> None:
+    csrf = as_role(client, "reviewer")
+    assert client.get("/console/revisao/no-such-item").status_code == 404
+    assert client.post("/console/revisao/no-such-item/assumir", data={"csrf_token": csrf}).status_code == 404
+    assert client.get("/console/revisao/no-such-item/parecer.pdf").status_code == 404
+
+
+def test_filters_overdue_badge_and_keyset_pages(client: TestClient, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = [open_item(client) for _ in range(3)]
+    engine = create_engine_for(sqlite_url)
+    with session_factory(engine)() as session, session.begin():
+        session.execute(update(ReviewItemRow).where(ReviewItemRow.review_id == ids[0]).values(deadline=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
+    engine.dispose()
+    as_role(client, "coordinator")
+    late = client.get("/console/revisao?atrasados=1")
+    assert ids[0] in late.text and ids[1] not in late.text and 'class="selo atrasado">Atrasado' in late.text
+    assert ids[0] not in client.get("/console/revisao?estado=homologado").text
+    wrong = client.get("/console/revisao?estado=perdido")
+    assert wrong.status_code == 422 and 'id="estado-erro"' in wrong.text
+
+    monkeypatch.setattr(revisao, "PAGE_SIZE", 2)
+    first = client.get("/console/revisao")
+    link = re.search(r'<a href="(/console/revisao\?apos=[^"]+)" rel="next">Próxima página</a>', first.text)
+    assert link, first.text
+    second = client.get(link.group(1).replace("&amp;", "&"))
+    seen = [i for i in ids if i in first.text], [i for i in ids if i in second.text]
+    assert len(seen[0]) == 2 and len(seen[1]) == 1 and not set(seen[0]) & set(seen[1])
+    assert "Próxima página" not in second.text
