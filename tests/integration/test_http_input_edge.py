@@ -42,6 +42,8 @@ BODY_ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("POST", "/v1/reviews/{review_id:str}/return"): ("/v1/reviews/rv-edge/return", {"motivo": "Rever a carga."}),
     ("POST", "/admin/webhooks"): ("/admin/webhooks", {"url": "https://example.org/h", "event_types": ["decisao.final"]}),
     ("POST", "/admin/webhooks/deliveries/replay"): ("/admin/webhooks/deliveries/replay", {"all": True}),
+    ("POST", "/v1/reviews/recursos"): ("/v1/reviews/recursos", {"request_id": "req-edge", "fatos": "novos fatos"}),
+    ("PUT", "/admin/tenant/review_reasons"): ("/admin/tenant/review_reasons", {"codes": ["conteudo_insuficiente"]}),
     ("POST", "/v1/precedents/from-review"): ("/v1/precedents/from-review", {"review_id": "rev-edge"}),
     ("POST", "/v1/precedents/{precedent_id:str}/end"): ("/v1/precedents/prec-edge/end", {"motivo": "edge"}),
     ("POST", "/v1/cases"): ("/v1/cases", {
