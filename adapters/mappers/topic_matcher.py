@@ -186,30 +186,7 @@ class LexicalTopicMatcher:
 
     def compare(self, origem: str, destino: str) -> TopicComparison:
         offered = self._profile(origem)
-        required = self._profile(destino)
-        scores = []
-        seen: dict[str, dict[int, float]] = {}  # where() of each destino word, once per comparison
-        for topic, raw, words in zip(required.topics, required.weights, required.topic_weights):
-            mass = sum(raw.values())
-            if mass <= 0:
-                continue
-            local = sum(words.values())
-            found = 0.0
-            per_topic: dict[int, float] = {}
-            for word, weight in words.items():
-                where = seen.get(word)
-                if where is None:
-                    where = seen[word] = offered.where(word)
-                if where:
-                    found += weight * max(where.values())
-                for k, share in where.items():
-                    per_topic[k] = per_topic.get(k, 0.0) + weight * share
-            excerpt = None
-            if per_topic:
-                best = min(per_topic, key=lambda k: (-per_topic[k], k))
-                excerpt = offered.topics[best]
-            scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), excerpt))
-        return TopicComparison(tuple(scores), VERSION, round(offered.mass, 4))
+        return _compare_profiles([offered], self._profile(destino), offered.mass)
 
 
 # --- cases (ADR 0027): many origem texts against many destino texts, each read once -------------
@@ -298,9 +275,11 @@ class LexicalCaseTopics:
 
 
 def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: float) -> TopicComparison:
-    """`LexicalTopicMatcher.compare` with the origem given as profiles read one by one."""
+    """Each destino topic's coverage by the origem, given as the profiles of its texts in order (one
+    for `LexicalTopicMatcher.compare`; a combination's members for a case)."""
     offsets = list(itertools.accumulate((len(m.topics) for m in members), initial=0))
     scores = []
+    seen: dict[str, dict[int, float]] = {}
     for topic, raw, words in zip(required.topics, required.weights, required.topic_weights):
         mass = sum(raw.values())
         if mass <= 0:
@@ -309,9 +288,11 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
         found = 0.0
         per_topic: dict[int, float] = {}
         for word, weight in words.items():
-            where: dict[int, float] = {}
-            for offset, member in zip(offsets, members):
-                where.update({offset + k: share for k, share in member.where(word).items()})
+            where = seen.get(word)
+            if where is None:  # where() of each destino word, once per comparison
+                where = seen[word] = {
+                    offset + k: share for offset, member in zip(offsets, members) for k, share in member.where(word).items()
+                }
             if where:
                 found += weight * max(where.values())
             for k, share in where.items():
