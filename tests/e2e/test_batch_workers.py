@@ -133,7 +133,7 @@ def test_redis_restarted_mid_batch_every_item_still_done_once(full_env: dict[str
 
 
 POISON = """
-CREATE FUNCTION poison() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION poison() RETURNS trigger AS $$
 BEGIN
   IF NEW.request_id = 'poison-item-0001' THEN RAISE EXCEPTION 'poisoned for the drill'; END IF;
   RETURN NEW;
@@ -147,32 +147,35 @@ def test_poison_item_is_dead_lettered_and_requeue_completes_it(
 ) -> None:
     with psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
         connection.execute(POISON)
-    with processes(full_env, tmp_path) as running:
-        base = running.serve()
-        job_id = submit(base, [PAIR, WEAK, {**PAIR, "request_id": "poison-item-0001"}])
-        running.start("worker", "--threads", "2")
-        state = wait_for(base, job_id, finished)
-        assert state["status"] == "dead_lettered"
-        assert state["progress"] == {"done": 2, "failed": 1, "total": 3, "queued": 0, "running": 0, "dead_lettered": 1}
-        poisoned = all_results(base, job_id)[2]
-        assert poisoned["status"] == "dead_lettered" and "poisoned for the drill" in poisoned["error"]
+    try:
+        with processes(full_env, tmp_path) as running:
+            base = running.serve()
+            job_id = submit(base, [PAIR, WEAK, {**PAIR, "request_id": "poison-item-0001"}])
+            running.start("worker", "--threads", "2")
+            state = wait_for(base, job_id, finished)
+            assert state["status"] == "dead_lettered"
+            assert state["progress"] == {"done": 2, "failed": 1, "total": 3, "queued": 0, "running": 0, "dead_lettered": 1}
+            poisoned = all_results(base, job_id)[2]
+            assert poisoned["status"] == "dead_lettered" and "poisoned for the drill" in poisoned["error"]
 
-        listed = run_cli(["dlq", "list", "--json"], full_env, tmp_path)
-        letters = json.loads(listed.stdout)
-        assert [(d["job_id"], d["index"], d["retries"]) for d in letters] == [(job_id, 2, 2)]
-        assert "poisoned for the drill" in letters[0]["error"]
-        admin = httpx.get(f"{base}/admin/dlq", headers=HEADERS, timeout=10).json()
-        assert [d["letter_id"] for d in admin] == [letters[0]["letter_id"]]
-        info = json.loads(run_cli(["queue", "info", "--json"], full_env, tmp_path).stdout)
-        assert info["queues"][0]["dead"] == 1
+            listed = run_cli(["dlq", "list", "--json"], full_env, tmp_path)
+            letters = json.loads(listed.stdout)
+            assert [(d["job_id"], d["index"], d["retries"]) for d in letters] == [(job_id, 2, 2)]
+            assert "poisoned for the drill" in letters[0]["error"]
+            admin = httpx.get(f"{base}/admin/dlq", headers=HEADERS, timeout=10).json()
+            assert [d["letter_id"] for d in admin] == [letters[0]["letter_id"]]
+            info = json.loads(run_cli(["queue", "info", "--json"], full_env, tmp_path).stdout)
+            assert info["queues"][0]["dead"] == 1
 
-        sql(pg_url, "DROP TRIGGER poison ON evaluation_results")
-        requeued = run_cli(["dlq", "requeue", f"{job_id}:2"], full_env, tmp_path)
-        assert requeued.returncode == 0 and "requeued 1" in requeued.stdout, requeued.stderr
-        state = wait_for(base, job_id, lambda s: s["progress"]["done"] == 3)
-        assert state["status"] == "done" and state["progress"]["failed"] == state["progress"]["dead_lettered"] == 0
-        assert json.loads(run_cli(["dlq", "list", "--json"], full_env, tmp_path).stdout) == []
-    assert sql(pg_url, "SELECT count(*) FROM evaluation_results WHERE request_id = 'poison-item-0001'") == 1
+            sql(pg_url, "DROP TRIGGER IF EXISTS poison ON evaluation_results")
+            requeued = run_cli(["dlq", "requeue", f"{job_id}:2"], full_env, tmp_path)
+            assert requeued.returncode == 0 and "requeued 1" in requeued.stdout, requeued.stderr
+            state = wait_for(base, job_id, lambda s: s["progress"]["done"] == 3)
+            assert state["status"] == "done" and state["progress"]["failed"] == state["progress"]["dead_lettered"] == 0
+            assert json.loads(run_cli(["dlq", "list", "--json"], full_env, tmp_path).stdout) == []
+        assert sql(pg_url, "SELECT count(*) FROM evaluation_results WHERE request_id = 'poison-item-0001'") == 1
+    finally:  # a failed drill must not poison the rest of the session's tests
+        sql(pg_url, "DROP TRIGGER IF EXISTS poison ON evaluation_results")
 
 
 def test_embedded_runtime_runs_a_batch_with_nothing_else_started(tmp_path: Path) -> None:

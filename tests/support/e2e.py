@@ -42,7 +42,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def wait_until_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
     def healthy() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"serve exited early with {process.returncode}")  # not retried
@@ -141,7 +141,7 @@ def job(base: str, job_id: str) -> dict[str, Any]:
     return httpx.get(f"{base}/v1/jobs/{job_id}", headers=HEADERS, timeout=10).json()
 
 
-def wait_for(base: str, job_id: str, condition: Callable[[dict[str, Any]], bool], timeout: float = 90.0) -> dict[str, Any]:
+def wait_for(base: str, job_id: str, condition: Callable[[dict[str, Any]], bool], timeout: float = 200.0) -> dict[str, Any]:
     def reached() -> dict[str, Any] | None:
         state = job(base, job_id)
         return state if condition(state) else None

@@ -117,7 +117,7 @@ def submit(client: TestClient, items: list[dict], key: str = "client"):  # type:
     return client.post("/v1/equivalences/batch", json={"items": items}, headers={"X-API-Key": KEYS[key]})
 
 
-def wait_finished(client: TestClient, job_id: str, timeout: float = 30.0) -> dict:
+def wait_finished(client: TestClient, job_id: str, timeout: float = 60.0) -> dict:
     def finished() -> dict | None:
         job = client.get(f"/v1/jobs/{job_id}", headers={"X-API-Key": KEYS["client"]}).json()
         # finished_at is recorded just after the last item's own commit

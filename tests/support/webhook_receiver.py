@@ -84,7 +84,7 @@ class WebhookReceiver:
             self._thread.join()
             self._thread = None
 
-    def wait_for(self, count: int, timeout_s: float = 30.0) -> list[Received]:
+    def wait_for(self, count: int, timeout_s: float = 60.0) -> list[Received]:
         """The first `count` requests, once they have arrived (the timeout only bounds a hung test)."""
         with self._changed:
             if not self._changed.wait_for(lambda: len(self.received) >= count, timeout=timeout_s):
