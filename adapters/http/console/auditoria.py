@@ -65,7 +65,7 @@ def _actor_of(event: AuditEvent) -> str:
 
 def _row(event: AuditEvent) -> dict[str, Any]:
     return {
-        "seq": event.seq, "tipo": event.event_type, "em": event.created_at.strftime("%d/%m/%Y %H:%M:%S UTC"),
+        "seq": event.seq, "tipo": event.event_type, "em": event.created_at.strftime("%d/%m/%Y %H:%M:%S"),
         "ator": _actor_of(event), "hash": (event.hash or "")[:12],
         "dados": json.dumps(event.payload, ensure_ascii=False, indent=2, sort_keys=True, default=str),
     }

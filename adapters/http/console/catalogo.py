@@ -103,7 +103,7 @@ class CatalogUseCases:
                 "campos": [("Curso", info.nome_curso or "—"), ("Código do currículo", info.codigo_curriculo or "—"),
                            ("Unidades", info.units), ("Carga horária (horas-relógio)", f"{info.clock_hours:g}"),
                            ("Formato de origem", info.source_format)],
-                "areas": [], "unidades": [{"codigo": u.codigo, "nome": u.nome, "tipo": u.tipo, "fase": u.fase or "—",
+                "areas": [], "unidades": [{"codigo": u.codigo, "nome": u.nome, "tipo": getattr(u.tipo, "value", u.tipo), "fase": u.fase or "—",
                                            "carga": f"{u.workload.clock_hours():g}",
                                            "pre": ", ".join(u.pre_requisitos) or "—"} for u in units]}
 

@@ -38,7 +38,7 @@ ACOES = {
 
 
 def _data(moment: dt.datetime | None) -> str:
-    return "—" if moment is None else moment.strftime("%d/%m/%Y %H:%M UTC")
+    return "—" if moment is None else moment.strftime("%d/%m/%Y %H:%M")
 
 
 def _row(key: ApiKeyRecord) -> dict[str, Any]:
