@@ -190,6 +190,6 @@ def test_a_curriculum_file_imported_on_catalogo_and_its_detail_page(server: str,
     assert page.locator(".padrao").inner_text() == "sim"
     page.get_by_role("button", name="Descontinuar").click()  # the current curriculum: refused next to the form
     assert "ative outra antes" in page.locator("#acao-erro").inner_text()
-    page.screenshot(path=str(shots / "console-catalogo-versao.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "console-catalogo-versao.png"), full_page=True)  # an artifact, not for docs
     context.close()
     assert not [e for e in errors if "status of 422" not in e and "status of 409" not in e], "\n".join(errors)
