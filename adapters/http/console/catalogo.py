@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect
 
@@ -55,7 +55,7 @@ def _data(moment: Any) -> str:
 
 
 class CatalogUseCases:
-    """The four use cases the pages call, bundled so handlers stay short."""
+    """The four use cases the pages call (each handler receives them by provider name), bundled."""
 
     def __init__(self, taxonomies: Taxonomies, policies: Policies, curricula: Curricula, bindings: Bindings) -> None:
         self.taxonomies, self.policies, self.curricula, self.bindings = taxonomies, policies, curricula, bindings
@@ -117,13 +117,6 @@ class CatalogUseCases:
         moves[(kind, action)](tenant, version, actor)
 
 
-def catalog_use_cases(
-    taxonomies: NamedDependency[Taxonomies], policies: NamedDependency[Policies],
-    curricula: NamedDependency[Curricula], bindings: NamedDependency[Bindings],
-) -> CatalogUseCases:
-    return CatalogUseCases(taxonomies, policies, curricula, bindings)
-
-
 async def _overview(session: ConsoleSession, catalog: CatalogUseCases, status: int = 200, **context: Any) -> Any:
     data = await anyio.to_thread.run_sync(catalog.overview, session.principal.tenant_id)
     defaults: dict[str, Any] = {"erros": {}, "valores": {}, "problemas": [], "aviso": None}
@@ -145,13 +138,14 @@ async def _detail(session: ConsoleSession, catalog: CatalogUseCases, kind: str, 
 class CatalogConsoleController(Controller):
     path = "/console/catalogo"
     include_in_schema = False
-    dependencies = {"console_catalog": Provide(catalog_use_cases, sync_to_thread=False)}
 
     @get("/")
     async def overview(
         self, request: Request[Any, Any, Any], console_sessions: NamedDependency[ConsoleSessions],
-        console_catalog: NamedDependency[CatalogUseCases], feito: Annotated[str | None, QueryParameter(required=False)] = None,
+        taxonomies: NamedDependency[Taxonomies], policies: NamedDependency[Policies],
+        curricula: NamedDependency[Curricula], bindings: NamedDependency[Bindings], feito: Annotated[str | None, QueryParameter(required=False)] = None,
     ) -> Any:
+        console_catalog = CatalogUseCases(taxonomies, policies, curricula, bindings)
         door = page_session(request, console_sessions, ADMIN_ONLY, NOT_ADMIN)
         if door.session is None:
             return door.answer
@@ -161,8 +155,10 @@ class CatalogConsoleController(Controller):
     @get("/{tipo:str}/{versao:str}")
     async def version(
         self, request: Request[Any, Any, Any], tipo: Segment, versao: Segment, console_sessions: NamedDependency[ConsoleSessions],
-        console_catalog: NamedDependency[CatalogUseCases],
+        taxonomies: NamedDependency[Taxonomies], policies: NamedDependency[Policies],
+        curricula: NamedDependency[Curricula], bindings: NamedDependency[Bindings],
     ) -> Any:
+        console_catalog = CatalogUseCases(taxonomies, policies, curricula, bindings)
         door = page_session(request, console_sessions, ADMIN_ONLY, NOT_ADMIN)
         if door.session is None:
             return door.answer
@@ -171,8 +167,10 @@ class CatalogConsoleController(Controller):
     @post("/{tipo:str}/{versao:str}/{acao:str}", opt=FORM_OPT)
     async def change(
         self, request: Request[Any, Any, Any], tipo: Segment, versao: Segment, acao: Segment,
-        console_sessions: NamedDependency[ConsoleSessions], console_catalog: NamedDependency[CatalogUseCases],
+        console_sessions: NamedDependency[ConsoleSessions], taxonomies: NamedDependency[Taxonomies], policies: NamedDependency[Policies],
+        curricula: NamedDependency[Curricula], bindings: NamedDependency[Bindings],
     ) -> Any:
+        console_catalog = CatalogUseCases(taxonomies, policies, curricula, bindings)
         door = await form_session(request, console_sessions, ADMIN_ONLY, NOT_ADMIN)
         if door.session is None:
             return door.answer
@@ -189,8 +187,10 @@ class CatalogConsoleController(Controller):
     @post("/curriculos", opt={**FORM_OPT, BODY_LIMIT: "taxonomy"})
     async def import_curriculum(
         self, request: Request[Any, Any, Any], console_sessions: NamedDependency[ConsoleSessions],
-        console_catalog: NamedDependency[CatalogUseCases],
+        taxonomies: NamedDependency[Taxonomies], policies: NamedDependency[Policies],
+        curricula: NamedDependency[Curricula], bindings: NamedDependency[Bindings],
     ) -> Any:
+        console_catalog = CatalogUseCases(taxonomies, policies, curricula, bindings)
         door = await form_session(request, console_sessions, ADMIN_ONLY, NOT_ADMIN)
         if door.session is None or door.form is None:
             return door.answer
@@ -215,8 +215,10 @@ class CatalogConsoleController(Controller):
     @post("/vinculos", opt=FORM_OPT)
     async def bind(
         self, request: Request[Any, Any, Any], console_sessions: NamedDependency[ConsoleSessions],
-        console_catalog: NamedDependency[CatalogUseCases],
+        taxonomies: NamedDependency[Taxonomies], policies: NamedDependency[Policies],
+        curricula: NamedDependency[Curricula], bindings: NamedDependency[Bindings],
     ) -> Any:
+        console_catalog = CatalogUseCases(taxonomies, policies, curricula, bindings)
         door = await form_session(request, console_sessions, ADMIN_ONLY, NOT_ADMIN)
         if door.session is None or door.form is None:
             return door.answer
