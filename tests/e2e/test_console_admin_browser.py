@@ -149,6 +149,10 @@ def test_a_key_created_then_revoked_on_chaves(server: str, browser: Any, tmp_pat
     page.wait_for_url("**/console/chaves?revogada=*")
     assert "Revogada em" in page.locator("tr", has_text="Secretaria acadêmica — integração").inner_text()
     assert httpx.get(f"{server}/v1/jobs/none-such", headers={"X-API-Key": secret}, timeout=30).status_code == 401
+    page.set_viewport_size({"width": 1024, "height": 700})  # a small laptop: no sideways scrolling of the page
+    for path in ("/console/chaves", "/console/auditoria", "/console/catalogo"):
+        page.goto(f"{server}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     context.close()
     assert not errors, "\n".join(errors)
 

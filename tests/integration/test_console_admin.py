@@ -264,3 +264,15 @@ def test_a_binding_created_in_the_console_is_the_apis_binding(client: TestClient
         assert f'id="{field}-erro"' in refused.text
     unknown = client.post("/console/catalogo/vinculos", data={"csrf_token": csrf, "curso": "BD-102", "taxonomia": "no-such", "politica": "default-v1"})
     assert unknown.status_code == 422 and '<p class="erro" id="taxonomia-erro">Versão não encontrada.</p>' in unknown.text
+
+
+def test_another_tenants_curriculum_is_a_404_like_a_missing_one(client: TestClient) -> None:
+    theirs = _name("theirs")
+    created = client.post("/admin/curricula", json={"version": theirs, "units": UNITS}, headers={"X-API-Key": KEYS["other"]})
+    assert created.status_code == 201, created.text
+    csrf = as_role(client, "admin")
+    for version in (theirs, "no-such-version"):
+        page = client.get(f"/console/catalogo/curriculos/{version}")
+        assert page.status_code == 404 and "Versão não encontrada neste tenant." in page.text
+        assert client.post(f"/console/catalogo/curriculos/{version}/ativar", data={"csrf_token": csrf}).status_code == 404
+    assert theirs not in client.get("/console/catalogo").text
