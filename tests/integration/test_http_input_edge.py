@@ -203,3 +203,25 @@ def test_audit_bounds_must_be_iso_datetimes(client: TestClient, value: str) -> N
     response = client.get("/admin/audit", params={"until": value}, headers=ADMIN_KEY)
     assert response.status_code == 422 and fields(response) == ["until"], response.text
     assert client.get("/admin/audit", params={"since": "2026-01-31T12:00:00Z"}, headers=ADMIN_KEY).status_code == 200
+
+
+def test_every_console_post_is_a_bounded_urlencoded_form(client: TestClient) -> None:
+    """Console pages take HTML forms, not JSON (ADR 0021/0037): each POST is marked FORM_BODY, so
+    the guard refuses other media types (415) and bodies over the route's limit (413)."""
+    from adapters.http.body_guard import FORM_BODY
+    from tests.support.console import sign_in as console_sign_in
+
+    posts = {
+        route.path: handler
+        for route in client.app.routes
+        if isinstance(route, HTTPRoute) and route.path.startswith("/console")
+        for handler in route.route_handlers
+        if "POST" in handler.http_methods
+    }
+    assert posts and all(handler.opt.get(FORM_BODY) for handler in posts.values()), [p for p, h in posts.items() if not h.opt.get(FORM_BODY)]
+    csrf = console_sign_in(client, KEYS["admin"])
+    for path in ("/console/chaves", "/console/catalogo/vinculos", "/console/catalogo/curriculos", "/console/chaves/k-1/revogar"):
+        assert client.post(path, json={"csrf_token": csrf, "nome": "x"}).status_code == 415, path
+    assert client.post("/console/chaves", data={"csrf_token": csrf, "nome": "x" * 70_000}).status_code == 413
+    too_big = {"csrf_token": csrf, "formato": "json", "conteudo": "x" * (17 * 1024 * 1024)}
+    assert client.post("/console/catalogo/curriculos", data=too_big).status_code == 413

@@ -118,6 +118,20 @@ CONSOLE: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/console/revisao/{review_id:str}/parecer"): REVIEWERS,
     ("POST", "/console/revisao/{review_id:str}/homologar"): COORDINATORS,
     ("POST", "/console/revisao/{review_id:str}/devolver"): COORDINATORS,
+    # Catálogo, Auditoria, Chaves (ADR 0037): the roles of the admin API routes they stand for.
+    ("GET", "/console/catalogo"): ADMIN_ONLY,
+    ("GET", "/console/catalogo/{tipo:str}/{versao:str}"): ADMIN_ONLY,
+    ("POST", "/console/catalogo/{tipo:str}/{versao:str}/{acao:str}"): ADMIN_ONLY,
+    ("POST", "/console/catalogo/curriculos"): ADMIN_ONLY,
+    ("POST", "/console/catalogo/vinculos"): ADMIN_ONLY,
+    ("GET", "/console/auditoria"): AUDIT_READERS,
+    ("GET", "/console/auditoria/verificar"): AUDIT_READERS,
+    ("GET", "/console/chaves"): ADMIN_ONLY,
+    ("POST", "/console/chaves"): ADMIN_ONLY,
+    ("GET", "/console/chaves/{key_id:str}/revogar"): ADMIN_ONLY,
+    ("POST", "/console/chaves/{key_id:str}/revogar"): ADMIN_ONLY,
+    ("GET", "/console/chaves/{key_id:str}/rotacionar"): ADMIN_ONLY,
+    ("POST", "/console/chaves/{key_id:str}/rotacionar"): ADMIN_ONLY,
 }
 NOT_OURS = re.compile(r"^/(schema|static/)")  # the OpenAPI document, its UIs and their vendored assets: public
 

@@ -22,11 +22,12 @@ from litestar.template.config import TemplateConfig
 from litestar.params import QueryParameter
 from litestar.plugins.jinja import JinjaTemplateEngine
 
-from adapters.http.auth import EVALUATORS
+from adapters.http.auth import ADMIN_ONLY, EVALUATORS
 from adapters.http.body_guard import BODY_LIMIT, FORM_BODY
 from adapters.http.console.forms import empty_form, parse_pair, result_view
 from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, Lookup, new_token, same_token
 from adapters.http.dto import EvaluateResponse
+from adapters.http.routes_audit import AUDIT_READERS
 from adapters.http.routes_equivalences import to_command
 from adapters.http.routes_reviews import REVIEW_READERS
 from core.domain.actors import principal_actor
@@ -62,6 +63,12 @@ def _nav(principal: Principal) -> list[dict[str, str]]:
         items.append({"href": "/console/avaliar", "rotulo": "Avaliar"})
     if principal.role in REVIEW_READERS:
         items.append({"href": "/console/revisao", "rotulo": "Fila de revisão"})
+    if principal.role in ADMIN_ONLY:
+        items.append({"href": "/console/catalogo", "rotulo": "Catálogo"})
+    if principal.role in AUDIT_READERS:
+        items.append({"href": "/console/auditoria", "rotulo": "Auditoria"})
+    if principal.role in ADMIN_ONLY:
+        items.append({"href": "/console/chaves", "rotulo": "Chaves"})
     items.append({"href": "/schema", "rotulo": "Documentação da API"})
     return items
 
@@ -218,10 +225,13 @@ def _sessions(state: State) -> ConsoleSessions:
 
 def console_router(authenticate: Authenticate) -> Router:
     from adapters.http.console.revisao import ReviewConsoleController  # it imports this module's helpers
+    from adapters.http.console.auditoria import AuditConsoleController  # ADR 0037
+    from adapters.http.console.catalogo import CatalogConsoleController
+    from adapters.http.console.chaves import KeysConsoleController
 
     return Router(
         path="/",
-        route_handlers=[ConsoleController, ReviewConsoleController],
+        route_handlers=[ConsoleController, ReviewConsoleController, CatalogConsoleController, AuditConsoleController, KeysConsoleController],
         dependencies={
             "console_sessions": Provide(_sessions, sync_to_thread=False),
             "console_authenticate": Provide(lambda: authenticate, sync_to_thread=False),
