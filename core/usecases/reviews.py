@@ -15,7 +15,7 @@ from typing import Any
 from core.domain.actors import Actor
 from core.domain.errors import InvalidInput, InvalidTransition, NotFound
 from core.domain.model import Policy
-from core.domain.records import AuditEvent, Role, StoredResult
+from core.domain.records import ApiKeyRecord, AuditEvent, Role, StoredResult
 from core.domain.webhooks import DECISAO_FINAL
 from core.domain.reason_codes import validate_reason_codes
 from core.domain.review_backlog import ReviewBacklog
@@ -167,8 +167,18 @@ def set_reason_codes(uow_factory: UnitOfWorkFactory, tenant_id: str, codes: list
 def _check_assignee(uow: UnitOfWork, tenant_id: str, key_id: str) -> None:
     """An item is assigned to an active reviewer (or admin) key of the same tenant."""
     key = uow.api_keys.get(key_id)
-    if key is None or key.tenant_id != tenant_id or key.revoked_at is not None or key.role not in ASSIGNABLE:
+    if key is None or key.tenant_id != tenant_id or not _assignable(key):
         raise InvalidInput(f"assignee '{key_id}' is not an active reviewer key of this tenant")
+
+
+def _assignable(key: ApiKeyRecord) -> bool:
+    return key.revoked_at is None and key.role in ASSIGNABLE
+
+
+def list_assignees(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[ApiKeyRecord]:
+    """The keys an item of the tenant may be assigned to: its active reviewer and admin keys."""
+    with uow_factory.reading() as uow:
+        return [key for key in uow.api_keys.list_for_tenant(tenant_id) if _assignable(key)]
 
 
 def get_review(uow_factory: UnitOfWorkFactory, tenant_id: str, review_id: str) -> ReviewItem:
@@ -245,6 +255,10 @@ class Reviews:
 
     def move(self, tenant_id: str, review_id: str, move: Move, actor: ReviewActor) -> ReviewItem:
         return move_review(self._uows, tenant_id, review_id, move, actor, self._clock)
+
+    def assignees(self, tenant_id: str) -> list[ApiKeyRecord]:
+        """The active reviewer (and admin) keys an item may be assigned to, oldest first."""
+        return list_assignees(self._uows, tenant_id)
 
     def recurso(self, tenant_id: str, recurso: Recurso, actor: ReviewActor) -> ReviewItem:
         """Reopen a final decision within the policy's window, or take an automatic one to review (ADR 0026)."""

@@ -118,6 +118,8 @@ CONSOLE: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/console/revisao/{review_id:str}/parecer"): REVIEWERS,
     ("POST", "/console/revisao/{review_id:str}/homologar"): COORDINATORS,
     ("POST", "/console/revisao/{review_id:str}/devolver"): COORDINATORS,
+    ("POST", "/console/revisao/{review_id:str}/atribuir"): COORDINATORS,
+    ("POST", "/console/revisao/{review_id:str}/recurso"): COORDINATORS,  # a client files through the API
 }
 NOT_OURS = re.compile(r"^/(schema|static/)")  # the OpenAPI document, its UIs and their vendored assets: public
 
