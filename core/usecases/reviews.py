@@ -26,6 +26,7 @@ from core.domain.review import (
     ReviewActor,
     ReviewItem,
     ReviewState,
+    ReviewSubject,
     ReviewTerms,
     open_appeal,
     open_item,
@@ -45,11 +46,13 @@ def terms_of(policy: Policy) -> ReviewTerms:
 
 
 def open_review(
-    uow: UnitOfWork, tenant_id: str, request_id: str, now: dt.datetime, prazo_dias: int | ReviewTerms
+    uow: UnitOfWork, tenant_id: str, request_id: str, now: dt.datetime, prazo_dias: int | ReviewTerms,
+    about: ReviewSubject | None = None,
 ) -> ReviewItem:
     """Open the review item of a result inside the caller's transaction (the one storing the result).
-    `prazo_dias` is the policy's terms (`terms_of`), or just its parecer deadline in days."""
-    item, payload = open_item(tenant_id, request_id, now, prazo_dias)
+    `prazo_dias` is the policy's terms (`terms_of`), or just its parecer deadline in days; `about`,
+    the origem's institution and the destino's course code (the queue filters by them)."""
+    item, payload = open_item(tenant_id, request_id, now, prazo_dias, about)
     uow.reviews.add(item)
     uow.audit.record(AuditEvent(tenant_id, "review.opened", payload, now))  # on the decision's path: ADR 0022
     return item
@@ -196,10 +199,14 @@ class ReviewQuery:
     state: ReviewState | None = None
     assignee: str | None = None
     overdue: bool = False
+    instituicao: str | None = None  # the origem's institution (case, accents and spacing ignored)
+    curso: str | None = None  # the destino's course code (likewise)
+    min_age_days: int | None = None  # only items opened at least this many days ago
 
 
 def list_reviews(uow_factory: UnitOfWorkFactory, tenant_id: str, query: ReviewQuery, clock: Clock) -> list[ReviewItem]:
     """A keyset page of the tenant's items in id (opening) order, filtered."""
+    now = clock.now()
     with uow_factory.reading() as uow:
         return uow.reviews.list_items(
             tenant_id,
@@ -207,7 +214,10 @@ def list_reviews(uow_factory: UnitOfWorkFactory, tenant_id: str, query: ReviewQu
             after=query.after,
             state=query.state,
             assignee=query.assignee,
-            overdue_at=clock.now() if query.overdue else None,
+            overdue_at=now if query.overdue else None,
+            instituicao=query.instituicao,
+            curso=query.curso,
+            opened_before=None if query.min_age_days is None else now - dt.timedelta(days=query.min_age_days),
         )
 
 
