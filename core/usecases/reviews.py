@@ -15,6 +15,7 @@ from typing import Any
 from core.domain.actors import Actor
 from core.domain.errors import InvalidInput, InvalidTransition, NotFound
 from core.domain.model import Policy
+from core.domain.precedents import end_vigencia
 from core.domain.records import ApiKeyRecord, AuditEvent, Role, StoredResult
 from core.domain.webhooks import DECISAO_FINAL
 from core.domain.reason_codes import validate_reason_codes
@@ -129,8 +130,32 @@ def file_recurso(uow_factory: UnitOfWorkFactory, tenant_id: str, recurso: Recurs
             updated, payload = transition(item, move, actor, now)
             uow.reviews.update(updated, expected_version=item.version)
         uow.audit.append(AuditEvent(tenant_id, "review.recurso", payload, now))
+        if item is not None:
+            _end_precedents_of(uow, updated, actor, now)
         uow.commit()
     return updated
+
+
+def _end_precedents_of(uow: UnitOfWork, item: ReviewItem, actor: ReviewActor, now: dt.datetime) -> None:
+    """A recurso reopens the decision a precedent registered: that precedent stops deciding from
+    today (an audited end of vigência, never a delete, as ADR 0024 ends any precedent). Once the
+    new round is homologated the coordinator may register it again."""
+    pair = uow.precedents.pair_for(item.tenant_id, item.request_id)
+    if pair is None:
+        return
+    for precedent in uow.precedents.for_origin(item.tenant_id, *pair.origem.key):
+        last_day = max(now.date(), precedent.valid_from)
+        if precedent.review_id != item.review_id or (precedent.valid_to is not None and precedent.valid_to <= last_day):
+            continue
+        uow.precedents.end_vigencia(end_vigencia(precedent, last_day, actor.payload(), now))
+        payload = {
+            "actor": actor.payload(),
+            "precedent_id": precedent.precedent_id,
+            "vigencia_fim_anterior": None if precedent.valid_to is None else precedent.valid_to.isoformat(),
+            "vigencia_fim": last_day.isoformat(),
+            "motivo": f"recurso (rodada {item.rodada}) reabriu a decisão que o precedente registrou",
+        }
+        uow.audit.append(AuditEvent(item.tenant_id, "precedent.vigencia_ended", payload, now))
 
 
 def _terms_of_result(uow: UnitOfWork, stored: StoredResult) -> ReviewTerms:
