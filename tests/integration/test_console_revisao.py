@@ -260,3 +260,24 @@ def test_a_recurso_after_the_window_is_refused_next_to_the_form(client: TestClie
     late = client.post(f"/console/revisao/{review_id}/recurso", data={"csrf_token": csrf, "fatos": "Fatos novos."})
     assert late.status_code == 422 and re.search(r'id="recurso-erro">Recurso fora do prazo', late.text)
     assert api_state(client, review_id) == "homologado"
+
+
+def test_the_queue_filters_by_origem_institution_destino_course_and_age(client: TestClient) -> None:
+    def opened(instituicao: str, curso: str) -> str:
+        request_id = f"cons-{uuid.uuid4().hex[:12]}"
+        body = {"request_id": request_id, "origem": {**UNKNOWN_APPROVAL, "instituicao": instituicao}, "destino": {**DESTINO, "codigo": curso}}
+        assert client.post("/v1/equivalences/evaluate", json=body, headers={"X-API-Key": KEYS["client"]}).status_code == 200
+        return str(client.get(f"/v1/equivalences/{request_id}", headers={"X-API-Key": KEYS["reviewer"]}).json()["revisao"]["review_id"])
+
+    tag = uuid.uuid4().hex[:6]
+    ufpb, unb = opened(f"Universidade Federal da Paraíba {tag}", "BD-101"), opened(f"Universidade de Brasília {tag}", "ED-202")
+    as_role(client, "coordinator")
+    page = client.get("/console/revisao", params={"instituicao": f"universidade federal da paraiba {tag}"})
+    assert page.status_code == 200 and ufpb in page.text and unb not in page.text
+    assert f"Universidade Federal da Paraíba {tag}</td>" in page.text and 'value="universidade federal da paraiba' in page.text
+    by_course = client.get("/console/revisao", params={"curso": "ed 202"})
+    assert unb in by_course.text and ufpb not in by_course.text
+    assert ufpb not in client.get("/console/revisao", params={"dias": "1"}).text  # opened today
+    for field, value in (("dias", "muitos"), ("dias", "99999"), ("curso", "x" * 201)):
+        wrong = client.get("/console/revisao", params={field: value})
+        assert wrong.status_code == 422 and f'id="{field}-erro"' in wrong.text, (field, value)

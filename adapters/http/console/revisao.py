@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -32,6 +33,8 @@ from core.usecases.results import Results
 from core.usecases.reviews import Recurso, ReviewQuery, Reviews
 
 PAGE_SIZE = 25
+TEXT_FILTER_MAX = 200  # the API's bound on institution and course
+MAX_AGE_DAYS = 3650
 ESTADOS = {
     ReviewState.PENDENTE.value: "Pendente",
     ReviewState.EM_ANALISE.value: "Em análise",
@@ -59,6 +62,21 @@ def _refusal(error: DomainError) -> tuple[int, str]:
     return 422, "Operação não aceita."
 
 
+def _filter_errors(filtros: dict[str, Any], apos: str | None) -> dict[str, str]:
+    """The queue filters' errors, by field, in Portuguese (none: the filters are fine)."""
+    erros: dict[str, str] = {}
+    if filtros["estado"] and filtros["estado"] not in ESTADOS:
+        erros["estado"] = "Escolha um dos estados da lista."
+    for campo in ("instituicao", "curso"):
+        if len(filtros[campo]) > TEXT_FILTER_MAX:
+            erros[campo] = f"Use até {TEXT_FILTER_MAX} caracteres."
+    if filtros["dias"] and not (re.fullmatch(r"[0-9]{1,4}", filtros["dias"]) and int(filtros["dias"]) <= MAX_AGE_DAYS):
+        erros["dias"] = f"Informe um número inteiro de dias, de 0 a {MAX_AGE_DAYS}."
+    if apos is not None and not (0 < len(apos) <= 64 and apos.replace("-", "").replace("_", "").replace(".", "").isalnum()):
+        erros["apos"] = "Página inválida: volte ao início da fila."
+    return erros
+
+
 def _data(moment: dt.datetime | None) -> str:
     return "" if moment is None else moment.strftime("%d/%m/%Y %H:%M UTC")
 
@@ -69,6 +87,7 @@ def _row(item: ReviewItem, now: dt.datetime) -> dict[str, Any]:
         "estado_rotulo": ESTADOS.get(item.state.value, item.state.value), "prazo": _data(item.deadline),
         "atrasado": item.overdue(now), "responsavel": item.assignee or "—", "rodada": item.rodada,
         "decisao": DECISOES.get(item.decision or "", item.decision or "—"), "aberto": _data(item.created_at),
+        "instituicao": item.about.instituicao or "—", "curso": item.about.curso or "—",
     }
 
 
@@ -158,6 +177,9 @@ class ReviewConsoleController(Controller):
         estado: Annotated[str | None, QueryParameter(required=False)] = None,
         atrasados: Annotated[str | None, QueryParameter(required=False)] = None,
         minhas: Annotated[str | None, QueryParameter(required=False)] = None,
+        instituicao: Annotated[str | None, QueryParameter(required=False)] = None,
+        curso: Annotated[str | None, QueryParameter(required=False)] = None,
+        dias: Annotated[str | None, QueryParameter(required=False)] = None,
         apos: Annotated[str | None, QueryParameter(required=False)] = None,
     ) -> Any:
         lookup = _lookup(request, console_sessions)
@@ -166,25 +188,24 @@ class ReviewConsoleController(Controller):
         session = lookup.session
         if session.principal.role not in REVIEW_READERS:
             return _page("inicio.html", session, status=403, aviso=NOT_A_READER)
-        filtros = {"estado": estado or "", "atrasados": atrasados == "1", "minhas": minhas == "1"}
-        erros: dict[str, str] = {}
-        if filtros["estado"] and filtros["estado"] not in ESTADOS:
-            erros["estado"] = "Escolha um dos estados da lista."
-        if apos is not None and not (0 < len(apos) <= 64 and apos.replace("-", "").replace("_", "").replace(".", "").isalnum()):
-            erros["apos"] = "Página inválida: volte ao início da fila."
+        filtros: dict[str, Any] = {
+            "estado": estado or "", "atrasados": atrasados == "1", "minhas": minhas == "1",
+            "instituicao": (instituicao or "").strip(), "curso": (curso or "").strip(), "dias": (dias or "").strip(),
+        }
+        erros = _filter_errors(filtros, apos)
         if erros:
             return _page("revisao.html", session, status=422, filtros=filtros, erros=erros, itens=[], proxima=None, estados=ESTADOS)
         query = ReviewQuery(
             PAGE_SIZE, apos, ReviewState(estado) if estado else None,
             session.principal.key_id if filtros["minhas"] else None, bool(filtros["atrasados"]),
+            filtros["instituicao"] or None, filtros["curso"] or None, int(filtros["dias"]) if filtros["dias"] else None,
         )
         items = await anyio.to_thread.run_sync(reviews.search, session.principal.tenant_id, query)
         now = reviews.now()
         proxima = None
         if len(items) == PAGE_SIZE:
-            params = {k: v for k, v in (("estado", estado or ""), ("atrasados", "1" if filtros["atrasados"] else ""),
-                                         ("minhas", "1" if filtros["minhas"] else ""), ("apos", items[-1].review_id)) if v}
-            proxima = "/console/revisao?" + urlencode(params)
+            kept = {k: ("1" if v is True else v) for k, v in filtros.items() if v}  # the filters, as the form sent them
+            proxima = "/console/revisao?" + urlencode({**kept, "apos": items[-1].review_id})
         return _page("revisao.html", session, filtros=filtros, erros=erros, itens=[_row(i, now) for i in items],
                      proxima=proxima, estados=ESTADOS)
 
