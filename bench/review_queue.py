@@ -3,7 +3,8 @@
 Loads --items open review items (default 100,000) into one tenant of a throwaway PostgreSQL
 database (migrated to head; COPY, then VACUUM ANALYZE as autovacuum would): states 60% pendente, 35% em_analise, 5%
 parecer_emitido, opened over the last 180 days, deadline 30 days after opening, assigned to one
-of 50 reviewer keys once claimed. A few hundred items of a second tenant keep the tenant filter
+of 50 reviewer keys once claimed, the origem of one of 300 institutions and the destino one of 60
+course codes (the institution/course filters, migration 0014). A few hundred items of a second tenant keep the tenant filter
 honest. Then times, in process, `core.usecases.reviews.list_reviews` (a read-only unit of work,
 the SQL, the rows turned into ReviewItems — what GET /v1/reviews runs before serialising) for the
 common filters, --runs times each, and the /metrics backlog query. Prints one JSON object of
@@ -42,13 +43,16 @@ from adapters.persistence.database import create_engine_for, session_factory  # 
 from adapters.persistence.migrate import upgrade_to_head  # noqa: E402
 from adapters.persistence.sqla_review_repository import page_statement  # noqa: E402
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory  # noqa: E402
+from core.domain.precedents import course_key  # noqa: E402
 from core.domain.review import ReviewState, review_id_for  # noqa: E402
 from core.usecases.reviews import ReviewQuery, list_reviews, review_backlog  # noqa: E402
 
 TENANT, OTHER = "bench-uni", "bench-other"
 NOW = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.timezone.utc)
 COLUMNS = ("tenant_id", "review_id", "request_id", "state", "assignee_key_id", "deadline", "created_at", "updated_at",
-           "history", "version", "rodada", "terms")
+           "history", "version", "rodada", "terms", "instituicao", "curso", "instituicao_key", "curso_key")
+INSTITUTIONS = [f"Universidade Federal {n:03d}" for n in range(300)]  # where the origem was taught
+COURSES = [f"DST-{n:02d}" for n in range(60)]  # the destino curriculum's course codes
 
 
 class Clock:
@@ -68,9 +72,11 @@ def rows(tenant: str, count: int, rng: random.Random) -> io.StringIO:
         state = "pendente" if draw < 0.60 else "em_analise" if draw < 0.95 else "parecer_emitido"
         assignee = "\\N" if state == "pendente" else f"reviewer-{rng.randrange(50):02d}"
         request_id = f"{tenant}-req-{i}"
+        instituicao, curso = rng.choice(INSTITUTIONS), rng.choice(COURSES)
         values = (tenant, review_id_for(request_id, opened), request_id, state, assignee, (opened + dt.timedelta(days=30)).isoformat(),
                   opened.isoformat(), opened.isoformat(), "[]", "1", "1",
-                  '{"prazo_parecer_dias": 30, "prazo_recurso_dias": 10, "homologacao_obrigatoria": true}')
+                  '{"prazo_parecer_dias": 30, "prazo_recurso_dias": 10, "homologacao_obrigatoria": true}',
+                  instituicao, curso, course_key(instituicao), course_key(curso))
         out.write("\t".join(values) + "\n")
     out.seek(0)
     return out
@@ -101,7 +107,10 @@ def timed(call: Callable[[], object], runs: int) -> dict[str, float]:
 def db_execution_ms(engine: Engine, query: ReviewQuery) -> float:
     """The server's execution time of the page's SQL (EXPLAIN ANALYZE), the median of 5."""
     overdue_at = NOW if query.overdue else None
-    statement = page_statement(TENANT, query.limit, query.after, query.state, query.assignee, overdue_at)
+    opened_before = None if query.min_age_days is None else NOW - dt.timedelta(days=query.min_age_days)
+    statement = page_statement(
+        TENANT, query.limit, query.after, query.state, query.assignee, overdue_at, query.instituicao, query.curso, opened_before
+    )
     sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
     times = []
     with engine.connect() as connection:
@@ -134,6 +143,10 @@ def main() -> None:
             "state_parecer_emitido": ReviewQuery(state=ReviewState.PARECER_EMITIDO),
             "assignee_mine": ReviewQuery(assignee="reviewer-07"),
             "overdue": ReviewQuery(overdue=True),
+            "institution": ReviewQuery(instituicao="universidade federal 123"),
+            "course": ReviewQuery(curso="dst 07"),
+            "institution_and_course": ReviewQuery(instituicao=INSTITUTIONS[42], curso=COURSES[7]),
+            "older_than_90_days": ReviewQuery(min_age_days=90),
             "next_page": ReviewQuery(after=middle),
             "state_and_next_page": ReviewQuery(state=ReviewState.EM_ANALISE, after=deep),
             "limit_200": ReviewQuery(limit=200),

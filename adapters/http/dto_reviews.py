@@ -58,6 +58,8 @@ class ReviewOut(msgspec.Struct, kw_only=True):
     recurso: Annotated[dict[str, Any] | None, Meta(description="the latest recurso: `fatos` and the new `ementa` (or null)")] = None
     recurso_ate: Annotated[dt.datetime | None, Meta(description="end of the window for a recurso (working days), once final")] = None
     terms: ReviewTermsOut | None = None
+    instituicao: Annotated[str | None, Meta(description="the origem's institution, as the request named it (null: not named, or an appeal)")] = None
+    curso: Annotated[str | None, Meta(description="the destino course's code, as the request named it")] = None
 
 
 class ReviewPageOut(msgspec.Struct, kw_only=True):
@@ -83,4 +85,6 @@ def review_out(item: ReviewItem, now: dt.datetime) -> ReviewOut:
         recurso=item.recurso,
         recurso_ate=item.recurso_until(),
         terms=ReviewTermsOut(**item.terms.payload()),
+        instituicao=item.about.instituicao,
+        curso=item.about.curso,
     )

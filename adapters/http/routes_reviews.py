@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from adapters.http.dto_reviews import AssignIn, DecideIn, RecursoIn, ReturnIn, ReviewOut, ReviewPageOut, ReviewStateName, review_out
+from adapters.http.dto import NOT_BLANK
 from adapters.http.error_table import AUTH, BODY, INVALID, responses
 from core.domain.rate_limits import RouteGroup
 from core.domain.errors import InvalidInput, InvalidTransition, NotFound, TransitionForbidden
@@ -49,13 +50,24 @@ class ReviewController(Controller):
             str | None, QueryParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$", description="only items assigned to this key id")
         ] = None,
         overdue: Annotated[bool, QueryParameter(description="only items past their deadline still awaiting a parecer")] = False,
+        institution: Annotated[
+            str | None,
+            QueryParameter(min_length=1, max_length=200, pattern=NOT_BLANK, description="only items whose origem is of this institution (case, accents and spacing ignored)"),
+        ] = None,
+        course: Annotated[
+            str | None,
+            QueryParameter(min_length=1, max_length=200, pattern=NOT_BLANK, description="only items whose destino course has this code (case, accents and spacing ignored)"),
+        ] = None,
+        min_age_days: Annotated[int | None, QueryParameter(ge=0, le=3650, description="only items opened at least this many days ago")] = None,
         after: Annotated[
             str | None, QueryParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="`next_after` of the previous page")
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200, description="items per page")] = 50,
     ) -> ReviewPageOut:
         """The tenant's review items in opening order, filtered, one keyset page at a time."""
-        query = ReviewQuery(limit, after, None if review_state is None else ReviewState(review_state), assignee, overdue)
+        query = ReviewQuery(
+            limit, after, None if review_state is None else ReviewState(review_state), assignee, overdue, institution, course, min_age_days
+        )
         items = reviews.search(principal.tenant_id, query)
         now = reviews.now()
         next_after = items[-1].review_id if len(items) == limit else None

@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import ReviewItemRow, ReviewReasonCodesRow
 from core.domain.errors import InvalidTransition
-from core.domain.review import AWAITING_PARECER, FINAL_STATES, ReviewItem, ReviewState, ReviewTerms
+from core.domain.precedents import course_key
+from core.domain.review import AWAITING_PARECER, FINAL_STATES, ReviewItem, ReviewState, ReviewSubject, ReviewTerms
 from core.domain.review_backlog import AGE_BUCKETS, ReviewBacklog
 
 _TABLE = ReviewItemRow.__table__
+KEY_MAX = 200
 # Written as the partial indexes' predicates (migration 0008), as literals, so PostgreSQL can use them.
 AWAITING_SQL = text("state IN ('pendente', 'em_analise')")
 OPEN_SQL = text("state <> 'homologado'")
@@ -93,9 +95,12 @@ class SqlaReviewRepository:
         state: ReviewState | None = None,
         assignee: str | None = None,
         overdue_at: dt.datetime | None = None,
+        instituicao: str | None = None,
+        curso: str | None = None,
+        opened_before: dt.datetime | None = None,
     ) -> list[ReviewItem]:
         # Core rows, not ORM instances: a page is read, never changed (half the cost per row).
-        statement = page_statement(tenant_id, limit, after, state, assignee, overdue_at)
+        statement = page_statement(tenant_id, limit, after, state, assignee, overdue_at, instituicao, curso, opened_before)
         return [_item(row) for row in self._session.execute(statement)]
 
 
@@ -106,6 +111,9 @@ def page_statement(
     state: ReviewState | None = None,
     assignee: str | None = None,
     overdue_at: dt.datetime | None = None,
+    instituicao: str | None = None,
+    curso: str | None = None,
+    opened_before: dt.datetime | None = None,
 ) -> Select[Any]:
     """The SQL of one queue page (also EXPLAINed by bench/review_queue.py)."""
     statement = select(_TABLE).where(_TABLE.c.tenant_id == tenant_id)
@@ -117,6 +125,12 @@ def page_statement(
         statement = statement.where(_TABLE.c.assignee_key_id == assignee)
     if overdue_at is not None:
         statement = statement.where(AWAITING_SQL, _TABLE.c.deadline < overdue_at)
+    if instituicao is not None:
+        statement = statement.where(_TABLE.c.instituicao_key == _key(instituicao))
+    if curso is not None:
+        statement = statement.where(_TABLE.c.curso_key == _key(curso))
+    if opened_before is not None:
+        statement = statement.where(_TABLE.c.created_at <= opened_before)
     return statement.order_by(_TABLE.c.review_id).limit(limit)
 
 
@@ -138,7 +152,16 @@ def _row(item: ReviewItem) -> dict[str, Any]:
         "rodada": item.rodada,
         "terms": item.terms.payload(),
         "recurso": item.recurso,
+        "instituicao": item.about.instituicao,
+        "curso": item.about.curso,
+        "instituicao_key": _key(item.about.instituicao),
+        "curso_key": _key(item.about.curso),
     }
+
+
+def _key(text: str | None) -> str | None:
+    """How the queue compares an institution or a course code (KEY_MAX: the column's width)."""
+    return None if text is None else course_key(text)[:KEY_MAX]
 
 
 def _item(row: Any) -> ReviewItem:
@@ -160,4 +183,5 @@ def _item(row: Any) -> ReviewItem:
         terms=ReviewTerms(**row.terms) if row.terms else ReviewTerms(),
         rodada=row.rodada,
         recurso=row.recurso,
+        about=ReviewSubject(row.instituicao, row.curso),
     )

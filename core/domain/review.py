@@ -118,6 +118,17 @@ class Move:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class ReviewSubject:
+    """What the decision under review is about, as the request named it: the queue filters by it."""
+
+    instituicao: str | None = None  # the origem's institution
+    curso: str | None = None  # the destino course's code
+
+    def payload(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ReviewItem:
     tenant_id: str
     review_id: str
@@ -135,6 +146,7 @@ class ReviewItem:
     terms: ReviewTerms = ReviewTerms()
     rodada: int = 1  # 1 for the first review, +1 for each recurso
     recurso: dict[str, Any] | None = None  # the latest recurso's facts: {"fatos", "ementa"}
+    about: ReviewSubject = ReviewSubject()  # the request's origem institution and destino course
 
     @property
     def final(self) -> bool:
@@ -164,7 +176,9 @@ def as_terms(terms: ReviewTerms | int) -> ReviewTerms:
     return terms if isinstance(terms, ReviewTerms) else ReviewTerms(prazo_parecer_dias=terms)
 
 
-def open_item(tenant_id: str, request_id: str, now: dt.datetime, terms: ReviewTerms | int) -> tuple[ReviewItem, dict[str, Any]]:
+def open_item(
+    tenant_id: str, request_id: str, now: dt.datetime, terms: ReviewTerms | int, about: ReviewSubject | None = None
+) -> tuple[ReviewItem, dict[str, Any]]:
     """A new pending item for a result, its deadline `prazo_parecer_dias` after `now`, and its audit payload."""
     fixed = as_terms(terms)
     item = ReviewItem(
@@ -176,6 +190,7 @@ def open_item(tenant_id: str, request_id: str, now: dt.datetime, terms: ReviewTe
         updated_at=now,
         deadline=now + dt.timedelta(days=fixed.prazo_parecer_dias),
         terms=fixed,
+        about=about or ReviewSubject(),
     )
     payload = {"review_id": item.review_id, "request_id": request_id, "state": item.state.value,
                "deadline": item.deadline.isoformat(), "terms": fixed.payload()}
@@ -190,6 +205,7 @@ def open_appeal(
     actor: ReviewActor,
     now: dt.datetime,
     terms: ReviewTerms,
+    about: ReviewSubject | None = None,
 ) -> tuple[ReviewItem, dict[str, Any]]:
     """An automatic DEFERIDO/INDEFERIDO taken to review on appeal: a pending item whose first
     history entry is the recurso. Same roles and window as the recurso of a homologated item."""
@@ -198,7 +214,7 @@ def open_appeal(
     _check_role(ReviewAction.RECURSO, actor)
     _check_window(window_end(decided_at, terms.prazo_recurso_dias), now)
     fatos = _recurso_facts(move)
-    item, _ = open_item(tenant_id, request_id, now, terms)
+    item, _ = open_item(tenant_id, request_id, now, terms, about)
     entry = {"action": move.action.value, "from": "automatica", "to": item.state.value, "at": now.isoformat(),
              "actor": actor.payload(), "rodada": item.rodada, **fatos}
     item = dataclasses.replace(item, history=(entry,), recurso=fatos)

@@ -38,6 +38,12 @@ class ReviewRepository(Protocol):
         state: ReviewState | None = None,
         assignee: str | None = None,
         overdue_at: dt.datetime | None = None,
+        instituicao: str | None = None,
+        curso: str | None = None,
+        opened_before: dt.datetime | None = None,
     ) -> list[ReviewItem]:
         """Up to `limit` items with review_id > after, in id order (a keyset page); with
-        `overdue_at`, only items still awaiting their parecer whose deadline is before it."""
+        `overdue_at`, only items still awaiting their parecer whose deadline is before it;
+        `instituicao`/`curso`: the origem's institution / the destino's course code, compared as
+        `course_key` compares them (case, accents, spaces and punctuation ignored);
+        `opened_before`: only items opened at or before it (their age)."""

@@ -29,7 +29,7 @@ from core.ports.topic_matcher import TopicMatcher
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.documents import evaluation_document
 from core.usecases.reading import PairReading, TextReading, read_pair, read_text
-from core.domain.review import ReviewTerms
+from core.domain.review import ReviewSubject, ReviewTerms
 from core.usecases.reviews import open_review, terms_of
 from core.usecases.webhooks import publish_automatic
 # Precedents: the tenant's equivalence table is consulted first (ADR 0024).
@@ -259,7 +259,8 @@ class EvaluatePair:
                 uow.results.add(result)
                 uow.audit.record(_audit_event(command, evaluation, document, now))  # chained after commit: ADR 0022
                 if evaluation.decisao is Decision.ANALISE_HUMANA:  # a person decides: ADR 0020
-                    open_review(uow, command.tenant_id, command.request_id, now, review_terms)
+                    about = ReviewSubject(command.origem.instituicao, command.destino.codigo)  # the queue's filters
+                    open_review(uow, command.tenant_id, command.request_id, now, review_terms, about)
                     remember_pair(  # its homologated parecer may become a precedent (ADR 0024)
                         uow, command.tenant_id, command.request_id, command.origem, command.destino, command.course_id
                     )

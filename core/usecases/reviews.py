@@ -15,7 +15,8 @@ from typing import Any
 from core.domain.actors import Actor
 from core.domain.errors import InvalidInput, InvalidTransition, NotFound
 from core.domain.model import Policy
-from core.domain.records import AuditEvent, Role, StoredResult
+from core.domain.precedents import end_vigencia
+from core.domain.records import ApiKeyRecord, AuditEvent, Role, StoredResult
 from core.domain.webhooks import DECISAO_FINAL
 from core.domain.reason_codes import validate_reason_codes
 from core.domain.review_backlog import ReviewBacklog
@@ -26,6 +27,7 @@ from core.domain.review import (
     ReviewActor,
     ReviewItem,
     ReviewState,
+    ReviewSubject,
     ReviewTerms,
     open_appeal,
     open_item,
@@ -45,11 +47,13 @@ def terms_of(policy: Policy) -> ReviewTerms:
 
 
 def open_review(
-    uow: UnitOfWork, tenant_id: str, request_id: str, now: dt.datetime, prazo_dias: int | ReviewTerms
+    uow: UnitOfWork, tenant_id: str, request_id: str, now: dt.datetime, prazo_dias: int | ReviewTerms,
+    about: ReviewSubject | None = None,
 ) -> ReviewItem:
     """Open the review item of a result inside the caller's transaction (the one storing the result).
-    `prazo_dias` is the policy's terms (`terms_of`), or just its parecer deadline in days."""
-    item, payload = open_item(tenant_id, request_id, now, prazo_dias)
+    `prazo_dias` is the policy's terms (`terms_of`), or just its parecer deadline in days; `about`,
+    the origem's institution and the destino's course code (the queue filters by them)."""
+    item, payload = open_item(tenant_id, request_id, now, prazo_dias, about)
     uow.reviews.add(item)
     uow.audit.record(AuditEvent(tenant_id, "review.opened", payload, now))  # on the decision's path: ADR 0022
     return item
@@ -126,8 +130,32 @@ def file_recurso(uow_factory: UnitOfWorkFactory, tenant_id: str, recurso: Recurs
             updated, payload = transition(item, move, actor, now)
             uow.reviews.update(updated, expected_version=item.version)
         uow.audit.append(AuditEvent(tenant_id, "review.recurso", payload, now))
+        if item is not None:
+            _end_precedents_of(uow, updated, actor, now)
         uow.commit()
     return updated
+
+
+def _end_precedents_of(uow: UnitOfWork, item: ReviewItem, actor: ReviewActor, now: dt.datetime) -> None:
+    """A recurso reopens the decision a precedent registered: that precedent stops deciding from
+    today (an audited end of vigência, never a delete, as ADR 0024 ends any precedent). Once the
+    new round is homologated the coordinator may register it again."""
+    pair = uow.precedents.pair_for(item.tenant_id, item.request_id)
+    if pair is None:
+        return
+    for precedent in uow.precedents.for_origin(item.tenant_id, *pair.origem.key):
+        last_day = max(now.date(), precedent.valid_from)
+        if precedent.review_id != item.review_id or (precedent.valid_to is not None and precedent.valid_to <= last_day):
+            continue
+        uow.precedents.end_vigencia(end_vigencia(precedent, last_day, actor.payload(), now))
+        payload = {
+            "actor": actor.payload(),
+            "precedent_id": precedent.precedent_id,
+            "vigencia_fim_anterior": None if precedent.valid_to is None else precedent.valid_to.isoformat(),
+            "vigencia_fim": last_day.isoformat(),
+            "motivo": f"recurso (rodada {item.rodada}) reabriu a decisão que o precedente registrou",
+        }
+        uow.audit.append(AuditEvent(item.tenant_id, "precedent.vigencia_ended", payload, now))
 
 
 def _terms_of_result(uow: UnitOfWork, stored: StoredResult) -> ReviewTerms:
@@ -167,8 +195,18 @@ def set_reason_codes(uow_factory: UnitOfWorkFactory, tenant_id: str, codes: list
 def _check_assignee(uow: UnitOfWork, tenant_id: str, key_id: str) -> None:
     """An item is assigned to an active reviewer (or admin) key of the same tenant."""
     key = uow.api_keys.get(key_id)
-    if key is None or key.tenant_id != tenant_id or key.revoked_at is not None or key.role not in ASSIGNABLE:
+    if key is None or key.tenant_id != tenant_id or not _assignable(key):
         raise InvalidInput(f"assignee '{key_id}' is not an active reviewer key of this tenant")
+
+
+def _assignable(key: ApiKeyRecord) -> bool:
+    return key.revoked_at is None and key.role in ASSIGNABLE
+
+
+def list_assignees(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[ApiKeyRecord]:
+    """The keys an item of the tenant may be assigned to: its active reviewer and admin keys."""
+    with uow_factory.reading() as uow:
+        return [key for key in uow.api_keys.list_for_tenant(tenant_id) if _assignable(key)]
 
 
 def get_review(uow_factory: UnitOfWorkFactory, tenant_id: str, review_id: str) -> ReviewItem:
@@ -186,10 +224,14 @@ class ReviewQuery:
     state: ReviewState | None = None
     assignee: str | None = None
     overdue: bool = False
+    instituicao: str | None = None  # the origem's institution (case, accents and spacing ignored)
+    curso: str | None = None  # the destino's course code (likewise)
+    min_age_days: int | None = None  # only items opened at least this many days ago
 
 
 def list_reviews(uow_factory: UnitOfWorkFactory, tenant_id: str, query: ReviewQuery, clock: Clock) -> list[ReviewItem]:
     """A keyset page of the tenant's items in id (opening) order, filtered."""
+    now = clock.now()
     with uow_factory.reading() as uow:
         return uow.reviews.list_items(
             tenant_id,
@@ -197,7 +239,10 @@ def list_reviews(uow_factory: UnitOfWorkFactory, tenant_id: str, query: ReviewQu
             after=query.after,
             state=query.state,
             assignee=query.assignee,
-            overdue_at=clock.now() if query.overdue else None,
+            overdue_at=now if query.overdue else None,
+            instituicao=query.instituicao,
+            curso=query.curso,
+            opened_before=None if query.min_age_days is None else now - dt.timedelta(days=query.min_age_days),
         )
 
 
@@ -245,6 +290,10 @@ class Reviews:
 
     def move(self, tenant_id: str, review_id: str, move: Move, actor: ReviewActor) -> ReviewItem:
         return move_review(self._uows, tenant_id, review_id, move, actor, self._clock)
+
+    def assignees(self, tenant_id: str) -> list[ApiKeyRecord]:
+        """The active reviewer (and admin) keys an item may be assigned to, oldest first."""
+        return list_assignees(self._uows, tenant_id)
 
     def recurso(self, tenant_id: str, recurso: Recurso, actor: ReviewActor) -> ReviewItem:
         """Reopen a final decision within the policy's window, or take an automatic one to review (ADR 0026)."""

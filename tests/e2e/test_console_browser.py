@@ -197,3 +197,58 @@ def test_an_analise_humana_item_claimed_decided_and_homologated_in_the_review_qu
     unexpected = [e for e in errors if "status of 422" not in e]  # the parecer without a decision is expected
     assert not unexpected, "\n".join(errors)  # no CSP violation, no script error
     print(f"\nscreenshot: {shots / 'console-revisao.png'}")
+
+
+def test_a_coordinator_assigns_an_item_and_later_files_a_recurso_against_its_final_decision(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    """Atribuir and Recurso (ADR 0030): the coordinator picks the reviewer from the tenant's active
+    reviewer keys; after homologation, a recurso with new facts reopens the item (a new round).
+    An empty field is refused next to it, in Portuguese."""
+    keys = {}
+    for role in ("reviewer", "coordinator"):
+        created = httpx.post(f"{server}/admin/api_keys", json={"role": role, "name": f"atribuir-{role}"}, headers=HEADERS, timeout=30)
+        assert created.status_code == 201, created.text
+        keys[role] = created.json()
+    origem = {k: v for k, v in PAIR["origem"].items() if k != "aprovado"}  # approval unknown: a person decides
+    body = {"request_id": "console-atribuir-1", "origem": origem, "destino": PAIR["destino"]}
+    evaluated = httpx.post(f"{server}/v1/equivalences/evaluate", json=body, headers=HEADERS, timeout=120)
+    assert evaluated.status_code == 200 and evaluated.json()["decisao"] == "ANALISE_HUMANA", evaluated.text
+    review_id = httpx.get(f"{server}/v1/equivalences/console-atribuir-1", headers=HEADERS, timeout=30).json()["revisao"]["review_id"]
+    errors: list[str] = []
+
+    context, page = _console_page(browser, errors)
+    _sign_in_with(page, server, keys["coordinator"]["key"])
+    page.goto(f"{server}/console/revisao/{review_id}")
+    page.get_by_role("button", name="Atribuir").click()  # nobody chosen
+    page.locator("#atribuir-erro").wait_for()
+    assert page.locator("#atribuir-erro").inner_text() == "Escolha o parecerista."
+    page.get_by_label("Parecerista").select_option(keys["reviewer"]["key_id"])
+    page.get_by_role("button", name="Atribuir").click()
+    page.locator(".estado-item", has_text="Em análise").wait_for()
+    assert "atribuiu" in page.locator("#historico ~ table").inner_text()
+
+    reviewer = {"X-API-Key": keys["reviewer"]["key"]}
+    parecer = {"decisao": "INDEFERIDO", "motivo": "conteudo_insuficiente", "parecer": "Faltam tópicos críticos."}
+    decided = httpx.post(f"{server}/v1/reviews/{review_id}/decide", json=parecer, headers=reviewer, timeout=30)
+    assert decided.status_code == 200, decided.text  # the assignee decides, without claiming
+    page.reload()
+    page.get_by_role("button", name="Homologar").click()
+    page.locator(".estado-item", has_text="Homologado").wait_for()
+
+    page.get_by_label("Nova ementa da disciplina de origem (opcional)").fill("Ementa revisada pelo departamento.")
+    page.get_by_role("button", name="Interpor recurso").click()  # no facts
+    page.locator("#recurso-erro").wait_for()
+    assert page.locator("#recurso-erro").inner_text() == "Descreva os fatos novos do recurso."
+    assert page.get_by_label("Nova ementa da disciplina de origem (opcional)").input_value() == "Ementa revisada pelo departamento."
+    page.get_by_label("Fatos novos").fill("O aluno anexou o plano de ensino com os tópicos que faltavam.")
+    page.get_by_role("button", name="Interpor recurso").click()
+    page.locator(".estado-item", has_text="Pendente").wait_for()
+    assert "recurso" in page.locator("#historico ~ table").inner_text()
+    page.screenshot(path=str(screenshot_dir(tmp_path) / "console-recurso.png"), full_page=True)
+    context.close()
+    stored = httpx.get(f"{server}/v1/reviews/{review_id}", headers=HEADERS, timeout=30).json()
+    assert (stored["state"], stored["rodada"], stored["assignee_key_id"]) == ("pendente", 2, None)
+    assert stored["recurso"]["ementa"] == "Ementa revisada pelo departamento."
+    unexpected = [e for e in errors if "status of 422" not in e]  # the two refused forms are expected
+    assert not unexpected, "\n".join(errors)

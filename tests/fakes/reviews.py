@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.domain.errors import InvalidTransition
+from core.domain.precedents import course_key
 from core.domain.review import AWAITING_PARECER, ReviewItem, ReviewState
 from core.domain.review_backlog import ReviewBacklog, age_bucket
 from tests.fakes._staged import _Staged
@@ -57,6 +58,9 @@ class FakeReviewRepository(_Staged):
         state: ReviewState | None = None,
         assignee: str | None = None,
         overdue_at: dt.datetime | None = None,
+        instituicao: str | None = None,
+        curso: str | None = None,
+        opened_before: dt.datetime | None = None,
     ) -> list[ReviewItem]:
         items = sorted(
             (
@@ -67,7 +71,14 @@ class FakeReviewRepository(_Staged):
                 and (state is None or i.state is state)
                 and (assignee is None or i.assignee == assignee)
                 and (overdue_at is None or (i.state in AWAITING_PARECER and i.deadline < overdue_at))
+                and (instituicao is None or _key(i.about.instituicao) == course_key(instituicao))
+                and (curso is None or _key(i.about.curso) == course_key(curso))
+                and (opened_before is None or i.created_at <= opened_before)
             ),
             key=lambda i: i.review_id,
         )
         return items[:limit]
+
+
+def _key(text: str | None) -> str | None:
+    return None if text is None else course_key(text)

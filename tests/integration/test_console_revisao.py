@@ -178,3 +178,106 @@ def test_filters_overdue_badge_and_keyset_pages(client: TestClient, sqlite_url: 
     seen = [i for i in ids if i in first.text], [i for i in ids if i in second.text]
     assert len(seen[0]) == 2 and len(seen[1]) == 1 and not set(seen[0]) & set(seen[1])
     assert "Próxima página" not in second.text
+
+
+def key_id_of(client: TestClient, name: str) -> str:
+    keys = client.get("/admin/api_keys", headers={"X-API-Key": KEYS["admin"]}).json()
+    return str(next(k["key_id"] for k in keys if k["name"] == name and k["status"] == "active"))
+
+
+def test_a_coordinator_assigns_the_item_to_a_reviewer_who_then_decides_it(client: TestClient) -> None:
+    review_id = open_item(client)
+    reviewer_key = key_id_of(client, "reviewer")
+    csrf = as_role(client, "reviewer")
+    assert "/atribuir" not in client.get(f"/console/revisao/{review_id}").text  # not a reviewer's form
+
+    csrf = as_role(client, "coordinator")
+    item = client.get(f"/console/revisao/{review_id}")
+    assert '<h2 id="f-atribuir">Atribuir</h2>' in item.text and f'<option value="{reviewer_key}">' in item.text
+    assert f'<option value="{key_id_of(client, "coordinator")}"' not in item.text  # only reviewer and admin keys
+    empty = client.post(f"/console/revisao/{review_id}/atribuir", data={"csrf_token": csrf, "responsavel": ""})
+    assert empty.status_code == 422 and re.search(r'id="atribuir-erro">Escolha o parecerista', empty.text)
+    assert 'aria-describedby="atribuir-erro"' in empty.text
+    stranger = client.post(f"/console/revisao/{review_id}/atribuir", data={"csrf_token": csrf, "responsavel": "nao-existe"})
+    assert stranger.status_code == 422 and re.search(r'id="atribuir-erro">Esta chave não é de um parecerista ativo', stranger.text)
+    forged = client.post(f"/console/revisao/{review_id}/atribuir", data={"csrf_token": "forged", "responsavel": reviewer_key})
+    assert forged.status_code == 403 and "CSRF" in forged.text
+    assert api_state(client, review_id) == "pendente"
+
+    assigned = client.post(f"/console/revisao/{review_id}/atribuir", data={"csrf_token": csrf, "responsavel": reviewer_key}, follow_redirects=False)
+    assert assigned.status_code == 303 and assigned.headers["location"] == f"/console/revisao/{review_id}"
+    item = client.get(f"/console/revisao/{review_id}")
+    assert "Em análise" in item.text and "atribuiu" in item.text and f'<option value="{reviewer_key}" selected>' in item.text  # reassignable
+    stored = client.get(f"/v1/reviews/{review_id}", headers={"X-API-Key": KEYS["admin"]}).json()
+    assert stored["assignee_key_id"] == reviewer_key and stored["history"][-1]["actor"]["role"] == "coordinator"
+
+    csrf = as_role(client, "reviewer")
+    decided = client.post(f"/console/revisao/{review_id}/parecer", data={"csrf_token": csrf, **PARECER}, follow_redirects=False)
+    assert decided.status_code == 303 and api_state(client, review_id) == "parecer_emitido"
+
+
+def homologated_item(client: TestClient) -> str:
+    review_id = open_item(client)
+    for path, key, body in (("claim", "reviewer", None), ("decide", "reviewer", PARECER), ("homologate", "coordinator", None)):
+        moved = client.post(f"/v1/reviews/{review_id}/{path}", json=body, headers={"X-API-Key": KEYS[key]})
+        assert moved.status_code == 200, moved.text
+    return review_id
+
+
+def test_a_recurso_reopens_a_final_decision_within_the_window(client: TestClient) -> None:
+    review_id = homologated_item(client)
+    csrf = as_role(client, "reviewer")
+    assert "/recurso" not in client.get(f"/console/revisao/{review_id}").text  # a reviewer does not file recursos
+
+    csrf = as_role(client, "coordinator")
+    item = client.get(f"/console/revisao/{review_id}")
+    assert '<h2 id="f-recurso">Recurso</h2>' in item.text and "Prazo para recorrer: até" in item.text
+    assert "/atribuir" not in item.text  # a final item is not assigned
+    no_facts = client.post(f"/console/revisao/{review_id}/recurso", data={"csrf_token": csrf, "fatos": " ", "ementa": "nova"})
+    assert no_facts.status_code == 422 and re.search(r'id="recurso-erro">Descreva os fatos novos', no_facts.text)
+    assert ">nova</textarea>" in no_facts.text  # what was typed stays
+    assert api_state(client, review_id) == "homologado"
+
+    fatos = "O aluno apresentou o plano de ensino completo com as cargas horárias."
+    filed = client.post(f"/console/revisao/{review_id}/recurso", data={"csrf_token": csrf, "fatos": fatos, "ementa": ""}, follow_redirects=False)
+    assert filed.status_code == 303 and filed.headers["location"] == f"/console/revisao/{review_id}"
+    stored = client.get(f"/v1/reviews/{review_id}", headers={"X-API-Key": KEYS["admin"]}).json()
+    assert (stored["state"], stored["rodada"], stored["recurso"]) == ("pendente", 2, {"fatos": fatos, "ementa": None})
+    assert stored["history"][-1]["actor"]["role"] == "coordinator"
+    item = client.get(f"/console/revisao/{review_id}")
+    assert "Pendente" in item.text and fatos in item.text and '<h2 id="f-recurso">' not in item.text
+
+
+def test_a_recurso_after_the_window_is_refused_next_to_the_form(client: TestClient, sqlite_url: str) -> None:
+    review_id = homologated_item(client)
+    engine = create_engine_for(sqlite_url)
+    with session_factory(engine)() as session, session.begin():
+        session.execute(update(ReviewItemRow).where(ReviewItemRow.review_id == review_id).values(updated_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
+    engine.dispose()
+    csrf = as_role(client, "coordinator")
+    item = client.get(f"/console/revisao/{review_id}")
+    assert '<h2 id="f-recurso">' not in item.text and "Prazo de recurso: até" in item.text
+    late = client.post(f"/console/revisao/{review_id}/recurso", data={"csrf_token": csrf, "fatos": "Fatos novos."})
+    assert late.status_code == 422 and re.search(r'id="recurso-erro">Recurso fora do prazo', late.text)
+    assert api_state(client, review_id) == "homologado"
+
+
+def test_the_queue_filters_by_origem_institution_destino_course_and_age(client: TestClient) -> None:
+    def opened(instituicao: str, curso: str) -> str:
+        request_id = f"cons-{uuid.uuid4().hex[:12]}"
+        body = {"request_id": request_id, "origem": {**UNKNOWN_APPROVAL, "instituicao": instituicao}, "destino": {**DESTINO, "codigo": curso}}
+        assert client.post("/v1/equivalences/evaluate", json=body, headers={"X-API-Key": KEYS["client"]}).status_code == 200
+        return str(client.get(f"/v1/equivalences/{request_id}", headers={"X-API-Key": KEYS["reviewer"]}).json()["revisao"]["review_id"])
+
+    tag = uuid.uuid4().hex[:6]
+    ufpb, unb = opened(f"Universidade Federal da Paraíba {tag}", "BD-101"), opened(f"Universidade de Brasília {tag}", "ED-202")
+    as_role(client, "coordinator")
+    page = client.get("/console/revisao", params={"instituicao": f"universidade federal da paraiba {tag}"})
+    assert page.status_code == 200 and ufpb in page.text and unb not in page.text
+    assert f"Universidade Federal da Paraíba {tag}</td>" in page.text and 'value="universidade federal da paraiba' in page.text
+    by_course = client.get("/console/revisao", params={"curso": "ed 202"})
+    assert unb in by_course.text and ufpb not in by_course.text
+    assert ufpb not in client.get("/console/revisao", params={"dias": "1"}).text  # opened today
+    for field, value in (("dias", "muitos"), ("dias", "99999"), ("curso", "x" * 201)):
+        wrong = client.get("/console/revisao", params={field: value})
+        assert wrong.status_code == 422 and f'id="{field}-erro"' in wrong.text, (field, value)

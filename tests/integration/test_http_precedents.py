@@ -118,3 +118,23 @@ def test_csv_import_list_filters_and_errors(client: TestClient) -> None:
     assert not_final.status_code == 404
     unknown_field = _call(client, "POST", "/v1/precedents/from-review", "coordinator", json={"review_id": "rv_x", "cor": 1})
     assert unknown_field.status_code == 422
+
+
+def test_a_recurso_against_the_registered_decision_ends_its_precedent(client: TestClient) -> None:
+    """The decision a precedent registered is reopened: the precedent stops deciding (audited, kept)."""
+    code = f"BD-{uuid.uuid4().hex[:8]}"
+    precedent_id, request_id = _homologated_precedent(client, code)
+    assert _evaluate(client, code)["decisao_origem"] == "precedente"
+
+    fatos = {"request_id": request_id, "fatos": "A coordenação encontrou erro na carga horária registrada."}
+    filed = _call(client, "POST", "/v1/reviews/recursos", "coordinator", json=fatos)
+    assert filed.status_code == 200 and filed.json()["rodada"] == 2, filed.text
+    shown = _call(client, "GET", f"/v1/precedents/{precedent_id}", "reviewer").json()
+    assert not shown["vigente"] and shown["ended_by"]["role"] == "coordinator"
+    after = _evaluate(client, code)
+    assert (after["precedente"], after["decisao_origem"]) == (None, None)  # the mapper decides again
+    events = _call(client, "GET", "/admin/audit?event_type=precedent.vigencia_ended&limit=500", "admin").json()["events"]
+    [ended] = [e["payload"] for e in events if e["payload"]["precedent_id"] == precedent_id]
+    assert "recurso" in ended["motivo"] and ended["actor"]["role"] == "coordinator"
+    audit = _call(client, "GET", "/admin/audit/verify", "auditor")
+    assert audit.status_code == 200 and audit.json()["ok"] is True, audit.text

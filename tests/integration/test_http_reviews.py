@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 from sqlalchemy import update
 
 from adapters.persistence.database import create_engine_for, session_factory
-from adapters.persistence.sqla_models import EvaluationResultRow
+from adapters.persistence.sqla_models import EvaluationResultRow, ReviewItemRow
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from core.domain.api_keys import hash_key, key_prefix
 from core.domain.records import ApiKeyRecord, Role, Tenant
@@ -38,12 +38,15 @@ class Desk:
     keys: dict[str, str]
     key_ids: dict[str, str]
     uows: SqlaUnitOfWorkFactory
+    db_url: str
 
     def call(self, method: str, path: str, key: str, **kwargs: Any) -> Any:
         return self.client.request(method, path, headers={"X-API-Key": self.keys[key]}, **kwargs)
 
-    def review(self, request_id: str) -> str:
-        body = {"request_id": request_id, "origem": UNKNOWN_APPROVAL, "destino": DESTINO}
+    def review(self, request_id: str, instituicao: str | None = None, curso: str | None = None) -> str:
+        origem = UNKNOWN_APPROVAL if instituicao is None else {**UNKNOWN_APPROVAL, "instituicao": instituicao}
+        destino = DESTINO if curso is None else {**DESTINO, "codigo": curso}
+        body = {"request_id": request_id, "origem": origem, "destino": destino}
         answer = self.call("POST", "/v1/equivalences/evaluate", "client", json=body)
         assert answer.status_code == 200 and answer.json()["decisao"] == "ANALISE_HUMANA", answer.text
         stored = self.call("GET", f"/v1/equivalences/{request_id}", "reviewer").json()
@@ -67,7 +70,7 @@ def desk(db_url: str, tmp_path: Path) -> Iterator[Desk]:
                 owner, role = (other, Role.ADMIN) if name == "other" else (tenant, ROLES[name])
                 uow.api_keys.add(ApiKeyRecord(key_ids[name], owner, key_prefix(key), hash_key(key, PEPPER), role, name, now))
             uow.commit()
-        yield Desk(client, tenant, keys, key_ids, uows)
+        yield Desk(client, tenant, keys, key_ids, uows, db_url)
     engine.dispose()
 
 
@@ -159,6 +162,36 @@ def test_the_queue_filters_by_state_assignee_and_overdue_in_keyset_pages(desk: D
     assert overdue == [] and not pending[0]["overdue"]
     assert desk.call("GET", "/v1/reviews", "reviewer", params={"state": "fechado"}).status_code == 422
     assert desk.call("GET", "/v1/reviews", "other").json()["items"] == []
+
+
+def test_the_queue_filters_by_institution_course_and_age(desk: Desk) -> None:
+    ufpb = desk.review(f"review-inst-{uuid.uuid4().hex[:8]}", "Universidade Federal da Paraíba", "BD-101")
+    unb = desk.review(f"review-inst-{uuid.uuid4().hex[:8]}", "Universidade de Brasília", "bd 101")
+    unnamed = desk.review(f"review-inst-{uuid.uuid4().hex[:8]}")
+
+    def listed(**params: Any) -> list[str]:
+        answer = desk.call("GET", "/v1/reviews", "coordinator", params={"limit": 200, **params})
+        assert answer.status_code == 200, answer.text
+        return [i["review_id"] for i in answer.json()["items"]]
+
+    assert listed(institution="UNIVERSIDADE FEDERAL DA PARAIBA") == [ufpb]  # case and accents ignored
+    assert listed(institution="universidade de  brasília") == [unb]
+    assert listed(course="BD101") == [ufpb, unb]  # the destino's code, spacing and punctuation ignored
+    assert listed(course="BD101", institution="Universidade de Brasília", state="pendente") == [unb]
+    assert listed(institution="Universidade Federal de Pernambuco") == []
+    shown = desk.call("GET", f"/v1/reviews/{ufpb}", "reviewer").json()
+    assert (shown["instituicao"], shown["curso"]) == ("Universidade Federal da Paraíba", "BD-101")
+    assert unnamed in listed() and unnamed not in listed(course="BD101")
+
+    assert listed(min_age_days=0) == [ufpb, unb, unnamed] and listed(min_age_days=1) == []
+    engine = create_engine_for(desk.db_url)
+    with session_factory(engine)() as session, session.begin():  # opened 40 days ago
+        aged = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)
+        session.execute(update(ReviewItemRow).where(ReviewItemRow.review_id == unb).values(created_at=aged))
+    engine.dispose()
+    assert listed(min_age_days=30) == [unb] and listed(min_age_days=30, institution="UFPB") == []
+    for bad in ({"min_age_days": -1}, {"min_age_days": "velho"}, {"institution": " "}, {"course": "x" * 201}):
+        assert desk.call("GET", "/v1/reviews", "reviewer", params=bad).status_code == 422, bad
 
 
 def test_admins_issue_review_role_keys_over_http(desk: Desk) -> None:

@@ -118,6 +118,8 @@ CONSOLE: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/console/revisao/{review_id:str}/parecer"): REVIEWERS,
     ("POST", "/console/revisao/{review_id:str}/homologar"): COORDINATORS,
     ("POST", "/console/revisao/{review_id:str}/devolver"): COORDINATORS,
+    ("POST", "/console/revisao/{review_id:str}/atribuir"): COORDINATORS,
+    ("POST", "/console/revisao/{review_id:str}/recurso"): COORDINATORS,  # a client files through the API
     # Catálogo, Auditoria, Chaves (ADR 0037): the roles of the admin API routes they stand for.
     ("GET", "/console/catalogo"): ADMIN_ONLY,
     ("GET", "/console/catalogo/{tipo:str}/{versao:str}"): ADMIN_ONLY,

@@ -143,6 +143,29 @@ def test_a_homologated_review_publishes_decisao_final_in_its_transaction() -> No
     }
 
 
+def test_a_parecer_the_policy_makes_final_publishes_decisao_final_at_once() -> None:
+    """homologacao_obrigatoria false (ADR 0026): the parecer is the final decision, so it is notified."""
+    w = webhook_world()
+    w.admin.add(DEFAULT_TENANT, URL, [DECISAO_FINAL], "k-admin")
+    overrides = {"homologacao_obrigatoria": False}
+    unknown = dataclasses.replace(ORIGEM, aprovado=None)
+    answer = w.evaluate.evaluate(command("r-dispensed", origem=unknown, policy_overrides=overrides, caller={"role": "admin"}))
+    assert answer.document["decisao"] == "ANALISE_HUMANA"
+    with w.uows.reading() as uow:
+        item = uow.reviews.for_request(DEFAULT_TENANT, "r-dispensed")
+    assert item is not None
+    reviewer = ReviewActor("k-rev", Role.REVIEWER)
+    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), reviewer, w.clock)
+    parecer = Move(ReviewAction.DECIDE, decisao="INDEFERIDO", motivo="conteudo_insuficiente", parecer="Não equivale.")
+    decided = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, parecer, reviewer, w.clock)
+    assert decided.final
+    assert w.dispatcher.sweep() == 1
+    w.run_queue()
+    [(_, body, _)] = w.sender.requests
+    event = json.loads(body)
+    assert event["type"] == DECISAO_FINAL and event["data"]["decisao_final"] == "INDEFERIDO" and event["data"]["como"] == "revisao"
+
+
 def test_an_automatic_decision_publishes_nothing_to_decisao_final_subscribers() -> None:
     w = webhook_world()
     w.admin.add(DEFAULT_TENANT, URL, [DECISAO_FINAL, CASO_CONCLUIDO], "k-admin")

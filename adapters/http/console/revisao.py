@@ -8,13 +8,16 @@ caused it, in Portuguese — never a 500.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter
 from litestar.response import Redirect
 
@@ -23,13 +26,15 @@ from adapters.http.console.forms import DECISOES
 from adapters.http.console.routes import CSRF_FIELD, CSRF_REFUSED, FORM_OPT, _lookup, _page, _refused, _to_sign_in
 from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, same_token
 from adapters.http.routes_reviews import REVIEW_READERS, ReviewId
-from core.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound, TransitionForbidden
-from core.domain.review import REVIEW_DECISIONS, Move, ReviewAction, ReviewActor, ReviewItem, ReviewState, allowed_roles
+from core.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound, RecursoForaDoPrazo, TransitionForbidden
+from core.domain.review import AWAITING_PARECER, REVIEW_DECISIONS, Move, ReviewAction, ReviewActor, ReviewItem, ReviewState, allowed_roles
 from core.usecases.pareceres import Pareceres
 from core.usecases.results import Results
-from core.usecases.reviews import ReviewQuery, Reviews
+from core.usecases.reviews import Recurso, ReviewQuery, Reviews
 
 PAGE_SIZE = 25
+TEXT_FILTER_MAX = 200  # the API's bound on institution and course
+MAX_AGE_DAYS = 3650
 ESTADOS = {
     ReviewState.PENDENTE.value: "Pendente",
     ReviewState.EM_ANALISE.value: "Em análise",
@@ -57,6 +62,21 @@ def _refusal(error: DomainError) -> tuple[int, str]:
     return 422, "Operação não aceita."
 
 
+def _filter_errors(filtros: dict[str, Any], apos: str | None) -> dict[str, str]:
+    """The queue filters' errors, by field, in Portuguese (none: the filters are fine)."""
+    erros: dict[str, str] = {}
+    if filtros["estado"] and filtros["estado"] not in ESTADOS:
+        erros["estado"] = "Escolha um dos estados da lista."
+    for campo in ("instituicao", "curso"):
+        if len(filtros[campo]) > TEXT_FILTER_MAX:
+            erros[campo] = f"Use até {TEXT_FILTER_MAX} caracteres."
+    if filtros["dias"] and not (re.fullmatch(r"[0-9]{1,4}", filtros["dias"]) and int(filtros["dias"]) <= MAX_AGE_DAYS):
+        erros["dias"] = f"Informe um número inteiro de dias, de 0 a {MAX_AGE_DAYS}."
+    if apos is not None and not (0 < len(apos) <= 64 and apos.replace("-", "").replace("_", "").replace(".", "").isalnum()):
+        erros["apos"] = "Página inválida: volte ao início da fila."
+    return erros
+
+
 def _data(moment: dt.datetime | None) -> str:
     return "" if moment is None else moment.strftime("%d/%m/%Y %H:%M UTC")
 
@@ -67,6 +87,7 @@ def _row(item: ReviewItem, now: dt.datetime) -> dict[str, Any]:
         "estado_rotulo": ESTADOS.get(item.state.value, item.state.value), "prazo": _data(item.deadline),
         "atrasado": item.overdue(now), "responsavel": item.assignee or "—", "rodada": item.rodada,
         "decisao": DECISOES.get(item.decision or "", item.decision or "—"), "aberto": _data(item.created_at),
+        "instituicao": item.about.instituicao or "—", "curso": item.about.curso or "—",
     }
 
 
@@ -87,11 +108,60 @@ def _history(item: ReviewItem) -> list[dict[str, Any]]:
 
 
 def _may(session: ConsoleSession, action: ReviewAction) -> bool:
-    return session.principal.role in allowed_roles(action)
+    """The API route's roles, among those who see the queue (a client files its recursos through the API)."""
+    role = session.principal.role
+    return role in allowed_roles(action) and role in REVIEW_READERS
 
 
 def _actor(session: ConsoleSession) -> ReviewActor:
     return ReviewActor(session.principal.key_id, session.principal.role)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReviewForm:
+    """One form of the item page: its path (also the key of its error), the fields it posts, and
+    the Portuguese message of a field left empty (checked before the use case is called)."""
+
+    path: str
+    fields: tuple[str, ...] = ()
+    required: tuple[tuple[str, str], ...] = ()
+    refused_input: str = "Dados não aceitos."  # the domain's InvalidInput, as this form says it
+
+    def missing(self, valores: dict[str, str]) -> str:
+        return next((message for field, message in self.required if not valores.get(field)), "")
+
+
+FORMS: dict[ReviewAction, ReviewForm] = {
+    ReviewAction.CLAIM: ReviewForm("assumir"),
+    ReviewAction.DECIDE: ReviewForm(
+        "parecer", ("decisao", "motivo", "parecer"),
+        (("decisao", "Escolha a decisão: Deferido ou Indeferido."), ("motivo", "Escolha o código do motivo."),
+         ("parecer", "Escreva o texto do parecer.")),
+    ),
+    ReviewAction.HOMOLOGATE: ReviewForm("homologar"),
+    ReviewAction.RETURN: ReviewForm("devolver", ("motivo",), (("motivo", "Diga por que o parecer volta ao parecerista."),)),
+    ReviewAction.ASSIGN: ReviewForm(
+        "atribuir", ("responsavel",), (("responsavel", "Escolha o parecerista."),),
+        "Esta chave não é de um parecerista ativo desta instituição.",
+    ),
+    ReviewAction.RECURSO: ReviewForm(
+        "recurso", ("fatos", "ementa"), (("fatos", "Descreva os fatos novos do recurso."),),
+        "Recurso não aceito.",
+    ),
+}
+
+
+def _form_route(action: ReviewAction) -> HTTPRouteHandler:
+    """The POST handler of one item form: every form of the page is handled by `_submit`."""
+
+    async def handler(
+        self: Controller, request: Request[Any, Any, Any], review_id: ReviewId, console_sessions: NamedDependency[ConsoleSessions],
+        reviews: NamedDependency[Reviews], results: NamedDependency[Results],
+    ) -> Any:
+        return await _submit(request, review_id, console_sessions, reviews, results, action)
+
+    handler.__name__ = f"form_{FORMS[action].path}"
+    return post(f"/{{review_id:str}}/{FORMS[action].path}", opt=FORM_OPT)(handler)
 
 
 class ReviewConsoleController(Controller):
@@ -107,6 +177,9 @@ class ReviewConsoleController(Controller):
         estado: Annotated[str | None, QueryParameter(required=False)] = None,
         atrasados: Annotated[str | None, QueryParameter(required=False)] = None,
         minhas: Annotated[str | None, QueryParameter(required=False)] = None,
+        instituicao: Annotated[str | None, QueryParameter(required=False)] = None,
+        curso: Annotated[str | None, QueryParameter(required=False)] = None,
+        dias: Annotated[str | None, QueryParameter(required=False)] = None,
         apos: Annotated[str | None, QueryParameter(required=False)] = None,
     ) -> Any:
         lookup = _lookup(request, console_sessions)
@@ -115,25 +188,24 @@ class ReviewConsoleController(Controller):
         session = lookup.session
         if session.principal.role not in REVIEW_READERS:
             return _page("inicio.html", session, status=403, aviso=NOT_A_READER)
-        filtros = {"estado": estado or "", "atrasados": atrasados == "1", "minhas": minhas == "1"}
-        erros: dict[str, str] = {}
-        if filtros["estado"] and filtros["estado"] not in ESTADOS:
-            erros["estado"] = "Escolha um dos estados da lista."
-        if apos is not None and not (0 < len(apos) <= 64 and apos.replace("-", "").replace("_", "").replace(".", "").isalnum()):
-            erros["apos"] = "Página inválida: volte ao início da fila."
+        filtros: dict[str, Any] = {
+            "estado": estado or "", "atrasados": atrasados == "1", "minhas": minhas == "1",
+            "instituicao": (instituicao or "").strip(), "curso": (curso or "").strip(), "dias": (dias or "").strip(),
+        }
+        erros = _filter_errors(filtros, apos)
         if erros:
             return _page("revisao.html", session, status=422, filtros=filtros, erros=erros, itens=[], proxima=None, estados=ESTADOS)
         query = ReviewQuery(
             PAGE_SIZE, apos, ReviewState(estado) if estado else None,
             session.principal.key_id if filtros["minhas"] else None, bool(filtros["atrasados"]),
+            filtros["instituicao"] or None, filtros["curso"] or None, int(filtros["dias"]) if filtros["dias"] else None,
         )
         items = await anyio.to_thread.run_sync(reviews.search, session.principal.tenant_id, query)
         now = reviews.now()
         proxima = None
         if len(items) == PAGE_SIZE:
-            params = {k: v for k, v in (("estado", estado or ""), ("atrasados", "1" if filtros["atrasados"] else ""),
-                                         ("minhas", "1" if filtros["minhas"] else ""), ("apos", items[-1].review_id)) if v}
-            proxima = "/console/revisao?" + urlencode(params)
+            kept = {k: ("1" if v is True else v) for k, v in filtros.items() if v}  # the filters, as the form sent them
+            proxima = "/console/revisao?" + urlencode({**kept, "apos": items[-1].review_id})
         return _page("revisao.html", session, filtros=filtros, erros=erros, itens=[_row(i, now) for i in items],
                      proxima=proxima, estados=ESTADOS)
 
@@ -151,33 +223,12 @@ class ReviewConsoleController(Controller):
             return _to_sign_in(request, lookup.expired)
         return await _item_page(lookup.session, reviews, results, review_id)
 
-    @post("/{review_id:str}/assumir", opt=FORM_OPT)
-    async def claim(
-        self, request: Request[Any, Any, Any], review_id: ReviewId, console_sessions: NamedDependency[ConsoleSessions],
-        reviews: NamedDependency[Reviews], results: NamedDependency[Results],
-    ) -> Any:
-        return await _transition(request, review_id, console_sessions, reviews, results, "assumir", ReviewAction.CLAIM)
-
-    @post("/{review_id:str}/parecer", opt=FORM_OPT)
-    async def decide(
-        self, request: Request[Any, Any, Any], review_id: ReviewId, console_sessions: NamedDependency[ConsoleSessions],
-        reviews: NamedDependency[Reviews], results: NamedDependency[Results],
-    ) -> Any:
-        return await _transition(request, review_id, console_sessions, reviews, results, "parecer", ReviewAction.DECIDE)
-
-    @post("/{review_id:str}/homologar", opt=FORM_OPT)
-    async def homologate(
-        self, request: Request[Any, Any, Any], review_id: ReviewId, console_sessions: NamedDependency[ConsoleSessions],
-        reviews: NamedDependency[Reviews], results: NamedDependency[Results],
-    ) -> Any:
-        return await _transition(request, review_id, console_sessions, reviews, results, "homologar", ReviewAction.HOMOLOGATE)
-
-    @post("/{review_id:str}/devolver", opt=FORM_OPT)
-    async def return_to_reviewer(
-        self, request: Request[Any, Any, Any], review_id: ReviewId, console_sessions: NamedDependency[ConsoleSessions],
-        reviews: NamedDependency[Reviews], results: NamedDependency[Results],
-    ) -> Any:
-        return await _transition(request, review_id, console_sessions, reviews, results, "devolver", ReviewAction.RETURN)
+    claim = _form_route(ReviewAction.CLAIM)
+    decide = _form_route(ReviewAction.DECIDE)
+    homologate = _form_route(ReviewAction.HOMOLOGATE)
+    return_to_reviewer = _form_route(ReviewAction.RETURN)
+    assign = _form_route(ReviewAction.ASSIGN)
+    recurso = _form_route(ReviewAction.RECURSO)
 
     @get("/{review_id:str}/parecer.pdf")
     async def parecer_pdf(
@@ -222,12 +273,19 @@ async def _item_page(
         "destino": (document.get("destino") or {}).get("nome", "") if isinstance(document.get("destino"), dict) else "",
     }
     now = reviews.now()
+    recurso_ate = item.recurso_until()
     pode = {
         "assumir": _may(session, ReviewAction.CLAIM) and item.state is ReviewState.PENDENTE,
         "parecer": _may(session, ReviewAction.DECIDE) and item.state is ReviewState.EM_ANALISE,
         "homologar": _may(session, ReviewAction.HOMOLOGATE) and item.state is ReviewState.PARECER_EMITIDO,
         "devolver": _may(session, ReviewAction.RETURN) and item.state is ReviewState.PARECER_EMITIDO,
+        "atribuir": _may(session, ReviewAction.ASSIGN) and item.state in AWAITING_PARECER,
+        "recurso": _may(session, ReviewAction.RECURSO) and recurso_ate is not None and now <= recurso_ate,
     }
+    pareceristas = []
+    if pode["atribuir"]:
+        keys = await anyio.to_thread.run_sync(reviews.assignees, tenant)
+        pareceristas = [{"key_id": key.key_id, "nome": key.name} for key in keys]
     erros = erros or {}
     for form in erros:  # a refused form stays on the page, with its error next to it
         pode[form] = True
@@ -237,13 +295,16 @@ async def _item_page(
         historico=_history(item), automatica=automatica, request_id=item.request_id, pode=pode,
         erros=erros, valores=valores or {}, motivos=codes, decisoes=REVIEW_DECISIONS,
         tem_parecer=item.state in (ReviewState.PARECER_EMITIDO, ReviewState.HOMOLOGADO),
+        pareceristas=pareceristas, recurso_ate=_data(recurso_ate), responsavel_atual=item.assignee or "",
     )
 
 
-async def _transition(
+async def _submit(
     request: Request[Any, Any, Any], review_id: str, sessions: ConsoleSessions, reviews: Reviews, results: Results,
-    form_name: str, action: ReviewAction,
+    action: ReviewAction,
 ) -> Any:
+    """Check the session, CSRF, role and the form's fields, then make the move (or file the recurso);
+    a refusal is shown next to the form, with what was typed kept."""
     form = await request.form()
     lookup = _lookup(request, sessions)
     if lookup.session is None:
@@ -253,34 +314,34 @@ async def _transition(
         return _refused(CSRF_REFUSED, 403)
     if not _may(session, action):
         return _page("inicio.html", session, status=403, aviso="Seu perfil não pode fazer isto na fila de revisão.")
-    valores = {name: str(form.get(name, "")).strip() for name in ("decisao", "motivo", "parecer")}
-    if action is ReviewAction.DECIDE:
-        missing = _decide_errors(valores)
-        if missing:
-            return await _item_page(session, reviews, results, review_id, 422, {form_name: missing}, valores)
-        move = Move(action, decisao=valores["decisao"], motivo=valores["motivo"], parecer=valores["parecer"])
-    elif action is ReviewAction.RETURN:
-        if not valores["motivo"]:
-            return await _item_page(session, reviews, results, review_id, 422, {form_name: "Diga por que o parecer volta ao parecerista."}, valores)
-        move = Move(action, motivo=valores["motivo"])
-    else:
-        move = Move(action)
+    spec = FORMS[action]
+    valores = {name: str(form.get(name, "")).strip() for name in spec.fields}
+    missing = spec.missing(valores)
+    if missing:
+        return await _item_page(session, reviews, results, review_id, 422, {spec.path: missing}, valores)
     try:
-        await anyio.to_thread.run_sync(reviews.move, session.principal.tenant_id, review_id, move, _actor(session))
+        await anyio.to_thread.run_sync(_apply, reviews, session, review_id, action, valores)
     except DomainError as error:
         status, message = _refusal(error)
         if status == 404:
             return _refused(message, 404)
-        detail = f"{message} ({error})" if isinstance(error, InvalidInput) else message
-        return await _item_page(session, reviews, results, review_id, status, {form_name: detail}, valores)
+        if isinstance(error, RecursoForaDoPrazo):
+            message = str(error).capitalize()  # the domain says it in Portuguese, with the date
+        elif isinstance(error, InvalidInput):
+            message = f"{spec.refused_input} ({error})"
+        return await _item_page(session, reviews, results, review_id, status, {spec.path: message}, valores)
     return Redirect(path=f"/console/revisao/{review_id}", status_code=303)
 
 
-def _decide_errors(valores: dict[str, str]) -> str:
-    if valores["decisao"] not in REVIEW_DECISIONS:
-        return "Escolha a decisão: Deferido ou Indeferido."
-    if not valores["motivo"]:
-        return "Escolha o código do motivo."
-    if not valores["parecer"]:
-        return "Escreva o texto do parecer."
-    return ""
+def _apply(reviews: Reviews, session: ConsoleSession, review_id: str, action: ReviewAction, valores: dict[str, str]) -> None:
+    """The use case call of a form: a move of the item, or a recurso against its final decision."""
+    tenant = session.principal.tenant_id
+    if action is ReviewAction.RECURSO:
+        item = reviews.get(tenant, review_id)
+        reviews.recurso(tenant, Recurso(item.request_id, valores["fatos"], valores["ementa"] or None), _actor(session))
+        return
+    move = Move(
+        action, assignee=valores.get("responsavel"), decisao=valores.get("decisao"), motivo=valores.get("motivo"),
+        parecer=valores.get("parecer"),
+    )
+    reviews.move(tenant, review_id, move, _actor(session))
