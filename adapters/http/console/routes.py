@@ -28,6 +28,7 @@ from adapters.http.console.forms import empty_form, parse_pair, result_view
 from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, Lookup, new_token, same_token
 from adapters.http.dto import EvaluateResponse
 from adapters.http.routes_equivalences import to_command
+from adapters.http.routes_precedents import READERS as PRECEDENT_READERS
 from adapters.http.routes_reviews import REVIEW_READERS
 from core.domain.actors import principal_actor
 from core.domain.records import Principal, Role
@@ -62,6 +63,10 @@ def _nav(principal: Principal) -> list[dict[str, str]]:
         items.append({"href": "/console/avaliar", "rotulo": "Avaliar"})
     if principal.role in REVIEW_READERS:
         items.append({"href": "/console/revisao", "rotulo": "Fila de revisão"})
+    if principal.role in EVALUATORS:
+        items.append({"href": "/console/caso", "rotulo": "Caso"})  # caso.py (ADR 0036)
+    if principal.role in PRECEDENT_READERS:
+        items.append({"href": "/console/precedentes", "rotulo": "Precedentes"})  # precedentes.py (ADR 0036)
     items.append({"href": "/schema", "rotulo": "Documentação da API"})
     return items
 
@@ -217,11 +222,13 @@ def _sessions(state: State) -> ConsoleSessions:
 
 
 def console_router(authenticate: Authenticate) -> Router:
-    from adapters.http.console.revisao import ReviewConsoleController  # it imports this module's helpers
+    from adapters.http.console.caso import CaseConsoleController  # these import this module's helpers
+    from adapters.http.console.precedentes import PrecedentConsoleController
+    from adapters.http.console.revisao import ReviewConsoleController
 
     return Router(
         path="/",
-        route_handlers=[ConsoleController, ReviewConsoleController],
+        route_handlers=[ConsoleController, ReviewConsoleController, CaseConsoleController, PrecedentConsoleController],
         dependencies={
             "console_sessions": Provide(_sessions, sync_to_thread=False),
             "console_authenticate": Provide(lambda: authenticate, sync_to_thread=False),
