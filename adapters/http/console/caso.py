@@ -51,7 +51,8 @@ _INDEX = re.compile(r"^historico\[(\d+)\]\.?(\w*)")
 class CaseForm(msgspec.Struct, kw_only=True):
     values: dict[str, str]
     assincrono: bool = False
-    errors: dict[str, str] = msgspec.field(default_factory=dict)
+    errors: dict[str, str] = msgspec.field(default_factory=dict)  # field → what the page says, next to it
+    details: dict[str, list[str]] = msgspec.field(default_factory=dict)  # field → the API's findings, listed under it
 
 
 class CaseConsoleController(Controller):
@@ -100,12 +101,12 @@ class CaseConsoleController(Controller):
         except _Refused as refused:
             filled.errors[refused.field] = refused.message
         except InvalidBody as invalid:
-            _add(filled.errors, [_said(e.field, e.message, lines) for e in invalid.errors])
+            _add(filled, [_said(e.field, e.message, lines) for e in invalid.errors])
         except ValidationException as invalid:
             extra = invalid.extra if isinstance(invalid.extra, list) else []
-            _add(filled.errors, [_said(str(e.get("key", "")), str(e.get("message", "")), lines) for e in extra])
+            _add(filled, [_said(str(e.get("key", "")), str(e.get("message", "")), lines) for e in extra])
         except DomainError as error:  # e.g. a curriculum version the tenant does not have (VersionNotFound)
-            _add(filled.errors, [_said(str(getattr(error, "field", "")), str(error), None)])
+            _add(filled, [_said(str(getattr(error, "field", "")), str(error), None)])
         if filled.errors:
             return await _form_page(session, curricula, filled, status=422)
         del status
@@ -253,30 +254,32 @@ def _decimal(text: str, field: str) -> float:
         raise _Refused(field, "Informe um número (por exemplo 50 ou 37,5).") from None
 
 
-def _add(errors: dict[str, str], said: list[tuple[str, str]], most: int = 3) -> None:
-    """Each field's errors (the first few), next to it."""
-    for field, message in said:
-        shown = errors.get(field, "").split(" · ") if field in errors else []
-        if len(shown) < most:
-            errors[field] = " · ".join([*shown, message])
+def _add(form: CaseForm, said: list[tuple[str, str, str]], most: int = 5) -> None:
+    """Each field's errors: one sentence, then the first few findings."""
+    for field, lead, detail in said:
+        form.errors.setdefault(field, lead)
+        found = form.details.setdefault(field, [])
+        if len(found) < most:
+            found.append(detail)
 
 
-def _said(path: str, message: str, lines: list[int] | None) -> tuple[str, str]:
-    """(form field, Portuguese sentence with the API's detail) for an error at a body path."""
-    where = path
-    found = _INDEX.match(path)
-    if found and lines is not None and int(found.group(1)) < len(lines):  # a CSV: say its line and column
-        where = f"linha {lines[int(found.group(1))]}, coluna {found.group(2) or 'disciplina'}"
+def _said(path: str, message: str, lines: list[int] | None) -> tuple[str, str, str]:
+    """(form field, the Portuguese sentence, the finding) for an error at a body path."""
     message = _LINE.sub(r"linha \1", message)  # the parsers' "line 12: …", said in Portuguese
+    found = _INDEX.match(path)
+    if found and lines is not None and int(found.group(1)) < len(lines):  # a CSV: its line and column
+        message = f"linha {lines[int(found.group(1))]}, coluna {found.group(2) or 'disciplina'}: {message}"
+    elif found:
+        message = f"{path}: {message}"
     top = path.split(".")[0].split("[")[0]
     if top == "politica":
         name = path.split(".")[1] if "." in path else ""
         if name in POLICY_FIELDS:
-            return name, f"Política não aceita — {where}: {message}"
+            return name, "Política não aceita:", message
     field = _BODY_FIELDS.get(top)
-    if field is None:  # the histórico itself, or a field of an uploaded JSON body
-        return "arquivo", f"O histórico não foi aceito — {where}: {message}"
-    return field, f"Valor não aceito — {where}: {message}"
+    if field is None:  # the histórico itself, or another field of an uploaded JSON body
+        return "arquivo", "O histórico não foi aceito:", message if top in ("historico", "historico_xml") else f"{path}: {message}"
+    return field, "Valor não aceito:", message
 
 
 _BODY_FIELDS = {"ementas": "ementas", "historico_minutos_hora_aula": "minutos_hora_aula", "curriculo": "curriculo",
