@@ -138,9 +138,11 @@ def test_inline_units_decide_now_and_a_job_shows_its_progress_then_the_table(cli
     assert first.status_code == 200 and 'id="caso"' in first.text and "<html" not in first.text
     if 'hx-trigger="every 2s"' in first.text:
         assert "Na fila" in first.text or "Em processamento" in first.text
-    done = wait_until(lambda: "Exportar a tabela (CSV)" in (t := client.get(f"/console/caso/{job}", headers={"HX-Request": "true"}).text) and t,
-                      what="the case job")
-    assert 'hx-trigger' not in done  # the polling stops with the table
+    def fragment() -> str:
+        return str(client.get(f"/console/caso/{job}", headers={"HX-Request": "true"}).text)
+
+    wait_until(lambda: "Exportar a tabela (CSV)" in fragment(), what="the case job")
+    assert "hx-trigger" not in fragment()  # the polling stops with the table
 
 
 def test_csrf_roles_and_other_tenants(client: TestClient) -> None:
