@@ -133,3 +133,12 @@ def test_another_tenant_ends_nothing_of_ours(client: TestClient) -> None:
     assert code not in client.get("/console/precedentes").text
     assert client.get(f"/console/precedentes/{precedent_id}/encerrar").status_code == 404
     assert client.post(f"/console/precedentes/{precedent_id}/encerrar", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_the_import_takes_forms_only_within_the_upload_limit(client: TestClient) -> None:
+    csrf = sign_in(client, KEYS["coordinator"])
+    assert client.post("/console/precedentes/importar", json={"csrf_token": csrf}).status_code == 415
+    assert client.post("/console/precedentes/importar", content=b"a,b", headers={"Content-Type": "text/csv"}).status_code == 415
+    big = b"x" * (9 * 1024 * 1024)
+    assert _upload(client, csrf, big).status_code == 413
+    assert client.post("/console/precedentes/p-1/encerrar", files={"arquivo": ("a.csv", b"x", "text/csv")}).status_code == 415  # no uploads there
