@@ -92,12 +92,13 @@ class CaseConsoleController(Controller):
         upload = form.get("arquivo")
         content = await upload.read() if isinstance(upload, UploadFile) else b""
         name = upload.filename if isinstance(upload, UploadFile) else ""
+        lines: list[int] | None = None
         try:
             body, lines = _body(filled, content, name or "")
             data = msgspec.convert(decode_strict(json.dumps(body).encode(), CaseRequest), CaseRequest)
             principal = session.principal
             command = to_case_command(principal.tenant_id, data, principal_actor(principal), principal.tenant)
-            status, document = await anyio.to_thread.run_sync(decide_or_queue, command, data.assincrono, evaluate_case, submit_case)
+            _, document = await anyio.to_thread.run_sync(decide_or_queue, command, data.assincrono, evaluate_case, submit_case)
         except _Refused as refused:
             filled.errors[refused.field] = refused.message
         except InvalidBody as invalid:
@@ -107,9 +108,12 @@ class CaseConsoleController(Controller):
             _add(filled, [_said(str(e.get("key", "")), str(e.get("message", "")), lines) for e in extra])
         except DomainError as error:  # e.g. a curriculum version the tenant does not have (VersionNotFound)
             _add(filled, [_said(str(getattr(error, "field", "")), str(error), None)])
+        except Exception:  # noqa: BLE001 - the page says so; the log keeps the cause (as Avaliar does)
+            request.logger.exception("console case failed")
+            filled.errors["arquivo"] = "Não foi possível decidir o caso agora. Tente de novo em instantes."
+            return await _form_page(session, curricula, filled, status=503)
         if filled.errors:
             return await _form_page(session, curricula, filled, status=422)
-        del status
         return Redirect(path=f"/console/caso/{document['case_id']}", status_code=303)
 
     @get("/{case_id:str}")
