@@ -10,7 +10,8 @@ hook runs first, in this order:
    route's limit (413, checked on Content-Length first), then decoded strictly
    (strict_json.py: depth, control characters, no coercion, unknown fields, all errors: 422).
 3. a console form post (`opt={FORM_BODY: True}`, no `data`): urlencoded only (415), bounded
-   the same way (413), parsed by Litestar's `request.form()` from the cached bytes.
+   the same way (413), parsed by Litestar's `request.form()` from the cached bytes; a console
+   upload (`opt={FORM_BODY: UPLOAD}`) may also be multipart/form-data, parsed here once.
 
 The raw body and its decoded value are handed to Litestar's own cache for this request, so
 the handler's `data` is converted from an already validated value and nothing is read twice.
@@ -32,6 +33,7 @@ from adapters.http.strict_json import InvalidBody, decode_strict
 from core.domain.records import Principal
 
 FORM_BODY = "form_body"  # a console page's form post (opt): a bounded form body, not JSON
+UPLOAD = "upload"  # FORM_BODY's value for a console form that carries a file (multipart too)
 BODY_LIMIT = "body_limit"  # a route's opt names its limit: "evaluate", "batch", "taxonomy"
 PRINCIPAL = "principal"
 KIB = 1024
@@ -71,7 +73,8 @@ def request_guard(
             limit = limits.of(request.route_handler.opt.get(BODY_LIMIT))
             await read_strict_body(request, data.annotation, limit)
         elif request.route_handler.opt.get(FORM_BODY):
-            await read_form_body(request, limits.of(request.route_handler.opt.get(BODY_LIMIT)))
+            uploads = request.route_handler.opt.get(FORM_BODY) == UPLOAD
+            await read_form_body(request, limits.of(request.route_handler.opt.get(BODY_LIMIT)), uploads)
 
     return guard
 
@@ -105,17 +108,22 @@ async def read_strict_body(request: Request[Any, Any, Any], type_: Any, limit: i
     state.body, state.json = body, value
 
 
-async def read_form_body(request: Request[Any, Any, Any], limit: int) -> None:
-    """The exemption for the console's HTML forms (adapters/http/console): an urlencoded body up to
-    the route's limit, cached for `request.form()`; anything else is a 415."""
+async def read_form_body(request: Request[Any, Any, Any], limit: int, uploads: bool = False) -> None:
+    """The exemption for the console's HTML forms (adapters/http/console): an urlencoded body (or,
+    for an upload form, a multipart one) up to the route's limit, cached for `request.form()`;
+    anything else is a 415."""
     media_type, _ = request.content_type
-    if media_type != "application/x-www-form-urlencoded":
+    accepted = ("application/x-www-form-urlencoded", "multipart/form-data") if uploads else ("application/x-www-form-urlencoded",)
+    if media_type not in accepted:
         raise HTTPException(
             status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            detail="Content-Type must be application/x-www-form-urlencoded",
+            detail=f"Content-Type must be {' or '.join(accepted)}",
             extra=[{"field": "Content-Type", "message": f"got {media_type or 'none'!r}", "source": "header"}],
         )
     ScopeState.from_scope(request.scope).body = await _read_at_most(request, limit)
+    if media_type == "multipart/form-data":  # parsed now from the bounded bytes; the handler's form() reuses it
+        await request.body()
+        await request.form()
 
 
 async def _read_at_most(request: Request[Any, Any, Any], limit: int) -> bytes:

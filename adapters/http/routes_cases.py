@@ -158,6 +158,19 @@ def run_case(evaluate_case: EvaluateCase, command: CaseCommand) -> dict[str, Any
         raise _invalid("historico", str(exc)) from None
 
 
+def decide_or_queue(
+    command: CaseCommand, assincrono: bool | None, evaluate_case: EvaluateCase, submit_case: SubmitCase
+) -> tuple[int, dict[str, Any]]:
+    """(200, the case) now, or (202, its job) for a large one (the API and the console's *Caso*)."""
+    as_job = assincrono if assincrono is not None else len(command.transcript) > JOB_MIN_COURSES
+    if not as_job:
+        return 200, run_case(evaluate_case, command)
+    if command.units is not None:
+        raise _invalid("assincrono", "a case runs as a job only against a stored curriculum (curriculo), not inline unidades")
+    job = submit_case(command)
+    return 202, {"case_id": job.job_id, "job_id": job.job_id, "status": job.status.value, "resultado": f"/v1/cases/{job.job_id}"}
+
+
 class CaseController(Controller):
     path = "/v1/cases"
     tags = ["cases"]
@@ -183,16 +196,8 @@ class CaseController(Controller):
         A large case (more than JOB_MIN_COURSES courses, or `assincrono: true`) answers 202 with
         its case id; GET /v1/cases/{case_id} shows the job's progress (202) then the case (200)."""
         command = to_case_command(principal.tenant_id, data, principal_actor(principal), principal.tenant)
-        as_job = data.assincrono if data.assincrono is not None else len(command.transcript) > JOB_MIN_COURSES
-        if not as_job:
-            return Response(run_case(evaluate_case, command))
-        if command.units is not None:
-            raise _invalid("assincrono", "a case runs as a job only against a stored curriculum (curriculo), not inline unidades")
-        job = submit_case(command)
-        return Response(
-            {"case_id": job.job_id, "job_id": job.job_id, "status": job.status.value, "resultado": f"/v1/cases/{job.job_id}"},
-            status_code=202,
-        )
+        status, document = decide_or_queue(command, data.assincrono, evaluate_case, submit_case)
+        return Response(document, status_code=status)
 
     @get(
         "/{case_id:str}",

@@ -103,7 +103,7 @@ class PrecedentController(Controller):
         if media_type != "text/csv":
             raise ValidationException(detail="Validation failed", extra=[{"field": "Content-Type", "message": "send text/csv", "source": "header"}])
         body = await _read_at_most(request, MAX_CSV_BYTES)
-        return await anyio.to_thread.run_sync(partial(_import, body, principal, precedents))
+        return await anyio.to_thread.run_sync(partial(import_csv_table, body, principal, precedents))
 
     @post("/{precedent_id:str}/end", operation_id="endPrecedent", status_code=200, sync_to_thread=True, responses=responses(AUTH, BODY, NotFound, InvalidTransition, TransitionForbidden, InvalidPrecedent), opt=WRITE_OPT)
     def end(
@@ -114,7 +114,8 @@ class PrecedentController(Controller):
         return precedent_out(ended, precedents.today())
 
 
-def _import(body: bytes, principal: Principal, precedents: Precedents) -> ImportOut:
+def import_csv_table(body: bytes, principal: Principal, precedents: Precedents) -> ImportOut:
+    """The CSV bytes → every precedent or none (the API's import and the console's *Precedentes*)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

@@ -134,6 +134,15 @@ CONSOLE: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/console/chaves/{key_id:str}/revogar"): ADMIN_ONLY,
     ("GET", "/console/chaves/{key_id:str}/rotacionar"): ADMIN_ONLY,
     ("POST", "/console/chaves/{key_id:str}/rotacionar"): ADMIN_ONLY,
+    # Caso and Precedentes (ADR 0036): the roles of POST/GET /v1/cases and of /v1/precedents.
+    ("GET", "/console/caso"): EVALUATORS,
+    ("POST", "/console/caso"): EVALUATORS,
+    ("GET", "/console/caso/{case_id:str}"): READERS,
+    ("GET", "/console/caso/{case_id:str}/caso.csv"): READERS,
+    ("GET", "/console/precedentes"): REVIEW_READERS,
+    ("POST", "/console/precedentes/importar"): COORDINATORS,
+    ("GET", "/console/precedentes/{precedent_id:str}/encerrar"): COORDINATORS,
+    ("POST", "/console/precedentes/{precedent_id:str}/encerrar"): COORDINATORS,
 }
 NOT_OURS = re.compile(r"^/(schema|static/)")  # the OpenAPI document, its UIs and their vendored assets: public
 

@@ -29,6 +29,7 @@ from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, Look
 from adapters.http.dto import EvaluateResponse
 from adapters.http.routes_audit import AUDIT_READERS
 from adapters.http.routes_equivalences import to_command
+from adapters.http.routes_precedents import READERS as PRECEDENT_READERS
 from adapters.http.routes_reviews import REVIEW_READERS
 from core.domain.actors import principal_actor
 from core.domain.records import Principal, Role
@@ -63,6 +64,10 @@ def _nav(principal: Principal) -> list[dict[str, str]]:
         items.append({"href": "/console/avaliar", "rotulo": "Avaliar"})
     if principal.role in REVIEW_READERS:
         items.append({"href": "/console/revisao", "rotulo": "Fila de revisão"})
+    if principal.role in EVALUATORS:
+        items.append({"href": "/console/caso", "rotulo": "Caso"})  # caso.py (ADR 0036)
+    if principal.role in PRECEDENT_READERS:
+        items.append({"href": "/console/precedentes", "rotulo": "Precedentes"})  # precedentes.py (ADR 0036)
     if principal.role in ADMIN_ONLY:
         items.append({"href": "/console/catalogo", "rotulo": "Catálogo"})
     if principal.role in AUDIT_READERS:
@@ -224,14 +229,24 @@ def _sessions(state: State) -> ConsoleSessions:
 
 
 def console_router(authenticate: Authenticate) -> Router:
-    from adapters.http.console.revisao import ReviewConsoleController  # it imports this module's helpers
-    from adapters.http.console.auditoria import AuditConsoleController  # ADR 0037
+    from adapters.http.console.auditoria import AuditConsoleController  # these import this module's helpers
+    from adapters.http.console.caso import CaseConsoleController
     from adapters.http.console.catalogo import CatalogConsoleController
     from adapters.http.console.chaves import KeysConsoleController
+    from adapters.http.console.precedentes import PrecedentConsoleController
+    from adapters.http.console.revisao import ReviewConsoleController
 
     return Router(
         path="/",
-        route_handlers=[ConsoleController, ReviewConsoleController, CatalogConsoleController, AuditConsoleController, KeysConsoleController],
+        route_handlers=[
+            ConsoleController,
+            ReviewConsoleController,
+            CaseConsoleController,
+            PrecedentConsoleController,
+            CatalogConsoleController,
+            AuditConsoleController,
+            KeysConsoleController,
+        ],
         dependencies={
             "console_sessions": Provide(_sessions, sync_to_thread=False),
             "console_authenticate": Provide(lambda: authenticate, sync_to_thread=False),
