@@ -46,10 +46,17 @@ def justify(
     if reading is not None:
         parts.extend(_topic_parts(reading, breakdown))
         if decision is Decision.DEFERIDO and score < policy_min_deferir:
-            parts.append(
-                "Deferido abaixo do mínimo da pontuação porque a leitura por tópicos confirma: a origem lista "
-                "a maior parte dos tópicos da disciplina de destino."
-            )
+            if reading.topics.missing:
+                parts.append(
+                    "Deferido abaixo do mínimo da pontuação porque a leitura por tópicos confirma: a origem lista "
+                    "a maior parte dos tópicos da disciplina de destino."
+                )
+            else:
+                parts.append(
+                    "Deferido abaixo do mínimo da pontuação porque a origem trata, ao menos em parte, de todos os "
+                    "tópicos da disciplina de destino: nenhum tópico central falta, e a pontuação menor reflete "
+                    "a redação diferente, não conteúdo ausente."
+                )
     parts.extend(_concept_parts(breakdown, covered, missing))
     if reading is not None:
         aside = reading.origem.set_aside + reading.destino.set_aside

@@ -160,7 +160,14 @@ def _fuse(
         return Decision.ANALISE_HUMANA, cannot_judge, score, breakdown
     near = result.score >= policy.min_score_deferir - NEAR_MARGIN
     decided = combine(
-        by_taxonomy, topics, vocabulary, critical_missing, len(reading.topics.topics), reading.destino_mass, near
+        by_taxonomy,
+        topics,
+        vocabulary,
+        critical_missing,
+        len(reading.topics.topics),
+        reading.destino_mass,
+        near,
+        nothing_missing=not reading.topics.missing,
     )
     return (*decided, score, breakdown)
 

@@ -18,7 +18,7 @@ from adapters.mappers.taxonomy_json import load_default_taxonomy
 from adapters.mappers.topic_matcher import LexicalTopicMatcher
 from core.domain.model import Course, Decision, Evaluation, Policy
 from core.domain.pipeline import evaluate
-from core.domain.reading import ReviewReason
+from core.domain.reading import TOPICS_GRANT, ReviewReason
 from core.usecases.reading import read_pair
 
 TAXONOMY = load_default_taxonomy()
@@ -52,6 +52,21 @@ def test_the_same_syllabus_is_granted() -> None:
     assert result.decisao is Decision.DEFERIDO
     assert result.breakdown.cobertura_topicos == 1.0
     assert "da destino" not in result.justificativa_detalhada + result.justificativa_curta
+
+
+def test_every_destino_topic_listed_in_other_words_is_granted_and_says_why() -> None:
+    """Outside the taxonomy, each destino topic is at least partly in the origem: no core topic is
+    missing, so the lower coverage is wording, and the justification says so."""
+    destino = (
+        "Estrutura e dinâmica de comunidades. Sucessão ecológica e perturbações. "
+        "Diversidade de espécies e sua medição. Interações entre espécies: competição e predação."
+    )
+    origem = "Comunidades biológicas. Sucessão. Riqueza e diversidade. Interações ecológicas: competição entre populações, herbivoria."
+    result = decide(origem, destino)
+    assert result.reading is not None and not result.reading.topics.missing
+    assert result.breakdown.cobertura_topicos is not None and result.breakdown.cobertura_topicos < TOPICS_GRANT
+    assert result.decisao is Decision.DEFERIDO, result.justificativa_detalhada
+    assert "todos os tópicos da disciplina de destino" in result.justificativa_detalhada
 
 
 def test_a_subject_mentioned_only_in_the_bibliography_is_not_granted() -> None:
