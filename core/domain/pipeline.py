@@ -28,6 +28,7 @@ from core.domain.reading import (
     ReviewReason,
     abstention,
     combine,
+    solid_destino,
     vocabulary_coverage,
 )
 from core.domain.scoring import CoverageResult, coverage
@@ -168,6 +169,8 @@ def _fuse(
         reading.destino_mass,
         near,
         nothing_missing=not reading.topics.missing,
+        none_covered=not reading.topics.covered,
+        origem_solid=solid_destino(reading.origem_topics, reading.origem_mass),  # same test: it lists topics
     )
     return (*decided, score, breakdown)
 

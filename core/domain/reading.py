@@ -63,6 +63,13 @@ TOPICS_DENY = 0.1
 TOPICS_DENY_OUT_OF_VOCABULARY = 0.15
 """The same where the taxonomy does not know the destino's subject. Where it does, a taxonomy
 that does not deny is evidence against denying, so the bar stays lower there."""
+TOPICS_DENY_NONE_COVERED = 0.25
+"""Outside the taxonomy, below this share the origem lists too little of the destino when it
+also covers not one destino topic fully (none in `cobertos`) and both ementas list topics
+(`solid_destino` of each): INDEFERIDO. Where the origem is prose (objectives in one or two
+long sentences) its topics are implied, not listed, and the lower bar stays. Split check (ADR
+0032): the highest bar with no new false reject on half of the families (0.25) gave none on the
+other half either; 0.3 denied an equivalent pair on one half."""
 MIN_DENY_TOPICS = 4
 """INDEFERIDO needs a destino of at least this many topics: one to three long segments are
 prose (objectives, a run-on sentence), and a low share of them is no solid evidence that
@@ -105,6 +112,10 @@ class Reading:
     @property
     def origem_mass(self) -> float:
         return self.topics.origem_mass
+
+    @property
+    def origem_topics(self) -> int:
+        return self.topics.origem_topics
 
 
 @lru_cache(maxsize=4096)
@@ -165,6 +176,8 @@ def combine(
     destino_mass: float = 0.0,
     taxonomy_near: bool = False,
     nothing_missing: bool = False,
+    none_covered: bool = False,
+    origem_solid: bool = False,
 ) -> tuple[Decision, ReviewReason | None]:
     """Fuse the taxonomy's decision with the topic path's coverage; abstain when they disagree.
 
@@ -174,7 +187,9 @@ def combine(
     min_score_deferir) with topics at TOPICS_NEAR, or a solid destino none of whose topics the
     origem leaves out (`nothing_missing`) with topics at TOPICS_ALL_LISTED, unless the taxonomy
     knows the subject and denies it or misses a critical concept. INDEFERIDO needs the topic path
-    to see almost nothing, or the taxonomy to know the subject, deny it, and the topic path to
+    to see almost nothing (outside the taxonomy, less than TOPICS_DENY_NONE_COVERED when
+    `none_covered` — no destino topic fully covered — and the origem lists topics too,
+    `origem_solid`), or the taxonomy to know the subject, deny it, and the topic path to
     confirm little coverage; either needs a destino that lists topics (`solid_destino`). A
     critical concept the policy demands (exigir_criticos), missing
     from a destino whose subject the taxonomy knows, is the institution's own rule: its
@@ -205,6 +220,8 @@ def combine(
     ):
         return Decision.DEFERIDO, None
     deny_below = TOPICS_DENY if in_vocabulary else TOPICS_DENY_OUT_OF_VOCABULARY
+    if not in_vocabulary and none_covered and origem_solid:
+        deny_below = max(deny_below, TOPICS_DENY_NONE_COVERED)
     if solid and (
         (topic_coverage < deny_below and taxonomy_decision is not Decision.DEFERIDO)
         or (in_vocabulary and taxonomy_decision is Decision.INDEFERIDO and topic_coverage < TOPICS_CONFIRM_DENY)

@@ -16,6 +16,7 @@ from core.domain.reading import (
     TOPICS_ALL_LISTED,
     TOPICS_NEAR,
     TOPICS_DENY,
+    TOPICS_DENY_NONE_COVERED,
     TOPICS_DENY_OUT_OF_VOCABULARY,
     TOPICS_GRANT,
     ReviewReason,
@@ -180,3 +181,51 @@ def test_more_topic_coverage_never_gives_a_worse_decision_with_nothing_missing(
     worse, _ = combine(taxonomy, low, vocabulary, critical, topics, 60.0, nothing_missing=nothing_missing)
     better, _ = combine(taxonomy, high, vocabulary, critical, topics, 60.0, nothing_missing=nothing_missing)
     assert ORDER[better] >= ORDER[worse]
+
+
+def test_outside_the_taxonomy_no_topic_covered_and_little_coverage_is_denied() -> None:
+    """Both ementas list topics, the origem fully covers none of the destino's and lists less
+    than TOPICS_DENY_NONE_COVERED of it: solid evidence that core topics are missing."""
+    low = (TOPICS_DENY_OUT_OF_VOCABULARY + TOPICS_DENY_NONE_COVERED) / 2
+    args = (Decision.ANALISE_HUMANA, low, 0.0)
+    assert combine(*args, destino_topics=MIN_DENY_TOPICS, none_covered=True, origem_solid=True) == (
+        Decision.INDEFERIDO,
+        None,
+    )
+    prose_origem = combine(*args, destino_topics=MIN_DENY_TOPICS, none_covered=True, origem_solid=False)
+    one_covered = combine(*args, destino_topics=MIN_DENY_TOPICS, none_covered=False, origem_solid=True)
+    known_subject = combine(
+        Decision.ANALISE_HUMANA, low, IN_VOCABULARY, destino_topics=MIN_DENY_TOPICS, none_covered=True, origem_solid=True
+    )
+    assert prose_origem[0] is one_covered[0] is known_subject[0] is Decision.ANALISE_HUMANA
+
+
+@given(DECISIONS, SHARES, SHARES, st.booleans(), st.integers(min_value=0, max_value=40), st.floats(0, 400))
+def test_denying_when_no_topic_is_covered_needs_every_condition(
+    taxonomy: Decision, coverage: float, vocabulary: float, critical: bool, topics: int, mass: float
+) -> None:
+    """The rule denies nothing the others would not unless the subject is outside the taxonomy,
+    the destino is solid, coverage is under TOPICS_DENY_NONE_COVERED and the taxonomy does not
+    grant; it never turns a decision into a better one."""
+    with_rule, _ = combine(taxonomy, coverage, vocabulary, critical, topics, mass, none_covered=True, origem_solid=True)
+    without, _ = combine(taxonomy, coverage, vocabulary, critical, topics, mass)
+    if with_rule is not without:
+        assert with_rule is Decision.INDEFERIDO and without is Decision.ANALISE_HUMANA
+        assert vocabulary < IN_VOCABULARY and solid_destino(topics, mass)
+        assert coverage < TOPICS_DENY_NONE_COVERED and taxonomy is not Decision.DEFERIDO
+
+
+@given(DECISIONS, SHARES, SHARES, SHARES, st.integers(min_value=0, max_value=40), st.booleans(), st.booleans())
+def test_more_topic_coverage_never_gives_a_worse_decision_when_no_topic_is_covered(
+    taxonomy: Decision, a: float, b: float, vocabulary: float, topics: int, none_covered: bool, origem_solid: bool
+) -> None:
+    low, high = sorted((a, b))
+    flags = {"none_covered": none_covered, "origem_solid": origem_solid}
+    worse, _ = combine(taxonomy, low, vocabulary, False, topics, 60.0, **flags)
+    better, _ = combine(taxonomy, high, vocabulary, False, topics, 60.0, **flags)
+    assert ORDER[better] >= ORDER[worse]
+
+
+def test_the_topic_matcher_counts_the_origem_topics() -> None:
+    comparison = LexicalTopicMatcher().compare("Ligações químicas. Soluções. Estequiometria.", QUIMICA)
+    assert comparison.origem_topics == 3
