@@ -85,6 +85,15 @@ def _topic_parts(reading: Reading, breakdown: Breakdown) -> list[str]:
     quoted = [f"\"{t.topico}\" (na origem: \"{t.trecho_origem}\")" for t in topics.covered[:_MAX_QUOTED] if t.trecho_origem]
     if quoted:
         parts.append("Tópicos da disciplina de destino cobertos: " + "; ".join(quoted) + ".")
+    partly = [f"\"{t.topico}\" (na origem: \"{t.trecho_origem}\")" for t in topics.partial[:_MAX_QUOTED] if t.trecho_origem]
+    if partly:
+        more = len(topics.partial) - len(partly)
+        parts.append(
+            "Tópicos da disciplina de destino tratados em parte na origem: "
+            + "; ".join(partly)
+            + (f" e mais {more}" if more > 0 else "")
+            + "."
+        )
     if topics.missing:
         parts.append(
             "Tópicos da disciplina de destino ausentes na origem: "

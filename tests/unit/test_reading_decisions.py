@@ -72,6 +72,7 @@ def test_every_destino_topic_listed_in_other_words_is_granted_and_says_why() -> 
     assert result.breakdown.cobertura_topicos is not None and result.breakdown.cobertura_topicos < TOPICS_GRANT
     assert result.decisao is Decision.DEFERIDO, result.justificativa_detalhada
     assert "todos os tópicos da disciplina de destino" in result.justificativa_detalhada
+    assert "tratados em parte na origem" in result.justificativa_detalhada  # each named with its excerpt
 
 
 def test_a_listed_origem_that_covers_no_destino_topic_is_denied_but_prose_goes_to_review() -> None:
