@@ -64,7 +64,7 @@ def justify(
                     "tópicos da disciplina de destino: nenhum tópico central falta, e a pontuação menor reflete "
                     "a redação diferente, não conteúdo ausente."
                 )
-    if reading is not None and not covered and not missing:
+    if reading is not None and reason is None and not covered and not missing:
         parts.append("A taxonomia de conceitos não cobre a área da disciplina de destino: a decisão se apoia nos tópicos.")
     parts.extend(_concept_parts(breakdown, covered, missing))
     if reading is not None:
