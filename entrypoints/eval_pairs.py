@@ -94,6 +94,7 @@ def run_eval(
                 "label": pair["label"],
                 "decision": result.decisao.value,
                 "score": result.score,
+                "topic_coverage": result.breakdown.cobertura_topicos,
                 "kind": pair.get("kind"),
                 "family": destino_e.get("family"),
                 "motivo_revisao": result.motivo_revisao.value if result.motivo_revisao else None,

@@ -260,6 +260,7 @@ class LexicalCaseTopics:
         """`compare` of the members' texts joined (in this order) against the destino."""
         members = [self._origens[i] for i in origens]
         origem_mass = sum(sum(w.values()) for m in members for w in m.weights)
+        origem_topics = sum(1 for m in members for w in m.weights if w)
         if excerpts:
             return _compare_profiles(members, self._destinos[destino], origem_mass)
         rows = [self._rows[i] for i in origens]
@@ -271,7 +272,7 @@ class LexicalCaseTopics:
                 if share:
                     found += weight * share
             scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), None))
-        return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4))
+        return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4), origem_topics)
 
 
 def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: float) -> TopicComparison:
@@ -303,4 +304,5 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
             owner = max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
             excerpt = members[owner].topics[best - offsets[owner]]
         scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), excerpt))
-    return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4))
+    origem_topics = sum(1 for m in members for w in m.weights if w)
+    return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4), origem_topics)

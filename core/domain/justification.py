@@ -5,7 +5,7 @@ destino's own words), and why a case went to review."""
 from __future__ import annotations
 
 from core.domain.model import Breakdown, CoveredConcept, Decision, HardRuleResult, MissingConcept
-from core.domain.reading import REASON_TEXT, Reading, ReviewReason
+from core.domain.reading import IN_VOCABULARY, REASON_TEXT, Reading, ReviewReason
 
 _MAX_LISTED = 8
 _MAX_QUOTED = 3
@@ -40,16 +40,32 @@ def justify(
     reading: Reading | None,
     policy_min_deferir: float,
 ) -> tuple[str, str]:
-    """Short and detailed justification naming topics, concepts, evidence and the reason."""
+    """Short and detailed justification naming topics, concepts, evidence and the reason.
+
+    Where the taxonomy does not know the destino's subject (its vocabulary explains less than
+    IN_VOCABULARY of the destino's topics), its concepts are words of another area that happen
+    to appear ("dinâmica de populações" is no "dinâmica da partícula"): the decision rests on
+    the topics, and the justification names topics only."""
+    if reading is not None and (breakdown.cobertura_vocabulario or 0.0) < IN_VOCABULARY:
+        covered, missing = (), ()
     short = f"{decision.value}: {_reason(decision, score, covered, missing, reason, reading)}"
     parts = [f"Pontuação {score:.1f} de 100 (mínimo para deferimento: {policy_min_deferir:g})."]
     if reading is not None:
         parts.extend(_topic_parts(reading, breakdown))
         if decision is Decision.DEFERIDO and score < policy_min_deferir:
-            parts.append(
-                "Deferido abaixo do mínimo da pontuação porque a leitura por tópicos confirma: a origem lista "
-                "a maior parte dos tópicos da disciplina de destino."
-            )
+            if reading.topics.missing:
+                parts.append(
+                    "Deferido abaixo do mínimo da pontuação porque a leitura por tópicos confirma: a origem lista "
+                    "a maior parte dos tópicos da disciplina de destino."
+                )
+            else:
+                parts.append(
+                    "Deferido abaixo do mínimo da pontuação porque a origem trata, ao menos em parte, de todos os "
+                    "tópicos da disciplina de destino: nenhum tópico central falta, e a pontuação menor reflete "
+                    "a redação diferente, não conteúdo ausente."
+                )
+    if reading is not None and reason is None and not covered and not missing:
+        parts.append("A taxonomia de conceitos não cobre a área da disciplina de destino: a decisão se apoia nos tópicos.")
     parts.extend(_concept_parts(breakdown, covered, missing))
     if reading is not None:
         aside = reading.origem.set_aside + reading.destino.set_aside
@@ -69,6 +85,15 @@ def _topic_parts(reading: Reading, breakdown: Breakdown) -> list[str]:
     quoted = [f"\"{t.topico}\" (na origem: \"{t.trecho_origem}\")" for t in topics.covered[:_MAX_QUOTED] if t.trecho_origem]
     if quoted:
         parts.append("Tópicos da disciplina de destino cobertos: " + "; ".join(quoted) + ".")
+    partly = [f"\"{t.topico}\" (na origem: \"{t.trecho_origem}\")" for t in topics.partial[:_MAX_QUOTED] if t.trecho_origem]
+    if partly:
+        more = len(topics.partial) - len(partly)
+        parts.append(
+            "Tópicos da disciplina de destino tratados em parte na origem: "
+            + "; ".join(partly)
+            + (f" e mais {more}" if more > 0 else "")
+            + "."
+        )
     if topics.missing:
         parts.append(
             "Tópicos da disciplina de destino ausentes na origem: "

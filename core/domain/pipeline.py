@@ -28,6 +28,7 @@ from core.domain.reading import (
     ReviewReason,
     abstention,
     combine,
+    solid_destino,
     vocabulary_coverage,
 )
 from core.domain.scoring import CoverageResult, coverage
@@ -160,7 +161,16 @@ def _fuse(
         return Decision.ANALISE_HUMANA, cannot_judge, score, breakdown
     near = result.score >= policy.min_score_deferir - NEAR_MARGIN
     decided = combine(
-        by_taxonomy, topics, vocabulary, critical_missing, len(reading.topics.topics), reading.destino_mass, near
+        by_taxonomy,
+        topics,
+        vocabulary,
+        critical_missing,
+        len(reading.topics.topics),
+        reading.destino_mass,
+        near,
+        nothing_missing=not reading.topics.missing,
+        none_covered=not reading.topics.covered,
+        origem_solid=solid_destino(reading.origem_topics, reading.origem_mass),  # same test: it lists topics
     )
     return (*decided, score, breakdown)
 

@@ -63,6 +63,13 @@ TOPICS_DENY = 0.1
 TOPICS_DENY_OUT_OF_VOCABULARY = 0.15
 """The same where the taxonomy does not know the destino's subject. Where it does, a taxonomy
 that does not deny is evidence against denying, so the bar stays lower there."""
+TOPICS_DENY_NONE_COVERED = 0.25
+"""Outside the taxonomy, below this share the origem lists too little of the destino when it
+also covers not one destino topic fully (none in `cobertos`) and both ementas list topics
+(`solid_destino` of each): INDEFERIDO. Where the origem is prose (objectives in one or two
+long sentences) its topics are implied, not listed, and the lower bar stays. Split check (ADR
+0032): the highest bar with no new false reject on half of the families (0.25) gave none on the
+other half either; 0.3 denied an equivalent pair on one half."""
 MIN_DENY_TOPICS = 4
 """INDEFERIDO needs a destino of at least this many topics: one to three long segments are
 prose (objectives, a run-on sentence), and a low share of them is no solid evidence that
@@ -79,6 +86,13 @@ def solid_destino(destino_topics: int, destino_mass: float) -> bool:
     return destino_topics >= 2 and 0 < destino_mass / destino_topics <= LIST_TOPIC_MASS
 TOPICS_CONFIRM_DENY = 0.3
 """A taxonomy INDEFERIDO stands only if the topic path also sees less than this coverage."""
+TOPICS_ALL_LISTED = 0.4
+"""Every topic of a solid destino (`solid_destino`) at least partly listed by the origem (none
+in `faltantes`) and this coverage: equivalent in any subject. A non-equivalent pair is one
+where core destino topics are missing; different wording of topics the origem does list lowers
+the coverage, not the count of missing topics. Split check (ADR 0032): a bar of 0.2, chosen
+on half of the families, granted non-equivalent pairs on the other half; 0.3 was safe on
+both; 0.4 keeps a margin over the highest-covering non-equivalent pair with nothing missing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +112,10 @@ class Reading:
     @property
     def origem_mass(self) -> float:
         return self.topics.origem_mass
+
+    @property
+    def origem_topics(self) -> int:
+        return self.topics.origem_topics
 
 
 @lru_cache(maxsize=4096)
@@ -157,14 +175,21 @@ def combine(
     destino_topics: int = MIN_DENY_TOPICS,
     destino_mass: float = 0.0,
     taxonomy_near: bool = False,
+    nothing_missing: bool = False,
+    none_covered: bool = False,
+    origem_solid: bool = False,
 ) -> tuple[Decision, ReviewReason | None]:
     """Fuse the taxonomy's decision with the topic path's coverage; abstain when they disagree.
 
     DEFERIDO needs the topic path to list most destino topics, or the taxonomy to know the
     subject, grant it, and the topic path not to contradict it, or the taxonomy to know the
     subject and nearly grant it (`taxonomy_near`: undecided, within NEAR_MARGIN points of
-    min_score_deferir) with topics at TOPICS_NEAR. INDEFERIDO needs the topic path
-    to see almost nothing, or the taxonomy to know the subject, deny it, and the topic path to
+    min_score_deferir) with topics at TOPICS_NEAR, or a solid destino none of whose topics the
+    origem leaves out (`nothing_missing`) with topics at TOPICS_ALL_LISTED, unless the taxonomy
+    knows the subject and denies it or misses a critical concept. INDEFERIDO needs the topic path
+    to see almost nothing (outside the taxonomy, less than TOPICS_DENY_NONE_COVERED when
+    `none_covered` — no destino topic fully covered — and the origem lists topics too,
+    `origem_solid`), or the taxonomy to know the subject, deny it, and the topic path to
     confirm little coverage; either needs a destino that lists topics (`solid_destino`). A
     critical concept the policy demands (exigir_criticos), missing
     from a destino whose subject the taxonomy knows, is the institution's own rule: its
@@ -180,14 +205,23 @@ def combine(
         and taxonomy_decision is Decision.ANALISE_HUMANA
         and topic_coverage >= TOPICS_NEAR
     )
+    solid = solid_destino(destino_topics, destino_mass)
+    all_listed = (
+        solid
+        and nothing_missing
+        and not (in_vocabulary and (critical_missing or taxonomy_decision is Decision.INDEFERIDO))
+        and topic_coverage >= TOPICS_ALL_LISTED
+    )
     if (
         topic_coverage >= TOPICS_GRANT
         or (in_vocabulary and taxonomy_decision is Decision.DEFERIDO and topic_coverage >= TOPICS_AGREE)
         or nearly
+        or all_listed
     ):
         return Decision.DEFERIDO, None
     deny_below = TOPICS_DENY if in_vocabulary else TOPICS_DENY_OUT_OF_VOCABULARY
-    solid = solid_destino(destino_topics, destino_mass)
+    if not in_vocabulary and none_covered and origem_solid:
+        deny_below = max(deny_below, TOPICS_DENY_NONE_COVERED)
     if solid and (
         (topic_coverage < deny_below and taxonomy_decision is not Decision.DEFERIDO)
         or (in_vocabulary and taxonomy_decision is Decision.INDEFERIDO and topic_coverage < TOPICS_CONFIRM_DENY)

@@ -47,6 +47,8 @@ class TopicComparison:
     matcher_version: str
     origem_mass: float = 0.0
     """How much the origem says at all (its topics' word mass, like `peso`)."""
+    origem_topics: int = 0
+    """How many topics (with content words) the origem lists."""
 
     @property
     def coverage(self) -> float:

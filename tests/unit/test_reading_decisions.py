@@ -18,7 +18,12 @@ from adapters.mappers.taxonomy_json import load_default_taxonomy
 from adapters.mappers.topic_matcher import LexicalTopicMatcher
 from core.domain.model import Course, Decision, Evaluation, Policy
 from core.domain.pipeline import evaluate
-from core.domain.reading import ReviewReason
+from core.domain.reading import (
+    TOPICS_DENY_NONE_COVERED,
+    TOPICS_DENY_OUT_OF_VOCABULARY,
+    TOPICS_GRANT,
+    ReviewReason,
+)
 from core.usecases.reading import read_pair
 
 TAXONOMY = load_default_taxonomy()
@@ -52,6 +57,44 @@ def test_the_same_syllabus_is_granted() -> None:
     assert result.decisao is Decision.DEFERIDO
     assert result.breakdown.cobertura_topicos == 1.0
     assert "da destino" not in result.justificativa_detalhada + result.justificativa_curta
+
+
+def test_every_destino_topic_listed_in_other_words_is_granted_and_says_why() -> None:
+    """Outside the taxonomy, each destino topic is at least partly in the origem: no core topic is
+    missing, so the lower coverage is wording, and the justification says so."""
+    destino = (
+        "Estrutura e dinâmica de comunidades. Sucessão ecológica e perturbações. "
+        "Diversidade de espécies e sua medição. Interações entre espécies: competição e predação."
+    )
+    origem = "Comunidades biológicas. Sucessão. Riqueza e diversidade. Interações ecológicas: competição entre populações, herbivoria."
+    result = decide(origem, destino)
+    assert result.reading is not None and not result.reading.topics.missing
+    assert result.breakdown.cobertura_topicos is not None and result.breakdown.cobertura_topicos < TOPICS_GRANT
+    assert result.decisao is Decision.DEFERIDO, result.justificativa_detalhada
+    assert "todos os tópicos da disciplina de destino" in result.justificativa_detalhada
+    assert "tratados em parte na origem" in result.justificativa_detalhada  # each named with its excerpt
+
+
+def test_a_listed_origem_that_covers_no_destino_topic_is_denied_but_prose_goes_to_review() -> None:
+    """Outside the taxonomy: an origem listing other topics, none of the destino's fully, little
+    overall, is denied naming the missing topics; the same content written as one sentence of
+    objectives lists nothing to compare, so it goes to a person."""
+    listed = (
+        "Microbiologia da água. Ecologia microbiana do solo. Ciclos do nitrogênio e do carbono. "
+        "Biodegradação. Tratamento de águas residuárias."
+    )
+    result = decide(listed, ECOLOGIA)
+    assert result.reading is not None and not result.reading.topics.covered
+    coverage = result.breakdown.cobertura_topicos
+    assert coverage is not None and TOPICS_DENY_OUT_OF_VOCABULARY <= coverage < TOPICS_DENY_NONE_COVERED
+    assert result.decisao is Decision.INDEFERIDO, result.justificativa_detalhada
+    assert "\"Biomas\"" in result.justificativa_curta and "Newton" not in result.justificativa_detalhada
+    prose = (
+        "Estudar a microbiologia da água e a ecologia microbiana do solo, com os ciclos do nitrogênio e do "
+        "carbono, a biodegradação e o tratamento de águas residuárias, permitindo ao aluno compreender o papel "
+        "dos microrganismos no ambiente"
+    )
+    assert decide(prose, ECOLOGIA).motivo_revisao is ReviewReason.AREA_FORA_DO_VOCABULARIO
 
 
 def test_a_subject_mentioned_only_in_the_bibliography_is_not_granted() -> None:

@@ -1,4 +1,4 @@
-"""Calibration of the topic path (rules-2026.12.2, topics-2): the subject's own words do not
+"""Calibration of the topic path (rules-2026.12.3, topics-2): the subject's own words do not
 cover a topic, a short prose destino is no evidence for INDEFERIDO, and outside the taxonomy
 little topic coverage is enough to deny only with a destino of several topics."""
 
@@ -13,12 +13,15 @@ from core.domain.reading import (
     IN_VOCABULARY,
     LIST_TOPIC_MASS,
     MIN_DENY_TOPICS,
+    TOPICS_ALL_LISTED,
     TOPICS_NEAR,
     TOPICS_DENY,
+    TOPICS_DENY_NONE_COVERED,
     TOPICS_DENY_OUT_OF_VOCABULARY,
     TOPICS_GRANT,
     ReviewReason,
     combine,
+    solid_destino,
 )
 from core.domain.topics import PARTLY
 
@@ -127,3 +130,102 @@ def test_nearly_granting_needs_every_condition(
     if with_rule is not without:
         assert with_rule is Decision.DEFERIDO and near and not critical
         assert taxonomy is Decision.ANALISE_HUMANA and vocabulary >= IN_VOCABULARY and coverage >= TOPICS_NEAR
+
+
+def test_a_solid_destino_with_no_topic_left_out_is_granted_in_any_subject() -> None:
+    """Every destino topic at least partly listed: the wording differs, no core topic is missing."""
+    listed = combine(Decision.ANALISE_HUMANA, TOPICS_ALL_LISTED, 0.0, destino_topics=MIN_DENY_TOPICS, nothing_missing=True)
+    assert listed == (Decision.DEFERIDO, None)
+    below = combine(
+        Decision.ANALISE_HUMANA, TOPICS_ALL_LISTED - 0.01, 0.0, destino_topics=MIN_DENY_TOPICS, nothing_missing=True
+    )
+    assert below == (Decision.ANALISE_HUMANA, ReviewReason.AREA_FORA_DO_VOCABULARIO)
+
+
+def test_a_prose_destino_with_nothing_missing_still_goes_to_review() -> None:
+    """One to three long segments are no list of topics: "nothing missing" proves nothing there."""
+    decided = combine(
+        Decision.ANALISE_HUMANA, TOPICS_ALL_LISTED, 0.0, destino_topics=3, destino_mass=90.0, nothing_missing=True
+    )
+    assert decided == (Decision.ANALISE_HUMANA, ReviewReason.AREA_FORA_DO_VOCABULARIO)
+
+
+def test_a_known_subject_the_taxonomy_denies_is_not_granted_for_nothing_missing() -> None:
+    decision, _ = combine(
+        Decision.INDEFERIDO, TOPICS_ALL_LISTED, IN_VOCABULARY, destino_topics=MIN_DENY_TOPICS, nothing_missing=True
+    )
+    assert decision is not Decision.DEFERIDO
+
+
+@given(DECISIONS, SHARES, SHARES, st.booleans(), st.integers(min_value=0, max_value=40), st.floats(0, 400))
+def test_granting_on_nothing_missing_needs_every_condition(
+    taxonomy: Decision, coverage: float, vocabulary: float, critical: bool, topics: int, mass: float
+) -> None:
+    """The rule grants nothing the others would not unless the destino is solid, topics reach
+    TOPICS_ALL_LISTED and the taxonomy, where it knows the subject, neither denies nor misses a
+    critical concept; and it never turns a decision into a worse one."""
+    with_rule, _ = combine(taxonomy, coverage, vocabulary, critical, topics, mass, nothing_missing=True)
+    without, _ = combine(taxonomy, coverage, vocabulary, critical, topics, mass, nothing_missing=False)
+    if with_rule is not without:
+        assert with_rule is Decision.DEFERIDO
+        assert solid_destino(topics, mass) and coverage >= TOPICS_ALL_LISTED
+        assert not (vocabulary >= IN_VOCABULARY and (critical or taxonomy is Decision.INDEFERIDO))
+    assert ORDER[with_rule] >= ORDER[without]
+
+
+@given(DECISIONS, SHARES, SHARES, SHARES, st.booleans(), st.integers(min_value=0, max_value=40), st.booleans())
+def test_more_topic_coverage_never_gives_a_worse_decision_with_nothing_missing(
+    taxonomy: Decision, a: float, b: float, vocabulary: float, critical: bool, topics: int, nothing_missing: bool
+) -> None:
+    low, high = sorted((a, b))
+    worse, _ = combine(taxonomy, low, vocabulary, critical, topics, 60.0, nothing_missing=nothing_missing)
+    better, _ = combine(taxonomy, high, vocabulary, critical, topics, 60.0, nothing_missing=nothing_missing)
+    assert ORDER[better] >= ORDER[worse]
+
+
+def test_outside_the_taxonomy_no_topic_covered_and_little_coverage_is_denied() -> None:
+    """Both ementas list topics, the origem fully covers none of the destino's and lists less
+    than TOPICS_DENY_NONE_COVERED of it: solid evidence that core topics are missing."""
+    low = (TOPICS_DENY_OUT_OF_VOCABULARY + TOPICS_DENY_NONE_COVERED) / 2
+    args = (Decision.ANALISE_HUMANA, low, 0.0)
+    assert combine(*args, destino_topics=MIN_DENY_TOPICS, none_covered=True, origem_solid=True) == (
+        Decision.INDEFERIDO,
+        None,
+    )
+    prose_origem = combine(*args, destino_topics=MIN_DENY_TOPICS, none_covered=True, origem_solid=False)
+    one_covered = combine(*args, destino_topics=MIN_DENY_TOPICS, none_covered=False, origem_solid=True)
+    known_subject = combine(
+        Decision.ANALISE_HUMANA, low, IN_VOCABULARY, destino_topics=MIN_DENY_TOPICS, none_covered=True, origem_solid=True
+    )
+    assert prose_origem[0] is one_covered[0] is known_subject[0] is Decision.ANALISE_HUMANA
+
+
+@given(DECISIONS, SHARES, SHARES, st.booleans(), st.integers(min_value=0, max_value=40), st.floats(0, 400))
+def test_denying_when_no_topic_is_covered_needs_every_condition(
+    taxonomy: Decision, coverage: float, vocabulary: float, critical: bool, topics: int, mass: float
+) -> None:
+    """The rule denies nothing the others would not unless the subject is outside the taxonomy,
+    the destino is solid, coverage is under TOPICS_DENY_NONE_COVERED and the taxonomy does not
+    grant; it never turns a decision into a better one."""
+    with_rule, _ = combine(taxonomy, coverage, vocabulary, critical, topics, mass, none_covered=True, origem_solid=True)
+    without, _ = combine(taxonomy, coverage, vocabulary, critical, topics, mass)
+    if with_rule is not without:
+        assert with_rule is Decision.INDEFERIDO and without is Decision.ANALISE_HUMANA
+        assert vocabulary < IN_VOCABULARY and solid_destino(topics, mass)
+        assert coverage < TOPICS_DENY_NONE_COVERED and taxonomy is not Decision.DEFERIDO
+
+
+@given(DECISIONS, SHARES, SHARES, SHARES, st.integers(min_value=0, max_value=40), st.booleans(), st.booleans())
+def test_more_topic_coverage_never_gives_a_worse_decision_when_no_topic_is_covered(
+    taxonomy: Decision, a: float, b: float, vocabulary: float, topics: int, none_covered: bool, origem_solid: bool
+) -> None:
+    low, high = sorted((a, b))
+    flags = {"none_covered": none_covered, "origem_solid": origem_solid}
+    worse, _ = combine(taxonomy, low, vocabulary, False, topics, 60.0, **flags)
+    better, _ = combine(taxonomy, high, vocabulary, False, topics, 60.0, **flags)
+    assert ORDER[better] >= ORDER[worse]
+
+
+def test_the_topic_matcher_counts_the_origem_topics() -> None:
+    comparison = LexicalTopicMatcher().compare("Ligações químicas. Soluções. Estequiometria.", QUIMICA)
+    assert comparison.origem_topics == 3
