@@ -118,14 +118,15 @@ class Adapters(containers.DeclarativeContainer):
     read_sessions = providers.Singleton(read_session_factory, engine)
     # The outbox bell: a commit that wrote webhook deliveries hands them to the queue (ADR 0025).
     outbox_bell = providers.Singleton(OutboxBell)
+    # Valid keys (and each tenant's webhook endpoints: ADR 0033) kept in process, emptied by
+    # LISTEN/NOTIFY (ADR 0028); None on SQLite.
+    key_cache = providers.Singleton(key_cache_for, engine, settings.provided.auth.key_cache_s)
     uow_factory: providers.Provider[UnitOfWorkFactory] = providers.Singleton(
-        SqlaUnitOfWorkFactory, sessions, read_sessions, outbox_bell
+        SqlaUnitOfWorkFactory, sessions, read_sessions, outbox_bell, key_cache
     )
     # Chains the decisions' pending audit events after commit (ADR 0022): started by serve and
     # worker on PostgreSQL; `audit verify` flushes it.
     audit_sequencer = providers.Singleton(AuditSequencer, engine)
-    # Valid keys kept in process, emptied by LISTEN/NOTIFY (ADR 0028); None on SQLite.
-    key_cache = providers.Singleton(key_cache_for, engine, settings.provided.auth.key_cache_s)
 
     # Prometheus counters (ADR 0012); override with a fake to observe what is counted.
     metrics: providers.Provider[Metrics] = providers.Singleton(PrometheusMetrics)
