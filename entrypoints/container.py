@@ -36,6 +36,7 @@ from adapters.metrics.webhook_metrics import PrometheusWebhookMetrics
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from core.usecases.webhooks import WebhookAdmin
 from entrypoints.webhook_runtime import build_webhook_runtime
+from adapters.rate_limits.leased_rate_limiter import LeasedRateLimiter
 from adapters.rate_limits.memory_rate_limiter import MemoryRateLimiter
 from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
 from adapters.system import SystemClock, UuidGenerator, run_in_background
@@ -81,7 +82,8 @@ def build_redis_rate_limiter(settings: Settings) -> RateLimiter:
     """Redis when REDIS_URL is set (one budget for every process), else memory."""
     limits = settings.rate_limits
     if settings.redis.url:
-        return RedisRateLimiter.from_url(settings.redis.url, limits.namespace, limits.redis_timeout_s)
+        # leased: most calls of a busy bucket cost no round trip (ADR 0033)
+        return LeasedRateLimiter(RedisRateLimiter.from_url(settings.redis.url, limits.namespace, limits.redis_timeout_s))
     return MemoryRateLimiter()
 
 
