@@ -28,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_data import DEFAULT_DATA, BodySource, CacheJanitor  # noqa: E402
 from bench_servers import BENCH_KEY, ROOT, throwaway_database  # noqa: E402
 
+sys.path.insert(0, str(ROOT))  # this checkout's code, whatever another checkout installed
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
