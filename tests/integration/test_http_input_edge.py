@@ -216,7 +216,7 @@ def test_a_client_leaving_before_its_whole_body_is_a_499_not_a_server_error(
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
              "path": "/v1/equivalences/evaluate", "raw_path": b"/v1/equivalences/evaluate", "query_string": b"",
              "root_path": "", "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
-    incoming = [{"type": "http.request", "body": body[:10], "more_body": True}, {"type": "http.disconnect"}]
+    incoming: list[dict[str, Any]] = [{"type": "http.request", "body": body[:10], "more_body": True}, {"type": "http.disconnect"}]
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
