@@ -66,8 +66,11 @@ def throwaway_database() -> Iterator[str]:
 
 
 @contextmanager
-def started_service(runtime: str, workers: int, db_name: str | None, redis_url: str | None) -> Iterator[tuple[str, int]]:
-    """`equivalence serve --workers N` over a migrated, seeded database (PostgreSQL db_name, or SQLite)."""
+def started_service(
+    runtime: str, workers: int, db_name: str | None, redis_url: str | None, log_path: Path | None = None
+) -> Iterator[tuple[str, int]]:
+    """`equivalence serve --workers N` over a migrated, seeded database (PostgreSQL db_name, or SQLite).
+    `log_path`: where its log (JSON lines, warnings and errors) goes; none is kept without it."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env |= {"EQV_BOOTSTRAP_API_KEY": BENCH_KEY, "API_KEY_PEPPER": "bench-pepper-0123456789", "PYTHONPATH": str(ROOT)}
     tmp = Path(f"/tmp/eqv-bench-{uuid.uuid4().hex[:8]}")
@@ -80,9 +83,10 @@ def started_service(runtime: str, workers: int, db_name: str | None, redis_url: 
         subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True)
         subprocess.run([*cli, "seed"], env=env, check=True, capture_output=True)
     port = free_port()
+    log = open(log_path, "ab") if log_path is not None else subprocess.DEVNULL  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [*cli, "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, stdout=log, stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -90,6 +94,8 @@ def started_service(runtime: str, workers: int, db_name: str | None, redis_url: 
         yield url, server.pid
     finally:
         _stop(server)
+        if log_path is not None:
+            log.close()  # type: ignore[union-attr]
         subprocess.run(["rm", "-rf", str(tmp)], check=False)
 
 

@@ -82,11 +82,20 @@ def summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, An
     }
 
 
-async def one(client: httpx.AsyncClient, body: dict[str, Any], latencies: list[float]) -> bool:
+async def one(client: httpx.AsyncClient, body: dict[str, Any], latencies: list[float], statuses: dict[str, int] | None = None) -> bool:
+    """One request; False for anything but 200. `statuses` counts the others by status (or by the
+    client error, e.g. ReadError: the server closed the connection), so a run never dies of one."""
     started = time.perf_counter()
-    response = await client.post("/v1/equivalences/evaluate", json={**body, "request_id": f"bench-{uuid.uuid4().hex}"})
-    latencies.append(time.perf_counter() - started)
-    return response.status_code == 200
+    try:
+        response = await client.post("/v1/equivalences/evaluate", json={**body, "request_id": f"bench-{uuid.uuid4().hex}"})
+    except httpx.HTTPError as exc:
+        outcome = type(exc).__name__
+    else:
+        latencies.append(time.perf_counter() - started)
+        outcome = str(response.status_code)
+    if statuses is not None and outcome != "200":
+        statuses[outcome] = statuses.get(outcome, 0) + 1
+    return outcome == "200"
 
 
 async def closed_loop(url: str, key: str, bodies: Bodies, concurrency: int, duration: float) -> dict[str, Any]:
@@ -129,6 +138,7 @@ async def wrk_closed_loop(url: str, key: str, bodies: Bodies, concurrency: int, 
 
 async def open_loop(url: str, key: str, bodies: Bodies, rate: float, duration: float) -> dict[str, Any]:
     latencies: list[float] = []
+    statuses: dict[str, int] = {}
     async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": key}, timeout=30) as client:
         tasks = []
         started = time.perf_counter()
@@ -136,9 +146,10 @@ async def open_loop(url: str, key: str, bodies: Bodies, rate: float, duration: f
             delay = started + i / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(client, bodies[i % len(bodies)], latencies)))
+            tasks.append(asyncio.create_task(one(client, bodies[i % len(bodies)], latencies, statuses)))
         results = list(await asyncio.gather(*tasks))
-        return {"phase": "open loop", "offered_rps": rate, **summary(latencies, results.count(False), time.perf_counter() - started)}
+        return {"phase": "open loop", "offered_rps": rate, "non_200": statuses,
+                **summary(latencies, results.count(False), time.perf_counter() - started)}
 
 
 @dataclass
@@ -267,6 +278,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026, help="cold: seed of the generated ementas")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help=f"dev data (default {DEFAULT_DATA})")
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--server-log", type=Path, default=None, help="with --start-server: keep the service's log (JSON lines) in this file")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="with --start-server postgres ('' for none)")
     return parser.parse_args(argv)
 
@@ -280,7 +292,9 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(run([Target("ours", args.url, args.api_key, meter, args.server_pid)], args))
             return
         db_name = stack.enter_context(throwaway_database()) if args.start_server == "postgres" else None
-        url, pid = stack.enter_context(started_service(args.start_server, args.workers, db_name, args.redis_url or None))
+        url, pid = stack.enter_context(
+            started_service(args.start_server, args.workers, db_name, args.redis_url or None, args.server_log)
+        )
         targets = [Target("ours", url, BENCH_KEY, CpuMeter(pid, db_name), pid)]
         if db_name is not None and not args.no_floor:
             floor_url, floor_pid = stack.enter_context(started_floor(db_name, args.workers))

@@ -36,6 +36,7 @@ from adapters.metrics.webhook_metrics import PrometheusWebhookMetrics
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from core.usecases.webhooks import WebhookAdmin
 from entrypoints.webhook_runtime import build_webhook_runtime
+from adapters.rate_limits.leased_rate_limiter import LeasedRateLimiter
 from adapters.rate_limits.memory_rate_limiter import MemoryRateLimiter
 from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
 from adapters.system import SystemClock, UuidGenerator, run_in_background
@@ -81,7 +82,8 @@ def build_redis_rate_limiter(settings: Settings) -> RateLimiter:
     """Redis when REDIS_URL is set (one budget for every process), else memory."""
     limits = settings.rate_limits
     if settings.redis.url:
-        return RedisRateLimiter.from_url(settings.redis.url, limits.namespace, limits.redis_timeout_s)
+        # leased: most calls of a busy bucket cost no round trip (ADR 0033)
+        return LeasedRateLimiter(RedisRateLimiter.from_url(settings.redis.url, limits.namespace, limits.redis_timeout_s))
     return MemoryRateLimiter()
 
 
@@ -118,14 +120,15 @@ class Adapters(containers.DeclarativeContainer):
     read_sessions = providers.Singleton(read_session_factory, engine)
     # The outbox bell: a commit that wrote webhook deliveries hands them to the queue (ADR 0025).
     outbox_bell = providers.Singleton(OutboxBell)
+    # Valid keys (and each tenant's webhook endpoints: ADR 0033) kept in process, emptied by
+    # LISTEN/NOTIFY (ADR 0028); None on SQLite.
+    key_cache = providers.Singleton(key_cache_for, engine, settings.provided.auth.key_cache_s)
     uow_factory: providers.Provider[UnitOfWorkFactory] = providers.Singleton(
-        SqlaUnitOfWorkFactory, sessions, read_sessions, outbox_bell
+        SqlaUnitOfWorkFactory, sessions, read_sessions, outbox_bell, key_cache
     )
     # Chains the decisions' pending audit events after commit (ADR 0022): started by serve and
     # worker on PostgreSQL; `audit verify` flushes it.
     audit_sequencer = providers.Singleton(AuditSequencer, engine)
-    # Valid keys kept in process, emptied by LISTEN/NOTIFY (ADR 0028); None on SQLite.
-    key_cache = providers.Singleton(key_cache_for, engine, settings.provided.auth.key_cache_s)
 
     # Prometheus counters (ADR 0012); override with a fake to observe what is counted.
     metrics: providers.Provider[Metrics] = providers.Singleton(PrometheusMetrics)

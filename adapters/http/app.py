@@ -119,7 +119,7 @@ def create_app(handlers: Mapping[str, Callable[[], Any]], serving: Serving, debu
     app = Litestar(
         route_handlers=[HealthController, authenticated, static_files_router(), console_router(authenticate)],
         dependencies={
-            "principal": Provide(authenticated_principal(provide_principal), sync_to_thread=True),
+            "principal": Provide(authenticated_principal(provide_principal)),
             **{name: Provide(provide, sync_to_thread=False) for name, provide in handlers.items()},
         },
         # Authentication, then the body: before Litestar extracts `data` (body_guard.py), which

@@ -28,6 +28,7 @@ import math
 import threading
 import weakref
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -151,8 +152,7 @@ def _build_index(taxonomy: Taxonomy) -> _Index:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Hit:
+class _Hit(NamedTuple):  # a NamedTuple: built tens of times per ementa, a frozen dataclass's __init__ is slow
     rows: np.ndarray
     positions: frozenset[int]
     """which content tokens the phrase used (a skipped list item is not one of them)."""
@@ -173,36 +173,42 @@ def _skippable(tokens: list[Token], k: int) -> bool:
 def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
     stems = [t.stem for t in tokens]
     tails = [t.tail for t in tokens]
-    skippable = [_skippable(tokens, k) for k in range(len(tokens))]
     coordinated = [t.after_coordinator for t in tokens]
-    hits: list[_Hit] = []
+    clause = [t.clause for t in tokens]
     n = len(stems)
-
-    phrases, prefixes = index.phrases, index.prefixes
+    skippable = [coordinated[k] or (k + 1 < n and coordinated[k + 1]) for k in range(n)]  # _skippable
+    hits: list[_Hit] = []
+    phrases, prefixes, agreeing, max_len = index.phrases, index.prefixes, index.agreeing, index.max_len
 
     def add(key: tuple[str, ...], positions: list[int], penalty: float, junction: int = -1) -> None:
-        text_tails = tuple(tails[p] for p in positions)
-        text_coord = tuple(coordinated[p] and p != junction for p in positions)
-        ok = index.agreeing(key, text_tails, text_coord)
+        text_tails = tuple([tails[p] for p in positions])
+        text_coord = tuple([coordinated[p] and p != junction for p in positions])
+        ok = agreeing(key, text_tails, text_coord)
         if len(ok):
             hits.append(_Hit(ok, frozenset(positions), positions[0], positions[-1] + 1, penalty))
 
-    clause = [t.clause for t in tokens]
+    def add_run(i: int, end: int) -> None:
+        """add() of the consecutive words i..end-1 (no skip): slices, not per-position lookups."""
+        ok = agreeing(tuple(stems[i:end]), tuple(tails[i:end]), tuple(coordinated[i:end]))
+        if len(ok):
+            hits.append(_Hit(ok, frozenset(range(i, end)), i, end, 1.0))
+
     for i in range(n):
-        for length in range(1, min(index.max_len, n - i) + 1):
-            if clause[i + length - 1] != clause[i]:
+        here = clause[i]
+        for length in range(1, min(max_len, n - i) + 1):
+            if clause[i + length - 1] != here:
                 break  # a term never spans a sentence or clause break
             prefix = tuple(stems[i : i + length])
             if prefix in phrases:
-                add(prefix, list(range(i, i + length)), 1.0)
+                add_run(i, i + length)
             # a run of coordinated list items skipped after the first `length` words
             if prefix in prefixes:
                 for run in range(1, MAX_SKIP + 1):
                     k = i + length + run - 1
-                    if k + 1 >= n or not skippable[k] or clause[k] != clause[i]:
+                    if k + 1 >= n or not skippable[k] or clause[k] != here:
                         break
-                    for rest in range(1, min(index.max_len - length, n - k - 1) + 1):
-                        if clause[k + rest] != clause[i]:
+                    for rest in range(1, min(max_len - length, n - k - 1) + 1):
+                        if clause[k + rest] != here:
                             break
                         key = prefix + tuple(stems[k + 1 : k + 1 + rest])
                         if key in phrases:

@@ -7,6 +7,10 @@ down (not yet connected, lost, reconnecting) the cache answers nothing, so every
 the database. Entries also expire after `ttl_s`: the staleness bound should the listening
 connection die without the client noticing.
 
+The same cache keeps each tenant's active webhook endpoints (`endpoints_of`, ADR 0033): an
+automatic decision publishes to them, and reading them cost every stored decision one more
+query. Migration 0012 makes endpoint changes notify the same channel.
+
 This process's own changes do not wait for the notification: `attach` watches the statements
 of every engine in the process, and one that writes `api_keys` or `tenants` empties the cache at once and keeps it
 unused until that connection is back in the pool (committed or rolled back), then empties it
@@ -20,6 +24,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, event
@@ -30,7 +35,11 @@ from core.ports.key_cache import Verified
 CHANNEL = "eqv_auth"
 DEFAULT_TTL_S = 5.0
 MAX_ENTRIES = 10_000
-_WRITES = ("UPDATE API_KEYS", "DELETE FROM API_KEYS", "UPDATE TENANTS", "DELETE FROM TENANTS")
+_WRITES = (
+    "UPDATE API_KEYS", "DELETE FROM API_KEYS", "UPDATE TENANTS", "DELETE FROM TENANTS",
+    # a tenant's subscribed webhook endpoints are cached here too (ADR 0033)
+    "INSERT INTO WEBHOOK_ENDPOINTS", "UPDATE WEBHOOK_ENDPOINTS", "DELETE FROM WEBHOOK_ENDPOINTS",
+)
 _TOUCH = "UPDATE API_KEYS SET LAST_USED_AT="  # a key's use: changes nothing auth decides on
 _MARK = "eqv_auth_changed"
 _log = logging.getLogger(__name__)
@@ -78,7 +87,7 @@ class ListeningKeyCache:
         self._ttl = ttl_s
         self._monotonic = monotonic
         self._retry_s = retry_s
-        self._entries: dict[str, tuple[float, Verified]] = {}
+        self._entries: dict[str, tuple[float, Any]] = {}  # Verified, or a tenant's endpoints
         self._lock = threading.Lock()
         self._generation = 0
         self._holds = 0  # this process's transactions that changed keys or tenants, not ended yet
@@ -135,6 +144,19 @@ class ListeningKeyCache:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
             self._entries[key_hash] = (self._monotonic() + self._ttl, verified)
+
+    # A tenant's active webhook endpoints, under the same invalidation (ADR 0033).
+    def endpoints_of(self, tenant_id: str, read: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
+        """The cached endpoints of the tenant, else `read()` (kept unless something changed meanwhile)."""
+        key = f"webhooks:{tenant_id}"  # never an API key's HMAC (hex)
+        found = self.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        generation = self.generation()
+        endpoints = read()
+        if generation is not None:
+            self.put(key, generation, endpoints)  # type: ignore[arg-type]
+        return endpoints
 
     # The listener.
     @property

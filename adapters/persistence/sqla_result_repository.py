@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
+
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -50,7 +52,7 @@ class SqlaResultRepository:
             "payload_hash": result.payload_hash,
             "decision": result.decision,
             "score": result.score,
-            "response": json.dumps(result.response, ensure_ascii=False),
+            "response": msgspec.json.encode(result.response).decode(),  # msgspec: ~10x json.dumps (issue 16)
             "created_at": result.created_at,
         }
         connection = self._session.connection()

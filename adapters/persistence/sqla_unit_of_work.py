@@ -18,7 +18,7 @@ from adapters.persistence.sqla_result_repository import SqlaResultRepository
 from adapters.persistence.sqla_review_repository import SqlaReviewRepository
 from adapters.persistence.sqla_taxonomy_repository import SqlaTaxonomyRepository
 from adapters.persistence.sqla_tenant_repository import SqlaTenantRepository
-from adapters.persistence.sqla_webhook_repository import OnCommit, SqlaWebhookRepository
+from adapters.persistence.sqla_webhook_repository import EndpointCache, OnCommit, SqlaWebhookRepository
 
 
 class SqlaUnitOfWork:
@@ -41,9 +41,15 @@ class SqlaUnitOfWork:
     precedents: SqlaPrecedentRepository  # ADR 0024
     cases: SqlaCaseRepository
 
-    def __init__(self, session_factory: sessionmaker[Session], on_outbox_commit: OnCommit | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        on_outbox_commit: OnCommit | None = None,
+        endpoint_cache: EndpointCache | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._on_outbox_commit = on_outbox_commit  # told the delivery ids a commit wrote (ADR 0025)
+        self._endpoint_cache = endpoint_cache  # a tenant's webhook endpoints kept in process (ADR 0033)
         self._session: Session | None = None
 
     @property
@@ -66,7 +72,7 @@ class SqlaUnitOfWork:
         self.jobs = SqlaJobRepository(session)
         self.curricula = SqlaCurriculumRepository(session)
         self.reviews = SqlaReviewRepository(session)
-        self.webhooks = SqlaWebhookRepository(session, self._on_outbox_commit)
+        self.webhooks = SqlaWebhookRepository(session, self._on_outbox_commit, self._endpoint_cache)
         self.precedents = SqlaPrecedentRepository(session)  # ADR 0024
         self.cases = SqlaCaseRepository(session)
         return self
@@ -98,14 +104,16 @@ class SqlaUnitOfWorkFactory:
         session_factory: sessionmaker[Session],
         read_session_factory: sessionmaker[Session] | None = None,
         on_outbox_commit: OnCommit | None = None,
+        endpoint_cache: EndpointCache | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._read_session_factory = read_session_factory or session_factory
         self._on_outbox_commit = on_outbox_commit
+        self._endpoint_cache = endpoint_cache
 
     def __call__(self) -> SqlaUnitOfWork:
-        return SqlaUnitOfWork(self._session_factory, self._on_outbox_commit)
+        return SqlaUnitOfWork(self._session_factory, self._on_outbox_commit, self._endpoint_cache)
 
     def reading(self) -> SqlaUnitOfWork:
         """Reads in autocommit where the database allows it: no BEGIN/ROLLBACK round trips."""
-        return SqlaUnitOfWork(self._read_session_factory)
+        return SqlaUnitOfWork(self._read_session_factory, None, self._endpoint_cache)

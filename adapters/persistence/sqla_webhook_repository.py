@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import bindparam, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import (
@@ -28,12 +28,20 @@ log = logging.getLogger(__name__)
 OnCommit = Callable[[list[str]], None]
 _ENDPOINTS = WebhookEndpointRow.__table__
 _DELIVERIES = WebhookDeliveryRow.__table__
+_ACTIVE = select(_ENDPOINTS).where(_ENDPOINTS.c.tenant_id == bindparam("tenant_id"), _ENDPOINTS.c.active.is_(True))
+
+
+class EndpointCache(Protocol):
+    """A tenant's active endpoints kept in process (pg_key_cache.ListeningKeyCache, ADR 0033)."""
+
+    def endpoints_of(self, tenant_id: str, read: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]: ...
 
 
 class SqlaWebhookRepository:
-    def __init__(self, session: Session, on_commit: OnCommit | None = None) -> None:
+    def __init__(self, session: Session, on_commit: OnCommit | None = None, cache: EndpointCache | None = None) -> None:
         self._session = session
         self._on_commit = on_commit
+        self._cache = cache
         self._written: list[str] = []
 
     # --- endpoints ---
@@ -55,10 +63,15 @@ class SqlaWebhookRepository:
         self._session.execute(update(_ENDPOINTS).where(_ENDPOINTS.c.endpoint_id == endpoint.endpoint_id).values(**values))
 
     def subscribed(self, tenant_id: str, event_type: str) -> list[WebhookEndpoint]:
-        statement = select(WebhookEndpointRow).where(
-            WebhookEndpointRow.tenant_id == tenant_id, WebhookEndpointRow.active.is_(True)
+        """Every stored automatic decision asks this: served from the process's cache when it has one."""
+        endpoints = self._active(tenant_id) if self._cache is None else self._cache.endpoints_of(
+            tenant_id, lambda: self._active(tenant_id)
         )
-        return [e for e in (_endpoint(row) for row in self._session.scalars(statement)) if event_type in e.event_types]
+        return [e for e in endpoints if event_type in e.event_types]
+
+    def _active(self, tenant_id: str) -> tuple[WebhookEndpoint, ...]:
+        rows = self._session.connection().execute(_ACTIVE, {"tenant_id": tenant_id})
+        return tuple(_endpoint(row) for row in rows)
 
     # --- the outbox ---
     def add_event(self, event_: WebhookEvent, deliveries: list[Delivery]) -> None:
@@ -182,7 +195,7 @@ def _endpoint_row(e: WebhookEndpoint) -> dict[str, Any]:
     }
 
 
-def _endpoint(row: WebhookEndpointRow) -> WebhookEndpoint:
+def _endpoint(row: Any) -> WebhookEndpoint:  # an ORM row or a Core row
     return WebhookEndpoint(
         row.tenant_id, row.endpoint_id, row.url, row.secret, tuple(row.event_types), row.active, row.created_at, row.updated_at
     )

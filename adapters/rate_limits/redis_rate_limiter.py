@@ -25,8 +25,10 @@ from core.domain.rate_limits import RateDecision, RateLimit, not_enforced
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] the bucket; ARGV[1] emission interval (µs); ARGV[2] count.
-# Returns {allowed 0|1, remaining, retry_after_us, reset_us}. Mirrors core/domain/gcra.py.
+# KEYS[1] the bucket; ARGV[1] emission interval (µs); ARGV[2] count; ARGV[3] calls wanted (a
+# lease, leased_rate_limiter.py; 1 for one call). Takes as many of them as the bucket allows now,
+# at least one or none. Returns {allowed 0|1, remaining, retry_after_us, reset_us, taken}. With
+# ARGV[3] = 1 it is exactly the GCRA step of core/domain/gcra.py.
 GCRA_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -34,14 +36,15 @@ local interval = tonumber(ARGV[1])
 local capacity = interval * tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local new_tat = tat + interval
-local allowed_at = new_tat - capacity
-if now < allowed_at then
-  return {0, 0, allowed_at - now, tat - now}
+local available = math.floor((capacity - (tat - now)) / interval)
+if available < 1 then
+  return {0, 0, tat + interval - capacity - now, tat - now, 0}
 end
+local taken = math.min(tonumber(ARGV[3]), available)
+local new_tat = tat + taken * interval
 local ttl = new_tat - now
 redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil(ttl / 1000))
-return {1, math.floor((capacity - ttl) / interval), 0, ttl}
+return {1, math.floor((capacity - ttl) / interval), 0, ttl, taken}
 """
 
 
@@ -75,16 +78,22 @@ class RedisRateLimiter:
         return cls(client, prefix)
 
     def hit(self, key: str, limit: RateLimit) -> RateDecision:
+        return self.take(key, limit, 1)[0]
+
+    def take(self, key: str, limit: RateLimit, wanted: int) -> tuple[RateDecision, int]:
+        """Up to `wanted` calls at once in one round trip (a lease): the decision as of the
+        last one taken, and how many were taken (0 when refused or not enforced)."""
         if time.monotonic() < self._skip_until:
-            return not_enforced(limit)
+            return not_enforced(limit), 0
         try:
-            allowed, remaining, retry_us, reset_us = self._script(
-                keys=[f"{self._prefix}:{key}"], args=[emission_interval_us(limit), limit.count]
+            allowed, remaining, retry_us, reset_us, taken = self._script(
+                keys=[f"{self._prefix}:{key}"], args=[emission_interval_us(limit), limit.count, wanted]
             )
         except redis.RedisError as exc:
             self._failed(exc)
-            return not_enforced(limit)
-        return RateDecision(bool(allowed), limit.count, int(remaining), retry_us / MICROSECONDS, reset_us / MICROSECONDS)
+            return not_enforced(limit), 0
+        decision = RateDecision(bool(allowed), limit.count, int(remaining), retry_us / MICROSECONDS, reset_us / MICROSECONDS)
+        return decision, int(taken)
 
     def close(self) -> None:
         self._client.close()

@@ -225,3 +225,29 @@ def test_every_console_post_is_a_bounded_urlencoded_form(client: TestClient) -> 
     assert client.post("/console/chaves", data={"csrf_token": csrf, "nome": "x" * 70_000}).status_code == 413
     too_big = {"csrf_token": csrf, "formato": "json", "conteudo": "x" * (17 * 1024 * 1024)}
     assert client.post("/console/catalogo/curriculos", data=too_big).status_code == 413
+
+
+def test_a_client_leaving_before_its_whole_body_is_a_499_not_a_server_error(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under saturation clients time out and leave mid-body (issue 16): Litestar's "client
+    disconnected prematurely" was logged as an unhandled exception and counted as a 500."""
+    body = json.dumps({"origem": ORIGEM, "destino": DESTINO}).encode()
+    headers = [(b"content-type", b"application/json"), (b"x-api-key", CLIENT_KEY["X-API-Key"].encode()),
+               (b"content-length", str(len(body)).encode())]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/v1/equivalences/evaluate", "raw_path": b"/v1/equivalences/evaluate", "query_string": b"",
+             "root_path": "", "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    incoming: list[dict[str, Any]] = [{"type": "http.request", "body": body[:10], "more_body": True}, {"type": "http.disconnect"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    assert client.blocking_portal is not None
+    client.blocking_portal.call(client.app, scope, receive, send)
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 499
+    assert "unhandled_exception" not in caplog.text

@@ -137,3 +137,28 @@ def test_while_not_listening_nothing_is_served_from_memory(postgres_url: str) ->
     finally:
         cache.stop()
         engine.dispose()
+
+
+def _subscribed(container: Container) -> list[str]:
+    with container.adapters.uow_factory().reading() as uow:
+        return [e.url for e in uow.webhooks.subscribed("default", "decisao.automatica")]
+
+
+def test_webhook_endpoints_are_cached_and_an_endpoint_added_anywhere_is_seen(
+    two_apps: tuple[TestClient, TestClient, Container],
+) -> None:
+    """ADR 0033: the endpoints an automatic decision publishes to are kept with the keys; an
+    endpoint added by another process reaches B once its listener is told, and one B adds at once."""
+    a, b, container_b = two_apps
+    cache_b = _cache(container_b)
+    assert _subscribed(container_b) == []
+    assert cache_b.get("webhooks:default") == ()  # kept: the next decision reads nothing
+    seen = cache_b.notifications
+    body = {"url": "https://example.org/a", "event_types": ["decisao.automatica"]}
+    assert a.post("/admin/webhooks", json=body, headers=ADMIN).status_code == 201
+
+    wait_until(lambda: cache_b.notifications > seen, what="B's listener saw the new endpoint")
+    assert _subscribed(container_b) == ["https://example.org/a"]
+    body = {"url": "https://example.org/b", "event_types": ["decisao.automatica"]}
+    assert b.post("/admin/webhooks", json=body, headers=ADMIN).status_code == 201
+    assert sorted(_subscribed(container_b)) == ["https://example.org/a", "https://example.org/b"]

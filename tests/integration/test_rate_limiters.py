@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
+from adapters.rate_limits.leased_rate_limiter import LeasedRateLimiter, largest_lease
 from adapters.rate_limits.memory_rate_limiter import MemoryRateLimiter
 from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
 from core.domain.gcra import emission_interval_us
@@ -33,11 +34,12 @@ def prefix(redis_url: str) -> Iterator[str]:
     client.close()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "leased"])
 def limiter(request: pytest.FixtureRequest) -> RateLimiter:
     if request.param == "memory":
         return MemoryRateLimiter()
-    return RedisRateLimiter.from_url(request.getfixturevalue("redis_url"), request.getfixturevalue("prefix"))
+    shared = RedisRateLimiter.from_url(request.getfixturevalue("redis_url"), request.getfixturevalue("prefix"))
+    return LeasedRateLimiter(shared) if request.param == "leased" else shared
 
 
 def test_a_burst_gets_exactly_the_limit_with_remaining_counting_down(limiter: RateLimiter) -> None:
@@ -111,3 +113,51 @@ def test_unreachable_redis_fails_open_quickly_and_warns_rarely(caplog: pytest.Lo
     warnings = [r for r in caplog.records if "rate limit store unreachable" in r.getMessage()]
     assert len(warnings) == 1
     assert limiter.failures == 1  # then Redis is left alone for a second instead of asked per call
+
+
+class CountingRedis:
+    """A RedisRateLimiter that counts its round trips."""
+
+    def __init__(self, shared: RedisRateLimiter) -> None:
+        self.shared, self.round_trips = shared, 0
+
+    def take(self, key: str, limit: RateLimit, wanted: int):  # type: ignore[no-untyped-def]
+        self.round_trips += 1
+        return self.shared.take(key, limit, wanted)
+
+
+def test_a_busy_bucket_is_leased_and_never_allows_more_than_its_budget(redis_url: str, prefix: str) -> None:
+    """ADR 0033: two processes' leases share one budget of 1,000 calls; together they allow exactly
+    1,000 in a burst, with far fewer round trips than calls."""
+    limit = RateLimit(1_000, 3600)
+    processes = [CountingRedis(RedisRateLimiter.from_url(redis_url, prefix)) for _ in range(2)]
+    leased = [LeasedRateLimiter(p) for p in processes]
+    allowed = sum(leased[i % 2].hit("t:client:evaluate", limit).allowed for i in range(1_200))
+    assert allowed == 1_000
+    assert sum(p.round_trips for p in processes) < 400
+    assert largest_lease(limit) == 10
+
+
+def test_a_quiet_bucket_and_a_small_limit_cost_one_round_trip_a_call(redis_url: str, prefix: str) -> None:
+    clock = [0.0]
+    counting = CountingRedis(RedisRateLimiter.from_url(redis_url, prefix))
+    leased = LeasedRateLimiter(counting, monotonic=lambda: clock[0])
+    small = RateLimit(150, 60)
+    assert [leased.hit("small", small).remaining for _ in range(3)] == [149, 148, 147]
+    assert counting.round_trips == 3
+    big = RateLimit(100_000, 60)
+    for _ in range(3):  # one call every 2 s: each lease expired before the next call
+        leased.hit("quiet", big)
+        clock[0] += 2.0
+    assert counting.round_trips == 6
+
+
+def test_an_unused_lease_expires_and_remaining_counts_what_is_held(redis_url: str, prefix: str) -> None:
+    clock = [0.0]
+    leased = LeasedRateLimiter(CountingRedis(RedisRateLimiter.from_url(redis_url, prefix)), monotonic=lambda: clock[0])
+    limit = RateLimit(10_000, 3600)
+    remaining = [leased.hit("b", limit).remaining for _ in range(8)]
+    assert remaining == sorted(remaining, reverse=True) and remaining[-1] == 10_000 - 8
+    clock[0] += 5.0  # the lease held calls it will never spend: they are lost, the next lease is one call
+    after = leased.hit("b", limit)
+    assert after.allowed and after.remaining < 10_000 - 9

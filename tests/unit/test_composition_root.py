@@ -57,7 +57,7 @@ def test_the_runtime_picks_the_adapters(tmp_path: Path) -> None:
     assert embedded.adapters.declarative_parent is EmbeddedAdapters and full.adapters.declarative_parent is FullAdapters
     assert embedded.adapters.broker_url() is None and full.adapters.broker_url() == "redis://127.0.0.1:1/0"
     assert type(embedded.adapters.rate_limiter()).__name__ == "MemoryRateLimiter"
-    assert type(full.adapters.rate_limiter()).__name__ == "RedisRateLimiter"
+    assert type(full.adapters.rate_limiter()).__name__ == "LeasedRateLimiter"  # over Redis (ADR 0033)
     # what the runtime's container replaces is what its dependents use
     assert embedded.adapters.queue_runtime().in_process and not full.adapters.queue_runtime().in_process
     assert test_container().adapters.declarative_parent is TestAdapters
