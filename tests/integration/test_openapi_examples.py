@@ -111,6 +111,7 @@ def test_the_evaluate_example_is_what_the_service_answers(client: TestClient) ->
     for field in ("decisao", "score", "breakdown", "hard_rules", "faltantes", "criticos_faltantes", "justificativa_curta"):
         assert got[field] == expected[field], field
     assert got["taxonomy_version"] == expected["taxonomy_version"]
+    assert got["rules_version"] == expected["rules_version"], "the example shows an older rules_version"
     assert client.get(f"/v1/equivalences/{got['request_id']}", headers={"X-API-Key": KEY}).json()["decisao"] == "DEFERIDO"
 
 
