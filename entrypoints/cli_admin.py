@@ -17,7 +17,7 @@ from typing import Any
 
 from adapters.persistence.migrate import schema_is_current
 from core.domain.actors import cli_actor
-from core.usecases.keys import ANY_TENANT
+from core.domain.tenants import ANY_TENANT
 from core.domain.errors import InvalidInput, KeyRevoked, NotFound, TenantExists
 from core.domain.records import ApiKeyRecord, Role, Tenant
 from core.usecases.keys import IssuedKey
