@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from adapters.persistence.migrate import schema_is_current
 from core.domain.errors import InvalidInput, InvalidTransition, NotFound
+from core.domain.tenants import ANY_TENANT
 from core.domain.webhooks import EVENT_TYPES, DeliveryState, WebhookEndpoint
 from core.usecases.webhooks import DeliveryQuery, WebhookDeliveries
 from entrypoints.container import Container, build_container
@@ -92,12 +93,12 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    return _run(settings, lambda c: _secret(c.use_cases.webhook_admin().rotate_secret(None, args.endpoint_id, ACTOR), "secret rotated"))
+    return _run(settings, lambda c: _secret(c.use_cases.webhook_admin().rotate_secret(ANY_TENANT, args.endpoint_id, ACTOR), "secret rotated"))
 
 
 def cmd_disable(args: argparse.Namespace, settings: Settings) -> int:
     def disable(container: Container) -> int:
-        print(f"endpoint disabled: {_describe(container.use_cases.webhook_admin().disable(None, args.endpoint_id, ACTOR))}")
+        print(f"endpoint disabled: {_describe(container.use_cases.webhook_admin().disable(ANY_TENANT, args.endpoint_id, ACTOR))}")
         return 0
 
     return _run(settings, disable)
@@ -105,7 +106,7 @@ def cmd_disable(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     def show(container: Container) -> int:
-        endpoints = container.use_cases.webhook_admin().endpoints(args.tenant)
+        endpoints = container.use_cases.webhook_admin().endpoints(args.tenant or ANY_TENANT)
         if args.json:
             print(json.dumps([{**e.public(), "tenant_id": e.tenant_id} for e in endpoints], ensure_ascii=False))
         for e in [] if args.json else endpoints:
@@ -125,7 +126,7 @@ def _deliveries(container: Container) -> WebhookDeliveries:
 def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
     def show(container: Container) -> int:
         state = DeliveryState(args.state) if args.state else None
-        page = WebhookDeliveries(container.adapters.uow_factory(), None, container.adapters.clock()).page(args.tenant, DeliveryQuery(state, args.limit))
+        page = WebhookDeliveries(container.adapters.uow_factory(), None, container.adapters.clock()).page(args.tenant or ANY_TENANT, DeliveryQuery(state, args.limit))
         if args.json:
             print(json.dumps([
                 {"delivery_id": d.delivery_id, "tenant_id": d.tenant_id, "event_id": d.event_id, "event_type": d.event_type,
@@ -144,7 +145,7 @@ def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     def replay(container: Container) -> int:
-        ids = _deliveries(container).replay(args.tenant, None if args.all else args.delivery_id, ACTOR)
+        ids = _deliveries(container).replay(args.tenant or ANY_TENANT, None if args.all else args.delivery_id, ACTOR)
         for delivery_id in ids:
             print(delivery_id)
         later = "" if container.settings.broker_url is not None else " (the server's sweep sends them)"

@@ -24,6 +24,11 @@ class AnyTenant(enum.Enum):
 ANY_TENANT = AnyTenant.ANY
 
 
+def tenant_filter(tenant_id: str | AnyTenant) -> str | None:
+    """The repositories' filter for a scope: one tenant's rows, or (None) every tenant's."""
+    return None if isinstance(tenant_id, AnyTenant) else tenant_id
+
+
 def check_tenant_id(tenant_id: str) -> str:
     """Letters, digits, '.', '_' or '-', at most 64, not starting with '_' (reserved)."""
     if not _TENANT_ID.fullmatch(tenant_id):

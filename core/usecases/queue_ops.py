@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.domain.records import JobStatus
-from core.domain.tenants import ANY_TENANT, AnyTenant
+from core.domain.tenants import ANY_TENANT, AnyTenant, tenant_filter
 from core.ports.clock import Clock
 from core.ports.job_queue import DeadLetter, DeadLetterStore, JobQueue, QueueStats
 from core.ports.unit_of_work import UnitOfWorkFactory
@@ -60,7 +60,7 @@ class QueueOperations:
     def info(self, tenant_id: str | AnyTenant) -> QueueInfo:
         """Messages per queue (queued, in flight, delayed, dead) and the unfinished jobs in the database."""
         with self._uow_factory.reading() as uow:
-            backlog = uow.jobs.backlog(None if tenant_id is ANY_TENANT else tenant_id)
+            backlog = uow.jobs.backlog(tenant_filter(tenant_id))
         stats = self._dead.stats()
         if tenant_id is not ANY_TENANT:  # the counts of the shared queue, except the dead, which are per tenant
             dead = len(self.dead_letters(tenant_id))
