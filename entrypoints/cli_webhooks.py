@@ -14,14 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 
-from adapters.persistence.migrate import schema_is_current
-from core.domain.errors import InvalidInput, InvalidTransition, NotFound
 from core.domain.tenants import ANY_TENANT
 from core.domain.webhooks import EVENT_TYPES, DeliveryState, WebhookEndpoint
 from core.usecases.webhooks import DeliveryQuery, WebhookDeliveries
-from entrypoints.container import Container, build_container
+from entrypoints.cli_running import run_on_container
+from entrypoints.container import Container
 from entrypoints.settings import Settings
 
 ACTOR = "cli"
@@ -60,23 +58,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     replay.set_defaults(func=cmd_replay)
 
 
-def _run(settings: Settings, action: Callable[[Container], int]) -> int:
-    if not schema_is_current(settings.database.url):
-        print("error: the database schema is not at the latest revision; run 'equivalence migrate'", file=sys.stderr)
-        return 1
-    container = build_container(settings)
-    try:
-        return action(container)
-    except InvalidInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (NotFound, InvalidTransition) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        container.adapters.engine().dispose()
-
-
 def _describe(e: WebhookEndpoint) -> str:
     return f"{e.endpoint_id}  {e.tenant_id}  {'active' if e.active else 'disabled'}  {','.join(e.event_types)}  {e.url}"
 
@@ -89,11 +70,11 @@ def _secret(e: WebhookEndpoint, what: str) -> int:
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    return _run(settings, lambda c: _secret(c.use_cases.webhook_admin().add(args.tenant, args.url, args.events, ACTOR), "endpoint added"))
+    return run_on_container(settings, lambda c: _secret(c.use_cases.webhook_admin().add(args.tenant, args.url, args.events, ACTOR), "endpoint added"))
 
 
 def cmd_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    return _run(settings, lambda c: _secret(c.use_cases.webhook_admin().rotate_secret(ANY_TENANT, args.endpoint_id, ACTOR), "secret rotated"))
+    return run_on_container(settings, lambda c: _secret(c.use_cases.webhook_admin().rotate_secret(ANY_TENANT, args.endpoint_id, ACTOR), "secret rotated"))
 
 
 def cmd_disable(args: argparse.Namespace, settings: Settings) -> int:
@@ -101,7 +82,7 @@ def cmd_disable(args: argparse.Namespace, settings: Settings) -> int:
         print(f"endpoint disabled: {_describe(container.use_cases.webhook_admin().disable(ANY_TENANT, args.endpoint_id, ACTOR))}")
         return 0
 
-    return _run(settings, disable)
+    return run_on_container(settings, disable)
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -113,7 +94,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
             print(_describe(e))
         return 0
 
-    return _run(settings, show)
+    return run_on_container(settings, show)
 
 
 def _deliveries(container: Container) -> WebhookDeliveries:
@@ -140,7 +121,7 @@ def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{d.delivery_id}  {d.tenant_id}  {d.event_type}  {d.state.value}  attempts={d.attempts}  {d.created_at:%Y-%m-%d %H:%M:%S}  {last}")
         return 0
 
-    return _run(settings, show)
+    return run_on_container(settings, show)
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
@@ -152,4 +133,4 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{len(ids)} deliveries replayed{later}", file=sys.stderr)
         return 0
 
-    return _run(settings, replay)
+    return run_on_container(settings, replay)
