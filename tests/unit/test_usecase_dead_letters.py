@@ -12,7 +12,7 @@ from core.domain.errors import QueueUnavailable
 from core.domain.tenants import ANY_TENANT
 from core.domain.records import JobStatus
 from core.usecases import queue_ops
-from core.usecases.batch import Reconcile, get_progress, job_status
+from core.usecases.batch import BatchJobs, Reconcile, job_status
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.queue_ops import QueueOperations
 from tests.fakes import FakeBroker
@@ -43,18 +43,18 @@ def test_a_job_with_a_dead_lettered_item_reports_it_and_a_requeue_moves_it_back(
     w.process("job-1", 0)
     dead_letter(w, broker, 1)
 
-    progress = get_progress(w.uows, DEFAULT_TENANT, "job-1")
+    progress = BatchJobs(w.uows).progress(DEFAULT_TENANT, "job-1")
     assert progress.status == JobStatus.DEAD_LETTERED
     assert (progress.done, progress.failed, progress.dead_lettered, progress.queued) == (1, 1, 1, 0)
 
     result = ops(w, broker).requeue(DEFAULT_TENANT, None)
     assert (result.requeued, result.discarded) == (1, 0) and broker.letters == []
-    progress = get_progress(w.uows, DEFAULT_TENANT, "job-1")
+    progress = BatchJobs(w.uows).progress(DEFAULT_TENANT, "job-1")
     assert progress.status == JobStatus.RUNNING and (progress.dead_lettered, progress.queued) == (0, 1)
     assert w.uows.store.jobs["job-1"].job.finished_at is None
 
     w.run_queue()  # the cause is fixed: the requeued item completes the job
-    progress = get_progress(w.uows, DEFAULT_TENANT, "job-1")
+    progress = BatchJobs(w.uows).progress(DEFAULT_TENANT, "job-1")
     assert (progress.status, progress.done, progress.failed) == (JobStatus.DONE, 2, 0)
 
 
