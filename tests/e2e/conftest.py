@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 import redis
 from sqlalchemy import Engine, text
 
-from tests.support.e2e import base_env, run_cli
+from tests.support.e2e import base_env, cli, embedded_env, run_cli
 
 PEPPER = "e2e-pepper-0123456789abcdef"
 
@@ -28,6 +29,26 @@ def seeded_pg_template(
         done = run_cli(command, env, cwd)
         assert done.returncode == 0, done.stderr
     return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def seeded_var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An embedded var dir (SQLite database and pepper) that `equivalence migrate` and `seed`
+    prepared once per session; seeded_embedded_env copies it."""
+    cwd = tmp_path_factory.mktemp("var-template")
+    env = embedded_env(cwd)
+    for command in (["migrate"], ["seed"]):
+        done = cli(command, env, cwd)
+        assert done.returncode == 0, done.stderr
+    return cwd / "var"
+
+
+@pytest.fixture
+def seeded_embedded_env(tmp_path: Path, seeded_var_dir: Path) -> dict[str, str]:
+    """embedded_env(tmp_path) over a copy of seeded_var_dir: for a test whose subject is not
+    migrate or seed (those have their own tests in test_cli.py)."""
+    shutil.copytree(seeded_var_dir, tmp_path / "var")
+    return embedded_env(tmp_path)
 
 
 def copy_of_template(pg_admin: Engine, template: str, url: str) -> None:
