@@ -12,16 +12,14 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
-from adapters.persistence.migrate import schema_is_current
 from core.domain.actors import cli_actor
-from core.usecases.keys import ANY_TENANT
-from core.domain.errors import InvalidInput, KeyRevoked, NotFound, TenantExists
+from core.domain.tenants import ANY_TENANT
 from core.domain.records import ApiKeyRecord, Role, Tenant
 from core.usecases.keys import IssuedKey
-from entrypoints.container import Container, build_container
+from entrypoints.cli_running import run_on_container
+from entrypoints.container import Container
 from entrypoints.settings import Settings
 
 
@@ -64,24 +62,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     revoke.set_defaults(func=cmd_key_revoke)
 
 
-def _run(settings: Settings, action: Callable[[Container], int]) -> int:
-    """Build the container, run the action, map domain errors to a message and an exit code."""
-    if not schema_is_current(settings.database.url):
-        print("error: the database schema is not at the latest revision; run 'equivalence migrate'", file=sys.stderr)
-        return 1
-    container = build_container(settings)
-    try:
-        return action(container)
-    except InvalidInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (NotFound, TenantExists, KeyRevoked) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        container.adapters.engine().dispose()
-
-
 def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int:
     def create(container: Container) -> int:
         tenant = container.use_cases.tenant_admin().create(args.tenant_id, args.name, cli_actor())
@@ -89,7 +69,7 @@ def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int:
         print(f"tenant '{tenant.tenant_id}' created ({tenant.name}; {versions})")
         return 0
 
-    return _run(settings, create)
+    return run_on_container(settings, create)
 
 
 def cmd_tenant_disable(args: argparse.Namespace, settings: Settings) -> int:
@@ -98,7 +78,7 @@ def cmd_tenant_disable(args: argparse.Namespace, settings: Settings) -> int:
         print(f"tenant '{args.tenant_id}' disabled: every key of it is refused")
         return 0
 
-    return _run(settings, disable)
+    return run_on_container(settings, disable)
 
 
 def cmd_tenant_enable(args: argparse.Namespace, settings: Settings) -> int:
@@ -107,7 +87,7 @@ def cmd_tenant_enable(args: argparse.Namespace, settings: Settings) -> int:
         print(f"tenant '{args.tenant_id}' enabled")
         return 0
 
-    return _run(settings, enable)
+    return run_on_container(settings, enable)
 
 
 def cmd_tenant_allow_overrides(args: argparse.Namespace, settings: Settings) -> int:
@@ -116,7 +96,7 @@ def cmd_tenant_allow_overrides(args: argparse.Namespace, settings: Settings) -> 
         print(f"tenant '{args.tenant_id}': client keys may override the policy per request")
         return 0
 
-    return _run(settings, action)
+    return run_on_container(settings, action)
 
 
 def cmd_tenant_forbid_overrides(args: argparse.Namespace, settings: Settings) -> int:
@@ -125,7 +105,7 @@ def cmd_tenant_forbid_overrides(args: argparse.Namespace, settings: Settings) ->
         print(f"tenant '{args.tenant_id}': client keys' policy overrides are refused (admin keys may still)")
         return 0
 
-    return _run(settings, action)
+    return run_on_container(settings, action)
 
 
 def cmd_tenant_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -139,7 +119,7 @@ def cmd_tenant_list(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{t.tenant_id}\t{state}\t{t.default_taxonomy_version or '-'}\t{t.default_policy_version or '-'}\t{t.name}")
         return 0
 
-    return _run(settings, show)
+    return run_on_container(settings, show)
 
 
 def cmd_key_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -148,7 +128,7 @@ def cmd_key_create(args: argparse.Namespace, settings: Settings) -> int:
         _print_issued(issued, f"key {issued.record.key_id} created")
         return 0
 
-    return _run(settings, create)
+    return run_on_container(settings, create)
 
 
 def cmd_key_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -163,7 +143,7 @@ def cmd_key_list(args: argparse.Namespace, settings: Settings) -> int:
             print("\t".join(str(row[c] or "-") for c in ("key_id", "prefix", "role", "status", "created_at", "last_used_at", "name")))
         return 0
 
-    return _run(settings, show)
+    return run_on_container(settings, show)
 
 
 def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
@@ -172,7 +152,7 @@ def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
         _print_issued(issued, f"key {args.key_id} revoked; replaced by key {issued.record.key_id}")
         return 0
 
-    return _run(settings, rotate)
+    return run_on_container(settings, rotate)
 
 
 def cmd_key_revoke(args: argparse.Namespace, settings: Settings) -> int:
@@ -181,7 +161,7 @@ def cmd_key_revoke(args: argparse.Namespace, settings: Settings) -> int:
         print(f"key {key.key_id} ({key.prefix}…, tenant '{key.tenant_id}') revoked at {_iso(key.revoked_at)}")
         return 0
 
-    return _run(settings, revoke)
+    return run_on_container(settings, revoke)
 
 
 def _print_issued(issued: IssuedKey, headline: str) -> None:

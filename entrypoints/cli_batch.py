@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.metrics.exposition import process_exiting, serve_exposition
 from core.domain.errors import QueueUnavailable
+from core.domain.tenants import ANY_TENANT
 from adapters.persistence.migrate import schema_problem
 from adapters.queue.dramatiq_queue import WorkerRunner
 from adapters.queue.webhook_queue import sweep_quietly
@@ -158,7 +159,7 @@ def cmd_queue_info(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        info = container.use_cases.queue_operations().info(None)
+        info = container.use_cases.queue_operations().info(ANY_TENANT)
     except QueueUnavailable as exc:
         return _queue_down(exc)
     finally:
@@ -192,7 +193,7 @@ def cmd_dlq_list(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        letters = container.use_cases.queue_operations().dead_letters(None, limit=args.limit)
+        letters = container.use_cases.queue_operations().dead_letters(ANY_TENANT, limit=args.limit)
     except QueueUnavailable as exc:
         return _queue_down(exc)
     finally:
@@ -212,7 +213,7 @@ def cmd_dlq_requeue(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        result = container.use_cases.queue_operations().requeue(None, None if args.all else args.item)
+        result = container.use_cases.queue_operations().requeue(ANY_TENANT, None if args.all else args.item)
     except QueueUnavailable as exc:
         return _queue_down(exc)
     finally:

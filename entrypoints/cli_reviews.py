@@ -6,7 +6,7 @@ import argparse
 import json
 
 from core.domain.actors import cli_actor
-from entrypoints.cli_admin import _run
+from entrypoints.cli_running import run_on_container
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 
@@ -31,7 +31,7 @@ def cmd_reasons_show(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps({"tenant": args.tenant, "codes": list(codes), "default": default}, ensure_ascii=False))
         return 0
 
-    return _run(settings, show)
+    return run_on_container(settings, show)
 
 
 def cmd_reasons_set(args: argparse.Namespace, settings: Settings) -> int:
@@ -40,4 +40,4 @@ def cmd_reasons_set(args: argparse.Namespace, settings: Settings) -> int:
         print(f"tenant '{args.tenant}': {len(codes)} reason codes: {', '.join(codes)}")
         return 0
 
-    return _run(settings, replace)
+    return run_on_container(settings, replace)

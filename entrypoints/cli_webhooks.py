@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 
-from adapters.persistence.migrate import schema_is_current
-from core.domain.errors import InvalidInput, InvalidTransition, NotFound
+from core.domain.tenants import ANY_TENANT
 from core.domain.webhooks import EVENT_TYPES, DeliveryState, WebhookEndpoint
 from core.usecases.webhooks import DeliveryQuery, WebhookDeliveries
-from entrypoints.container import Container, build_container
+from entrypoints.cli_running import run_on_container
+from entrypoints.container import Container
 from entrypoints.settings import Settings
 
 ACTOR = "cli"
@@ -59,23 +58,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     replay.set_defaults(func=cmd_replay)
 
 
-def _run(settings: Settings, action: Callable[[Container], int]) -> int:
-    if not schema_is_current(settings.database.url):
-        print("error: the database schema is not at the latest revision; run 'equivalence migrate'", file=sys.stderr)
-        return 1
-    container = build_container(settings)
-    try:
-        return action(container)
-    except InvalidInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (NotFound, InvalidTransition) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        container.adapters.engine().dispose()
-
-
 def _describe(e: WebhookEndpoint) -> str:
     return f"{e.endpoint_id}  {e.tenant_id}  {'active' if e.active else 'disabled'}  {','.join(e.event_types)}  {e.url}"
 
@@ -88,31 +70,31 @@ def _secret(e: WebhookEndpoint, what: str) -> int:
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    return _run(settings, lambda c: _secret(c.use_cases.webhook_admin().add(args.tenant, args.url, args.events, ACTOR), "endpoint added"))
+    return run_on_container(settings, lambda c: _secret(c.use_cases.webhook_admin().add(args.tenant, args.url, args.events, ACTOR), "endpoint added"))
 
 
 def cmd_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    return _run(settings, lambda c: _secret(c.use_cases.webhook_admin().rotate_secret(None, args.endpoint_id, ACTOR), "secret rotated"))
+    return run_on_container(settings, lambda c: _secret(c.use_cases.webhook_admin().rotate_secret(ANY_TENANT, args.endpoint_id, ACTOR), "secret rotated"))
 
 
 def cmd_disable(args: argparse.Namespace, settings: Settings) -> int:
     def disable(container: Container) -> int:
-        print(f"endpoint disabled: {_describe(container.use_cases.webhook_admin().disable(None, args.endpoint_id, ACTOR))}")
+        print(f"endpoint disabled: {_describe(container.use_cases.webhook_admin().disable(ANY_TENANT, args.endpoint_id, ACTOR))}")
         return 0
 
-    return _run(settings, disable)
+    return run_on_container(settings, disable)
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     def show(container: Container) -> int:
-        endpoints = container.use_cases.webhook_admin().endpoints(args.tenant)
+        endpoints = container.use_cases.webhook_admin().endpoints(args.tenant or ANY_TENANT)
         if args.json:
             print(json.dumps([{**e.public(), "tenant_id": e.tenant_id} for e in endpoints], ensure_ascii=False))
         for e in [] if args.json else endpoints:
             print(_describe(e))
         return 0
 
-    return _run(settings, show)
+    return run_on_container(settings, show)
 
 
 def _deliveries(container: Container) -> WebhookDeliveries:
@@ -125,7 +107,7 @@ def _deliveries(container: Container) -> WebhookDeliveries:
 def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
     def show(container: Container) -> int:
         state = DeliveryState(args.state) if args.state else None
-        page = WebhookDeliveries(container.adapters.uow_factory(), None, container.adapters.clock()).page(args.tenant, DeliveryQuery(state, args.limit))
+        page = WebhookDeliveries(container.adapters.uow_factory(), None, container.adapters.clock()).page(args.tenant or ANY_TENANT, DeliveryQuery(state, args.limit))
         if args.json:
             print(json.dumps([
                 {"delivery_id": d.delivery_id, "tenant_id": d.tenant_id, "event_id": d.event_id, "event_type": d.event_type,
@@ -139,16 +121,16 @@ def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{d.delivery_id}  {d.tenant_id}  {d.event_type}  {d.state.value}  attempts={d.attempts}  {d.created_at:%Y-%m-%d %H:%M:%S}  {last}")
         return 0
 
-    return _run(settings, show)
+    return run_on_container(settings, show)
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     def replay(container: Container) -> int:
-        ids = _deliveries(container).replay(args.tenant, None if args.all else args.delivery_id, ACTOR)
+        ids = _deliveries(container).replay(args.tenant or ANY_TENANT, None if args.all else args.delivery_id, ACTOR)
         for delivery_id in ids:
             print(delivery_id)
         later = "" if container.settings.broker_url is not None else " (the server's sweep sends them)"
         print(f"{len(ids)} deliveries replayed{later}", file=sys.stderr)
         return 0
 
-    return _run(settings, replay)
+    return run_on_container(settings, replay)

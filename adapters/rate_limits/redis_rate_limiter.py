@@ -67,7 +67,9 @@ class RedisRateLimiter:
         self.failures = 0
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "eqv:rl", timeout_s: float = 0.25) -> RedisRateLimiter:
+    def from_url(
+        cls, url: str, prefix: str = "eqv:rl", timeout_s: float = 0.25, retry_after_failure_s: float = 1.0
+    ) -> RedisRateLimiter:
         client = redis.Redis.from_url(
             url,
             socket_timeout=timeout_s,
@@ -75,7 +77,7 @@ class RedisRateLimiter:
             retry=Retry(NoBackoff(), 0),  # a retry would double the wait of a request; fail open instead
             health_check_interval=30,
         )
-        return cls(client, prefix)
+        return cls(client, prefix, retry_after_failure_s)
 
     def hit(self, key: str, limit: RateLimit) -> RateDecision:
         return self.take(key, limit, 1)[0]

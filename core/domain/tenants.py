@@ -6,12 +6,27 @@ Ids starting with "_" are reserved for the service's own audit chains (see
 
 from __future__ import annotations
 
+import enum
 import re
 
 from core.domain.errors import InvalidInput
 
 _TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NAME_MAX_LENGTH = 200
+
+
+class AnyTenant(enum.Enum):
+    """Whichever tenant: the operator's scope on the command line, said explicitly (never a None)."""
+
+    ANY = "any"
+
+
+ANY_TENANT = AnyTenant.ANY
+
+
+def tenant_filter(tenant_id: str | AnyTenant) -> str | None:
+    """The repositories' filter for a scope: one tenant's rows, or (None) every tenant's."""
+    return None if isinstance(tenant_id, AnyTenant) else tenant_id
 
 
 def check_tenant_id(tenant_id: str) -> str:

@@ -36,19 +36,39 @@ class AuditPage:
     next_after_seq: int | None  # pass as after_seq for the next page; None when this one is the last
 
 
-def list_audit_events(uow_factory: UnitOfWorkFactory, tenant_id: str, query: AuditQuery) -> AuditPage:
-    """One page of the tenant's events in seq order (1 ≤ limit ≤ MAX_PAGE)."""
-    if not 1 <= query.limit <= MAX_PAGE:
-        raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
-    with uow_factory.reading() as uow:
-        events = uow.audit.list_events(
-            tenant_id, query.limit, max(query.after_seq, 0), query.event_type, query.since, query.until
-        )
-    full = len(events) == query.limit
-    return AuditPage(events, events[-1].seq if full and events else None)
+class AuditTrail:
+    """Reading and verifying audit chains; the tenant always given (ADR 0023)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uows = uow_factory
+
+    def events(self, tenant_id: str, query: AuditQuery) -> AuditPage:
+        """One page of the tenant's events in seq order (1 ≤ limit ≤ MAX_PAGE)."""
+        if not 1 <= query.limit <= MAX_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
+        with self._uows.reading() as uow:
+            events = uow.audit.list_events(
+                tenant_id, query.limit, max(query.after_seq, 0), query.event_type, query.since, query.until
+            )
+        full = len(events) == query.limit
+        return AuditPage(events, events[-1].seq if full and events else None)
+
+    def verify(self, tenant_id: str, page_size: int = VERIFY_PAGE, now: dt.datetime | None = None) -> ChainReport:
+        """With `now`, events still pending longer than the bound are reported (ADR 0022)."""
+        return _verify_chain(self._uows, tenant_id, page_size, now)
+
+    def audited_tenants(self) -> list[str]:
+        """Operators only (the CLI): every tenant that has an audit chain (a head or at least one event)."""
+        with self._uows.reading() as uow:
+            return uow.audit.chain_tenants()
+
+    def verify_all(self, page_size: int = VERIFY_PAGE, now: dt.datetime | None = None) -> Iterator[ChainReport]:
+        """Operators only (the CLI): one report per audited tenant, produced as each chain is walked."""
+        for tenant_id in self.audited_tenants():
+            yield self.verify(tenant_id, page_size, now)
 
 
-def verify_tenant(
+def _verify_chain(
     uow_factory: UnitOfWorkFactory,
     tenant_id: str,
     page_size: int = VERIFY_PAGE,
@@ -83,39 +103,3 @@ def verify_tenant(
             with uow_factory.reading() as uow:
                 return with_pending(report, uow.audit.pending(tenant_id), now, pending_bound)
         rounds += 1
-
-
-def audited_tenants(uow_factory: UnitOfWorkFactory) -> list[str]:
-    """Every tenant that has an audit chain (a head or at least one event)."""
-    with uow_factory.reading() as uow:
-        return uow.audit.chain_tenants()
-
-
-def verify_all(
-    uow_factory: UnitOfWorkFactory, page_size: int = VERIFY_PAGE, now: dt.datetime | None = None
-) -> Iterator[ChainReport]:
-    """One report per audited tenant, produced as each chain is walked."""
-    for tenant_id in audited_tenants(uow_factory):
-        yield verify_tenant(uow_factory, tenant_id, page_size, now)
-
-
-class AuditTrail:
-    """Reading and verifying audit chains; the tenant always given (ADR 0023)."""
-
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
-        self._uows = uow_factory
-
-    def events(self, tenant_id: str, query: AuditQuery) -> AuditPage:
-        return list_audit_events(self._uows, tenant_id, query)
-
-    def verify(self, tenant_id: str, page_size: int = VERIFY_PAGE, now: dt.datetime | None = None) -> ChainReport:
-        """With `now`, events still pending longer than the bound are reported (ADR 0022)."""
-        return verify_tenant(self._uows, tenant_id, page_size, now)
-
-    def audited_tenants(self) -> list[str]:
-        """Operators only (the CLI): every tenant with a chain."""
-        return audited_tenants(self._uows)
-
-    def verify_all(self, page_size: int = VERIFY_PAGE, now: dt.datetime | None = None) -> Iterator[ChainReport]:
-        """Operators only (the CLI): every tenant's chain."""
-        return verify_all(self._uows, page_size, now)

@@ -283,7 +283,7 @@ class ProcessItem:
             owed = job_id in self._settle_owed
             self._settle_owed.discard(job_id)
         if finished_one or owed:
-            settle_job(self._uow_factory, self._clock, job_id)
+            _settle_job(self._uow_factory, self._clock, job_id)
 
     def _settle_after_give_up(self, job_id: str) -> None:
         """give_up runs after the item's call has left: settle unless a thread here is on the job."""
@@ -291,10 +291,10 @@ class ProcessItem:
             if self._in_flight.get(job_id, 0) > 0:
                 self._settle_owed.add(job_id)
                 return
-        settle_job(self._uow_factory, self._clock, job_id)
+        _settle_job(self._uow_factory, self._clock, job_id)
 
 
-def settle_job(uow_factory: UnitOfWorkFactory, clock: Clock, job_id: str) -> None:
+def _settle_job(uow_factory: UnitOfWorkFactory, clock: Clock, job_id: str) -> None:
     """Record a job as finished once no item is pending.
 
     Runs after the item's own commit, so whichever worker commits last sees every item."""
@@ -312,7 +312,7 @@ def settle_job(uow_factory: UnitOfWorkFactory, clock: Clock, job_id: str) -> Non
             uow.commit()
 
 
-def get_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, job_id: str) -> JobProgress:
+def _get_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, job_id: str) -> JobProgress:
     """A tenant's job with counters taken from its items (another tenant's job is missing)."""
     with uow_factory.reading() as uow:
         job = uow.jobs.get(tenant_id, job_id)
@@ -334,7 +334,7 @@ def get_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, job_id: str) ->
     )
 
 
-def get_results_page(
+def _get_results_page(
     uow_factory: UnitOfWorkFactory, tenant_id: str, job_id: str, after_index: int, limit: int
 ) -> ResultsPage:
     """Items after a cursor (the last index seen; -1 for the first page), in index order."""
@@ -393,7 +393,7 @@ class Reconcile:
         with self._uow_factory.reading() as uow:
             unsettled = uow.jobs.unsettled_jobs(self._chunk)
         for job_id in unsettled:
-            settle_job(self._uow_factory, self._clock, job_id)
+            _settle_job(self._uow_factory, self._clock, job_id)
         discarded = discard_letters_of_done_items(self._uow_factory, self._broker) if self._broker else 0
         if total or waiting or discarded:
             logger.warning(
@@ -411,7 +411,7 @@ class BatchJobs:
         self._uows = uow_factory
 
     def progress(self, tenant_id: str, job_id: str) -> JobProgress:
-        return get_progress(self._uows, tenant_id, job_id)
+        return _get_progress(self._uows, tenant_id, job_id)
 
     def results_page(self, tenant_id: str, job_id: str, after_index: int, limit: int) -> ResultsPage:
-        return get_results_page(self._uows, tenant_id, job_id, after_index, limit)
+        return _get_results_page(self._uows, tenant_id, job_id, after_index, limit)

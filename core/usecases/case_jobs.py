@@ -21,7 +21,7 @@ from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
 from core.ports.job_queue import JobQueue
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from core.usecases.batch import get_progress
+from core.usecases.batch import BatchJobs
 from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse
 
 CASE_KIND = "case"
@@ -106,7 +106,7 @@ def case_or_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, case_id: st
     if stored is not None:
         return True, stored.document
     try:
-        progress = get_progress(uow_factory, tenant_id, case_id)
+        progress = BatchJobs(uow_factory).progress(tenant_id, case_id)
     except NotFound:
         raise NotFound(f"no case '{case_id}'") from None
     with uow_factory.reading() as uow:

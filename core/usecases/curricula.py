@@ -28,7 +28,7 @@ class CurriculumView:
     curriculum: Curriculum | None = None
 
 
-def import_curriculum(
+def _import_curriculum(
     uow_factory: UnitOfWorkFactory,
     tenant_id: str,
     curriculum: Curriculum,
@@ -59,13 +59,13 @@ def import_curriculum(
     return CurriculumView(info, default == curriculum.version)
 
 
-def list_curricula(uow_factory: UnitOfWorkFactory, tenant_id: str) -> tuple[list[CurriculumInfo], str | None]:
+def _list_curricula(uow_factory: UnitOfWorkFactory, tenant_id: str) -> tuple[list[CurriculumInfo], str | None]:
     """Every version of the tenant, oldest first, and the one it activated."""
     with uow_factory.reading() as uow:
         return uow.curricula.infos(tenant_id), uow.curricula.default(tenant_id)
 
 
-def show_curriculum(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str, full: bool) -> CurriculumView:
+def _show_curriculum(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str, full: bool) -> CurriculumView:
     """A version's summary; with `full`, its units too. Raises NotFound."""
     with uow_factory.reading() as uow:
         info = uow.curricula.info(tenant_id, version)
@@ -76,7 +76,7 @@ def show_curriculum(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str
     return CurriculumView(info, default == version, curriculum)
 
 
-def activate_curriculum(
+def _activate_curriculum(
     uow_factory: UnitOfWorkFactory, tenant_id: str, version: str, actor: Mapping[str, Any], clock: Clock
 ) -> CurriculumView:
     """Make a version the tenant's current curriculum. Raises NotFound, or CatalogConflict if deprecated."""
@@ -94,7 +94,7 @@ def activate_curriculum(
     return CurriculumView(info, True)
 
 
-def deprecate_curriculum(
+def _deprecate_curriculum(
     uow_factory: UnitOfWorkFactory, tenant_id: str, version: str, actor: Mapping[str, Any], clock: Clock
 ) -> CurriculumView:
     """Retire a version from new use (one way). Raises NotFound, or CatalogConflict for the current one."""
@@ -141,16 +141,16 @@ class Curricula:
         self._clock = clock
 
     def import_version(self, tenant_id: str, curriculum: Curriculum, actor: Mapping[str, Any]) -> CurriculumView:
-        return import_curriculum(self._uows, tenant_id, curriculum, self._clock, actor)
+        return _import_curriculum(self._uows, tenant_id, curriculum, self._clock, actor)
 
     def catalog(self, tenant_id: str) -> tuple[list[CurriculumInfo], str | None]:
-        return list_curricula(self._uows, tenant_id)
+        return _list_curricula(self._uows, tenant_id)
 
     def show(self, tenant_id: str, version: str, full: bool) -> CurriculumView:
-        return show_curriculum(self._uows, tenant_id, version, full)
+        return _show_curriculum(self._uows, tenant_id, version, full)
 
     def activate(self, tenant_id: str, version: str, actor: Mapping[str, Any]) -> CurriculumView:
-        return activate_curriculum(self._uows, tenant_id, version, actor, self._clock)
+        return _activate_curriculum(self._uows, tenant_id, version, actor, self._clock)
 
     def deprecate(self, tenant_id: str, version: str, actor: Mapping[str, Any]) -> CurriculumView:
-        return deprecate_curriculum(self._uows, tenant_id, version, actor, self._clock)
+        return _deprecate_curriculum(self._uows, tenant_id, version, actor, self._clock)

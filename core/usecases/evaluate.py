@@ -327,15 +327,6 @@ def check_overrides_allowed(
         )
 
 
-def get_result(uow_factory: UnitOfWorkFactory, tenant_id: str, request_id: str) -> dict[str, Any]:
-    """A stored result of this tenant; another tenant's is reported as missing."""
-    with uow_factory.reading() as uow:
-        stored = uow.results.get(tenant_id, request_id)
-    if stored is None:
-        raise NotFound(f"no result for request_id '{request_id}'")
-    return stored.response
-
-
 def _replay(stored: StoredResult, command: EvaluateCommand) -> EvaluateOutcome:
     if stored.payload_hash != command.payload_hash:
         raise IdempotencyConflict(

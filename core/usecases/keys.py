@@ -3,14 +3,13 @@
 The plaintext exists only in the IssuedKey handed back to the caller, once. The store keeps the
 prefix and the keyed hash; audit events name the key's id, prefix and role, never the key.
 `tenant_id` scopes rotate/revoke to the caller's tenant (another tenant's key is NotFound, like a
-missing one); None is the operator at the CLI, who may act on any tenant's key.
+missing one); ANY_TENANT is the operator at the CLI, who may act on any tenant's key.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,21 +17,13 @@ from core.domain.actors import Actor
 from core.domain.api_keys import generate_key, hash_key, key_prefix
 from core.domain.errors import KeyRevoked, NotFound
 from core.domain.records import ApiKeyRecord, AuditEvent, Role
-from core.domain.tenants import check_name
+from core.domain.tenants import ANY_TENANT as ANY_TENANT  # re-exported: callers written before it moved
+from core.domain.tenants import AnyTenant, check_name
 from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 _KEY_ID_MAX_LENGTH = 64
-
-
-class AnyTenant(enum.Enum):
-    """A key of whichever tenant: the operator's scope on the command line, said explicitly."""
-
-    ANY = "any"
-
-
-ANY_TENANT = AnyTenant.ANY
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ class PolicyView:
     is_default: bool
 
 
-def create_policy(
+def _create_policy(
     uow_factory: UnitOfWorkFactory,
     tenant_id: str | None,
     policy: Policy,
@@ -54,7 +54,7 @@ def create_policy(
     return info
 
 
-def policy_catalog(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[PolicyView]:
+def _policy_catalog(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[PolicyView]:
     """Every version a tenant can see (shared and own, oldest first), each with its fields."""
     with uow_factory.reading() as uow:
         infos = uow.policies.infos(tenant_id)
@@ -64,7 +64,7 @@ def policy_catalog(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[Polic
     return [PolicyView(info, policy, info.version == default) for info, policy in loaded if policy is not None]
 
 
-def show_policy(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str) -> PolicyView:
+def _show_policy(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str) -> PolicyView:
     """One version the tenant can see; another tenant's own version is reported as missing."""
     with uow_factory.reading() as uow:
         info = uow.policies.info(tenant_id, version)
@@ -75,7 +75,7 @@ def show_policy(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str) ->
     return PolicyView(info, policy, tenant is not None and tenant.default_policy_version == version)
 
 
-def activate_policy(
+def _activate_policy(
     uow_factory: UnitOfWorkFactory, tenant_id: str, version: str, actor: Mapping[str, Any], clock: Clock
 ) -> Tenant:
     """Make a version the tenant's default policy. Raises NotFound."""
@@ -103,13 +103,13 @@ class Policies:
 
     def create(self, tenant_id: str | None, policy: Policy, actor: Mapping[str, Any]) -> VersionInfo | None:
         """A new version; tenant_id None stores a shared one (operators only: the CLI)."""
-        return create_policy(self._uows, tenant_id, policy, self._clock, actor)
+        return _create_policy(self._uows, tenant_id, policy, self._clock, actor)
 
     def catalog(self, tenant_id: str) -> list[PolicyView]:
-        return policy_catalog(self._uows, tenant_id)
+        return _policy_catalog(self._uows, tenant_id)
 
     def show(self, tenant_id: str, version: str) -> PolicyView:
-        return show_policy(self._uows, tenant_id, version)
+        return _show_policy(self._uows, tenant_id, version)
 
     def activate(self, tenant_id: str, version: str, actor: Mapping[str, Any]) -> Tenant:
-        return activate_policy(self._uows, tenant_id, version, actor, self._clock)
+        return _activate_policy(self._uows, tenant_id, version, actor, self._clock)

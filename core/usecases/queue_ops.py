@@ -1,7 +1,7 @@
 """Operations on the batch queue: sizes and backlog, dead letters, requeue after a fix.
 
-`tenant_id=None` means every tenant (the CLI); the admin API passes the admin's tenant,
-and only sees dead letters of that tenant's jobs.
+The tenant is required: the admin API passes the admin's tenant, and only sees dead letters of
+that tenant's jobs; the operator at the CLI passes `ANY_TENANT` (every tenant), as for keys.
 
 A dead letter of an item that ended done means nothing (the item was finished later, e.g.
 by the reconciler after a long database outage): it is never listed, `requeue` and the
@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.domain.records import JobStatus
+from core.domain.tenants import ANY_TENANT, AnyTenant, tenant_filter
 from core.ports.clock import Clock
 from core.ports.job_queue import DeadLetter, DeadLetterStore, JobQueue, QueueStats
 from core.ports.unit_of_work import UnitOfWorkFactory
@@ -56,17 +57,17 @@ class QueueOperations:
         self._queue = queue
         self._clock = clock
 
-    def info(self, tenant_id: str | None) -> QueueInfo:
+    def info(self, tenant_id: str | AnyTenant) -> QueueInfo:
         """Messages per queue (queued, in flight, delayed, dead) and the unfinished jobs in the database."""
         with self._uow_factory.reading() as uow:
-            backlog = uow.jobs.backlog(tenant_id)
+            backlog = uow.jobs.backlog(tenant_filter(tenant_id))
         stats = self._dead.stats()
-        if tenant_id is not None:  # the counts of the shared queue, except the dead, which are per tenant
+        if tenant_id is not ANY_TENANT:  # the counts of the shared queue, except the dead, which are per tenant
             dead = len(self.dead_letters(tenant_id))
             stats = [QueueStats(s.queue, s.queued, s.in_flight, s.delayed, dead) for s in stats]
         return QueueInfo(stats, backlog)
 
-    def dead_letters(self, tenant_id: str | None, limit: int = 1000) -> list[DeadLetter]:
+    def dead_letters(self, tenant_id: str | AnyTenant, limit: int = 1000) -> list[DeadLetter]:
         """The tenant's dead letters whose item is not done, oldest first, at most `limit`."""
         letters: list[DeadLetter] = []
         offset = 0
@@ -75,7 +76,7 @@ class QueueOperations:
             letters.extend(letter for letter, done in self._owned(tenant_id, page) if not done)
         return letters[:limit]
 
-    def requeue(self, tenant_id: str | None, item: str | None) -> RequeueResult:
+    def requeue(self, tenant_id: str | AnyTenant, item: str | None) -> RequeueResult:
         """Requeue one item (a letter id or JOB_ID:INDEX) or, with item=None, every dead letter.
 
         Pages through all letters. Each item is reset to queued and enqueued before its dead
@@ -103,25 +104,25 @@ class QueueOperations:
                 requeued += self._requeue_item(tenant_id, job_id, int(index))
         return RequeueResult(requeued, discarded)
 
-    def _owned(self, tenant_id: str | None, page: list[DeadLetter]) -> list[tuple[DeadLetter, bool]]:
-        """The letters of this tenant's jobs (all with None), each with whether its item is done."""
+    def _owned(self, tenant_id: str | AnyTenant, page: list[DeadLetter]) -> list[tuple[DeadLetter, bool]]:
+        """The letters of this tenant's jobs (all with ANY_TENANT), each with whether its item is done."""
         with self._uow_factory.reading() as uow:
             statuses = uow.jobs.item_statuses([(letter.job_id, letter.index) for letter in page])
             owners = (
                 {job_id: uow.jobs.tenant_of(job_id) for job_id in {letter.job_id for letter in page}}
-                if tenant_id is not None
+                if tenant_id is not ANY_TENANT
                 else {}
             )
         return [
             (letter, statuses.get((letter.job_id, letter.index), JobStatus.DONE) == JobStatus.DONE)
             for letter in page
-            if tenant_id is None or owners[letter.job_id] == tenant_id
+            if tenant_id is ANY_TENANT or owners[letter.job_id] == tenant_id
         ]
 
-    def _requeue_item(self, tenant_id: str | None, job_id: str, index: int) -> bool:
+    def _requeue_item(self, tenant_id: str | AnyTenant, job_id: str, index: int) -> bool:
         with self._uow_factory() as uow:
             owner = uow.jobs.tenant_of(job_id)
-            if owner is None or (tenant_id is not None and owner != tenant_id):
+            if owner is None or (tenant_id is not ANY_TENANT and owner != tenant_id):
                 return False
             item = uow.jobs.get_item(job_id, index)
             if item is None or item.status == JobStatus.DONE:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.domain.errors import NotFound
 from core.domain.review import ReviewItem
 from core.ports.unit_of_work import UnitOfWorkFactory
-from core.usecases.evaluate import get_result
 from core.usecases.reviews import result_with_review
 
 
@@ -16,7 +16,11 @@ class Results:
 
     def get(self, tenant_id: str, request_id: str) -> dict[str, Any]:
         """A stored result of this tenant; another tenant's is reported as missing."""
-        return get_result(self._uows, tenant_id, request_id)
+        with self._uows.reading() as uow:
+            stored = uow.results.get(tenant_id, request_id)
+        if stored is None:
+            raise NotFound(f"no result for request_id '{request_id}'")
+        return stored.response
 
     def with_review(self, tenant_id: str, request_id: str) -> tuple[dict[str, Any], ReviewItem | None]:
         """The stored result and its review item (None when it has none)."""

@@ -36,7 +36,7 @@ class TaxonomyView:
     taxonomy: Taxonomy | None
 
 
-def import_taxonomy(
+def _import_taxonomy(
     uow_factory: UnitOfWorkFactory,
     taxonomy: Taxonomy,
     tenant_id: str | None,
@@ -72,11 +72,11 @@ def import_taxonomy(
         uow.commit()
 
 
-def import_tenant_taxonomy(
+def _import_tenant_taxonomy(
     uow_factory: UnitOfWorkFactory, tenant_id: str, taxonomy: Taxonomy, actor: Mapping[str, Any], clock: Clock
 ) -> VersionInfo:
     """POST /admin/taxonomies: a new version owned by the tenant, as stored."""
-    import_taxonomy(uow_factory, taxonomy, tenant_id, None, clock, actor)
+    _import_taxonomy(uow_factory, taxonomy, tenant_id, None, clock, actor)
     with uow_factory.reading() as uow:
         info = uow.taxonomies.info(tenant_id, taxonomy.version)
     if info is None:  # pragma: no cover - just committed
@@ -92,7 +92,7 @@ def _add(uow: UnitOfWork, tenant_id: str | None, taxonomy: Taxonomy) -> None:
     uow.taxonomies.add(tenant_id, taxonomy)
 
 
-def export_taxonomy(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str) -> Taxonomy:
+def _export_taxonomy(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str) -> Taxonomy:
     with uow_factory.reading() as uow:
         taxonomy = uow.taxonomies.get(tenant_id, version)
     if taxonomy is None:
@@ -100,7 +100,7 @@ def export_taxonomy(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str
     return taxonomy
 
 
-def list_taxonomies(uow_factory: UnitOfWorkFactory, tenant_id: str) -> tuple[list[str], str | None]:
+def _list_taxonomies(uow_factory: UnitOfWorkFactory, tenant_id: str) -> tuple[list[str], str | None]:
     """The versions a tenant can use, and its current default."""
     with uow_factory.reading() as uow:
         versions = uow.taxonomies.list_versions(tenant_id)
@@ -108,7 +108,7 @@ def list_taxonomies(uow_factory: UnitOfWorkFactory, tenant_id: str) -> tuple[lis
     return versions, tenant.default_taxonomy_version if tenant else None
 
 
-def taxonomy_catalog(uow_factory: UnitOfWorkFactory, tenant_id: str) -> tuple[list[VersionInfo], str | None]:
+def _taxonomy_catalog(uow_factory: UnitOfWorkFactory, tenant_id: str) -> tuple[list[VersionInfo], str | None]:
     """Every version a tenant can see (shared and own, with status), and its current default."""
     with uow_factory.reading() as uow:
         infos = uow.taxonomies.infos(tenant_id)
@@ -116,7 +116,7 @@ def taxonomy_catalog(uow_factory: UnitOfWorkFactory, tenant_id: str) -> tuple[li
     return infos, tenant.default_taxonomy_version if tenant else None
 
 
-def show_taxonomy(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str, full: bool) -> TaxonomyView:
+def _show_taxonomy(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str, full: bool) -> TaxonomyView:
     """One version the tenant can see; another tenant's own version is reported as missing."""
     with uow_factory.reading() as uow:
         info = uow.taxonomies.info(tenant_id, version)
@@ -132,7 +132,7 @@ def show_taxonomy(uow_factory: UnitOfWorkFactory, tenant_id: str, version: str, 
     return TaxonomyView(info, is_default, dict(sorted(areas.items())), critical, taxonomy if full else None)
 
 
-def activate_taxonomy(
+def _activate_taxonomy(
     uow_factory: UnitOfWorkFactory, tenant_id: str, version: str, actor: Mapping[str, Any], clock: Clock
 ) -> Tenant:
     """Make a version the tenant's default taxonomy. Raises NotFound, or CatalogConflict if deprecated."""
@@ -152,7 +152,7 @@ def activate_taxonomy(
     return updated
 
 
-def deprecate_taxonomy(
+def _deprecate_taxonomy(
     uow_factory: UnitOfWorkFactory, tenant_id: str, version: str, actor: Mapping[str, Any], clock: Clock
 ) -> VersionInfo:
     """Retire the tenant's own version from new use; results already stored keep working.
@@ -197,25 +197,25 @@ class Taxonomies:
         self, taxonomy: Taxonomy, *, tenant_id: str | None, activate_for: str | None, actor: Mapping[str, Any]
     ) -> None:
         """A new version, shared when tenant_id is None (operators only: the CLI)."""
-        import_taxonomy(self._uows, taxonomy, tenant_id, activate_for, self._clock, actor)
+        _import_taxonomy(self._uows, taxonomy, tenant_id, activate_for, self._clock, actor)
 
     def import_for_tenant(self, tenant_id: str, taxonomy: Taxonomy, actor: Mapping[str, Any]) -> VersionInfo:
-        return import_tenant_taxonomy(self._uows, tenant_id, taxonomy, actor, self._clock)
+        return _import_tenant_taxonomy(self._uows, tenant_id, taxonomy, actor, self._clock)
 
     def export(self, tenant_id: str, version: str) -> Taxonomy:
-        return export_taxonomy(self._uows, tenant_id, version)
+        return _export_taxonomy(self._uows, tenant_id, version)
 
     def versions(self, tenant_id: str) -> tuple[list[str], str | None]:
-        return list_taxonomies(self._uows, tenant_id)
+        return _list_taxonomies(self._uows, tenant_id)
 
     def catalog(self, tenant_id: str) -> tuple[list[VersionInfo], str | None]:
-        return taxonomy_catalog(self._uows, tenant_id)
+        return _taxonomy_catalog(self._uows, tenant_id)
 
     def show(self, tenant_id: str, version: str, full: bool) -> TaxonomyView:
-        return show_taxonomy(self._uows, tenant_id, version, full)
+        return _show_taxonomy(self._uows, tenant_id, version, full)
 
     def activate(self, tenant_id: str, version: str, actor: Mapping[str, Any]) -> Tenant:
-        return activate_taxonomy(self._uows, tenant_id, version, actor, self._clock)
+        return _activate_taxonomy(self._uows, tenant_id, version, actor, self._clock)
 
     def deprecate(self, tenant_id: str, version: str, actor: Mapping[str, Any]) -> VersionInfo:
-        return deprecate_taxonomy(self._uows, tenant_id, version, actor, self._clock)
+        return _deprecate_taxonomy(self._uows, tenant_id, version, actor, self._clock)

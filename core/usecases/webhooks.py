@@ -18,6 +18,7 @@ from typing import Any
 
 from core.domain.errors import NotFound
 from core.domain.records import AuditEvent
+from core.domain.tenants import ANY_TENANT, AnyTenant, tenant_filter
 from core.domain.webhook_signature import HEADER, signature_header
 from core.domain.webhooks import (
     DECISAO_AUTOMATICA,
@@ -111,7 +112,7 @@ class WebhookAdmin:
         self._ids = ids
         self._secret = secret
 
-    def add(self, tenant_id: str, url: str, event_types: list[str], actor: str | None) -> WebhookEndpoint:
+    def add(self, tenant_id: str, url: str, event_types: list[str], actor: str) -> WebhookEndpoint:
         url, types = check_url(url), check_event_types(event_types)
         now = self._clock.now()
         endpoint = WebhookEndpoint(tenant_id, f"wh_{self._ids.new_id()}", url, self._secret(), types, True, now, now)
@@ -123,18 +124,18 @@ class WebhookAdmin:
             uow.commit()
         return endpoint
 
-    def endpoints(self, tenant_id: str | None) -> list[WebhookEndpoint]:
+    def endpoints(self, tenant_id: str | AnyTenant) -> list[WebhookEndpoint]:
         with self._uow_factory.reading() as uow:
-            return uow.webhooks.list_endpoints(tenant_id)
+            return uow.webhooks.list_endpoints(tenant_filter(tenant_id))
 
-    def disable(self, tenant_id: str | None, endpoint_id: str, actor: str | None) -> WebhookEndpoint:
+    def disable(self, tenant_id: str | AnyTenant, endpoint_id: str, actor: str) -> WebhookEndpoint:
         return self._change(tenant_id, endpoint_id, actor, "webhook.endpoint_disabled", active=False)
 
-    def rotate_secret(self, tenant_id: str | None, endpoint_id: str, actor: str | None) -> WebhookEndpoint:
+    def rotate_secret(self, tenant_id: str | AnyTenant, endpoint_id: str, actor: str) -> WebhookEndpoint:
         """A new secret, effective for the next attempt; the old one stops signing at once."""
         return self._change(tenant_id, endpoint_id, actor, "webhook.secret_rotated", secret=self._secret())
 
-    def _change(self, tenant_id: str | None, endpoint_id: str, actor: str | None, event: str, **changes: Any) -> WebhookEndpoint:
+    def _change(self, tenant_id: str | AnyTenant, endpoint_id: str, actor: str, event: str, **changes: Any) -> WebhookEndpoint:
         now = self._clock.now()
         with self._uow_factory() as uow:
             endpoint = _endpoint(uow, tenant_id, endpoint_id)
@@ -145,9 +146,9 @@ class WebhookAdmin:
         return updated
 
 
-def _endpoint(uow: UnitOfWork, tenant_id: str | None, endpoint_id: str) -> WebhookEndpoint:
-    """The endpoint, of any tenant when tenant_id is None (the CLI); another tenant's is missing."""
-    found = [e for e in uow.webhooks.list_endpoints(tenant_id) if e.endpoint_id == endpoint_id]
+def _endpoint(uow: UnitOfWork, tenant_id: str | AnyTenant, endpoint_id: str) -> WebhookEndpoint:
+    """The endpoint, of any tenant with ANY_TENANT (the CLI); another tenant's is missing."""
+    found = [e for e in uow.webhooks.list_endpoints(tenant_filter(tenant_id)) if e.endpoint_id == endpoint_id]
     if not found:
         raise NotFound(f"webhook endpoint '{endpoint_id}' not found")
     return found[0]
@@ -271,25 +272,25 @@ class WebhookDeliveries:
         self._dispatcher = dispatcher
         self._clock = clock
 
-    def page(self, tenant_id: str | None, query: DeliveryQuery) -> list[Delivery]:
+    def page(self, tenant_id: str | AnyTenant, query: DeliveryQuery) -> list[Delivery]:
         with self._uow_factory.reading() as uow:
-            return uow.webhooks.list_deliveries(tenant_id, query.state, query.limit, query.after)
+            return uow.webhooks.list_deliveries(tenant_filter(tenant_id), query.state, query.limit, query.after)
 
-    def show(self, tenant_id: str | None, delivery_id: str) -> tuple[Delivery, list[Attempt]]:
+    def show(self, tenant_id: str | AnyTenant, delivery_id: str) -> tuple[Delivery, list[Attempt]]:
         with self._uow_factory.reading() as uow:
             delivery = uow.webhooks.get_delivery(delivery_id)
-            if delivery is None or (tenant_id is not None and delivery.tenant_id != tenant_id):
+            if delivery is None or (tenant_id is not ANY_TENANT and delivery.tenant_id != tenant_id):
                 raise NotFound(f"webhook delivery '{delivery_id}' not found")
             return delivery, uow.webhooks.attempts(delivery_id)
 
-    def replay(self, tenant_id: str | None, delivery_id: str | None, actor: str | None) -> list[str]:
+    def replay(self, tenant_id: str | AnyTenant, delivery_id: str | None, actor: str) -> list[str]:
         """Send one dead delivery (or, with None, every dead one) again: same event, same id,
         a new round of attempts. Raises NotFound, or InvalidTransition for one not dead."""
         now = self._clock.now()
         with self._uow_factory() as uow:
             if delivery_id is not None:
                 delivery = uow.webhooks.get_delivery(delivery_id)
-                if delivery is None or (tenant_id is not None and delivery.tenant_id != tenant_id):
+                if delivery is None or (tenant_id is not ANY_TENANT and delivery.tenant_id != tenant_id):
                     raise NotFound(f"webhook delivery '{delivery_id}' not found")
                 dead = [delivery]
             else:
@@ -306,10 +307,10 @@ class WebhookDeliveries:
         return ids
 
 
-def _all_dead(uow: UnitOfWork, tenant_id: str | None) -> list[Delivery]:
+def _all_dead(uow: UnitOfWork, tenant_id: str | AnyTenant) -> list[Delivery]:
     dead: list[Delivery] = []
     after: str | None = None
-    while page := uow.webhooks.list_deliveries(tenant_id, DeliveryState.MORTA, CHUNK, after):
+    while page := uow.webhooks.list_deliveries(tenant_filter(tenant_id), DeliveryState.MORTA, CHUNK, after):
         dead.extend(page)
         if len(page) < CHUNK:
             break

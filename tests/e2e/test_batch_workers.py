@@ -8,7 +8,6 @@ import json
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -122,7 +121,10 @@ def test_redis_restarted_mid_batch_every_item_still_done_once(full_env: dict[str
             wait_for(base, job_id, lambda s: s["progress"]["done"] >= 20)
             private.kill()
             assert job(base, job_id)["progress"]["done"] < total, "the batch finished before the restart drill"
-            time.sleep(2)  # the worker sees the broker gone
+            wait_until(
+                lambda: "connection error" in running.output(worker), timeout_s=60, interval_s=0.2,
+                what="the worker sees the broker gone",
+            )
             private.start()
             state = wait_for(base, job_id, finished, timeout=120)
             assert state["status"] == "done" and state["progress"]["done"] == total

@@ -75,9 +75,8 @@ def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_taxonomy_export_import_activate_and_list(tmp_path: Path) -> None:
-    env = embedded_env(tmp_path)
-    assert cli(["migrate"], env, tmp_path).returncode == 0 and cli(["seed"], env, tmp_path).returncode == 0
+def test_taxonomy_export_import_activate_and_list(tmp_path: Path, seeded_embedded_env: dict[str, str]) -> None:
+    env = seeded_embedded_env
     listed = cli(["taxonomy", "list"], env, tmp_path)
     default_version = listed.stdout.split()[-1]
     assert listed.stdout.startswith("* ")

@@ -9,14 +9,15 @@ import pytest
 
 from adapters.persistence.database import create_engine_for, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
-from tests.support.e2e import cli, embedded_env
+from tests.support.e2e import cli
 
-pytestmark = pytest.mark.e2e
+# About twenty CLI processes, each a Python start: on the busy CI machine that outlasts the suite's
+# 300 s hang guard (it timed out there, before and after the seeded var dir), so a generous one.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
-def test_policies_bindings_and_taxonomy_lifecycle_from_the_cli(tmp_path: Path) -> None:
-    env = embedded_env(tmp_path)
-    assert cli(["migrate"], env, tmp_path).returncode == 0 and cli(["seed"], env, tmp_path).returncode == 0
+def test_policies_bindings_and_taxonomy_lifecycle_from_the_cli(tmp_path: Path, seeded_embedded_env: dict[str, str]) -> None:
+    env = seeded_embedded_env
     default_taxonomy = cli(["taxonomy", "list"], env, tmp_path).stdout.split()[-1]
 
     policy = tmp_path / "strict.json"

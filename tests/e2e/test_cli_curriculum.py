@@ -10,14 +10,13 @@ import pytest
 from adapters.persistence.database import create_engine_for, session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from tests.support.curriculum_documents import curriculo_xml
-from tests.support.e2e import cli, embedded_env
+from tests.support.e2e import cli
 
 pytestmark = pytest.mark.e2e
 
 
-def test_curriculum_lifecycle_from_the_cli(tmp_path: Path) -> None:
-    env = embedded_env(tmp_path)
-    assert cli(["migrate"], env, tmp_path).returncode == 0 and cli(["seed"], env, tmp_path).returncode == 0
+def test_curriculum_lifecycle_from_the_cli(tmp_path: Path, seeded_embedded_env: dict[str, str]) -> None:
+    env = seeded_embedded_env
 
     document = tmp_path / "cc-2020.json"
     units = [{"codigo": "A1", "nome": "Algoritmos", "carga_horaria": 72, "unidade_carga": "hora_aula", "minutos_hora_aula": 50}]

@@ -38,7 +38,7 @@ def test_not_ready_and_refusing_until_the_embedding_index_is_built(tmp_path: Pat
 
             httpx.post(f"{embed_url}/control/hold", json={"hold": False}, timeout=5).raise_for_status()
             assert wait_until_ready(base)["checks"]["mappers"] == "ok"
-            answer, _ = evaluate(base, "antes-do-aquecimento")  # the client's retry gets the real answer
+            answer = evaluate(base, "antes-do-aquecimento")  # the client's retry gets the real answer
             assert answer["degraded_mode"] is False and "embed-" in answer["model_version"]
     finally:
         mock.kill()

@@ -23,7 +23,7 @@ from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from core.domain.audit import GENESIS_HASH, event_hash
 from core.domain.audit_verify import ALTERED, PENDING_STALE
 from core.domain.records import AuditEvent
-from core.usecases.audit import verify_tenant
+from core.usecases.audit import AuditTrail
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,7 @@ def test_recorded_events_wait_pending_and_are_chained_once(
     _assert_linked(rows, 5)
     assert [n for _seq, n, *_ in rows] == [0, 1, 2, 3, 4] and _pending(pg_engine, tenant_id) == 0
     assert sequencer.flush() == 0 or _stored(pg_engine, tenant_id) == rows  # nothing chained twice
-    assert verify_tenant(uows, tenant_id, now=T0).ok
+    assert AuditTrail(uows).verify(tenant_id, now=T0).ok
 
 
 def test_a_reader_chains_what_is_pending_first(uows: SqlaUnitOfWorkFactory, tenant_id: str) -> None:
@@ -194,7 +194,7 @@ def test_an_event_altered_after_chaining_is_found(pg_engine: Engine, uows: SqlaU
             {"t": tenant_id},
         )
         connection.execute(text("ALTER TABLE audit_events ENABLE TRIGGER ALL"))
-    report = verify_tenant(uows, tenant_id, now=T0)
+    report = AuditTrail(uows).verify(tenant_id, now=T0)
     assert not report.ok and [(p.seq, p.kind) for p in report.problems] == [(3, ALTERED)]
 
 
@@ -209,10 +209,10 @@ def test_verify_reports_events_left_pending_past_the_bound(
         with stuck.begin():
             stuck.execute(text("SELECT 1 FROM audit_chain_heads WHERE tenant_id = :t FOR UPDATE"), {"t": tenant_id})
             late = T0 + dt.timedelta(minutes=5)
-            report = verify_tenant(uows, tenant_id, now=late)
+            report = AuditTrail(uows).verify(tenant_id, now=late)
     assert not report.ok and report.pending == 1
     assert [p.kind for p in report.problems] == [PENDING_STALE]
-    fresh = verify_tenant(uows, tenant_id, now=late)  # the lock is gone: the reader chains it
+    fresh = AuditTrail(uows).verify(tenant_id, now=late)  # the lock is gone: the reader chains it
     assert fresh.ok and fresh.pending == 0 and fresh.last_seq == 2
 
 

@@ -1,8 +1,8 @@
 """Embedding mapper and LLM refiner over real HTTP: the mock servers, and servers that are down, slow or broken.
 
 Whatever the mapper services do, evaluating a pair ends (in degraded mode, ANALISE_HUMANA if
-they failed) and mapping both ementas stays within the deadlines (2 s on an idle machine; the
-benchmark measures that, these tests allow for a busy CI machine, see BUDGET_S).
+they failed), cut by the deadlines rather than by the server (see FaultServer). How long the
+deadlines are is checked over fake clocks in the unit tests, and measured by the benchmark.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,10 +35,6 @@ from entrypoints.mock_servers import create_mock_embed_app, create_mock_llm_app,
 from tests.support.waiting import wait_until
 
 TAXONOMY = load_default_taxonomy()
-# The deadlines add up to at most 1.6 s of waiting for both ementas; the CPU part (lexical
-# mapping, numpy) stretches on a busy machine. Still well under the 2 x 5 s (SLOW_S) that calls
-# not cut by their deadlines would cost.
-BUDGET_S = 4.0
 BD_A = (
     "Sistemas de Banco de Dados. Modelagem conceitual e modelo relacional. Linguagem SQL. "
     "Normalização: dependências funcionais e formas normais. Processamento de transações."
@@ -83,10 +78,9 @@ def llm_url() -> Iterator[str]:
         yield url
 
 
-SLOW_S = 5.0
-# Well under SLOW_S (and the trickle's 20 s): proves a 0.5 s deadline cut the call, with room for a
-# busy machine. The unit tests check the deadlines themselves without reading the clock.
-QUICK_S = 3.0
+# No test reads the clock: a slow or trickling server never finishes its answer before the test
+# ends (`stop`), so a call that returns at all was cut by its own deadline. The deadlines' lengths
+# and how they add up within a request's budget are checked over fake clocks in the unit tests.
 MODES = ("slow", "trickle", "malformed", "wrong_shape", "http500")
 
 
@@ -113,17 +107,14 @@ class _FaultHandler(BaseHTTPRequestHandler):
         self.server.requests += 1
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         mode = self.server.mode
-        if mode == "slow":
-            self.server.stop.wait(SLOW_S)
-            self._send(200, b"{}")
-        elif mode == "trickle":  # headers at once, then a byte every 0.2 s: no single read times out
+        if mode == "slow":  # no answer until the test ends
+            self.server.stop.wait()
+        elif mode == "trickle":  # headers at once, then a byte every 0.2 s until the test ends: no single read times out
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "100")
+            self.send_header("Content-Length", "100000")
             self.end_headers()
-            for _ in range(100):
-                if self.server.stop.wait(0.2):
-                    return
+            while not self.server.stop.wait(0.2):
                 try:
                     self.wfile.write(b" ")
                     self.wfile.flush()
@@ -280,17 +271,13 @@ def fast_client(url: str, **kwargs) -> EmbeddingClient:
 @pytest.mark.parametrize("mode", MODES)
 def test_a_broken_embeddings_server_is_a_quick_mapper_error(fault_server, mode):
     fault_server.mode = mode
-    started = time.monotonic()
     with pytest.raises(MapperError):
         fast_client(fault_server.url).embed(["Modelo relacional", "SQL"])
-    assert time.monotonic() - started < QUICK_S
 
 
 def test_nothing_listening_is_a_quick_mapper_error(dead_url):
-    started = time.monotonic()
     with pytest.raises(MapperError):
         fast_client(dead_url).embed(["Modelo relacional"])
-    assert time.monotonic() - started < QUICK_S
 
 
 def test_breaker_opens_and_then_fails_fast(fault_server):
@@ -310,9 +297,7 @@ def test_refiner_failure_keeps_the_base_mapping(fault_server, mode):
     lexical = LexicalMapper()
     base = lexical.map(BD_A, TAXONOMY)
     refiner = LlmRefiner(lexical, fault_server.url, "m", timeout_s=0.5)
-    started = time.monotonic()
     assert refiner.map(BD_A, TAXONOMY) == base
-    assert time.monotonic() - started < QUICK_S
 
 
 def production_chain(embed_url: str, llm_url: str, warm: bool = False) -> tuple[LlmRefiner, LexicalMapper]:
@@ -327,20 +312,18 @@ def production_chain(embed_url: str, llm_url: str, warm: bool = False) -> tuple[
 
 
 def evaluate_pair(primary, fallback, origem_text: str = BD_B, destino_text: str = BD_A):
-    started = time.monotonic()
+    """The decision on one pair; against a server that never answers it returns only if every
+    call was cut by its deadline."""
     origem_map = map_ementa(origem_text, TAXONOMY, primary, fallback, True)
     destino_map = map_ementa(destino_text, TAXONOMY, primary, fallback, True)
-    elapsed = time.monotonic() - started
     origem, destino = Course("Banco de Dados", 60, origem_text), Course("Banco de Dados I", 60, destino_text)
-    result = evaluate(origem, destino, TAXONOMY, Policy(), origem_map, destino_map, dt.date(2026, 1, 1))
-    return result, elapsed
+    return evaluate(origem, destino, TAXONOMY, Policy(), origem_map, destino_map, dt.date(2026, 1, 1))
 
 
 def test_healthy_services_are_not_degraded(embed_url, llm_url):
     primary, fallback = production_chain(embed_url, llm_url, warm=True)
-    result, elapsed = evaluate_pair(primary, fallback)
+    result = evaluate_pair(primary, fallback)
     assert not result.degraded_mode and "llm-m" in result.model_version
-    assert elapsed < BUDGET_S
 
 
 @pytest.mark.parametrize(
@@ -352,25 +335,22 @@ def test_a_failing_embeddings_service_degrades_to_review_within_budget(fault_ser
     # warm: the index was built while the service was fine, then it breaks
     primary, fallback = production_chain(dead_url if mode == "down" else fault_server.url, llm_url, warm)
     fault_server.mode = mode
-    result, elapsed = evaluate_pair(primary, fallback)
+    result = evaluate_pair(primary, fallback)
     assert result.degraded_mode
     assert result.decisao is Decision.ANALISE_HUMANA
     assert result.model_version == fallback.version
-    assert elapsed < BUDGET_S
 
 
 @pytest.mark.parametrize("mode", ("slow", "trickle", "malformed", "http500"))
 def test_a_failing_llm_keeps_the_hybrid_mapping_within_budget(fault_server, embed_url, mode):
     fault_server.mode = mode
     primary, fallback = production_chain(embed_url, fault_server.url, warm=True)
-    result, elapsed = evaluate_pair(primary, fallback)
+    result = evaluate_pair(primary, fallback)
     assert not result.degraded_mode
-    assert elapsed < BUDGET_S
 
 
 def test_both_services_hanging_still_answers_within_budget(fault_server):
     fault_server.mode = "slow"
     primary, fallback = production_chain(fault_server.url, fault_server.url)
-    result, elapsed = evaluate_pair(primary, fallback)
+    result = evaluate_pair(primary, fallback)
     assert result.degraded_mode and result.decisao is Decision.ANALISE_HUMANA
-    assert elapsed < BUDGET_S

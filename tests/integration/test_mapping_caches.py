@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -87,10 +86,8 @@ def test_unreachable_redis_is_a_miss_not_a_failure() -> None:
     cache = RedisMappingCache.from_url("redis://127.0.0.1:1/0", timeout_seconds=0.1)
     inner = CountingMapper()
     mapper = CachedMapper(inner, cache)
-    started = time.monotonic()
     assert mapper.map("Limites", TAXONOMY) == MATCHES
-    assert time.monotonic() - started < 1.0
-    assert cache.errors == 2 and cache.misses == 1 and not cache.ping()
+    assert cache.errors == 2 and cache.misses == 1 and not cache.ping()  # one try for the get, one for the set
 
 
 def test_same_version_name_with_other_concepts_is_another_cache_entry(cache) -> None:  # type: ignore[no-untyped-def]

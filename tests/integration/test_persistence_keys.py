@@ -16,7 +16,7 @@ from core.domain.records import ApiKeyRecord, Role, Tenant
 from core.usecases.auth import Authenticate
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.tenants import TenantAdmin
-from core.usecases.keys import ANY_TENANT
+from core.domain.tenants import ANY_TENANT
 
 PEPPER = b"sql-keys-pepper-0123456789"
 T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)

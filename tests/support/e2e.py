@@ -94,14 +94,21 @@ class Processes:
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.env, self.cwd = env, cwd
         self.started: list[subprocess.Popen[bytes]] = []
+        self._logs: dict[int, Path] = {}
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
-        log = open(self.cwd / f"{args[0]}-{len(self.started)}.log", "wb")  # noqa: SIM115 - closed with the process
+        path = self.cwd / f"{args[0]}-{len(self.started)}.log"
+        log = open(path, "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
             [sys.executable, "-m", "entrypoints.cli", *args], env=self.env, cwd=self.cwd, stdout=log, stderr=log
         )
         self.started.append(process)
+        self._logs[process.pid] = path
         return process
+
+    def output(self, process: subprocess.Popen[bytes]) -> str:
+        """What the process has written so far (stdout and stderr, one file)."""
+        return self._logs[process.pid].read_text(errors="replace")
 
     def serve(self) -> str:
         port = free_port()

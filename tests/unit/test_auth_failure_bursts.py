@@ -16,7 +16,7 @@ from core.usecases.auth import Authenticate
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.tenants import TenantAdmin
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
-from core.usecases.keys import ANY_TENANT
+from core.domain.tenants import ANY_TENANT
 
 PEPPER = b"burst-pepper-0123456789"
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)

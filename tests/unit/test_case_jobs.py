@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from core.domain.records import JobStatus
-from core.usecases.batch import ProcessItem, get_progress
+from core.usecases.batch import BatchJobs, ProcessItem
 from core.usecases.case_jobs import RunCaseItem, SubmitCase, case_from_payload, case_or_progress, case_to_payload
 from core.usecases.cases import EvaluateCase
 from core.usecases.evaluate import EvaluatePair
@@ -53,7 +53,7 @@ def test_a_case_job_is_queued_then_decided_like_the_synchronous_case() -> None:
     assert process(job.job_id, 0) is JobStatus.DONE
     decided, document = case_or_progress(world.uows, "default", job.job_id)
     assert decided and document["case_id"] == job.job_id and document["student_sha256"] == "s" * 64
-    assert get_progress(world.uows, "default", job.job_id).status is JobStatus.DONE
+    assert BatchJobs(world.uows).progress("default", job.job_id).status is JobStatus.DONE
     assert _decisions(document) == _decisions(case_world().evaluate_case(world.command()))
     assert process(job.job_id, 0) is None  # a repeated message: nothing to do
     assert len(world.events("case")) == 1

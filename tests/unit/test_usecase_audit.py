@@ -9,7 +9,7 @@ import pytest
 
 from core.domain.audit_verify import PENDING_STALE, ChainHead, PendingEvents
 from core.domain.records import AuditEvent
-from core.usecases.audit import AuditQuery, list_audit_events, verify_all, verify_tenant
+from core.usecases.audit import AuditQuery, AuditTrail
 from tests.fakes import FakeAuditLog, FakeUnitOfWorkFactory
 
 T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)
@@ -33,32 +33,32 @@ def uows() -> FakeUnitOfWorkFactory:
 
 
 def test_pages_follow_the_cursor_to_the_end(uows: FakeUnitOfWorkFactory) -> None:
-    first = list_audit_events(uows, "a", AuditQuery(limit=3))
-    second = list_audit_events(uows, "a", AuditQuery(after_seq=first.next_after_seq or 0, limit=3))
-    last = list_audit_events(uows, "a", AuditQuery(after_seq=second.next_after_seq or 0, limit=3))
+    first = AuditTrail(uows).events("a", AuditQuery(limit=3))
+    second = AuditTrail(uows).events("a", AuditQuery(after_seq=first.next_after_seq or 0, limit=3))
+    last = AuditTrail(uows).events("a", AuditQuery(after_seq=second.next_after_seq or 0, limit=3))
     assert [e.seq for e in first.events + second.events + last.events] == list(range(1, 8))
     assert (first.next_after_seq, second.next_after_seq, last.next_after_seq) == (3, 6, None)
     assert all(u.read_only for u in uows.units[-3:])
 
 
 def test_filters_by_type_and_time(uows: FakeUnitOfWorkFactory) -> None:
-    keys = list_audit_events(uows, "a", AuditQuery(event_type="key.created"))
+    keys = AuditTrail(uows).events("a", AuditQuery(event_type="key.created"))
     assert [e.seq for e in keys.events] == [6, 7] and keys.next_after_seq is None
     window = AuditQuery(since=T0 + dt.timedelta(minutes=1), until=T0 + dt.timedelta(minutes=3))
-    assert [e.seq for e in list_audit_events(uows, "a", window).events] == [2, 3]
-    assert list_audit_events(uows, "nobody", AuditQuery()).events == []
+    assert [e.seq for e in AuditTrail(uows).events("a", window).events] == [2, 3]
+    assert AuditTrail(uows).events("nobody", AuditQuery()).events == []
 
 
 @pytest.mark.parametrize("limit", [0, 501])
 def test_limit_is_bounded(uows: FakeUnitOfWorkFactory, limit: int) -> None:
     with pytest.raises(ValueError, match="between 1 and 500"):
-        list_audit_events(uows, "a", AuditQuery(limit=limit))
+        AuditTrail(uows).events("a", AuditQuery(limit=limit))
 
 
 @pytest.mark.parametrize("page_size", [1, 2, 7, 1000])
 def test_verification_pages_through_the_chain(uows: FakeUnitOfWorkFactory, page_size: int) -> None:
     before = len(uows.units)
-    report = verify_tenant(uows, "a", page_size=page_size)
+    report = AuditTrail(uows).verify("a", page_size=page_size)
     assert report.ok and report.events_checked == 7 and report.last_seq == 7
     assert report.head == ChainHead(7, uows.store.audit[("a", 7)].hash or "")
     reads = uows.units[before:]
@@ -69,19 +69,19 @@ def test_tampering_found_across_pages(uows: FakeUnitOfWorkFactory) -> None:
     store = uows.store
     store.audit[("a", 4)] = dataclasses.replace(store.audit[("a", 4)], payload={"n": 99})
     del store.audit[("a", 7)]
-    report = verify_tenant(uows, "a", page_size=2)
+    report = AuditTrail(uows).verify("a", page_size=2)
     assert [(p.seq, p.kind) for p in report.problems] == [(4, "altered"), (7, "head_mismatch")]
 
 
 def test_verify_all_covers_every_chain_even_one_without_head(uows: FakeUnitOfWorkFactory) -> None:
     del uows.store.audit_heads["b"]
-    reports = {r.tenant_id: r for r in verify_all(uows)}
+    reports = {r.tenant_id: r for r in AuditTrail(uows).verify_all()}
     assert set(reports) == {"a", "b"} and reports["a"].ok
     assert [(p.seq, p.kind) for p in reports["b"].problems] == [(3, "head_mismatch")]
 
 
 def test_an_empty_or_unknown_tenant_is_intact() -> None:
-    report = verify_tenant(FakeUnitOfWorkFactory(), "nobody")
+    report = AuditTrail(FakeUnitOfWorkFactory()).verify("nobody")
     assert report.ok and report.events_checked == 0 and report.head is None
 
 
@@ -102,7 +102,7 @@ def test_appends_during_verification_are_chased_not_reported(
         return head
 
     monkeypatch.setattr(FakeAuditLog, "head", head_then_append)
-    report = verify_tenant(uows, "a", page_size=1000)
+    report = AuditTrail(uows).verify("a", page_size=1000)
     assert report.ok, report.problems
     assert report.events_checked == 10 and budget == [0]
 
@@ -113,8 +113,8 @@ def test_verify_reports_events_pending_past_the_bound_and_not_before() -> None:
     store = factory.store
     at = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
     store.audit_pending["t"] = PendingEvents(3, at)
-    fresh = verify_tenant(factory, "t", now=at + dt.timedelta(seconds=59))
+    fresh = AuditTrail(factory).verify("t", now=at + dt.timedelta(seconds=59))
     assert fresh.ok and fresh.pending == 3 and fresh.oldest_pending_s == 59.0
-    stale = verify_tenant(factory, "t", now=at + dt.timedelta(seconds=61))
+    stale = AuditTrail(factory).verify("t", now=at + dt.timedelta(seconds=61))
     assert not stale.ok and [p.kind for p in stale.problems] == [PENDING_STALE]
-    assert verify_tenant(factory, "t").ok  # without `now` nothing is judged
+    assert AuditTrail(factory).verify("t").ok  # without `now` nothing is judged

@@ -14,10 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.domain.records import JobStatus
-from core.usecases.batch import (
-    get_progress,
-    get_results_page,
-)
+from core.usecases.batch import BatchJobs
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.domain.errors import NotFound
 from tests.support.batch_world import STALE_AFTER, command, world
@@ -29,7 +26,7 @@ def test_submit_stores_the_job_and_items_before_enqueueing_each_item_once():
     assert (job.job_id, job.status, job.total) == ("job-1", JobStatus.QUEUED, 3)
     assert [i.request_id for i in w.items("job-1")] == ["job-1-0", "own-id-1", "job-1-2"]
     assert w.queue.messages == [("job-1", 0), ("job-1", 1), ("job-1", 2)]
-    assert get_progress(w.uows, DEFAULT_TENANT, "job-1").status == JobStatus.QUEUED
+    assert BatchJobs(w.uows).progress(DEFAULT_TENANT, "job-1").status == JobStatus.QUEUED
 
 
 @pytest.mark.parametrize("count", [0, 4])
@@ -51,7 +48,7 @@ def test_a_job_stored_while_the_queue_is_down_is_enqueued_by_the_reconciler():
     assert w.reconcile() == 2
     w.run_queue()
 
-    progress = get_progress(w.uows, DEFAULT_TENANT, job.job_id)
+    progress = BatchJobs(w.uows).progress(DEFAULT_TENANT, job.job_id)
     assert (progress.status, progress.done, progress.failed) == (JobStatus.DONE, 2, 0)
 
 
@@ -66,7 +63,7 @@ def test_an_item_is_finished_in_the_same_commit_as_its_result_and_audit_event():
     assert len(writers) == 3  # claim; result + audit event + item finished; job settled
     assert w.results() == 1 and w.evaluation_events() == 1
     assert w.items("job-1")[0].status == JobStatus.DONE
-    page = get_results_page(w.uows, DEFAULT_TENANT, "job-1", -1, 10)
+    page = BatchJobs(w.uows).results_page(DEFAULT_TENANT, "job-1", -1, 10)
     assert page.items[0].result == w.uows.store.results[(DEFAULT_TENANT, "job-1-0")].response
     assert w.uows.store.jobs["job-1"].job.finished_at == w.clock.current
 
@@ -97,7 +94,7 @@ def test_a_deterministic_error_fails_the_item_at_once_with_its_reason():
     item = w.items("job-1")[0]
     assert item.status == JobStatus.FAILED and "no-such-version" in item.error
     assert w.results() == 0
-    progress = get_progress(w.uows, DEFAULT_TENANT, "job-1")
+    progress = BatchJobs(w.uows).progress(DEFAULT_TENANT, "job-1")
     assert (progress.status, progress.failed) == (JobStatus.FAILED, 1)
 
 
@@ -144,7 +141,7 @@ def test_an_item_whose_request_id_was_already_evaluated_finishes_with_that_resul
 
     assert w.process("job-1", 0) == JobStatus.DONE
     assert w.results() == 1 and w.evaluation_events() == 1
-    page = get_results_page(w.uows, DEFAULT_TENANT, "job-1", -1, 10)
+    page = BatchJobs(w.uows).results_page(DEFAULT_TENANT, "job-1", -1, 10)
     assert page.items[0].result == first.document
 
 
@@ -152,9 +149,9 @@ def test_another_tenant_sees_no_job():
     w = world()
     w.submit(DEFAULT_TENANT, [command()])
     with pytest.raises(NotFound):
-        get_progress(w.uows, "other-tenant", "job-1")
+        BatchJobs(w.uows).progress("other-tenant", "job-1")
     with pytest.raises(NotFound):
-        get_results_page(w.uows, "other-tenant", "job-1", -1, 10)
+        BatchJobs(w.uows).results_page("other-tenant", "job-1", -1, 10)
 
 
 def test_results_are_paged_by_index_with_a_cursor():
@@ -162,9 +159,9 @@ def test_results_are_paged_by_index_with_a_cursor():
     w.submit(DEFAULT_TENANT, [command() for _ in range(5)])
     w.run_queue()
 
-    first = get_results_page(w.uows, DEFAULT_TENANT, "job-1", -1, 2)
-    second = get_results_page(w.uows, DEFAULT_TENANT, "job-1", first.next_cursor, 2)
-    last = get_results_page(w.uows, DEFAULT_TENANT, "job-1", second.next_cursor, 2)
+    first = BatchJobs(w.uows).results_page(DEFAULT_TENANT, "job-1", -1, 2)
+    second = BatchJobs(w.uows).results_page(DEFAULT_TENANT, "job-1", first.next_cursor, 2)
+    last = BatchJobs(w.uows).results_page(DEFAULT_TENANT, "job-1", second.next_cursor, 2)
     assert [[i.index for i in p.items] for p in (first, second, last)] == [[0, 1], [2, 3], [4]]
     assert last.next_cursor is None
 
@@ -221,6 +218,6 @@ def test_any_delivery_schedule_ends_with_every_item_done_exactly_once(
 
     assert [i.status for i in w.items("job-1")] == [JobStatus.DONE] * 6
     assert w.results() == 6 and w.evaluation_events() == 6
-    progress = get_progress(w.uows, DEFAULT_TENANT, "job-1")
+    progress = BatchJobs(w.uows).progress(DEFAULT_TENANT, "job-1")
     assert (progress.status, progress.done, progress.failed) == (JobStatus.DONE, 6, 0)
     assert w.uows.store.jobs["job-1"].job.finished_at is not None

@@ -17,7 +17,9 @@ from core.domain.errors import (
 )
 from core.domain.model import ConceptMatch, Course, Policy, Taxonomy, TaxonomyNode
 from core.domain.records import AuditEvent, CourseBinding, Tenant
-from core.usecases import bindings, policies, taxonomies
+from core.usecases.bindings import Bindings
+from core.usecases.policies import Policies
+from core.usecases.taxonomies import Taxonomies
 from core.usecases.bootstrap import DEFAULT_TENANT, seed
 from core.usecases.evaluate import EvaluateCommand, EvaluatePair
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds, StaticMapper
@@ -57,7 +59,7 @@ def writers_since(uows: FakeUnitOfWorkFactory, before: int) -> list[int]:
 
 def test_import_stores_an_own_version_and_audits_it_in_the_same_commit(uows):
     before = len(uows.units)
-    info = taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, OWN, ACTOR, CLOCK)
+    info = Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, OWN, ACTOR)
     assert writers_since(uows, before) == [1]
     assert (info.version, info.shared, info.status, info.concepts) == ("own-1", False, "active", 2)
     [event] = events(uows, prefix="taxonomy.")
@@ -66,93 +68,93 @@ def test_import_stores_an_own_version_and_audits_it_in_the_same_commit(uows):
 
 
 def test_reimporting_a_version_is_refused_and_says_whether_the_content_differs(uows):
-    taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, OWN, ACTOR, CLOCK)
+    Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, OWN, ACTOR)
     reordered = dataclasses.replace(OWN, nodes=tuple(reversed(OWN.nodes)))
     with pytest.raises(VersionExists, match="same content"):
-        taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, reordered, ACTOR, CLOCK)
+        Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, reordered, ACTOR)
     changed = dataclasses.replace(OWN, nodes=OWN.nodes[:1])
     with pytest.raises(VersionExists, match="immutable: create the change as a new version"):
-        taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, changed, ACTOR, CLOCK)
+        Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, changed, ACTOR)
     with pytest.raises(VersionExists, match="different content"):  # shadowing a shared name
-        taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, dataclasses.replace(OWN, version="shared-1"), ACTOR, CLOCK)
-    assert taxonomies.export_taxonomy(uows, DEFAULT_TENANT, "own-1") == OWN
+        Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, dataclasses.replace(OWN, version="shared-1"), ACTOR)
+    assert Taxonomies(uows, CLOCK).export(DEFAULT_TENANT, "own-1") == OWN
     assert len(events(uows, prefix="taxonomy.")) == 1
 
 
 def test_another_tenant_may_use_the_same_name_for_its_own_version(uows):
-    taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, OWN, ACTOR, CLOCK)
-    info = taxonomies.import_tenant_taxonomy(uows, OTHER, dataclasses.replace(OWN, nodes=OWN.nodes[:1]), ACTOR, CLOCK)
+    Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, OWN, ACTOR)
+    info = Taxonomies(uows, CLOCK).import_for_tenant(OTHER, dataclasses.replace(OWN, nodes=OWN.nodes[:1]), ACTOR)
     assert info.concepts == 1
 
 
 @pytest.mark.parametrize("name", ["", "-lead", "has space", "a/b", "x" * 101, "ç"])
 def test_a_version_name_must_fit_in_a_url(uows, name):
     with pytest.raises(InvalidVersionName):
-        taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, dataclasses.replace(OWN, version=name), ACTOR, CLOCK)
+        Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, dataclasses.replace(OWN, version=name), ACTOR)
     with pytest.raises(InvalidVersionName):
-        policies.create_policy(uows, DEFAULT_TENANT, Policy(version=name), CLOCK, ACTOR)
+        Policies(uows, CLOCK).create(DEFAULT_TENANT, Policy(version=name), ACTOR)
 
 
 def test_an_unknown_owner_tenant_is_not_found(uows):
     with pytest.raises(NotFound):
-        taxonomies.import_taxonomy(uows, OWN, "nobody", None, CLOCK, ACTOR)
+        Taxonomies(uows, CLOCK).import_version(OWN, tenant_id="nobody", activate_for=None, actor=ACTOR)
     with pytest.raises(NotFound):
-        policies.create_policy(uows, "nobody", Policy(version="p-x"), CLOCK, ACTOR)
+        Policies(uows, CLOCK).create("nobody", Policy(version="p-x"), ACTOR)
     with pytest.raises(NotFound):
-        bindings.set_binding(uows, CourseBinding("nobody", "C", "shared-1", "default-v1"), CLI_ACTOR, CLOCK)
+        Bindings(uows, CLOCK).set(CourseBinding("nobody", "C", "shared-1", "default-v1"), CLI_ACTOR)
 
 
 def test_catalog_lists_shared_and_own_versions_with_status_and_default(uows):
-    taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, OWN, ACTOR, CLOCK)
-    taxonomies.import_tenant_taxonomy(uows, OTHER, dataclasses.replace(OWN, version="theirs-1"), ACTOR, CLOCK)
-    infos, default = taxonomies.taxonomy_catalog(uows, DEFAULT_TENANT)
+    Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, OWN, ACTOR)
+    Taxonomies(uows, CLOCK).import_for_tenant(OTHER, dataclasses.replace(OWN, version="theirs-1"), ACTOR)
+    infos, default = Taxonomies(uows, CLOCK).catalog(DEFAULT_TENANT)
     assert [(i.version, i.shared, i.concepts) for i in infos] == [("shared-1", True, 1), ("own-1", False, 2)]
     assert default == "shared-1"
-    view = taxonomies.show_taxonomy(uows, DEFAULT_TENANT, "own-1", full=False)
+    view = Taxonomies(uows, CLOCK).show(DEFAULT_TENANT, "own-1", full=False)
     assert (view.is_default, view.areas, view.critical, view.taxonomy) == (False, {"computacao": 2}, 1, None)
-    assert taxonomies.show_taxonomy(uows, DEFAULT_TENANT, "own-1", full=True).taxonomy == OWN
+    assert Taxonomies(uows, CLOCK).show(DEFAULT_TENANT, "own-1", full=True).taxonomy == OWN
     with pytest.raises(NotFound):
-        taxonomies.show_taxonomy(uows, DEFAULT_TENANT, "theirs-1", full=False)
+        Taxonomies(uows, CLOCK).show(DEFAULT_TENANT, "theirs-1", full=False)
 
 
 def test_activate_sets_the_default_and_audits_the_previous_one(uows):
-    taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, OWN, ACTOR, CLOCK)
-    tenant = taxonomies.activate_taxonomy(uows, DEFAULT_TENANT, "own-1", ACTOR, CLOCK)
+    Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, OWN, ACTOR)
+    tenant = Taxonomies(uows, CLOCK).activate(DEFAULT_TENANT, "own-1", ACTOR)
     assert (tenant.default_taxonomy_version, tenant.default_policy_version) == ("own-1", "default-v1")
     event = events(uows, prefix="taxonomy.")[-1]
     assert event.event_type == "taxonomy.activated"
     assert event.payload == {"actor": ACTOR, "version": "own-1", "previous": "shared-1"}
-    assert taxonomies.activate_taxonomy(uows, OTHER, "shared-1", ACTOR, CLOCK).default_taxonomy_version == "shared-1"
+    assert Taxonomies(uows, CLOCK).activate(OTHER, "shared-1", ACTOR).default_taxonomy_version == "shared-1"
     with pytest.raises(NotFound):
-        taxonomies.activate_taxonomy(uows, OTHER, "own-1", ACTOR, CLOCK)
+        Taxonomies(uows, CLOCK).activate(OTHER, "own-1", ACTOR)
 
 
 def test_deprecate_retires_an_own_unused_version_for_good(uows):
-    taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, OWN, ACTOR, CLOCK)
-    info = taxonomies.deprecate_taxonomy(uows, DEFAULT_TENANT, "own-1", ACTOR, CLOCK)
+    Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, OWN, ACTOR)
+    info = Taxonomies(uows, CLOCK).deprecate(DEFAULT_TENANT, "own-1", ACTOR)
     assert info.status == DEPRECATED
     event = events(uows, prefix="taxonomy.")[-1]
     assert (event.event_type, event.payload) == ("taxonomy.deprecated", {"actor": ACTOR, "version": "own-1", "was": "active"})
     with pytest.raises(CatalogConflict, match="deprecated"):
-        taxonomies.activate_taxonomy(uows, DEFAULT_TENANT, "own-1", ACTOR, CLOCK)
+        Taxonomies(uows, CLOCK).activate(DEFAULT_TENANT, "own-1", ACTOR)
     with pytest.raises(VersionDeprecated):
-        bindings.set_binding(uows, CourseBinding(DEFAULT_TENANT, "C", "own-1", "default-v1"), ACTOR, CLOCK)
-    assert taxonomies.export_taxonomy(uows, DEFAULT_TENANT, "own-1") == OWN  # still readable
+        Bindings(uows, CLOCK).set(CourseBinding(DEFAULT_TENANT, "C", "own-1", "default-v1"), ACTOR)
+    assert Taxonomies(uows, CLOCK).export(DEFAULT_TENANT, "own-1") == OWN  # still readable
 
 
 def test_deprecate_refuses_shared_default_and_bound_versions_and_writes_nothing(uows):
-    taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, OWN, ACTOR, CLOCK)
+    Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, OWN, ACTOR)
     with pytest.raises(CatalogConflict, match="shared by every tenant"):
-        taxonomies.deprecate_taxonomy(uows, DEFAULT_TENANT, "shared-1", ACTOR, CLOCK)
-    bindings.set_binding(uows, CourseBinding(DEFAULT_TENANT, "BD-1", "own-1", "default-v1"), ACTOR, CLOCK)
+        Taxonomies(uows, CLOCK).deprecate(DEFAULT_TENANT, "shared-1", ACTOR)
+    Bindings(uows, CLOCK).set(CourseBinding(DEFAULT_TENANT, "BD-1", "own-1", "default-v1"), ACTOR)
     with pytest.raises(CatalogConflict, match="bound to course.*BD-1"):
-        taxonomies.deprecate_taxonomy(uows, DEFAULT_TENANT, "own-1", ACTOR, CLOCK)
-    bindings.delete_binding(uows, DEFAULT_TENANT, "BD-1", ACTOR, CLOCK)
-    taxonomies.activate_taxonomy(uows, DEFAULT_TENANT, "own-1", ACTOR, CLOCK)
+        Taxonomies(uows, CLOCK).deprecate(DEFAULT_TENANT, "own-1", ACTOR)
+    Bindings(uows, CLOCK).delete(DEFAULT_TENANT, "BD-1", ACTOR)
+    Taxonomies(uows, CLOCK).activate(DEFAULT_TENANT, "own-1", ACTOR)
     with pytest.raises(CatalogConflict, match="active default; activate another version"):
-        taxonomies.deprecate_taxonomy(uows, DEFAULT_TENANT, "own-1", ACTOR, CLOCK)
+        Taxonomies(uows, CLOCK).deprecate(DEFAULT_TENANT, "own-1", ACTOR)
     with pytest.raises(NotFound):
-        taxonomies.deprecate_taxonomy(uows, OTHER, "own-1", ACTOR, CLOCK)
+        Taxonomies(uows, CLOCK).deprecate(OTHER, "own-1", ACTOR)
     assert not any(e.event_type == "taxonomy.deprecated" for e in events(uows))
     with uows.reading() as uow:
         assert not uow.taxonomies.info(DEFAULT_TENANT, "own-1").deprecated
@@ -160,21 +162,21 @@ def test_deprecate_refuses_shared_default_and_bound_versions_and_writes_nothing(
 
 def test_policies_create_list_show_activate(uows):
     strict = Policy(version="strict-1", min_score_deferir=95.0)
-    info = policies.create_policy(uows, DEFAULT_TENANT, strict, CLOCK, ACTOR)
+    info = Policies(uows, CLOCK).create(DEFAULT_TENANT, strict, ACTOR)
     assert info is not None and (info.version, info.shared) == ("strict-1", False)
     with pytest.raises(VersionExists, match="different content"):
-        policies.create_policy(uows, DEFAULT_TENANT, Policy(version="strict-1"), CLOCK, ACTOR)
+        Policies(uows, CLOCK).create(DEFAULT_TENANT, Policy(version="strict-1"), ACTOR)
     with pytest.raises(VersionExists, match="same content"):
-        policies.create_policy(uows, DEFAULT_TENANT, strict, CLOCK, ACTOR)
-    views = policies.policy_catalog(uows, DEFAULT_TENANT)
+        Policies(uows, CLOCK).create(DEFAULT_TENANT, strict, ACTOR)
+    views = Policies(uows, CLOCK).catalog(DEFAULT_TENANT)
     assert [(v.info.version, v.is_default) for v in views] == [("default-v1", True), ("strict-1", False)]
-    assert policies.show_policy(uows, DEFAULT_TENANT, "strict-1").policy == strict
+    assert Policies(uows, CLOCK).show(DEFAULT_TENANT, "strict-1").policy == strict
     with pytest.raises(NotFound):
-        policies.show_policy(uows, OTHER, "strict-1")
-    tenant = policies.activate_policy(uows, DEFAULT_TENANT, "strict-1", ACTOR, CLOCK)
+        Policies(uows, CLOCK).show(OTHER, "strict-1")
+    tenant = Policies(uows, CLOCK).activate(DEFAULT_TENANT, "strict-1", ACTOR)
     assert (tenant.default_taxonomy_version, tenant.default_policy_version) == ("shared-1", "strict-1")
     with pytest.raises(NotFound):
-        policies.activate_policy(uows, OTHER, "strict-1", ACTOR, CLOCK)
+        Policies(uows, CLOCK).activate(OTHER, "strict-1", ACTOR)
     assert [(e.event_type, e.payload) for e in events(uows, prefix="policy.")] == [
         ("policy.created", {"actor": ACTOR, "version": "strict-1", "shared": False}),
         ("policy.activated", {"actor": ACTOR, "version": "strict-1", "previous": "default-v1"}),
@@ -182,27 +184,27 @@ def test_policies_create_list_show_activate(uows):
 
 
 def test_a_shared_policy_from_the_cli_appends_no_tenant_event(uows):
-    assert policies.create_policy(uows, None, Policy(version="shared-pol"), CLOCK, ACTOR) is None
-    assert [v.info.version for v in policies.policy_catalog(uows, OTHER)] == ["default-v1", "shared-pol"]
+    assert Policies(uows, CLOCK).create(None, Policy(version="shared-pol"), ACTOR) is None
+    assert [v.info.version for v in Policies(uows, CLOCK).catalog(OTHER)] == ["default-v1", "shared-pol"]
     assert events(uows, prefix="policy.") == [] and events(uows, OTHER, prefix="policy.") == []
 
 
 def test_bindings_set_replace_list_get_delete_with_audit(uows):
-    taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, OWN, ACTOR, CLOCK)
+    Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, OWN, ACTOR)
     first = CourseBinding(DEFAULT_TENANT, "BD-1", "shared-1", "default-v1")
     second = CourseBinding(DEFAULT_TENANT, "BD-1", "own-1", "default-v1")
-    bindings.set_binding(uows, first, ACTOR, CLOCK)
-    bindings.set_binding(uows, second, ACTOR, CLOCK)
-    assert bindings.list_bindings(uows, DEFAULT_TENANT) == [second]
-    assert bindings.get_binding(uows, DEFAULT_TENANT, "BD-1") == second
+    Bindings(uows, CLOCK).set(first, ACTOR)
+    Bindings(uows, CLOCK).set(second, ACTOR)
+    assert Bindings(uows, CLOCK).all(DEFAULT_TENANT) == [second]
+    assert Bindings(uows, CLOCK).get(DEFAULT_TENANT, "BD-1") == second
     with pytest.raises(NotFound):
-        bindings.get_binding(uows, OTHER, "BD-1")
+        Bindings(uows, CLOCK).get(OTHER, "BD-1")
     with pytest.raises(NotFound):
-        bindings.delete_binding(uows, OTHER, "BD-1", ACTOR, CLOCK)
-    assert bindings.delete_binding(uows, DEFAULT_TENANT, "BD-1", ACTOR, CLOCK) == second
-    assert bindings.list_bindings(uows, DEFAULT_TENANT) == []
+        Bindings(uows, CLOCK).delete(OTHER, "BD-1", ACTOR)
+    assert Bindings(uows, CLOCK).delete(DEFAULT_TENANT, "BD-1", ACTOR) == second
+    assert Bindings(uows, CLOCK).all(DEFAULT_TENANT) == []
     with pytest.raises(NotFound):
-        bindings.delete_binding(uows, DEFAULT_TENANT, "BD-1", ACTOR, CLOCK)
+        Bindings(uows, CLOCK).delete(DEFAULT_TENANT, "BD-1", ACTOR)
     set1, set2, deleted = events(uows, prefix="binding.")
     assert set1.payload["previous"] is None
     assert set2.payload == {
@@ -221,11 +223,11 @@ def test_bindings_set_replace_list_get_delete_with_audit(uows):
 )
 def test_a_binding_must_name_versions_the_tenant_can_see(uows, taxonomy, policy, field):
     with pytest.raises(VersionNotFound, match=field):
-        bindings.set_binding(uows, CourseBinding(DEFAULT_TENANT, "C", taxonomy, policy), ACTOR, CLOCK)
-    taxonomies.import_tenant_taxonomy(uows, OTHER, dataclasses.replace(OWN, version="theirs-1"), ACTOR, CLOCK)
+        Bindings(uows, CLOCK).set(CourseBinding(DEFAULT_TENANT, "C", taxonomy, policy), ACTOR)
+    Taxonomies(uows, CLOCK).import_for_tenant(OTHER, dataclasses.replace(OWN, version="theirs-1"), ACTOR)
     with pytest.raises(VersionNotFound):
-        bindings.set_binding(uows, CourseBinding(DEFAULT_TENANT, "C", "theirs-1", "default-v1"), ACTOR, CLOCK)
-    assert bindings.list_bindings(uows, DEFAULT_TENANT) == [] and events(uows, prefix="binding.") == []
+        Bindings(uows, CLOCK).set(CourseBinding(DEFAULT_TENANT, "C", "theirs-1", "default-v1"), ACTOR)
+    assert Bindings(uows, CLOCK).all(DEFAULT_TENANT) == [] and events(uows, prefix="binding.") == []
 
 
 TEXT = "SQL e normalização."
@@ -233,17 +235,17 @@ COURSE = Course("BD", 60, TEXT, aprovado=True)
 
 
 def test_evaluate_refuses_a_deprecated_version_named_by_the_request_but_replays_stored_results(uows):
-    taxonomies.import_tenant_taxonomy(uows, DEFAULT_TENANT, OWN, ACTOR, CLOCK)
+    Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, OWN, ACTOR)
     matches = tuple(ConceptMatch(n.node_id, 0.9, (n.conceito,)) for n in OWN.nodes)
     evaluate = EvaluatePair(uows, StaticMapper({TEXT: matches}), None, CLOCK)
     command = EvaluateCommand(DEFAULT_TENANT, "r-1", "h-1", COURSE, COURSE, taxonomy_version="own-1")
     first = evaluate(command)
     assert first.document["taxonomy_version"] == "own-1"
-    taxonomies.deprecate_taxonomy(uows, DEFAULT_TENANT, "own-1", ACTOR, CLOCK)
+    Taxonomies(uows, CLOCK).deprecate(DEFAULT_TENANT, "own-1", ACTOR)
     replay = evaluate(command)
     assert replay.replayed and replay.document == first.document
     with pytest.raises(VersionDeprecated, match="deprecated"):
         evaluate(dataclasses.replace(command, request_id="r-2"))
-    bindings.set_binding(uows, CourseBinding(DEFAULT_TENANT, "BD", "shared-1", "default-v1"), ACTOR, CLOCK)
+    Bindings(uows, CLOCK).set(CourseBinding(DEFAULT_TENANT, "BD", "shared-1", "default-v1"), ACTOR)
     bound = evaluate(dataclasses.replace(command, request_id="r-3", taxonomy_version=None, course_id="BD"))
     assert (bound.document["taxonomy_version"], bound.document["policy_version"]) == ("shared-1", "default-v1")

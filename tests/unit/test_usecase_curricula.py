@@ -12,7 +12,7 @@ from core.domain.errors import CatalogConflict, InvalidVersionName, NotFound, Ve
 from core.domain.model import Policy, Taxonomy, TaxonomyNode
 from core.domain.records import AuditEvent, Tenant
 from core.domain.workload import Workload, WorkloadUnit
-from core.usecases import curricula
+from core.usecases.curricula import Curricula
 from core.usecases.bootstrap import DEFAULT_TENANT, seed
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
 
@@ -49,49 +49,49 @@ def events(uows: FakeUnitOfWorkFactory, tenant_id: str = DEFAULT_TENANT) -> list
 
 def test_import_stores_the_version_and_audits_it_in_one_commit(uows: FakeUnitOfWorkFactory) -> None:
     before = len(uows.units)
-    view = curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK, ACTOR)
+    view = Curricula(uows, CLOCK).import_version(DEFAULT_TENANT, CURRICULUM, ACTOR)
     assert [u.commits for u in uows.units[before:] if not u.read_only] == [1]
     assert view.info.units == 3 and view.info.clock_hours == 320 and view.info.status == "active"
     assert not view.is_default
     [event] = events(uows)
     assert event.event_type == "curriculum.imported"
     assert event.payload == {"actor": ACTOR, "version": "cur-1", "units": 3, "format": "json", "signature_present": None}
-    shown = curricula.show_curriculum(uows, DEFAULT_TENANT, "cur-1", full=True)
+    shown = Curricula(uows, CLOCK).show(DEFAULT_TENANT, "cur-1", full=True)
     assert shown.curriculum == CURRICULUM
 
 
 def test_a_version_name_is_never_reused(uows: FakeUnitOfWorkFactory) -> None:
-    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK, ACTOR)
+    Curricula(uows, CLOCK).import_version(DEFAULT_TENANT, CURRICULUM, ACTOR)
     with pytest.raises(VersionExists, match="nothing to do"):
-        curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK, ACTOR)
+        Curricula(uows, CLOCK).import_version(DEFAULT_TENANT, CURRICULUM, ACTOR)
     changed = dataclasses.replace(CURRICULUM, units=CURRICULUM.units[:1])
     with pytest.raises(VersionExists, match="immutable"):
-        curricula.import_curriculum(uows, DEFAULT_TENANT, changed, CLOCK, ACTOR)
+        Curricula(uows, CLOCK).import_version(DEFAULT_TENANT, changed, ACTOR)
     assert len(events(uows)) == 1
-    curricula.import_curriculum(uows, OTHER, CURRICULUM, CLOCK, ACTOR)  # another tenant's own name
+    Curricula(uows, CLOCK).import_version(OTHER, CURRICULUM, ACTOR)  # another tenant's own name
 
 
 def test_bad_names_units_and_tenants_are_refused_before_anything_is_stored(uows: FakeUnitOfWorkFactory) -> None:
     with pytest.raises(InvalidVersionName):
-        curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, version="a b"), CLOCK, ACTOR)
+        Curricula(uows, CLOCK).import_version(DEFAULT_TENANT, dataclasses.replace(CURRICULUM, version="a b"), ACTOR)
     with pytest.raises(InvalidCurriculum):
-        curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, units=CURRICULUM.units[1:]), CLOCK, ACTOR)
+        Curricula(uows, CLOCK).import_version(DEFAULT_TENANT, dataclasses.replace(CURRICULUM, units=CURRICULUM.units[1:]), ACTOR)
     with pytest.raises(NotFound):
-        curricula.import_curriculum(uows, "nobody", CURRICULUM, CLOCK, ACTOR)
-    assert curricula.list_curricula(uows, DEFAULT_TENANT) == ([], None)
+        Curricula(uows, CLOCK).import_version("nobody", CURRICULUM, ACTOR)
+    assert Curricula(uows, CLOCK).catalog(DEFAULT_TENANT) == ([], None)
 
 
 def test_activate_and_deprecate(uows: FakeUnitOfWorkFactory) -> None:
-    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK, ACTOR)
-    curricula.import_curriculum(uows, DEFAULT_TENANT, dataclasses.replace(CURRICULUM, version="cur-2"), CLOCK, ACTOR)
-    assert curricula.activate_curriculum(uows, DEFAULT_TENANT, "cur-1", ACTOR, CLOCK).is_default
+    Curricula(uows, CLOCK).import_version(DEFAULT_TENANT, CURRICULUM, ACTOR)
+    Curricula(uows, CLOCK).import_version(DEFAULT_TENANT, dataclasses.replace(CURRICULUM, version="cur-2"), ACTOR)
+    assert Curricula(uows, CLOCK).activate(DEFAULT_TENANT, "cur-1", ACTOR).is_default
     with pytest.raises(CatalogConflict, match="activate another version first"):
-        curricula.deprecate_curriculum(uows, DEFAULT_TENANT, "cur-1", ACTOR, CLOCK)
-    curricula.activate_curriculum(uows, DEFAULT_TENANT, "cur-2", CLI_ACTOR, CLOCK)
-    assert curricula.deprecate_curriculum(uows, DEFAULT_TENANT, "cur-1", ACTOR, CLOCK).info.status == "deprecated"
+        Curricula(uows, CLOCK).deprecate(DEFAULT_TENANT, "cur-1", ACTOR)
+    Curricula(uows, CLOCK).activate(DEFAULT_TENANT, "cur-2", CLI_ACTOR)
+    assert Curricula(uows, CLOCK).deprecate(DEFAULT_TENANT, "cur-1", ACTOR).info.status == "deprecated"
     with pytest.raises(CatalogConflict, match="deprecated"):
-        curricula.activate_curriculum(uows, DEFAULT_TENANT, "cur-1", ACTOR, CLOCK)
-    infos, current = curricula.list_curricula(uows, DEFAULT_TENANT)
+        Curricula(uows, CLOCK).activate(DEFAULT_TENANT, "cur-1", ACTOR)
+    infos, current = Curricula(uows, CLOCK).catalog(DEFAULT_TENANT)
     assert [(i.version, i.status) for i in infos] == [("cur-1", "deprecated"), ("cur-2", "active")] and current == "cur-2"
     assert [(e.event_type, e.payload.get("previous")) for e in events(uows)][2:] == [
         ("curriculum.activated", None), ("curriculum.activated", "cur-1"), ("curriculum.deprecated", None),
@@ -100,12 +100,12 @@ def test_activate_and_deprecate(uows: FakeUnitOfWorkFactory) -> None:
 
 @pytest.mark.parametrize("action", ["show", "activate", "deprecate"])
 def test_another_tenants_version_is_missing(uows: FakeUnitOfWorkFactory, action: str) -> None:
-    curricula.import_curriculum(uows, DEFAULT_TENANT, CURRICULUM, CLOCK, ACTOR)
+    Curricula(uows, CLOCK).import_version(DEFAULT_TENANT, CURRICULUM, ACTOR)
     with pytest.raises(NotFound, match="curriculum version 'cur-1' not found"):
         if action == "show":
-            curricula.show_curriculum(uows, OTHER, "cur-1", full=False)
+            Curricula(uows, CLOCK).show(OTHER, "cur-1", full=False)
         else:
-            getattr(curricula, f"{action}_curriculum")(uows, OTHER, "cur-1", ACTOR, CLOCK)
+            getattr(Curricula(uows, CLOCK), action)(OTHER, "cur-1", ACTOR)
     assert events(uows, OTHER) == []
 
 

@@ -9,9 +9,10 @@ import datetime as dt
 import pytest
 
 from core.domain.errors import QueueUnavailable
+from core.domain.tenants import ANY_TENANT
 from core.domain.records import JobStatus
 from core.usecases import queue_ops
-from core.usecases.batch import Reconcile, get_progress, job_status
+from core.usecases.batch import BatchJobs, Reconcile, job_status
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.queue_ops import QueueOperations
 from tests.fakes import FakeBroker
@@ -42,18 +43,18 @@ def test_a_job_with_a_dead_lettered_item_reports_it_and_a_requeue_moves_it_back(
     w.process("job-1", 0)
     dead_letter(w, broker, 1)
 
-    progress = get_progress(w.uows, DEFAULT_TENANT, "job-1")
+    progress = BatchJobs(w.uows).progress(DEFAULT_TENANT, "job-1")
     assert progress.status == JobStatus.DEAD_LETTERED
     assert (progress.done, progress.failed, progress.dead_lettered, progress.queued) == (1, 1, 1, 0)
 
     result = ops(w, broker).requeue(DEFAULT_TENANT, None)
     assert (result.requeued, result.discarded) == (1, 0) and broker.letters == []
-    progress = get_progress(w.uows, DEFAULT_TENANT, "job-1")
+    progress = BatchJobs(w.uows).progress(DEFAULT_TENANT, "job-1")
     assert progress.status == JobStatus.RUNNING and (progress.dead_lettered, progress.queued) == (0, 1)
     assert w.uows.store.jobs["job-1"].job.finished_at is None
 
     w.run_queue()  # the cause is fixed: the requeued item completes the job
-    progress = get_progress(w.uows, DEFAULT_TENANT, "job-1")
+    progress = BatchJobs(w.uows).progress(DEFAULT_TENANT, "job-1")
     assert (progress.status, progress.done, progress.failed) == (JobStatus.DONE, 2, 0)
 
 
@@ -67,7 +68,7 @@ def test_an_item_finished_after_its_letter_was_written_has_no_dead_letter():
     dead_letter(w, broker, 1)
     w.process("job-1", 0)  # re-enqueued by the reconciler, then done
 
-    assert [(letter.job_id, letter.index) for letter in ops(w, broker).dead_letters(None)] == [("job-1", 1)]
+    assert [(letter.job_id, letter.index) for letter in ops(w, broker).dead_letters(ANY_TENANT)] == [("job-1", 1)]
     reconcile = Reconcile(w.uows, w.queue, w.clock, STALE_AFTER, broker=broker)
     reconcile()
     assert [(letter.job_id, letter.index) for letter in broker.letters] == [("job-1", 1)]
@@ -110,12 +111,12 @@ def test_requeue_all_processes_every_page_and_discards_letters_of_done_items(mon
         w.process("job-1", index)
         broker.dead_letter("job-1", index)
 
-    result = ops(w, broker).requeue(None, None)
+    result = ops(w, broker).requeue(ANY_TENANT, None)
 
     assert (result.requeued, result.discarded) == (8, 2)
     assert broker.letters == [] and broker.list_calls > 3
     assert sorted(w.queue.messages) == [("job-1", i) for i in range(8)]
-    assert ops(w, broker).requeue(None, None).requeued == 0
+    assert ops(w, broker).requeue(ANY_TENANT, None).requeued == 0
 
 
 def test_a_tenant_admin_pages_past_other_tenants_letters(monkeypatch: pytest.MonkeyPatch):
@@ -135,7 +136,7 @@ def test_a_tenant_admin_pages_past_other_tenants_letters(monkeypatch: pytest.Mon
 def test_queue_operations_raise_queue_unavailable_when_the_broker_is_down():
     w, broker = world(), FakeBroker()
     broker.down = True
-    for call in (lambda: ops(w, broker).info(None), lambda: ops(w, broker).dead_letters(None),
-                 lambda: ops(w, broker).requeue(None, None)):
+    for call in (lambda: ops(w, broker).info(ANY_TENANT), lambda: ops(w, broker).dead_letters(ANY_TENANT),
+                 lambda: ops(w, broker).requeue(ANY_TENANT, None)):
         with pytest.raises(QueueUnavailable):
             call()

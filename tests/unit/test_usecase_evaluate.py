@@ -1,4 +1,4 @@
-"""EvaluatePair and get_result over the fakes: idempotency, versions, degradation, audit."""
+"""EvaluatePair and Results.get over the fakes: idempotency, versions, degradation, audit."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from core.domain.errors import DuplicateResult, IdempotencyConflict, NotFound, V
 from core.domain.model import ConceptMatch, Course, Taxonomy
 from core.domain.records import AuditEvent, StoredResult, Tenant
 from core.usecases.bootstrap import DEFAULT_TENANT
-from core.usecases.evaluate import get_result
+from core.usecases.results import Results
 from tests.fakes import (
     FailingMapper,
     FakeAuditLog,
@@ -277,11 +277,11 @@ def test_a_stricter_threshold_override_turns_a_deferimento_into_review():
 def test_get_result_answers_only_the_owning_tenant():
     w = world()
     document = w.evaluate(command()).document
-    assert get_result(w.uows, DEFAULT_TENANT, "r-1") == document
+    assert Results(w.uows).get(DEFAULT_TENANT, "r-1") == document
     with pytest.raises(NotFound):
-        get_result(w.uows, "other", "r-1")
+        Results(w.uows).get("other", "r-1")
     with pytest.raises(NotFound):
-        get_result(w.uows, DEFAULT_TENANT, "r-unknown")
+        Results(w.uows).get(DEFAULT_TENANT, "r-unknown")
 
 
 @settings(max_examples=60, deadline=None)
