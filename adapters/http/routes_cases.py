@@ -22,7 +22,8 @@ from adapters.curricula.mec_historico import decode_historico
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT
 from adapters.http.dto import ID_LIMITS
-from adapters.http.dto_cases import JOB_MIN_COURSES, MAX_COURSES, CaseCourseIn, CasePolicyIn, CaseRequest
+from adapters.http import openapi_examples as ex
+from adapters.http.dto_cases import JOB_MIN_COURSES, MAX_COURSES, CaseAccepted, CaseCourseIn, CasePolicyIn, CaseRequest, CaseRunning
 from adapters.http.error_table import AUTH, BODY, INVALID, responses
 from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
@@ -168,7 +169,14 @@ class CaseController(Controller):
         summary="Decide a student's whole request: a histórico against a curriculum",
         status_code=200,
         sync_to_thread=True,
-        responses=CASE_ERRORS,
+        responses={
+            202: ex.ok(
+                CaseAccepted,
+                "accepted: a large case (or `assincrono: true`) stored as a job and queued; poll GET /v1/cases/{case_id}",
+                ex.example("case_accepted", "a 40-course histórico queued"),
+            ),
+            **CASE_ERRORS,
+        },
         opt={"roles": EVALUATORS, "rate_group": RouteGroup.EVALUATE, BODY_LIMIT: "case"},
     )
     def evaluate_case(
@@ -199,7 +207,14 @@ class CaseController(Controller):
         operation_id="getCase",
         summary="A stored case (JSON, or CSV with ?format=csv)",
         sync_to_thread=True,
-        responses=responses(AUTH, NotFound, INVALID),
+        responses={
+            202: ex.ok(
+                CaseRunning,
+                "the case's job is queued or running: its progress (units scored of the total)",
+                ex.example("case_running", "40 of 60 units scored"),
+            ),
+            **responses(AUTH, NotFound, INVALID),
+        },
         opt={"roles": READERS, "rate_group": RouteGroup.READ},
     )
     def get_case(

@@ -22,7 +22,7 @@ import hashlib
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.domain.audit import canonical_json
@@ -32,7 +32,8 @@ from core.domain.cases.model import Candidate, Case, CasePolicy, DestinoUnit, Or
 from core.domain.cases.solve import solve_case
 from core.domain.cases.stored import StoredCase
 from core.domain.curriculum import CurriculumUnit, UnitType
-from core.domain.errors import NotFound, VersionNotFound
+from core.domain.errors import DuplicateResult, NotFound, VersionNotFound
+from core.domain.precedents import PrecedentMatch
 from core.domain.hygiene import SyllabusText
 from core.domain.model import Course, Decision, Evaluation, MappingOutcome, Policy, Taxonomy
 from core.domain.reading import UNSUPPORTED_LANGUAGES, Reading
@@ -47,10 +48,18 @@ from core.ports.topic_matcher import CaseTopics, TopicMatcher
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.domain.webhooks import CASO_CONCLUIDO
 from core.usecases.webhooks import publish
-from core.usecases.evaluate import EvaluateCommand, EvaluatePair
+from core.usecases.evaluate import DecidedPair, EvaluateCommand, EvaluatePair
+from core.usecases.precedents import NO_MATCH
 from core.usecases.reading import PairReading, TextReading
 
 DONE = "concluido"
+PROGRESS_EVERY = 20
+"""A case reports its progress (`progress` of `EvaluateCase.__call__`) every this many curriculum
+units scored, and when all are: a case job writes one small UPDATE each time, never one per pair
+(ADR 0034)."""
+
+Progress = Callable[[dict[str, Any]], None]
+"""Told `{"fase": "avaliando", "unidades_avaliadas": n, "unidades_total": m}` as units are scored."""
 MIN_MEMBER_COVERAGE = 0.1
 """An origem course whose topics cover less than this share of a destino's takes no part in its
 candidates: the pipeline would not defer it, and it would be decided ~1,000 times per 40x60 case
@@ -122,8 +131,10 @@ class EvaluateCase:
         clock: Clock,
         ids: IdGenerator,
         min_member_coverage: float = MIN_MEMBER_COVERAGE,
+        progress_every: int = PROGRESS_EVERY,
     ) -> None:
         self._min_coverage = min_member_coverage
+        self._progress_every = max(1, progress_every)
         self._uows = uow_factory
         self._pairs = evaluate_pair
         self._topics = topics
@@ -135,10 +146,16 @@ class EvaluateCase:
         """A stored case of this tenant (NotFound for another tenant's)."""
         return get_case(self._uows, tenant_id, case_id)
 
-    def __call__(self, command: CaseCommand, also: Callable[[UnitOfWork], object] | None = None) -> dict[str, Any]:
+    def __call__(
+        self,
+        command: CaseCommand,
+        also: Callable[[UnitOfWork], object] | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
         """Decide and store the case. `also` runs in the transaction that stores it (a case job
         finishes its item there). A planned case id already stored (a job's rerun) is answered
-        from storage, `also` run in a transaction of its own."""
+        from storage, `also` run in a transaction of its own. `progress` is told the units scored
+        every `progress_every` units (a case job stores it for GET /v1/cases/{id})."""
         if command.case_id is not None:
             with self._uows.reading() as uow:
                 done = uow.cases.get(command.tenant_id, command.case_id)
@@ -159,13 +176,46 @@ class EvaluateCase:
         origens = tuple(_origem(c) for c in command.transcript)
         destinos = tuple(_destino(u) for u in units)
         reference_year = self._clock.now().year
-        decided = self._candidates(base, taxonomy, policy, command, origens, destinos, units, reference_year)
+        ticker = _Ticker(progress, [d.code for d in destinos if d.unit_type not in command.policy.excluded_types], self._progress_every)
+        decided = self._candidates(base, taxonomy, policy, command, origens, destinos, units, reference_year, ticker)
         case = Case(origens, destinos, tuple(c for c, _ in decided.items.values()), command.policy, reference_year)
         answer = solve_case(case, self._solver)
-        stored = self._store_pairs(base, command, answer, decided, units)
+        pairs, stored = self._pairs_to_store(base, command, answer, decided, units)
         document = case_document(case_id, version, command, case, answer, decided, stored, units)
+        try:
+            self._store_case(command, case_id, document, pairs, decided.policy, also)
+        except DuplicateResult:
+            # Another run of this job stored the case, or pairs from a run that stored them one
+            # transaction each (before ADR 0027's batch): answer from storage, or store as it did.
+            with self._uows.reading() as uow:
+                done = uow.cases.get(command.tenant_id, case_id)
+            if done is not None:
+                if also is not None:
+                    with self._uows() as uow:
+                        also(uow)
+                        uow.commit()
+                return done.document
+            for pair in pairs:
+                self._pairs.store_decided(pair.command, pair.evaluation, decided.policy, pair.precedents)
+            self._store_case(command, case_id, document, [], decided.policy, also)
+            return document
+        self._pairs.count_decisions(pairs)
+        return document
+
+    def _store_case(
+        self,
+        command: CaseCommand,
+        case_id: str,
+        document: dict[str, Any],
+        pairs: list[DecidedPair],
+        policy: Policy,
+        also: Callable[[UnitOfWork], object] | None,
+    ) -> None:
+        """One transaction: each pair decision the answer uses (one multi-row insert, one audit
+        batch), the case, its audit event and webhook, and the caller's `also`."""
         now = self._clock.now()
         with self._uows() as uow:
+            self._pairs.stage_decided(uow, pairs, policy)
             uow.cases.add(StoredCase(
                 command.tenant_id, case_id, now, DONE, command.payload_hash, command.student_hash, document
             ))
@@ -175,7 +225,6 @@ class EvaluateCase:
             if also is not None:
                 also(uow)
             uow.commit()
-        return document
 
     def _destino_side(self, command: CaseCommand) -> tuple[str | None, tuple[CurriculumUnit, ...]]:
         if command.units is not None:
@@ -201,6 +250,7 @@ class EvaluateCase:
         destinos: tuple[DestinoUnit, ...],
         units: tuple[CurriculumUnit, ...],
         reference_year: int,
+        ticker: _Ticker | None = None,
     ) -> _Decided:
         """Read each ementa once, prune with pairwise topic coverage, decide each proposal on the
         members' merged reading (ADR 0027, "Merged reading")."""
@@ -230,6 +280,8 @@ class EvaluateCase:
         evaluations: dict[tuple[str, tuple[str, ...]], Evaluation] = {}
 
         def scorer(p: Proposal) -> tuple[float, Decision]:
+            if ticker is not None:
+                ticker.reached(p.destino)
             pair = pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
             evaluation = self._pairs.decide_read(pair, taxonomy, policy, reading((p.destino, p.origens), False))
             evaluations[(p.destino, p.origens)] = evaluation
@@ -237,6 +289,8 @@ class EvaluateCase:
 
         proposals = propose(destinos, origens, pairwise, command.policy, reference_year)
         candidates = score_all(proposals, scorer)
+        if ticker is not None:
+            ticker.finished()
 
         def final(c: Candidate) -> Evaluation:
             """The evaluation stored for a pair the answer uses: the same reading, with excerpts."""
@@ -252,19 +306,21 @@ class EvaluateCase:
             return found
         return JoinedCaseTopics(self._topics, origens, destinos)
 
-    def _store_pairs(
+    def _pairs_to_store(
         self,
         base: EvaluateCommand,
         command: CaseCommand,
         answer: CaseAnswer,
         decided: _Decided,
         units: tuple[CurriculumUnit, ...],
-    ) -> dict[str, str]:
-        """Store each pair decision the answer uses, exactly as an evaluate: destino → request_id.
-        The decision stored is the one the case used (same merged reading, with excerpts)."""
+    ) -> tuple[list[DecidedPair], dict[str, str]]:
+        """Each pair decision the answer uses, to be stored exactly as an evaluate stores one, and
+        destino → its request_id. The decision stored is the one the case used (same merged
+        reading, with excerpts)."""
         courses = {c.codigo: c for c in command.transcript}
         unit_of = {u.codigo: u for u in units}
         index = {u.codigo: i for i, u in enumerate(units)}
+        pairs: list[DecidedPair] = []
         stored: dict[str, str] = {}
         for outcome in answer.destinos:
             candidate = outcome.candidate
@@ -275,13 +331,13 @@ class EvaluateCase:
             payload = canonical_json({"case_id": base.case_id, "destino": outcome.destino, "origens": candidate.origens})
             evaluation = decided.final(candidate)
             decided.items[candidate.key] = (candidate, evaluation)
-            self._pairs.store_decided(
+            pairs.append(DecidedPair(
                 replace(pair, request_id=request_id, payload_hash=hashlib.sha256(payload.encode()).hexdigest()),
                 evaluation,
-                decided.policy,
-            )
+                decided.precedents.get(candidate.key, NO_MATCH),
+            ))
             stored[outcome.destino] = request_id
-        return stored
+        return pairs, stored
 
 
 @dataclass
@@ -291,6 +347,33 @@ class _Decided:
     items: dict[tuple[str, tuple[str, ...]], tuple[Candidate, Evaluation]]
     final: Callable[[Candidate], Evaluation]
     policy: Policy
+    precedents: dict[tuple[str, tuple[str, ...]], PrecedentMatch] = field(default_factory=dict)
+    """What the tenant's precedents say of a candidate, for those they decide or inform (ADR 0024)."""
+
+
+class _Ticker:
+    """Counts the units scored (proposals come destino by destino, in this order) and tells
+    `progress` every `every` units and once all are scored."""
+
+    def __init__(self, progress: Progress | None, codes: list[str], every: int) -> None:
+        self._progress, self._every = progress, every
+        self._position = {code: i for i, code in enumerate(codes)}
+        self._total, self._told = len(codes), 0
+
+    def reached(self, destino: str) -> None:
+        """Scoring `destino` began: every unit before it is scored."""
+        done = self._position.get(destino, 0)
+        if done - self._told >= self._every:
+            self._tell(done)
+
+    def finished(self) -> None:
+        if self._told < self._total or self._total == 0:
+            self._tell(self._total)
+
+    def _tell(self, done: int) -> None:
+        self._told = done
+        if self._progress is not None:
+            self._progress({"fase": "avaliando", "unidades_avaliadas": done, "unidades_total": self._total})
 
 
 class JoinedCaseTopics:
