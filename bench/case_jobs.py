@@ -98,7 +98,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, server)
         worker = started.start("worker", "--processes", str(args.processes), "--threads", "1")
-        wait_workers_ready(started, 1, args.processes)
+        wait_workers_ready(started, 1, args.processes, timeout=300)
         pg = f"postgresql://postgres@127.0.0.1:5432/{db_name}"
         with RssSampler(worker.pid) as rss, httpx.Client(base_url=base, headers=HEADERS, timeout=120) as client:
             created = client.post("/admin/curricula", json=curriculum(rows))

@@ -18,6 +18,7 @@ pipeline's syllabus reading is cached (`read_syllabus`).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -33,7 +34,8 @@ from core.domain.cases.solve import solve_case
 from core.domain.cases.stored import StoredCase
 from core.domain.curriculum import CurriculumUnit, UnitType
 from core.domain.errors import DuplicateResult, NotFound, VersionNotFound
-from core.domain.precedents import PrecedentMatch
+from core.domain.precedent_decision import held_for_review
+from core.domain.precedents import PairOrigin, Precedent, PrecedentKind, PrecedentMatch, destino_matches, match_combination
 from core.domain.hygiene import SyllabusText
 from core.domain.model import Course, Decision, Evaluation, MappingOutcome, Policy, Taxonomy
 from core.domain.reading import UNSUPPORTED_LANGUAGES, Reading
@@ -49,7 +51,7 @@ from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.domain.webhooks import CASO_CONCLUIDO
 from core.usecases.webhooks import publish
 from core.usecases.evaluate import DecidedPair, EvaluateCommand, EvaluatePair
-from core.usecases.precedents import NO_MATCH
+from core.usecases.precedents import NO_MATCH, precedent_fields
 from core.usecases.reading import PairReading, TextReading
 
 DONE = "concluido"
@@ -265,6 +267,8 @@ class EvaluateCase:
         table = self._case_topics(
             [o_read[o.code].syllabus.text for o in usable], [d_read[d.code].syllabus.text for d in wanted]
         )
+        table_of = self._precedents(command, usable)
+        today = self._clock.now().date()
 
         def pairwise(o: OrigemCourse, d: DestinoUnit) -> float:
             if o.code not in o_index or d.code not in d_index:
@@ -278,26 +282,66 @@ class EvaluateCase:
             return merged_reading([o_read[c] for c in members], d_read[destino], comparison)
 
         evaluations: dict[tuple[str, tuple[str, ...]], Evaluation] = {}
+        precedents: dict[tuple[str, tuple[str, ...]], PrecedentMatch] = {}
+
+        def consult(destino: str, members: tuple[str, ...]) -> PrecedentMatch:
+            """What the tenant's precedents say of this candidate (ADR 0034): one lookup per case."""
+            if not table_of.precedents:
+                return NO_MATCH
+            origins = [table_of.origin_of[c] for c in members if c in table_of.origin_of]
+            if len(origins) != len(members):  # a member without institution and code: no precedent names it
+                return NO_MATCH
+            found = match_combination(table_of.precedents, origins, destino, None, today)
+            if found.applied is not None or found.related:
+                precedents[(destino, members)] = found
+            return found
+
+        def decide(p: Candidate | Proposal, excerpts: bool) -> Evaluation:
+            key = (p.destino, p.origens)
+            pair = pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
+            found = precedents.get(key, NO_MATCH) if excerpts else consult(*key)
+            if found.applied is not None:  # a binding precedent decides: no reading (ADR 0024)
+                return self._pairs.decide_by_precedent(pair, taxonomy, policy, found)
+            evaluation = self._pairs.decide_read(pair, taxonomy, policy, reading(key, excerpts))
+            return held_for_review(evaluation, tuple(p for p, _ in found.related))  # never applied silently
 
         def scorer(p: Proposal) -> tuple[float, Decision]:
             if ticker is not None:
                 ticker.reached(p.destino)
-            pair = pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
-            evaluation = self._pairs.decide_read(pair, taxonomy, policy, reading((p.destino, p.origens), False))
+            evaluation = decide(p, False)
             evaluations[(p.destino, p.origens)] = evaluation
             return evaluation.score, evaluation.decisao
 
-        proposals = propose(destinos, origens, pairwise, command.policy, reference_year)
+        proposals = with_precedents(
+            propose(destinos, origens, pairwise, command.policy, reference_year), table_of, destinos, usable,
+            command.policy, today,
+        )
         candidates = score_all(proposals, scorer)
         if ticker is not None:
             ticker.finished()
 
         def final(c: Candidate) -> Evaluation:
             """The evaluation stored for a pair the answer uses: the same reading, with excerpts."""
-            pair = pair_command(base, [courses[o] for o in c.origens], unit_of[c.destino])
-            return self._pairs.decide_read(pair, taxonomy, policy, reading(c.key, True))
+            return decide(c, True)
 
-        return _Decided({c.key: (c, evaluations[c.key]) for c in candidates}, final, policy)
+        return _Decided({c.key: (c, evaluations[c.key]) for c in candidates}, final, policy, precedents)
+
+    def _precedents(self, command: CaseCommand, usable: list[OrigemCourse]) -> _PrecedentTable:
+        """The tenant's precedents naming any usable course of the transcript (by institution and
+        code): one read per such course, in one reading transaction, before anything is scored."""
+        courses = {c.codigo: c for c in command.transcript}
+        origin_of = {
+            o.code: PairOrigin(courses[o.code].instituicao or "", o.code, o.ementa)
+            for o in usable
+            if courses[o.code].instituicao
+        }
+        found: dict[str, Precedent] = {}
+        if origin_of:
+            with self._uows.reading() as uow:
+                for origin in origin_of.values():
+                    for precedent in uow.precedents.for_origin(command.tenant_id, *origin.key):
+                        found.setdefault(precedent.precedent_id, precedent)
+        return _PrecedentTable(origin_of, [found[k] for k in sorted(found)])
 
     def _case_topics(self, origens: list[str], destinos: list[str]) -> CaseTopics:
         for_case = getattr(self._topics, "for_case", None)
@@ -338,6 +382,58 @@ class EvaluateCase:
             ))
             stored[outcome.destino] = request_id
         return pairs, stored
+
+
+@dataclass(frozen=True)
+class _PrecedentTable:
+    """The transcript's courses as precedents see them (code → origin) and the precedents naming them."""
+
+    origin_of: dict[str, PairOrigin]
+    precedents: list[Precedent]
+
+
+def with_precedents(
+    proposals: tuple[Proposal, ...],
+    table: _PrecedentTable,
+    destinos: tuple[DestinoUnit, ...],
+    usable: list[OrigemCourse],
+    policy: CasePolicy,
+    today: dt.date,
+) -> tuple[Proposal, ...]:
+    """The proposals plus, for each binding precedent in vigência naming a destino of the case and
+    only usable courses of the transcript, the combination it names (when its clock hours meet the
+    threshold and its size the policy's), even if topic coverage pruned it: the precedent, not
+    the mapper, decides it (ADR 0034). Kept destino by destino, in the proposals' order."""
+    if not table.precedents:
+        return proposals
+    by_key = {origin.key: code for code, origin in table.origin_of.items()}
+    hours = {o.code: o.clock_hours for o in usable}
+    known = {(p.destino, p.origens) for p in proposals}
+    extra: dict[str, list[Proposal]] = {}
+    for destino in destinos:
+        if destino.unit_type in policy.excluded_types:
+            continue
+        for precedent in table.precedents:
+            if precedent.kind is not PrecedentKind.BINDING or not precedent.in_force(today):
+                continue
+            if not destino_matches(precedent, destino.code, None) or len(precedent.origens) > policy.max_combination:
+                continue
+            codes = [by_key.get(o.key) for o in precedent.origens]
+            if any(c is None or c not in hours for c in codes):
+                continue
+            members = tuple(sorted(c for c in codes if c is not None))
+            total = sum(hours[c] for c in members)
+            if (destino.code, members) in known or total < policy.minimum_hours(destino):
+                continue
+            known.add((destino.code, members))
+            extra.setdefault(destino.code, []).append(Proposal(destino.code, members, total, tuple(0.0 for _ in members)))
+    if not extra:
+        return proposals
+    ordered: list[Proposal] = []
+    for destino in destinos:
+        ordered.extend(p for p in proposals if p.destino == destino.code)
+        ordered.extend(extra.get(destino.code, ()))
+    return tuple(ordered)
 
 
 @dataclass
@@ -563,6 +659,8 @@ def case_document(
             "motivo": None if outcome.reason is None else outcome.reason.value,
             "justificativa": justification,
             "request_id": stored.get(outcome.destino),
+            # ADR 0034: the precedent that decided the pair, or those shown as evidence; nothing otherwise
+            **(precedent_fields(decided.precedents[c.key], evaluation) if c is not None and evaluation is not None and c.key in decided.precedents else {}),
         })
     usadas, nao_usadas = [], []
     for o in answer.origens:

@@ -175,9 +175,18 @@ class EvaluatePair:
         return taxonomy, applied.policy
 
     def decide(self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy) -> Evaluation:
-        """The decision `__call__` would store for this command, without storing anything (cases do
-        not consult precedents yet: ADR 0027)."""
+        """The decision `__call__` would store for this command without precedents, storing nothing
+        (a case consults them itself: ADR 0034)."""
         evaluation, _ = self._evaluate(command, taxonomy, policy, self._clock.monotonic(), PrecedentMatch())
+        return evaluation
+
+    def decide_by_precedent(
+        self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, found: PrecedentMatch
+    ) -> Evaluation:
+        """What `__call__` decides when `found.applied` (a binding precedent) applies: the hard
+        rules, then the precedent, without reading the ementas (a case's candidate, ADR 0034)."""
+        assert found.applied is not None
+        evaluation, _ = self._evaluate(command, taxonomy, policy, self._clock.monotonic(), found)
         return evaluation
 
     def read(self, text: str, taxonomy: Taxonomy) -> TextReading:
