@@ -11,12 +11,15 @@ import re
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import Body, PathParameter, QueryParameter
 
+from adapters.documents.parecer_html import render_html
+from adapters.documents.parecer_pdf import render_pdf
+from adapters.http.routes_pareceres import PARECER_CSP
 from adapters.curricula.document import CurriculumFormatError, document_to_curriculum
 from adapters.curricula.mec_historico import decode_historico
 from adapters.http.auth import EVALUATORS, READERS
@@ -34,6 +37,7 @@ from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal, Tenant
 from core.usecases.case_jobs import SubmitCase
 from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse, case_csv
+from core.usecases.pareceres import Pareceres
 
 CaseId = Annotated[str, PathParameter(**ID_LIMITS)]
 CASE_ERRORS = responses(AUTH, BODY, VersionNotFound)
@@ -231,3 +235,28 @@ class CaseController(Controller):
             headers = {"Content-Disposition": f'attachment; filename="case-{case_id}.csv"'}
             return Response(case_csv(document), media_type="text/csv; charset=utf-8", headers=headers)
         return Response(document)
+
+    @get(
+        "/{case_id:str}/parecer",
+        operation_id="getCaseParecer",
+        summary="The parecer of a decided case (Relatório, Fundamentação, Conclusão with the waiver table): HTML or PDF",
+        media_type=MediaType.HTML,
+        sync_to_thread=True,
+        responses=responses(AUTH, NotFound, INVALID),
+        opt={"roles": READERS, "rate_group": RouteGroup.READ},
+    )
+    def get_case_parecer(
+        self,
+        case_id: CaseId,
+        principal: NamedDependency[Principal],
+        pareceres: NamedDependency[Pareceres],
+        format: Annotated[Literal["html", "pdf"], QueryParameter(required=False)] = "html",
+    ) -> Response[Any]:
+        """In Portuguese, from the stored case (ADR 0034); 404 until a case job has decided it.
+        The HTML page may use its own inline styles and nothing else (no script can run in it)."""
+        parecer = pareceres.of_case(principal.tenant_id, case_id)
+        if format == "pdf":
+            headers = {"Content-Disposition": f'inline; filename="parecer-caso-{case_id}.pdf"', "Cache-Control": "no-store"}
+            return Response(render_pdf(parecer), media_type="application/pdf", headers=headers)
+        headers = {"Content-Security-Policy": PARECER_CSP, "Cache-Control": "no-store"}
+        return Response(render_html(parecer), media_type="text/html; charset=utf-8", headers=headers)

@@ -41,6 +41,7 @@ from core.domain.model import Course, Decision, Evaluation, MappingOutcome, Poli
 from core.domain.reading import UNSUPPORTED_LANGUAGES, Reading
 from core.domain.topics import TopicComparison
 from core.domain.records import AuditEvent, Tenant
+from core.domain.rules import RULES_VERSION
 from core.domain.workload import Workload, WorkloadUnit, hours_text
 from core.domain.actors import Actor
 from core.ports.assignment_solver import AssignmentSolver
@@ -683,6 +684,8 @@ def case_document(
         "student_sha256": command.student_hash,
         **({"historico_documento": command.transcript_source} if command.transcript_source is not None else {}),
         "politica": _policy_out(command.policy),
+        "policy_version": decided.policy.version,  # the evaluate policy every pair was decided with
+        "rules_version": RULES_VERSION,
         "destinos": destinos,
         "origens_usadas": usadas,
         "origens_nao_usadas": nao_usadas,
