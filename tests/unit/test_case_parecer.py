@@ -4,6 +4,7 @@ the waiver table in HTML and PDF (the same renderers as a review's parecer), use
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pypdf
 import pytest
@@ -23,7 +24,7 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
-def _decided() -> tuple[dict[str, object], Pareceres]:
+def _decided() -> tuple[dict[str, Any], Pareceres]:
     world = case_world()
     rows = [dict(row) for row in realistic()["transcript"]]
     rows[-1]["nome"] = HOSTILE  # MICRO-UTFPR-AP: unused, so listed with its reason
@@ -40,7 +41,7 @@ def test_a_case_parecer_has_the_three_sections_cites_the_policy_and_lists_every_
     fundamentacao = " ".join(parecer.sections[1].paragraphs)
     assert "política default-v1" in fundamentacao and "limite de dispensa de 50%" in fundamentacao
     (table,) = parecer.sections[2].tables
-    assert [row[0].split(" ")[0] for row in table.rows] == [d["codigo"] for d in document["destinos"]]  # type: ignore[index, union-attr]
+    assert [row[0].split(" ")[0] for row in table.rows] == [d["codigo"] for d in document["destinos"]]
     assert {row[2] for row in table.rows} <= {"dispensada", "não dispensada", "em análise humana"}
     assert all(len(row) == len(table.header) for row in table.rows)
 
