@@ -7,9 +7,12 @@
    tenant's taxonomy and policy;
 3. one exact assignment (`solve_case`, HiGHS with the greedy fallback);
 4. every pair decision the answer uses (a waived unit, one sent to review, one rejected by the
-   pipeline) is stored and audited by `EvaluatePair` itself, its audit event naming the case, and
-   an ANALISE_HUMANA pair opens its review item; then the case document and a `case` audit event
-   are stored in one transaction.
+   pipeline) is stored and audited exactly as an evaluate stores it (its audit event naming the
+   case; an ANALISE_HUMANA pair opens its review item), in the transaction that stores the case
+   document and its `case` audit event: one multi-row insert, one audit batch (ADR 0034).
+
+The tenant's precedents are consulted for every candidate as evaluate consults them (ADR 0034):
+a binding one on the same ementa decides it, related ones hold it for review.
 
 Each ementa is read once per case: pairwise coverage is memoized per (origem, destino) and the
 pipeline's syllabus reading is cached (`read_syllabus`).
