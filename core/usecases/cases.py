@@ -192,7 +192,7 @@ class EvaluateCase:
             self._store_case(command, case_id, document, pairs, decided.policy, also)
         except DuplicateResult:
             # Another run of this job stored the case, or pairs from a run that stored them one
-            # transaction each (before ADR 0027's batch): answer from storage, or store as it did.
+            # transaction each (before ADR 0034's batch): answer from storage, or store as it did.
             with self._uows.reading() as uow:
                 done = uow.cases.get(command.tenant_id, case_id)
             if done is not None:
@@ -332,20 +332,18 @@ class EvaluateCase:
 
     def _precedents(self, command: CaseCommand, usable: list[OrigemCourse]) -> _PrecedentTable:
         """The tenant's precedents naming any usable course of the transcript (by institution and
-        code): one read per such course, in one reading transaction, before anything is scored."""
+        code): one read, before anything is scored."""
         courses = {c.codigo: c for c in command.transcript}
         origin_of = {
             o.code: PairOrigin(courses[o.code].instituicao or "", o.code, o.ementa)
             for o in usable
             if courses[o.code].instituicao
         }
-        found: dict[str, Precedent] = {}
-        if origin_of:
-            with self._uows.reading() as uow:
-                for origin in origin_of.values():
-                    for precedent in uow.precedents.for_origin(command.tenant_id, *origin.key):
-                        found.setdefault(precedent.precedent_id, precedent)
-        return _PrecedentTable(origin_of, [found[k] for k in sorted(found)])
+        if not origin_of:
+            return _PrecedentTable(origin_of, [])
+        with self._uows.reading() as uow:
+            found = uow.precedents.for_origins(command.tenant_id, [o.key for o in origin_of.values()])
+        return _PrecedentTable(origin_of, sorted(found, key=lambda p: p.precedent_id))
 
     def _case_topics(self, origens: list[str], destinos: list[str]) -> CaseTopics:
         for_case = getattr(self._topics, "for_case", None)
