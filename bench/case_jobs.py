@@ -13,6 +13,17 @@ Target (issue 11): 200 cases at >= 5 cases/s with 2 workers; RSS <= 300 MB per p
 Measured 2026-12-03 on the shared 2-core machine: 200 cases, 2 worker processes: 2.35 cases/s,
 p50 38 s / p95 76 s latency (all posted in 6.7 s, so mostly queueing), 0 failed, peak RSS 205 MB
 per worker process.
+
+ADR 0034 (a case's pairs stored in its own transaction with one multi-row insert and one audit
+batch; clock hours converted once per destino), each pair of runs back to back, main (91b6fd5)
+first or second as noted, same machine, always shared with other work:
+  load ~3,  200 cases: after 3.80 cases/s (p50 25 s), main 3.22 (p50 27 s); peak RSS 245 / 244 MB
+  load ~3,  100 cases: after 2.33, main 2.19 (before the clock-hours change)
+  load ~15, 100 cases: after 0.53, main 0.42
+  load ~20, 200 cases: main 0.84 then 0.34, after 1.16 (round trips cost most under load)
+In process (EvaluateCase over PostgreSQL, 8 cases, load ~2.5): main 417 ms wall / 348 ms CPU per
+case, after 280 / 251. Still short of 5 cases/s: at load ~3 a case is ~50% scoring (the evaluate
+pipeline on ~480 proposals), ~12% the solver (twice with a cap), ~12% storage.
 """
 
 from __future__ import annotations
@@ -98,7 +109,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, server)
         worker = started.start("worker", "--processes", str(args.processes), "--threads", "1")
-        wait_workers_ready(started, 1, args.processes)
+        wait_workers_ready(started, 1, args.processes, timeout=300)
         pg = f"postgresql://postgres@127.0.0.1:5432/{db_name}"
         with RssSampler(worker.pid) as rss, httpx.Client(base_url=base, headers=HEADERS, timeout=120) as client:
             created = client.post("/admin/curricula", json=curriculum(rows))

@@ -25,6 +25,8 @@ from core.domain.cases.model import InvalidCase
 from core.domain.errors import NotFound, VersionNotFound
 from core.usecases.cases import case_csv, case_table
 from entrypoints.container import build_container
+from adapters.documents.parecer_html import render_html
+from adapters.documents.parecer_pdf import render_pdf
 from entrypoints.settings import Settings
 
 
@@ -44,6 +46,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     evaluate.add_argument("--format", choices=("table", "csv", "json"), default="table")
     evaluate.add_argument("--tenant", default="default")
     evaluate.set_defaults(func=cmd_evaluate)
+    parecer = commands.add_parser("parecer", help="write a decided case's parecer (HTML or PDF) to a file (ADR 0034)")
+    parecer.add_argument("case_id")
+    parecer.add_argument("--format", choices=("html", "pdf"), default="pdf")
+    parecer.add_argument("--out", type=Path, required=True, help="the file to write")
+    parecer.add_argument("--tenant", default="default")
+    parecer.set_defaults(func=cmd_parecer)
 
 
 class EmentasFileError(ValueError):
@@ -126,4 +134,22 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
             missing = f"; sem ementa: {', '.join(source['sem_ementa'])}" if source["sem_ementa"] else ""
             print(f"histórico MEC {source['raiz']}: {source['disciplinas']} disciplinas, assinatura {signed}{missing}")
         sys.stdout.write(case_table(document))
+    return 0
+
+
+def cmd_parecer(args: argparse.Namespace, settings: Settings) -> int:
+    """The twin of GET /v1/cases/{id}/parecer: the same use case and renderers."""
+    container = build_container(settings)
+    try:
+        parecer = container.use_cases.pareceres().of_case(args.tenant, args.case_id)
+    except NotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        container.adapters.engine().dispose()
+    if args.format == "pdf":
+        args.out.write_bytes(render_pdf(parecer))
+    else:
+        args.out.write_text(render_html(parecer), encoding="utf-8")
+    print(f"parecer do caso {args.case_id}: {args.out}")
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from core.domain.parecer import Parecer
+from core.domain.parecer import Parecer, Table
 
 _PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "→": "->", "•": "-", "«": '"', "»": '"'})
 
@@ -45,7 +45,24 @@ def render_pdf(parecer: Parecer) -> bytes:
             pdf.set_font("Helvetica", "", 10)
             for entry in items:
                 pdf.multi_cell(0, 5, _latin1(f"- {entry}"), new_x="LMARGIN", new_y="NEXT")
+        for table in section.tables:
+            _table(pdf, table)
     return bytes(pdf.output())
+
+
+def _table(pdf: FPDF, table: Table) -> None:
+    """A titled table; the last column (the justification) takes the room the others leave."""
+    pdf.ln(1)
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.multi_cell(0, 5, _latin1(table.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 8)
+    widths = (*(1 for _ in table.header[:-1]), 3) if len(table.header) > 1 else (1,)
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4, markdown=False) as grid:
+        for row in (table.header, *table.rows):
+            cells = grid.row()
+            for cell in row:
+                cells.cell(_latin1(cell))
+    pdf.set_font("Helvetica", "", 10)
 
 
 def _md(text: str) -> str:

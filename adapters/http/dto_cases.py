@@ -86,3 +86,33 @@ class CaseRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     assincrono: Annotated[
         bool, Meta(description=f"true: run as a job (202); false: answer now; absent: a job above {JOB_MIN_COURSES} courses")
     ] | None = None
+
+
+class CaseAccepted(msgspec.Struct):
+    """202 of POST /v1/cases: a large case queued as a job (its id is the case id)."""
+
+    case_id: str
+    job_id: str
+    status: str  # queued
+    resultado: str  # where to poll: /v1/cases/{case_id}
+
+
+class CaseUnitsProgress(msgspec.Struct):
+    """How far a running case is: curriculum units scored of those to score (ADR 0034)."""
+
+    fase: str  # avaliando
+    unidades_avaliadas: int
+    unidades_total: int
+
+
+class CaseRunning(msgspec.Struct):
+    """202 of GET /v1/cases/{case_id} while its job is queued or running (200 once failed)."""
+
+    case_id: str
+    status: str  # queued, running, failed, dead_lettered
+    job_id: str
+    tentativas: int
+    erro: str | None
+    created_at: str
+    started_at: str | None
+    progresso: CaseUnitsProgress | None  # None until the first units are scored

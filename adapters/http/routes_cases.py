@@ -11,18 +11,22 @@ import re
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import Body, PathParameter, QueryParameter
 
+from adapters.documents.parecer_html import render_html
+from adapters.documents.parecer_pdf import render_pdf
+from adapters.http.routes_pareceres import PARECER_CSP
 from adapters.curricula.document import CurriculumFormatError, document_to_curriculum
 from adapters.curricula.mec_historico import decode_historico
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT
 from adapters.http.dto import ID_LIMITS
-from adapters.http.dto_cases import JOB_MIN_COURSES, MAX_COURSES, CaseCourseIn, CasePolicyIn, CaseRequest
+from adapters.http import openapi_examples as ex
+from adapters.http.dto_cases import JOB_MIN_COURSES, MAX_COURSES, CaseAccepted, CaseCourseIn, CasePolicyIn, CaseRequest, CaseRunning
 from adapters.http.error_table import AUTH, BODY, INVALID, responses
 from core.domain.actors import Actor, principal_actor
 from core.domain.audit import canonical_json
@@ -33,6 +37,7 @@ from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal, Tenant
 from core.usecases.case_jobs import SubmitCase
 from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse, case_csv
+from core.usecases.pareceres import Pareceres
 
 CaseId = Annotated[str, PathParameter(**ID_LIMITS)]
 CASE_ERRORS = responses(AUTH, BODY, VersionNotFound)
@@ -181,7 +186,14 @@ class CaseController(Controller):
         summary="Decide a student's whole request: a histórico against a curriculum",
         status_code=200,
         sync_to_thread=True,
-        responses=CASE_ERRORS,
+        responses={
+            202: ex.ok(
+                CaseAccepted,
+                "accepted: a large case (or `assincrono: true`) stored as a job and queued; poll GET /v1/cases/{case_id}",
+                ex.example("case_accepted", "a 40-course histórico queued"),
+            ),
+            **CASE_ERRORS,
+        },
         opt={"roles": EVALUATORS, "rate_group": RouteGroup.EVALUATE, BODY_LIMIT: "case"},
     )
     def evaluate_case(
@@ -204,7 +216,14 @@ class CaseController(Controller):
         operation_id="getCase",
         summary="A stored case (JSON, or CSV with ?format=csv)",
         sync_to_thread=True,
-        responses=responses(AUTH, NotFound, INVALID),
+        responses={
+            202: ex.ok(
+                CaseRunning,
+                "the case's job is queued or running: its progress (units scored of the total)",
+                ex.example("case_running", "40 of 60 units scored"),
+            ),
+            **responses(AUTH, NotFound, INVALID),
+        },
         opt={"roles": READERS, "rate_group": RouteGroup.READ},
     )
     def get_case(
@@ -221,3 +240,28 @@ class CaseController(Controller):
             headers = {"Content-Disposition": f'attachment; filename="case-{case_id}.csv"'}
             return Response(case_csv(document), media_type="text/csv; charset=utf-8", headers=headers)
         return Response(document)
+
+    @get(
+        "/{case_id:str}/parecer",
+        operation_id="getCaseParecer",
+        summary="The parecer of a decided case (Relatório, Fundamentação, Conclusão with the waiver table): HTML or PDF",
+        media_type=MediaType.HTML,
+        sync_to_thread=True,
+        responses=responses(AUTH, NotFound, INVALID),
+        opt={"roles": READERS, "rate_group": RouteGroup.READ},
+    )
+    def get_case_parecer(
+        self,
+        case_id: CaseId,
+        principal: NamedDependency[Principal],
+        pareceres: NamedDependency[Pareceres],
+        format: Annotated[Literal["html", "pdf"], QueryParameter(required=False)] = "html",
+    ) -> Response[Any]:
+        """In Portuguese, from the stored case (ADR 0034); 404 until a case job has decided it.
+        The HTML page may use its own inline styles and nothing else (no script can run in it)."""
+        parecer = pareceres.of_case(principal.tenant_id, case_id)
+        if format == "pdf":
+            headers = {"Content-Disposition": f'inline; filename="parecer-caso-{case_id}.pdf"', "Cache-Control": "no-store"}
+            return Response(render_pdf(parecer), media_type="application/pdf", headers=headers)
+        headers = {"Content-Security-Policy": PARECER_CSP, "Cache-Control": "no-store"}
+        return Response(render_html(parecer), media_type="text/html; charset=utf-8", headers=headers)

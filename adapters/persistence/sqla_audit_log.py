@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import bindparam, func, insert, select, union, update
 from sqlalchemy.orm import Session
@@ -102,6 +103,23 @@ class SqlaAuditLog:
                 "payload": event.payload,
                 "created_at": event.created_at,
             },
+        )
+
+    def record_many(self, events: Sequence[AuditEvent]) -> None:
+        """`record` for several events: one executemany INSERT on PostgreSQL (chained after commit)."""
+        if not events:
+            return
+        connection = self._session.connection()
+        if connection.dialect.name != "postgresql":
+            for event in events:
+                self.append(event)
+            return
+        connection.execute(
+            _INSERT_PENDING,
+            [
+                {"tenant_id": e.tenant_id, "event_type": e.event_type, "payload": e.payload, "created_at": e.created_at}
+                for e in events
+            ],
         )
 
     def pending(self, tenant_id: str) -> PendingEvents:

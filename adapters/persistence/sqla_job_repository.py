@@ -23,6 +23,7 @@ _ITEMS = JobItemRow.__table__
 _RESULTS = EvaluationResultRow.__table__
 _ITEM_KEY = and_(_ITEMS.c.job_id == bindparam("b_job_id"), _ITEMS.c.idx == bindparam("b_idx"))
 _ITEM_PENDING = _ITEMS.c.status.in_(_PENDING)
+_SET_PROGRESS = update(_JOBS).where(_JOBS.c.job_id == bindparam("b_job_id")).values(progress=bindparam("b_progress"))
 _TENANT_OF = select(_JOBS.c.tenant_id).where(_JOBS.c.job_id == bindparam("b_job_id"))
 _INSERT_ITEMS = insert(_ITEMS)
 _CLAIM = (
@@ -142,6 +143,9 @@ class SqlaJobRepository:
     def mark_started(self, job_id: str, now: dt.datetime) -> None:
         self._session.connection().execute(_MARK_STARTED, {"b_job_id": job_id, "b_now": now})
 
+    def set_progress(self, job_id: str, progress: dict[str, Any]) -> None:
+        self._session.connection().execute(_SET_PROGRESS, {"b_job_id": job_id, "b_progress": progress})
+
     def mark_finished(self, job_id: str, status: JobStatus, done: int, failed: int, now: dt.datetime) -> None:
         self._session.execute(
             update(JobRow)
@@ -233,6 +237,7 @@ def _to_job(row: JobRow) -> Job:
         failed=row.failed,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        progress=row.progress,
     )
 
 

@@ -216,6 +216,7 @@ class JobRow(Base):
     created_at: Mapped[dt.datetime]
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    progress: Mapped[dict[str, Any] | None]  # a case job's units scored / total (ADR 0034)
 
 
 class JobItemRow(Base):

@@ -7,9 +7,10 @@ the number of precedents — then the few precedents it names by primary key (AD
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, and_, bindparam, exists, select, update
+from sqlalchemy import RowMapping, Select, and_, bindparam, exists, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import PrecedentOriginRow, PrecedentPairRow, PrecedentRow
@@ -57,6 +58,16 @@ class SqlaPrecedentRepository:
     def for_origin(self, tenant_id: str, instituicao_key: str, codigo_key: str) -> list[Precedent]:
         rows = self._session.execute(_FOR_ORIGIN, {"t": tenant_id, "i": instituicao_key, "c": codigo_key}).mappings()
         return [_precedent(row) for row in rows]
+
+    def for_origins(self, tenant_id: str, keys: Sequence[tuple[str, str]]) -> list[Precedent]:
+        if not keys:
+            return []
+        named = select(_ORIGINS.c.precedent_id).where(
+            _ORIGINS.c.tenant_id == tenant_id,
+            tuple_(_ORIGINS.c.instituicao_key, _ORIGINS.c.codigo_key).in_(sorted(set(keys))),
+        )
+        statement = select(_TABLE).where(_TABLE.c.tenant_id == tenant_id, _TABLE.c.precedent_id.in_(named))
+        return [_precedent(row) for row in self._session.execute(statement.order_by(_TABLE.c.precedent_id)).mappings()]
 
     def end_vigencia(self, precedent: Precedent) -> None:
         self._session.execute(

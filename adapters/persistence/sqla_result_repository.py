@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -46,18 +47,31 @@ class SqlaResultRepository:
         caller's transaction (and whatever it wrote before) stays usable. A concurrent
         insert of the same key makes this one wait for it and then see the conflict.
         """
-        values = {
-            "tenant_id": result.tenant_id,
-            "request_id": result.request_id,
-            "payload_hash": result.payload_hash,
-            "decision": result.decision,
-            "score": result.score,
-            "response": msgspec.json.encode(result.response).decode(),  # msgspec: ~10x json.dumps (issue 16)
-            "created_at": result.created_at,
-        }
         connection = self._session.connection()
-        if connection.execute(_INSERTS[connection.dialect.name], values).first() is None:
+        if connection.execute(_INSERTS[connection.dialect.name], _values(result)).first() is None:
             raise DuplicateResult(f"result {result.request_id!r} already stored")
+
+    def add_many(self, results: Sequence[StoredResult]) -> None:
+        """One multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING (SQLAlchemy's insertmanyvalues):
+        fewer rows returned than sent means one was already stored."""
+        if not results:
+            return
+        connection = self._session.connection()
+        inserted = connection.execute(_INSERTS[connection.dialect.name], [_values(r) for r in results]).all()
+        if len(inserted) != len(results):
+            raise DuplicateResult(f"{len(results) - len(inserted)} of {len(results)} results already stored")
+
+
+def _values(result: StoredResult) -> dict[str, Any]:
+    return {
+        "tenant_id": result.tenant_id,
+        "request_id": result.request_id,
+        "payload_hash": result.payload_hash,
+        "decision": result.decision,
+        "score": result.score,
+        "response": msgspec.json.encode(result.response).decode(),  # msgspec: ~10x json.dumps (issue 16)
+        "created_at": result.created_at,
+    }
 
 
 def _to_record(row: EvaluationResultRow | Row[Any]) -> StoredResult:

@@ -19,13 +19,23 @@ DECISION_WORDS = {"DEFERIDO": "DEFERIMENTO", "INDEFERIDO": "INDEFERIMENTO"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Table:
+    """A titled table of text cells (a case's waiver table): every row as long as the header."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Section:
-    """One section: label/value facts, then paragraphs, then titled lists."""
+    """One section: label/value facts, then paragraphs, then titled lists, then tables."""
 
     title: str
     facts: tuple[tuple[str, str], ...] = ()
     paragraphs: tuple[str, ...] = ()
     lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    tables: tuple[Table, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -226,6 +226,35 @@ def match(
     return PrecedentMatch(applied, tuple(related))
 
 
+def match_combination(
+    candidates: list[Precedent], members: list[PairOrigin], destino_codigo: str | None, course_id: str | None, day: dt.date
+) -> PrecedentMatch:
+    """`match` for origem courses combined against one destino (a case's candidate, ADR 0034).
+
+    One member: exactly `match`. Several: a binding precedent in vigência for this destino whose
+    origens are exactly the members (by institution and code) each with the same ementa
+    fingerprint decides (an N:1 row, SIGAA's `A E B`); related are what `match` finds for each
+    member, the deciding precedent left out, each precedent once (ties to the oldest id)."""
+    if len(members) == 1:
+        return match(candidates, members[0], destino_codigo, course_id, day)
+    prints = {m.key: fingerprint(m.ementa) for m in members}
+    applied: Precedent | None = None
+    for precedent in sorted(candidates, key=lambda p: p.precedent_id):
+        if precedent.kind is not PrecedentKind.BINDING or not precedent.in_force(day):
+            continue
+        if not destino_matches(precedent, destino_codigo, course_id) or len(precedent.origens) != len(members):
+            continue
+        if {o.key for o in precedent.origens} == set(prints) and all(o.fingerprint == prints[o.key] for o in precedent.origens):
+            applied = precedent
+            break
+    related: dict[str, tuple[Precedent, str]] = {}
+    for member in members:
+        for precedent, why in match(candidates, member, destino_codigo, course_id, day).related:
+            if precedent is not applied and precedent.precedent_id not in related:
+                related[precedent.precedent_id] = (precedent, why)
+    return PrecedentMatch(applied, tuple(related[k] for k in sorted(related)))
+
+
 def _related_reason(precedent: Precedent, mine: Origin, ementa: str, same_text: bool) -> str | None:
     if mine.fingerprint is None:
         return "sem_ementa_registrada"

@@ -110,6 +110,7 @@ class Job:
     failed: int = 0
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
+    progress: dict[str, Any] | None = None  # finer than items: a case job's units scored (ADR 0034)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Protocol
 
 from core.domain.audit_verify import ChainHead, PendingEvents
@@ -17,6 +18,9 @@ class AuditLog(Protocol):
     def record(self, event: AuditEvent) -> None:
         """Store the event in the caller's transaction without waiting on the chain head: it is
         chained after commit (ADR 0022; an adapter may chain it at once). The decision hot path."""
+
+    def record_many(self, events: Sequence[AuditEvent]) -> None:
+        """`record` for several events in one statement (a case's pair decisions), in order."""
 
     def pending(self, tenant_id: str) -> PendingEvents:
         """The tenant's events recorded but not chained yet."""

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.domain.records import Job, JobItem, JobStatus
 
@@ -44,6 +44,9 @@ class JobRepository(Protocol):
 
     def mark_started(self, job_id: str, now: dt.datetime) -> None:
         """Set the job running and its started_at, once."""
+
+    def set_progress(self, job_id: str, progress: dict[str, Any]) -> None:
+        """Replace the job's finer progress (a case job's units scored / total); one UPDATE."""
 
     def mark_finished(self, job_id: str, status: JobStatus, done: int, failed: int, now: dt.datetime) -> None:
         """Record the final status, counters and finished_at, once."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,6 +29,10 @@ class PrecedentRepository(Protocol):
 
     def for_origin(self, tenant_id: str, instituicao_key: str, codigo_key: str) -> list[Precedent]:
         """Every precedent naming this origem course (by its folded institution and code), any vigência."""
+
+    def for_origins(self, tenant_id: str, keys: Sequence[tuple[str, str]]) -> list[Precedent]:
+        """`for_origin` for several courses at once (a case's transcript), each precedent once, in
+        one round trip."""
 
     def end_vigencia(self, precedent: Precedent) -> None:
         """Store the precedent's new `valid_to`, `ended_at` and `ended_by` (the only change allowed)."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from core.domain.records import StoredResult
@@ -12,3 +13,7 @@ class ResultRepository(Protocol):
 
     def add(self, result: StoredResult) -> None:
         """Raise DuplicateResult if (tenant, request_id) is already stored (at commit at the latest)."""
+
+    def add_many(self, results: Sequence[StoredResult]) -> None:
+        """`add` for several results in one statement (a case's pairs): raise DuplicateResult if any
+        (tenant, request_id) is already stored; the caller's transaction must then be rolled back."""

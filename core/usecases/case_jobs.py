@@ -10,6 +10,7 @@ item — a rerun after that finds the case stored and only finishes the item.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -111,6 +112,7 @@ def case_or_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, case_id: st
         raise NotFound(f"no case '{case_id}'") from None
     with uow_factory.reading() as uow:
         item = uow.jobs.get_item(case_id, 0)
+        job = uow.jobs.get(tenant_id, case_id)
     return False, {
         "case_id": case_id,
         "status": progress.status.value,
@@ -119,6 +121,7 @@ def case_or_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, case_id: st
         "erro": None if item is None else item.error,
         "created_at": progress.created_at.isoformat(),
         "started_at": None if progress.started_at is None else progress.started_at.isoformat(),
+        "progresso": None if job is None else job.progress,  # units scored / total (ADR 0034)
     }
 
 
@@ -146,10 +149,20 @@ class RunCaseItem:
         except (KeyError, TypeError, ValueError, DomainError) as exc:
             return self._fail(job_id, f"invalid stored payload: {exc}")
         try:
-            self._case(command, also=finish_case_item(job_id, self._clock))
+            self._case(command, also=finish_case_item(job_id, self._clock), progress=self._progress_of(job_id))
         except DomainError as exc:
             return self._fail(job_id, f"{type(exc).__name__}: {exc}")
         return JobStatus.DONE
+
+    def _progress_of(self, job_id: str) -> Callable[[dict[str, Any]], None]:
+        """Store the case's progress on its job: one short transaction each time (every N units)."""
+
+        def tell(progress: dict[str, Any]) -> None:
+            with self._uow_factory() as uow:
+                uow.jobs.set_progress(job_id, progress)
+                uow.commit()
+
+        return tell
 
     def _fail(self, job_id: str, error: str) -> JobStatus | None:
         with self._uow_factory() as uow:

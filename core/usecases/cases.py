@@ -7,9 +7,12 @@
    tenant's taxonomy and policy;
 3. one exact assignment (`solve_case`, HiGHS with the greedy fallback);
 4. every pair decision the answer uses (a waived unit, one sent to review, one rejected by the
-   pipeline) is stored and audited by `EvaluatePair` itself, its audit event naming the case, and
-   an ANALISE_HUMANA pair opens its review item; then the case document and a `case` audit event
-   are stored in one transaction.
+   pipeline) is stored and audited exactly as an evaluate stores it (its audit event naming the
+   case; an ANALISE_HUMANA pair opens its review item), in the transaction that stores the case
+   document and its `case` audit event: one multi-row insert, one audit batch (ADR 0034).
+
+The tenant's precedents are consulted for every candidate as evaluate consults them (ADR 0034):
+a binding one on the same ementa decides it, related ones hold it for review.
 
 Each ementa is read once per case: pairwise coverage is memoized per (origem, destino) and the
 pipeline's syllabus reading is cached (`read_syllabus`).
@@ -18,11 +21,12 @@ pipeline's syllabus reading is cached (`read_syllabus`).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.domain.audit import canonical_json
@@ -32,12 +36,15 @@ from core.domain.cases.model import Candidate, Case, CasePolicy, DestinoUnit, Or
 from core.domain.cases.solve import solve_case
 from core.domain.cases.stored import StoredCase
 from core.domain.curriculum import CurriculumUnit, UnitType
-from core.domain.errors import NotFound, VersionNotFound
+from core.domain.errors import DuplicateResult, NotFound, VersionNotFound
+from core.domain.precedent_decision import held_for_review
+from core.domain.precedents import PairOrigin, Precedent, PrecedentKind, PrecedentMatch, destino_matches, match_combination
 from core.domain.hygiene import SyllabusText
 from core.domain.model import Course, Decision, Evaluation, MappingOutcome, Policy, Taxonomy
 from core.domain.reading import UNSUPPORTED_LANGUAGES, Reading
 from core.domain.topics import TopicComparison
 from core.domain.records import AuditEvent, Tenant
+from core.domain.rules import RULES_VERSION
 from core.domain.workload import Workload, WorkloadUnit, hours_text
 from core.domain.actors import Actor
 from core.ports.assignment_solver import AssignmentSolver
@@ -47,10 +54,18 @@ from core.ports.topic_matcher import CaseTopics, TopicMatcher
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.domain.webhooks import CASO_CONCLUIDO
 from core.usecases.webhooks import publish
-from core.usecases.evaluate import EvaluateCommand, EvaluatePair
+from core.usecases.evaluate import DecidedPair, EvaluateCommand, EvaluatePair
+from core.usecases.precedents import NO_MATCH, precedent_fields
 from core.usecases.reading import PairReading, TextReading
 
 DONE = "concluido"
+PROGRESS_EVERY = 20
+"""A case reports its progress (`progress` of `EvaluateCase.__call__`) every this many curriculum
+units scored, and when all are: a case job writes one small UPDATE each time, never one per pair
+(ADR 0034)."""
+
+Progress = Callable[[dict[str, Any]], None]
+"""Told `{"fase": "avaliando", "unidades_avaliadas": n, "unidades_total": m}` as units are scored."""
 MIN_MEMBER_COVERAGE = 0.1
 """An origem course whose topics cover less than this share of a destino's takes no part in its
 candidates: the pipeline would not defer it, and it would be decided ~1,000 times per 40x60 case
@@ -122,8 +137,10 @@ class EvaluateCase:
         clock: Clock,
         ids: IdGenerator,
         min_member_coverage: float = MIN_MEMBER_COVERAGE,
+        progress_every: int = PROGRESS_EVERY,
     ) -> None:
         self._min_coverage = min_member_coverage
+        self._progress_every = max(1, progress_every)
         self._uows = uow_factory
         self._pairs = evaluate_pair
         self._topics = topics
@@ -135,10 +152,16 @@ class EvaluateCase:
         """A stored case of this tenant (NotFound for another tenant's)."""
         return get_case(self._uows, tenant_id, case_id)
 
-    def __call__(self, command: CaseCommand, also: Callable[[UnitOfWork], object] | None = None) -> dict[str, Any]:
+    def __call__(
+        self,
+        command: CaseCommand,
+        also: Callable[[UnitOfWork], object] | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
         """Decide and store the case. `also` runs in the transaction that stores it (a case job
         finishes its item there). A planned case id already stored (a job's rerun) is answered
-        from storage, `also` run in a transaction of its own."""
+        from storage, `also` run in a transaction of its own. `progress` is told the units scored
+        every `progress_every` units (a case job stores it for GET /v1/cases/{id})."""
         if command.case_id is not None:
             with self._uows.reading() as uow:
                 done = uow.cases.get(command.tenant_id, command.case_id)
@@ -159,13 +182,46 @@ class EvaluateCase:
         origens = tuple(_origem(c) for c in command.transcript)
         destinos = tuple(_destino(u) for u in units)
         reference_year = self._clock.now().year
-        decided = self._candidates(base, taxonomy, policy, command, origens, destinos, units, reference_year)
+        ticker = _Ticker(progress, [d.code for d in destinos if d.unit_type not in command.policy.excluded_types], self._progress_every)
+        decided = self._candidates(base, taxonomy, policy, command, origens, destinos, units, reference_year, ticker)
         case = Case(origens, destinos, tuple(c for c, _ in decided.items.values()), command.policy, reference_year)
         answer = solve_case(case, self._solver)
-        stored = self._store_pairs(base, command, answer, decided, units)
+        pairs, stored = self._pairs_to_store(base, command, answer, decided, units)
         document = case_document(case_id, version, command, case, answer, decided, stored, units)
+        try:
+            self._store_case(command, case_id, document, pairs, decided.policy, also)
+        except DuplicateResult:
+            # Another run of this job stored the case, or pairs from a run that stored them one
+            # transaction each (before ADR 0034's batch): answer from storage, or store as it did.
+            with self._uows.reading() as uow:
+                done = uow.cases.get(command.tenant_id, case_id)
+            if done is not None:
+                if also is not None:
+                    with self._uows() as uow:
+                        also(uow)
+                        uow.commit()
+                return done.document
+            for pair in pairs:
+                self._pairs.store_decided(pair.command, pair.evaluation, decided.policy, pair.precedents)
+            self._store_case(command, case_id, document, [], decided.policy, also)
+            return document
+        self._pairs.count_decisions(pairs)
+        return document
+
+    def _store_case(
+        self,
+        command: CaseCommand,
+        case_id: str,
+        document: dict[str, Any],
+        pairs: list[DecidedPair],
+        policy: Policy,
+        also: Callable[[UnitOfWork], object] | None,
+    ) -> None:
+        """One transaction: each pair decision the answer uses (one multi-row insert, one audit
+        batch), the case, its audit event and webhook, and the caller's `also`."""
         now = self._clock.now()
         with self._uows() as uow:
+            self._pairs.stage_decided(uow, pairs, policy)
             uow.cases.add(StoredCase(
                 command.tenant_id, case_id, now, DONE, command.payload_hash, command.student_hash, document
             ))
@@ -175,7 +231,6 @@ class EvaluateCase:
             if also is not None:
                 also(uow)
             uow.commit()
-        return document
 
     def _destino_side(self, command: CaseCommand) -> tuple[str | None, tuple[CurriculumUnit, ...]]:
         if command.units is not None:
@@ -201,6 +256,7 @@ class EvaluateCase:
         destinos: tuple[DestinoUnit, ...],
         units: tuple[CurriculumUnit, ...],
         reference_year: int,
+        ticker: _Ticker | None = None,
     ) -> _Decided:
         """Read each ementa once, prune with pairwise topic coverage, decide each proposal on the
         members' merged reading (ADR 0027, "Merged reading")."""
@@ -215,6 +271,8 @@ class EvaluateCase:
         table = self._case_topics(
             [o_read[o.code].syllabus.text for o in usable], [d_read[d.code].syllabus.text for d in wanted]
         )
+        table_of = self._precedents(command, usable)
+        today = self._clock.now().date()
 
         def pairwise(o: OrigemCourse, d: DestinoUnit) -> float:
             if o.code not in o_index or d.code not in d_index:
@@ -228,22 +286,64 @@ class EvaluateCase:
             return merged_reading([o_read[c] for c in members], d_read[destino], comparison)
 
         evaluations: dict[tuple[str, tuple[str, ...]], Evaluation] = {}
+        precedents: dict[tuple[str, tuple[str, ...]], PrecedentMatch] = {}
+
+        def consult(destino: str, members: tuple[str, ...]) -> PrecedentMatch:
+            """What the tenant's precedents say of this candidate (ADR 0034): one lookup per case."""
+            if not table_of.precedents:
+                return NO_MATCH
+            origins = [table_of.origin_of[c] for c in members if c in table_of.origin_of]
+            if len(origins) != len(members):  # a member without institution and code: no precedent names it
+                return NO_MATCH
+            found = match_combination(table_of.precedents, origins, destino, None, today)
+            if found.applied is not None or found.related:
+                precedents[(destino, members)] = found
+            return found
+
+        def decide(p: Candidate | Proposal, excerpts: bool) -> Evaluation:
+            key = (p.destino, p.origens)
+            pair = pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
+            found = precedents.get(key, NO_MATCH) if excerpts else consult(*key)
+            if found.applied is not None:  # a binding precedent decides: no reading (ADR 0024)
+                return self._pairs.decide_by_precedent(pair, taxonomy, policy, found)
+            evaluation = self._pairs.decide_read(pair, taxonomy, policy, reading(key, excerpts))
+            return held_for_review(evaluation, tuple(p for p, _ in found.related))  # never applied silently
 
         def scorer(p: Proposal) -> tuple[float, Decision]:
-            pair = pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
-            evaluation = self._pairs.decide_read(pair, taxonomy, policy, reading((p.destino, p.origens), False))
+            if ticker is not None:
+                ticker.reached(p.destino)
+            evaluation = decide(p, False)
             evaluations[(p.destino, p.origens)] = evaluation
             return evaluation.score, evaluation.decisao
 
-        proposals = propose(destinos, origens, pairwise, command.policy, reference_year)
+        proposals = with_precedents(
+            propose(destinos, origens, pairwise, command.policy, reference_year), table_of, destinos, usable,
+            command.policy, today,
+        )
         candidates = score_all(proposals, scorer)
+        if ticker is not None:
+            ticker.finished()
 
         def final(c: Candidate) -> Evaluation:
             """The evaluation stored for a pair the answer uses: the same reading, with excerpts."""
-            pair = pair_command(base, [courses[o] for o in c.origens], unit_of[c.destino])
-            return self._pairs.decide_read(pair, taxonomy, policy, reading(c.key, True))
+            return decide(c, True)
 
-        return _Decided({c.key: (c, evaluations[c.key]) for c in candidates}, final, policy)
+        return _Decided({c.key: (c, evaluations[c.key]) for c in candidates}, final, policy, precedents)
+
+    def _precedents(self, command: CaseCommand, usable: list[OrigemCourse]) -> _PrecedentTable:
+        """The tenant's precedents naming any usable course of the transcript (by institution and
+        code): one read, before anything is scored."""
+        courses = {c.codigo: c for c in command.transcript}
+        origin_of = {
+            o.code: PairOrigin(courses[o.code].instituicao or "", o.code, o.ementa)
+            for o in usable
+            if courses[o.code].instituicao
+        }
+        if not origin_of:
+            return _PrecedentTable(origin_of, [])
+        with self._uows.reading() as uow:
+            found = uow.precedents.for_origins(command.tenant_id, [o.key for o in origin_of.values()])
+        return _PrecedentTable(origin_of, sorted(found, key=lambda p: p.precedent_id))
 
     def _case_topics(self, origens: list[str], destinos: list[str]) -> CaseTopics:
         for_case = getattr(self._topics, "for_case", None)
@@ -252,19 +352,21 @@ class EvaluateCase:
             return found
         return JoinedCaseTopics(self._topics, origens, destinos)
 
-    def _store_pairs(
+    def _pairs_to_store(
         self,
         base: EvaluateCommand,
         command: CaseCommand,
         answer: CaseAnswer,
         decided: _Decided,
         units: tuple[CurriculumUnit, ...],
-    ) -> dict[str, str]:
-        """Store each pair decision the answer uses, exactly as an evaluate: destino → request_id.
-        The decision stored is the one the case used (same merged reading, with excerpts)."""
+    ) -> tuple[list[DecidedPair], dict[str, str]]:
+        """Each pair decision the answer uses, to be stored exactly as an evaluate stores one, and
+        destino → its request_id. The decision stored is the one the case used (same merged
+        reading, with excerpts)."""
         courses = {c.codigo: c for c in command.transcript}
         unit_of = {u.codigo: u for u in units}
         index = {u.codigo: i for i, u in enumerate(units)}
+        pairs: list[DecidedPair] = []
         stored: dict[str, str] = {}
         for outcome in answer.destinos:
             candidate = outcome.candidate
@@ -275,13 +377,65 @@ class EvaluateCase:
             payload = canonical_json({"case_id": base.case_id, "destino": outcome.destino, "origens": candidate.origens})
             evaluation = decided.final(candidate)
             decided.items[candidate.key] = (candidate, evaluation)
-            self._pairs.store_decided(
+            pairs.append(DecidedPair(
                 replace(pair, request_id=request_id, payload_hash=hashlib.sha256(payload.encode()).hexdigest()),
                 evaluation,
-                decided.policy,
-            )
+                decided.precedents.get(candidate.key, NO_MATCH),
+            ))
             stored[outcome.destino] = request_id
-        return stored
+        return pairs, stored
+
+
+@dataclass(frozen=True)
+class _PrecedentTable:
+    """The transcript's courses as precedents see them (code → origin) and the precedents naming them."""
+
+    origin_of: dict[str, PairOrigin]
+    precedents: list[Precedent]
+
+
+def with_precedents(
+    proposals: tuple[Proposal, ...],
+    table: _PrecedentTable,
+    destinos: tuple[DestinoUnit, ...],
+    usable: list[OrigemCourse],
+    policy: CasePolicy,
+    today: dt.date,
+) -> tuple[Proposal, ...]:
+    """The proposals plus, for each binding precedent in vigência naming a destino of the case and
+    only usable courses of the transcript, the combination it names (when its clock hours meet the
+    threshold and its size the policy's), even if topic coverage pruned it: the precedent, not
+    the mapper, decides it (ADR 0034). Kept destino by destino, in the proposals' order."""
+    if not table.precedents:
+        return proposals
+    by_key = {origin.key: code for code, origin in table.origin_of.items()}
+    hours = {o.code: o.clock_hours for o in usable}
+    known = {(p.destino, p.origens) for p in proposals}
+    extra: dict[str, list[Proposal]] = {}
+    for destino in destinos:
+        if destino.unit_type in policy.excluded_types:
+            continue
+        for precedent in table.precedents:
+            if precedent.kind is not PrecedentKind.BINDING or not precedent.in_force(today):
+                continue
+            if not destino_matches(precedent, destino.code, None) or len(precedent.origens) > policy.max_combination:
+                continue
+            codes = [by_key.get(o.key) for o in precedent.origens]
+            if any(c is None or c not in hours for c in codes):
+                continue
+            members = tuple(sorted(c for c in codes if c is not None))
+            total = sum(hours[c] for c in members)
+            if (destino.code, members) in known or total < policy.minimum_hours(destino):
+                continue
+            known.add((destino.code, members))
+            extra.setdefault(destino.code, []).append(Proposal(destino.code, members, total, tuple(0.0 for _ in members)))
+    if not extra:
+        return proposals
+    ordered: list[Proposal] = []
+    for destino in destinos:
+        ordered.extend(p for p in proposals if p.destino == destino.code)
+        ordered.extend(extra.get(destino.code, ()))
+    return tuple(ordered)
 
 
 @dataclass
@@ -291,6 +445,33 @@ class _Decided:
     items: dict[tuple[str, tuple[str, ...]], tuple[Candidate, Evaluation]]
     final: Callable[[Candidate], Evaluation]
     policy: Policy
+    precedents: dict[tuple[str, tuple[str, ...]], PrecedentMatch] = field(default_factory=dict)
+    """What the tenant's precedents say of a candidate, for those they decide or inform (ADR 0024)."""
+
+
+class _Ticker:
+    """Counts the units scored (proposals come destino by destino, in this order) and tells
+    `progress` every `every` units and once all are scored."""
+
+    def __init__(self, progress: Progress | None, codes: list[str], every: int) -> None:
+        self._progress, self._every = progress, every
+        self._position = {code: i for i, code in enumerate(codes)}
+        self._total, self._told = len(codes), 0
+
+    def reached(self, destino: str) -> None:
+        """Scoring `destino` began: every unit before it is scored."""
+        done = self._position.get(destino, 0)
+        if done - self._told >= self._every:
+            self._tell(done)
+
+    def finished(self) -> None:
+        if self._told < self._total or self._total == 0:
+            self._tell(self._total)
+
+    def _tell(self, done: int) -> None:
+        self._told = done
+        if self._progress is not None:
+            self._progress({"fase": "avaliando", "unidades_avaliadas": done, "unidades_total": self._total})
 
 
 class JoinedCaseTopics:
@@ -480,6 +661,8 @@ def case_document(
             "motivo": None if outcome.reason is None else outcome.reason.value,
             "justificativa": justification,
             "request_id": stored.get(outcome.destino),
+            # ADR 0034: the precedent that decided the pair, or those shown as evidence; nothing otherwise
+            **(precedent_fields(decided.precedents[c.key], evaluation) if c is not None and evaluation is not None and c.key in decided.precedents else {}),
         })
     usadas, nao_usadas = [], []
     for o in answer.origens:
@@ -502,6 +685,8 @@ def case_document(
         "student_sha256": command.student_hash,
         **({"historico_documento": command.transcript_source} if command.transcript_source is not None else {}),
         "politica": _policy_out(command.policy),
+        "policy_version": decided.policy.version,  # the evaluate policy every pair was decided with
+        "rules_version": RULES_VERSION,
         "destinos": destinos,
         "origens_usadas": usadas,
         "origens_nao_usadas": nao_usadas,

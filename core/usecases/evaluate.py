@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -29,7 +29,8 @@ from core.ports.topic_matcher import TopicMatcher
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.documents import evaluation_document
 from core.usecases.reading import PairReading, TextReading, read_pair, read_text
-from core.domain.review import ReviewSubject, ReviewTerms
+from core.domain.review import ReviewSubject, ReviewTerms, open_item
+from core.domain.webhooks import DECISAO_AUTOMATICA
 from core.usecases.reviews import open_review, terms_of
 from core.usecases.webhooks import publish_automatic
 # Precedents: the tenant's equivalence table is consulted first (ADR 0024).
@@ -62,6 +63,15 @@ class EvaluateCommand:
     # defaults and override permission are used without reading the tenant again. None: read it.
     tenant: Tenant | None = None
     case_id: str | None = None  # a pair decided for a case (POST /v1/cases): its audit event names it
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedPair:
+    """A pair decision made elsewhere (a case), to be stored as an evaluate stores one."""
+
+    command: EvaluateCommand
+    evaluation: Evaluation
+    precedents: PrecedentMatch = PrecedentMatch()
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +175,18 @@ class EvaluatePair:
         return taxonomy, applied.policy
 
     def decide(self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy) -> Evaluation:
-        """The decision `__call__` would store for this command, without storing anything (cases do
-        not consult precedents yet: ADR 0027)."""
+        """The decision `__call__` would store for this command without precedents, storing nothing
+        (a case consults them itself: ADR 0034)."""
         evaluation, _ = self._evaluate(command, taxonomy, policy, self._clock.monotonic(), PrecedentMatch())
+        return evaluation
+
+    def decide_by_precedent(
+        self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, found: PrecedentMatch
+    ) -> Evaluation:
+        """What `__call__` decides when `found.applied` (a binding precedent) applies: the hard
+        rules, then the precedent, without reading the ementas (a case's candidate, ADR 0034)."""
+        assert found.applied is not None
+        evaluation, _ = self._evaluate(command, taxonomy, policy, self._clock.monotonic(), found)
         return evaluation
 
     def read(self, text: str, taxonomy: Taxonomy) -> TextReading:
@@ -184,17 +203,67 @@ class EvaluatePair:
             pair.origem_mapping, pair.destino_mapping, self._clock.now().date(), pair.reading,
         )
 
-    def store_decided(self, command: EvaluateCommand, evaluation: Evaluation, policy: Policy) -> EvaluateOutcome:
+    def store_decided(
+        self, command: EvaluateCommand, evaluation: Evaluation, policy: Policy, precedents: PrecedentMatch | None = None
+    ) -> EvaluateOutcome:
         """Store and audit a decision already made (a case's pair) exactly as `__call__` stores
         one: same document, audit event, review item and idempotency."""
         document = evaluation_document(
             command.request_id, evaluation, _timings(total=0.0), _meta(command, evaluation),
             command.return_evidence, rules_version=RULES_VERSION, policy_override=None,
         )
+        document.update(precedent_fields(precedents or PrecedentMatch(), evaluation))  # ADR 0024
         outcome = self._store(command, evaluation, document, None, terms_of(policy))
         if self._metrics is not None and not outcome.replayed:
             self._metrics.decision(command.tenant_id, evaluation.decisao.value, evaluation.degraded_mode)
         return outcome
+
+    def stage_decided(self, uow: UnitOfWork, pairs: Sequence[DecidedPair], policy: Policy) -> None:
+        """What `store_decided` stores for each pair, written in the caller's transaction with one
+        multi-row insert of the results and one batch of audit events (a case's pairs, ADR 0027):
+        the same documents, audit events, review items, kept pairs and webhook events. Raises
+        DuplicateResult if any request id is already stored (roll the transaction back).
+        Call `count_decisions` after the commit."""
+        if not pairs:
+            return
+        now = self._clock.now()
+        terms = terms_of(policy)
+        results, events, automatic = [], [], []
+        for pair in pairs:
+            command, evaluation = pair.command, pair.evaluation
+            document = evaluation_document(
+                command.request_id, evaluation, _timings(total=0.0), _meta(command, evaluation),
+                command.return_evidence, rules_version=RULES_VERSION, policy_override=None,
+            )
+            document.update(precedent_fields(pair.precedents, evaluation))  # ADR 0024
+            results.append(StoredResult(
+                command.tenant_id, command.request_id, command.payload_hash, evaluation.decisao.value,
+                evaluation.score, document, now,
+            ))
+            events.append(_audit_event(command, evaluation, document, now))
+            if evaluation.decisao is Decision.ANALISE_HUMANA:  # a person decides: ADR 0020
+                about = ReviewSubject(command.origem.instituicao, command.destino.codigo)  # the queue's filters
+                item, opened = open_item(command.tenant_id, command.request_id, now, terms, about)
+                uow.reviews.add(item)
+                events.append(AuditEvent(command.tenant_id, "review.opened", opened, now))
+                remember_pair(uow, command.tenant_id, command.request_id, command.origem, command.destino, command.course_id)
+            else:
+                automatic.append((command, evaluation))
+        uow.results.add_many(results)
+        uow.audit.record_many(events)
+        tenant_id = pairs[0].command.tenant_id
+        if automatic and uow.webhooks.subscribed(tenant_id, DECISAO_AUTOMATICA):  # one read, not one per pair
+            for command, evaluation in automatic:
+                publish_automatic(uow, command.tenant_id, command.request_id, evaluation.decisao.value, evaluation.score, now)
+
+    def count_decisions(self, pairs: Sequence[DecidedPair]) -> None:
+        """The metrics `store_decided` counts, for pairs `stage_decided` wrote (after their commit)."""
+        if self._metrics is None:
+            return
+        for pair in pairs:
+            self._metrics.decision(pair.command.tenant_id, pair.evaluation.decisao.value, pair.evaluation.degraded_mode)
+            for hit in precedent_hits(precedent_fields(pair.precedents, pair.evaluation)):
+                self._metrics.precedent_hit(pair.command.tenant_id, hit)
 
     def _evaluate(
         self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy, started: float, found: PrecedentMatch

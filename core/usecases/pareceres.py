@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from core.domain.case_parecer import CaseParecerSources, case_parecer
 from core.domain.errors import NotFound
 from core.domain.parecer import Parecer, ParecerSources, review_parecer
 from core.ports.clock import Clock
@@ -34,3 +35,27 @@ class Pareceres:
     def of_review(self, tenant_id: str, review_id: str) -> Parecer:
         """Raises NotFound for a missing (or another tenant's) item."""
         return parecer_of_review(self._uows, tenant_id, review_id, self._clock)
+
+    def of_case(self, tenant_id: str, case_id: str) -> Parecer:
+        """The parecer of a decided case (ADR 0034). Raises NotFound for a missing (or another
+        tenant's) case, or one whose job has not decided it yet."""
+        return parecer_of_case(self._uows, tenant_id, case_id, self._clock)
+
+
+def parecer_of_case(uow_factory: UnitOfWorkFactory, tenant_id: str, case_id: str, clock: Clock) -> Parecer:
+    with uow_factory.reading() as uow:
+        stored = uow.cases.get(tenant_id, case_id)
+        if stored is None:
+            raise NotFound(f"no decided case '{case_id}'")
+        document = stored.document
+        version, rules = document.get("policy_version"), document.get("rules_version")
+        if version is None:  # a case stored before the document named it: one of its pairs does
+            first = next((d["request_id"] for d in document.get("destinos") or () if d.get("request_id")), None)
+            pair = None if first is None else uow.results.get(tenant_id, first)
+            if pair is not None:
+                version, rules = pair.response.get("policy_version"), pair.response.get("rules_version")
+        policy = None if version is None else uow.policies.get(tenant_id, str(version))
+        tenant = uow.tenants.get(tenant_id)
+    name = tenant.name if tenant is not None else tenant_id
+    sources = CaseParecerSources(document, stored.created_at, name, version, policy, rules)
+    return case_parecer(sources, clock.now())

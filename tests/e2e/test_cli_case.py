@@ -43,6 +43,17 @@ def test_a_transcript_file_is_decided_against_a_stored_curriculum(tmp_path: Path
     assert as_json.returncode == 0, as_json.stderr
     assert json.loads(as_json.stdout)["curriculo"]["versao"] == version
 
+    case_id = json.loads(as_json.stdout)["case_id"]
+    pdf = tmp_path / "parecer.pdf"
+    written = cli(["case", "parecer", case_id, "--out", str(pdf)], env, tmp_path)
+    assert written.returncode == 0, written.stderr
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    page = tmp_path / "parecer.html"
+    assert cli(["case", "parecer", case_id, "--format", "html", "--out", str(page)], env, tmp_path).returncode == 0
+    assert "Quadro de dispensas" in page.read_text(encoding="utf-8")
+    missing = cli(["case", "parecer", "no-such-case", "--out", str(page)], env, tmp_path)
+    assert missing.returncode == 1 and "no decided case" in missing.stderr
+
 
 def test_bad_files_and_versions_are_clear_errors(tmp_path: Path) -> None:
     env = embedded_env(tmp_path)

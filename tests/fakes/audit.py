@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 import datetime as dt
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,10 @@ class FakeAuditLog(_Staged):
     def record(self, event: AuditEvent) -> None:
         """Chained at once, as the embedded (SQLite) runtime does."""
         self.append(event)
+
+    def record_many(self, events: Sequence[AuditEvent]) -> None:
+        for event in events:
+            self.append(event)
 
     def pending(self, tenant_id: str) -> PendingEvents:
         return self._pending.get(tenant_id, PendingEvents(0, None))

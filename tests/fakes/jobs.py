@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -105,6 +106,10 @@ class FakeJobRepository(_Staged):
         entry = self._writable(job_id)
         if entry.job.started_at is None:
             entry.job = dataclasses.replace(entry.job, status=JobStatus.RUNNING, started_at=now)
+
+    def set_progress(self, job_id: str, progress: dict[str, Any]) -> None:
+        entry = self._writable(job_id)
+        entry.job = dataclasses.replace(entry.job, progress=dict(progress))
 
     def mark_finished(self, job_id: str, status: JobStatus, done: int, failed: int, now: dt.datetime) -> None:
         entry = self._writable(job_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from core.domain.precedents import Precedent, ReviewedPair, course_key
 from core.ports.precedent_repository import PrecedentFilter
 from tests.fakes._staged import _Staged
@@ -35,6 +37,10 @@ class FakePrecedentRepository(_Staged):
         return [
             p for p in self._all(tenant_id) if any(o.key == (instituicao_key, codigo_key) for o in p.origens)
         ]
+
+    def for_origins(self, tenant_id: str, keys: Sequence[tuple[str, str]]) -> list[Precedent]:
+        wanted = set(keys)
+        return sorted((p for p in self._all(tenant_id) if any(o.key in wanted for o in p.origens)), key=lambda p: p.precedent_id)
 
     def end_vigencia(self, precedent: Precedent) -> None:
         self._staged[(precedent.tenant_id, precedent.precedent_id)] = precedent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Any
@@ -191,5 +192,9 @@ class FakeResultRepository(_Staged):
         if self._get((result.tenant_id, result.request_id)) is not None:
             raise DuplicateResult(f"result {result.request_id!r} already stored")
         self._staged[(result.tenant_id, result.request_id)] = copy.deepcopy(result)
+
+    def add_many(self, results: Sequence[StoredResult]) -> None:
+        for result in results:
+            self.add(result)
 
 

@@ -116,3 +116,53 @@ def test_roles(client: TestClient) -> None:
     assert client.post("/v1/cases", json=body, headers={"X-API-Key": KEYS["auditor"]}).status_code == 403
     assert client.post("/v1/cases", json=body, headers=ADMIN).status_code == 200
     assert client.post("/v1/cases", json=body).status_code == 401
+
+
+def test_the_case_parecer_is_html_or_pdf_for_the_cases_tenant_only(client: TestClient) -> None:
+    version = _curriculum(client)
+    case = client.post("/v1/cases", json=_body(version), headers=CLIENT)
+    assert case.status_code == 200, case.text
+    case_id = case.json()["case_id"]
+    page = client.get(f"/v1/cases/{case_id}/parecer", headers=CLIENT)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), page.text
+    assert "script-src" not in page.headers["content-security-policy"]
+    for section in ("Relatório", "Fundamentação", "Conclusão", "Quadro de dispensas", "política default-v1"):
+        assert section in page.text
+    pdf = client.get(f"/v1/cases/{case_id}/parecer?format=pdf", headers=ADMIN)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert f"parecer-caso-{case_id}.pdf" in pdf.headers["content-disposition"]
+    assert client.get(f"/v1/cases/{case_id}/parecer", headers=OTHER).status_code == 404
+    assert client.get("/v1/cases/no-such-case/parecer", headers=CLIENT).status_code == 404
+
+
+def _import_precedent(client: TestClient, *rows: tuple[str, ...]) -> list[str]:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("instituicao", "origem", "ementa_origem", "destino_codigo", "course_id", "tipo", "vigencia_inicio",
+                     "vigencia_fim", "escopo", "parecer"))
+    writer.writerows(rows)
+    headers = {**ADMIN, "Content-Type": "text/csv"}
+    answer = client.post("/v1/precedents/import", content=out.getvalue().encode("utf-8"), headers=headers)
+    assert answer.status_code == 201, answer.text
+    return [str(p) for p in answer.json()["precedent_ids"]]
+
+
+def test_a_case_consults_the_tenants_precedents(client: TestClient) -> None:
+    version = _curriculum(client)
+    course = {c["codigo"]: c for c in realistic()["transcript"]}
+    micro, algebra = course["MICRO-UTFPR-AP"], course["AL-UNESP"]
+    binding, advisory = _import_precedent(
+        client,
+        (micro["instituicao"], "MICRO-UTFPR-AP", micro["ementa"], "MET-UNICAMP", "", "binding", "2020-01-01", "", "", "Equivalente."),
+        (algebra["instituicao"], "AL-UNESP", algebra["ementa"], "AL-UNICAMP", "", "advisory", "2020-01-01", "", "", "Ver caso."),
+    )
+    body = _body(version, politica={"validade_anos": 15, "limiar_carga": 0.9, "permite_reuso": True})
+    document = client.post("/v1/cases", json=body, headers=CLIENT).json()
+    by_code = {d["codigo"]: d for d in document["destinos"]}
+    met, al = by_code["MET-UNICAMP"], by_code["AL-UNICAMP"]
+    assert met["decisao"] == "DEFERIDO" and met["decisao_origem"] == "precedente" and met["precedente"]["precedent_id"] == binding
+    stored = client.get(f"/v1/equivalences/{met['request_id']}", headers=CLIENT).json()
+    assert stored["decisao_origem"] == "precedente" and stored["precedente"]["precedent_id"] == binding
+    assert al["decisao"] == "ANALISE_HUMANA" and [p["precedent_id"] for p in al["precedentes_relacionados"]] == [advisory]
+    page = client.get(f"/v1/cases/{document['case_id']}/parecer", headers=CLIENT).text
+    assert binding in page  # the parecer cites the precedent that decided

@@ -169,11 +169,19 @@ def test_bodies_over_the_route_limit_are_413_and_unauthenticated_ones_are_never_
 
 @pytest.mark.parametrize(
     "path",
-    ["/v1/equivalences/abc%00def", "/v1/jobs/abc%00def", "/v1/jobs/abc%01def/results", "/v1/equivalences/abc%0Adefgh"],
+    [
+        "/v1/equivalences/abc%00def", "/v1/jobs/abc%00def", "/v1/jobs/abc%01def/results", "/v1/equivalences/abc%0Adefgh",
+        "/v1/cases/abc%00def/parecer", "/v1/cases/abc%0Adef/parecer?format=pdf",
+    ],
 )
 def test_control_characters_in_path_ids_are_422(client: TestClient, path: str) -> None:
     response = client.get(path, headers=CLIENT_KEY)
     assert response.status_code == 422, response.text
+
+
+def test_a_case_parecer_format_is_html_or_pdf(client: TestClient) -> None:
+    response = client.get("/v1/cases/some-case/parecer?format=docx", headers=CLIENT_KEY)
+    assert response.status_code == 422 and fields(response) == ["format"], response.text
 
 
 def test_control_characters_in_key_ids_are_422(client: TestClient) -> None:

@@ -147,3 +147,25 @@ def test_no_operation_lists_400_and_each_one_taking_input_lists_422(schema: dict
             assert "400" not in declared, (method, path)
             if operation.get("parameters") or operation.get("requestBody"):
                 assert "422" in declared, (method, path)
+
+
+def test_post_cases_lists_its_202_with_the_body_the_service_writes(client: TestClient, schema: dict[str, Any]) -> None:
+    from tests.support.case_world import realistic
+
+    post = schema["paths"]["/v1/cases"]["post"]["responses"]
+    running = schema["paths"]["/v1/cases/{case_id}"]["get"]["responses"]
+    assert {"200", "202", "422"} <= set(post) and {"200", "202", "404"} <= set(running)
+    for response in (post["202"], running["202"]):
+        content = response["content"]["application/json"]
+        assert content["examples"]
+        for example in content["examples"].values():
+            validate(schema, content["schema"], example["value"])
+    created = client.post("/admin/curricula", json={**realistic()["curriculo"], "version": "oas-case"}, headers={"X-API-Key": KEY})
+    assert created.status_code == 201, created.text
+    body = {"historico": realistic()["transcript"], "curriculo": {"versao": "oas-case"}, "assincrono": True}
+    accepted = client.post("/v1/cases", json=body, headers={"X-API-Key": KEY})
+    assert accepted.status_code == 202, accepted.text
+    validate(schema, post["202"]["content"]["application/json"]["schema"], accepted.json())
+    shown = client.get(f"/v1/cases/{accepted.json()['case_id']}", headers={"X-API-Key": KEY})
+    if shown.status_code == 202:  # still queued or running
+        validate(schema, running["202"]["content"]["application/json"]["schema"], shown.json())

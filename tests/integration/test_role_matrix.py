@@ -92,6 +92,7 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/precedents/{precedent_id:str}/end"): COORDINATORS,
     ("POST", "/v1/cases"): EVALUATORS,  # cases (ADR 0027)
     ("GET", "/v1/cases/{case_id:str}"): READERS,
+    ("GET", "/v1/cases/{case_id:str}/parecer"): READERS,  # ADR 0034
     # ADR 0026
     ("POST", "/v1/reviews/recursos"): {CLIENT, COORDINATOR, ADMIN},
     ("GET", "/admin/tenant/review_reasons"): ADMIN_ONLY,
@@ -332,6 +333,7 @@ SCOPED: dict[tuple[str, str], object] = {
     ("GET", "/v1/precedents/{precedent_id:str}"): _precedent,
     ("POST", "/v1/precedents/{precedent_id:str}/end"): _precedent,
     ("GET", "/v1/cases/{case_id:str}"): _case,
+    ("GET", "/v1/cases/{case_id:str}/parecer"): _case,
     ("POST", "/admin/api_keys/{key_id:str}/rotate"): _api_key,
     ("POST", "/admin/api_keys/{key_id:str}/revoke"): _api_key,
     ("GET", "/v1/equivalences/{request_id:str}"): _evaluation,

@@ -16,17 +16,32 @@ from tests.fakes import FakeJobQueue, SequentialIds
 from tests.support.case_world import CaseWorld, case_world
 
 
-class DiesAfter(EvaluatePair):
-    """EvaluatePair whose process dies (an exception nobody handles) after storing `after` pairs, once."""
+class DiesMidCase(EvaluatePair):
+    """EvaluatePair whose process dies (an exception nobody handles) once, while the case's pair
+    decisions are staged in the case's transaction: nothing of the case is committed."""
 
-    after = 2
+    armed = True
 
-    def store_decided(self, *args: Any, **kwargs: Any) -> Any:
-        if DiesAfter.after == 0:
-            DiesAfter.after = -1
+    def stage_decided(self, *args: Any, **kwargs: Any) -> Any:
+        super().stage_decided(*args, **kwargs)
+        if DiesMidCase.armed:
+            DiesMidCase.armed = False
             raise SystemExit("worker killed mid-case")
-        DiesAfter.after -= 1
-        return super().store_decided(*args, **kwargs)
+
+
+class DiedStoringOneByOne(EvaluatePair):
+    """A run of the code before the batch (ADR 0027): it stored two pair decisions, each in its own
+    transaction, then died; the rerun finds them stored."""
+
+    armed = True
+
+    def stage_decided(self, uow: Any, pairs: Any, policy: Any) -> Any:
+        if DiedStoringOneByOne.armed:
+            DiedStoringOneByOne.armed = False
+            for pair in pairs[:2]:
+                self.store_decided(pair.command, pair.evaluation, policy, pair.precedents)
+            raise SystemExit("worker killed mid-case")
+        return super().stage_decided(uow, pairs, policy)
 
 
 def _jobs(world: CaseWorld, pairs: EvaluatePair | None = None) -> tuple[SubmitCase, ProcessItem, FakeJobQueue]:
@@ -61,13 +76,13 @@ def test_a_case_job_is_queued_then_decided_like_the_synchronous_case() -> None:
 
 def test_a_worker_killed_mid_case_completes_it_once_on_the_next_delivery() -> None:
     world = case_world()
-    DiesAfter.after = 2
-    pairs = DiesAfter(world.uows, world.evaluate_case._pairs._primary, None, world.clock, topic_matcher=world.evaluate_case._topics)  # noqa: SLF001
+    DiesMidCase.armed = True
+    pairs = DiesMidCase(world.uows, world.evaluate_case._pairs._primary, None, world.clock, topic_matcher=world.evaluate_case._topics)  # noqa: SLF001
     submit, process, _ = _jobs(world, pairs)
     job = submit(world.command())
     with pytest.raises(SystemExit):
         process(job.job_id, 0)
-    assert len(world.events("evaluation")) == 2 and world.events("case") == []
+    assert world.events("evaluation") == [] and world.events("case") == []  # one transaction: nothing stored
     decided, progress = case_or_progress(world.uows, "default", job.job_id)
     assert not decided and progress["status"] == "running" and progress["tentativas"] == 1
 
@@ -76,7 +91,27 @@ def test_a_worker_killed_mid_case_completes_it_once_on_the_next_delivery() -> No
     assert decided and len(world.events("case")) == 1
     stored = [d["request_id"] for d in document["destinos"] if d["request_id"]]
     evaluations = [e.payload["request_id"] for e in world.events("evaluation")]
-    assert sorted(evaluations) == sorted(stored)  # each pair decided and audited once: the first two replayed
+    assert sorted(evaluations) == sorted(stored)  # each pair decided and audited once
+    assert all(e.payload["case_id"] == job.job_id for e in world.events("evaluation"))
+    assert _decisions(document) == _decisions(case_world().evaluate_case(world.command()))
+
+
+def test_a_rerun_after_pairs_stored_one_by_one_replays_them_and_stores_the_rest_once() -> None:
+    world = case_world()
+    DiedStoringOneByOne.armed = True
+    pairs = DiedStoringOneByOne(world.uows, world.evaluate_case._pairs._primary, None, world.clock, topic_matcher=world.evaluate_case._topics)  # noqa: SLF001
+    submit, process, _ = _jobs(world, pairs)
+    job = submit(world.command())
+    with pytest.raises(SystemExit):
+        process(job.job_id, 0)
+    assert len(world.events("evaluation")) == 2 and world.events("case") == []
+
+    assert process(job.job_id, 0) is JobStatus.DONE
+    decided, document = case_or_progress(world.uows, "default", job.job_id)
+    assert decided and len(world.events("case")) == 1
+    stored = [d["request_id"] for d in document["destinos"] if d["request_id"]]
+    evaluations = [e.payload["request_id"] for e in world.events("evaluation")]
+    assert sorted(evaluations) == sorted(stored)  # the first two replayed, the rest stored once
     assert _decisions(document) == _decisions(case_world().evaluate_case(world.command()))
 
 
@@ -108,3 +143,19 @@ def test_an_undecodable_case_item_fails_at_once() -> None:
     assert process(job.job_id, 0) is JobStatus.FAILED
     decided, progress = case_or_progress(world.uows, "default", job.job_id)
     assert not decided and progress["status"] == "failed" and "invalid stored payload" in progress["erro"]
+
+
+def test_a_running_case_job_shows_the_units_scored() -> None:
+    world = case_world()
+    DiesMidCase.armed = True
+    pairs = DiesMidCase(world.uows, world.evaluate_case._pairs._primary, None, world.clock, topic_matcher=world.evaluate_case._topics)  # noqa: SLF001
+    submit, process, _ = _jobs(world, pairs)
+    job = submit(world.command())
+    decided, progress = case_or_progress(world.uows, "default", job.job_id)
+    assert not decided and progress["progresso"] is None  # queued: nothing scored yet
+    with pytest.raises(SystemExit):  # dies after scoring every unit, before storing the case
+        process(job.job_id, 0)
+    decided, progress = case_or_progress(world.uows, "default", job.job_id)
+    shown = progress["progresso"]
+    assert not decided and shown["fase"] == "avaliando"
+    assert shown["unidades_avaliadas"] == shown["unidades_total"] > 0

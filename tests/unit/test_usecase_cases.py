@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
 from core.domain.cases.model import CasePolicy
 from core.domain.errors import NotFound, VersionNotFound
 from core.usecases.bootstrap import DEFAULT_TENANT
-from core.usecases.cases import case_csv, case_table, get_case
+from core.usecases.cases import EvaluateCase, case_csv, case_table, get_case
 from core.usecases.webhooks import WebhookAdmin
 from tests.fakes.system import SequentialIds
 from tests.support.case_world import case_world, realistic, transcript
@@ -172,3 +173,17 @@ def test_a_completed_case_is_announced_to_the_tenants_caso_concluido_endpoints_o
     with world.uows.reading() as uow:
         _, _, event = uow.webhooks.to_send(cases[0].delivery_id)  # type: ignore[misc]
     assert f'"case_id":"{document["case_id"]}"' in event.body.replace(" ", "")
+
+
+def test_progress_is_told_every_n_units_and_once_all_are_scored() -> None:
+    world = case_world()
+    use_case = world.evaluate_case
+    every_two = EvaluateCase(world.uows, use_case._pairs, use_case._topics, use_case._solver, world.clock, SequentialIds("p-"), progress_every=2)  # noqa: SLF001
+    told: list[dict[str, Any]] = []
+    document = every_two(world.command(), progress=told.append)
+    scored = [d for d in document["destinos"] if d["motivo"] != "EXCLUDED_TYPE"]
+    assert told[-1] == {"fase": "avaliando", "unidades_avaliadas": len(scored), "unidades_total": len(scored)}
+    counts = [t["unidades_avaliadas"] for t in told]
+    assert counts == sorted(set(counts))  # growing, never twice the same
+    assert all(b - a >= 2 for a, b in zip(counts, counts[1:-1]))  # not once per pair: every 2 units at most
+    assert len(told) <= len(scored) // 2 + 1

@@ -76,16 +76,17 @@ def _for_destino(
     max_combinations: int,
 ) -> list[Proposal]:
     minimum = policy.minimum_hours(destino)
+    clock = {o.code: o.clock_hours for _, o in members}  # converted once, not once per combination
     singles = [
-        Proposal(destino.code, (o.code,), o.clock_hours, (s,))
+        Proposal(destino.code, (o.code,), clock[o.code], (s,))
         for s, o in members
-        if o.clock_hours >= minimum
+        if clock[o.code] >= minimum
     ]
     combos: list[Proposal] = []
     best = members[:max_members]
     for size in range(2, policy.max_combination + 1):
         for group in itertools.combinations(best, size):
-            hours = sum(o.clock_hours for _, o in group)
+            hours = sum(clock[o.code] for _, o in group)
             if hours >= minimum:
                 ordered = sorted(group, key=lambda so: so[1].code)
                 combos.append(Proposal(
