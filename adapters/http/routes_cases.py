@@ -238,7 +238,7 @@ class CaseController(Controller):
             return Response(document, status_code=202 if document["status"] in ("queued", "running") else 200)
         if format == "csv":
             headers = {"Content-Disposition": f'attachment; filename="case-{case_id}.csv"'}
-            return Response(case_csv(document), media_type="text/csv; charset=utf-8", headers=headers)
+            return Response(case_csv(document), media_type="text/csv", headers=headers)
         return Response(document)
 
     @get(
@@ -264,4 +264,4 @@ class CaseController(Controller):
             headers = {"Content-Disposition": f'inline; filename="parecer-caso-{case_id}.pdf"', "Cache-Control": "no-store"}
             return Response(render_pdf(parecer), media_type="application/pdf", headers=headers)
         headers = {"Content-Security-Policy": PARECER_CSP, "Cache-Control": "no-store"}
-        return Response(render_html(parecer), media_type="text/html; charset=utf-8", headers=headers)
+        return Response(render_html(parecer), media_type=MediaType.HTML, headers=headers)

@@ -35,7 +35,7 @@ class ParecerController(Controller):
         """The parecer (Relatório, Fundamentação, Conclusão) as an HTML page, in Portuguese."""
         parecer = pareceres.of_review(principal.tenant_id, review_id)
         headers = {"Content-Security-Policy": PARECER_CSP, "Cache-Control": "no-store"}
-        return Response(render_html(parecer), media_type="text/html; charset=utf-8", headers=headers)
+        return Response(render_html(parecer), media_type=MediaType.HTML, headers=headers)
 
     @get(
         "/{review_id:str}/parecer.pdf",

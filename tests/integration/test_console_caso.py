@@ -81,7 +81,7 @@ def test_a_json_histórico_gives_the_waiver_table_and_its_csv_like_the_api(clien
         assert o["justificativa"].replace("'", "&#39;") in page.text
     assert "Horas dispensadas" in page.text and "Parte dispensada" in page.text
     exported = client.get(f"/console/caso/{case_id}/caso.csv")
-    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    assert exported.status_code == 200 and exported.headers["content-type"] == "text/csv; charset=utf-8"
     assert exported.text == client.get(f"/v1/cases/{case_id}?format=csv", headers={"X-API-Key": KEYS["client"]}).text
     assert f'attachment; filename="caso-{case_id}.csv"' == exported.headers["content-disposition"]
 

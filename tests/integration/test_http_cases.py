@@ -64,7 +64,7 @@ def test_a_case_is_decided_stored_and_exported(client: TestClient) -> None:
     assert stored.status_code == 200 and stored.json() == doc
     assert client.get(f"/v1/cases/{doc['case_id']}", headers=OTHER).status_code == 404
     exported = client.get(f"/v1/cases/{doc['case_id']}", params={"format": "csv"}, headers=CLIENT)
-    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    assert exported.status_code == 200 and exported.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert [r["codigo"] for r in rows if r["tipo_linha"] == "destino"] == [d["codigo"] for d in doc["destinos"]]
 
@@ -124,7 +124,7 @@ def test_the_case_parecer_is_html_or_pdf_for_the_cases_tenant_only(client: TestC
     assert case.status_code == 200, case.text
     case_id = case.json()["case_id"]
     page = client.get(f"/v1/cases/{case_id}/parecer", headers=CLIENT)
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), page.text
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8", page.text
     assert "script-src" not in page.headers["content-security-policy"]
     for section in ("Relatório", "Fundamentação", "Conclusão", "Quadro de dispensas", "política default-v1"):
         assert section in page.text

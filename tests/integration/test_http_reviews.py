@@ -283,7 +283,7 @@ def test_the_parecer_as_html_and_pdf(desk: Desk) -> None:
     assert desk.call("POST", f"/v1/reviews/{review_id}/decide", "reviewer", json=hostile).status_code == 200
     assert desk.call("POST", f"/v1/reviews/{review_id}/homologate", "coordinator").status_code == 200
     page = desk.call("GET", f"/v1/reviews/{review_id}/parecer.html", "auditor")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), page.text
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8", page.text
     assert "script-src" not in page.headers["content-security-policy"] and "<script>" not in page.text
     assert "&lt;script&gt;" in page.text and "Conclusão" in page.text and "DEFERIMENTO" in page.text
     pdf = desk.call("GET", f"/v1/reviews/{review_id}/parecer.pdf", "coordinator")

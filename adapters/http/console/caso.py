@@ -152,7 +152,7 @@ class CaseConsoleController(Controller):
         if not decided:
             return _refused("O caso ainda está em processamento: exporte quando a tabela aparecer.", 409)
         headers = {"Content-Disposition": f'attachment; filename="caso-{case_id}.csv"'}
-        return Response(case_csv(document), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(case_csv(document), media_type="text/csv", headers=headers)
 
 
 class _Refused(Exception):
