@@ -104,6 +104,10 @@ def test_a_case_uploaded_and_its_table_exported(server: str, browser: Any, tmp_p
     exported = Path(download.value.path()).read_text(encoding="utf-8")
     assert exported.startswith("tipo_linha,") and all(u["codigo"] in exported for u in units)
     assert download.value.suggested_filename.startswith("caso-") and download.value.suggested_filename.endswith(".csv")
+    with page.expect_download() as parecer:
+        page.get_by_role("link", name="Baixar o parecer (PDF)").click()
+    assert Path(parecer.value.path()).read_bytes().startswith(b"%PDF-")
+    assert parecer.value.suggested_filename.startswith("parecer-caso-")
 
     # The same histórico as a job: the page shows its progress, then the table (HTMX polling).
     page.get_by_role("link", name="← Enviar outro histórico").click()

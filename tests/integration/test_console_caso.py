@@ -84,6 +84,9 @@ def test_a_json_histórico_gives_the_waiver_table_and_its_csv_like_the_api(clien
     assert exported.status_code == 200 and exported.headers["content-type"] == "text/csv; charset=utf-8"
     assert exported.text == client.get(f"/v1/cases/{case_id}?format=csv", headers={"X-API-Key": KEYS["client"]}).text
     assert f'attachment; filename="caso-{case_id}.csv"' == exported.headers["content-disposition"]
+    parecer = client.get(f"/console/caso/{case_id}/parecer.pdf")  # the API's document, for a browser with no key
+    assert parecer.status_code == 200 and parecer.headers["content-type"] == "application/pdf", parecer.text
+    assert parecer.content.startswith(b"%PDF-") and f"parecer-caso-{case_id}.pdf" in parecer.headers["content-disposition"]
 
 
 def test_a_csv_histórico_and_a_mec_xml_one_are_read_by_the_same_case(client: TestClient) -> None:
@@ -165,6 +168,7 @@ def test_csrf_roles_and_other_tenants(client: TestClient) -> None:
     sign_in(client, KEYS["other"])
     assert client.get(f"/console/caso/{case_id}").status_code == 404
     assert client.get(f"/console/caso/{case_id}/caso.csv").status_code == 404
+    assert client.get(f"/console/caso/{case_id}/parecer.pdf").status_code == 404
     client.cookies.clear()
     assert client.get(f"/console/caso/{case_id}", follow_redirects=False).headers["location"] == "/console/entrar"
 

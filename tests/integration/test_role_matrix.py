@@ -140,6 +140,7 @@ CONSOLE: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/console/caso"): EVALUATORS,
     ("GET", "/console/caso/{case_id:str}"): READERS,
     ("GET", "/console/caso/{case_id:str}/caso.csv"): READERS,
+    ("GET", "/console/caso/{case_id:str}/parecer.pdf"): READERS,
     ("GET", "/console/precedentes"): REVIEW_READERS,
     ("POST", "/console/precedentes/importar"): COORDINATORS,
     ("GET", "/console/precedentes/{precedent_id:str}/encerrar"): COORDINATORS,

@@ -22,6 +22,7 @@ from litestar.exceptions import ValidationException
 from litestar.response import Redirect
 
 from adapters.curricula.historico_csv import decode_historico_csv
+from adapters.documents.parecer_pdf import render_pdf
 from adapters.curricula.document import CurriculumFormatError
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT, FORM_BODY, UPLOAD
@@ -36,6 +37,7 @@ from core.domain.errors import DomainError, NotFound
 from core.usecases.case_jobs import SubmitCase
 from core.usecases.cases import EvaluateCase, case_csv
 from core.usecases.curricula import Curricula
+from core.usecases.pareceres import Pareceres
 
 UPLOAD_OPT = {FORM_BODY: UPLOAD, BODY_LIMIT: "case"}
 INLINE = "__inline__"
@@ -154,6 +156,25 @@ class CaseConsoleController(Controller):
         headers = {"Content-Disposition": f'attachment; filename="caso-{case_id}.csv"'}
         return Response(case_csv(document), media_type="text/csv", headers=headers)
 
+
+    @get("/{case_id:str}/parecer.pdf")
+    async def parecer_pdf(
+        self, request: Request[Any, Any, Any], case_id: CaseId,
+        console_sessions: NamedDependency[ConsoleSessions], pareceres: NamedDependency[Pareceres],
+    ) -> Any:
+        """The same document as GET /v1/cases/{id}/parecer?format=pdf (ADR 0034), for a browser that holds no key."""
+        lookup = _lookup(request, console_sessions)
+        if lookup.session is None:
+            return _to_sign_in(request, lookup.expired)
+        if lookup.session.principal.role not in READERS:
+            return _page("inicio.html", lookup.session, status=403, aviso=NOT_A_READER)
+        try:
+            parecer = await anyio.to_thread.run_sync(pareceres.of_case, lookup.session.principal.tenant_id, case_id)
+        except NotFound:
+            return _refused("Caso não encontrado, ou ainda em processamento: baixe o parecer quando a tabela aparecer.", 404)
+        pdf = await anyio.to_thread.run_sync(render_pdf, parecer)
+        headers = {"Content-Disposition": f'attachment; filename="parecer-caso-{case_id}.pdf"'}
+        return Response(pdf, media_type="application/pdf", headers=headers)
 
 class _Refused(Exception):
     def __init__(self, field: str, message: str) -> None:
