@@ -146,13 +146,12 @@ def homologate_as_precedent(
     uow_factory: UnitOfWorkFactory, tenant_id: str, review_id: str, actor: ReviewActor, terms: PrecedentTerms, clock: Clock
 ) -> tuple[ReviewItem, Precedent]:
     """Homologate a parecer and register it as a precedent, in one transaction (both or neither)."""
-    registered: list[Precedent] = []
-
-    def register(uow: UnitOfWork, item: ReviewItem, now: dt.datetime) -> None:
-        registered.append(register_from_review(uow, item, terms, actor.payload(), now))
-
-    item = move_review(uow_factory, tenant_id, review_id, Move(ReviewAction.HOMOLOGATE), actor, clock, also=register)
-    return item, registered[0]
+    with uow_factory() as uow:
+        now = clock.now()
+        item = move_review(uow, tenant_id, review_id, Move(ReviewAction.HOMOLOGATE), actor, now)
+        precedent = register_from_review(uow, item, terms, actor.payload(), now)
+        uow.commit()
+    return item, precedent
 
 
 def register_reviewed(

@@ -30,7 +30,7 @@ def homologated(w: World, parecer_text: str = "Conteúdos equivalentes; carga ho
     assert item is not None
     decide = Move(ReviewAction.DECIDE, decisao="DEFERIDO", motivo="conteudo_equivalente", parecer=parecer_text)
     for move, actor in ((Move(ReviewAction.CLAIM), REVIEWER), (decide, REVIEWER), (Move(ReviewAction.HOMOLOGATE), COORDINATOR)):
-        item = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, actor, w.clock)
+        item = w.reviews.move(DEFAULT_TENANT, item.review_id, move, actor)
     return item.review_id
 
 
@@ -66,7 +66,7 @@ def test_a_pending_item_has_no_conclusion_yet() -> None:
 def test_html_escapes_user_text() -> None:
     w = world()
     review_id = homologated(w, parecer_text=HOSTILE)
-    reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-doc", HOSTILE, HOSTILE), ReviewActor("k-c", Role.CLIENT), w.clock)
+    w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-doc", HOSTILE, HOSTILE), ReviewActor("k-c", Role.CLIENT))
     page = render_html(parecer_of_review(w.uows, DEFAULT_TENANT, review_id, w.clock))
     assert "<script>" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp;" in page
     assert "Relatório" in page and "Fundamentação" in page and "Conclusão" in page and 'lang="pt-BR"' in page

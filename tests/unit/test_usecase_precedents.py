@@ -15,7 +15,6 @@ from core.domain.records import Role
 from core.domain.review import Move, ReviewAction, ReviewActor
 from core.ports.precedent_repository import PrecedentFilter
 from core.usecases import precedents as uc
-from core.usecases import reviews
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.evaluate import EvaluatePair
 from tests.fakes.system import RecordingMetrics
@@ -115,9 +114,9 @@ def _reviewed(w: World, request_id: str, decisao: str = "DEFERIDO") -> str:
     with w.uows.reading() as uow:
         item = uow.reviews.for_request(DEFAULT_TENANT, request_id)
     assert item is not None
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER, w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER)
     move = Move(ReviewAction.DECIDE, decisao=decisao, motivo="conteudo_equivalente", parecer="Ementas equivalentes.")
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, REVIEWER, w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, move, REVIEWER)
     return item.review_id
 
 
@@ -141,7 +140,7 @@ def test_an_indeferido_or_unfinished_review_is_not_a_precedent_and_homologation_
     review_id = _reviewed(w, "r-1", "INDEFERIDO")
     with pytest.raises(InvalidTransition):
         uc.homologate_as_precedent(w.uows, DEFAULT_TENANT, review_id, COORD, uc.PrecedentTerms(), w.clock)
-    assert not reviews.get_review(w.uows, DEFAULT_TENANT, review_id).final  # both or neither
+    assert not w.reviews.get(DEFAULT_TENANT, review_id).final  # both or neither
     with pytest.raises(InvalidTransition):
         uc.register_reviewed(w.uows, DEFAULT_TENANT, review_id, COORDINATOR, uc.PrecedentTerms(), w.clock)
     with pytest.raises(NotFound):
@@ -155,9 +154,9 @@ def test_a_review_of_an_origem_without_code_cannot_become_a_precedent() -> None:
     with w.uows.reading() as uow:
         item = uow.reviews.for_request(DEFAULT_TENANT, "r-1")
     assert item is not None
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER, w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER)
     move = Move(ReviewAction.DECIDE, decisao="DEFERIDO", motivo="conteudo_equivalente", parecer="ok")
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, REVIEWER, w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, move, REVIEWER)
     with pytest.raises(InvalidPrecedent):
         uc.homologate_as_precedent(w.uows, DEFAULT_TENANT, item.review_id, COORD, uc.PrecedentTerms(), w.clock)
 
