@@ -9,21 +9,6 @@ from core.ports.clock import Clock
 from core.ports.unit_of_work import UnitOfWorkFactory
 
 
-def parecer_of_review(uow_factory: UnitOfWorkFactory, tenant_id: str, review_id: str, clock: Clock) -> Parecer:
-    """Raises NotFound for a missing (or another tenant's) item."""
-    with uow_factory.reading() as uow:
-        item = uow.reviews.get(tenant_id, review_id)
-        if item is None:
-            raise NotFound(f"review item '{review_id}' not found")
-        stored = uow.results.get(tenant_id, item.request_id)
-        if stored is None:
-            raise NotFound(f"no result for request_id '{item.request_id}'")
-        tenant = uow.tenants.get(tenant_id)
-        policy = uow.policies.get(tenant_id, str(stored.response.get("policy_version")))
-    name = tenant.name if tenant is not None else tenant_id
-    return review_parecer(ParecerSources(item, stored.response, name, policy), clock.now())
-
-
 class Pareceres:
     """The parecer documents of review items (ADR 0026)."""
 
@@ -33,4 +18,14 @@ class Pareceres:
 
     def of_review(self, tenant_id: str, review_id: str) -> Parecer:
         """Raises NotFound for a missing (or another tenant's) item."""
-        return parecer_of_review(self._uows, tenant_id, review_id, self._clock)
+        with self._uows.reading() as uow:
+            item = uow.reviews.get(tenant_id, review_id)
+            if item is None:
+                raise NotFound(f"review item '{review_id}' not found")
+            stored = uow.results.get(tenant_id, item.request_id)
+            if stored is None:
+                raise NotFound(f"no result for request_id '{item.request_id}'")
+            tenant = uow.tenants.get(tenant_id)
+            policy = uow.policies.get(tenant_id, str(stored.response.get("policy_version")))
+        name = tenant.name if tenant is not None else tenant_id
+        return review_parecer(ParecerSources(item, stored.response, name, policy), self._clock.now())

@@ -10,6 +10,7 @@ from core.domain.model import ConceptMatch, Course, Policy, Taxonomy, TaxonomyNo
 from core.domain.records import AuditEvent, CourseBinding, StoredResult
 from core.usecases.bootstrap import DEFAULT_TENANT, seed
 from core.usecases.evaluate import EvaluateCommand, EvaluatePair
+from core.usecases.pareceres import Pareceres
 from core.usecases.precedents import Precedents
 from core.usecases.reviews import Reviews
 from tests.fakes import (
@@ -57,6 +58,10 @@ class World:
     @property
     def precedents(self) -> Precedents:
         return Precedents(self.uows, self.clock)
+
+    @property
+    def pareceres(self) -> Pareceres:
+        return Pareceres(self.uows, self.clock)
 
     def evaluation_events(self, tenant_id: str = DEFAULT_TENANT) -> list[AuditEvent]:
         with self.uows.reading() as uow:
