@@ -21,6 +21,7 @@ from core.domain.reason_codes import validate_reason_codes
 from core.domain.review_backlog import ReviewBacklog
 from core.domain.review import (
     DEFAULT_REASON_CODES,
+    REVISAO,
     Move,
     ReviewAction,
     ReviewActor,
@@ -36,7 +37,6 @@ from core.ports.clock import Clock
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases import webhooks
 
-AUTOMATICA, REVISAO = "automatica", "revisao"
 ASSIGNABLE = (Role.REVIEWER, Role.ADMIN)
 
 
@@ -152,16 +152,6 @@ class ReviewQuery:
     instituicao: str | None = None  # the origem's institution (case, accents and spacing ignored)
     curso: str | None = None  # the destino's course code (likewise)
     min_age_days: int | None = None  # only items opened at least this many days ago
-
-
-def final_decision(decisao: str, item: ReviewItem | None) -> tuple[str | None, str | None]:
-    """(decisao_final, how it was reached): the automatic decision unless a person must decide;
-    then the homologated parecer, or nothing yet."""
-    if item is None:
-        return (decisao, AUTOMATICA) if decisao != "ANALISE_HUMANA" else (None, None)
-    if item.final:
-        return item.decision, REVISAO
-    return None, None
 
 
 class Reviews:

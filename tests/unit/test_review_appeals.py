@@ -14,12 +14,14 @@ from core.domain.errors import InvalidInput, InvalidTransition, NotFound, Recurs
 from core.domain.records import Role
 from core.domain.review import (
     HOMOLOGACAO_DISPENSADA,
+    REVISAO,
     Move,
     ReviewAction,
     ReviewActor,
     ReviewItem,
     ReviewState,
     ReviewTerms,
+    final_decision,
     open_item,
     transition,
 )
@@ -81,7 +83,7 @@ def test_a_recurso_within_the_window_opens_a_new_round_that_ends_final_again() -
     assert (reopened.state, reopened.rodada, reopened.decision, reopened.assignee) == (ReviewState.PENDENTE, 2, None, None)
     assert reopened.deadline == w.clock.now() + dt.timedelta(days=30)  # the new round's parecer deadline
     assert reopened.recurso == {"fatos": FATOS, "ementa": "Séries de potências."}
-    assert reviews.final_decision("ANALISE_HUMANA", reopened) == (None, None)  # not final while appealed
+    assert final_decision("ANALISE_HUMANA", reopened) == (None, None)  # not final while appealed
     for move, actor in ((Move(ReviewAction.CLAIM), REVIEWER), (PARECER, REVIEWER), (Move(ReviewAction.HOMOLOGATE), COORDINATOR)):
         reopened = w.reviews.move(DEFAULT_TENANT, reopened.review_id, move, actor)
     assert reopened.final and reopened.review_id == item.review_id
@@ -120,12 +122,12 @@ def test_an_automatic_decision_is_taken_to_review_on_appeal() -> None:
     w.clock.current += dt.timedelta(days=1)
     item = w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-auto", FATOS), CLIENT)
     assert item.state is ReviewState.PENDENTE and item.history[0]["from"] == "automatica"
-    assert reviews.final_decision("DEFERIDO", item) == (None, None)
+    assert final_decision("DEFERIDO", item) == (None, None)
     assert events(w) == ["review.recurso"]
     for move, actor in ((Move(ReviewAction.CLAIM), REVIEWER), (dataclasses.replace(PARECER, decisao="INDEFERIDO", motivo="outro"), REVIEWER),
                         (Move(ReviewAction.HOMOLOGATE), COORDINATOR)):
         item = w.reviews.move(DEFAULT_TENANT, item.review_id, move, actor)
-    assert reviews.final_decision("DEFERIDO", item) == ("INDEFERIDO", reviews.REVISAO)
+    assert final_decision("DEFERIDO", item) == ("INDEFERIDO", REVISAO)
 
 
 def test_an_automatic_decision_past_its_window_cannot_be_appealed() -> None:

@@ -10,7 +10,7 @@ import pytest
 from core.domain.api_keys import hash_key
 from core.domain.errors import InvalidInput, InvalidTransition, NotFound, TransitionForbidden
 from core.domain.records import ApiKeyRecord, Role
-from core.domain.review import Move, ReviewAction, ReviewActor, ReviewItem, ReviewState
+from core.domain.review import AUTOMATICA, REVISAO, Move, ReviewAction, ReviewActor, ReviewItem, ReviewState, final_decision
 from core.usecases import reviews
 from core.usecases.bootstrap import DEFAULT_TENANT
 from tests.support.evaluate_world import ORIGEM, World, command, world
@@ -51,7 +51,7 @@ def test_an_automatic_decision_opens_no_item_and_is_final_at_once() -> None:
     w = world()
     document = w.evaluate(command("r-auto")).document
     assert document["decisao"] == "DEFERIDO" and review_of(w, "r-auto") is None
-    assert reviews.final_decision("DEFERIDO", None) == ("DEFERIDO", reviews.AUTOMATICA)
+    assert final_decision("DEFERIDO", None) == ("DEFERIDO", AUTOMATICA)
 
 
 def test_the_item_is_stored_in_the_transaction_of_the_result() -> None:
@@ -81,7 +81,7 @@ def test_claim_decide_homologate_is_audited_with_each_actor_and_ends_in_revisao(
         (Move(ReviewAction.HOMOLOGATE), COORDINATOR),
     ):
         item = w.reviews.move(DEFAULT_TENANT, item.review_id, move, actor)
-    assert item.final and reviews.final_decision("ANALISE_HUMANA", item) == ("INDEFERIDO", reviews.REVISAO)
+    assert item.final and final_decision("ANALISE_HUMANA", item) == ("INDEFERIDO", REVISAO)
     assert events(w) == ["review.opened", "review.claim", "review.decide", "review.homologate"]
     with w.uows.reading() as uow:
         actors = [e.payload["actor"] for e in uow.audit.list_events(DEFAULT_TENANT, limit=100) if e.event_type.startswith("review.") and "actor" in e.payload]
