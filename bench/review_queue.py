@@ -5,7 +5,7 @@ database (migrated to head; COPY, then VACUUM ANALYZE as autovacuum would): stat
 parecer_emitido, opened over the last 180 days, deadline 30 days after opening, assigned to one
 of 50 reviewer keys once claimed, the origem of one of 300 institutions and the destino one of 60
 course codes (the institution/course filters, migration 0014). A few hundred items of a second tenant keep the tenant filter
-honest. Then times, in process, `core.usecases.reviews.list_reviews` (a read-only unit of work,
+honest. Then times, in process, `core.usecases.reviews.Reviews.search` (a read-only unit of work,
 the SQL, the rows turned into ReviewItems — what GET /v1/reviews runs before serialising) for the
 common filters, --runs times each, and the /metrics backlog query. Prints one JSON object of
 p50/p95 ms per filter, with the server's own execution time of each page's SQL (EXPLAIN ANALYZE,
@@ -45,7 +45,7 @@ from adapters.persistence.sqla_review_repository import page_statement  # noqa: 
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory  # noqa: E402
 from core.domain.precedents import course_key  # noqa: E402
 from core.domain.review import ReviewState, review_id_for  # noqa: E402
-from core.usecases.reviews import ReviewQuery, list_reviews, review_backlog  # noqa: E402
+from core.usecases.reviews import ReviewQuery, Reviews  # noqa: E402
 
 TENANT, OTHER = "bench-uni", "bench-other"
 NOW = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.timezone.utc)
@@ -133,8 +133,8 @@ def main() -> None:
         load_s = time.perf_counter() - started
         engine = create_engine_for(url)
         uows = SqlaUnitOfWorkFactory(session_factory(engine))
-        clock = Clock()
-        middle = list_reviews(uows, TENANT, ReviewQuery(limit=200, after=None), clock)[-1].review_id
+        reviews = Reviews(uows, Clock())
+        middle = reviews.search(TENANT, ReviewQuery(limit=200, after=None))[-1].review_id
         with uows.reading() as uow:
             deep = uow.reviews.list_items(TENANT, 1, after=None)[0].review_id
         queries = {
@@ -154,9 +154,9 @@ def main() -> None:
         figures: dict[str, object] = {"items": args.items, "runs": args.runs, "load_s": round(load_s, 1),
                                       "loadavg_1m_before": round(os.getloadavg()[0], 1)}
         for label, query in queries.items():
-            figures[label] = timed(lambda q=query: list_reviews(uows, TENANT, q, clock), args.runs)  # type: ignore[misc]
+            figures[label] = timed(lambda q=query: reviews.search(TENANT, q), args.runs)  # type: ignore[misc]
             figures[label]["db_exec_ms"] = db_execution_ms(engine, query)  # type: ignore[index]
-        figures["metrics_backlog"] = timed(lambda: review_backlog(uows, clock), max(10, args.runs // 10))
+        figures["metrics_backlog"] = timed(reviews.backlog, max(10, args.runs // 10))
         figures["loadavg_1m_after"] = round(os.getloadavg()[0], 1)  # a shared machine: read the figures with it
         engine.dispose()
     print(json.dumps(figures))

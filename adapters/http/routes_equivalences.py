@@ -33,9 +33,9 @@ from core.domain.errors import IdempotencyConflict, NotFound, OverridesNotAllowe
 from core.domain.model import Course, Level
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal, Role, Tenant
+from core.domain.review import final_decision
 from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair
 from core.usecases.results import Results
-from core.usecases.reviews import final_decision
 
 
 RESULT_READERS = (*READERS, Role.REVIEWER, Role.COORDINATOR)  # a parecer starts from the stored result

@@ -61,6 +61,7 @@ MOTIVO_MAX = 2_000
 FATOS_MAX = 20_000
 EMENTA_MAX = 20_000
 HOMOLOGACAO_DISPENSADA = "dispensada pela política"
+AUTOMATICA, REVISAO = "automatica", "revisao"  # how a decisao_final was reached
 
 # action -> (states it starts from, state it leads to, roles allowed besides admin)
 TRANSITIONS: dict[ReviewAction, tuple[frozenset[ReviewState], ReviewState, frozenset[Role]]] = {
@@ -255,6 +256,16 @@ def transition(
     )
     payload = {"review_id": item.review_id, "request_id": item.request_id, **_audited(entry)}
     return updated, payload
+
+
+def final_decision(decisao: str, item: ReviewItem | None) -> tuple[str | None, str | None]:
+    """(decisao_final, how it was reached): the automatic decision unless a person must decide;
+    then the homologated parecer, or nothing yet."""
+    if item is None:
+        return (decisao, AUTOMATICA) if decisao != "ANALISE_HUMANA" else (None, None)
+    if item.final:
+        return item.decision, REVISAO
+    return None, None
 
 
 def _check_role(action: ReviewAction, actor: ReviewActor) -> None:

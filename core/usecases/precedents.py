@@ -142,32 +142,6 @@ def register_from_review(
     return precedent
 
 
-def homologate_as_precedent(
-    uow_factory: UnitOfWorkFactory, tenant_id: str, review_id: str, actor: ReviewActor, terms: PrecedentTerms, clock: Clock
-) -> tuple[ReviewItem, Precedent]:
-    """Homologate a parecer and register it as a precedent, in one transaction (both or neither)."""
-    registered: list[Precedent] = []
-
-    def register(uow: UnitOfWork, item: ReviewItem, now: dt.datetime) -> None:
-        registered.append(register_from_review(uow, item, terms, actor.payload(), now))
-
-    item = move_review(uow_factory, tenant_id, review_id, Move(ReviewAction.HOMOLOGATE), actor, clock, also=register)
-    return item, registered[0]
-
-
-def register_reviewed(
-    uow_factory: UnitOfWorkFactory, tenant_id: str, review_id: str, actor: Mapping[str, Any], terms: PrecedentTerms, clock: Clock
-) -> Precedent:
-    """Register an already homologated review as a precedent. Raises NotFound, InvalidTransition, InvalidPrecedent."""
-    with uow_factory() as uow:
-        item = uow.reviews.get(tenant_id, review_id)
-        if item is None:
-            raise NotFound(f"review item '{review_id}' not found")
-        precedent = register_from_review(uow, item, terms, actor, clock.now())
-        uow.commit()
-    return precedent
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class PrecedentDraft:
     """One alternative of an imported table row (the CSV adapter's output)."""
@@ -182,33 +156,6 @@ class PrecedentDraft:
     parecer: str | None
     expressao: str | None
     line: int  # the row of the file it came from, for error messages
-
-
-def import_precedents(
-    uow_factory: UnitOfWorkFactory,
-    tenant_id: str,
-    drafts: Sequence[PrecedentDraft],
-    source_sha256: str,
-    actor: Mapping[str, Any],
-    clock: Clock,
-) -> list[Precedent]:
-    """All the drafts become precedents, or none does (InvalidPrecedent names the first bad row)."""
-    now = clock.now()
-    precedents = [_from_draft(tenant_id, draft, index, source_sha256, actor, now) for index, draft in enumerate(drafts)]
-    with uow_factory() as uow:
-        if uow.tenants.get(tenant_id) is None:
-            raise NotFound(f"tenant '{tenant_id}' not found")
-        for precedent in precedents:
-            uow.precedents.add(precedent)
-        payload = {
-            "actor": dict(actor),
-            "arquivo_sha256": source_sha256,
-            "quantidade": len(precedents),
-            "precedent_ids": [p.precedent_id for p in precedents],
-        }
-        uow.audit.append(AuditEvent(tenant_id, "precedent.imported", payload, now))
-        uow.commit()
-    return precedents
 
 
 def _from_draft(
@@ -236,61 +183,15 @@ def _from_draft(
     return precedent
 
 
-def end_precedent(
-    uow_factory: UnitOfWorkFactory,
-    tenant_id: str,
-    precedent_id: str,
-    first_day_excluded: dt.date | None,
-    motivo: str | None,
-    actor: Mapping[str, Any],
-    clock: Clock,
-) -> Precedent:
-    """End a precedent's vigência (from today unless told); audited; the precedent stays on record.
-    Raises NotFound or InvalidPrecedent (already ended by then, or before it began)."""
-    now = clock.now()
-    with uow_factory() as uow:
-        precedent = uow.precedents.get(tenant_id, precedent_id)
-        if precedent is None:
-            raise NotFound(f"precedente '{precedent_id}' não encontrado")
-        ended = end_vigencia(precedent, first_day_excluded or now.date(), dict(actor), now)
-        uow.precedents.end_vigencia(ended)
-        payload = {
-            "actor": dict(actor),
-            "precedent_id": precedent_id,
-            "vigencia_fim_anterior": None if precedent.valid_to is None else precedent.valid_to.isoformat(),
-            "vigencia_fim": None if ended.valid_to is None else ended.valid_to.isoformat(),
-            "motivo": motivo,
-        }
-        uow.audit.append(AuditEvent(tenant_id, "precedent.vigencia_ended", payload, now))
-        uow.commit()
-    return ended
-
-
-def get_precedent(uow_factory: UnitOfWorkFactory, tenant_id: str, precedent_id: str) -> Precedent:
-    with uow_factory.reading() as uow:
-        precedent = uow.precedents.get(tenant_id, precedent_id)
-    if precedent is None:
-        raise NotFound(f"precedente '{precedent_id}' não encontrado")
-    return precedent
-
-
-def list_precedents(
-    uow_factory: UnitOfWorkFactory, tenant_id: str, limit: int, after: str | None, where: PrecedentFilter
-) -> list[Precedent]:
-    with uow_factory.reading() as uow:
-        return uow.precedents.list_page(tenant_id, limit, after, where)
-
-
 def _sha(text: str | None) -> str | None:
     return None if text is None else sha256_text(text)
-
 
 
 class Precedents:
     """The tenant's equivalence table (ADR 0024): register, import, end, read — a method each."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow_factory = uow_factory
+        self._uows = uow_factory
         self._clock = clock
 
     def today(self) -> dt.date:
@@ -299,23 +200,75 @@ class Precedents:
     def homologate_as_precedent(
         self, tenant_id: str, review_id: str, actor: ReviewActor, terms: PrecedentTerms
     ) -> tuple[ReviewItem, Precedent]:
-        return homologate_as_precedent(self._uow_factory, tenant_id, review_id, actor, terms, self._clock)
+        """Homologate a parecer and register it as a precedent, in one transaction (both or neither)."""
+        with self._uows() as uow:
+            now = self._clock.now()
+            item = move_review(uow, tenant_id, review_id, Move(ReviewAction.HOMOLOGATE), actor, now)
+            precedent = register_from_review(uow, item, terms, actor.payload(), now)
+            uow.commit()
+        return item, precedent
 
     def register_reviewed(self, tenant_id: str, review_id: str, actor: Mapping[str, Any], terms: PrecedentTerms) -> Precedent:
-        return register_reviewed(self._uow_factory, tenant_id, review_id, actor, terms, self._clock)
+        """Register an already homologated review as a precedent. Raises NotFound, InvalidTransition, InvalidPrecedent."""
+        with self._uows() as uow:
+            item = uow.reviews.get(tenant_id, review_id)
+            if item is None:
+                raise NotFound(f"review item '{review_id}' not found")
+            precedent = register_from_review(uow, item, terms, actor, self._clock.now())
+            uow.commit()
+        return precedent
 
     def import_table(
         self, tenant_id: str, drafts: Sequence[PrecedentDraft], source_sha256: str, actor: Mapping[str, Any]
     ) -> list[Precedent]:
-        return import_precedents(self._uow_factory, tenant_id, drafts, source_sha256, actor, self._clock)
+        """All the drafts become precedents, or none does (InvalidPrecedent names the first bad row)."""
+        now = self._clock.now()
+        precedents = [_from_draft(tenant_id, draft, index, source_sha256, actor, now) for index, draft in enumerate(drafts)]
+        with self._uows() as uow:
+            if uow.tenants.get(tenant_id) is None:
+                raise NotFound(f"tenant '{tenant_id}' not found")
+            for precedent in precedents:
+                uow.precedents.add(precedent)
+            payload = {
+                "actor": dict(actor),
+                "arquivo_sha256": source_sha256,
+                "quantidade": len(precedents),
+                "precedent_ids": [p.precedent_id for p in precedents],
+            }
+            uow.audit.append(AuditEvent(tenant_id, "precedent.imported", payload, now))
+            uow.commit()
+        return precedents
 
     def end(
         self, tenant_id: str, precedent_id: str, first_day_excluded: dt.date | None, motivo: str | None, actor: Mapping[str, Any]
     ) -> Precedent:
-        return end_precedent(self._uow_factory, tenant_id, precedent_id, first_day_excluded, motivo, actor, self._clock)
+        """End a precedent's vigência (from today unless told); audited; the precedent stays on record.
+        Raises NotFound or InvalidPrecedent (already ended by then, or before it began)."""
+        now = self._clock.now()
+        with self._uows() as uow:
+            precedent = uow.precedents.get(tenant_id, precedent_id)
+            if precedent is None:
+                raise NotFound(f"precedente '{precedent_id}' não encontrado")
+            ended = end_vigencia(precedent, first_day_excluded or now.date(), dict(actor), now)
+            uow.precedents.end_vigencia(ended)
+            payload = {
+                "actor": dict(actor),
+                "precedent_id": precedent_id,
+                "vigencia_fim_anterior": None if precedent.valid_to is None else precedent.valid_to.isoformat(),
+                "vigencia_fim": None if ended.valid_to is None else ended.valid_to.isoformat(),
+                "motivo": motivo,
+            }
+            uow.audit.append(AuditEvent(tenant_id, "precedent.vigencia_ended", payload, now))
+            uow.commit()
+        return ended
 
     def get(self, tenant_id: str, precedent_id: str) -> Precedent:
-        return get_precedent(self._uow_factory, tenant_id, precedent_id)
+        with self._uows.reading() as uow:
+            precedent = uow.precedents.get(tenant_id, precedent_id)
+        if precedent is None:
+            raise NotFound(f"precedente '{precedent_id}' não encontrado")
+        return precedent
 
     def page(self, tenant_id: str, limit: int, after: str | None, where: PrecedentFilter) -> list[Precedent]:
-        return list_precedents(self._uow_factory, tenant_id, limit, after, where)
+        with self._uows.reading() as uow:
+            return uow.precedents.list_page(tenant_id, limit, after, where)

@@ -7,7 +7,6 @@ from typing import Any
 from core.domain.errors import NotFound
 from core.domain.review import ReviewItem
 from core.ports.unit_of_work import UnitOfWorkFactory
-from core.usecases.reviews import result_with_review
 
 
 class Results:
@@ -23,5 +22,9 @@ class Results:
         return stored.response
 
     def with_review(self, tenant_id: str, request_id: str) -> tuple[dict[str, Any], ReviewItem | None]:
-        """The stored result and its review item (None when it has none)."""
-        return result_with_review(self._uows, tenant_id, request_id)
+        """The stored result and its review item (None when the decision was automatic)."""
+        with self._uows.reading() as uow:
+            stored = uow.results.get(tenant_id, request_id)
+            if stored is None:
+                raise NotFound(f"no result for request_id '{request_id}'")
+            return stored.response, uow.reviews.for_request(tenant_id, request_id)

@@ -8,7 +8,6 @@ is reported as missing (docs/adr/0020-review-items.md).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from core.domain.reason_codes import validate_reason_codes
 from core.domain.review_backlog import ReviewBacklog
 from core.domain.review import (
     DEFAULT_REASON_CODES,
+    REVISAO,
     Move,
     ReviewAction,
     ReviewActor,
@@ -37,7 +37,6 @@ from core.ports.clock import Clock
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases import webhooks
 
-AUTOMATICA, REVISAO = "automatica", "revisao"
 ASSIGNABLE = (Role.REVIEWER, Role.ADMIN)
 
 
@@ -59,36 +58,23 @@ def open_review(
     return item
 
 
-def move_review(
-    uow_factory: UnitOfWorkFactory,
-    tenant_id: str,
-    review_id: str,
-    move: Move,
-    actor: ReviewActor,
-    clock: Clock,
-    also: Callable[[UnitOfWork, ReviewItem, dt.datetime], object] | None = None,
-) -> ReviewItem:
-    """Apply one transition. Raises NotFound, TransitionForbidden, InvalidTransition or InvalidInput.
-    `also` runs in the same transaction with the moved item (a precedent registered on homologation)."""
-    with uow_factory() as uow:
-        item = uow.reviews.get(tenant_id, review_id)
-        if item is None:
-            raise NotFound(f"review item '{review_id}' not found")
-        if move.action is ReviewAction.ASSIGN and move.assignee is not None:
-            _check_assignee(uow, tenant_id, move.assignee)
-        now = clock.now()
-        updated, payload = transition(item, move, actor, now, reason_codes_of(uow, tenant_id))
-        uow.reviews.update(updated, expected_version=item.version)
-        uow.audit.append(AuditEvent(tenant_id, f"review.{move.action.value}", payload, now))
-        if updated.final:  # the human decision is final: tell the tenant's webhooks (ADR 0025)
-            webhooks.publish(uow, tenant_id, DECISAO_FINAL, decisao_final_data(updated), now=now)
-        if also is not None:
-            also(uow, updated, now)
-        uow.commit()
+def move_review(uow: UnitOfWork, tenant_id: str, review_id: str, move: Move, actor: ReviewActor, now: dt.datetime) -> ReviewItem:
+    """Apply one transition inside the caller's transaction (`Reviews.move`, or `Precedents` homologating
+    and registering a precedent in one). Raises NotFound, TransitionForbidden, InvalidTransition or InvalidInput."""
+    item = uow.reviews.get(tenant_id, review_id)
+    if item is None:
+        raise NotFound(f"review item '{review_id}' not found")
+    if move.action is ReviewAction.ASSIGN and move.assignee is not None:
+        _check_assignee(uow, tenant_id, move.assignee)
+    updated, payload = transition(item, move, actor, now, _reason_codes_of(uow, tenant_id))
+    uow.reviews.update(updated, expected_version=item.version)
+    uow.audit.append(AuditEvent(tenant_id, f"review.{move.action.value}", payload, now))
+    if updated.final:  # the human decision is final: tell the tenant's webhooks (ADR 0025)
+        webhooks.publish(uow, tenant_id, DECISAO_FINAL, _decisao_final_data(updated), now=now)
     return updated
 
 
-def decisao_final_data(item: ReviewItem) -> dict[str, Any]:
+def _decisao_final_data(item: ReviewItem) -> dict[str, Any]:
     """The `data` of a decisao.final event: the homologated decision and how it was reached."""
     return {
         "request_id": item.request_id,
@@ -107,33 +93,6 @@ class Recurso:
     request_id: str
     fatos: str
     ementa: str | None = None
-
-
-def file_recurso(uow_factory: UnitOfWorkFactory, tenant_id: str, recurso: Recurso, actor: ReviewActor, clock: Clock) -> ReviewItem:
-    """Reopen the final decision of a result within the policy's window (a new round of its review
-    item), or take an automatic DEFERIDO/INDEFERIDO to review (a new item whose first entry is the
-    recurso). Raises NotFound, TransitionForbidden, InvalidTransition (not final yet) or
-    RecursoForaDoPrazo (outside the window, 422)."""
-    move = Move(ReviewAction.RECURSO, fatos=recurso.fatos, ementa=recurso.ementa)
-    with uow_factory() as uow:
-        stored = uow.results.get(tenant_id, recurso.request_id)
-        if stored is None:
-            raise NotFound(f"no result for request_id '{recurso.request_id}'")
-        item = uow.reviews.for_request(tenant_id, recurso.request_id)
-        now = clock.now()
-        if item is None:
-            if stored.decision not in ("DEFERIDO", "INDEFERIDO"):
-                raise InvalidTransition(f"a {stored.decision} result has no final decision to appeal")
-            updated, payload = open_appeal(tenant_id, recurso.request_id, stored.created_at, move, actor, now, _terms_of_result(uow, stored))
-            uow.reviews.add(updated)
-        else:
-            updated, payload = transition(item, move, actor, now)
-            uow.reviews.update(updated, expected_version=item.version)
-        uow.audit.append(AuditEvent(tenant_id, "review.recurso", payload, now))
-        if item is not None:
-            _end_precedents_of(uow, updated, actor, now)
-        uow.commit()
-    return updated
 
 
 def _end_precedents_of(uow: UnitOfWork, item: ReviewItem, actor: ReviewActor, now: dt.datetime) -> None:
@@ -167,29 +126,9 @@ def _terms_of_result(uow: UnitOfWork, stored: StoredResult) -> ReviewTerms:
     return ReviewTerms(**{**terms.payload(), **fields})
 
 
-def reason_codes_of(uow: UnitOfWork, tenant_id: str) -> tuple[str, ...]:
+def _reason_codes_of(uow: UnitOfWork, tenant_id: str) -> tuple[str, ...]:
     """The reason codes the tenant's pareceres may cite: its own list, or the default one."""
     return uow.reviews.reason_codes(tenant_id) or DEFAULT_REASON_CODES
-
-
-def get_reason_codes(uow_factory: UnitOfWorkFactory, tenant_id: str) -> tuple[tuple[str, ...], bool]:
-    """(the tenant's reason codes, whether they are the default list)."""
-    with uow_factory.reading() as uow:
-        own = uow.reviews.reason_codes(tenant_id)
-    return (own, False) if own else (DEFAULT_REASON_CODES, True)
-
-
-def set_reason_codes(uow_factory: UnitOfWorkFactory, tenant_id: str, codes: list[str], actor: Actor, clock: Clock) -> tuple[str, ...]:
-    """Replace the tenant's list (audited `review.reason_codes`). Items already decided keep theirs."""
-    valid = validate_reason_codes(codes)
-    with uow_factory() as uow:
-        if uow.tenants.get(tenant_id) is None:
-            raise NotFound(f"tenant '{tenant_id}' not found")
-        now = clock.now()
-        uow.reviews.set_reason_codes(tenant_id, valid, now)
-        uow.audit.append(AuditEvent(tenant_id, "review.reason_codes", {"codes": list(valid), "actor": actor}, now))
-        uow.commit()
-    return valid
 
 
 def _check_assignee(uow: UnitOfWork, tenant_id: str, key_id: str) -> None:
@@ -201,20 +140,6 @@ def _check_assignee(uow: UnitOfWork, tenant_id: str, key_id: str) -> None:
 
 def _assignable(key: ApiKeyRecord) -> bool:
     return key.revoked_at is None and key.role in ASSIGNABLE
-
-
-def list_assignees(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[ApiKeyRecord]:
-    """The keys an item of the tenant may be assigned to: its active reviewer and admin keys."""
-    with uow_factory.reading() as uow:
-        return [key for key in uow.api_keys.list_for_tenant(tenant_id) if _assignable(key)]
-
-
-def get_review(uow_factory: UnitOfWorkFactory, tenant_id: str, review_id: str) -> ReviewItem:
-    with uow_factory.reading() as uow:
-        item = uow.reviews.get(tenant_id, review_id)
-    if item is None:
-        raise NotFound(f"review item '{review_id}' not found")
-    return item
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,48 +154,6 @@ class ReviewQuery:
     min_age_days: int | None = None  # only items opened at least this many days ago
 
 
-def list_reviews(uow_factory: UnitOfWorkFactory, tenant_id: str, query: ReviewQuery, clock: Clock) -> list[ReviewItem]:
-    """A keyset page of the tenant's items in id (opening) order, filtered."""
-    now = clock.now()
-    with uow_factory.reading() as uow:
-        return uow.reviews.list_items(
-            tenant_id,
-            query.limit,
-            after=query.after,
-            state=query.state,
-            assignee=query.assignee,
-            overdue_at=now if query.overdue else None,
-            instituicao=query.instituicao,
-            curso=query.curso,
-            opened_before=None if query.min_age_days is None else now - dt.timedelta(days=query.min_age_days),
-        )
-
-
-def result_with_review(uow_factory: UnitOfWorkFactory, tenant_id: str, request_id: str) -> tuple[dict[str, Any], ReviewItem | None]:
-    """A stored result and its review item (None when the decision was automatic)."""
-    with uow_factory.reading() as uow:
-        stored = uow.results.get(tenant_id, request_id)
-        if stored is None:
-            raise NotFound(f"no result for request_id '{request_id}'")
-        return stored.response, uow.reviews.for_request(tenant_id, request_id)
-
-
-def final_decision(decisao: str, item: ReviewItem | None) -> tuple[str | None, str | None]:
-    """(decisao_final, how it was reached): the automatic decision unless a person must decide;
-    then the homologated parecer, or nothing yet."""
-    if item is None:
-        return (decisao, AUTOMATICA) if decisao != "ANALISE_HUMANA" else (None, None)
-    if item.final:
-        return item.decision, REVISAO
-    return None, None
-
-
-def review_backlog(uow_factory: UnitOfWorkFactory, clock: Clock) -> ReviewBacklog:
-    """Open items by tenant, state and age, and overdue items by tenant (for /metrics)."""
-    with uow_factory.reading() as uow:
-        return uow.reviews.backlog(clock.now())
-
-
 class Reviews:
     """Review items of a tenant: one method per operation; tenant and actor always given (ADR 0023)."""
 
@@ -283,29 +166,86 @@ class Reviews:
         return self._clock.now()
 
     def get(self, tenant_id: str, review_id: str) -> ReviewItem:
-        return get_review(self._uows, tenant_id, review_id)
+        with self._uows.reading() as uow:
+            item = uow.reviews.get(tenant_id, review_id)
+        if item is None:
+            raise NotFound(f"review item '{review_id}' not found")
+        return item
 
     def search(self, tenant_id: str, query: ReviewQuery) -> list[ReviewItem]:
-        return list_reviews(self._uows, tenant_id, query, self._clock)
+        """A keyset page of the tenant's items in id (opening) order, filtered."""
+        now = self._clock.now()
+        with self._uows.reading() as uow:
+            return uow.reviews.list_items(
+                tenant_id,
+                query.limit,
+                after=query.after,
+                state=query.state,
+                assignee=query.assignee,
+                overdue_at=now if query.overdue else None,
+                instituicao=query.instituicao,
+                curso=query.curso,
+                opened_before=None if query.min_age_days is None else now - dt.timedelta(days=query.min_age_days),
+            )
 
     def move(self, tenant_id: str, review_id: str, move: Move, actor: ReviewActor) -> ReviewItem:
-        return move_review(self._uows, tenant_id, review_id, move, actor, self._clock)
+        """Apply one transition. Raises NotFound, TransitionForbidden, InvalidTransition or InvalidInput."""
+        with self._uows() as uow:
+            updated = move_review(uow, tenant_id, review_id, move, actor, self._clock.now())
+            uow.commit()
+        return updated
 
     def assignees(self, tenant_id: str) -> list[ApiKeyRecord]:
         """The active reviewer (and admin) keys an item may be assigned to, oldest first."""
-        return list_assignees(self._uows, tenant_id)
+        with self._uows.reading() as uow:
+            return [key for key in uow.api_keys.list_for_tenant(tenant_id) if _assignable(key)]
 
     def recurso(self, tenant_id: str, recurso: Recurso, actor: ReviewActor) -> ReviewItem:
-        """Reopen a final decision within the policy's window, or take an automatic one to review (ADR 0026)."""
-        return file_recurso(self._uows, tenant_id, recurso, actor, self._clock)
+        """Reopen the final decision of a result within the policy's window (a new round of its review
+        item), or take an automatic DEFERIDO/INDEFERIDO to review (a new item whose first entry is the
+        recurso; ADR 0026). Raises NotFound, TransitionForbidden, InvalidTransition (not final yet) or
+        RecursoForaDoPrazo (outside the window, 422)."""
+        move = Move(ReviewAction.RECURSO, fatos=recurso.fatos, ementa=recurso.ementa)
+        with self._uows() as uow:
+            stored = uow.results.get(tenant_id, recurso.request_id)
+            if stored is None:
+                raise NotFound(f"no result for request_id '{recurso.request_id}'")
+            item = uow.reviews.for_request(tenant_id, recurso.request_id)
+            now = self._clock.now()
+            if item is None:
+                if stored.decision not in ("DEFERIDO", "INDEFERIDO"):
+                    raise InvalidTransition(f"a {stored.decision} result has no final decision to appeal")
+                terms = _terms_of_result(uow, stored)
+                updated, payload = open_appeal(tenant_id, recurso.request_id, stored.created_at, move, actor, now, terms)
+                uow.reviews.add(updated)
+            else:
+                updated, payload = transition(item, move, actor, now)
+                uow.reviews.update(updated, expected_version=item.version)
+            uow.audit.append(AuditEvent(tenant_id, "review.recurso", payload, now))
+            if item is not None:
+                _end_precedents_of(uow, updated, actor, now)
+            uow.commit()
+        return updated
 
     def reason_codes(self, tenant_id: str) -> tuple[tuple[str, ...], bool]:
         """(the tenant's reason codes, whether they are the default list)."""
-        return get_reason_codes(self._uows, tenant_id)
+        with self._uows.reading() as uow:
+            own = uow.reviews.reason_codes(tenant_id)
+        return (own, False) if own else (DEFAULT_REASON_CODES, True)
 
     def set_reason_codes(self, tenant_id: str, codes: list[str], actor: Actor) -> tuple[str, ...]:
-        return set_reason_codes(self._uows, tenant_id, codes, actor, self._clock)
+        """Replace the tenant's list (audited `review.reason_codes`). Items already decided keep theirs."""
+        valid = validate_reason_codes(codes)
+        with self._uows() as uow:
+            if uow.tenants.get(tenant_id) is None:
+                raise NotFound(f"tenant '{tenant_id}' not found")
+            now = self._clock.now()
+            uow.reviews.set_reason_codes(tenant_id, valid, now)
+            uow.audit.append(AuditEvent(tenant_id, "review.reason_codes", {"codes": list(valid), "actor": actor}, now))
+            uow.commit()
+        return valid
 
     def backlog(self) -> ReviewBacklog:
-        """Open items by tenant, state and age, and overdue items (for /metrics)."""
-        return review_backlog(self._uows, self._clock)
+        """Open items by tenant, state and age, and overdue items by tenant (for /metrics)."""
+        with self._uows.reading() as uow:
+            return uow.reviews.backlog(self._clock.now())

@@ -10,6 +10,9 @@ from core.domain.model import ConceptMatch, Course, Policy, Taxonomy, TaxonomyNo
 from core.domain.records import AuditEvent, CourseBinding, StoredResult
 from core.usecases.bootstrap import DEFAULT_TENANT, seed
 from core.usecases.evaluate import EvaluateCommand, EvaluatePair
+from core.usecases.pareceres import Pareceres
+from core.usecases.precedents import Precedents
+from core.usecases.reviews import Reviews
 from tests.fakes import (
     FailingMapper,
     FakeUnitOfWorkFactory,
@@ -46,6 +49,19 @@ class World:
     clock: FixedClock
     primary: StaticMapper | FailingMapper
     evaluate: EvaluatePair
+
+    @property
+    def reviews(self) -> Reviews:
+        """The review use case over this world's fakes (items opened by `evaluate`)."""
+        return Reviews(self.uows, self.clock)
+
+    @property
+    def precedents(self) -> Precedents:
+        return Precedents(self.uows, self.clock)
+
+    @property
+    def pareceres(self) -> Pareceres:
+        return Pareceres(self.uows, self.clock)
 
     def evaluation_events(self, tenant_id: str = DEFAULT_TENANT) -> list[AuditEvent]:
         with self.uows.reading() as uow:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from core.usecases.reviews import Reviews
 from core.usecases.webhooks import DeliverWebhook, DeliveryPolicy, OutboxDispatcher, WebhookAdmin, WebhookDeliveries
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
 from tests.fakes.webhooks import FakeDeliveryQueue, RecordingWebhookMetrics, ScriptedSender
@@ -27,6 +28,10 @@ class WebhookWorld:
     dispatcher: OutboxDispatcher
     deliver: DeliverWebhook
     deliveries: WebhookDeliveries
+
+    @property
+    def reviews(self) -> Reviews:
+        return Reviews(self.uows, self.clock)
 
     def run_queue(self) -> None:
         """A worker taking every message (delays are not waited for: the fake clock is the test's)."""

@@ -15,7 +15,6 @@ from core.domain.records import Role
 from core.domain.review import Move, ReviewAction, ReviewActor
 from core.usecases import reviews
 from core.usecases.bootstrap import DEFAULT_TENANT
-from core.usecases.pareceres import parecer_of_review
 from tests.support.evaluate_world import ORIGEM, World, command, world
 
 REVIEWER = ReviewActor("k-rev", Role.REVIEWER)
@@ -30,7 +29,7 @@ def homologated(w: World, parecer_text: str = "Conteúdos equivalentes; carga ho
     assert item is not None
     decide = Move(ReviewAction.DECIDE, decisao="DEFERIDO", motivo="conteudo_equivalente", parecer=parecer_text)
     for move, actor in ((Move(ReviewAction.CLAIM), REVIEWER), (decide, REVIEWER), (Move(ReviewAction.HOMOLOGATE), COORDINATOR)):
-        item = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, actor, w.clock)
+        item = w.reviews.move(DEFAULT_TENANT, item.review_id, move, actor)
     return item.review_id
 
 
@@ -40,7 +39,7 @@ def pdf_text(data: bytes) -> str:
 
 def test_the_parecer_has_the_three_sections_cites_the_policy_and_concludes() -> None:
     w = world()
-    parecer = parecer_of_review(w.uows, DEFAULT_TENANT, homologated(w), w.clock)
+    parecer = w.pareceres.of_review(DEFAULT_TENANT, homologated(w))
     assert [s.title for s in parecer.sections] == ["Relatório", "Fundamentação", "Conclusão"]
     relatorio, fundamentacao, conclusao = parecer.sections
     assert ("Pedido (request_id)", "r-doc") in relatorio.facts
@@ -59,22 +58,22 @@ def test_a_pending_item_has_no_conclusion_yet() -> None:
     with w.uows.reading() as uow:
         item = uow.reviews.for_request(DEFAULT_TENANT, "r-open")
     assert item is not None
-    parecer = parecer_of_review(w.uows, DEFAULT_TENANT, item.review_id, w.clock)
+    parecer = w.pareceres.of_review(DEFAULT_TENANT, item.review_id)
     assert parecer.decisao is None and "ainda não emitido" in parecer.sections[-1].paragraphs[0]
 
 
 def test_html_escapes_user_text() -> None:
     w = world()
     review_id = homologated(w, parecer_text=HOSTILE)
-    reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-doc", HOSTILE, HOSTILE), ReviewActor("k-c", Role.CLIENT), w.clock)
-    page = render_html(parecer_of_review(w.uows, DEFAULT_TENANT, review_id, w.clock))
+    w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-doc", HOSTILE, HOSTILE), ReviewActor("k-c", Role.CLIENT))
+    page = render_html(w.pareceres.of_review(DEFAULT_TENANT, review_id))
     assert "<script>" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp;" in page
     assert "Relatório" in page and "Fundamentação" in page and "Conclusão" in page and 'lang="pt-BR"' in page
 
 
 def test_the_pdf_is_a_pdf_with_the_sections_and_the_decision() -> None:
     w = world()
-    parecer: Parecer = parecer_of_review(w.uows, DEFAULT_TENANT, homologated(w, parecer_text=HOSTILE), w.clock)
+    parecer: Parecer = w.pareceres.of_review(DEFAULT_TENANT, homologated(w, parecer_text=HOSTILE))
     data = render_pdf(parecer)
     assert data.startswith(b"%PDF-")
     text = pdf_text(data)

@@ -14,12 +14,14 @@ from core.domain.errors import InvalidInput, InvalidTransition, NotFound, Recurs
 from core.domain.records import Role
 from core.domain.review import (
     HOMOLOGACAO_DISPENSADA,
+    REVISAO,
     Move,
     ReviewAction,
     ReviewActor,
     ReviewItem,
     ReviewState,
     ReviewTerms,
+    final_decision,
     open_item,
     transition,
 )
@@ -48,7 +50,7 @@ def homologated(w: World, request_id: str = "r-rec") -> ReviewItem:
         item = uow.reviews.for_request(DEFAULT_TENANT, request_id)
     assert item is not None
     for move, actor in ((Move(ReviewAction.CLAIM), REVIEWER), (PARECER, REVIEWER), (Move(ReviewAction.HOMOLOGATE), COORDINATOR)):
-        item = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, actor, w.clock)
+        item = w.reviews.move(DEFAULT_TENANT, item.review_id, move, actor)
     assert item.final
     return item
 
@@ -77,13 +79,13 @@ def test_a_recurso_within_the_window_opens_a_new_round_that_ends_final_again() -
     w = world()
     item = homologated(w)
     w.clock.current += dt.timedelta(days=3)
-    reopened = reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-rec", FATOS, "Séries de potências."), CLIENT, w.clock)
+    reopened = w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-rec", FATOS, "Séries de potências."), CLIENT)
     assert (reopened.state, reopened.rodada, reopened.decision, reopened.assignee) == (ReviewState.PENDENTE, 2, None, None)
     assert reopened.deadline == w.clock.now() + dt.timedelta(days=30)  # the new round's parecer deadline
     assert reopened.recurso == {"fatos": FATOS, "ementa": "Séries de potências."}
-    assert reviews.final_decision("ANALISE_HUMANA", reopened) == (None, None)  # not final while appealed
+    assert final_decision("ANALISE_HUMANA", reopened) == (None, None)  # not final while appealed
     for move, actor in ((Move(ReviewAction.CLAIM), REVIEWER), (PARECER, REVIEWER), (Move(ReviewAction.HOMOLOGATE), COORDINATOR)):
-        reopened = reviews.move_review(w.uows, DEFAULT_TENANT, reopened.review_id, move, actor, w.clock)
+        reopened = w.reviews.move(DEFAULT_TENANT, reopened.review_id, move, actor)
     assert reopened.final and reopened.review_id == item.review_id
     assert [(e["action"], e["rodada"]) for e in reopened.history] == [
         ("claim", 1), ("decide", 1), ("homologate", 1), ("recurso", 2), ("claim", 2), ("decide", 2), ("homologate", 2)
@@ -94,7 +96,7 @@ def test_a_recurso_within_the_window_opens_a_new_round_that_ends_final_again() -
 def test_the_recurso_enters_the_audit_chain_with_its_actor_and_hashes_of_its_texts() -> None:
     w = world()
     homologated(w)
-    reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-rec", FATOS), COORDINATOR, w.clock)
+    w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-rec", FATOS), COORDINATOR)
     with w.uows.reading() as uow:
         event = [e for e in uow.audit.list_events(DEFAULT_TENANT, limit=100) if e.event_type == "review.recurso"][0]
     assert event.payload["actor"] == COORDINATOR.payload() and event.payload["rodada"] == 2
@@ -108,24 +110,24 @@ def test_a_recurso_after_the_window_is_refused_in_portuguese_and_changes_nothing
     assert item.recurso_until() == w.clock.current
     w.clock.current += dt.timedelta(microseconds=1)
     with pytest.raises(RecursoForaDoPrazo, match="recurso fora do prazo.*2026-03-16"):
-        reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-rec", FATOS), CLIENT, w.clock)
+        w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-rec", FATOS), CLIENT)
     assert events(w).count("review.recurso") == 0
     w.clock.current -= dt.timedelta(microseconds=1)  # the last instant is still inside
-    assert reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-rec", FATOS), CLIENT, w.clock).rodada == 2
+    assert w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-rec", FATOS), CLIENT).rodada == 2
 
 
 def test_an_automatic_decision_is_taken_to_review_on_appeal() -> None:
     w = world()
     assert w.evaluate(command("r-auto")).document["decisao"] == "DEFERIDO"
     w.clock.current += dt.timedelta(days=1)
-    item = reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-auto", FATOS), CLIENT, w.clock)
+    item = w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-auto", FATOS), CLIENT)
     assert item.state is ReviewState.PENDENTE and item.history[0]["from"] == "automatica"
-    assert reviews.final_decision("DEFERIDO", item) == (None, None)
+    assert final_decision("DEFERIDO", item) == (None, None)
     assert events(w) == ["review.recurso"]
     for move, actor in ((Move(ReviewAction.CLAIM), REVIEWER), (dataclasses.replace(PARECER, decisao="INDEFERIDO", motivo="outro"), REVIEWER),
                         (Move(ReviewAction.HOMOLOGATE), COORDINATOR)):
-        item = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, actor, w.clock)
-    assert reviews.final_decision("DEFERIDO", item) == ("INDEFERIDO", reviews.REVISAO)
+        item = w.reviews.move(DEFAULT_TENANT, item.review_id, move, actor)
+    assert final_decision("DEFERIDO", item) == ("INDEFERIDO", REVISAO)
 
 
 def test_an_automatic_decision_past_its_window_cannot_be_appealed() -> None:
@@ -133,7 +135,7 @@ def test_an_automatic_decision_past_its_window_cannot_be_appealed() -> None:
     w.evaluate(command("r-auto"))
     w.clock.current += dt.timedelta(days=30)
     with pytest.raises(RecursoForaDoPrazo):
-        reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-auto", FATOS), CLIENT, w.clock)
+        w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-auto", FATOS), CLIENT)
     assert events(w) == []
 
 
@@ -144,35 +146,35 @@ def test_only_client_coordinator_and_admin_file_a_recurso(role: Role) -> None:
     w.evaluate(command("r-auto"))
     for request_id in ("r-rec", "r-auto"):
         with pytest.raises(TransitionForbidden):
-            reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso(request_id, FATOS), ReviewActor("k", role), w.clock)
-    assert reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-auto", FATOS), ReviewActor("k-a", Role.ADMIN), w.clock)
+            w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso(request_id, FATOS), ReviewActor("k", role))
+    assert w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-auto", FATOS), ReviewActor("k-a", Role.ADMIN))
 
 
 def test_a_recurso_needs_a_final_decision_facts_and_an_existing_result() -> None:
     w = world()
     w.evaluate(command("r-open", origem=UNKNOWN_APPROVAL))
     with pytest.raises(InvalidTransition):
-        reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-open", FATOS), CLIENT, w.clock)
+        w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-open", FATOS), CLIENT)
     homologated(w)
     with pytest.raises(InvalidInput):
-        reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-rec", "  "), CLIENT, w.clock)
+        w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-rec", "  "), CLIENT)
     with pytest.raises(InvalidInput):
-        reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-rec", FATOS, " "), CLIENT, w.clock)
+        w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-rec", FATOS, " "), CLIENT)
     with pytest.raises(NotFound):
-        reviews.file_recurso(w.uows, DEFAULT_TENANT, reviews.Recurso("r-none", FATOS), CLIENT, w.clock)
+        w.reviews.recurso(DEFAULT_TENANT, reviews.Recurso("r-none", FATOS), CLIENT)
 
 
 def test_the_policy_terms_travel_with_the_item_and_its_deadline_flags_overdue() -> None:
     w = world()
     overrides = {"prazo_parecer_dias": 5, "prazo_recurso_dias": 2, "homologacao_obrigatoria": False}
     w.evaluate(command("r-terms", origem=UNKNOWN_APPROVAL, policy_overrides=overrides, caller={"role": "admin"}))
-    page = reviews.list_reviews(w.uows, DEFAULT_TENANT, reviews.ReviewQuery(overdue=True), w.clock)
+    page = w.reviews.search(DEFAULT_TENANT, reviews.ReviewQuery(overdue=True))
     assert page == []
     w.clock.current += dt.timedelta(days=5, seconds=1)
-    [item] = reviews.list_reviews(w.uows, DEFAULT_TENANT, reviews.ReviewQuery(overdue=True), w.clock)
+    [item] = w.reviews.search(DEFAULT_TENANT, reviews.ReviewQuery(overdue=True))
     assert item.terms == ReviewTerms(5, 2, False) and item.overdue(w.clock.now())
-    item = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER, w.clock)
-    item = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, PARECER, REVIEWER, w.clock)
+    item = w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER)
+    item = w.reviews.move(DEFAULT_TENANT, item.review_id, PARECER, REVIEWER)
     assert item.final and item.history[-1]["homologacao"] == HOMOLOGACAO_DISPENSADA  # the policy dispenses it
     assert not item.overdue(w.clock.now())
 

@@ -10,7 +10,6 @@ from adapters.metrics.review_collector import ReviewCollector
 from core.domain.records import Role
 from core.domain.review import Move, ReviewAction, ReviewActor
 from core.domain.review_backlog import ReviewBacklog, age_bucket
-from core.usecases import reviews
 from core.usecases.bootstrap import DEFAULT_TENANT
 from tests.support.evaluate_world import ORIGEM, command, world
 
@@ -37,14 +36,14 @@ def test_the_backlog_by_state_and_age_and_the_overdue_items() -> None:
     unknown = dataclasses.replace(ORIGEM, aprovado=None)
     for i in range(3):
         w.evaluate(command(f"r-{i}", origem=unknown))
-    collector = ReviewCollector(lambda: reviews.review_backlog(w.uows, w.clock), max_age_s=0)
+    collector = ReviewCollector(lambda: w.reviews.backlog(), max_age_s=0)
     first = samples_of(collector)
     assert first[("eqv_review_metrics_up", ())] == 1 and first[backlog_key("pendente", "0-7d")] == 3
     assert not any(name == "eqv_review_overdue" for name, _ in first)
     with w.uows.reading() as uow:
         item = uow.reviews.for_request(DEFAULT_TENANT, "r-0")
     assert item is not None
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), ReviewActor("k", Role.REVIEWER), w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), ReviewActor("k", Role.REVIEWER))
     w.clock.current += dt.timedelta(days=31)
     later = samples_of(collector)
     assert later[backlog_key("pendente", "30-90d")] == 2 and later[backlog_key("em_analise", "30-90d")] == 1

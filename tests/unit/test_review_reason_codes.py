@@ -10,7 +10,6 @@ from core.domain.errors import InvalidInput, NotFound
 from core.domain.reason_codes import MAX_CODES, validate_reason_codes
 from core.domain.records import Role
 from core.domain.review import DEFAULT_REASON_CODES, Move, ReviewAction, ReviewActor
-from core.usecases import reviews
 from core.usecases.bootstrap import DEFAULT_TENANT
 from tests.support.evaluate_world import ORIGEM, command, world
 
@@ -35,18 +34,18 @@ def test_an_unusable_list_is_refused_naming_the_problem(codes: list[str], messag
 
 def test_decide_accepts_only_the_tenants_codes_and_names_them_when_it_refuses() -> None:
     w = world()
-    assert reviews.get_reason_codes(w.uows, DEFAULT_TENANT) == (DEFAULT_REASON_CODES, True)
+    assert w.reviews.reason_codes(DEFAULT_TENANT) == (DEFAULT_REASON_CODES, True)
     w.evaluate(command("r-1", origem=dataclasses.replace(ORIGEM, aprovado=None)))
     with w.uows.reading() as uow:
         item = uow.reviews.for_request(DEFAULT_TENANT, "r-1")
     assert item is not None
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER, w.clock)
-    assert reviews.set_reason_codes(w.uows, DEFAULT_TENANT, ["ementa_divergente", "outro"], ADMIN, w.clock) == ("ementa_divergente", "outro")
-    assert reviews.get_reason_codes(w.uows, DEFAULT_TENANT) == (("ementa_divergente", "outro"), False)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER)
+    assert w.reviews.set_reason_codes(DEFAULT_TENANT, ["ementa_divergente", "outro"], ADMIN) == ("ementa_divergente", "outro")
+    assert w.reviews.reason_codes(DEFAULT_TENANT) == (("ementa_divergente", "outro"), False)
     refused = Move(ReviewAction.DECIDE, decisao="INDEFERIDO", motivo="conteudo_insuficiente", parecer="Faltam tópicos.")
     with pytest.raises(InvalidInput, match="ementa_divergente, outro"):
-        reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, refused, REVIEWER, w.clock)
-    decided = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, dataclasses.replace(refused, motivo="ementa_divergente"), REVIEWER, w.clock)
+        w.reviews.move(DEFAULT_TENANT, item.review_id, refused, REVIEWER)
+    decided = w.reviews.move(DEFAULT_TENANT, item.review_id, dataclasses.replace(refused, motivo="ementa_divergente"), REVIEWER)
     assert decided.reason_code == "ementa_divergente"
     with w.uows.reading() as uow:
         [event] = [e for e in uow.audit.list_events(DEFAULT_TENANT, limit=100) if e.event_type == "review.reason_codes"]
@@ -55,10 +54,10 @@ def test_decide_accepts_only_the_tenants_codes_and_names_them_when_it_refuses() 
 
 def test_another_tenant_keeps_the_default_list_and_an_unknown_tenant_is_refused() -> None:
     w = world()
-    reviews.set_reason_codes(w.uows, DEFAULT_TENANT, ["outro"], ADMIN, w.clock)
-    assert reviews.get_reason_codes(w.uows, "other") == (DEFAULT_REASON_CODES, True)
+    w.reviews.set_reason_codes(DEFAULT_TENANT, ["outro"], ADMIN)
+    assert w.reviews.reason_codes("other") == (DEFAULT_REASON_CODES, True)
     with pytest.raises(NotFound):
-        reviews.set_reason_codes(w.uows, "no-such-tenant", ["outro"], ADMIN, w.clock)
+        w.reviews.set_reason_codes("no-such-tenant", ["outro"], ADMIN)
     with pytest.raises(InvalidInput):
-        reviews.set_reason_codes(w.uows, DEFAULT_TENANT, ["outro", "outro"], ADMIN, w.clock)
-    assert reviews.get_reason_codes(w.uows, DEFAULT_TENANT) == (("outro",), False)
+        w.reviews.set_reason_codes(DEFAULT_TENANT, ["outro", "outro"], ADMIN)
+    assert w.reviews.reason_codes(DEFAULT_TENANT) == (("outro",), False)

@@ -10,7 +10,7 @@ import pytest
 from core.domain.api_keys import hash_key
 from core.domain.errors import InvalidInput, InvalidTransition, NotFound, TransitionForbidden
 from core.domain.records import ApiKeyRecord, Role
-from core.domain.review import Move, ReviewAction, ReviewActor, ReviewItem, ReviewState
+from core.domain.review import AUTOMATICA, REVISAO, Move, ReviewAction, ReviewActor, ReviewItem, ReviewState, final_decision
 from core.usecases import reviews
 from core.usecases.bootstrap import DEFAULT_TENANT
 from tests.support.evaluate_world import ORIGEM, World, command, world
@@ -51,7 +51,7 @@ def test_an_automatic_decision_opens_no_item_and_is_final_at_once() -> None:
     w = world()
     document = w.evaluate(command("r-auto")).document
     assert document["decisao"] == "DEFERIDO" and review_of(w, "r-auto") is None
-    assert reviews.final_decision("DEFERIDO", None) == ("DEFERIDO", reviews.AUTOMATICA)
+    assert final_decision("DEFERIDO", None) == ("DEFERIDO", AUTOMATICA)
 
 
 def test_the_item_is_stored_in_the_transaction_of_the_result() -> None:
@@ -80,8 +80,8 @@ def test_claim_decide_homologate_is_audited_with_each_actor_and_ends_in_revisao(
         (Move(ReviewAction.DECIDE, decisao="INDEFERIDO", motivo="conteudo_insuficiente", parecer="Faltam tópicos."), REVIEWER),
         (Move(ReviewAction.HOMOLOGATE), COORDINATOR),
     ):
-        item = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, actor, w.clock)
-    assert item.final and reviews.final_decision("ANALISE_HUMANA", item) == ("INDEFERIDO", reviews.REVISAO)
+        item = w.reviews.move(DEFAULT_TENANT, item.review_id, move, actor)
+    assert item.final and final_decision("ANALISE_HUMANA", item) == ("INDEFERIDO", REVISAO)
     assert events(w) == ["review.opened", "review.claim", "review.decide", "review.homologate"]
     with w.uows.reading() as uow:
         actors = [e.payload["actor"] for e in uow.audit.list_events(DEFAULT_TENANT, limit=100) if e.event_type.startswith("review.") and "actor" in e.payload]
@@ -92,11 +92,11 @@ def test_refused_transitions_change_nothing_and_audit_nothing() -> None:
     w = world()
     item = opened(w)
     with pytest.raises(TransitionForbidden):
-        reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.HOMOLOGATE), REVIEWER, w.clock)
+        w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.HOMOLOGATE), REVIEWER)
     with pytest.raises(InvalidTransition):
-        reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.HOMOLOGATE), COORDINATOR, w.clock)
+        w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.HOMOLOGATE), COORDINATOR)
     with pytest.raises(NotFound):
-        reviews.move_review(w.uows, "other-tenant", item.review_id, Move(ReviewAction.CLAIM), REVIEWER, w.clock)
+        w.reviews.move("other-tenant", item.review_id, Move(ReviewAction.CLAIM), REVIEWER)
     assert review_of(w, "r-review") == item and events(w) == ["review.opened"]
 
 
@@ -110,8 +110,8 @@ def test_assign_needs_an_active_reviewer_key_of_the_tenant() -> None:
         uow.commit()
     for bad in ("k-cli", "k-far", "k-none"):
         with pytest.raises(InvalidInput):
-            reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.ASSIGN, assignee=bad), COORDINATOR, w.clock)
-    assigned = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.ASSIGN, assignee="k-rev"), COORDINATOR, w.clock)
+            w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.ASSIGN, assignee=bad), COORDINATOR)
+    assigned = w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.ASSIGN, assignee="k-rev"), COORDINATOR)
     assert assigned.assignee == "k-rev" and assigned.state is ReviewState.EM_ANALISE
 
 
@@ -121,19 +121,19 @@ def test_the_queue_filters_and_pages_by_id() -> None:
     for i in range(5):
         w.clock.current += dt.timedelta(seconds=1)
         ids.append(opened(w, f"r-queue-{i}").review_id)
-    reviews.move_review(w.uows, DEFAULT_TENANT, ids[1], Move(ReviewAction.CLAIM), REVIEWER, w.clock)
-    page = reviews.list_reviews(w.uows, DEFAULT_TENANT, reviews.ReviewQuery(limit=2), w.clock)
+    w.reviews.move(DEFAULT_TENANT, ids[1], Move(ReviewAction.CLAIM), REVIEWER)
+    page = w.reviews.search(DEFAULT_TENANT, reviews.ReviewQuery(limit=2))
     assert [i.review_id for i in page] == ids[:2]
-    page = reviews.list_reviews(w.uows, DEFAULT_TENANT, reviews.ReviewQuery(limit=10, after=ids[1]), w.clock)
+    page = w.reviews.search(DEFAULT_TENANT, reviews.ReviewQuery(limit=10, after=ids[1]))
     assert [i.review_id for i in page] == ids[2:]
-    mine = reviews.list_reviews(w.uows, DEFAULT_TENANT, reviews.ReviewQuery(assignee="k-rev"), w.clock)
+    mine = w.reviews.search(DEFAULT_TENANT, reviews.ReviewQuery(assignee="k-rev"))
     assert [i.review_id for i in mine] == [ids[1]]
-    pending = reviews.list_reviews(w.uows, DEFAULT_TENANT, reviews.ReviewQuery(state=ReviewState.PENDENTE), w.clock)
+    pending = w.reviews.search(DEFAULT_TENANT, reviews.ReviewQuery(state=ReviewState.PENDENTE))
     assert len(pending) == 4
-    assert reviews.list_reviews(w.uows, DEFAULT_TENANT, reviews.ReviewQuery(overdue=True), w.clock) == []
+    assert w.reviews.search(DEFAULT_TENANT, reviews.ReviewQuery(overdue=True)) == []
     w.clock.current += dt.timedelta(days=31)
-    assert len(reviews.list_reviews(w.uows, DEFAULT_TENANT, reviews.ReviewQuery(overdue=True), w.clock)) == 5
-    assert reviews.list_reviews(w.uows, "other-tenant", reviews.ReviewQuery(), w.clock) == []
+    assert len(w.reviews.search(DEFAULT_TENANT, reviews.ReviewQuery(overdue=True))) == 5
+    assert w.reviews.search("other-tenant", reviews.ReviewQuery()) == []
 
 
 def test_a_batch_item_sent_to_a_person_opens_its_item_too() -> None:

@@ -15,7 +15,6 @@ from core.domain.records import Role
 from core.domain.review import Move, ReviewAction, ReviewActor
 from core.ports.precedent_repository import PrecedentFilter
 from core.usecases import precedents as uc
-from core.usecases import reviews
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.evaluate import EvaluatePair
 from tests.fakes.system import RecordingMetrics
@@ -115,16 +114,16 @@ def _reviewed(w: World, request_id: str, decisao: str = "DEFERIDO") -> str:
     with w.uows.reading() as uow:
         item = uow.reviews.for_request(DEFAULT_TENANT, request_id)
     assert item is not None
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER, w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER)
     move = Move(ReviewAction.DECIDE, decisao=decisao, motivo="conteudo_equivalente", parecer="Ementas equivalentes.")
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, REVIEWER, w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, move, REVIEWER)
     return item.review_id
 
 
 def test_homologated_review_becomes_a_binding_precedent_for_the_next_request() -> None:
     w = world()
     review_id = _reviewed(w, "r-1")
-    item, made = uc.homologate_as_precedent(w.uows, DEFAULT_TENANT, review_id, COORD, uc.PrecedentTerms(), w.clock)
+    item, made = w.precedents.homologate_as_precedent(DEFAULT_TENANT, review_id, COORD, uc.PrecedentTerms())
     assert item.final and made.review_id == review_id and made.parecer == "Ementas equivalentes."
     calls = w.primary.calls
     document = _evaluate(w, "r-2", REFORMATTED)
@@ -133,19 +132,19 @@ def test_homologated_review_becomes_a_binding_precedent_for_the_next_request() -
         types = [e.event_type for e in uow.audit.list_events(DEFAULT_TENANT, limit=1000)]
     assert "precedent.created" in types and types.index("review.homologate") < types.index("precedent.created")
     with pytest.raises(InvalidTransition):  # one precedent per review
-        uc.register_reviewed(w.uows, DEFAULT_TENANT, review_id, COORDINATOR, uc.PrecedentTerms(), w.clock)
+        w.precedents.register_reviewed(DEFAULT_TENANT, review_id, COORDINATOR, uc.PrecedentTerms())
 
 
 def test_an_indeferido_or_unfinished_review_is_not_a_precedent_and_homologation_rolls_back() -> None:
     w = world()
     review_id = _reviewed(w, "r-1", "INDEFERIDO")
     with pytest.raises(InvalidTransition):
-        uc.homologate_as_precedent(w.uows, DEFAULT_TENANT, review_id, COORD, uc.PrecedentTerms(), w.clock)
-    assert not reviews.get_review(w.uows, DEFAULT_TENANT, review_id).final  # both or neither
+        w.precedents.homologate_as_precedent(DEFAULT_TENANT, review_id, COORD, uc.PrecedentTerms())
+    assert not w.reviews.get(DEFAULT_TENANT, review_id).final  # both or neither
     with pytest.raises(InvalidTransition):
-        uc.register_reviewed(w.uows, DEFAULT_TENANT, review_id, COORDINATOR, uc.PrecedentTerms(), w.clock)
+        w.precedents.register_reviewed(DEFAULT_TENANT, review_id, COORDINATOR, uc.PrecedentTerms())
     with pytest.raises(NotFound):
-        uc.register_reviewed(w.uows, DEFAULT_TENANT, "rv_missing", COORDINATOR, uc.PrecedentTerms(), w.clock)
+        w.precedents.register_reviewed(DEFAULT_TENANT, "rv_missing", COORDINATOR, uc.PrecedentTerms())
 
 
 def test_a_review_of_an_origem_without_code_cannot_become_a_precedent() -> None:
@@ -155,11 +154,11 @@ def test_a_review_of_an_origem_without_code_cannot_become_a_precedent() -> None:
     with w.uows.reading() as uow:
         item = uow.reviews.for_request(DEFAULT_TENANT, "r-1")
     assert item is not None
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER, w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), REVIEWER)
     move = Move(ReviewAction.DECIDE, decisao="DEFERIDO", motivo="conteudo_equivalente", parecer="ok")
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, REVIEWER, w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, move, REVIEWER)
     with pytest.raises(InvalidPrecedent):
-        uc.homologate_as_precedent(w.uows, DEFAULT_TENANT, item.review_id, COORD, uc.PrecedentTerms(), w.clock)
+        w.precedents.homologate_as_precedent(DEFAULT_TENANT, item.review_id, COORD, uc.PrecedentTerms())
 
 
 def test_csv_import_with_sigaa_expressions_is_all_or_nothing_and_audited() -> None:
@@ -168,12 +167,12 @@ def test_csv_import_with_sigaa_expressions_is_all_or_nothing_and_audited() -> No
         f'"{ORIGEM_INSTITUICAO}",{ORIGEM_CODIGO},"{ORIGEM_TEXT}",CALC-A,,binding,2026-01-01,,,Parecer 12/2025',
         f'"{ORIGEM_INSTITUICAO}",(MAT201 E MAT202) OU MAT203,[MAT201] vetores [MAT202] matrizes [MAT203] álgebra,ALG-1,,advisory,2026-01-01,2027-01-01,,',
     )
-    made = uc.import_precedents(w.uows, DEFAULT_TENANT, parse_precedents_csv(table), "sha", COORDINATOR, w.clock)
+    made = w.precedents.import_table(DEFAULT_TENANT, parse_precedents_csv(table), "sha", COORDINATOR)
     assert [len(p.origens) for p in made] == [1, 1, 2] and made[2].expressao == "(MAT201 E MAT202) OU MAT203"
     assert _evaluate(w, "r-1", REFORMATTED)["decisao_origem"] == "precedente"
-    page = uc.list_precedents(w.uows, DEFAULT_TENANT, 2, None, PrecedentFilter(kind=PrecedentKind.ADVISORY))
+    page = w.precedents.page(DEFAULT_TENANT, 2, None, PrecedentFilter(kind=PrecedentKind.ADVISORY))
     assert [p.precedent_id for p in page] == [made[1].precedent_id, made[2].precedent_id]
-    assert uc.list_precedents(w.uows, DEFAULT_TENANT, 10, None, PrecedentFilter(codigo="mat 202")) == [made[2]]
+    assert w.precedents.page(DEFAULT_TENANT, 10, None, PrecedentFilter(codigo="mat 202")) == [made[2]]
     with w.uows.reading() as uow:
         imported = [e for e in uow.audit.list_events(DEFAULT_TENANT, limit=1000) if e.event_type == "precedent.imported"]
     assert imported[0].payload["quantidade"] == 3
@@ -193,9 +192,9 @@ def test_csv_import_with_sigaa_expressions_is_all_or_nothing_and_audited() -> No
 def test_a_bad_row_names_its_line_and_column_and_imports_nothing(row: str, field: str) -> None:
     w = world()
     with pytest.raises(InvalidPrecedent) as error:
-        uc.import_precedents(w.uows, DEFAULT_TENANT, parse_precedents_csv(csv_table("UFPB,Z,x,CALC,,,2026-01-01,,,", row)), "s", COORDINATOR, w.clock)
+        w.precedents.import_table(DEFAULT_TENANT, parse_precedents_csv(csv_table("UFPB,Z,x,CALC,,,2026-01-01,,,", row)), "s", COORDINATOR)
     assert error.value.field == field
-    assert uc.list_precedents(w.uows, DEFAULT_TENANT, 10, None, PrecedentFilter()) == []
+    assert w.precedents.page(DEFAULT_TENANT, 10, None, PrecedentFilter()) == []
 
 
 def test_unknown_columns_and_empty_files_are_refused() -> None:
@@ -208,18 +207,18 @@ def test_unknown_columns_and_empty_files_are_refused() -> None:
 def test_ending_a_vigencia_is_audited_and_stops_the_precedent_today() -> None:
     w = world()
     _with(w, precedent(DEFAULT_TENANT, "pc_1", ORIGEM_TEXT))
-    ended = uc.end_precedent(w.uows, DEFAULT_TENANT, "pc_1", None, "currículo novo", COORDINATOR, w.clock)
+    ended = w.precedents.end(DEFAULT_TENANT, "pc_1", None, "currículo novo", COORDINATOR)
     assert ended.valid_to == w.clock.now().date()
-    assert uc.get_precedent(w.uows, DEFAULT_TENANT, "pc_1").valid_to == ended.valid_to  # kept, not deleted
+    assert w.precedents.get(DEFAULT_TENANT, "pc_1").valid_to == ended.valid_to  # kept, not deleted
     assert "precedente" not in _evaluate(w, "r-1")
     with w.uows.reading() as uow:
         ends = [e.payload for e in uow.audit.list_events(DEFAULT_TENANT, limit=1000) if e.event_type == "precedent.vigencia_ended"]
     assert ends == [{**ends[0], "precedent_id": "pc_1", "vigencia_fim": "2026-03-02", "motivo": "currículo novo"}]
     with pytest.raises(InvalidTransition):
-        uc.end_precedent(w.uows, DEFAULT_TENANT, "pc_1", dt.date(2026, 6, 1), None, COORDINATOR, w.clock)
+        w.precedents.end(DEFAULT_TENANT, "pc_1", dt.date(2026, 6, 1), None, COORDINATOR)
     with pytest.raises(InvalidPrecedent):  # before it began
-        uc.end_precedent(w.uows, DEFAULT_TENANT, "pc_1", dt.date(2025, 6, 1), None, COORDINATOR, w.clock)
+        w.precedents.end(DEFAULT_TENANT, "pc_1", dt.date(2025, 6, 1), None, COORDINATOR)
     with pytest.raises(NotFound):
-        uc.end_precedent(w.uows, DEFAULT_TENANT, "pc_x", None, None, COORDINATOR, w.clock)
+        w.precedents.end(DEFAULT_TENANT, "pc_x", None, None, COORDINATOR)
     with pytest.raises(NotFound):
-        uc.get_precedent(w.uows, "another-tenant", "pc_1")
+        w.precedents.get("another-tenant", "pc_1")

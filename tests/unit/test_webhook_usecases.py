@@ -13,7 +13,6 @@ from core.domain.records import Role
 from core.domain.review import Move, ReviewAction, ReviewActor
 from core.domain.webhook_signature import HEADER, verify
 from core.domain.webhooks import CASO_CONCLUIDO, DECISAO_AUTOMATICA, DECISAO_FINAL, DeliveryState
-from core.usecases import reviews
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.webhooks import DeliveryQuery, outbox_lag, publish
 from tests.fakes.webhooks import ScriptedSender
@@ -129,9 +128,9 @@ def test_a_homologated_review_publishes_decisao_final_in_its_transaction() -> No
         (Move(ReviewAction.CLAIM), reviewer),
         (Move(ReviewAction.DECIDE, decisao="DEFERIDO", motivo="conteudo_equivalente", parecer="Equivale."), reviewer),
     ):
-        reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, move, actor, w.clock)
+        w.reviews.move(DEFAULT_TENANT, item.review_id, move, actor)
     assert w.deliveries.page(DEFAULT_TENANT, DeliveryQuery()) == []  # a parecer is not final yet
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.HOMOLOGATE), coordinator, w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.HOMOLOGATE), coordinator)
     assert w.dispatcher.sweep() == 1
     w.run_queue()
     [(_, body, _)] = w.sender.requests
@@ -155,9 +154,9 @@ def test_a_parecer_the_policy_makes_final_publishes_decisao_final_at_once() -> N
         item = uow.reviews.for_request(DEFAULT_TENANT, "r-dispensed")
     assert item is not None
     reviewer = ReviewActor("k-rev", Role.REVIEWER)
-    reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), reviewer, w.clock)
+    w.reviews.move(DEFAULT_TENANT, item.review_id, Move(ReviewAction.CLAIM), reviewer)
     parecer = Move(ReviewAction.DECIDE, decisao="INDEFERIDO", motivo="conteudo_insuficiente", parecer="Não equivale.")
-    decided = reviews.move_review(w.uows, DEFAULT_TENANT, item.review_id, parecer, reviewer, w.clock)
+    decided = w.reviews.move(DEFAULT_TENANT, item.review_id, parecer, reviewer)
     assert decided.final
     assert w.dispatcher.sweep() == 1
     w.run_queue()
