@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,12 +108,11 @@ def _weights(text: str) -> dict[str, float]:
 
 
 def _shares_beginning(word: str, other: str) -> bool:
-    common = 0
-    for a, b in zip(word, other):
-        if a != b:
-            break
-        common += 1
-    return common >= max(MIN_PREFIX, PREFIX_RATIO * min(len(word), len(other)))
+    """Their common beginning has at least max(MIN_PREFIX, PREFIX_RATIO x the shorter length)
+    letters (a count of letters is whole, so at least the ceiling of that)."""
+    shorter = min(len(word), len(other))
+    needed = math.ceil(max(MIN_PREFIX, PREFIX_RATIO * shorter))
+    return needed <= shorter and word[:needed] == other[:needed]
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,9 +291,15 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
         for word, weight in words.items():
             where = seen.get(word)
             if where is None:  # where() of each destino word, once per comparison
-                where = seen[word] = {
-                    offset + k: share for offset, member in zip(offsets, members) for k, share in member.where(word).items()
-                }
+                where = seen[word] = (
+                    members[0].where(word)
+                    if len(members) == 1  # one origem text (every pair): its topics are numbered as they are
+                    else {
+                        offset + k: share
+                        for offset, member in zip(offsets, members)
+                        for k, share in member.where(word).items()
+                    }
+                )
             if where:
                 found += weight * max(where.values())
             for k, share in where.items():
