@@ -130,19 +130,20 @@ class _Profile:
     def of(cls, text: str) -> _Profile:
         topics = segment(text)
         weights = tuple(_weights(t) for t in topics)
-        by_stem: dict[str, set[int]] = {}
-        by_word: dict[str, set[int]] = {}
+        by_word: dict[str, list[int]] = {}
         for k, words in enumerate(weights):
             for word in words:
-                by_stem.setdefault(_key(word), set()).add(k)
-                by_word.setdefault(word, set()).add(k)
+                by_word.setdefault(word, []).append(k)
+        stem_of = {word: _key(word) for word in by_word}  # each distinct word's stem looked up once
+        by_stem: dict[str, set[int]] = {}
         by_prefix: dict[str, list[tuple[str, frozenset[int]]]] = {}
         for word, where in by_word.items():
+            by_stem.setdefault(stem_of[word], set()).update(where)
             by_prefix.setdefault(word[:MIN_PREFIX], []).append((word, frozenset(where)))
         topic_weights = weights
         if sum(1 for w in weights if w) >= SUBJECT_MIN_TOPICS:
             topic_weights = tuple(
-                {w: v / (1.0 + SUBJECT_DAMP * (len(by_stem[_key(w)]) - 1)) for w, v in words.items()}
+                {w: v / (1.0 + SUBJECT_DAMP * (len(by_stem[stem_of[w]]) - 1)) for w, v in words.items()}
                 for words in weights
             )
         return cls(
