@@ -74,13 +74,14 @@ def default_taxonomy(container: Container) -> Taxonomy | None:
         return uow.taxonomies.get(DEFAULT_TENANT, tenant.default_taxonomy_version)
 
 
-def _start_key_cache(container: Container) -> None:
+def start_key_cache(container: Container) -> None:
+    """Start the key cache's listener (ADR 0028); without it every request reads keys and endpoints."""
     cache = container.adapters.key_cache()
     if cache is not None:
         cache.start()
 
 
-def _stop_key_cache(container: Container) -> None:
+def stop_key_cache(container: Container) -> None:
     cache = container.adapters.key_cache()
     if cache is not None:
         cache.stop()
@@ -104,12 +105,12 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
             lambda: container.adapters.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
             *([lambda: worker.start()] if worker else []),
             lambda: container.adapters.audit_sequencer().start(),  # ADR 0022
-            lambda: _start_key_cache(container),  # ADR 0028
+            lambda: start_key_cache(container),  # ADR 0028
         ],
         on_shutdown=[
             *([lambda: worker.stop()] if worker else []),
             lambda: container.adapters.audit_sequencer().stop(),
-            lambda: _stop_key_cache(container),
+            lambda: stop_key_cache(container),
             lambda: container.adapters.mapper_chain().close(),
             lambda: container.adapters.queue_runtime().close(),
             lambda: container.adapters.engine().dispose(),

@@ -107,19 +107,37 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     container.adapters.topic_matcher().warm()
     container.adapters.mapper_chain().warm_in_background(lambda: default_taxonomy(container))
     runner.start()
-    container.adapters.audit_sequencer().start()  # chains the batch decisions' audit events (ADR 0022)
+    stop_services = start_decision_services(container)
     stop_metrics = _serve_worker_metrics(container, metrics_port)
     print(f"worker: {args.threads} threads on queue namespace '{batch.namespace}'", file=sys.stderr, flush=True)
     try:
         stop.wait()
     finally:
         runner.stop(timeout_ms=int(batch.retry.time_limit_ms))
-        container.adapters.audit_sequencer().stop()
+        stop_services()
         container.adapters.queue_runtime().close()
         container.adapters.engine().dispose()
         stop_metrics()
         process_exiting()
     return 0
+
+
+def start_decision_services(container: Container) -> Callable[[], None]:
+    """Start what a worker's stored decisions rely on in the background; returns what stops it.
+
+    The audit sequencer chains the batch decisions' audit events (ADR 0022). The key cache's
+    listener lets each stored decision take its tenant's webhook endpoints from memory instead
+    of reading them (ADR 0033), as `serve` does; while it is not listening they are read."""
+    from entrypoints.asgi import start_key_cache, stop_key_cache
+
+    container.adapters.audit_sequencer().start()
+    start_key_cache(container)
+
+    def stop() -> None:
+        container.adapters.audit_sequencer().stop()
+        stop_key_cache(container)
+
+    return stop
 
 
 def _serve_worker_metrics(container: Container, port: int | None) -> Callable[[], None]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,12 +108,11 @@ def _weights(text: str) -> dict[str, float]:
 
 
 def _shares_beginning(word: str, other: str) -> bool:
-    common = 0
-    for a, b in zip(word, other):
-        if a != b:
-            break
-        common += 1
-    return common >= max(MIN_PREFIX, PREFIX_RATIO * min(len(word), len(other)))
+    """Their common beginning has at least max(MIN_PREFIX, PREFIX_RATIO x the shorter length)
+    letters (a count of letters is whole, so at least the ceiling of that)."""
+    shorter = min(len(word), len(other))
+    needed = math.ceil(max(MIN_PREFIX, PREFIX_RATIO * shorter))
+    return needed <= shorter and word[:needed] == other[:needed]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,19 +130,20 @@ class _Profile:
     def of(cls, text: str) -> _Profile:
         topics = segment(text)
         weights = tuple(_weights(t) for t in topics)
-        by_stem: dict[str, set[int]] = {}
-        by_word: dict[str, set[int]] = {}
+        by_word: dict[str, list[int]] = {}
         for k, words in enumerate(weights):
             for word in words:
-                by_stem.setdefault(_key(word), set()).add(k)
-                by_word.setdefault(word, set()).add(k)
+                by_word.setdefault(word, []).append(k)
+        stem_of = {word: _key(word) for word in by_word}  # each distinct word's stem looked up once
+        by_stem: dict[str, set[int]] = {}
         by_prefix: dict[str, list[tuple[str, frozenset[int]]]] = {}
         for word, where in by_word.items():
+            by_stem.setdefault(stem_of[word], set()).update(where)
             by_prefix.setdefault(word[:MIN_PREFIX], []).append((word, frozenset(where)))
         topic_weights = weights
         if sum(1 for w in weights if w) >= SUBJECT_MIN_TOPICS:
             topic_weights = tuple(
-                {w: v / (1.0 + SUBJECT_DAMP * (len(by_stem[_key(w)]) - 1)) for w, v in words.items()}
+                {w: v / (1.0 + SUBJECT_DAMP * (len(by_stem[stem_of[w]]) - 1)) for w, v in words.items()}
                 for words in weights
             )
         return cls(
@@ -291,9 +292,15 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
         for word, weight in words.items():
             where = seen.get(word)
             if where is None:  # where() of each destino word, once per comparison
-                where = seen[word] = {
-                    offset + k: share for offset, member in zip(offsets, members) for k, share in member.where(word).items()
-                }
+                where = seen[word] = (
+                    members[0].where(word)
+                    if len(members) == 1  # one origem text (every pair): its topics are numbered as they are
+                    else {
+                        offset + k: share
+                        for offset, member in zip(offsets, members)
+                        for k, share in member.where(word).items()
+                    }
+                )
             if where:
                 found += weight * max(where.values())
             for k, share in where.items():

@@ -15,8 +15,10 @@ from sqlalchemy import text
 from adapters.persistence.database import create_engine_for
 from adapters.persistence.pg_key_cache import ListeningKeyCache
 from core.domain.api_keys import hash_key
-from entrypoints.container import Container
+from entrypoints.cli_batch import start_decision_services
+from entrypoints.container import Container, build_container
 from tests.support.http_api import KEYS, PEPPER, make_client
+from tests.support.settings import test_settings
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.postgres
@@ -162,3 +164,16 @@ def test_webhook_endpoints_are_cached_and_an_endpoint_added_anywhere_is_seen(
     body = {"url": "https://example.org/b", "event_types": ["decisao.automatica"]}
     assert b.post("/admin/webhooks", json=body, headers=ADMIN).status_code == 201
     assert sorted(_subscribed(container_b)) == ["https://example.org/a", "https://example.org/b"]
+
+
+def test_a_batch_worker_listens_too(postgres_url: str, tmp_path: Path) -> None:
+    """`equivalence worker` starts the listener as `serve` does, so its stored decisions take
+    the webhook endpoints from memory (ADR 0033), and stops it with the worker."""
+    container = build_container(test_settings(var_dir=tmp_path, database_url=postgres_url, api_key_pepper=PEPPER))
+    stop = start_decision_services(container)
+    try:
+        cache = _cache(container)  # waits until it listens
+    finally:
+        stop()
+        container.adapters.engine().dispose()
+    assert not cache.listening
