@@ -4,7 +4,7 @@ Loads --items open review items (default 100,000) into one tenant of a throwaway
 database (migrated to head; COPY, then VACUUM ANALYZE as autovacuum would): states 60% pendente, 35% em_analise, 5%
 parecer_emitido, opened over the last 180 days, deadline 30 days after opening, assigned to one
 of 50 reviewer keys once claimed, the origem of one of 300 institutions and the destino one of 60
-course codes (the institution/course filters, migration 0014). A few hundred items of a second tenant keep the tenant filter
+course codes (the institution/course filters, migration 0011). A few hundred items of a second tenant keep the tenant filter
 honest. Then times, in process, `core.usecases.reviews.Reviews.search` (a read-only unit of work,
 the SQL, the rows turned into ReviewItems — what GET /v1/reviews runs before serialising) for the
 common filters, --runs times each, and the /metrics backlog query. Prints one JSON object of

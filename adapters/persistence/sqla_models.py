@@ -293,7 +293,7 @@ class ReviewItemRow(Base):
               postgresql_where=text("state IN ('pendente', 'em_analise')"), sqlite_where=text("state IN ('pendente', 'em_analise')")),
         Index("ix_review_items_open_created", "tenant_id", "state", "created_at",
               postgresql_where=text("state <> 'homologado'"), sqlite_where=text("state <> 'homologado'")),
-        # migration 0014: the queue's institution and course filters, keyset pages within each
+        # migration 0011: the queue's institution and course filters, keyset pages within each
         Index("ix_review_items_tenant_instituicao", "tenant_id", "instituicao_key", "review_id"),
         Index("ix_review_items_tenant_curso", "tenant_id", "curso_key", "review_id"),
     )
@@ -315,7 +315,7 @@ class ReviewItemRow(Base):
     rodada: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     terms: Mapped[dict[str, Any] | None]
     recurso: Mapped[dict[str, Any] | None]
-    # migration 0014: what the item is about (as the request named it) and its keys (course_key)
+    # migration 0011: what the item is about (as the request named it) and its keys (course_key)
     instituicao: Mapped[str | None] = mapped_column(Text)
     curso: Mapped[str | None] = mapped_column(Text)
     instituicao_key: Mapped[str | None] = mapped_column(String(200))
