@@ -137,6 +137,9 @@ def test_a_key_created_then_revoked_on_chaves(server: str, browser: Any, tmp_pat
     assert "Ativa" in row.inner_text()
     page.screenshot(path=str(shots / "console-chaves.png"), full_page=True)
 
+    page.reload()  # POST-redirect-GET: a reload is the GET, no second key and no secret
+    assert secret not in page.content()
+    assert page.locator("tr", has_text="Secretaria acadêmica — integração").count() == 1
     page.get_by_role("link", name="Chaves").click()  # the list again: the secret is shown once
     page.wait_for_url("**/console/chaves")
     assert secret not in page.content()

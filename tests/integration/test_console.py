@@ -38,6 +38,18 @@ def test_the_sign_in_page_is_portuguese_labelled_and_under_the_console_csp(clien
     assert "HttpOnly" in login_cookie and "SameSite=strict" in login_cookie
 
 
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [("client", "/console/avaliar"), ("admin", "/console/avaliar"), ("auditor", "/console/auditoria"),
+     ("reviewer", "/console/revisao"), ("coordinator", "/console/revisao")],
+)
+def test_each_role_lands_after_sign_in_on_the_page_it_uses_most(client: TestClient, role: str, landing: str) -> None:
+    page = client.get("/console/entrar")
+    answer = client.post("/console/entrar", data={"csrf_token": csrf_of(page.text), "chave": KEYS[role]}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == landing
+    assert client.get(landing).status_code == 200  # a page the role may open, not a 403
+
+
 def test_a_wrong_key_is_an_error_next_to_the_field(client: TestClient) -> None:
     page = client.get("/console/entrar")
     answer = client.post("/console/entrar", data={"csrf_token": csrf_of(page.text), "chave": "eqv_live_wrong"})

@@ -78,8 +78,10 @@ def test_every_form_is_refused_without_the_sessions_csrf_token(client: TestClien
 
 def test_a_key_created_shows_its_secret_once_then_rotated_and_revoked_after_a_confirmation(client: TestClient) -> None:
     csrf = as_role(client, "admin")
-    created = client.post("/console/chaves", data={"csrf_token": csrf, "nome": "Secretaria", "papel": "reviewer"})
-    assert created.status_code == 201 and created.headers["cache-control"] == "no-store"
+    posted = client.post("/console/chaves", data={"csrf_token": csrf, "nome": "Secretaria", "papel": "reviewer"}, follow_redirects=False)
+    assert posted.status_code == 303 and posted.headers["location"] == "/console/chaves"  # POST-redirect-GET
+    created = client.get(posted.headers["location"])
+    assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
     secret = re.search(r'id="segredo"[^>]*value="(eqv_live_[^"]+)"', created.text)
     assert secret, created.text
     listed = {k["name"]: k for k in client.get("/admin/api_keys", headers=ADMIN).json()}
@@ -103,6 +105,19 @@ def test_a_key_created_shows_its_secret_once_then_rotated_and_revoked_after_a_co
     assert revoked.status_code == 303 and revoked.headers["location"] == f"/console/chaves?revogada={new_id}"
     assert f"Chave {new_id} revogada." in client.get(revoked.headers["location"]).text
     assert all(k["status"] == "revoked" for k in client.get("/admin/api_keys", headers=ADMIN).json() if k["name"] == "Secretaria")
+
+
+def test_reloading_the_page_that_shows_a_new_secret_creates_no_second_key_and_hides_the_secret(client: TestClient) -> None:
+    csrf = as_role(client, "admin")
+    before = len(client.get("/admin/api_keys", headers=ADMIN).json())
+    shown = client.post("/console/chaves", data={"csrf_token": csrf, "nome": "Recarregada", "papel": "client"})
+    assert shown.status_code == 200 and str(shown.url).endswith("/console/chaves")  # the browser is on the GET now
+    secret = re.search(r'id="segredo"[^>]*value="(eqv_live_[^"]+)"', shown.text)
+    assert secret and "Chave criada: Recarregada" in shown.text
+    reloaded = client.get("/console/chaves")  # what a reload does: the GET again, not the POST
+    assert reloaded.status_code == 200 and secret.group(1) not in reloaded.text and 'id="segredo"' not in reloaded.text
+    keys = client.get("/admin/api_keys", headers=ADMIN).json()
+    assert len(keys) == before + 1 and [k["name"] for k in keys].count("Recarregada") == 1
 
 
 def test_key_form_errors_are_next_to_their_fields(client: TestClient) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.support.console import sign_in
+from tests.support.console import pair_form, sign_in
 from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client
 from tests.support.precedents import csv_table
 
@@ -60,6 +60,31 @@ def test_a_table_imported_through_the_console_decides_the_next_evaluation(client
     assert f"<code>{code}</code>" in in_force.text and f"{code}-C" not in in_force.text
     bad_day = client.get("/console/precedentes", params={"vigente_em": "ontem"})
     assert bad_day.status_code == 422 and 'id="vigente_em-erro"' in bad_day.text
+
+
+def test_avaliar_with_the_origems_institution_and_code_shows_the_binding_precedent_that_decided(client: TestClient) -> None:
+    code = f"BD-{uuid.uuid4().hex[:8]}"
+    table = csv_table(f'"{UFPB}",{code},"{ORIGEM["ementa"]}",BD-DEST,,binding,2026-01-01,,,Parecer 9/2026 da coordenação')
+    imported = client.post("/v1/precedents/import", content=table.encode("utf-8"),
+                           headers={"X-API-Key": KEYS["coordinator"], "Content-Type": "text/csv"})
+    assert imported.status_code == 201, imported.text
+    found = client.get("/v1/precedents", params={"codigo": code}, headers={"X-API-Key": KEYS["coordinator"]}).json()
+    precedent_id = found["items"][0]["precedent_id"]
+
+    csrf = sign_in(client, KEYS["client"])
+    form = pair_form(ORIGEM, DESTINO, csrf)
+    assert 'label for="origem_instituicao">Instituição</label>' in client.get("/console/avaliar").text
+    plain = client.post("/console/avaliar", data=form)  # no identity: the automatic evaluation, no precedent
+    assert plain.status_code == 200 and "Decidido por precedente" not in plain.text
+    keyed = client.post("/console/avaliar", data=form | {"origem_instituicao": UFPB, "origem_codigo": code, "destino_codigo": "BD-DEST"})
+    assert keyed.status_code == 200, keyed.text
+    assert "Decidido por precedente" in keyed.text and f"<code>{precedent_id}</code>" in keyed.text
+    assert "Parecer 9/2026 da coordenação" in keyed.text and "vigente desde 2026-01-01" in keyed.text
+    assert "&#34;decisao_origem&#34;: &#34;precedente&#34;" in keyed.text or '"decisao_origem": "precedente"' in keyed.text
+    assert f'value="{code}"' in keyed.text  # the fields keep what was typed
+
+    too_long = client.post("/console/avaliar", data=form | {"origem_codigo": "x" * 301})
+    assert too_long.status_code == 422 and 'id="origem_codigo-erro"' in too_long.text
 
 
 def test_an_import_error_names_the_line_and_column_and_imports_nothing(client: TestClient) -> None:

@@ -67,3 +67,15 @@ def test_csrf_tokens_must_match_exactly_and_be_present() -> None:
 def test_the_idle_time_must_be_positive() -> None:
     with pytest.raises(ValueError):
         ConsoleSessions(InMemorySessionStore(), FixedClock(), dt.timedelta(0))
+
+
+def test_a_flash_is_taken_once_and_belongs_to_its_session() -> None:
+    console, _, _ = sessions()
+    mine, other = console.sign_in(PRINCIPAL), console.sign_in(PRINCIPAL)
+    console.put_flash(mine, {"segredo": "eqv_live_x"})
+    assert console.take_flash(other) is None
+    assert console.take_flash(mine) == {"segredo": "eqv_live_x"}
+    assert console.take_flash(mine) is None  # shown once
+    console.put_flash(mine, {"segredo": "eqv_live_y"})
+    console.sign_out(mine.session_id)
+    assert console.take_flash(mine) is None  # gone with the session

@@ -1,8 +1,9 @@
 """*Chaves* (admin only, ADR 0037): the tenant's API keys — list, create, rotate, revoke.
 
 The same `ApiKeyAdmin` use case as `/admin/api_keys`, with the session's tenant and key as the
-actor. A new key's plaintext is shown once, in the answer to the form that made it (the router
-sends `Cache-Control: no-store`); no page shows it again. Rotating and revoking go through a
+actor. A new key's plaintext is shown once: creating keeps it in the server-side session as a one-time
+flash and redirects (303) to the list, which shows it and clears it — reloading that page makes no
+second key and shows no secret (the router sends `Cache-Control: no-store`). Rotating and revoking go through a
 confirmation page. Revoking or rotating the very key of this session also ends the session:
 the key no longer opens anything.
 """
@@ -78,7 +79,8 @@ class KeysConsoleController(Controller):
         if door.session is None:
             return door.answer
         aviso = f"Chave {revogada} revogada." if revogada and len(revogada) <= 64 and revogada.isprintable() else None
-        return await _list_page(door.session, api_key_admin, aviso=aviso)
+        nova = console_sessions.take_flash(door.session)
+        return await _list_page(door.session, api_key_admin, nova=nova, aviso=aviso)
 
     @post("/", opt=FORM_OPT)
     async def create(
@@ -104,7 +106,8 @@ class KeysConsoleController(Controller):
         except InvalidInput:
             erros["nome"] = "O nome deve ter de 1 a 200 caracteres, sem quebras de linha nem caracteres de controle."
             return await _list_page(session, api_key_admin, 422, erros=erros, valores=valores)
-        return await _list_page(session, api_key_admin, 201, nova=_issued(issued))
+        console_sessions.put_flash(session, _issued(issued))
+        return Redirect(path="/console/chaves", status_code=303)
 
     @get("/{key_id:str}/revogar")
     async def confirm_revoke(

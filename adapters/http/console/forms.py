@@ -43,9 +43,19 @@ class PairForm:
     request: EvaluateRequest | None = None
 
 
+# Optional: the course's identity, the key of the tenant's precedents (ADR 0024); the API's `instituicao`/`codigo`.
+IDENTITY = ("origem_instituicao", "origem_codigo", "destino_codigo")
+MOTIVOS_PRECEDENTE = {
+    "ementa_reformulada": "ementa reformulada",
+    "consultivo": "precedente consultivo",
+    "combinacao_de_origens": "combinação de disciplinas de origem",
+    "sem_ementa_registrada": "sem ementa registrada",
+}
+
+
 def empty_form() -> PairForm:
     names = [f"{side}_{name}" for side in SIDES for name in ("nome", "carga_horaria", "ementa")]
-    return PairForm(dict.fromkeys([*names, "origem_aprovado"], ""))  # approval: the origem's only
+    return PairForm(dict.fromkeys([*names, "origem_aprovado", *IDENTITY], ""))  # approval: the origem's only
 
 
 def parse_pair(form: Mapping[str, Any]) -> PairForm:
@@ -81,6 +91,9 @@ def _course(side: str, values: dict[str, str], errors: dict[str, str]) -> dict[s
     course: dict[str, Any] = {"nome": nome, "carga_horaria": int(carga) if carga.isdigit() else 0, "ementa": ementa}
     if APROVADO.get(aprovado) is not None:
         course["aprovado"] = APROVADO[aprovado]
+    for name in ("instituicao", "codigo"):
+        if values.get(f"{side}_{name}"):
+            course[name] = values[f"{side}_{name}"]
     return course
 
 
@@ -99,5 +112,22 @@ def result_view(document: dict[str, Any]) -> dict[str, Any]:
         "justificativa_curta": document.get("justificativa_curta", ""),
         "justificativa_detalhada": document.get("justificativa_detalhada", ""),
         "request_id": document.get("request_id", ""),
+        "precedente": _precedent(document),
+        "relacionados": [
+            {"id": p.get("precedent_id", ""), "motivo": MOTIVOS_PRECEDENTE.get(p.get("motivo", ""), p.get("motivo", ""))}
+            for p in document.get("precedentes_relacionados") or []
+        ],
         "json": json.dumps(document, ensure_ascii=False, indent=2),
+    }
+
+
+def _precedent(document: dict[str, Any]) -> dict[str, Any] | None:
+    """The binding precedent that decided the pair (`decisao_origem: precedente`), or none."""
+    found = document.get("precedente")
+    if document.get("decisao_origem") != "precedente" or not found:
+        return None
+    fim = found.get("vigencia_fim")
+    return {
+        "id": found.get("precedent_id", ""), "parecer": found.get("parecer") or "",
+        "vigencia": f"desde {found.get('vigencia_inicio', '')}" + (f" até {fim}" if fim else ""),
     }

@@ -111,6 +111,11 @@ def _refused(message: str, status: int) -> Template:
     )
 
 
+# After sign-in each role lands on the page it uses most (ADR 0037); a role not listed lands on Início.
+LANDING = {
+    Role.CLIENT: "/console/avaliar", Role.ADMIN: "/console/avaliar", Role.AUDITOR: "/console/auditoria",
+    Role.REVIEWER: "/console/revisao", Role.COORDINATOR: "/console/revisao",
+}
 CSRF_REFUSED = "Formulário sem o código de segurança válido (CSRF). Recarregue a página e envie de novo."
 FORM_OPT = {FORM_BODY: True}
 
@@ -158,11 +163,8 @@ class ConsoleController(Controller):
             erro = "Informe a chave de API." if not key else "Chave de API inválida, revogada ou de um tenant inativo."
             return self._sign_in_page(request, erro=erro, expirada=False, status=401)
         session = console_sessions.sign_in(principal)
-        target = "/console/avaliar" if principal.role in EVALUATORS else "/console"
-        if principal.role in (Role.REVIEWER, Role.COORDINATOR):
-            target = "/console/revisao"
         return Redirect(
-            path=target, status_code=303,
+            path=LANDING.get(principal.role, "/console"), status_code=303,
             cookies=[
                 _cookie(request, SESSION_COOKIE, session.session_id, "/console"),
                 _cookie(request, LOGIN_CSRF_COOKIE, "", "/console/entrar", max_age=0),

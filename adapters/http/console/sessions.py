@@ -38,6 +38,7 @@ class ConsoleSession:
     principal: Principal
     csrf_token: str
     last_seen: dt.datetime
+    flash: tuple[tuple[str, str], ...] = ()  # shown by the next page that takes it, then gone (a new key's secret)
 
 
 class SessionStore(Protocol):
@@ -116,6 +117,18 @@ class ConsoleSessions:
         touched = replace(session, last_seen=now)
         self.store.put(touched)
         return Lookup(touched)
+
+    def put_flash(self, session: ConsoleSession, flash: dict[str, str]) -> None:
+        """Keep `flash` for the next `take_flash` of this session (POST-redirect-GET: a reload does not re-post)."""
+        self.store.put(replace(session, flash=tuple(flash.items())))
+
+    def take_flash(self, session: ConsoleSession) -> dict[str, str] | None:
+        """The session's flash, removed as it is read: a second page never shows it."""
+        current = self.store.get(session.session_id)
+        if current is None or not current.flash:
+            return None
+        self.store.put(replace(current, flash=()))
+        return dict(current.flash)
 
     def sign_out(self, session_id: str | None) -> None:
         if session_id:
