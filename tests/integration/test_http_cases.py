@@ -156,13 +156,18 @@ def test_a_case_consults_the_tenants_precedents(client: TestClient) -> None:
         (micro["instituicao"], "MICRO-UTFPR-AP", micro["ementa"], "MET-UNICAMP", "", "binding", "2020-01-01", "", "", "Equivalente."),
         (algebra["instituicao"], "AL-UNESP", algebra["ementa"], "AL-UNICAMP", "", "advisory", "2020-01-01", "", "", "Ver caso."),
     )
-    body = _body(version, politica={"validade_anos": 15, "limiar_carga": 0.9, "permite_reuso": True})
-    document = client.post("/v1/cases", json=body, headers=CLIENT).json()
-    by_code = {d["codigo"]: d for d in document["destinos"]}
-    met, al = by_code["MET-UNICAMP"], by_code["AL-UNICAMP"]
-    assert met["decisao"] == "DEFERIDO" and met["decisao_origem"] == "precedente" and met["precedente"]["precedent_id"] == binding
-    stored = client.get(f"/v1/equivalences/{met['request_id']}", headers=CLIENT).json()
-    assert stored["decisao_origem"] == "precedente" and stored["precedente"]["precedent_id"] == binding
-    assert al["decisao"] == "ANALISE_HUMANA" and [p["precedent_id"] for p in al["precedentes_relacionados"]] == [advisory]
-    page = client.get(f"/v1/cases/{document['case_id']}/parecer", headers=CLIENT).text
-    assert binding in page  # the parecer cites the precedent that decided
+    try:  # the session's database is shared: these precedents must not decide later tests' cases
+        body = _body(version, politica={"validade_anos": 15, "limiar_carga": 0.9, "permite_reuso": True})
+        document = client.post("/v1/cases", json=body, headers=CLIENT).json()
+        by_code = {d["codigo"]: d for d in document["destinos"]}
+        met, al = by_code["MET-UNICAMP"], by_code["AL-UNICAMP"]
+        assert met["decisao"] == "DEFERIDO" and met["decisao_origem"] == "precedente" and met["precedente"]["precedent_id"] == binding
+        stored = client.get(f"/v1/equivalences/{met['request_id']}", headers=CLIENT).json()
+        assert stored["decisao_origem"] == "precedente" and stored["precedente"]["precedent_id"] == binding
+        assert al["decisao"] == "ANALISE_HUMANA" and [p["precedent_id"] for p in al["precedentes_relacionados"]] == [advisory]
+        page = client.get(f"/v1/cases/{document['case_id']}/parecer", headers=CLIENT).text
+        assert binding in page  # the parecer cites the precedent that decided
+    finally:
+        for precedent_id in (binding, advisory):
+            ended = client.post(f"/v1/precedents/{precedent_id}/end", json={"motivo": "fim do teste"}, headers=ADMIN)
+            assert ended.status_code == 200, ended.text
