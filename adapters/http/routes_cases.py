@@ -168,8 +168,9 @@ def decide_or_queue(
 ) -> tuple[int, dict[str, Any]]:
     """(200, the case) now, or (202, its job) for a large one (the API and the console's *Caso*)."""
     as_job = assincrono if assincrono is not None else len(command.transcript) > JOB_MIN_COURSES
-    if not as_job:
-        return 200, run_case(evaluate_case, command)
+    if not as_job:  # answered as GET /v1/cases/{id} will tell it: each unit with its final state
+        decided = run_case(evaluate_case, command)
+        return 200, submit_case.progress(command.tenant_id, decided["case_id"])[1]
     if command.units is not None:
         raise _invalid("assincrono", "a case runs as a job only against a stored curriculum (curriculo), not inline unidades")
     job = submit_case(command)

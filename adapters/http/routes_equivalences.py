@@ -24,7 +24,6 @@ from adapters.http.dto import (
     CourseIn,
     EvaluateRequest,
     EvaluateResponse,
-    ReviewSummaryOut,
     StoredEvaluationResponse,
 )
 from core.domain.actors import Actor, principal_actor
@@ -33,7 +32,7 @@ from core.domain.errors import IdempotencyConflict, NotFound, OverridesNotAllowe
 from core.domain.model import Course, Level
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal, Role, Tenant
-from core.domain.review import final_decision
+from core.domain.review import final_view
 from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair
 from core.usecases.results import Results
 
@@ -192,20 +191,8 @@ class EquivalenceController(Controller):
     ) -> StoredEvaluationResponse:
         """The stored answer of an earlier evaluation of this tenant, and its final decision."""
         document, item = results.with_review(principal.tenant_id, request_id)
-        final, origin = final_decision(document["decisao"], item)
-        if origin == "automatica" and document.get("decisao_origem") == "precedente":  # ADR 0024
-            origin = "precedente"
-        review = None
-        if item is not None:
-            review = ReviewSummaryOut(
-                review_id=item.review_id,
-                state=item.state.value,
-                decisao=item.decision,
-                motivo=item.reason_code,
-                history=list(item.history),
-            )
-        extra: dict[str, Any] = {"decisao_final": final, "decisao_final_origem": origin, "revisao": review}
-        return msgspec.convert({**document, **msgspec.to_builtins(extra)}, StoredEvaluationResponse)
+        final = final_view(document["decisao"], document.get("decisao_origem"), item)
+        return msgspec.convert({**document, **msgspec.to_builtins(final)}, StoredEvaluationResponse)
 
 
 

@@ -268,6 +268,28 @@ def final_decision(decisao: str, item: ReviewItem | None) -> tuple[str | None, s
     return None, None
 
 
+
+PRECEDENTE = "precedente"  # a binding precedent decided (ADR 0024)
+
+
+def final_view(decisao: str, decisao_origem: str | None, item: ReviewItem | None) -> dict[str, Any]:
+    """What a stored decision says of its final state (GET /v1/equivalences/{id} and each unit of a
+    case): `decisao_final`, how it was reached (`automatica`, `revisao`, `precedente`) and the
+    review item's summary, if a person was asked."""
+    final, origin = final_decision(decisao, item)
+    if origin == AUTOMATICA and decisao_origem == PRECEDENTE:
+        origin = PRECEDENTE
+    review = None
+    if item is not None:
+        review = {
+            "review_id": item.review_id,
+            "state": item.state.value,
+            "decisao": item.decision,
+            "motivo": item.reason_code,
+            "history": list(item.history),
+        }
+    return {"decisao_final": final, "decisao_final_origem": origin, "revisao": review}
+
 def _check_role(action: ReviewAction, actor: ReviewActor) -> None:
     if actor.role is not Role.ADMIN and actor.role not in TRANSITIONS[action][2]:
         raise TransitionForbidden(f"role '{actor.role.value}' may not {action.value} a review item")

@@ -18,6 +18,7 @@ from core.domain.cases.model import CasePolicy
 from core.domain.curriculum import UnitType
 from core.domain.errors import DomainError, NotFound
 from core.domain.records import Job, JobItem, JobStatus
+from core.domain.review import final_view
 from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
 from core.ports.job_queue import JobQueue
@@ -100,12 +101,24 @@ class SubmitCase:
         return job
 
 
+
+def with_final_decisions(uow: UnitOfWork, tenant_id: str, document: dict[str, Any]) -> dict[str, Any]:
+    """The case with each unit's final state, as GET /v1/equivalences/{id} tells a pair's
+    (ADR 0020): `decisao_final`, how it was reached and the review item of a unit a person decides
+    (or an appealed automatic one). Read when asked, so a homologated review shows at once."""
+    destinos = []
+    for destino in document.get("destinos") or ():
+        request_id = destino.get("request_id")
+        item = uow.reviews.for_request(tenant_id, request_id) if request_id else None
+        destinos.append({**destino, **final_view(destino["decisao"], destino.get("decisao_origem"), item)})
+    return {**document, "destinos": destinos}
+
 def case_or_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, case_id: str) -> tuple[bool, dict[str, Any]]:
     """(True, the case document) once decided; (False, its job's progress) while it runs."""
     with uow_factory.reading() as uow:
         stored = uow.cases.get(tenant_id, case_id)
-    if stored is not None:
-        return True, stored.document
+        if stored is not None:
+            return True, with_final_decisions(uow, tenant_id, stored.document)
     try:
         progress = BatchJobs(uow_factory).progress(tenant_id, case_id)
     except NotFound:

@@ -78,6 +78,39 @@ def test_a_case_is_decided_stored_and_exported(client: TestClient) -> None:
     assert pair_ids == {d["request_id"] for d in doc["destinos"] if d["request_id"]}
 
 
+
+def test_a_case_shows_each_units_final_decision_and_its_review(client: TestClient) -> None:
+    """As GET /v1/equivalences/{id} does for a pair (issue 12): an automatic unit is final at once;
+    a unit a person decides has none until its parecer is homologated, then the case shows it."""
+    version = _curriculum(client)
+    answer = client.post("/v1/cases", json=_body(version), headers=CLIENT)
+    assert answer.status_code == 200, answer.text
+    doc = answer.json()
+    for destino in doc["destinos"]:
+        if destino["decisao"] == "ANALISE_HUMANA":
+            assert (destino["decisao_final"], destino["decisao_final_origem"]) == (None, None)
+            assert destino["revisao"]["state"] == "pendente"
+        else:
+            assert (destino["decisao_final"], destino["decisao_final_origem"]) == (destino["decisao"], "automatica")
+    pending = [d for d in doc["destinos"] if d["decisao"] == "ANALISE_HUMANA"]
+    assert pending, "the realistic case has units a person decides"
+    unit, review_id = pending[0], pending[0]["revisao"]["review_id"]
+
+    reviewer, coordinator = {"X-API-Key": KEYS["reviewer"]}, {"X-API-Key": KEYS["coordinator"]}
+    assert client.post(f"/v1/reviews/{review_id}/claim", headers=reviewer).status_code == 200
+    parecer = {"decisao": "DEFERIDO", "motivo": "conteudo_equivalente", "parecer": "Conteúdos equivalentes."}
+    decided = client.post(f"/v1/reviews/{review_id}/decide", json=parecer, headers=reviewer)
+    assert decided.status_code == 200, decided.text
+    if decided.json()["state"] != "final":  # the policy asks the coordination to homologate
+        assert client.post(f"/v1/reviews/{review_id}/homologate", headers=coordinator).status_code == 200
+
+    shown = {d["codigo"]: d for d in client.get(f"/v1/cases/{doc['case_id']}", headers=CLIENT).json()["destinos"]}
+    reviewed = shown[unit["codigo"]]
+    assert (reviewed["decisao"], reviewed["decisao_final"], reviewed["decisao_final_origem"]) == ("ANALISE_HUMANA", "DEFERIDO", "revisao")
+    assert [h["action"] for h in reviewed["revisao"]["history"]][:2] == ["claim", "decide"]
+    pair = client.get(f"/v1/equivalences/{unit['request_id']}", headers=CLIENT).json()
+    assert (pair["decisao_final"], pair["decisao_final_origem"]) == ("DEFERIDO", "revisao")
+
 def _events(client: TestClient, event_type: str) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     after = 0
