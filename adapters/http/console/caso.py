@@ -27,6 +27,7 @@ from adapters.curricula.document import CurriculumFormatError
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT, FORM_BODY, UPLOAD
 from adapters.http.console.forms import DECISOES
+from adapters.http.console.access import page_session
 from adapters.http.console.routes import CSRF_FIELD, CSRF_REFUSED, _lookup, _page, _refused, _to_sign_in
 from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, same_token
 from adapters.http.dto_cases import CaseRequest
@@ -65,12 +66,11 @@ class CaseConsoleController(Controller):
     async def form(
         self, request: Request[Any, Any, Any], console_sessions: NamedDependency[ConsoleSessions], curricula: NamedDependency[Curricula]
     ) -> Any:
-        lookup = _lookup(request, console_sessions)
-        if lookup.session is None:
-            return _to_sign_in(request, lookup.expired)
-        if lookup.session.principal.role not in EVALUATORS:
-            return _page("inicio.html", lookup.session, status=403, aviso=NOT_AN_EVALUATOR)
-        return await _form_page(lookup.session, curricula, CaseForm(values=dict.fromkeys(FIELDS, "")))
+        door = page_session(request, console_sessions, EVALUATORS, NOT_AN_EVALUATOR)
+        if door.session is None:
+            return door.answer
+        session = door.session
+        return await _form_page(session, curricula, CaseForm(values=dict.fromkeys(FIELDS, "")))
 
     @post("/", opt=UPLOAD_OPT)
     async def submit(
@@ -123,12 +123,10 @@ class CaseConsoleController(Controller):
         self, request: Request[Any, Any, Any], case_id: CaseId,
         console_sessions: NamedDependency[ConsoleSessions], submit_case: NamedDependency[SubmitCase],
     ) -> Any:
-        lookup = _lookup(request, console_sessions)
-        if lookup.session is None:
-            return _to_sign_in(request, lookup.expired)
-        session = lookup.session
-        if session.principal.role not in READERS:
-            return _page("inicio.html", session, status=403, aviso=NOT_A_READER)
+        door = page_session(request, console_sessions, READERS, NOT_A_READER)
+        if door.session is None:
+            return door.answer
+        session = door.session
         try:
             decided, document = await anyio.to_thread.run_sync(submit_case.progress, session.principal.tenant_id, case_id)
         except NotFound:
@@ -142,13 +140,12 @@ class CaseConsoleController(Controller):
         self, request: Request[Any, Any, Any], case_id: CaseId,
         console_sessions: NamedDependency[ConsoleSessions], submit_case: NamedDependency[SubmitCase],
     ) -> Any:
-        lookup = _lookup(request, console_sessions)
-        if lookup.session is None:
-            return _to_sign_in(request, lookup.expired)
-        if lookup.session.principal.role not in READERS:
-            return _page("inicio.html", lookup.session, status=403, aviso=NOT_A_READER)
+        door = page_session(request, console_sessions, READERS, NOT_A_READER)
+        if door.session is None:
+            return door.answer
+        session = door.session
         try:
-            decided, document = await anyio.to_thread.run_sync(submit_case.progress, lookup.session.principal.tenant_id, case_id)
+            decided, document = await anyio.to_thread.run_sync(submit_case.progress, session.principal.tenant_id, case_id)
         except NotFound:
             return _refused("Caso não encontrado.", 404)
         if not decided:
@@ -163,13 +160,12 @@ class CaseConsoleController(Controller):
         console_sessions: NamedDependency[ConsoleSessions], pareceres: NamedDependency[Pareceres],
     ) -> Any:
         """The same document as GET /v1/cases/{id}/parecer?format=pdf (ADR 0034), for a browser that holds no key."""
-        lookup = _lookup(request, console_sessions)
-        if lookup.session is None:
-            return _to_sign_in(request, lookup.expired)
-        if lookup.session.principal.role not in READERS:
-            return _page("inicio.html", lookup.session, status=403, aviso=NOT_A_READER)
+        door = page_session(request, console_sessions, READERS, NOT_A_READER)
+        if door.session is None:
+            return door.answer
+        session = door.session
         try:
-            parecer = await anyio.to_thread.run_sync(pareceres.of_case, lookup.session.principal.tenant_id, case_id)
+            parecer = await anyio.to_thread.run_sync(pareceres.of_case, session.principal.tenant_id, case_id)
         except NotFound:
             return _refused("Caso não encontrado, ou ainda em processamento: baixe o parecer quando a tabela aparecer.", 404)
         pdf = await anyio.to_thread.run_sync(render_pdf, parecer)

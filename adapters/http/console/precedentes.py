@@ -21,6 +21,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect
 
 from adapters.http.console.caso import UPLOAD_OPT
+from adapters.http.console.access import page_session
 from adapters.http.console.routes import CSRF_FIELD, CSRF_REFUSED, FORM_OPT, _lookup, _page, _refused, _to_sign_in
 from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, same_token
 from adapters.http.routes_precedents import READERS, WRITERS, PrecedentId, import_csv_table
@@ -47,18 +48,17 @@ class PrecedentConsoleController(Controller):
         instituicao: Filter = None, codigo: Filter = None, destino_codigo: Filter = None, vigente_em: Filter = None,
         apos: Filter = None, importados: Filter = None, encerrado: Filter = None,
     ) -> Any:
-        lookup = _lookup(request, console_sessions)
-        if lookup.session is None:
-            return _to_sign_in(request, lookup.expired)
-        if lookup.session.principal.role not in READERS:
-            return _page("inicio.html", lookup.session, status=403, aviso=NOT_A_READER)
+        door = page_session(request, console_sessions, READERS, NOT_A_READER)
+        if door.session is None:
+            return door.answer
+        session = door.session
         filtros = {"instituicao": instituicao, "codigo": codigo, "destino_codigo": destino_codigo, "vigente_em": vigente_em}
         aviso = None
         if importados and importados.isdigit():
             aviso = f"{importados} precedente(s) importado(s). O arquivo inteiro foi aceito."
         elif encerrado:
             aviso = f"Vigência do precedente {encerrado} encerrada (registrada na auditoria)."
-        return await _search_page(lookup.session, precedents, filtros, apos, aviso=aviso)
+        return await _search_page(session, precedents, filtros, apos, aviso=aviso)
 
     @post("/importar", opt=UPLOAD_OPT)
     async def import_table(
@@ -88,12 +88,11 @@ class PrecedentConsoleController(Controller):
         self, request: Request[Any, Any, Any], precedent_id: PrecedentId,
         console_sessions: NamedDependency[ConsoleSessions], precedents: NamedDependency[Precedents],
     ) -> Any:
-        lookup = _lookup(request, console_sessions)
-        if lookup.session is None:
-            return _to_sign_in(request, lookup.expired)
-        if lookup.session.principal.role not in WRITERS:
-            return _page("inicio.html", lookup.session, status=403, aviso=NOT_A_WRITER)
-        return await _end_page(lookup.session, precedents, precedent_id, {}, {})
+        door = page_session(request, console_sessions, WRITERS, NOT_A_WRITER)
+        if door.session is None:
+            return door.answer
+        session = door.session
+        return await _end_page(session, precedents, precedent_id, {}, {})
 
     @post("/{precedent_id:str}/encerrar", opt=FORM_OPT)
     async def end(
