@@ -23,7 +23,7 @@ from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
 from core.ports.job_queue import JobQueue
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from core.usecases.batch import BatchJobs
+from core.usecases.batch import BatchJobs, JobProgress
 from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse
 
 CASE_KIND = "case"
@@ -81,8 +81,33 @@ class SubmitCase:
         self._ids = ids
 
     def progress(self, tenant_id: str, case_id: str) -> tuple[bool, dict[str, Any]]:
-        """(True, the case document) once decided; (False, its job's progress) while it runs."""
-        return case_or_progress(self._uow_factory, tenant_id, case_id)
+        """(True, the case document) once decided; (False, its job's progress) while it runs.
+
+        The job is read before the case: the case and its item's `done` commit together, so a job
+        seen done always finds its case. Read the other way round, a case stored between the two
+        reads was told as a finished job without its table (and the console stopped polling)."""
+        try:
+            progress: JobProgress | None = BatchJobs(self._uow_factory).progress(tenant_id, case_id)
+        except NotFound:
+            progress = None  # a case decided synchronously has no job
+        with self._uow_factory.reading() as uow:
+            stored = uow.cases.get(tenant_id, case_id)
+            if stored is not None:
+                return True, with_final_decisions(uow, tenant_id, stored.document)
+            if progress is None:
+                raise NotFound(f"no case '{case_id}'")
+            item = uow.jobs.get_item(case_id, 0)
+            job = uow.jobs.get(tenant_id, case_id)
+        return False, {
+            "case_id": case_id,
+            "status": progress.status.value,
+            "job_id": case_id,
+            "tentativas": 0 if item is None else item.attempts,
+            "erro": None if item is None else item.error,
+            "created_at": progress.created_at.isoformat(),
+            "started_at": None if progress.started_at is None else progress.started_at.isoformat(),
+            "progresso": None if job is None else job.progress,  # units scored / total (ADR 0034)
+        }
 
     def __call__(self, command: CaseCommand) -> Job:
         """The job (its id is the case id). Raises ValueError for inline units (not stored)."""
@@ -112,31 +137,6 @@ def with_final_decisions(uow: UnitOfWork, tenant_id: str, document: dict[str, An
         item = uow.reviews.for_request(tenant_id, request_id) if request_id else None
         destinos.append({**destino, **final_view(destino["decisao"], destino.get("decisao_origem"), item)})
     return {**document, "destinos": destinos}
-
-def case_or_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, case_id: str) -> tuple[bool, dict[str, Any]]:
-    """(True, the case document) once decided; (False, its job's progress) while it runs."""
-    with uow_factory.reading() as uow:
-        stored = uow.cases.get(tenant_id, case_id)
-        if stored is not None:
-            return True, with_final_decisions(uow, tenant_id, stored.document)
-    try:
-        progress = BatchJobs(uow_factory).progress(tenant_id, case_id)
-    except NotFound:
-        raise NotFound(f"no case '{case_id}'") from None
-    with uow_factory.reading() as uow:
-        item = uow.jobs.get_item(case_id, 0)
-        job = uow.jobs.get(tenant_id, case_id)
-    return False, {
-        "case_id": case_id,
-        "status": progress.status.value,
-        "job_id": case_id,
-        "tentativas": 0 if item is None else item.attempts,
-        "erro": None if item is None else item.error,
-        "created_at": progress.created_at.isoformat(),
-        "started_at": None if progress.started_at is None else progress.started_at.isoformat(),
-        "progresso": None if job is None else job.progress,  # units scored / total (ADR 0034)
-    }
-
 
 def finish_case_item(job_id: str, clock: Clock) -> Any:
     """The `also` of a case job's EvaluateCase: finish its item in the case's own transaction."""

@@ -3,13 +3,16 @@ worker dies in the middle of the case."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
+from core.domain.errors import NotFound
 from core.domain.records import JobStatus
 from core.usecases.batch import BatchJobs, ProcessItem
-from core.usecases.case_jobs import RunCaseItem, SubmitCase, case_from_payload, case_or_progress, case_to_payload
+from core.usecases.case_jobs import RunCaseItem, SubmitCase, case_from_payload, case_to_payload
 from core.usecases.cases import EvaluateCase
 from core.usecases.evaluate import EvaluatePair
 from tests.fakes import FakeJobQueue, SequentialIds
@@ -62,11 +65,11 @@ def test_a_case_job_is_queued_then_decided_like_the_synchronous_case() -> None:
     submit, process, queue = _jobs(world)
     job = submit(world.command(student_hash="s" * 64))
     assert queue.messages == [(job.job_id, 0)]
-    decided, progress = case_or_progress(world.uows, "default", job.job_id)
+    decided, progress = submit.progress("default", job.job_id)
     assert not decided and progress["status"] == "queued"
 
     assert process(job.job_id, 0) is JobStatus.DONE
-    decided, document = case_or_progress(world.uows, "default", job.job_id)
+    decided, document = submit.progress("default", job.job_id)
     assert decided and document["case_id"] == job.job_id and document["student_sha256"] == "s" * 64
     assert BatchJobs(world.uows).progress("default", job.job_id).status is JobStatus.DONE
     assert _decisions(document) == _decisions(case_world().evaluate_case(world.command()))
@@ -83,11 +86,11 @@ def test_a_worker_killed_mid_case_completes_it_once_on_the_next_delivery() -> No
     with pytest.raises(SystemExit):
         process(job.job_id, 0)
     assert world.events("evaluation") == [] and world.events("case") == []  # one transaction: nothing stored
-    decided, progress = case_or_progress(world.uows, "default", job.job_id)
+    decided, progress = submit.progress("default", job.job_id)
     assert not decided and progress["status"] == "running" and progress["tentativas"] == 1
 
     assert process(job.job_id, 0) is JobStatus.DONE  # the message again (a retry or the reconciler)
-    decided, document = case_or_progress(world.uows, "default", job.job_id)
+    decided, document = submit.progress("default", job.job_id)
     assert decided and len(world.events("case")) == 1
     stored = [d["request_id"] for d in document["destinos"] if d["request_id"]]
     evaluations = [e.payload["request_id"] for e in world.events("evaluation")]
@@ -107,7 +110,7 @@ def test_a_rerun_after_pairs_stored_one_by_one_replays_them_and_stores_the_rest_
     assert len(world.events("evaluation")) == 2 and world.events("case") == []
 
     assert process(job.job_id, 0) is JobStatus.DONE
-    decided, document = case_or_progress(world.uows, "default", job.job_id)
+    decided, document = submit.progress("default", job.job_id)
     assert decided and len(world.events("case")) == 1
     stored = [d["request_id"] for d in document["destinos"] if d["request_id"]]
     evaluations = [e.payload["request_id"] for e in world.events("evaluation")]
@@ -141,7 +144,7 @@ def test_an_undecodable_case_item_fails_at_once() -> None:
         item.payload["command"].pop("transcript")
         uow.commit()
     assert process(job.job_id, 0) is JobStatus.FAILED
-    decided, progress = case_or_progress(world.uows, "default", job.job_id)
+    decided, progress = submit.progress("default", job.job_id)
     assert not decided and progress["status"] == "failed" and "invalid stored payload" in progress["erro"]
 
 
@@ -151,11 +154,49 @@ def test_a_running_case_job_shows_the_units_scored() -> None:
     pairs = DiesMidCase(world.uows, world.evaluate_case._pairs._primary, None, world.clock, topic_matcher=world.evaluate_case._topics)  # noqa: SLF001
     submit, process, _ = _jobs(world, pairs)
     job = submit(world.command())
-    decided, progress = case_or_progress(world.uows, "default", job.job_id)
+    decided, progress = submit.progress("default", job.job_id)
     assert not decided and progress["progresso"] is None  # queued: nothing scored yet
     with pytest.raises(SystemExit):  # dies after scoring every unit, before storing the case
         process(job.job_id, 0)
-    decided, progress = case_or_progress(world.uows, "default", job.job_id)
+    decided, progress = submit.progress("default", job.job_id)
     shown = progress["progresso"]
     assert not decided and shown["fase"] == "avaliando"
     assert shown["unidades_avaliadas"] == shown["unidades_total"] > 0
+
+
+class FinishesAfterFirstRead:
+    """The worker commits the case (and its item's `done`) right after the reader's first read."""
+
+    def __init__(self, world: CaseWorld, finish: Callable[[], Any]) -> None:
+        self._uows = world.uows
+        self._finish: Callable[[], Any] | None = finish
+
+    def __call__(self) -> Any:
+        return self._uows()
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        with self._uows.reading() as uow:
+            yield uow
+        if self._finish is not None:
+            finish, self._finish = self._finish, None
+            finish()
+
+
+def test_a_case_finished_between_the_reads_is_told_decided_not_as_a_bare_done_job() -> None:
+    world = case_world()
+    submit, process, queue = _jobs(world)
+    job = submit(world.command())
+    racing = SubmitCase(FinishesAfterFirstRead(world, lambda: process(job.job_id, 0)), queue, world.clock, SequentialIds("x-"))  # type: ignore[arg-type]
+    decided, document = racing.progress("default", job.job_id)
+    assert decided and _decisions(document) == _decisions(case_world().evaluate_case(world.command()))
+
+
+def test_a_case_decided_synchronously_has_no_job_and_an_unknown_case_is_not_found() -> None:
+    world = case_world()
+    submit, _, _ = _jobs(world)
+    case = world.evaluate_case(world.command(case_id="sync-1"))
+    decided, document = submit.progress("default", "sync-1")
+    assert decided and _decisions(document) == _decisions(case)
+    with pytest.raises(NotFound):
+        submit.progress("default", "nope")
