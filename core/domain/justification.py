@@ -48,7 +48,7 @@ def justify(
     the topics, and the justification names topics only."""
     if reading is not None and (breakdown.cobertura_vocabulario or 0.0) < IN_VOCABULARY:
         covered, missing = (), ()
-    short = f"{decision.value}: {_reason(decision, score, covered, missing, reason, reading)}"
+    short = f"{decision.value}: {_reason(decision, score, covered, missing, reason, reading, breakdown)}"
     parts = [f"Pontuação {score:.1f} de 100 (mínimo para deferimento: {policy_min_deferir:g})."]
     if reading is not None:
         parts.extend(_topic_parts(reading, breakdown))
@@ -64,6 +64,11 @@ def justify(
                     "tópicos da disciplina de destino: nenhum tópico central falta, e a pontuação menor reflete "
                     "a redação diferente, não conteúdo ausente."
                 )
+    if decision is Decision.DEFERIDO and _concepts_grant_with_topics_missing(reading, breakdown):
+        parts.append(
+            "A pontuação mede os conceitos da taxonomia, não os tópicos: o deferimento se apoia nos conceitos "
+            "cobertos, e os tópicos da disciplina de destino ausentes na origem ficam registrados para conferência."
+        )
     if reading is not None and reason is None and not covered and not missing:
         parts.append("A taxonomia de conceitos não cobre a área da disciplina de destino: a decisão se apoia nos tópicos.")
     parts.extend(_concept_parts(breakdown, covered, missing))
@@ -74,6 +79,17 @@ def justify(
     if reason is not None:
         parts.append(f"Encaminhado para análise humana: {REASON_TEXT[reason]}.")
     return short, " ".join(parts)
+
+
+def _concepts_grant_with_topics_missing(reading: Reading | None, breakdown: Breakdown) -> bool:
+    """The score is the taxonomy's concept coverage (the taxonomy knows the destino's subject)
+    while the topic reading finds destino topics the origem does not list: a score of 100 next
+    to a missing topic must say what each measures."""
+    return (
+        reading is not None
+        and (breakdown.cobertura_vocabulario or 0.0) >= IN_VOCABULARY
+        and bool(reading.topics.missing)
+    )
 
 
 def _topic_parts(reading: Reading, breakdown: Breakdown) -> list[str]:
@@ -129,12 +145,21 @@ def _reason(
     missing: tuple[MissingConcept, ...],
     reason: ReviewReason | None,
     reading: Reading | None,
+    breakdown: Breakdown | None = None,
 ) -> str:
     if reason is not None:
         return f"{REASON_TEXT[reason]}; encaminhado para análise humana."
     missing_critical = tuple(m for m in missing if m.critico)
     topics_missing = [f"\"{t.topico}\"" for t in reading.topics.missing] if reading is not None else []
     if decision is Decision.DEFERIDO:
+        if reading is not None and breakdown is not None and _concepts_grant_with_topics_missing(reading, breakdown):
+            topics = reading.topics
+            return (
+                f"a origem cobre os conceitos da disciplina de destino (pontuação {score:.1f}, conceitos da "
+                f"taxonomia) e trata, ao menos em parte, de {len(topics.topics) - len(topics.missing)} de "
+                f"{len(topics.topics)} tópicos; "
+                f"tópicos ausentes na origem: {_listing(topics_missing)}."
+            )
         if reading is not None and reading.topics.covered:
             return (
                 f"a origem cobre os tópicos da disciplina de destino (pontuação {score:.1f}): "

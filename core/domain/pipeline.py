@@ -171,6 +171,7 @@ def _fuse(
         nothing_missing=not reading.topics.missing,
         none_covered=not reading.topics.covered,
         origem_solid=solid_destino(reading.origem_topics, reading.origem_mass),  # same test: it lists topics
+        missing_share=reading.topics.missing_share,
     )
     return (*decided, score, breakdown)
 

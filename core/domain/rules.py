@@ -14,4 +14,4 @@ version they were made with: an idempotent replay returns the original answer an
 
 from __future__ import annotations
 
-RULES_VERSION = "rules-2026.12.3"
+RULES_VERSION = "rules-2026.12.4"

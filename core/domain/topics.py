@@ -66,6 +66,10 @@ class TopicComparison:
     def missing(self) -> tuple[TopicScore, ...]:
         return tuple(t for t in self.topics if t.similaridade < PARTLY)
 
+    @property
+    def missing_share(self) -> float:
+        return missing_share(self.topics)
+
 
 def segment(text: str) -> tuple[str, ...]:
     """The topics of an ementa in order: pieces between sentence, list and heading breaks."""
@@ -104,3 +108,12 @@ def topic_coverage(topics: tuple[TopicScore, ...]) -> float:
     if total <= 0:
         return 0.0
     return sum(math.sqrt(t.peso) * t.credit for t in topics) / total
+
+
+def missing_share(topics: tuple[TopicScore, ...]) -> float:
+    """Weighted share (as in `topic_coverage`) of the destino's topics the origem does not list
+    at all (similarity below PARTLY): 0 when nothing to cover."""
+    total = sum(math.sqrt(t.peso) for t in topics)
+    if total <= 0:
+        return 0.0
+    return sum(math.sqrt(t.peso) for t in topics if t.similaridade < PARTLY) / total
