@@ -18,7 +18,6 @@ from core.domain.reading import (
     IN_VOCABULARY,
     MIN_DENY_TOPICS,
     MOSTLY_MISSING,
-    TOPICS_DENY_MOSTLY_MISSING,
     TOPICS_DENY_NONE_COVERED,
     TOPICS_DENY_OUT_OF_VOCABULARY,
     ReviewReason,
@@ -109,13 +108,13 @@ def test_more_origem_topics_never_raise_the_missing_share(fragments: list[str], 
 
 
 def test_outside_the_taxonomy_a_destino_mostly_unlisted_is_denied_only_with_every_condition() -> None:
-    low = (TOPICS_DENY_NONE_COVERED + TOPICS_DENY_MOSTLY_MISSING) / 2  # above the other deny bars
+    low = 1.0 - MOSTLY_MISSING  # all the rest covered: above every other deny bar
     rule = {"destino_topics": MIN_DENY_TOPICS, "origem_solid": True, "missing_share": MOSTLY_MISSING}
     assert combine(Decision.ANALISE_HUMANA, low, 0.0, **rule) == (Decision.INDEFERIDO, None)  # type: ignore[arg-type]
     review = (Decision.ANALISE_HUMANA, ReviewReason.AREA_FORA_DO_VOCABULARIO)
     assert combine(Decision.ANALISE_HUMANA, low, 0.0, **{**rule, "missing_share": MOSTLY_MISSING - 0.01}) == review  # type: ignore[arg-type]
     assert combine(Decision.ANALISE_HUMANA, low, 0.0, **{**rule, "origem_solid": False}) == review  # type: ignore[arg-type]
-    assert combine(Decision.ANALISE_HUMANA, TOPICS_DENY_MOSTLY_MISSING, 0.0, **rule) == review  # type: ignore[arg-type]
+    assert low > TOPICS_DENY_NONE_COVERED
     prose = {**rule, "destino_topics": 3, "destino_mass": 90.0}  # three long sentences: no solid evidence
     assert combine(Decision.ANALISE_HUMANA, low, 0.0, **prose) == review  # type: ignore[arg-type]
     known = combine(Decision.ANALISE_HUMANA, low, IN_VOCABULARY, **rule)  # type: ignore[arg-type]
@@ -127,13 +126,13 @@ def test_denying_when_most_topics_are_missing_needs_every_condition(
     taxonomy: Decision, coverage: float, vocabulary: float, critical: bool, topics: int, mass: float, missing: float
 ) -> None:
     """The rule only ever turns a review into INDEFERIDO, and only outside the taxonomy, for a
-    solid destino, MOSTLY_MISSING unlisted and coverage under TOPICS_DENY_MOSTLY_MISSING."""
+    solid destino and MOSTLY_MISSING of it unlisted."""
     with_rule, _ = combine(taxonomy, coverage, vocabulary, critical, topics, mass, origem_solid=True, missing_share=missing)
     without, _ = combine(taxonomy, coverage, vocabulary, critical, topics, mass, origem_solid=True)
     if with_rule is not without:
         assert with_rule is Decision.INDEFERIDO and without is Decision.ANALISE_HUMANA
         assert vocabulary < IN_VOCABULARY and solid_destino(topics, mass)
-        assert missing >= MOSTLY_MISSING and coverage < TOPICS_DENY_MOSTLY_MISSING
+        assert missing >= MOSTLY_MISSING
         assert taxonomy is not Decision.DEFERIDO
 
 
@@ -160,7 +159,7 @@ def test_an_origem_listing_other_topics_of_the_area_is_denied_naming_the_missing
     assert result.breakdown.cobertura_vocabulario is not None and result.breakdown.cobertura_vocabulario < IN_VOCABULARY
     assert result.reading.topics.missing_share >= MOSTLY_MISSING
     coverage = result.breakdown.cobertura_topicos
-    assert coverage is not None and TOPICS_DENY_OUT_OF_VOCABULARY <= coverage < TOPICS_DENY_MOSTLY_MISSING
+    assert coverage is not None and coverage >= TOPICS_DENY_OUT_OF_VOCABULARY  # no other deny rule applies
     assert result.decisao is Decision.INDEFERIDO, result.justificativa_detalhada
     assert "\"Processos pedogenéticos\"" in result.justificativa_curta
     assert "\"Processos pedogenéticos\"" in result.justificativa_detalhada
