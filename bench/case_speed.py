@@ -44,7 +44,7 @@ from core.domain.cases.model import CasePolicy, DestinoUnit, OrigemCourse  # noq
 from core.domain.curriculum import Curriculum, CurriculumUnit, UnitType  # noqa: E402
 from core.domain.model import Policy  # noqa: E402
 from core.domain.reading import read_syllabus  # noqa: E402
-from core.usecases.bootstrap import DEFAULT_TENANT, seed  # noqa: E402
+from core.usecases.bootstrap import DEFAULT_TENANT, Seed  # noqa: E402
 from core.usecases.cases import MIN_MEMBER_COVERAGE, CaseCommand, TranscriptCourse  # noqa: E402
 from entrypoints.container import build_container  # noqa: E402
 from entrypoints.settings import load_settings  # noqa: E402
@@ -78,7 +78,7 @@ def main() -> int:
         upgrade_to_head(url)
         container = build_container(load_settings({"EQV_VAR_DIR": tmp, "API_KEY_PEPPER": "bench-pepper-0123456789"}))
         uows = container.adapters.uow_factory()
-        seed(uows, load_default_taxonomy(), Policy(version="default-v1"), b"bench-pepper-0123456789", None, SystemClock(), UuidGenerator())
+        Seed(uows, b"bench-pepper-0123456789", SystemClock(), UuidGenerator())(load_default_taxonomy(), Policy(version="default-v1"), None)
         with uows() as uow:
             uow.curricula.add(DEFAULT_TENANT, Curriculum(VERSION, tuple(unit(d) for d in destinos)))
             uow.commit()

@@ -33,7 +33,7 @@ from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory  # noqa
 from adapters.system import SystemClock, UuidGenerator  # noqa: E402
 from core.domain.model import ConceptMatch, Course, Policy, Taxonomy  # noqa: E402
 from core.domain.precedents import course_key, fingerprint  # noqa: E402
-from core.usecases.bootstrap import DEFAULT_TENANT, seed  # noqa: E402
+from core.usecases.bootstrap import DEFAULT_TENANT, Seed  # noqa: E402
 from core.usecases.evaluate import EvaluateCommand, EvaluatePair  # noqa: E402
 from core.usecases.precedents import find_precedents  # noqa: E402
 
@@ -126,7 +126,7 @@ def main() -> int:
         engine = create_engine_for(url)
         uows = SqlaUnitOfWorkFactory(session_factory(engine), read_session_factory(engine))
         clock = SystemClock()
-        seed(uows, taxonomy, Policy(), b"bench-pepper", None, clock, UuidGenerator())
+        Seed(uows, b"bench-pepper", clock, UuidGenerator())(taxonomy, Policy(), None)
         started = time.perf_counter()
         _fill(url, args.precedents)
         print(f"{args.precedents} precedents of one tenant stored in {time.perf_counter() - started:.1f} s", flush=True)

@@ -6,9 +6,8 @@ import sys
 
 from adapters.mappers.taxonomy_json import load_default_taxonomy
 from adapters.persistence.migrate import schema_problem, upgrade_to_head
-from adapters.system import SystemClock, UuidGenerator
 from core.domain.model import Policy
-from core.usecases.bootstrap import SeedReport, seed
+from core.usecases.bootstrap import SeedReport
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
 
@@ -18,15 +17,7 @@ DEFAULT_POLICY = Policy(version="default-v1")
 def run_seed(settings: Settings) -> SeedReport:
     container = build_container(settings)
     try:
-        return seed(
-            container.adapters.uow_factory(),
-            load_default_taxonomy(),
-            DEFAULT_POLICY,
-            settings.auth.api_key_pepper,
-            settings.auth.bootstrap_api_key,
-            SystemClock(),
-            UuidGenerator(),
-        )
+        return container.use_cases.seed()(load_default_taxonomy(), DEFAULT_POLICY, settings.auth.bootstrap_api_key)
     finally:
         container.adapters.engine().dispose()
 

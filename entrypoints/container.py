@@ -50,6 +50,7 @@ from core.usecases.audit import AuditTrail
 from core.usecases.auth import Authenticate
 from core.usecases.batch import BatchJobs, ProcessItem, Reconcile, SubmitBatch
 from core.usecases.bindings import Bindings
+from core.usecases.bootstrap import Seed
 from core.usecases.curricula import Curricula
 from core.usecases.case_jobs import RunCaseItem, SubmitCase
 from core.usecases.evaluate import EvaluatePair
@@ -234,6 +235,7 @@ class UseCases(containers.DeclarativeContainer):
         ApiKeyAdmin, adapters.uow_factory, adapters.settings.provided.auth.api_key_pepper, adapters.clock, adapters.ids
     )
     tenant_admin = providers.Singleton(TenantAdmin, adapters.uow_factory, adapters.clock)
+    seed = providers.Singleton(Seed, adapters.uow_factory, adapters.settings.provided.auth.api_key_pepper, adapters.clock, adapters.ids)
 
     process_item = providers.Singleton(
         ProcessItem, adapters.uow_factory, evaluate_pair, adapters.clock,

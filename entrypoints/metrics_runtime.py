@@ -19,7 +19,6 @@ from adapters.http.routes_metrics import MetricsEndpoint
 from adapters.metrics.exposition import MULTIPROC_ENV, Exposition, multiprocess_dir
 from adapters.metrics.queue_collector import QueueCollector
 from adapters.metrics.webhook_metrics import WebhookOutboxCollector
-from core.usecases.webhooks import outbox_lag
 from adapters.metrics.review_collector import ReviewCollector
 from core.ports.job_queue import QueueStats
 from entrypoints.container import Container
@@ -70,7 +69,7 @@ def worker_exposition(container: Container) -> tuple[Exposition, Callable[[], No
 
 def webhook_collector(container: Container) -> WebhookOutboxCollector:
     """The webhook outbox lag, read from the database at each scrape (ADR 0025)."""
-    return WebhookOutboxCollector(lambda: outbox_lag(container.adapters.uow_factory(), container.adapters.clock()))
+    return WebhookOutboxCollector(lambda: container.use_cases.webhook_admin().outbox_lag())
 
 
 def review_collector(container: Container) -> ReviewCollector:

@@ -7,7 +7,8 @@ from dataclasses import asdict
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller
+from adapters.http.threaded import get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
@@ -63,7 +64,7 @@ class QueueAdminController(Controller):
     tags = ["admin"]
     opt = {"roles": ADMIN_ONLY}
 
-    @get("/queue", operation_id="queueInfo", sync_to_thread=True, responses=QUEUE_ERRORS)
+    @get("/queue", operation_id="queueInfo", responses=QUEUE_ERRORS)
     def queue_info(
         self, principal: NamedDependency[Principal], queue_operations: NamedDependency[QueueOperations]
     ) -> QueueInfoOut:
@@ -71,7 +72,7 @@ class QueueAdminController(Controller):
         info = queue_operations.info(principal.tenant_id)
         return QueueInfoOut([QueueStatsOut(**asdict(s)) for s in info.queues], info.backlog)
 
-    @get("/dlq", operation_id="listDeadLetters", sync_to_thread=True, responses=QUEUE_ERRORS)
+    @get("/dlq", operation_id="listDeadLetters", responses=QUEUE_ERRORS)
     def dead_letters(
         self, principal: NamedDependency[Principal], queue_operations: NamedDependency[QueueOperations]
     ) -> list[DeadLetterOut]:
@@ -82,7 +83,6 @@ class QueueAdminController(Controller):
         "/dlq/requeue",
         operation_id="requeueDeadLetters",
         status_code=200,
-        sync_to_thread=True,
         responses=responses(AUTH, BODY, QueueUnavailable),
     )
     def requeue(

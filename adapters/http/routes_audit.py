@@ -10,7 +10,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller
+from adapters.http.threaded import get
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
@@ -107,7 +108,6 @@ class AuditController(Controller):
         "",
         operation_id="listAuditEvents",
         summary="A page of the tenant's audit events, in chain order",
-        sync_to_thread=True,
         responses=responses(AUTH, INVALID),
     )
     def list_events(
@@ -130,7 +130,6 @@ class AuditController(Controller):
         "/verify",
         operation_id="verifyAuditChain",
         summary="Recompute the tenant's audit hash chain and report any tampering",
-        sync_to_thread=True,
         responses=responses(AUTH),
     )
     def verify(

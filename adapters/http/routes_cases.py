@@ -11,7 +11,8 @@ import re
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, MediaType, Response, get, post
+from litestar import Controller, MediaType, Response
+from adapters.http.threaded import get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
@@ -186,7 +187,6 @@ class CaseController(Controller):
         operation_id="evaluateCase",
         summary="Decide a student's whole request: a histórico against a curriculum",
         status_code=200,
-        sync_to_thread=True,
         responses={
             202: ex.ok(
                 CaseAccepted,
@@ -216,7 +216,6 @@ class CaseController(Controller):
         "/{case_id:str}",
         operation_id="getCase",
         summary="A stored case (JSON, or CSV with ?format=csv)",
-        sync_to_thread=True,
         responses={
             202: ex.ok(
                 CaseRunning,
@@ -247,7 +246,6 @@ class CaseController(Controller):
         operation_id="getCaseParecer",
         summary="The parecer of a decided case (Relatório, Fundamentação, Conclusão with the waiver table): HTML or PDF",
         media_type=MediaType.HTML,
-        sync_to_thread=True,
         responses=responses(AUTH, NotFound, INVALID),
         opt={"roles": READERS, "rate_group": RouteGroup.READ},
     )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, delete, get, post, put
+from litestar import Controller
+from adapters.http.threaded import delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody, PathParameter, QueryParameter
@@ -79,7 +80,6 @@ class TaxonomyAdminController(Controller):
         "/",
         operation_id="importTaxonomy",
         status_code=201,
-        sync_to_thread=True,
         responses=CREATE_ERRORS,
         opt={BODY_LIMIT: "taxonomy"},
     )
@@ -96,14 +96,14 @@ class TaxonomyAdminController(Controller):
         info = taxonomies.import_for_tenant(principal.tenant_id, taxonomy, principal_actor(principal))
         return _taxonomy_out(info, None)
 
-    @get("/", operation_id="listTaxonomies", sync_to_thread=True, responses=AUTH_ERRORS)
+    @get("/", operation_id="listTaxonomies", responses=AUTH_ERRORS)
     def list_taxonomies(self, principal: NamedDependency[Principal], taxonomies: NamedDependency[Taxonomies]) -> list[TaxonomyOut]:
         """The versions the tenant can use (its own and the shared ones), oldest first, with status and default."""
         infos, default = taxonomies.catalog(principal.tenant_id)
         return [_taxonomy_out(info, default) for info in infos]
 
     @get(
-        "/{version:str}", operation_id="getTaxonomy", sync_to_thread=True, responses=READ_ERRORS
+        "/{version:str}", operation_id="getTaxonomy", responses=READ_ERRORS
     )
     def show_taxonomy(
         self,
@@ -126,7 +126,6 @@ class TaxonomyAdminController(Controller):
         "/{version:str}/activate",
         operation_id="activateTaxonomy",
         status_code=200,
-        sync_to_thread=True,
         responses=CHANGE_ERRORS,
     )
     def activate(
@@ -140,7 +139,6 @@ class TaxonomyAdminController(Controller):
         "/{version:str}/deprecate",
         operation_id="deprecateTaxonomy",
         status_code=200,
-        sync_to_thread=True,
         responses=CHANGE_ERRORS,
     )
     def deprecate(
@@ -177,7 +175,7 @@ class PolicyAdminController(Controller):
     tags = ["admin: catalog"]
     opt = {"roles": ADMIN_ONLY}
 
-    @post("/", operation_id="createPolicy", status_code=201, sync_to_thread=True, responses=CREATE_ERRORS)
+    @post("/", operation_id="createPolicy", status_code=201, responses=CREATE_ERRORS)
     def create(
         self, data: JSONBody[PolicyCreateIn], principal: NamedDependency[Principal], policies: NamedDependency[Policies]
     ) -> PolicyOut:
@@ -187,14 +185,14 @@ class PolicyAdminController(Controller):
         assert info is not None
         return _policy_out(info, policy, is_default=False)
 
-    @get("/", operation_id="listPolicies", sync_to_thread=True, responses=AUTH_ERRORS)
+    @get("/", operation_id="listPolicies", responses=AUTH_ERRORS)
     def list_policies(self, principal: NamedDependency[Principal], policies: NamedDependency[Policies]) -> list[PolicyOut]:
         """The versions the tenant can use (its own and the shared ones), oldest first."""
         views = policies.catalog(principal.tenant_id)
         return [_policy_out(view.info, view.policy, view.is_default) for view in views]
 
     @get(
-        "/{version:str}", operation_id="getPolicy", sync_to_thread=True, responses=READ_ERRORS
+        "/{version:str}", operation_id="getPolicy", responses=READ_ERRORS
     )
     def show(self, version: Version, principal: NamedDependency[Principal], policies: NamedDependency[Policies]) -> PolicyOut:
         """One policy version with every field."""
@@ -205,7 +203,6 @@ class PolicyAdminController(Controller):
         "/{version:str}/activate",
         operation_id="activatePolicy",
         status_code=200,
-        sync_to_thread=True,
         responses=READ_ERRORS,
     )
     def activate(
@@ -230,7 +227,6 @@ class CourseBindingAdminController(Controller):
     @put(
         "/{course_id:str}",
         operation_id="setCourseBinding",
-        sync_to_thread=True,
         responses={
             **responses(AUTH, BODY, VersionNotFound),
         },
@@ -246,7 +242,7 @@ class CourseBindingAdminController(Controller):
         binding = CourseBinding(principal.tenant_id, course_id, data.taxonomy_version, data.policy_version)
         return _binding_out(bindings.set(binding, principal_actor(principal)))
 
-    @get("/", operation_id="listCourseBindings", sync_to_thread=True, responses=AUTH_ERRORS)
+    @get("/", operation_id="listCourseBindings", responses=AUTH_ERRORS)
     def list_bindings(self, principal: NamedDependency[Principal], bindings: NamedDependency[Bindings]) -> list[BindingOut]:
         """The tenant's course bindings, by course_id."""
         return [_binding_out(b) for b in bindings.all(principal.tenant_id)]
@@ -254,7 +250,6 @@ class CourseBindingAdminController(Controller):
     @get(
         "/{course_id:str}",
         operation_id="getCourseBinding",
-        sync_to_thread=True,
         responses=READ_ERRORS,
     )
     def get_binding(self, course_id: Course, principal: NamedDependency[Principal], bindings: NamedDependency[Bindings]) -> BindingOut:
@@ -264,7 +259,6 @@ class CourseBindingAdminController(Controller):
     @delete(
         "/{course_id:str}",
         operation_id="deleteCourseBinding",
-        sync_to_thread=True,
         responses=READ_ERRORS,
     )
     def delete_binding(

@@ -12,7 +12,8 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request
+from adapters.http.threaded import get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType as OpenAPIDataType, Operation, RequestBody, Schema
@@ -130,13 +131,13 @@ class CurriculumAdminController(Controller):
             raise _invalid([(exc.field, str(exc))]) from None
         return _out(view)
 
-    @get("/", operation_id="listCurricula", sync_to_thread=True, responses=AUTH_ERRORS)
+    @get("/", operation_id="listCurricula", responses=AUTH_ERRORS)
     def list_curricula(self, principal: NamedDependency[Principal], curricula: NamedDependency[Curricula]) -> list[CurriculumOut]:
         """The tenant's curriculum versions, oldest first, with status and which one is current."""
         infos, default = curricula.catalog(principal.tenant_id)
         return [CurriculumOut(**_summary(info, info.version == default)) for info in infos]
 
-    @get("/{version:str}", operation_id="getCurriculum", sync_to_thread=True, responses=READ_ERRORS)
+    @get("/{version:str}", operation_id="getCurriculum", responses=READ_ERRORS)
     def show_curriculum(
         self,
         version: Version,
@@ -155,7 +156,6 @@ class CurriculumAdminController(Controller):
         "/{version:str}/activate",
         operation_id="activateCurriculum",
         status_code=200,
-        sync_to_thread=True,
         responses=CHANGE_ERRORS,
     )
     def activate(
@@ -168,7 +168,6 @@ class CurriculumAdminController(Controller):
         "/{version:str}/deprecate",
         operation_id="deprecateCurriculum",
         status_code=200,
-        sync_to_thread=True,
         responses=CHANGE_ERRORS,
     )
     def deprecate(

@@ -7,7 +7,8 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response
+from adapters.http.threaded import get, post
 from litestar.exceptions import ValidationException
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -134,7 +135,6 @@ class EquivalenceController(Controller):
         operation_id="evaluate",
         summary="Decide one origem/destino pair synchronously",
         status_code=200,
-        sync_to_thread=True,
         responses={
             200: ex.ok(
                 EvaluateResponse,
@@ -165,7 +165,6 @@ class EquivalenceController(Controller):
         "/{request_id:str}",
         operation_id="getEvaluation",
         summary="A stored evaluation result",
-        sync_to_thread=True,
         responses={
             200: ex.ok(
                 StoredEvaluationResponse,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from litestar import Controller, Response, get
+from litestar import Controller, Response
+from adapters.http.threaded import get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
@@ -25,7 +26,6 @@ class HealthController(Controller):
         "/ready",
         operation_id="ready",
         summary="Readiness: database, broker and cache answer",
-        sync_to_thread=True,
         responses={503: ResponseSpec(data_container=ReadyOut, description="a dependency is down")},
     )
     def ready(self, readiness: NamedDependency[ReadinessCheck]) -> Response[ReadyOut]:

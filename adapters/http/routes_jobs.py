@@ -7,7 +7,8 @@ from dataclasses import replace
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller
+from adapters.http.threaded import get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.enums import RequestEncodingType
@@ -127,7 +128,6 @@ class JobController(Controller):
         operation_id="submitBatch",
         summary="Queue many evaluations; poll the job for progress and results",
         status_code=202,
-        sync_to_thread=True,
         responses={
             202: ex.ok(
                 JobAccepted,
@@ -178,7 +178,6 @@ class JobController(Controller):
         "/jobs/{job_id:str}",
         operation_id="getJob",
         summary="A batch job's status, progress and timings",
-        sync_to_thread=True,
         responses={
             200: ex.ok(JobOut, "status and progress, counted from the items", ex.example("job", "one item done, one failed")),
             **JOB_ERRORS,
@@ -197,7 +196,6 @@ class JobController(Controller):
         "/jobs/{job_id:str}/results",
         operation_id="getJobResults",
         summary="A page of a batch job's item results",
-        sync_to_thread=True,
         responses={
             200: ex.ok(
                 ResultsOut,

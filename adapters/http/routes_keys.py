@@ -11,7 +11,8 @@ import datetime as dt
 from typing import Annotated, Literal, TypedDict
 
 import msgspec
-from litestar import Controller, HttpMethod, Response, get, post, route
+from litestar import Controller, HttpMethod, Response, route
+from adapters.http.threaded import get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import Meta
@@ -102,7 +103,7 @@ class ApiKeyController(Controller):
         Registered first (handlers register in name order), so Litestar adds none of its own."""
         return Response(None, status_code=204, headers={"Allow": "GET, OPTIONS, POST"})
 
-    @get("/", operation_id="listApiKeys", sync_to_thread=True, responses=AUTH_ERRORS)
+    @get("/", operation_id="listApiKeys", responses=AUTH_ERRORS)
     def list_keys(self, principal: NamedDependency[Principal], api_key_admin: NamedDependency[ApiKeyAdmin]) -> list[ApiKeyOut]:
         """The tenant's keys: prefix, role, status, creation and last use (never the key itself)."""
         return [key_out(k) for k in api_key_admin.list_keys(principal.tenant_id)]
@@ -111,7 +112,6 @@ class ApiKeyController(Controller):
         "/",
         operation_id="createApiKey",
         status_code=201,
-        sync_to_thread=True,
         responses=responses(AUTH, BODY, InvalidInput),
     )
     def create_key(
@@ -128,7 +128,6 @@ class ApiKeyController(Controller):
         "/{key_id:str}/rotate",
         operation_id="rotateApiKey",
         status_code=201,
-        sync_to_thread=True,
         responses=responses(AUTH, NotFound, INVALID, KeyRevoked),
     )
     def rotate_key(
@@ -142,7 +141,6 @@ class ApiKeyController(Controller):
         "/{key_id:str}/revoke",
         operation_id="revokeApiKey",
         status_code=200,
-        sync_to_thread=True,
         responses=NOT_FOUND,
     )
     def revoke_key(

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Request, Response
+from adapters.http.threaded import get
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import HTTPRouteHandler
 from litestar.middleware.base import DefineMiddleware
@@ -50,10 +51,11 @@ def metrics_route(endpoint: MetricsEndpoint) -> HTTPRouteHandler:
         operation_id="metrics",
         summary="Prometheus metrics",
         include_in_schema=False,
-        sync_to_thread=True,  # reads the multiprocess files and asks the broker for queue sizes
     )
     def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
-        """Prometheus text exposition: HTTP, decisions, mappers, cache, queue and batch metrics (ADR 0012)."""
+        """Prometheus text exposition: HTTP, decisions, mappers, cache, queue and batch metrics (ADR 0012).
+
+        In a worker thread: it reads the multiprocess files and asks the broker for queue sizes."""
         if endpoint.token is None and endpoint.locked:
             raise NotAuthorizedException(
                 detail="Metrics need a token: set EQV_METRICS_TOKEN (or EQV_METRICS_PUBLIC=true)",

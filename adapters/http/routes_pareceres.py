@@ -5,7 +5,8 @@ The HTML page may use its own inline styles and nothing else (no script can run 
 
 from __future__ import annotations
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Response
+from adapters.http.threaded import get
 from litestar.di import NamedDependency
 
 from adapters.documents.parecer_html import render_html
@@ -28,7 +29,6 @@ class ParecerController(Controller):
         "/{review_id:str}/parecer.html",
         operation_id="getReviewParecerHtml",
         media_type=MediaType.HTML,
-        sync_to_thread=True,
         responses=responses(AUTH, NotFound, INVALID),
     )
     def parecer_html(self, review_id: ReviewId, principal: NamedDependency[Principal], pareceres: NamedDependency[Pareceres]) -> Response[str]:
@@ -41,7 +41,6 @@ class ParecerController(Controller):
         "/{review_id:str}/parecer.pdf",
         operation_id="getReviewParecerPdf",
         media_type="application/pdf",
-        sync_to_thread=True,
         responses=responses(AUTH, NotFound, INVALID),
     )
     def parecer_pdf(self, review_id: ReviewId, principal: NamedDependency[Principal], pareceres: NamedDependency[Pareceres]) -> Response[bytes]:

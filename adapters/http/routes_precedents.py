@@ -13,7 +13,8 @@ from functools import partial
 from typing import Annotated, Any
 
 import anyio.to_thread
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request
+from adapters.http.threaded import get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType as OpenAPIDataType, Operation, RequestBody, Schema
@@ -59,7 +60,7 @@ class PrecedentController(Controller):
     path = "/v1/precedents"
     tags = ["precedents"]
 
-    @get("/", operation_id="listPrecedents", sync_to_thread=True, responses=responses(AUTH, INVALID), opt={"roles": READERS})
+    @get("/", operation_id="listPrecedents", responses=responses(AUTH, INVALID), opt={"roles": READERS})
     def list_precedents(
         self,
         principal: NamedDependency[Principal],
@@ -80,12 +81,12 @@ class PrecedentController(Controller):
         next_after = found[-1].precedent_id if len(found) == limit else None
         return PrecedentPageOut(items=[precedent_out(p, today) for p in found], next_after=next_after)
 
-    @get("/{precedent_id:str}", operation_id="getPrecedent", sync_to_thread=True, responses=READ_ERRORS, opt={"roles": READERS})
+    @get("/{precedent_id:str}", operation_id="getPrecedent", responses=READ_ERRORS, opt={"roles": READERS})
     def show(self, precedent_id: PrecedentId, principal: NamedDependency[Principal], precedents: NamedDependency[Precedents]) -> PrecedentOut:
         """One precedent with its provenance and vigência."""
         return precedent_out(precedents.get(principal.tenant_id, precedent_id), precedents.today())
 
-    @post("/from-review", operation_id="registerPrecedentFromReview", status_code=201, sync_to_thread=True, responses=responses(AUTH, BODY, NotFound, InvalidTransition, TransitionForbidden, InvalidPrecedent), opt=WRITE_OPT)
+    @post("/from-review", operation_id="registerPrecedentFromReview", status_code=201, responses=responses(AUTH, BODY, NotFound, InvalidTransition, TransitionForbidden, InvalidPrecedent), opt=WRITE_OPT)
     def from_review(self, data: JSONBody[FromReviewIn], principal: NamedDependency[Principal], precedents: NamedDependency[Precedents]) -> PrecedentOut:
         """Register a DEFERIDO parecer as a precedent; with `homologar` the parecer is homologated in the same transaction."""
         terms = PrecedentTerms(PrecedentKind(data.tipo), data.vigencia_inicio, data.vigencia_fim, data.escopo)
@@ -105,7 +106,7 @@ class PrecedentController(Controller):
         body = await _read_at_most(request, MAX_CSV_BYTES)
         return await anyio.to_thread.run_sync(partial(import_csv_table, body, principal, precedents))
 
-    @post("/{precedent_id:str}/end", operation_id="endPrecedent", status_code=200, sync_to_thread=True, responses=responses(AUTH, BODY, NotFound, InvalidTransition, TransitionForbidden, InvalidPrecedent), opt=WRITE_OPT)
+    @post("/{precedent_id:str}/end", operation_id="endPrecedent", status_code=200, responses=responses(AUTH, BODY, NotFound, InvalidTransition, TransitionForbidden, InvalidPrecedent), opt=WRITE_OPT)
     def end(
         self, precedent_id: PrecedentId, data: JSONBody[EndIn], principal: NamedDependency[Principal], precedents: NamedDependency[Precedents]
     ) -> PrecedentOut:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, get, put
+from litestar import Controller
+from adapters.http.threaded import get, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import Meta
@@ -37,7 +38,7 @@ class ReviewReasonsController(Controller):
     tags = ["admin"]
     opt = {"roles": ADMIN_ONLY}
 
-    @get("/", operation_id="getReviewReasons", summary="The tenant's parecer reason codes", sync_to_thread=True, responses=responses(AUTH))
+    @get("/", operation_id="getReviewReasons", summary="The tenant's parecer reason codes", responses=responses(AUTH))
     def get_reasons(self, principal: NamedDependency[Principal], reviews: NamedDependency[Reviews]) -> ReasonCodesOut:
         codes, default = reviews.reason_codes(principal.tenant_id)
         return ReasonCodesOut(codes=list(codes), default=default)
@@ -46,7 +47,6 @@ class ReviewReasonsController(Controller):
         "/",
         operation_id="setReviewReasons",
         summary="Replace the tenant's parecer reason codes",
-        sync_to_thread=True,
         responses=responses(AUTH, BODY, InvalidInput),
     )
     def set_reasons(

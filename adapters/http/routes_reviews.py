@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller
+from adapters.http.threaded import get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
@@ -40,7 +41,7 @@ class ReviewController(Controller):
     path = "/v1/reviews"
     tags = ["reviews"]
 
-    @get("/", operation_id="listReviews", sync_to_thread=True, responses=LIST_ERRORS, opt={"roles": REVIEW_READERS})
+    @get("/", operation_id="listReviews", responses=LIST_ERRORS, opt={"roles": REVIEW_READERS})
     def list_reviews(
         self,
         principal: NamedDependency[Principal],
@@ -77,7 +78,6 @@ class ReviewController(Controller):
         "/recursos",
         operation_id="fileRecurso",
         status_code=200,
-        sync_to_thread=True,
         responses=MOVE_BODY_ERRORS,
         opt=_opt(ReviewAction.RECURSO),
     )
@@ -94,7 +94,6 @@ class ReviewController(Controller):
     @get(
         "/{review_id:str}",
         operation_id="getReview",
-        sync_to_thread=True,
         responses=READ_ERRORS,
         opt={"roles": REVIEW_READERS},
     )
@@ -102,7 +101,7 @@ class ReviewController(Controller):
         """One review item with its history."""
         return review_out(reviews.get(principal.tenant_id, review_id), reviews.now())
 
-    @post("/{review_id:str}/claim", operation_id="claimReview", status_code=200, sync_to_thread=True, responses=MOVE_ERRORS, opt=_opt(ReviewAction.CLAIM))
+    @post("/{review_id:str}/claim", operation_id="claimReview", status_code=200, responses=MOVE_ERRORS, opt=_opt(ReviewAction.CLAIM))
     def claim(self, review_id: ReviewId, principal: NamedDependency[Principal], reviews: NamedDependency[Reviews]) -> ReviewOut:
         """A reviewer takes a pending item: it is assigned to the caller's key."""
         return _move(reviews, principal, review_id, Move(ReviewAction.CLAIM))
@@ -111,7 +110,6 @@ class ReviewController(Controller):
         "/{review_id:str}/assign",
         operation_id="assignReview",
         status_code=200,
-        sync_to_thread=True,
         responses=MOVE_BODY_ERRORS,
         opt=_opt(ReviewAction.ASSIGN),
     )
@@ -125,7 +123,6 @@ class ReviewController(Controller):
         "/{review_id:str}/decide",
         operation_id="decideReview",
         status_code=200,
-        sync_to_thread=True,
         responses=MOVE_BODY_ERRORS,
         opt=_opt(ReviewAction.DECIDE),
     )
@@ -140,7 +137,6 @@ class ReviewController(Controller):
         "/{review_id:str}/homologate",
         operation_id="homologateReview",
         status_code=200,
-        sync_to_thread=True,
         responses=MOVE_ERRORS,
         opt=_opt(ReviewAction.HOMOLOGATE),
     )
@@ -152,7 +148,6 @@ class ReviewController(Controller):
         "/{review_id:str}/return",
         operation_id="returnReview",
         status_code=200,
-        sync_to_thread=True,
         responses=MOVE_BODY_ERRORS,
         opt=_opt(ReviewAction.RETURN),
     )

@@ -5,7 +5,8 @@ its policy per request (ADR 0013). Creating, disabling and listing tenants is th
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, get, put
+from litestar import Controller
+from adapters.http.threaded import get, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
@@ -47,7 +48,7 @@ class TenantController(Controller):
     tags = ["admin"]
     opt = {"roles": ADMIN_ONLY}
 
-    @get("/", operation_id="getTenant", summary="The caller's tenant and its settings", sync_to_thread=True, responses=responses(AUTH))
+    @get("/", operation_id="getTenant", summary="The caller's tenant and its settings", responses=responses(AUTH))
     def get_tenant(
         self, principal: NamedDependency[Principal], tenant_admin: NamedDependency[TenantAdmin]
     ) -> TenantOut:
@@ -57,7 +58,6 @@ class TenantController(Controller):
         "/policy_overrides",
         operation_id="setTenantPolicyOverrides",
         summary="Allow or forbid this tenant's client keys to override its policy per request",
-        sync_to_thread=True,
         responses=responses(AUTH, BODY, InvalidInput),
     )
     def set_policy_overrides(

@@ -10,7 +10,8 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response
+from adapters.http.threaded import get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody, QueryParameter
@@ -108,7 +109,7 @@ class WebhookAdminController(Controller):
     tags = ["admin"]
     opt = {"roles": ADMIN_ONLY}
 
-    @post("/", operation_id="createWebhookEndpoint", status_code=201, sync_to_thread=True,
+    @post("/", operation_id="createWebhookEndpoint", status_code=201,
           responses=responses(AUTH, BODY, InvalidInput))
     def create(
         self, data: JSONBody[EndpointIn], principal: NamedDependency[Principal], webhook_admin: NamedDependency[WebhookAdmin]
@@ -118,12 +119,12 @@ class WebhookAdminController(Controller):
         body = EndpointWithSecretOut(**_endpoint_fields(endpoint), secret=endpoint.secret)
         return Response(body, status_code=201, headers=NO_STORE)
 
-    @get("/", operation_id="listWebhookEndpoints", sync_to_thread=True, responses=responses(AUTH))
+    @get("/", operation_id="listWebhookEndpoints", responses=responses(AUTH))
     def list_endpoints(self, principal: NamedDependency[Principal], webhook_admin: NamedDependency[WebhookAdmin]) -> list[EndpointOut]:
         """The tenant's endpoints (never their secrets)."""
         return [EndpointOut(**_endpoint_fields(e)) for e in webhook_admin.endpoints(principal.tenant_id)]
 
-    @post("/{endpoint_id:str}/disable", operation_id="disableWebhookEndpoint", status_code=200, sync_to_thread=True,
+    @post("/{endpoint_id:str}/disable", operation_id="disableWebhookEndpoint", status_code=200,
           responses=ID_ERRORS)
     def disable(
         self, endpoint_id: ResourceId, principal: NamedDependency[Principal], webhook_admin: NamedDependency[WebhookAdmin]
@@ -131,7 +132,7 @@ class WebhookAdminController(Controller):
         """Stop delivering to this endpoint: its pending deliveries die (replayable once re-created)."""
         return EndpointOut(**_endpoint_fields(webhook_admin.disable(principal.tenant_id, endpoint_id, principal.key_id)))
 
-    @post("/{endpoint_id:str}/rotate_secret", operation_id="rotateWebhookSecret", status_code=200, sync_to_thread=True,
+    @post("/{endpoint_id:str}/rotate_secret", operation_id="rotateWebhookSecret", status_code=200,
           responses=ID_ERRORS)
     def rotate_secret(
         self, endpoint_id: ResourceId, principal: NamedDependency[Principal], webhook_admin: NamedDependency[WebhookAdmin]
@@ -140,7 +141,7 @@ class WebhookAdminController(Controller):
         endpoint = webhook_admin.rotate_secret(principal.tenant_id, endpoint_id, principal.key_id)
         return Response(EndpointWithSecretOut(**_endpoint_fields(endpoint), secret=endpoint.secret), headers=NO_STORE)
 
-    @get("/deliveries", operation_id="listWebhookDeliveries", sync_to_thread=True,
+    @get("/deliveries", operation_id="listWebhookDeliveries",
          responses=responses(AUTH, INVALID))
     def deliveries(
         self,
@@ -156,7 +157,7 @@ class WebhookAdminController(Controller):
         next_after = items[-1].delivery_id if len(items) == limit else None
         return DeliveryPageOut(items=[DeliveryOut(**_delivery_fields(d)) for d in items], next_after=next_after)
 
-    @get("/deliveries/{delivery_id:str}", operation_id="getWebhookDelivery", sync_to_thread=True,
+    @get("/deliveries/{delivery_id:str}", operation_id="getWebhookDelivery",
          responses=ID_ERRORS)
     def delivery(
         self, delivery_id: ResourceId, principal: NamedDependency[Principal], webhook_deliveries: NamedDependency[WebhookDeliveries]
@@ -165,7 +166,7 @@ class WebhookAdminController(Controller):
         delivery, attempts = webhook_deliveries.show(principal.tenant_id, delivery_id)
         return DeliveryDetailOut(**_delivery_fields(delivery), attempt_log=[_attempt(a) for a in attempts])
 
-    @post("/deliveries/replay", operation_id="replayWebhookDeliveries", status_code=200, sync_to_thread=True,
+    @post("/deliveries/replay", operation_id="replayWebhookDeliveries", status_code=200,
           responses=responses(AUTH, BODY, NotFound, InvalidTransition))
     def replay(
         self, data: JSONBody[ReplayIn], principal: NamedDependency[Principal], webhook_deliveries: NamedDependency[WebhookDeliveries]

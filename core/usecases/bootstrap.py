@@ -27,44 +27,45 @@ class SeedReport:
     policy_version: str
 
 
-def seed(
-    uow_factory: UnitOfWorkFactory,
-    taxonomy: Taxonomy,
-    policy: Policy,
-    pepper: bytes,
-    bootstrap_key: str | None,
-    clock: Clock,
-    ids: IdGenerator,
-) -> SeedReport:
-    """Create whatever of the default setup is missing; return a new plaintext key at most once."""
-    now = clock.now()
-    with uow_factory() as uow:
-        if uow.taxonomies.get(DEFAULT_TENANT, taxonomy.version) is None:
-            uow.taxonomies.add(None, taxonomy)
-        if uow.policies.get(DEFAULT_TENANT, policy.version) is None:
-            uow.policies.add(None, policy)
-        tenant = uow.tenants.get(DEFAULT_TENANT)
-        created = tenant is None
-        if tenant is None:
-            uow.tenants.add(
-                Tenant(DEFAULT_TENANT, "Tenant padrão", True, taxonomy.version, policy.version)
-            )
-        elif not (tenant.default_taxonomy_version and tenant.default_policy_version):
-            uow.tenants.set_defaults(
-                DEFAULT_TENANT,
-                tenant.default_taxonomy_version or taxonomy.version,
-                tenant.default_policy_version or policy.version,
-            )
-        new_key = _admin_key(uow, pepper, bootstrap_key, now, ids)
-        if new_key is not None:
-            plaintext, record = new_key
-            event = {
-                "actor": {"seed": True}, "key_id": record.key_id, "prefix": record.prefix, "role": "admin", "name": record.name
-            }
-            uow.audit.append(AuditEvent(DEFAULT_TENANT, "key.created", event, now))
-        uow.commit()
-    shown = new_key[0] if new_key is not None and new_key[0] != bootstrap_key else None
-    return SeedReport(DEFAULT_TENANT, created, shown, taxonomy.version, policy.version)
+class Seed:
+    """The use case behind `equivalence seed` (and the embedded runtime's start)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, pepper: bytes, clock: Clock, ids: IdGenerator) -> None:
+        self._uow_factory = uow_factory
+        self._pepper = pepper
+        self._clock = clock
+        self._ids = ids
+
+    def __call__(self, taxonomy: Taxonomy, policy: Policy, bootstrap_key: str | None) -> SeedReport:
+        """Create whatever of the default setup is missing; return a new plaintext key at most once."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            if uow.taxonomies.get(DEFAULT_TENANT, taxonomy.version) is None:
+                uow.taxonomies.add(None, taxonomy)
+            if uow.policies.get(DEFAULT_TENANT, policy.version) is None:
+                uow.policies.add(None, policy)
+            tenant = uow.tenants.get(DEFAULT_TENANT)
+            created = tenant is None
+            if tenant is None:
+                uow.tenants.add(
+                    Tenant(DEFAULT_TENANT, "Tenant padrão", True, taxonomy.version, policy.version)
+                )
+            elif not (tenant.default_taxonomy_version and tenant.default_policy_version):
+                uow.tenants.set_defaults(
+                    DEFAULT_TENANT,
+                    tenant.default_taxonomy_version or taxonomy.version,
+                    tenant.default_policy_version or policy.version,
+                )
+            new_key = _admin_key(uow, self._pepper, bootstrap_key, now, self._ids)
+            if new_key is not None:
+                plaintext, record = new_key
+                event = {
+                    "actor": {"seed": True}, "key_id": record.key_id, "prefix": record.prefix, "role": "admin", "name": record.name
+                }
+                uow.audit.append(AuditEvent(DEFAULT_TENANT, "key.created", event, now))
+            uow.commit()
+        shown = new_key[0] if new_key is not None and new_key[0] != bootstrap_key else None
+        return SeedReport(DEFAULT_TENANT, created, shown, taxonomy.version, policy.version)
 
 
 def _admin_key(

@@ -149,8 +149,12 @@ class EvaluateCase:
         self._ids = ids
 
     def get(self, tenant_id: str, case_id: str) -> dict[str, Any]:
-        """A stored case of this tenant (NotFound for another tenant's)."""
-        return get_case(self._uows, tenant_id, case_id)
+        """A stored case of this tenant; another tenant's is reported as missing (NotFound)."""
+        with self._uows.reading() as uow:
+            stored = uow.cases.get(tenant_id, case_id)
+        if stored is None:
+            raise NotFound(f"no case '{case_id}'")
+        return stored.document
 
     def __call__(
         self,
@@ -514,15 +518,6 @@ def merged_reading(members: list[TextReading], destino: TextReading, comparison:
     return PairReading(origem_mapping, destino.mapping, reading)
 
 
-def get_case(uow_factory: UnitOfWorkFactory, tenant_id: str, case_id: str) -> dict[str, Any]:
-    """A stored case of this tenant; another tenant's is reported as missing."""
-    with uow_factory.reading() as uow:
-        stored = uow.cases.get(tenant_id, case_id)
-    if stored is None:
-        raise NotFound(f"no case '{case_id}'")
-    return stored.document
-
-
 def _uses_pair(outcome: DestinoOutcome) -> bool:
     """A waived unit, one a person decides, or one the pipeline itself rejected."""
     if outcome.status in (DestinoStatus.WAIVED, DestinoStatus.TO_REVIEW):
@@ -773,4 +768,4 @@ def case_table(document: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["CaseCommand", "EvaluateCase", "TranscriptCourse", "UnitType", "case_csv", "case_table", "get_case"]
+__all__ = ["CaseCommand", "EvaluateCase", "TranscriptCourse", "UnitType", "case_csv", "case_table"]

@@ -135,6 +135,13 @@ class WebhookAdmin:
         """A new secret, effective for the next attempt; the old one stops signing at once."""
         return self._change(tenant_id, endpoint_id, actor, "webhook.secret_rotated", secret=self._secret())
 
+    def outbox_lag(self) -> float:
+        """Seconds since the oldest still-pending delivery of any tenant was created (0 when none
+        is): the gauge `eqv_webhook_outbox_lag_seconds` (ADR 0025)."""
+        with self._uow_factory.reading() as uow:
+            oldest = uow.webhooks.oldest_pending()
+        return 0.0 if oldest is None else max(0.0, (self._clock.now() - oldest).total_seconds())
+
     def _change(self, tenant_id: str | AnyTenant, endpoint_id: str, actor: str, event: str, **changes: Any) -> WebhookEndpoint:
         now = self._clock.now()
         with self._uow_factory() as uow:
@@ -316,10 +323,3 @@ def _all_dead(uow: UnitOfWork, tenant_id: str | AnyTenant) -> list[Delivery]:
             break
         after = page[-1].delivery_id
     return dead
-
-
-def outbox_lag(uow_factory: UnitOfWorkFactory, clock: Clock) -> float:
-    """Seconds since the oldest still-pending delivery was created (0 when none is)."""
-    with uow_factory.reading() as uow:
-        oldest = uow.webhooks.oldest_pending()
-    return 0.0 if oldest is None else max(0.0, (clock.now() - oldest).total_seconds())

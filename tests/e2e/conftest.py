@@ -6,11 +6,13 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 from sqlalchemy import Engine, text
 
+from tests.support.browser import chromium
 from tests.support.e2e import base_env, cli, embedded_env, run_cli
 
 PEPPER = "e2e-pepper-0123456789abcdef"
@@ -85,3 +87,10 @@ def full_env(
     if keys:
         client.delete(*keys)
     client.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (tests/support/browser.py), one per browser test module."""
+    with chromium() as launched:
+        yield launched

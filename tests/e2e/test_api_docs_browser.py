@@ -15,7 +15,7 @@ import pytest
 
 from adapters.http.security_headers import DOCS_CSP
 
-from tests.support.browser import chromium, screenshot_dir, served
+from tests.support.browser import screenshot_dir, served
 
 pytestmark = pytest.mark.e2e
 
@@ -32,12 +32,6 @@ SCALAR_CSP = DOCS_CSP
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with served(tmp_path_factory.mktemp("docs-browser")) as (base, _):
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def open_page(browser: Any, url: str, csp: str) -> tuple[Any, list[str], list[str]]:

@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.browser import chromium, screenshot_dir, served
-from tests.support.e2e import ADMIN_KEY, HEADERS, PAIR, answers
+from tests.support.browser import console_page, screenshot_dir, sign_in, warm_server
+from tests.support.e2e import ADMIN_KEY, HEADERS, PAIR
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -38,30 +38,8 @@ CURRICULUM = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with served(tmp_path_factory.mktemp("console-admin-browser")) as (base, _):
-        wait_until(lambda: answers(f"{base}/ready"), timeout_s=120, interval_s=0.5, what="mappers warm")
+    with warm_server(tmp_path_factory.mktemp("console-admin-browser")) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-def _page(browser: Any, errors: list[str]) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="pt-BR")
-    page = context.new_page()
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page
-
-
-def _sign_in(page: Any, server: str, key: str) -> None:
-    page.goto(f"{server}/console/entrar")
-    page.get_by_label("Chave de API").fill(key)
-    page.get_by_label("Chave de API").press("Enter")
-    page.wait_for_url(lambda url: "/console/entrar" not in url)
 
 
 def _new_key(server: str, role: str) -> str:
@@ -84,9 +62,9 @@ def test_a_homologated_review_is_seen_on_the_audit_page_with_a_green_chain(serve
     errors: list[str] = []
     shots = screenshot_dir(tmp_path)
 
-    context, page = _page(browser, errors)
+    context, page = console_page(browser, errors)
     auditor = _new_key(server, "auditor")
-    _sign_in(page, server, auditor)
+    sign_in(page, server, auditor)
     assert page.get_by_role("link", name="Chaves").count() == 0  # an auditor: no Chaves, no Catálogo
     assert page.get_by_role("link", name="Catálogo").count() == 0
     page.get_by_role("link", name="Auditoria").click()
@@ -122,8 +100,8 @@ def test_a_homologated_review_is_seen_on_the_audit_page_with_a_green_chain(serve
 def test_a_key_created_then_revoked_on_chaves(server: str, browser: Any, tmp_path: Path) -> None:
     errors: list[str] = []
     shots = screenshot_dir(tmp_path)
-    context, page = _page(browser, errors)
-    _sign_in(page, server, ADMIN_KEY)
+    context, page = console_page(browser, errors)
+    sign_in(page, server, ADMIN_KEY)
     page.get_by_role("link", name="Chaves").click()
     page.wait_for_url("**/console/chaves")
     page.get_by_label("Nome").fill("Secretaria acadêmica — integração")
@@ -165,8 +143,8 @@ def test_a_curriculum_file_imported_on_catalogo_and_its_detail_page(server: str,
     document.write_text(json.dumps(CURRICULUM, ensure_ascii=False), encoding="utf-8")
     errors: list[str] = []
     shots = screenshot_dir(tmp_path)
-    context, page = _page(browser, errors)
-    _sign_in(page, server, ADMIN_KEY)
+    context, page = console_page(browser, errors)
+    sign_in(page, server, ADMIN_KEY)
     page.get_by_role("link", name="Catálogo").click()
     page.wait_for_url("**/console/catalogo")
     page.get_by_text("Importar um currículo").click()

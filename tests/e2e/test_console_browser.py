@@ -15,9 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.browser import chromium, screenshot_dir, served
-from tests.support.e2e import ADMIN_KEY, HEADERS, PAIR, answers
-from tests.support.waiting import wait_until
+from tests.support.browser import console_page, screenshot_dir, sign_in, warm_server
+from tests.support.e2e import ADMIN_KEY, HEADERS, PAIR
 
 pytestmark = pytest.mark.e2e
 
@@ -26,28 +25,18 @@ MISSING_TOPIC = "Computação quântica"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with served(tmp_path_factory.mktemp("console-browser")) as (base, _):
-        wait_until(lambda: answers(f"{base}/ready"), timeout_s=120, interval_s=0.5, what="mappers warm")
+    with warm_server(tmp_path_factory.mktemp("console-browser")) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def test_sign_in_and_evaluate_a_pair_seeing_covered_and_missing_topics(server: str, browser: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="pt-BR")
-    page = context.new_page()
     requested: list[str] = []
     errors: list[str] = []
+    context, page = console_page(browser, errors)
     page.on("request", lambda request: requested.append(request.url))
     page.on("response", lambda response: errors.append(f"{response.status} {response.url}") if response.status == 404 else None)
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
     shots = screenshot_dir(tmp_path)
 
     page.goto(f"{server}/console/avaliar")
@@ -112,21 +101,6 @@ def test_sign_in_and_evaluate_a_pair_seeing_covered_and_missing_topics(server: s
     context.close()
 
 
-def _console_page(browser: Any, errors: list[str]) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="pt-BR", accept_downloads=True)
-    page = context.new_page()
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page
-
-
-def _sign_in_with(page: Any, server: str, key: str) -> None:
-    page.goto(f"{server}/console/entrar")
-    page.get_by_label("Chave de API").fill(key)
-    page.get_by_label("Chave de API").press("Enter")
-    page.wait_for_url("**/console/revisao")
-
-
 def test_an_analise_humana_item_claimed_decided_and_homologated_in_the_review_queue(server: str, browser: Any, tmp_path: Path) -> None:
     """Fila de revisão (ADR 0030): a reviewer claims and emits the parecer with the keyboard only,
     a coordinator homologates, the item shows the final decision and the parecer PDF downloads."""
@@ -144,8 +118,8 @@ def test_an_analise_humana_item_claimed_decided_and_homologated_in_the_review_qu
     errors: list[str] = []
     shots = screenshot_dir(tmp_path)
 
-    context, page = _console_page(browser, errors)
-    _sign_in_with(page, server, keys["reviewer"])
+    context, page = console_page(browser, errors)
+    sign_in(page, server, keys["reviewer"], "/console/revisao")
     page.get_by_role("link", name="Fila de revisão").wait_for()
     page.get_by_role("link", name=review_id).click()
     page.wait_for_url(f"**/console/revisao/{review_id}")
@@ -168,8 +142,8 @@ def test_an_analise_humana_item_claimed_decided_and_homologated_in_the_review_qu
     page.wait_for_url("**/console/entrar")
     context.close()
 
-    context, page = _console_page(browser, errors)
-    _sign_in_with(page, server, keys["coordinator"])
+    context, page = console_page(browser, errors)
+    sign_in(page, server, keys["coordinator"], "/console/revisao")
     page.get_by_label("Somente atrasados").check()
     page.get_by_role("button", name="Filtrar").click()
     assert page.get_by_role("link", name=review_id).count() == 0  # not overdue
@@ -217,8 +191,8 @@ def test_a_coordinator_assigns_an_item_and_later_files_a_recurso_against_its_fin
     review_id = httpx.get(f"{server}/v1/equivalences/console-atribuir-1", headers=HEADERS, timeout=30).json()["revisao"]["review_id"]
     errors: list[str] = []
 
-    context, page = _console_page(browser, errors)
-    _sign_in_with(page, server, keys["coordinator"]["key"])
+    context, page = console_page(browser, errors)
+    sign_in(page, server, keys["coordinator"]["key"], "/console/revisao")
     page.goto(f"{server}/console/revisao/{review_id}")
     page.get_by_role("button", name="Atribuir").click()  # nobody chosen
     page.locator("#atribuir-erro").wait_for()

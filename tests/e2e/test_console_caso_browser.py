@@ -18,10 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.browser import chromium, screenshot_dir, served
+from tests.support.browser import console_page, screenshot_dir, sign_in, warm_server
 from tests.support.case_world import realistic
-from tests.support.e2e import ADMIN_KEY, HEADERS, PAIR, answers
-from tests.support.waiting import wait_until
+from tests.support.e2e import ADMIN_KEY, HEADERS, PAIR
 
 pytestmark = pytest.mark.e2e
 
@@ -30,30 +29,8 @@ UFPB = "Universidade Federal da Paraíba"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with served(tmp_path_factory.mktemp("console-caso-browser")) as (base, _):
-        wait_until(lambda: answers(f"{base}/ready"), timeout_s=120, interval_s=0.5, what="mappers warm")
+    with warm_server(tmp_path_factory.mktemp("console-caso-browser")) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-def _page(browser: Any, errors: list[str]) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="pt-BR", accept_downloads=True)
-    page = context.new_page()
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page
-
-
-def _sign_in(page: Any, server: str, key: str, lands_on: str) -> None:
-    page.goto(f"{server}/console/entrar")
-    page.get_by_label("Chave de API").fill(key)
-    page.get_by_label("Chave de API").press("Enter")
-    page.wait_for_url(f"**{lands_on}")
 
 
 def _transcript_csv(path: Path) -> Path:
@@ -71,8 +48,8 @@ def test_a_case_uploaded_and_its_table_exported(server: str, browser: Any, tmp_p
     assert created.status_code == 201, created.text
     errors: list[str] = []
     shots = screenshot_dir(tmp_path)
-    context, page = _page(browser, errors)
-    _sign_in(page, server, ADMIN_KEY, "/console/avaliar")
+    context, page = console_page(browser, errors)
+    sign_in(page, server, ADMIN_KEY, "/console/avaliar")
     page.get_by_role("link", name="Caso", exact=True).click()
     page.wait_for_url("**/console/caso")
 
@@ -139,8 +116,8 @@ def test_a_precedent_imported_and_then_applied_to_an_evaluation(server: str, bro
     broken.write_text(f'{header}\n"{UFPB}",(GDSCO0101 E GDSCO0102,,CALC-1,,,2026-01-01,,,\n', encoding="utf-8")
     errors: list[str] = []
     shots = screenshot_dir(tmp_path)
-    context, page = _page(browser, errors)
-    _sign_in(page, server, created.json()["key"], "/console/revisao")
+    context, page = console_page(browser, errors)
+    sign_in(page, server, created.json()["key"], "/console/revisao")
     page.get_by_role("link", name="Precedentes").click()
     page.wait_for_url("**/console/precedentes")
 

@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 from adapters.system import SystemClock, UuidGenerator
 from core.domain.model import Policy
-from core.usecases.bootstrap import seed
+from core.usecases.bootstrap import Seed
 from entrypoints.asgi import create_app
 from entrypoints.container import build_container
 from entrypoints.settings import FULL
@@ -112,7 +112,7 @@ def full_runtime_client(
         api_key_pepper=PEPPER, bootstrap_api_key=KEYS["admin"], rate_limits=limits,
     )
     container = build_container(settings)
-    seed(container.adapters.uow_factory(), TAXONOMY, Policy(), PEPPER, KEYS["admin"], SystemClock(), UuidGenerator())
+    Seed(container.adapters.uow_factory(), PEPPER, SystemClock(), UuidGenerator())(TAXONOMY, Policy(), KEYS["admin"])
     stack.callback(container.adapters.engine().dispose)
     return stack.enter_context(TestClient(create_app(container)))
 

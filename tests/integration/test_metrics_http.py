@@ -25,7 +25,7 @@ from adapters.metrics.exposition import Exposition
 from adapters.metrics.queue_collector import QueueCollector
 from core.domain.model import Policy
 from core.ports.job_queue import QueueStats
-from core.usecases.bootstrap import seed
+from core.usecases.bootstrap import Seed
 from entrypoints.asgi import create_app
 from entrypoints.container import Container, build_container
 from entrypoints.settings import FULL, ConfigurationError, MetricsSettings, Settings, load_settings
@@ -90,7 +90,7 @@ def full_client(
         bootstrap_api_key=KEYS["admin"], batch={"namespace": namespace}, metrics={"public": True},
     )
     container = build_container(settings)
-    seed(container.adapters.uow_factory(), TAXONOMY, Policy(), PEPPER, KEYS["admin"], SystemClock(), UuidGenerator())
+    Seed(container.adapters.uow_factory(), PEPPER, SystemClock(), UuidGenerator())(TAXONOMY, Policy(), KEYS["admin"])
     with TestClient(create_app(container)) as test_client:
         yield test_client, container
     container.adapters.engine().dispose()

@@ -15,7 +15,7 @@ from adapters.http.openapi_examples import examples
 from adapters.mappers.taxonomy_json import load_default_taxonomy
 from adapters.system import SystemClock, UuidGenerator
 from core.domain.model import Policy
-from core.usecases.bootstrap import seed
+from core.usecases.bootstrap import Seed
 from entrypoints.asgi import create_app
 from entrypoints.container import build_container
 from tests.support.settings import test_settings
@@ -36,7 +36,7 @@ def client(sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
     """The embedded runtime with the shipped taxonomy and default policy, as `equivalence serve` runs."""
     settings = test_settings(var_dir=tmp_path, database_url=sqlite_url, api_key_pepper=PEPPER, bootstrap_api_key=KEY)
     container = build_container(settings)
-    seed(container.adapters.uow_factory(), load_default_taxonomy(), Policy(), PEPPER, KEY, SystemClock(), UuidGenerator())
+    Seed(container.adapters.uow_factory(), PEPPER, SystemClock(), UuidGenerator())(load_default_taxonomy(), Policy(), KEY)
     with TestClient(create_app(container)) as test_client:
         yield test_client
     container.adapters.engine().dispose()

@@ -11,7 +11,7 @@ from typing import Any
 from core.domain.model import ConceptMatch, Course, Policy, Taxonomy, TaxonomyNode
 from core.ports.unit_of_work import UnitOfWork
 from core.usecases.batch import ProcessItem, Reconcile, SubmitBatch
-from core.usecases.bootstrap import DEFAULT_TENANT, seed
+from core.usecases.bootstrap import DEFAULT_TENANT, Seed
 from core.usecases.evaluate import EvaluateCommand, EvaluateOutcome, EvaluatePair
 from tests.fakes import FakeJobQueue, FakeUnitOfWorkFactory, FixedClock, SequentialIds, StaticMapper
 
@@ -72,7 +72,7 @@ class World:
 
 def world(max_items: int = 100, failures: dict[str, int] | None = None) -> World:
     uows, clock, queue = FakeUnitOfWorkFactory(), FixedClock(), FakeJobQueue()
-    seed(uows, TAXONOMY, Policy(version="pol-1"), b"pepper", None, clock, SequentialIds())
+    Seed(uows, b"pepper", clock, SequentialIds())(TAXONOMY, Policy(version="pol-1"), None)
     evaluate = EvaluatePair(uows, StaticMapper({TEXT: ALL}), None, clock)
     worker_evaluate = Flaky(evaluate, failures or {})
     return World(

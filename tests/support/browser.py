@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.e2e import base_env, free_port, wait_until_healthy
+from tests.support.e2e import answers, base_env, free_port, wait_until_healthy
+from tests.support.waiting import wait_until
 
 CHROMIUM = os.environ.get("EQV_CHROMIUM", "/usr/bin/chromium")
 NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -71,6 +72,35 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+@contextmanager
+def warm_server(tmp_path: Path) -> Iterator[str]:
+    """`served`, once /ready answers (the mappers warm): the console's pages decide at once."""
+    with served(tmp_path) as (base, _):
+        wait_until(lambda: answers(f"{base}/ready"), timeout_s=120, interval_s=0.5, what="mappers warm")
+        yield base
+
+
+def console_page(browser: Any, errors: list[str]) -> tuple[Any, Any]:
+    """A fresh context (1366x900, pt-BR, downloads accepted) and its page. Every console error
+    (a CSP violation is one) and every uncaught script error is appended to `errors`."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="pt-BR", accept_downloads=True)
+    page = context.new_page()
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page
+
+
+def sign_in(page: Any, server: str, key: str, lands_on: str | None = None) -> None:
+    """Sign in to the console with `key`; wait for `lands_on` (a path), or for any page but sign-in."""
+    page.goto(f"{server}/console/entrar")
+    page.get_by_label("Chave de API").fill(key)
+    page.get_by_label("Chave de API").press("Enter")
+    if lands_on is None:
+        page.wait_for_url(lambda url: "/console/entrar" not in url)
+    else:
+        page.wait_for_url(f"**{lands_on}")
 
 
 def screenshot_dir(tmp_path: Path) -> Path:

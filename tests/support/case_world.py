@@ -21,7 +21,7 @@ from adapters.mappers.topic_matcher import LexicalTopicMatcher
 from adapters.solver.highs_assignment import HighsAssignmentSolver
 from core.domain.cases.model import CasePolicy
 from core.domain.model import Policy
-from core.usecases.bootstrap import DEFAULT_TENANT, seed
+from core.usecases.bootstrap import DEFAULT_TENANT, Seed
 from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse
 from core.usecases.evaluate import EvaluatePair
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
@@ -63,7 +63,7 @@ class CaseWorld:
 
 def case_world() -> CaseWorld:
     uows, clock, ids = FakeUnitOfWorkFactory(), FixedClock(), SequentialIds("case-")
-    seed(uows, load_default_taxonomy(), Policy(version="default-v1"), b"pepper", None, clock, SequentialIds())
+    Seed(uows, b"pepper", clock, SequentialIds())(load_default_taxonomy(), Policy(version="default-v1"), None)
     curriculum = document_to_curriculum(msgspec.convert(realistic()["curriculo"], CurriculumIn))
     with uows() as uow:
         uow.curricula.add(DEFAULT_TENANT, curriculum)

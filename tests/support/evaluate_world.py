@@ -8,7 +8,7 @@ from typing import Any
 
 from core.domain.model import ConceptMatch, Course, Policy, Taxonomy, TaxonomyNode
 from core.domain.records import AuditEvent, CourseBinding, StoredResult
-from core.usecases.bootstrap import DEFAULT_TENANT, seed
+from core.usecases.bootstrap import DEFAULT_TENANT, Seed
 from core.usecases.evaluate import EvaluateCommand, EvaluatePair
 from core.usecases.pareceres import Pareceres
 from core.usecases.precedents import Precedents
@@ -75,7 +75,7 @@ class World:
 def world(primary: StaticMapper | FailingMapper | None = None, fallback: StaticMapper | None = None) -> World:
     """The default tenant seeded with tax-1/pol-1, plus tax-2/pol-2 and course CALC-A bound to them."""
     uows, clock = FakeUnitOfWorkFactory(), FixedClock()
-    seed(uows, TAXONOMY, POLICY, b"pepper", None, clock, SequentialIds())
+    Seed(uows, b"pepper", clock, SequentialIds())(TAXONOMY, POLICY, None)
     with uows() as uow:
         uow.taxonomies.add(None, TAXONOMY_2)
         uow.policies.add(None, POLICY_2)

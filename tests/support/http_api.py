@@ -16,7 +16,7 @@ from adapters.system import SystemClock, UuidGenerator
 from core.domain.api_keys import hash_key, key_prefix
 from core.domain.model import Policy, Taxonomy, TaxonomyNode
 from core.domain.records import ApiKeyRecord, Role, Tenant
-from core.usecases.bootstrap import seed
+from core.usecases.bootstrap import Seed
 from entrypoints.asgi import create_app
 from entrypoints.container import Container, build_container
 from entrypoints.settings import EMBEDDED
@@ -72,7 +72,7 @@ def make_client(
         containers.append(container)
     uow_factory = container.adapters.uow_factory()
     clock, ids = SystemClock(), UuidGenerator()
-    seed(uow_factory, TAXONOMY, Policy(), PEPPER, KEYS["admin"], clock, ids)
+    Seed(uow_factory, PEPPER, clock, ids)(TAXONOMY, Policy(), KEYS["admin"])
     now = clock.now()
     with uow_factory() as uow:
         if uow.tenants.get("other") is None:

@@ -13,7 +13,7 @@ from core.domain.audit import canonical_json
 from core.domain.model import Policy, Taxonomy, TaxonomyNode
 from core.domain.records import ApiKeyRecord, Principal, Role, Tenant
 from core.usecases.auth import Authenticate
-from core.usecases.bootstrap import DEFAULT_TENANT, SeedReport, seed
+from core.usecases.bootstrap import DEFAULT_TENANT, SeedReport, Seed
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
 
 PEPPER = b"test-pepper"
@@ -23,7 +23,7 @@ NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def run_seed(uows: FakeUnitOfWorkFactory, bootstrap_key: str | None = None) -> SeedReport:
-    return seed(uows, TAXONOMY, POLICY, PEPPER, bootstrap_key, FixedClock(NOW), SequentialIds())
+    return Seed(uows, PEPPER, FixedClock(NOW), SequentialIds())(TAXONOMY, POLICY, bootstrap_key)
 
 
 def add_key(

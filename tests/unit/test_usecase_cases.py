@@ -10,7 +10,7 @@ import pytest
 from core.domain.cases.model import CasePolicy
 from core.domain.errors import NotFound, VersionNotFound
 from core.usecases.bootstrap import DEFAULT_TENANT
-from core.usecases.cases import EvaluateCase, case_csv, case_table, get_case
+from core.usecases.cases import EvaluateCase, case_csv, case_table
 from core.usecases.webhooks import WebhookAdmin
 from tests.fakes.system import SequentialIds
 from tests.support.case_world import case_world, realistic, transcript
@@ -75,9 +75,9 @@ def test_every_pair_the_answer_uses_is_stored_and_audited_with_the_case_id(decid
 
 def test_the_case_is_stored_for_its_tenant_only(decided) -> None:  # type: ignore[no-untyped-def]
     world, doc = decided
-    assert get_case(world.uows, DEFAULT_TENANT, doc["case_id"]) == doc
+    assert world.evaluate_case.get(DEFAULT_TENANT, doc["case_id"]) == doc
     with pytest.raises(NotFound):
-        get_case(world.uows, "other-tenant", doc["case_id"])
+        world.evaluate_case.get("other-tenant", doc["case_id"])
 
 
 def test_the_cap_stops_waivers_and_lists_what_it_stopped() -> None:

@@ -20,7 +20,7 @@ from core.domain.records import AuditEvent, CourseBinding, Tenant
 from core.usecases.bindings import Bindings
 from core.usecases.policies import Policies
 from core.usecases.taxonomies import Taxonomies
-from core.usecases.bootstrap import DEFAULT_TENANT, seed
+from core.usecases.bootstrap import DEFAULT_TENANT, Seed
 from core.usecases.evaluate import EvaluateCommand, EvaluatePair
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds, StaticMapper
 
@@ -41,7 +41,7 @@ CLOCK = FixedClock()
 def uows() -> FakeUnitOfWorkFactory:
     """The default tenant on shared-1/default-v1, plus a second tenant."""
     uows = FakeUnitOfWorkFactory()
-    seed(uows, SHARED, Policy(), b"pepper", None, FixedClock(), SequentialIds())
+    Seed(uows, b"pepper", FixedClock(), SequentialIds())(SHARED, Policy(), None)
     with uows() as uow:
         uow.tenants.add(Tenant(OTHER, "Outra", True, SHARED.version, "default-v1"))
         uow.commit()

@@ -13,7 +13,7 @@ from core.domain.model import Policy, Taxonomy, TaxonomyNode
 from core.domain.records import AuditEvent, Tenant
 from core.domain.workload import Workload, WorkloadUnit
 from core.usecases.curricula import Curricula
-from core.usecases.bootstrap import DEFAULT_TENANT, seed
+from core.usecases.bootstrap import DEFAULT_TENANT, Seed
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
 
 ACTOR = {"key_id": "k-1", "role": "admin"}
@@ -35,7 +35,7 @@ CURRICULUM = Curriculum(
 def uows() -> FakeUnitOfWorkFactory:
     uows = FakeUnitOfWorkFactory()
     taxonomy = Taxonomy("t-1", (TaxonomyNode("a", "area", "sub", "A", keywords=("a",)),))
-    seed(uows, taxonomy, Policy(), b"pepper", None, FixedClock(), SequentialIds())
+    Seed(uows, b"pepper", FixedClock(), SequentialIds())(taxonomy, Policy(), None)
     with uows() as uow:
         uow.tenants.add(Tenant(OTHER, "Outra", True, taxonomy.version, "default-v1"))
         uow.commit()

@@ -17,7 +17,7 @@ from core.domain.errors import InvalidInput, KeyRevoked, NotFound, TenantExists
 from core.domain.model import Policy, Taxonomy, TaxonomyNode
 from core.domain.records import Principal, Role, Tenant
 from core.usecases.auth import Authenticate
-from core.usecases.bootstrap import seed
+from core.usecases.bootstrap import Seed
 from core.usecases.keys import ApiKeyAdmin
 from core.usecases.tenants import TenantAdmin
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
@@ -75,7 +75,7 @@ def test_a_created_tenant_is_active_audited_and_unique(uows, tenants):
 
 def test_a_new_tenant_inherits_the_shared_defaults_of_the_default_tenant(uows, tenants):
     taxonomy = Taxonomy("tax-1", (TaxonomyNode("lim", "matematica", "calculo", "Limites"),))
-    seed(uows, taxonomy, Policy(version="pol-1"), PEPPER, None, FixedClock(NOW), SequentialIds())
+    Seed(uows, PEPPER, FixedClock(NOW), SequentialIds())(taxonomy, Policy(version="pol-1"), None)
 
     tenant = tenants.create("uni-b", "B", cli_actor())
 

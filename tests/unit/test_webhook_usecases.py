@@ -14,7 +14,7 @@ from core.domain.review import Move, ReviewAction, ReviewActor
 from core.domain.webhook_signature import HEADER, verify
 from core.domain.webhooks import CASO_CONCLUIDO, DECISAO_AUTOMATICA, DECISAO_FINAL, DeliveryState
 from core.usecases.bootstrap import DEFAULT_TENANT
-from core.usecases.webhooks import DeliveryQuery, outbox_lag, publish
+from core.usecases.webhooks import DeliveryQuery, publish
 from tests.fakes.webhooks import ScriptedSender
 from tests.support.evaluate_world import ORIGEM, command
 from tests.support.webhook_world import POLICY, WebhookWorld, webhook_world
@@ -231,10 +231,10 @@ def test_a_crash_before_enqueueing_leaves_the_row_for_the_sweep_after_its_lease(
     assert state_of(w, delivery_id) is DeliveryState.PENDENTE
     assert w.dispatcher.sweep() == 0  # leased: its message may still be on its way
     w.clock.current += POLICY.lease + dt.timedelta(seconds=1)
-    assert outbox_lag(w.uows, w.clock) == (POLICY.lease + dt.timedelta(seconds=1)).total_seconds()
+    assert w.admin.outbox_lag() == (POLICY.lease + dt.timedelta(seconds=1)).total_seconds()
     assert w.dispatcher.sweep() == 1
     w.run_queue()
-    assert state_of(w, delivery_id) is DeliveryState.ENTREGUE and outbox_lag(w.uows, w.clock) == 0.0
+    assert state_of(w, delivery_id) is DeliveryState.ENTREGUE and w.admin.outbox_lag() == 0.0
 
 
 def test_a_worker_crash_mid_attempt_keeps_the_delivery_pending_until_delivered() -> None:

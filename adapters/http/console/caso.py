@@ -16,7 +16,6 @@ from typing import Any
 import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.response import Redirect
@@ -27,9 +26,9 @@ from adapters.curricula.document import CurriculumFormatError
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.body_guard import BODY_LIMIT, FORM_BODY, UPLOAD
 from adapters.http.console.forms import DECISOES
-from adapters.http.console.access import page_session
-from adapters.http.console.routes import CSRF_FIELD, CSRF_REFUSED, _lookup, _page, _refused, _to_sign_in
-from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, same_token
+from adapters.http.console.access import Upload, form_session, page_session
+from adapters.http.console.routes import _page, _refused
+from adapters.http.console.sessions import ConsoleSession, ConsoleSessions
 from adapters.http.dto_cases import CaseRequest
 from adapters.http.routes_cases import CaseId, decide_or_queue, to_case_command
 from adapters.http.strict_json import InvalidBody, decode_strict
@@ -81,19 +80,13 @@ class CaseConsoleController(Controller):
         evaluate_case: NamedDependency[EvaluateCase],
         submit_case: NamedDependency[SubmitCase],
     ) -> Any:
-        form = await request.form()
-        lookup = _lookup(request, console_sessions)
-        if lookup.session is None:
-            return _to_sign_in(request, lookup.expired)
-        session = lookup.session
-        if not same_token(session.csrf_token, form.get(CSRF_FIELD)):
-            return _refused(CSRF_REFUSED, 403)
-        if session.principal.role not in EVALUATORS:
-            return _page("inicio.html", session, status=403, aviso=NOT_AN_EVALUATOR)
-        filled = CaseForm(values={name: str(form.get(name, "")).strip() for name in FIELDS}, assincrono=form.get("assincrono") == "1")
-        upload = form.get("arquivo")
-        content = await upload.read() if isinstance(upload, UploadFile) else b""
-        name = upload.filename if isinstance(upload, UploadFile) else ""
+        door = await form_session(request, console_sessions, EVALUATORS, NOT_AN_EVALUATOR)
+        if door.session is None or door.form is None:
+            return door.answer
+        session, form = door.session, door.form
+        filled = CaseForm(values={name: form.get(name, "") for name in FIELDS}, assincrono=form.get("assincrono") == "1")
+        upload = door.uploads.get("arquivo", Upload("", b""))
+        content, name = upload.content, upload.filename
         lines: list[int] | None = None
         try:
             body, lines = _body(filled, content, name or "")

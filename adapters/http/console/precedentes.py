@@ -15,15 +15,14 @@ from urllib.parse import urlencode
 
 import anyio.to_thread
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Redirect
 
 from adapters.http.console.caso import UPLOAD_OPT
-from adapters.http.console.access import page_session
-from adapters.http.console.routes import CSRF_FIELD, CSRF_REFUSED, FORM_OPT, _lookup, _page, _refused, _to_sign_in
-from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, same_token
+from adapters.http.console.access import Upload, form_session, page_session
+from adapters.http.console.routes import FORM_OPT, _page, _refused
+from adapters.http.console.sessions import ConsoleSession, ConsoleSessions
 from adapters.http.routes_precedents import READERS, WRITERS, PrecedentId, import_csv_table
 from core.domain.actors import principal_actor
 from core.domain.errors import NotFound
@@ -64,17 +63,11 @@ class PrecedentConsoleController(Controller):
     async def import_table(
         self, request: Request[Any, Any, Any], console_sessions: NamedDependency[ConsoleSessions], precedents: NamedDependency[Precedents],
     ) -> Any:
-        form = await request.form()
-        lookup = _lookup(request, console_sessions)
-        if lookup.session is None:
-            return _to_sign_in(request, lookup.expired)
-        session = lookup.session
-        if not same_token(session.csrf_token, form.get(CSRF_FIELD)):
-            return _refused(CSRF_REFUSED, 403)
-        if session.principal.role not in WRITERS:
-            return _page("inicio.html", session, status=403, aviso=NOT_A_WRITER)
-        upload = form.get("arquivo")
-        content = await upload.read() if isinstance(upload, UploadFile) else b""
+        door = await form_session(request, console_sessions, WRITERS, NOT_A_WRITER)
+        if door.session is None:
+            return door.answer
+        session = door.session
+        content = door.uploads.get("arquivo", Upload("", b"")).content
         if not content.strip():
             return await _search_page(session, precedents, {}, None, status=422, erro_importar="Escolha o arquivo CSV da tabela de precedentes.")
         try:
@@ -99,16 +92,11 @@ class PrecedentConsoleController(Controller):
         self, request: Request[Any, Any, Any], precedent_id: PrecedentId,
         console_sessions: NamedDependency[ConsoleSessions], precedents: NamedDependency[Precedents],
     ) -> Any:
-        form = await request.form()
-        lookup = _lookup(request, console_sessions)
-        if lookup.session is None:
-            return _to_sign_in(request, lookup.expired)
-        session = lookup.session
-        if not same_token(session.csrf_token, form.get(CSRF_FIELD)):
-            return _refused(CSRF_REFUSED, 403)
-        if session.principal.role not in WRITERS:
-            return _page("inicio.html", session, status=403, aviso=NOT_A_WRITER)
-        valores = {name: str(form.get(name, "")).strip() for name in ("vigencia_fim", "motivo")}
+        door = await form_session(request, console_sessions, WRITERS, NOT_A_WRITER)
+        if door.session is None or door.form is None:
+            return door.answer
+        session, form = door.session, door.form
+        valores = {name: form.get(name, "") for name in ("vigencia_fim", "motivo")}
         erros: dict[str, str] = {}
         fim = _day(valores["vigencia_fim"], "vigencia_fim", erros)
         if len(valores["motivo"]) > 2000:
