@@ -8,11 +8,18 @@ from collections.abc import Callable, Iterator
 from typing import NoReturn
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, create_engine, text
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_SERVER = os.environ.get("EQV_TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS_SERVER = os.environ.get("EQV_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# Hypothesis' defaults time each example (200 ms) and each data draw: on a busy CI machine a
+# property that takes 50 ms alone takes 350 ms and fails for the machine's speed, not the code's.
+# A property is judged on what it finds, never on how fast the machine ran it.
+settings.register_profile("eqv", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("eqv")
 
 
 def service_missing(reason: str) -> NoReturn:
