@@ -268,10 +268,17 @@ class LexicalCaseTopics:
         scores = []
         for topic, mass, local, entries in self._layout[destino]:
             found = 0.0
-            for j, weight in entries:
-                share = max(row[j] for row in rows)
-                if share:
-                    found += weight * share
+            if len(rows) == 1:  # a single course (most proposals): its own row, no max to take
+                row = rows[0]
+                for j, weight in entries:
+                    share = row[j]
+                    if share:
+                        found += weight * share
+            else:
+                for j, weight in entries:
+                    share = max([row[j] for row in rows])
+                    if share:
+                        found += weight * share
             scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), None))
         return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4), origem_topics)
 
