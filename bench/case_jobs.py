@@ -24,6 +24,16 @@ first or second as noted, same machine, always shared with other work:
 In process (EvaluateCase over PostgreSQL, 8 cases, load ~2.5): main 417 ms wall / 348 ms CPU per
 case, after 280 / 251. Still short of 5 cases/s: at load ~3 a case is ~50% scoring (the evaluate
 pipeline on ~480 proposals), ~12% the solver (twice with a cap), ~12% storage.
+
+ADR 0040 (uncapped solve skipped when the cap cannot bind, each pair's courses built once per
+case, the topic comparison 2.35x faster, progress reports without a WAL-flush wait), 200 cases,
+runs interleaved with main (9155165) on the shared machine at load 7-13 (other helpers' tests):
+  main:  2.77 cases/s (worker CPU 242 ms/case), 4.29 (190), 4.16 (187), 4.31 (187)
+  after: 4.20 cases/s (worker CPU 174 ms/case), 4.66 (185), 4.84 (159), 3.67 (190)
+  peak RSS 245-248 MB per worker process in both. Cases/s and even CPU per case move by ±25%
+  between identical runs here; bench/case_speed.py's CPU per case (one process) is steadier:
+  154.5 -> 135.0 ms p50. What is left is mostly the evaluate pipeline on each proposal and
+  PostgreSQL.
 """
 
 from __future__ import annotations

@@ -18,6 +18,10 @@ Measured 2026-12-03 on the shared 2-core machine, 10 runs: before the merged rea
 combination's joined text read through the whole pipeline) p50 4.9 s, p95 8.4 s, RSS 256 MB;
 after, p50 0.63 s, p95 0.90 s, RSS 181 MB — same candidates (median 424) and hours waived
 (median 600).
+
+ADR 0040 (uncapped solve skipped when the cap cannot bind, each pair's courses built once per
+case), back to back with main (9155165), 10 runs: CPU per case p50 154.5 -> 135.0 ms (wall p50
+215 -> 196 ms), same candidates (median 426) and hours waived (median 727.5), RSS 195 / 194 MB.
 """
 
 from __future__ import annotations
