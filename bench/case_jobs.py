@@ -31,8 +31,8 @@ runs interleaved with main (9155165) on the shared machine at load 7-13 (other h
   main:  2.77 cases/s (worker CPU 242 ms/case), 4.29 (190), 4.16 (187), 4.31 (187)
   after: 4.20 cases/s (worker CPU 174 ms/case), 4.66 (185), 4.84 (159), 3.67 (190)
   peak RSS 245-248 MB per worker process in both. Cases/s and even CPU per case move by ±25%
-  between identical runs here; bench/case_speed.py's CPU per case (one process) is steadier:
-  154.5 -> 135.0 ms p50. What is left is mostly the evaluate pipeline on each proposal and
+  between identical runs here; bench/case_speed.py's CPU per case, in five interleaved pairs,
+  was lower after in every pair (best 139.0 -> 118.5 ms, -15%). What is left is mostly the evaluate pipeline on each proposal and
   PostgreSQL.
 """
 

@@ -20,8 +20,10 @@ after, p50 0.63 s, p95 0.90 s, RSS 181 MB — same candidates (median 424) and h
 (median 600).
 
 ADR 0040 (uncapped solve skipped when the cap cannot bind, each pair's courses built once per
-case), back to back with main (9155165), 10 runs: CPU per case p50 154.5 -> 135.0 ms (wall p50
-215 -> 196 ms), same candidates (median 426) and hours waived (median 727.5), RSS 195 / 194 MB.
+case, the topic comparison 2.35x faster), five pairs of 10-run benches interleaved with main
+(9155165) on the shared machine: CPU per case p50 main 211.5 / 168.5 / 151.0 / 146.3 / 139.0 ms,
+after 166.2 / 146.0 / 139.1 / 118.5 / 123.8 ms (lower in every pair; best 139.0 -> 118.5, -15%);
+same candidates (median 426) and hours waived (median 727.5), RSS 195 / 194 MB.
 """
 
 from __future__ import annotations
