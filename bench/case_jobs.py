@@ -24,6 +24,16 @@ first or second as noted, same machine, always shared with other work:
 In process (EvaluateCase over PostgreSQL, 8 cases, load ~2.5): main 417 ms wall / 348 ms CPU per
 case, after 280 / 251. Still short of 5 cases/s: at load ~3 a case is ~50% scoring (the evaluate
 pipeline on ~480 proposals), ~12% the solver (twice with a cap), ~12% storage.
+
+ADR 0040 (uncapped solve skipped when the cap cannot bind, each pair's courses built once per
+case, the topic comparison 2.35x faster, progress reports without a WAL-flush wait), 200 cases,
+runs interleaved with main (9155165) on the shared machine at load 7-13 (other helpers' tests):
+  main:  2.77 cases/s (worker CPU 242 ms/case), 4.29 (190), 4.16 (187), 4.31 (187)
+  after: 4.20 cases/s (worker CPU 174 ms/case), 4.66 (185), 4.84 (159), 3.67 (190)
+  peak RSS 245-248 MB per worker process in both. Cases/s and even CPU per case move by ±25%
+  between identical runs here; bench/case_speed.py's CPU per case, in five interleaved pairs,
+  was lower after in every pair (best 139.0 -> 118.5 ms, -15%). What is left is mostly the evaluate pipeline on each proposal and
+  PostgreSQL.
 """
 
 from __future__ import annotations
@@ -39,10 +49,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_load import HEADERS, RssSampler, Started, cli, redis_namespace, run_env, wait_healthy, wait_workers_ready  # noqa: E402
+from batch_load import HEADERS, RssSampler, Started, _tree, cli, redis_namespace, run_env, wait_healthy, wait_workers_ready  # noqa: E402
 from bench_data import DEFAULT_DATA  # noqa: E402
 from bench_servers import throwaway_database  # noqa: E402
 from evaluate_load import free_port, percentile  # noqa: E402
@@ -81,6 +92,17 @@ def case_body(rows: list[dict[str, Any]], run: int) -> dict[str, Any]:
     return {"historico": courses, "curriculo": {"versao": VERSION}, "politica": POLICY, "assincrono": True}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process tree so far (its live processes)."""
+    total = 0.0
+    for process in _tree(pid):
+        try:
+            total += sum(process.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 def count(connection: psycopg.Connection[Any], query: str) -> int:
     row = connection.execute(query).fetchone()  # type: ignore[arg-type]
     return int(row[0]) if row else 0
@@ -114,6 +136,7 @@ def main() -> int:
         with RssSampler(worker.pid) as rss, httpx.Client(base_url=base, headers=HEADERS, timeout=120) as client:
             created = client.post("/admin/curricula", json=curriculum(rows))
             assert created.status_code == 201, created.text
+            worker_cpu0, server_cpu0 = cpu_seconds(worker.pid), cpu_seconds(server.pid)
             t0 = time.monotonic()
             for body in bodies:
                 answer = client.post("/v1/cases", json=body)
@@ -127,6 +150,7 @@ def main() -> int:
                         break
                     time.sleep(0.2)
                 elapsed = time.monotonic() - t0
+                worker_cpu, server_cpu = cpu_seconds(worker.pid) - worker_cpu0, cpu_seconds(server.pid) - server_cpu0
                 latencies = [
                     row[0] for row in connection.execute(
                         "SELECT extract(epoch FROM c.created_at - j.created_at) FROM cases c JOIN jobs j ON j.job_id = c.case_id"
@@ -143,6 +167,9 @@ def main() -> int:
         "latency_p50_s": round(percentile(latencies, 0.5), 2) if latencies else None,
         "latency_p95_s": round(percentile(latencies, 0.95), 2) if latencies else None,
         "failed": failed,
+        # CPU per case: steadier than cases/s on a machine shared with other work
+        "worker_cpu_ms_per_case": round(1000 * worker_cpu / max(1, done)),
+        "server_cpu_ms_per_case": round(1000 * server_cpu / max(1, done)),
         "peak_rss_mb_per_process": {str(pid): round(mb) for pid, mb in rss.peaks.items()},
         "target_rss_mb": 300,
     }))

@@ -20,7 +20,7 @@ from litestar.params import Body, PathParameter, QueryParameter
 
 from adapters.documents.parecer_html import render_html
 from adapters.documents.parecer_pdf import render_pdf
-from adapters.http.routes_pareceres import PARECER_CSP
+from adapters.http.routes_pareceres import PARECER_CSP, HtmlOrPdfOperation, JsonOrCsvOperation
 from adapters.curricula.document import CurriculumFormatError, document_to_curriculum
 from adapters.curricula.mec_historico import decode_historico
 from adapters.http.auth import EVALUATORS, READERS
@@ -216,6 +216,8 @@ class CaseController(Controller):
         "/{case_id:str}",
         operation_id="getCase",
         summary="A stored case (JSON, or CSV with ?format=csv)",
+        operation_class=JsonOrCsvOperation,
+        response_description="the decided case (JSON), or its table as text/csv with format=csv; a failed job's status",
         responses={
             202: ex.ok(
                 CaseRunning,
@@ -246,6 +248,8 @@ class CaseController(Controller):
         operation_id="getCaseParecer",
         summary="The parecer of a decided case (Relatório, Fundamentação, Conclusão with the waiver table): HTML or PDF",
         media_type=MediaType.HTML,
+        operation_class=HtmlOrPdfOperation,
+        response_description="the parecer: text/html (format=html, the default) or application/pdf (format=pdf)",
         responses=responses(AUTH, NotFound, INVALID),
         opt={"roles": READERS, "rate_group": RouteGroup.READ},
     )

@@ -18,6 +18,7 @@ from msgspec import Meta
 from adapters.http import openapi_examples as ex
 from adapters.http.auth import EVALUATORS, READERS
 from adapters.http.dto import EvaluateRequest, EvaluateResponse
+from adapters.http.dto_cases import CaseUnitsProgress
 from adapters.http.body_guard import BODY_LIMIT
 from adapters.http.error_table import AUTH, BODY, INVALID, responses
 from adapters.http.routes_equivalences import ResourceId, to_command
@@ -70,6 +71,11 @@ class JobOut(msgspec.Struct):
     total: int
     progress: ProgressOut
     timings: TimingsOut
+    case_progress: CaseUnitsProgress | None = None  # a case job's units scored of the total; null for a batch
+
+
+def _case_progress(detail: dict[str, object] | None) -> CaseUnitsProgress | None:
+    return None if detail is None else msgspec.convert(detail, CaseUnitsProgress)
 
 
 class ItemResultOut(msgspec.Struct):
@@ -101,6 +107,7 @@ def _job_out(progress: JobProgress) -> JobOut:
             progress.done, progress.failed, progress.total, progress.queued, progress.running, progress.dead_lettered
         ),
         timings=TimingsOut(progress.created_at, progress.started_at, progress.finished_at, elapsed and round(elapsed, 3)),
+        case_progress=_case_progress(progress.detail),
     )
 
 
@@ -177,9 +184,14 @@ class JobController(Controller):
     @get(
         "/jobs/{job_id:str}",
         operation_id="getJob",
-        summary="A batch job's status, progress and timings",
+        summary="A job's status, progress and timings (a case job's also its units scored)",
         responses={
-            200: ex.ok(JobOut, "status and progress, counted from the items", ex.example("job", "one item done, one failed")),
+            200: ex.ok(
+                JobOut,
+                "status and progress, counted from the items; a case job's `case_progress` as GET /v1/cases/{id} shows it",
+                ex.example("job", "one item done, one failed"),
+                ex.example("job_case", "a case job: 40 of 60 units scored"),
+            ),
             **JOB_ERRORS,
         },
         opt={"roles": READERS},
@@ -189,7 +201,9 @@ class JobController(Controller):
     ) -> JobOut:
         """Status queued|running|done|failed|dead_lettered and progress {done, failed, dead_lettered, total, ...},
         counted from the items. `dead_lettered`: nothing is pending and some items ran out of retries (they count in
-        `failed` too); the job is finished for now, and an admin's requeue sets it running again."""
+        `failed` too); the job is finished for now, and an admin's requeue sets it running again. A case job (POST
+        /v1/cases answered 202; its id is the case id) also shows `case_progress` {fase, unidades_avaliadas,
+        unidades_total} once its first units are scored, as GET /v1/cases/{id} shows it (`progresso`); null otherwise."""
         return _job_out(batch_jobs.progress(principal.tenant_id, job_id))
 
     @get(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import math
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -205,6 +206,8 @@ class LexicalCaseTopics:
 
     def __init__(self, profile: Any, origens: Sequence[str], destinos: Sequence[str]) -> None:
         self._origens = [profile(t) for t in origens]
+        self._topic_masses = [[sum(w.values()) for w in m.weights] for m in self._origens]
+        self._topic_counts = [sum(1 for w in m.weights if w) for m in self._origens]
         self._destinos = [profile(t) for t in destinos]
         columns: dict[str, int] = {}
         # per destino topic: (topic, its mass, its damped mass, [(column, damped weight)]) — read
@@ -234,6 +237,13 @@ class LexicalCaseTopics:
                     table[i, j] = PREFIX_MATCH
         self._rows = table.tolist()
         self._pairwise = self._coverage_table(table)
+        # per destino topic, what `compare` reads: (topic, its mass rounded, its damped mass, the
+        # shares of its words in an origem row, their weights), words in the layout's order
+        self._readers = [
+            [(topic, round(mass, 4), local, _getter([j for j, _ in entries]), tuple(wt for _, wt in entries))
+             for topic, mass, local, entries in kept]
+            for kept in self._layout
+        ]
 
     def _coverage_table(self, table: Any) -> Any:
         """Coverage of each destino (column) by each origem alone (row), as `topic_coverage` of
@@ -260,20 +270,35 @@ class LexicalCaseTopics:
     def compare(self, origens: tuple[int, ...], destino: int, excerpts: bool = False) -> TopicComparison:
         """`compare` of the members' texts joined (in this order) against the destino."""
         members = [self._origens[i] for i in origens]
-        origem_mass = sum(sum(w.values()) for m in members for w in m.weights)
-        origem_topics = sum(1 for m in members for w in m.weights if w)
+        origem_mass = sum(mass for i in origens for mass in self._topic_masses[i])  # summed in the joined text's order
+        origem_topics = sum(self._topic_counts[i] for i in origens)
         if excerpts:
             return _compare_profiles(members, self._destinos[destino], origem_mass)
         rows = [self._rows[i] for i in origens]
         scores = []
-        for topic, mass, local, entries in self._layout[destino]:
+        for topic, mass, local, shares_of, weights in self._readers[destino]:
             found = 0.0
-            for j, weight in entries:
-                share = max(row[j] for row in rows)
-                if share:
-                    found += weight * share
-            scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), None))
+            if len(rows) == 1:  # a single course (most proposals): its own shares, no max to take
+                for weight, share in zip(weights, shares_of(rows[0])):
+                    if share:
+                        found += weight * share
+            else:  # a word's share is the best any member has
+                for weight, *shares in zip(weights, *(shares_of(row) for row in rows)):
+                    share = max(shares)
+                    if share:
+                        found += weight * share
+            scores.append(TopicScore(topic, mass, round(found / local, 4), None))
         return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4), origem_topics)
+
+
+def _getter(columns: list[int]) -> Any:
+    """row -> the tuple of its values at `columns` (itemgetter returns a bare value for one)."""
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda row: (row[only],)
+    if not columns:
+        return lambda row: ()
+    return operator.itemgetter(*columns)
 
 
 def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: float) -> TopicComparison:

@@ -144,7 +144,13 @@ class SqlaJobRepository:
         self._session.connection().execute(_MARK_STARTED, {"b_job_id": job_id, "b_now": now})
 
     def set_progress(self, job_id: str, progress: dict[str, Any]) -> None:
-        self._session.connection().execute(_SET_PROGRESS, {"b_job_id": job_id, "b_progress": progress})
+        """A progress report is shown, never relied on: on PostgreSQL its transaction commits
+        without waiting for the WAL flush (a crash may lose the last report, never a decision),
+        so a case job's worker does not wait on a disk sync 3-4 times per case (ADR 0040)."""
+        connection = self._session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        connection.execute(_SET_PROGRESS, {"b_job_id": job_id, "b_progress": progress})
 
     def mark_finished(self, job_id: str, status: JobStatus, done: int, failed: int, now: dt.datetime) -> None:
         self._session.execute(

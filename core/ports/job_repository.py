@@ -46,7 +46,8 @@ class JobRepository(Protocol):
         """Set the job running and its started_at, once."""
 
     def set_progress(self, job_id: str, progress: dict[str, Any]) -> None:
-        """Replace the job's finer progress (a case job's units scored / total); one UPDATE."""
+        """Replace the job's finer progress (a case job's units scored / total); one UPDATE, in a
+        transaction of its own: an adapter may commit it without waiting for durability."""
 
     def mark_finished(self, job_id: str, status: JobStatus, done: int, failed: int, now: dt.datetime) -> None:
         """Record the final status, counters and finished_at, once."""

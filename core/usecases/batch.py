@@ -49,6 +49,7 @@ class JobProgress:
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+    detail: dict[str, Any] | None = None  # finer than items: a case job's units scored (ADR 0034)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +332,7 @@ def _get_progress(uow_factory: UnitOfWorkFactory, tenant_id: str, job_id: str) -
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
+        detail=job.progress,
     )
 
 

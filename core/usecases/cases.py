@@ -277,6 +277,7 @@ class EvaluateCase:
         )
         table_of = self._precedents(command, usable)
         today = self._clock.now().date()
+        command_for = _PairCommands(base, courses, unit_of)
 
         def pairwise(o: OrigemCourse, d: DestinoUnit) -> float:
             if o.code not in o_index or d.code not in d_index:
@@ -306,7 +307,7 @@ class EvaluateCase:
 
         def decide(p: Candidate | Proposal, excerpts: bool) -> Evaluation:
             key = (p.destino, p.origens)
-            pair = pair_command(base, [courses[c] for c in p.origens], unit_of[p.destino])
+            pair = command_for(p.origens, p.destino)
             found = precedents.get(key, NO_MATCH) if excerpts else consult(*key)
             if found.applied is not None:  # a binding precedent decides: no reading (ADR 0024)
                 return self._pairs.decide_by_precedent(pair, taxonomy, policy, found)
@@ -557,10 +558,15 @@ def _workload_fields(workloads: list[Workload]) -> tuple[int, str, int | None]:
 
 def pair_command(base: EvaluateCommand, members: list[TranscriptCourse], unit: CurriculumUnit) -> EvaluateCommand:
     """The origem courses joined into one course against one destino unit."""
+    return replace(base, origem=origem_course(members), destino=destino_course(unit))
+
+
+def origem_course(members: list[TranscriptCourse]) -> Course:
+    """The origem courses of a candidate joined into the one course `evaluate` decides."""
     carga, unidade, minutos = _workload_fields([m.workload for m in members])
     years = [m.year for m in members]
     institutions = sorted({m.instituicao for m in members if m.instituicao})
-    origem = Course(
+    return Course(
         nome=" + ".join(m.nome for m in members),
         carga_horaria=carga,
         ementa="\n\n".join(m.ementa for m in members),
@@ -571,12 +577,34 @@ def pair_command(base: EvaluateCommand, members: list[TranscriptCourse], unit: C
         unidade_carga=unidade,
         minutos_hora_aula=minutos,
     )
+
+
+def destino_course(unit: CurriculumUnit) -> Course:
+    """A curriculum unit as the destino course `evaluate` decides."""
     d_carga, d_unidade, d_minutos = _workload_fields([unit.workload])
-    destino = Course(
+    return Course(
         nome=unit.nome, carga_horaria=d_carga, ementa=_unit_ementa(unit), codigo=unit.codigo,
         unidade_carga=d_unidade, minutos_hora_aula=d_minutos,
     )
-    return replace(base, origem=origem, destino=destino)
+
+
+class _PairCommands:
+    """`pair_command` for one case, each origem combination's and destino unit's course built once
+    (an origem course takes part in proposals for many units, a unit in ~10-50 proposals)."""
+
+    def __init__(self, base: EvaluateCommand, courses: dict[str, TranscriptCourse], units: dict[str, CurriculumUnit]) -> None:
+        self._base, self._courses, self._units = base, courses, units
+        self._origens: dict[tuple[str, ...], Course] = {}
+        self._destinos: dict[str, Course] = {}
+
+    def __call__(self, members: tuple[str, ...], destino: str) -> EvaluateCommand:
+        origem = self._origens.get(members)
+        if origem is None:
+            origem = self._origens[members] = origem_course([self._courses[c] for c in members])
+        course = self._destinos.get(destino)
+        if course is None:
+            course = self._destinos[destino] = destino_course(self._units[destino])
+        return replace(self._base, origem=origem, destino=course)
 
 
 # --- the answer document -------------------------------------------------------------------------

@@ -168,6 +168,31 @@ def test_the_case_parecer_is_html_or_pdf_for_the_cases_tenant_only(client: TestC
     assert client.get("/v1/cases/no-such-case/parecer", headers=CLIENT).status_code == 404
 
 
+def test_the_openapi_declares_every_format_a_document_route_answers(client: TestClient) -> None:
+    """A route answering another media type on `?format=` declares each (Litestar lists one per
+    handler): the case's parecer is HTML or PDF, the case JSON or CSV; the review pareceres too."""
+    paths = client.get("/schema/openapi.json").json()["paths"]
+
+    def declared(path: str) -> dict[str, Any]:
+        content: dict[str, Any] = paths[path]["get"]["responses"]["200"]["content"]
+        return content
+
+    parecer = declared("/v1/cases/{case_id}/parecer")
+    assert list(parecer) == ["text/html", "application/pdf"]
+    assert parecer["application/pdf"]["schema"] == {"type": "string", "format": "binary", "contentMediaType": "application/pdf"}
+    assert parecer["text/html"]["schema"] == {"type": "string"}
+    formats = next(p for p in paths["/v1/cases/{case_id}/parecer"]["get"]["parameters"] if p["name"] == "format")
+    assert sorted(formats["schema"]["enum"]) == ["html", "pdf"]
+    assert list(declared("/v1/cases/{case_id}")) == ["application/json", "text/csv"]
+    assert list(declared("/v1/reviews/{review_id}/parecer.html")) == ["text/html"]
+    assert declared("/v1/reviews/{review_id}/parecer.pdf") == {"application/pdf": parecer["application/pdf"]}
+    version = _curriculum(client)  # and what they declare is what they answer
+    case_id = client.post("/v1/cases", json=_body(version), headers=CLIENT).json()["case_id"]
+    for path, form, media in (("/parecer", "html", "text/html"), ("/parecer", "pdf", "application/pdf"), ("", "csv", "text/csv"), ("", "json", "application/json")):
+        answer = client.get(f"/v1/cases/{case_id}{path}?format={form}", headers=CLIENT)
+        assert answer.status_code == 200 and answer.headers["content-type"].split(";")[0] == media
+
+
 def _import_precedent(client: TestClient, *rows: tuple[str, ...]) -> list[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

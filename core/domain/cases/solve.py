@@ -86,12 +86,20 @@ def solve_case(case: Case, solver: AssignmentSolver | None) -> CaseAnswer:
     waived_hours = selection.hours(problem)
     beyond: tuple[Candidate, ...] = ()
     cap_reached = False
-    if problem.capacity is not None:
+    if problem.capacity is not None and not _cap_cannot_bind(case, items, problem.capacity):
         free = choose(problem.uncapped(), solver)
         cap_reached = free.hours(problem) > waived_hours + HOURS_EPSILON
         beyond = tuple(items[i] for i in free.chosen if items[i] not in chosen) if cap_reached else ()
     summary = Summary(waived_hours, case.total_hours, case.cap_hours, cap_reached, selection.method)
     return CaseAnswer(_destinos(case, chosen, waived_hours), _origens(case, chosen), summary, beyond)
+
+
+def _cap_cannot_bind(case: Case, items: tuple[Candidate, ...], capacity: float) -> bool:
+    """Waiving every unit some item names at once (at most one item per unit) fits the cap: then
+    the cap constrains nothing, the uncapped assignment waives exactly what the capped one does,
+    and its second solve is skipped (cap not reached, nothing beyond it)."""
+    hours_of = {d.code: d.clock_hours for d in case.destinos}
+    return sum(hours_of[code] for code in {c.destino for c in items}) <= capacity + HOURS_EPSILON
 
 
 def _best(candidates: list[Candidate]) -> Candidate | None:
