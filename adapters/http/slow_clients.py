@@ -11,7 +11,7 @@ EQV_HTTP_REQUEST_DEADLINE_S a request (body read, handling, answer) must end wit
 A request past its deadline is stuck on something (a lock, a pool checkout, a worker thread that
 never answers), not slow: its warning names what it was waiting on when the deadline struck
 (`stalled_request`): the await chain of the request's task, the worker thread serving it (its
-stack, and whether it is still alive), and the web threads' limiter. Code positions only, never
+stack, and whether it is still alive), anyio's thread limiter and the handlers' executor. Code positions only, never
 values (a frame's locals may hold ementa text).
 """
 
@@ -22,6 +22,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
 from typing import Any, cast
@@ -29,6 +30,7 @@ from typing import Any, cast
 import anyio
 import anyio.to_thread
 import structlog
+from litestar.concurrency import get_asyncio_executor
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -82,12 +84,23 @@ class HeaderTimeoutProtocol(_BaseProtocol):  # type: ignore[misc,valid-type]
             self.transport.close()
 
 
-def request_deadline_middleware(deadline_s: float = DEFAULT_REQUEST_DEADLINE_S) -> Callable[[ASGIApp], ASGIApp]:
-    """Each HTTP request ends within `deadline_s` (EQV_HTTP_REQUEST_DEADLINE_S)."""
-    return lambda app: _deadline(app, deadline_s)
+Arm = Callable[[float, Callable[[], None]], Callable[[], None]]
+"""Schedule `fire` in `delay` s on the running event loop; returns how to cancel it."""
 
 
-def _deadline(app: ASGIApp, deadline_s: float) -> ASGIApp:
+def call_later(delay: float, fire: Callable[[], None]) -> Callable[[], None]:
+    return asyncio.get_running_loop().call_later(delay, fire).cancel
+
+
+def request_deadline_middleware(
+    deadline_s: float = DEFAULT_REQUEST_DEADLINE_S, arm: Arm = call_later
+) -> Callable[[ASGIApp], ASGIApp]:
+    """Each HTTP request ends within `deadline_s` (EQV_HTTP_REQUEST_DEADLINE_S); `arm` schedules
+    the deadline (tests strike it when they choose)."""
+    return lambda app: _deadline(app, deadline_s, arm)
+
+
+def _deadline(app: ASGIApp, deadline_s: float, arm: Arm) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
@@ -104,11 +117,11 @@ def _deadline(app: ASGIApp, deadline_s: float) -> ASGIApp:
         with anyio.CancelScope() as scope_deadline:
             # What the request waits on is read just before it is cancelled (afterwards its
             # await chain is gone): a timer of the event loop, not anyio's own deadline.
-            timer = asyncio.get_running_loop().call_later(deadline_s, _expire, scope_deadline, task, seen)
+            disarm = arm(deadline_s, lambda: _expire(scope_deadline, task, seen))
             try:
                 await app(scope, receive, tracking_send)
             finally:
-                timer.cancel()
+                disarm()
         if not scope_deadline.cancelled_caught:
             return
         path = scope.get("path_template") or "unmatched"
@@ -144,8 +157,10 @@ def _expire(deadline: anyio.CancelScope, task: asyncio.Task[Any] | None, seen: d
 def stalled_request(task: asyncio.Task[Any] | None) -> dict[str, Any]:
     """What a request's task is waiting on: `waiting_on` (its await chain, innermost last),
     `worker_thread` (the thread running its synchronous code, if it awaits one: name, alive,
-    stack), `thread_limiter` (tokens of the web threads in use / total) and `other_threads`
-    (the process's other threads by innermost frame, counted)."""
+    stack), `thread_limiter` (tokens of anyio's threads in use / total: authentication runs
+    there), `handler_executor` (the threads running `sync_to_thread` handlers: their stacks, and
+    calls queued for one) and `other_threads` (the process's other threads by innermost frame,
+    counted)."""
     found: dict[str, Any] = {}
     frames = _await_chain(task.get_coro()) if task is not None else []
     found["waiting_on"] = [_where(frame) for frame in frames][-STACK_FRAMES:]
@@ -157,10 +172,34 @@ def stalled_request(task: asyncio.Task[Any] | None) -> dict[str, Any]:
             "alive": worker.is_alive(),  # False: the thread died and nobody will ever answer
             "stack": _stack(stack) if stack is not None else [],
         }
-    limiter = anyio.to_thread.current_default_thread_limiter()
-    found["thread_limiter"] = f"{limiter.borrowed_tokens}/{limiter.total_tokens}"
+    try:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        found["thread_limiter"] = f"{limiter.borrowed_tokens}/{limiter.total_tokens}"
+    except Exception as exc:  # noqa: BLE001 - outside anyio's reach: say so, report the rest
+        found["thread_limiter"] = f"unknown ({type(exc).__name__})"
+    found["handler_executor"] = _executor_state()
     found["other_threads"] = _other_threads(worker.ident if isinstance(worker, threading.Thread) else None)
     return found
+
+
+def _executor_state() -> dict[str, Any]:
+    """Litestar runs `sync_to_thread` handlers in the event loop's executor (its default one
+    unless `litestar.concurrency.set_asyncio_executor` named another), not in anyio's threads:
+    its threads' stacks, how many it may have and how many calls wait for one."""
+    executor = get_asyncio_executor() or getattr(asyncio.get_running_loop(), "_default_executor", None)
+    if not isinstance(executor, ThreadPoolExecutor):
+        return {"threads": 0}
+    threads = list(getattr(executor, "_threads", ()))
+    current = sys._current_frames()
+    return {
+        "threads": len(threads),
+        "max_workers": executor._max_workers,
+        "queued": executor._work_queue.qsize(),  # calls waiting for a thread
+        "stacks": {
+            f"{thread.name}{'' if thread.is_alive() else ' (dead)'}": _stack(current[thread.ident]) if thread.ident in current else []
+            for thread in threads
+        },
+    }
 
 
 def _await_chain(awaitable: Any) -> list[FrameType]:

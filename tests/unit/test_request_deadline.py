@@ -13,11 +13,16 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 from litestar import Litestar, get
 from litestar.testing import TestClient
 from structlog.testing import capture_logs
 
 from adapters.http.slow_clients import request_deadline_middleware, stalled_request
+
+WAIT_S = 30.0  # bounds a hung test only (events end every wait here long before)
 
 
 def held_lock_wait(entered: threading.Event, release: threading.Event) -> str:
@@ -91,3 +96,77 @@ def test_a_stuck_request_gets_503_and_its_warning_says_what_it_waited_on() -> No
     assert warning["path"] == "/stuck" and warning["deadline_s"] == 0.01
     assert warning["waiting_on"], warning  # the await chain at the moment the deadline struck
     assert "diagnostic_error" not in warning
+
+
+class StrikeByHand:
+    """The deadline's `arm`: nothing fires by itself; `strike()` fires it on the app's event loop."""
+
+    def __init__(self) -> None:
+        self.armed = threading.Event()
+        self._fire: tuple[asyncio.AbstractEventLoop, Callable[[], None]] | None = None
+
+    def __call__(self, delay: float, fire: Callable[[], None]) -> Callable[[], None]:
+        self._fire = (asyncio.get_running_loop(), fire)
+        self.armed.set()
+        return lambda: None
+
+    def strike(self) -> None:
+        assert self._fire is not None
+        loop, fire = self._fire
+        loop.call_soon_threadsafe(fire)
+
+
+def test_a_handler_thread_stuck_on_a_lock_is_named_with_its_stack() -> None:
+    """A sync handler runs in the event loop's executor (Litestar's sync_to_thread), not in
+    anyio's threads: the warning shows that executor's threads, the stuck one inside the handler."""
+    entered, release = threading.Event(), threading.Event()
+
+    @get("/held", sync_to_thread=True)
+    def held() -> str:
+        return held_lock_wait(entered, release)
+
+    deadline = StrikeByHand()
+    app = Litestar([held], middleware=[request_deadline_middleware(60.0, arm=deadline)])
+    answers: list[Any] = []
+    with TestClient(app) as client, capture_logs() as logs:
+        asking = threading.Thread(target=lambda: answers.append(client.get("/held")))
+        asking.start()
+        try:
+            assert entered.wait(WAIT_S) and deadline.armed.wait(WAIT_S)
+            deadline.strike()
+            asking.join(WAIT_S)
+        finally:
+            release.set()
+        asking.join(WAIT_S)
+    (response,) = answers
+    assert response.status_code == 503
+    (warning,) = [entry for entry in logs if entry["event"] == "request deadline exceeded"]
+    assert any("sync_to_thread" in frame for frame in warning["waiting_on"]), warning["waiting_on"]
+    executor = warning["handler_executor"]
+    assert executor["queued"] == 0 and executor["threads"] >= 1
+    stuck = [stack for stack in executor["stacks"].values() if any("held_lock_wait" in f for f in stack)]
+    assert len(stuck) == 1 and "wait" in stuck[0][-1], executor["stacks"]
+
+
+def test_a_call_waiting_for_a_handler_thread_is_counted_as_queued() -> None:
+    """Every handler thread busy: the next call waits in the executor's queue, and the warning says so."""
+    entered, release = threading.Event(), threading.Event()
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handlers")
+
+    async def main() -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(executor)
+        busy = loop.run_in_executor(None, held_lock_wait, entered, release)
+        await anyio.to_thread.run_sync(entered.wait)
+        waiting = loop.run_in_executor(None, held_lock_wait, threading.Event(), release)  # runs once released
+        try:
+            return stalled_request(None)
+        finally:
+            release.set()
+            assert await busy == await waiting == "released"
+
+    found = asyncio.run(main())
+    state = found["handler_executor"]
+    assert (state["threads"], state["max_workers"], state["queued"]) == (1, 1, 1)
+    (stack,) = state["stacks"].values()
+    assert any("held_lock_wait" in frame for frame in stack)
