@@ -12,7 +12,10 @@ else; same uvicorn settings and process count; its own table in the same throwaw
 driven in turn, the order alternating, closed loop for --duration s each with wrk
 (bench/wrk_evaluate.lua; `apt-get install -y wrk`; found on PATH, else --generator python, whose
 own CPU competes with the servers'). Then an open loop (Python) offers --rate req/s to each for
---duration s: p50/p99 at that load. Every request has a new request_id (no idempotent replay).
+--duration s: p50/p99 at that load. No request waits in the generator (OPEN_LOOP_CLIENTS clients,
+no connection limit); `send_lag_p99_ms`/`send_lag_max_ms` say how late requests left it, and
+the phase's figures hold only while those stay small. Every request has a new request_id (no
+idempotent replay).
 Each phase reports CPU ms per request: the server processes plus their PostgreSQL backends
 (psutil; PostgreSQL's shared background processes are not counted), the load generator's CPU
 and how busy the whole machine was. Bodies are built before each phase starts. A final table
@@ -136,20 +139,50 @@ async def wrk_closed_loop(url: str, key: str, bodies: Bodies, concurrency: int, 
     return {"phase": "closed loop (wrk)", "connections": concurrency, **row, "errors": row["non_2xx"] + row["socket_errors"]}
 
 
+OPEN_LOOP_CLIENTS = 50
+"""The open loop spreads its requests over this many clients, none with a connection limit.
+
+One client capped at httpx's default 100 connections queued every request beyond them in its
+pool, and httpcore reassigns its queue by scanning every connection for every queued request
+(`AsyncConnectionPool._assign_requests_to_connections`) on each request start and end: with the
+service behind the offered rate, hundreds of requests queued and the generator spent its CPU
+there (22 s in one 10 s phase, py-spy) instead of sending. The service sat idle, connections it
+had accepted got no headers within EQV_HTTP_HEADER_TIMEOUT_S (ReadError), and the rest failed
+with PoolTimeout and ConnectTimeout: what looked like the service stopping for a minute at
+100 req/s offered. Unlimited connections over many small pools keep that scan short, so every
+request is sent when it is due and the service's own queueing is what the latencies show."""
+
+
 async def open_loop(url: str, key: str, bodies: Bodies, rate: float, duration: float) -> dict[str, Any]:
     latencies: list[float] = []
     statuses: dict[str, int] = {}
-    async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": key}, timeout=30) as client:
+    lags: list[float] = []  # how late each request left the generator: figures are valid only if small
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    clients = [
+        httpx.AsyncClient(base_url=url, headers={"X-API-Key": key}, limits=limits, timeout=60)
+        for _ in range(OPEN_LOOP_CLIENTS)
+    ]
+
+    async def due(i: int, at: float) -> bool:
+        lags.append(time.perf_counter() - at)
+        return await one(clients[i % len(clients)], bodies[i % len(bodies)], latencies, statuses)
+
+    try:
         tasks = []
         started = time.perf_counter()
         for i in range(int(rate * duration)):
-            delay = started + i / rate - time.perf_counter()
+            at = started + i / rate
+            delay = at - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(client, bodies[i % len(bodies)], latencies, statuses)))
+            tasks.append(asyncio.create_task(due(i, at)))
         results = list(await asyncio.gather(*tasks))
-        return {"phase": "open loop", "offered_rps": rate, "non_200": statuses,
-                **summary(latencies, results.count(False), time.perf_counter() - started)}
+        elapsed = time.perf_counter() - started
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+    return {"phase": "open loop", "offered_rps": rate, "non_200": statuses,
+            "send_lag_p99_ms": round(percentile(lags, 0.99) * 1000, 1), "send_lag_max_ms": round(max(lags, default=0) * 1000, 1),
+            **summary(latencies, results.count(False), elapsed)}
 
 
 @dataclass

@@ -7,16 +7,30 @@ EQV_HTTP_HEADER_TIMEOUT_S   a request's headers must arrive within this long of 
 EQV_HTTP_REQUEST_DEADLINE_S a request (body read, handling, answer) must end within this
                             long; past it the client gets 503 + Retry-After if nothing was
                             sent yet, else the connection is closed (default 60)
+
+A request past its deadline is stuck on something (a lock, a pool checkout, a worker thread that
+never answers), not slow: its warning names what it was waiting on when the deadline struck
+(`stalled_request`): the await chain of the request's task, the worker thread serving it (its
+stack, and whether it is still alive), anyio's thread limiter and the handlers' executor. Code positions only, never
+values (a frame's locals may hold ementa text).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
+import threading
+import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import FrameType
 from typing import Any, cast
 
 import anyio
+import anyio.to_thread
 import structlog
+from litestar.concurrency import get_asyncio_executor
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -70,12 +84,23 @@ class HeaderTimeoutProtocol(_BaseProtocol):  # type: ignore[misc,valid-type]
             self.transport.close()
 
 
-def request_deadline_middleware(deadline_s: float = DEFAULT_REQUEST_DEADLINE_S) -> Callable[[ASGIApp], ASGIApp]:
-    """Each HTTP request ends within `deadline_s` (EQV_HTTP_REQUEST_DEADLINE_S)."""
-    return lambda app: _deadline(app, deadline_s)
+Arm = Callable[[float, Callable[[], None]], Callable[[], None]]
+"""Schedule `fire` in `delay` s on the running event loop; returns how to cancel it."""
 
 
-def _deadline(app: ASGIApp, deadline_s: float) -> ASGIApp:
+def call_later(delay: float, fire: Callable[[], None]) -> Callable[[], None]:
+    return asyncio.get_running_loop().call_later(delay, fire).cancel
+
+
+def request_deadline_middleware(
+    deadline_s: float = DEFAULT_REQUEST_DEADLINE_S, arm: Arm = call_later
+) -> Callable[[ASGIApp], ASGIApp]:
+    """Each HTTP request ends within `deadline_s` (EQV_HTTP_REQUEST_DEADLINE_S); `arm` schedules
+    the deadline (tests strike it when they choose)."""
+    return lambda app: _deadline(app, deadline_s, arm)
+
+
+def _deadline(app: ASGIApp, deadline_s: float, arm: Arm) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
@@ -87,11 +112,20 @@ def _deadline(app: ASGIApp, deadline_s: float) -> ASGIApp:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        with anyio.move_on_after(deadline_s) as scope_deadline:
-            await app(scope, receive, tracking_send)
+        seen: dict[str, Any] = {}
+        task = asyncio.current_task()
+        with anyio.CancelScope() as scope_deadline:
+            # What the request waits on is read just before it is cancelled (afterwards its
+            # await chain is gone): a timer of the event loop, not anyio's own deadline.
+            disarm = arm(deadline_s, lambda: _expire(scope_deadline, task, seen))
+            try:
+                await app(scope, receive, tracking_send)
+            finally:
+                disarm()
         if not scope_deadline.cancelled_caught:
             return
-        log.warning("request deadline exceeded", path=scope.get("path_template") or "unmatched", deadline_s=deadline_s)
+        path = scope.get("path_template") or "unmatched"
+        log.warning("request deadline exceeded", path=path, deadline_s=deadline_s, **seen)
         if started:
             raise RuntimeError("request deadline exceeded after the answer started")  # the server closes it
         body = b'{"status_code":503,"detail":"Request took too long; retry shortly"}'
@@ -105,3 +139,109 @@ def _deadline(app: ASGIApp, deadline_s: float) -> ASGIApp:
         await send(cast(Message, {"type": "http.response.body", "body": body}))
 
     return middleware
+
+
+STACK_FRAMES = 12  # innermost frames kept of each stack in the deadline's warning
+OTHER_THREADS = 20  # distinct innermost frames of the other threads kept
+
+
+def _expire(deadline: anyio.CancelScope, task: asyncio.Task[Any] | None, seen: dict[str, Any]) -> None:
+    """The deadline struck: note what the request waits on, then cancel it."""
+    try:
+        seen.update(stalled_request(task))
+    except Exception as exc:  # noqa: BLE001 - a diagnostic must never keep the request from being cut
+        seen["diagnostic_error"] = type(exc).__name__
+    deadline.cancel()
+
+
+def stalled_request(task: asyncio.Task[Any] | None) -> dict[str, Any]:
+    """What a request's task is waiting on: `waiting_on` (its await chain, innermost last),
+    `worker_thread` (the thread running its synchronous code, if it awaits one: name, alive,
+    stack), `thread_limiter` (tokens of anyio's threads in use / total: authentication runs
+    there), `handler_executor` (the threads running `sync_to_thread` handlers: their stacks, and
+    calls queued for one) and `other_threads` (the process's other threads by innermost frame,
+    counted)."""
+    found: dict[str, Any] = {}
+    frames = _await_chain(task.get_coro()) if task is not None else []
+    found["waiting_on"] = [_where(frame) for frame in frames][-STACK_FRAMES:]
+    worker = next((f.f_locals.get("worker") for f in reversed(frames) if "worker" in f.f_code.co_varnames), None)
+    if isinstance(worker, threading.Thread):
+        stack = sys._current_frames().get(worker.ident or -1)
+        found["worker_thread"] = {
+            "name": worker.name,
+            "alive": worker.is_alive(),  # False: the thread died and nobody will ever answer
+            "stack": _stack(stack) if stack is not None else [],
+        }
+    try:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        found["thread_limiter"] = f"{limiter.borrowed_tokens}/{limiter.total_tokens}"
+    except Exception as exc:  # noqa: BLE001 - outside anyio's reach: say so, report the rest
+        found["thread_limiter"] = f"unknown ({type(exc).__name__})"
+    found["handler_executor"] = _executor_state()
+    found["other_threads"] = _other_threads(worker.ident if isinstance(worker, threading.Thread) else None)
+    return found
+
+
+def _executor_state() -> dict[str, Any]:
+    """Litestar runs `sync_to_thread` handlers in the event loop's executor (its default one
+    unless `litestar.concurrency.set_asyncio_executor` named another), not in anyio's threads:
+    its threads' stacks, how many it may have and how many calls wait for one."""
+    executor = get_asyncio_executor() or getattr(asyncio.get_running_loop(), "_default_executor", None)
+    if not isinstance(executor, ThreadPoolExecutor):
+        return {"threads": 0}
+    threads = list(getattr(executor, "_threads", ()))
+    current = sys._current_frames()
+    return {
+        "threads": len(threads),
+        "max_workers": executor._max_workers,
+        "queued": executor._work_queue.qsize(),  # calls waiting for a thread
+        "stacks": {
+            f"{thread.name}{'' if thread.is_alive() else ' (dead)'}": _stack(current[thread.ident]) if thread.ident in current else []
+            for thread in threads
+        },
+    }
+
+
+def _await_chain(awaitable: Any) -> list[FrameType]:
+    """The frames of a suspended coroutine and of everything it awaits, outermost first."""
+    frames: list[FrameType] = []
+    while awaitable is not None and len(frames) < 200:
+        frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "gi_frame", None) or getattr(awaitable, "ag_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        awaitable = getattr(awaitable, "cr_await", None) or getattr(awaitable, "gi_yieldfrom", None) or getattr(awaitable, "ag_await", None)
+    return frames
+
+
+def _stack(frame: FrameType) -> list[str]:
+    return [f"{_short(entry.filename)}:{entry.lineno} {entry.name}" for entry in traceback.extract_stack(frame)][-STACK_FRAMES:]
+
+
+def _where(frame: FrameType) -> str:
+    return f"{_short(frame.f_code.co_filename)}:{frame.f_lineno} {frame.f_code.co_name}"
+
+
+_ROOT = str(Path(__file__).resolve().parents[2]) + "/"
+
+
+def _short(filename: str) -> str:
+    """A package's path from its import root (`anyio/to_thread.py`, `threading.py`, `adapters/...`)."""
+    if "/site-packages/" in filename:
+        return filename.rsplit("/site-packages/", 1)[1]
+    if filename.startswith(_ROOT):
+        return filename[len(_ROOT):]
+    parts = filename.rsplit("/lib/python3", 1)
+    return parts[1].split("/", 1)[1] if len(parts) == 2 and "/" in parts[1] else filename
+
+
+def _other_threads(skip: int | None) -> dict[str, int]:
+    """Every other thread by its innermost frame, counted (the holder of a lock shows up here)."""
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    counted: dict[str, int] = {}
+    for ident, frame in sys._current_frames().items():
+        if ident == skip or ident == threading.get_ident():
+            continue
+        where = f"{_where(frame)} [{names.get(ident, '?')}]"
+        counted[where] = counted.get(where, 0) + 1
+    return dict(sorted(counted.items(), key=lambda item: -item[1])[:OTHER_THREADS])
