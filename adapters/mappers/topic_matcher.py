@@ -123,8 +123,11 @@ class _Profile:
     weights: tuple[dict[str, float], ...]
     topic_weights: tuple[dict[str, float], ...]
     """`weights` with the subject's words damped (SUBJECT_DAMP): how a destino topic is read."""
-    by_stem: dict[str, frozenset[int]]
-    by_prefix: dict[str, tuple[tuple[str, frozenset[int]], ...]]
+    by_stem: dict[str, tuple[int, ...]]
+    by_prefix: dict[str, tuple[tuple[str, tuple[int, ...]], ...]]
+    """Topic numbers in tuples, not frozensets: a tuple of ints leaves the garbage collector's
+    care once it is old, and profiles are cached, so every frozenset here was scanned again by
+    each collection (most of a cold profile's CPU)."""
 
     @classmethod
     def of(cls, text: str) -> _Profile:
@@ -136,10 +139,10 @@ class _Profile:
                 by_word.setdefault(word, []).append(k)
         stem_of = {word: _key(word) for word in by_word}  # each distinct word's stem looked up once
         by_stem: dict[str, set[int]] = {}
-        by_prefix: dict[str, list[tuple[str, frozenset[int]]]] = {}
+        by_prefix: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
         for word, where in by_word.items():
             by_stem.setdefault(stem_of[word], set()).update(where)
-            by_prefix.setdefault(word[:MIN_PREFIX], []).append((word, frozenset(where)))
+            by_prefix.setdefault(word[:MIN_PREFIX], []).append((word, tuple(where)))
         topic_weights = weights
         if sum(1 for w in weights if w) >= SUBJECT_MIN_TOPICS:
             topic_weights = tuple(
@@ -150,7 +153,7 @@ class _Profile:
             topics,
             weights,
             topic_weights,
-            {k: frozenset(v) for k, v in by_stem.items()},
+            {k: tuple(sorted(v)) for k, v in by_stem.items()},
             {k: tuple(v) for k, v in by_prefix.items()},
         )
 
