@@ -2,7 +2,7 @@
 
 `tokenize` and `_find_hits` were rewritten for CPU (one regex group lookup per match, tuples built
 without the NamedTuple's Python `__new__`, one dict lookup for "phrase or prefix", tokens that start
-no keyword skipped); the topic profile keeps topic numbers in tuples instead of frozensets. The
+no keyword skipped); the topic profile keeps topic numbers as bit masks instead of frozensets. The
 plain versions are kept here as references, and hypothesis checks the new ones against them on
 ementa-like texts made of the taxonomy's own keywords, list punctuation and conjunctions.
 """
@@ -16,7 +16,7 @@ from adapters.mappers import text as text_module
 from adapters.mappers.lexical_mapper import MAX_SKIP, SKIP_PENALTY, LexicalMapper, _drop_contained, _find_hits, _Hit
 from adapters.mappers.taxonomy_json import load_default_taxonomy
 from adapters.mappers.text import Token, tokenize
-from adapters.mappers.topic_matcher import MIN_PREFIX, _key, _Profile
+from adapters.mappers.topic_matcher import MIN_PREFIX, PREFIX_MATCH, _key, _Profile, _shares_beginning, _topics
 
 TAXONOMY = load_default_taxonomy()
 INDEX = LexicalMapper()._index(TAXONOMY)
@@ -170,6 +170,18 @@ def test_a_profile_groups_topics_by_stem_and_beginning_as_sets_did(text):
         for word in words:
             by_stem.setdefault(_key(word), set()).add(k)
             by_prefix.setdefault(word[:MIN_PREFIX], {}).setdefault(word, set()).add(k)
-    assert {s: set(v) for s, v in profile.by_stem.items()} == by_stem
-    assert all(list(v) == sorted(set(v)) for v in profile.by_stem.values())
-    assert {p: {w: set(v) for w, v in entries} for p, entries in profile.by_prefix.items()} == by_prefix
+    assert {s: set(_topics(m)) for s, m in profile.by_stem.items()} == by_stem
+    assert {p: {w: set(_topics(m)) for w, m in entries.items()} for p, entries in profile.by_prefix.items()} == by_prefix
+    for word in {w for words in profile.weights for w in words} | {"derivadas", "bacterias", "sistema"}:
+        found = dict.fromkeys(sorted(by_stem.get(_key(word), ())), 1.0)
+        for other, where in by_prefix.get(word[:MIN_PREFIX], {}).items():
+            if _shares_beginning(word, other):
+                for k in sorted(where):
+                    found.setdefault(k, PREFIX_MATCH)
+        assert profile.where(word) == found
+
+
+@given(st.integers(min_value=0, max_value=2**70))
+def test_topics_of_a_mask_are_its_set_bits_in_order(mask):
+    assert _topics(mask) == tuple(k for k in range(mask.bit_length()) if mask & (1 << k))
+    assert sum(1 << k for k in _topics(mask)) == mask
