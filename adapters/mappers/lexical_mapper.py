@@ -254,12 +254,14 @@ def _drop_contained(hits: list[_Hit]) -> list[_Hit]:
     covering: dict[int, list[_Hit]] = {}
     """token position -> kept hits that use it (a containing hit must use the first position)."""
     for hit in sorted(hits, key=lambda h: (-len(h.positions), h.start, h.end)):
-        first = hit.start  # a hit's first position (positions rise from start)
-        if any(hit.positions < k.positions for k in covering.get(first, ())):
-            continue
-        kept.append(hit)
-        for p in hit.positions:
-            covering.setdefault(p, []).append(hit)
+        positions = hit.positions
+        for k in covering.get(hit.start, ()):  # start: a hit's first position (positions rise from it)
+            if positions < k.positions:
+                break  # contained: dropped
+        else:
+            kept.append(hit)
+            for p in positions:
+                covering.setdefault(p, []).append(hit)
     return kept
 
 

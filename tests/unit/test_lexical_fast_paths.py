@@ -1,10 +1,11 @@
 """The fast paths of the offline reading (issue 16) find exactly what the plain code found.
 
-`tokenize` and `_find_hits` were rewritten for CPU (one regex group lookup per match, tuples built
-without the NamedTuple's Python `__new__`, one dict lookup for "phrase or prefix", tokens that start
-no keyword skipped); the topic profile keeps topic numbers as bit masks instead of frozensets. The
-plain versions are kept here as references, and hypothesis checks the new ones against them on
-ementa-like texts made of the taxonomy's own keywords, list punctuation and conjunctions.
+`tokenize`, `_find_hits` and `_drop_contained` were rewritten for CPU (one regex group lookup per
+match, tuples built without the NamedTuple's Python `__new__`, one dict lookup for "phrase or
+prefix", tokens that start no keyword skipped, no generator per containment test); the topic
+profile keeps topic numbers as bit masks instead of frozensets. The plain versions are kept here
+as references, and hypothesis checks the new ones against them on ementa-like texts made of the
+taxonomy's own keywords, list punctuation and conjunctions.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.mappers import text as text_module
-from adapters.mappers.lexical_mapper import MAX_SKIP, SKIP_PENALTY, LexicalMapper, _drop_contained, _find_hits, _Hit
+from adapters.mappers.lexical_mapper import MAX_SKIP, SKIP_PENALTY, LexicalMapper, _find_hits, _Hit
 from adapters.mappers.taxonomy_json import load_default_taxonomy
 from adapters.mappers.text import Token, tokenize
 from adapters.mappers.topic_matcher import MIN_PREFIX, PREFIX_MATCH, _key, _Profile, _shares_beginning, _topics
@@ -98,7 +99,20 @@ def reference_find_hits(tokens: list[Token], index=INDEX) -> list[_Hit]:
                             break
             else:
                 break
-    return _drop_contained(hits)
+    return reference_drop_contained(hits)
+
+
+def reference_drop_contained(hits: list[_Hit]) -> list[_Hit]:
+    kept: list[_Hit] = []
+    covering: dict[int, list[_Hit]] = {}
+    for hit in sorted(hits, key=lambda h: (-len(h.positions), h.start, h.end)):
+        first = hit.start
+        if any(hit.positions < k.positions for k in covering.get(first, ())):
+            continue
+        kept.append(hit)
+        for p in hit.positions:
+            covering.setdefault(p, []).append(hit)
+    return kept
 
 
 # --- texts: the taxonomy's keywords cut into words, with what separates list items ----------------
