@@ -73,6 +73,10 @@ class _Index:
     node_rank: np.ndarray
     """position of each node's id in sorted order: the deterministic tie-break."""
     max_len: int
+    firsts: frozenset[str]
+    """the first stem of every keyword: a token that is none of them starts no match."""
+    walk: dict[tuple[str, ...], int]
+    """`phrases` and `prefixes` in one lookup: IS_PHRASE | IS_PREFIX bits of a stem sequence."""
     _agree: dict = field(default_factory=dict, compare=False)
     """memo: (stems, text tails) -> keyword rows whose words agree (see tails_agree)."""
 
@@ -149,7 +153,20 @@ def _build_index(taxonomy: Taxonomy) -> _Index:
         node_subarea=np.asarray([subareas[(n.area, n.subarea)] for n in nodes], dtype=np.int64),
         node_rank=np.argsort(np.argsort(np.asarray([n.node_id for n in nodes]), kind="stable")),
         max_len=max((len(s) for _, s in rows), default=1),
+        firsts=frozenset(stems[0] for stems in phrases),
+        walk=_walk(phrases),
     )
+
+
+IS_PHRASE, IS_PREFIX = 1, 2
+
+
+def _walk(phrases: dict[tuple[str, ...], list[int]]) -> dict[tuple[str, ...], int]:
+    walk = dict.fromkeys(phrases, IS_PHRASE)
+    for stems in phrases:
+        for k in range(1, len(stems)):
+            walk[stems[:k]] = walk.get(stems[:k], 0) | IS_PREFIX
+    return walk
 
 
 class _Hit(NamedTuple):  # a NamedTuple: built tens of times per ementa, a frozen dataclass's __init__ is slow
@@ -160,6 +177,9 @@ class _Hit(NamedTuple):  # a NamedTuple: built tens of times per ementa, a froze
     end: int
     penalty: float
 
+
+_new_hit = tuple.__new__
+"""_Hit(...) without the NamedTuple's Python-level __new__."""
 
 MAX_SKIP = 4
 """Longest run of list items a phrase may jump over: "camadas de aplicação, transporte, rede e enlace"."""
@@ -178,33 +198,40 @@ def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
     n = len(stems)
     skippable = [coordinated[k] or (k + 1 < n and coordinated[k + 1]) for k in range(n)]  # _skippable
     hits: list[_Hit] = []
-    phrases, prefixes, agreeing, max_len = index.phrases, index.prefixes, index.agreeing, index.max_len
+    append = hits.append
+    phrases, prefixes, agreeing, max_len, firsts = (
+        index.phrases, index.prefixes, index.agreeing, index.max_len, index.firsts
+    )
+    walk, memo = index.walk, index._agree
 
     def add(key: tuple[str, ...], positions: list[int], penalty: float, junction: int = -1) -> None:
         text_tails = tuple([tails[p] for p in positions])
         text_coord = tuple([coordinated[p] and p != junction for p in positions])
         ok = agreeing(key, text_tails, text_coord)
         if len(ok):
-            hits.append(_Hit(ok, frozenset(positions), positions[0], positions[-1] + 1, penalty))
-
-    def add_run(i: int, end: int) -> None:
-        """add() of the consecutive words i..end-1 (no skip): slices, not per-position lookups."""
-        ok = agreeing(tuple(stems[i:end]), tuple(tails[i:end]), tuple(coordinated[i:end]))
-        if len(ok):
-            hits.append(_Hit(ok, frozenset(range(i, end)), i, end, 1.0))
+            append(_new_hit(_Hit, (ok, frozenset(positions), positions[0], positions[-1] + 1, penalty)))
 
     for i in range(n):
+        if stems[i] not in firsts:
+            continue  # as the walk below would find: no keyword (nor prefix of one) starts here
         here = clause[i]
         for length in range(1, min(max_len, n - i) + 1):
-            if clause[i + length - 1] != here:
+            end = i + length
+            if clause[end - 1] != here:
                 break  # a term never spans a sentence or clause break
-            prefix = tuple(stems[i : i + length])
-            if prefix in phrases:
-                add_run(i, i + length)
+            prefix = tuple(stems[i:end])
+            kind = walk.get(prefix, 0)
+            if kind & IS_PHRASE:  # the consecutive words i..end-1, no skip (agreeing() memo inlined)
+                agree_key = (prefix, tuple(tails[i:end]), tuple(coordinated[i:end]))
+                ok = memo.get(agree_key)
+                if ok is None:
+                    ok = agreeing(*agree_key)
+                if len(ok):
+                    append(_new_hit(_Hit, (ok, frozenset(range(i, end)), i, end, 1.0)))
             # a run of coordinated list items skipped after the first `length` words
-            if prefix in prefixes:
+            if kind & IS_PREFIX:
                 for run in range(1, MAX_SKIP + 1):
-                    k = i + length + run - 1
+                    k = end + run - 1
                     if k + 1 >= n or not skippable[k] or clause[k] != here:
                         break
                     for rest in range(1, min(max_len - length, n - k - 1) + 1):
@@ -212,7 +239,7 @@ def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
                             break
                         key = prefix + tuple(stems[k + 1 : k + 1 + rest])
                         if key in phrases:
-                            positions = list(range(i, i + length)) + list(range(k + 1, k + 1 + rest))
+                            positions = list(range(i, end)) + list(range(k + 1, k + 1 + rest))
                             add(key, positions, SKIP_PENALTY, junction=k + 1)
                         if key not in prefixes:
                             break
@@ -227,12 +254,14 @@ def _drop_contained(hits: list[_Hit]) -> list[_Hit]:
     covering: dict[int, list[_Hit]] = {}
     """token position -> kept hits that use it (a containing hit must use the first position)."""
     for hit in sorted(hits, key=lambda h: (-len(h.positions), h.start, h.end)):
-        first = hit.start  # a hit's first position (positions rise from start)
-        if any(hit.positions < k.positions for k in covering.get(first, ())):
-            continue
-        kept.append(hit)
-        for p in hit.positions:
-            covering.setdefault(p, []).append(hit)
+        positions = hit.positions
+        for k in covering.get(hit.start, ()):  # start: a hit's first position (positions rise from it)
+            if positions < k.positions:
+                break  # contained: dropped
+        else:
+            kept.append(hit)
+            for p in positions:
+                covering.setdefault(p, []).append(hit)
     return kept
 
 

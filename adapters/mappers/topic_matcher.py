@@ -124,36 +124,36 @@ class _Profile:
     weights: tuple[dict[str, float], ...]
     topic_weights: tuple[dict[str, float], ...]
     """`weights` with the subject's words damped (SUBJECT_DAMP): how a destino topic is read."""
-    by_stem: dict[str, frozenset[int]]
-    by_prefix: dict[str, tuple[tuple[str, frozenset[int]], ...]]
+    by_stem: dict[str, int]
+    by_prefix: dict[str, dict[str, int]]
+    """Which topics have a stem / a word (by its first MIN_PREFIX letters) as bit masks of topic
+    numbers (`_topics` reads them back). Profiles are cached; a set or tuple per word stays on
+    the garbage collector's books and made collections most of a cold profile's CPU, while a
+    dict of str -> int is never tracked."""
 
     @classmethod
     def of(cls, text: str) -> _Profile:
         topics = segment(text)
         weights = tuple(_weights(t) for t in topics)
-        by_word: dict[str, list[int]] = {}
+        by_word: dict[str, int] = {}
         for k, words in enumerate(weights):
+            bit = 1 << k
             for word in words:
-                by_word.setdefault(word, []).append(k)
+                by_word[word] = by_word.get(word, 0) | bit
         stem_of = {word: _key(word) for word in by_word}  # each distinct word's stem looked up once
-        by_stem: dict[str, set[int]] = {}
-        by_prefix: dict[str, list[tuple[str, frozenset[int]]]] = {}
+        by_stem: dict[str, int] = {}
+        by_prefix: dict[str, dict[str, int]] = {}
         for word, where in by_word.items():
-            by_stem.setdefault(stem_of[word], set()).update(where)
-            by_prefix.setdefault(word[:MIN_PREFIX], []).append((word, frozenset(where)))
+            stem = stem_of[word]
+            by_stem[stem] = by_stem.get(stem, 0) | where
+            by_prefix.setdefault(word[:MIN_PREFIX], {})[word] = where
         topic_weights = weights
         if sum(1 for w in weights if w) >= SUBJECT_MIN_TOPICS:
             topic_weights = tuple(
-                {w: v / (1.0 + SUBJECT_DAMP * (len(by_stem[stem_of[w]]) - 1)) for w, v in words.items()}
+                {w: v / (1.0 + SUBJECT_DAMP * (by_stem[stem_of[w]].bit_count() - 1)) for w, v in words.items()}
                 for words in weights
             )
-        return cls(
-            topics,
-            weights,
-            topic_weights,
-            {k: frozenset(v) for k, v in by_stem.items()},
-            {k: tuple(v) for k, v in by_prefix.items()},
-        )
+        return cls(topics, weights, topic_weights, by_stem, by_prefix)
 
     @property
     def mass(self) -> float:
@@ -162,12 +162,21 @@ class _Profile:
     def where(self, word: str) -> dict[int, float]:
         """In which topics this ementa has the word: 1 with the same stem, PREFIX_MATCH with a
         long common beginning only."""
-        found = dict.fromkeys(self.by_stem.get(_key(word), ()), 1.0)
-        for other, where in self.by_prefix.get(word[:MIN_PREFIX], ()):
+        found = dict.fromkeys(_topics(self.by_stem.get(_key(word), 0)), 1.0)
+        for other, where in self.by_prefix.get(word[:MIN_PREFIX], _NO_WORDS).items():
             if _shares_beginning(word, other):
-                for k in where:
+                for k in _topics(where):
                     found.setdefault(k, PREFIX_MATCH)
         return found
+
+
+_NO_WORDS: dict[str, int] = {}
+
+
+@lru_cache(maxsize=65536)
+def _topics(mask: int) -> tuple[int, ...]:
+    """The topic numbers of a bit mask, in increasing order."""
+    return tuple(k for k in range(mask.bit_length()) if mask >> k & 1)
 
 
 class LexicalTopicMatcher:
@@ -228,7 +237,7 @@ class LexicalCaseTopics:
             for stem in offered.by_stem:
                 by_stem.setdefault(stem, []).append(i)
             for prefix, entries in offered.by_prefix.items():
-                by_prefix.setdefault(prefix, []).extend((word, i) for word, _ in entries)
+                by_prefix.setdefault(prefix, []).extend((word, i) for word in entries)
         for word, j in columns.items():
             for i in by_stem.get(_key(word), ()):
                 table[i, j] = 1.0
