@@ -34,6 +34,11 @@ runs interleaved with main (9155165) on the shared machine at load 7-13 (other h
   between identical runs here; bench/case_speed.py's CPU per case, in five interleaved pairs,
   was lower after in every pair (best 139.0 -> 118.5 ms, -15%). What is left is mostly the evaluate pipeline on each proposal and
   PostgreSQL.
+
+On a quiet machine (load ~1) after the session-6 merge (882a900: ADR 0040 plus the cheaper
+cold reading of ADR 0038's branch), 200 cases, 2 worker processes, two runs: 11.29 and 10.34
+cases/s, p50 latency 8.2 / 8.6 s (all posted in 2.4-3.0 s), 0 failed, worker CPU 147 / 157 ms
+per case, peak RSS 243 MB per worker process. bench/case_speed.py: case p50 108.6 ms, RSS 194 MB.
 """
 
 from __future__ import annotations
