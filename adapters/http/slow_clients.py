@@ -21,6 +21,7 @@ import asyncio
 import sys
 import threading
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -238,10 +239,9 @@ def _short(filename: str) -> str:
 def _other_threads(skip: int | None) -> dict[str, int]:
     """Every other thread by its innermost frame, counted (the holder of a lock shows up here)."""
     names = {thread.ident: thread.name for thread in threading.enumerate()}
-    counted: dict[str, int] = {}
-    for ident, frame in sys._current_frames().items():
-        if ident == skip or ident == threading.get_ident():
-            continue
-        where = f"{_where(frame)} [{names.get(ident, '?')}]"
-        counted[where] = counted.get(where, 0) + 1
-    return dict(sorted(counted.items(), key=lambda item: -item[1])[:OTHER_THREADS])
+    counted = Counter(
+        f"{_where(frame)} [{names.get(ident, '?')}]"
+        for ident, frame in sys._current_frames().items()
+        if ident not in (skip, threading.get_ident())
+    )
+    return dict(counted.most_common(OTHER_THREADS))

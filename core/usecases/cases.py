@@ -27,6 +27,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 from core.domain.audit import canonical_json
@@ -277,7 +278,7 @@ class EvaluateCase:
         )
         table_of = self._precedents(command, usable)
         today = self._clock.now().date()
-        command_for = _PairCommands(base, courses, unit_of)
+        command_for = pair_commands(base, courses, unit_of)
 
         def pairwise(o: OrigemCourse, d: DestinoUnit) -> float:
             if o.code not in o_index or d.code not in d_index:
@@ -588,23 +589,14 @@ def destino_course(unit: CurriculumUnit) -> Course:
     )
 
 
-class _PairCommands:
+def pair_commands(
+    base: EvaluateCommand, courses: dict[str, TranscriptCourse], units: dict[str, CurriculumUnit]
+) -> Callable[[tuple[str, ...], str], EvaluateCommand]:
     """`pair_command` for one case, each origem combination's and destino unit's course built once
     (an origem course takes part in proposals for many units, a unit in ~10-50 proposals)."""
-
-    def __init__(self, base: EvaluateCommand, courses: dict[str, TranscriptCourse], units: dict[str, CurriculumUnit]) -> None:
-        self._base, self._courses, self._units = base, courses, units
-        self._origens: dict[tuple[str, ...], Course] = {}
-        self._destinos: dict[str, Course] = {}
-
-    def __call__(self, members: tuple[str, ...], destino: str) -> EvaluateCommand:
-        origem = self._origens.get(members)
-        if origem is None:
-            origem = self._origens[members] = origem_course([self._courses[c] for c in members])
-        course = self._destinos.get(destino)
-        if course is None:
-            course = self._destinos[destino] = destino_course(self._units[destino])
-        return replace(self._base, origem=origem, destino=course)
+    origem_of = cache(lambda members: origem_course([courses[c] for c in members]))
+    destino_of = cache(lambda code: destino_course(units[code]))
+    return lambda members, destino: replace(base, origem=origem_of(members), destino=destino_of(destino))
 
 
 # --- the answer document -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from core.domain.cases.assignment import AssignmentProblem
 from core.domain.cases.model import Case, CasePolicy
 from core.domain.cases.solve import solve_case
 from core.domain.model import Course
-from core.usecases.cases import _PairCommands, pair_command
+from core.usecases.cases import pair_command, pair_commands
 from core.usecases.evaluate import EvaluateCommand
 from tests.support.case_world import case_world, realistic, transcript
 from tests.unit.test_waiver_solver_properties import SOLVER, cases, friendly
@@ -76,7 +76,7 @@ def test_each_pairs_command_is_the_one_pair_command_builds() -> None:
     curriculum = document_to_curriculum(msgspec.convert(realistic()["curriculo"], CurriculumIn))
     units = {u.codigo: u for u in curriculum.units}
     base = EvaluateCommand("default", "", "", Course("-", 1, "-"), Course("-", 1, "-"), case_id="c-1")
-    built = _PairCommands(base, courses, units)
+    built = pair_commands(base, courses, units)
     codes = sorted(courses)
     combinations = [(c,) for c in codes] + [tuple(codes[:2]), tuple(codes[1:4]), tuple(codes[-3:])]
     for destino in units:
