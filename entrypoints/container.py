@@ -69,13 +69,17 @@ from entrypoints.settings import EMBEDDED, FULL, Settings
 
 T = TypeVar("T")
 
+LOCAL_MAPPINGS = 512
+"""Mappings an API process keeps next to the shared Redis cache (full runtime)."""
+
 
 def build_mapping_cache(settings: Settings, metrics: Metrics | None = None) -> MappingCache:
     """Redis when REDIS_URL is set (shared by every process, with a small local copy), else memory."""
     if settings.redis.url:
         shared = RedisMappingCache.from_url(settings.redis.url, metrics=metrics)
-        # New mappings reach Redis off the request path, pipelined (ADR 0005)
-        return TieredMappingCache(MemoryMappingCache(max_entries=2_000, metrics=metrics), shared, WriteBehind(shared))
+        # New mappings reach Redis off the request path, pipelined (ADR 0005). The local copy
+        # is small: an entry is ~8 KB and Redis holds them all (RSS budget: ADR 0041).
+        return TieredMappingCache(MemoryMappingCache(max_entries=LOCAL_MAPPINGS, metrics=metrics), shared, WriteBehind(shared))
     return MemoryMappingCache(metrics=metrics)
 
 

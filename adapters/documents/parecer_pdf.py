@@ -2,13 +2,19 @@
 
 The core fonts cover Latin-1, which has every Portuguese letter; typographic quotes and dashes
 are mapped to their plain forms and anything else outside Latin-1 becomes "?".
+
+fpdf2 is imported on the first render, not with the module: it costs ~33 MB of RSS in every API
+process, and most processes never render a PDF (ADR 0041).
 """
 
 from __future__ import annotations
 
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from core.domain.parecer import Parecer, Table
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 _PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "→": "->", "•": "-", "«": '"', "»": '"'})
 
@@ -18,6 +24,8 @@ def _latin1(text: str) -> str:
 
 
 def render_pdf(parecer: Parecer) -> bytes:
+    from fpdf import FPDF  # lazy: see the module docstring
+
     pdf = FPDF(format="A4")
     pdf.set_title(_latin1(f"{parecer.titulo} {parecer.referencia}"))
     pdf.set_auto_page_break(auto=True, margin=18)

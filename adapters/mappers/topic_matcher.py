@@ -173,10 +173,17 @@ class _Profile:
 _NO_WORDS: dict[str, int] = {}
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)  # masks vary with every cold ementa; a tuple is cheap to rebuild
 def _topics(mask: int) -> tuple[int, ...]:
     """The topic numbers of a bit mask, in increasing order."""
     return tuple(k for k in range(mask.bit_length()) if mask >> k & 1)
+
+
+PROFILE_CACHE_SIZE = 128
+"""Profiles kept per process for `compare`. A cold ementa's profile is ~70 KB (its words, stems
+and beginnings as dicts), so 4,096 of them were ~280 MB of an API process (ADR 0041); 128 still
+hold a curriculum's destinos while a transcript's pairs are evaluated one by one, and a case
+(`for_case`) keeps its own profiles for as long as it runs."""
 
 
 class LexicalTopicMatcher:
@@ -184,7 +191,7 @@ class LexicalTopicMatcher:
 
     version = VERSION
 
-    def __init__(self, cache_size: int = 4096) -> None:
+    def __init__(self, cache_size: int = PROFILE_CACHE_SIZE) -> None:
         self._profile = lru_cache(maxsize=cache_size)(_Profile.of)
 
     def warm(self) -> None:

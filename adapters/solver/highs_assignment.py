@@ -4,17 +4,22 @@ Binary x_i per item. Stage 1 maximizes waived hours Σ h_i x_i subject to Σ_{i�
 group g and Σ h_i x_i ≤ capacity. Stage 2 keeps the hours at the stage-1 optimum and maximizes
 Σ s_i x_i (the tie-break by score). The relative MIP gap is 0, so both stages are exact; HiGHS is
 deterministic for the same model, and the model is built in the items' deterministic order.
+
+scipy is imported on the first solve, not with the module: it costs ~40 MB of RSS, and the API
+processes that build this solver (the container wires it everywhere) mostly never solve (ADR 0041).
 """
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_array
 
 from core.domain.cases.assignment import AssignmentProblem
+
+if TYPE_CHECKING:
+    from scipy.optimize import LinearConstraint
 
 DEFAULT_TIME_LIMIT_S = 2.0
 OPTIMAL = 0
@@ -29,6 +34,9 @@ class HighsAssignmentSolver:
         self._time_limit_s = time_limit_s
 
     def solve(self, problem: AssignmentProblem) -> tuple[int, ...] | None:
+        from scipy.optimize import LinearConstraint  # lazy: see the module docstring
+        from scipy.sparse import csr_array
+
         started = time.monotonic()
         n = problem.size
         hours = np.asarray(problem.hours, dtype=float)
@@ -59,6 +67,8 @@ class HighsAssignmentSolver:
         left = self._time_limit_s - (time.monotonic() - started)
         if left <= 0:
             return None
+        from scipy.optimize import Bounds, milp  # lazy: see the module docstring
+
         n = objective.size
         result = milp(
             objective,

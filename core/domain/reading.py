@@ -127,7 +127,7 @@ class Reading:
         return self.topics.origem_topics
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # ~3 KB an entry
 def read_syllabus(text: str) -> tuple[SyllabusText, str]:
     """Hygiene then language: what any mapper or matcher must read instead of the raw text.
 
