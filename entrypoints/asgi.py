@@ -88,9 +88,9 @@ def stop_key_cache(container: Container) -> None:
 
 
 def create_app(container: Container | None = None, debug: bool = False) -> Litestar:
-    configure_logging()
     container = container or build_container(load_settings())
     settings = container.settings
+    configure_logging(settings.http.log_level)
     HeaderTimeoutProtocol.header_timeout_s = settings.http.header_timeout_s  # uvicorn builds it in this process
     check = readiness_check(container)
     worker = in_process_worker(container)

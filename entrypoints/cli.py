@@ -7,11 +7,12 @@ call one use case, print the outcome. Exit codes: 0 ok, 1 failure, 2 bad usage/c
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from entrypoints.settings import ConfigurationError, Settings, load_settings
+from entrypoints.settings import LOG_LEVELS, ConfigurationError, Settings, load_settings
 
 
 def _settings() -> Settings:
@@ -58,7 +59,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from adapters.http.slow_clients import HeaderTimeoutProtocol
     from entrypoints.bootstrap import prepare_for_serving
 
+    if args.log_level is not None:  # the API processes read it from the environment they inherit
+        os.environ["EQV_LOG_LEVEL"] = args.log_level
     settings = _settings()  # a bad variable stops here, named, not in each API process
+    log_level = settings.http.log_level
     if not prepare_for_serving(settings):
         return 1
     port = args.port if args.port is not None else settings.http.port
@@ -66,7 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from entrypoints.logging_config import configure_logging
 
-    configure_logging(args.log_level)  # Uvicorn's own lines too: JSON on stdout (log_config=None)
+    configure_logging(log_level)  # Uvicorn's own lines too: JSON on stdout (log_config=None)
     with multiprocess_metrics(args.workers):  # several API processes: one shared metrics directory
         uvicorn.run(
             "entrypoints.asgi:create_app",
@@ -74,7 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host or settings.http.host,
             port=port,
             workers=args.workers,
-            log_level=args.log_level,
+            log_level=log_level,
             log_config=None,
             access_log=False,
             http=HeaderTimeoutProtocol,  # closes a connection whose headers are too slow (slowloris)
@@ -105,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1 or HOST)")
     serve.add_argument("--port", type=int, default=None, help="port (default 8000 or PORT)")
     serve.add_argument("--workers", type=int, default=1, help="API processes (default 1)")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--log-level", default=None, choices=LOG_LEVELS, help="default: EQV_LOG_LEVEL, else info")
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="upgrade the database schema to the latest revision")

@@ -17,6 +17,7 @@ import datetime as dt
 import os
 import re
 import secrets
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -39,6 +40,8 @@ PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
 PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
 MapperTimeout = Annotated[float, msgspec.Meta(gt=0, le=MAPPER_TIMEOUT_MAX_S)]
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+LOG_LEVELS: tuple[LogLevel, ...] = typing.get_args(LogLevel)
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
@@ -62,6 +65,8 @@ class HttpSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     keepalive_s: PositiveInt = 5
     header_timeout_s: PositiveFloat = 10.0
     request_deadline_s: PositiveFloat = 60.0
+    # Every API process logs at this level; `serve --log-level` sets it for the processes it starts.
+    log_level: LogLevel = "info"
 
 
 class AuthSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -208,6 +213,7 @@ ENV: dict[str, tuple[str, str]] = {
     "EQV_HTTP_KEEPALIVE_S": ("http", "keepalive_s"),
     "EQV_HTTP_HEADER_TIMEOUT_S": ("http", "header_timeout_s"),
     "EQV_HTTP_REQUEST_DEADLINE_S": ("http", "request_deadline_s"),
+    "EQV_LOG_LEVEL": ("http", "log_level"),
     "API_KEY_PEPPER": ("auth", "api_key_pepper"),
     "EQV_BOOTSTRAP_API_KEY": ("auth", "bootstrap_api_key"),
     "EQV_AUTH_BURST_THRESHOLD": ("auth", "burst_threshold"),
@@ -327,8 +333,17 @@ def _convert(tree: dict[str, Any], env: Mapping[str, str]) -> Settings:
         for kind, words in _KINDS.items():
             what = what.replace(kind, words)
         what = what.replace("Expected", "expected")
+        if what.startswith("Invalid enum value"):  # a Literal field: say what it accepts
+            what = "expected one of " + ", ".join(_choices(path[:2]))
         what = re.sub(r"(an integer|a number) ([<>]=?) ([\d.]+)", lambda m: f"{m.group(1)} {_BOUND[m.group(2)]} {m.group(3)}", what)
         raise ConfigurationError(f"{name}: {what}, got {env.get(name, '')!r}") from None
+
+
+def _choices(path: tuple[str, ...]) -> tuple[str, ...]:
+    """The values a Literal field (section, field) of Settings accepts."""
+    section = next(f.type for f in msgspec.structs.fields(Settings) if f.name == path[0])
+    field = next(f.type for f in msgspec.structs.fields(section) if f.name == path[1])
+    return tuple(str(choice) for choice in typing.get_args(field))
 
 
 _BOUND = {">": "greater than", ">=": "of at least", "<": "less than", "<=": "of at most"}

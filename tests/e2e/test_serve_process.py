@@ -101,3 +101,25 @@ def test_every_line_serve_writes_is_one_json_object_with_the_request_id(tmp_path
     assert any(line.get("logger", "").startswith("uvicorn") for line in lines), text[-2000:]
     [request] = [line for line in lines if line["event"] == "request" and line["request_id"] == "e2e-log-0001"]
     assert request["tenant"] and request["status"] == 200
+
+
+@pytest.mark.parametrize("how", ["flag", "variable"])
+def test_serve_log_level_reaches_the_api_process(tmp_path: Path, how: str) -> None:
+    """`serve --log-level warning` (or EQV_LOG_LEVEL=warning) quiets the request lines: the app
+    factory that uvicorn calls used to reset every API process to info."""
+    from tests.support.e2e import processes
+
+    env = base_env(tmp_path) | ({"EQV_LOG_LEVEL": "warning"} if how == "variable" else {})
+    extra = ("--log-level", "warning") if how == "flag" else ()
+    with processes(env, tmp_path) as running:
+        base = running.serve(*extra)
+        answer = httpx.post(
+            f"{base}/v1/equivalences/evaluate", json={**PAIR, "request_id": f"quiet-log-{how}"},
+            headers={"X-API-Key": ADMIN_KEY}, timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        unauthorized = httpx.get(f"{base}/v1/equivalences/quiet-log-{how}", timeout=10)
+        assert unauthorized.status_code == 401
+    text = (tmp_path / "serve-0.log").read_text()
+    assert '"event": "request"' not in text, text[-2000:]
+    assert '"level": "info"' not in text, text[-2000:]

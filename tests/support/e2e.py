@@ -110,9 +110,9 @@ class Processes:
         """What the process has written so far (stdout and stderr, one file)."""
         return self._logs[process.pid].read_text(errors="replace")
 
-    def serve(self) -> str:
+    def serve(self, *extra: str) -> str:
         port = free_port()
-        process = self.start("serve", "--port", str(port))
+        process = self.start("serve", "--port", str(port), *extra)
         base = f"http://127.0.0.1:{port}"
         wait_until_healthy(base, process)
         return base

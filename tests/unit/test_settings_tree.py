@@ -32,6 +32,7 @@ def load(**env: str) -> Settings:
         ("EQV_RATE_LIMIT_BATCH", "lots", "EQV_RATE_LIMIT_BATCH must look like"),
         ("EQV_READY_WRITE_PROBE_S", "-1", "EQV_READY_WRITE_PROBE_S"),
         ("EQV_CONSOLE_IDLE_MINUTES", "x", "EQV_CONSOLE_IDLE_MINUTES: expected a number"),
+        ("EQV_LOG_LEVEL", "loud", "EQV_LOG_LEVEL: expected one of critical, error, warning, info, debug, got 'loud'"),
     ],
 )
 def test_a_bad_variable_is_named_with_its_value(name: str, value: str, message: str) -> None:
