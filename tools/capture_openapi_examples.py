@@ -22,11 +22,11 @@ sys.path.insert(0, str(ROOT))
 from litestar.testing import TestClient  # noqa: E402
 
 from adapters.mappers.taxonomy_json import load_default_taxonomy  # noqa: E402
-from adapters.system import SystemClock, UuidGenerator  # noqa: E402
-from core.domain.model import Policy  # noqa: E402
+from adapters.system import SystemClock  # noqa: E402
 from core.domain.records import ApiKeyRecord, Role  # noqa: E402
 from core.domain.api_keys import hash_key, key_prefix  # noqa: E402
-from core.usecases.bootstrap import DEFAULT_TENANT, seed  # noqa: E402
+from core.usecases.bootstrap import DEFAULT_TENANT  # noqa: E402
+from entrypoints.bootstrap import DEFAULT_POLICY  # noqa: E402
 from adapters.persistence.migrate import upgrade_to_head  # noqa: E402
 from entrypoints.asgi import create_app  # noqa: E402
 from entrypoints.container import build_container  # noqa: E402
@@ -45,7 +45,7 @@ def main() -> int:
         upgrade_to_head(settings.database.url)
         container = build_container(settings)
         uows = container.adapters.uow_factory()
-        seed(uows, load_default_taxonomy(), Policy(), PEPPER, KEY, SystemClock(), UuidGenerator())
+        container.use_cases.seed()(load_default_taxonomy(), DEFAULT_POLICY, KEY)
         with uows() as uow:
             uow.api_keys.add(
                 ApiKeyRecord("k-examples-client", DEFAULT_TENANT, key_prefix(CLIENT_KEY), hash_key(CLIENT_KEY, PEPPER),
