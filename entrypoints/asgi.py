@@ -97,8 +97,10 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
     container.adapters.webhook_runtime()  # connects the outbox bell: deliveries enqueued after commit
     limits = settings.rate_limits
     metrics, close_metrics = web_metrics(container)
+    authenticate = container.use_cases.authenticate()
     serving = Serving(
-        authenticate=container.use_cases.authenticate(),
+        authenticate=authenticate,
+        known_principal=authenticate.cached,  # keys in the key cache: no worker thread (issue 16)
         rate_limits=(container.adapters.rate_limiter(), limits.policy) if limits.enabled else None,
         on_startup=[
             lambda: container.adapters.topic_matcher().warm(),

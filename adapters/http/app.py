@@ -20,13 +20,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from adapters.http.api_docs import api_docs_render_plugins, static_files_router
-from adapters.http.auth import principal_provider
+from adapters.http.auth import known_principal_provider, principal_provider
 from adapters.http.console.routes import console_router, template_config
 from adapters.http.console.sessions import DEFAULT_IDLE, ConsoleSessions, InMemorySessionStore, SessionStore
 from adapters.http.body_guard import BodyLimits, authenticated_principal, request_guard
 from adapters.http.error_table import declare_422_not_400
 from adapters.http.errors import EXCEPTION_HANDLERS
-from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited
+from adapters.http.rate_limit import rate_limit_headers_middleware, rate_limited, rate_limited_now
 from adapters.http.request_log import request_log_middleware
 from adapters.http.security_headers import security_headers
 from adapters.http.slow_clients import DEFAULT_REQUEST_DEADLINE_S, request_deadline_middleware
@@ -48,6 +48,7 @@ from adapters.http.routes_tenant import TenantController
 from adapters.http.routes_webhooks import WebhookAdminController
 from adapters.system import SystemClock
 from core.domain.rate_limits import RateLimitPolicy
+from core.domain.records import Principal
 from core.usecases.auth import Authenticate
 from core.ports.clock import Clock
 from core.ports.rate_limiter import RateLimiter
@@ -61,6 +62,9 @@ class Serving:
     for no rate limits; metrics: None for no /metrics route and no HTTP metrics."""
 
     authenticate: Authenticate
+    # The principal without I/O (Authenticate.cached), tried on the event loop first; None: every
+    # request authenticates in a worker thread.
+    known_principal: Callable[[str | None], Principal | None] | None = None
     rate_limits: tuple[RateLimiter, RateLimitPolicy] | None = None
     on_startup: Sequence[Callable[[], Any]] = ()
     on_shutdown: Sequence[Callable[[], Any]] = ()
@@ -90,8 +94,10 @@ def create_app(handlers: Mapping[str, Callable[[], Any]], serving: Serving, debu
     container in one place (entrypoints/asgi.py `handler_dependencies`)."""
     authenticate = serving.authenticate
     provide_principal = principal_provider(authenticate)
+    provide_known = known_principal_provider(serving.known_principal) if serving.known_principal is not None else None
     if serving.rate_limits is not None:
         provide_principal = rate_limited(provide_principal, *serving.rate_limits)
+        provide_known = rate_limited_now(provide_known, *serving.rate_limits) if provide_known is not None else None
     # Routes needing a key live under one router declaring the ApiKey requirement; public ones
     # (health, ready) stay outside it, so their OpenAPI operations require nothing.
     authenticated = Router(
@@ -124,7 +130,7 @@ def create_app(handlers: Mapping[str, Callable[[], Any]], serving: Serving, debu
         },
         # Authentication, then the body: before Litestar extracts `data` (body_guard.py), which
         # enforces each route's body limit itself (so none here).
-        before_request=request_guard(provide_principal, serving.body_limits),
+        before_request=request_guard(provide_principal, serving.body_limits, provide_known),
         request_max_body_size=None,
         exception_handlers={**EXCEPTION_HANDLERS, **serving.exception_handlers},  # error_table.py
         openapi_config=OpenAPIConfig(

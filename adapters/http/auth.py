@@ -21,16 +21,34 @@ ADMIN_ONLY = (Role.ADMIN,)
 
 
 def principal_provider(authenticate: Callable[[str | None], Principal | None]) -> Callable[..., Principal]:
-    """Build the `principal` dependency around the Authenticate use case."""
+    """Build the `principal` dependency around the Authenticate use case (may read the
+    database: run it in a worker thread)."""
 
     def provide_principal(request: Request[Any, Any, Any]) -> Principal:
         principal = authenticate(request.headers.get(API_KEY_HEADER))
         if principal is None:
             raise NotAuthorizedException(detail="Invalid API key")
-        allowed = request.route_handler.opt.get("roles", ())
-        if principal.role not in allowed:
-            raise PermissionDeniedException(detail=f"role '{principal.role.value}' may not use this route")
-        request.state.tenant_id = principal.tenant_id
-        return principal
+        return _admit(request, principal)
 
     return provide_principal
+
+
+def known_principal_provider(
+    known: Callable[[str | None], Principal | None],
+) -> Callable[[Request[Any, Any, Any]], Principal | None]:
+    """The principal from what this process already knows (`Authenticate.cached`: no I/O, so the
+    event loop calls it), role-checked like `principal_provider`; None: ask that one instead."""
+
+    def provide_known(request: Request[Any, Any, Any]) -> Principal | None:
+        principal = known(request.headers.get(API_KEY_HEADER))
+        return None if principal is None else _admit(request, principal)
+
+    return provide_known
+
+
+def _admit(request: Request[Any, Any, Any], principal: Principal) -> Principal:
+    allowed = request.route_handler.opt.get("roles", ())
+    if principal.role not in allowed:
+        raise PermissionDeniedException(detail=f"role '{principal.role.value}' may not use this route")
+    request.state.tenant_id = principal.tenant_id
+    return principal

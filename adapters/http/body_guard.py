@@ -60,14 +60,22 @@ class BodyLimits:
 
 
 def request_guard(
-    provide_principal: Callable[[Request[Any, Any, Any]], Principal], limits: BodyLimits
+    provide_principal: Callable[[Request[Any, Any, Any]], Principal],
+    limits: BodyLimits,
+    provide_known: Callable[[Request[Any, Any, Any]], Principal | None] | None = None,
 ) -> Callable[[Request[Any, Any, Any]], Awaitable[None]]:
-    """The `before_request` hook: authentication first, the body (if any) only after it."""
+    """The `before_request` hook: authentication first, the body (if any) only after it.
+
+    `provide_known` answers on the event loop when no I/O is needed (a key in the key cache, a
+    call the rate limiter can count locally): no hand-off to a worker thread (issue 16). When it
+    answers None, `provide_principal` runs in a worker thread, as it always did."""
 
     async def guard(request: Request[Any, Any, Any]) -> None:
         parameters = request.route_handler.parsed_fn_signature.parameters
         if PRINCIPAL in parameters:
-            principal = await anyio.to_thread.run_sync(provide_principal, request)
+            principal = provide_known(request) if provide_known is not None else None
+            if principal is None:
+                principal = await anyio.to_thread.run_sync(provide_principal, request)
             request.scope.setdefault("state", {})[PRINCIPAL] = principal
         if (data := parameters.get("data")) is not None:
             limit = limits.of(request.route_handler.opt.get(BODY_LIMIT))

@@ -17,7 +17,7 @@ from litestar import Request
 from litestar.exceptions import TooManyRequestsException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.domain.rate_limits import RateDecision, RateLimitPolicy, RouteGroup, bucket_key
+from core.domain.rate_limits import RateDecision, RateLimit, RateLimitPolicy, RouteGroup, bucket_key
 from core.domain.records import Principal
 from core.ports.rate_limiter import RateLimiter
 
@@ -43,21 +43,51 @@ def rate_limited(
 
     def provide_limited_principal(request: Request[Any, Any, Any]) -> Principal:
         principal = provide_principal(request)
-        group = rate_group_of(request)
-        limit = policy.limit_for(principal.tenant_id, principal.role, group)
-        if limit is None:
-            return principal
-        decision = limiter.hit(bucket_key(principal.tenant_id, principal.role, group), limit)
-        if decision.enforced:
-            request.scope.setdefault("state", {})[STATE_KEY] = decision
-        if not decision.allowed:
-            raise TooManyRequestsException(
-                detail=f"Rate limit exceeded: {limit} for '{group.value}' calls of this tenant and role",
-                headers={"Retry-After": str(decision.retry_after_header)},
-            )
+        limit, group = _limit(request, principal, policy)
+        if limit is not None:
+            _enforce(request, limiter.hit(bucket_key(principal.tenant_id, principal.role, group), limit), limit, group)
         return principal
 
     return provide_limited_principal
+
+
+def rate_limited_now(
+    provide_known: Callable[[Request[Any, Any, Any]], Principal | None],
+    limiter: RateLimiter,
+    policy: RateLimitPolicy,
+) -> Callable[[Request[Any, Any, Any]], Principal | None]:
+    """`rate_limited` without I/O, for the event loop: a known principal whose call the limiter
+    can count now (`hit_now`), else None and nothing counted (then `rate_limited` in a thread)."""
+
+    def provide_limited_known(request: Request[Any, Any, Any]) -> Principal | None:
+        principal = provide_known(request)
+        if principal is None:
+            return None
+        limit, group = _limit(request, principal, policy)
+        if limit is None:
+            return principal
+        decision = limiter.hit_now(bucket_key(principal.tenant_id, principal.role, group), limit)
+        if decision is None:
+            return None
+        _enforce(request, decision, limit, group)
+        return principal
+
+    return provide_limited_known
+
+
+def _limit(request: Request[Any, Any, Any], principal: Principal, policy: RateLimitPolicy) -> tuple[RateLimit | None, RouteGroup]:
+    group = rate_group_of(request)
+    return policy.limit_for(principal.tenant_id, principal.role, group), group
+
+
+def _enforce(request: Request[Any, Any, Any], decision: RateDecision, limit: RateLimit, group: RouteGroup) -> None:
+    if decision.enforced:
+        request.scope.setdefault("state", {})[STATE_KEY] = decision
+    if not decision.allowed:
+        raise TooManyRequestsException(
+            detail=f"Rate limit exceeded: {limit} for '{group.value}' calls of this tenant and role",
+            headers={"Retry-After": str(decision.retry_after_header)},
+        )
 
 
 def rate_limit_headers_middleware(app: ASGIApp) -> ASGIApp:

@@ -64,13 +64,25 @@ class LeasedRateLimiter:
         self._lock = threading.Lock()
         self._leases: dict[str, _Lease] = {}
 
+    def hit_now(self, key: str, limit: RateLimit) -> RateDecision | None:
+        """A call spent from a held lease (no round trip), else None: nothing spent."""
+        with self._lock:
+            return self._spend(key, self._monotonic())
+
+    def _spend(self, key: str, now: float) -> RateDecision | None:  # with self._lock held
+        lease = self._leases.get(key)
+        if lease is not None and now < lease.expires and lease.held > 0:
+            lease.held -= 1
+            return dataclasses.replace(lease.decision, remaining=lease.decision.remaining + lease.held)
+        return None
+
     def hit(self, key: str, limit: RateLimit) -> RateDecision:
         now = self._monotonic()
         with self._lock:
+            spent = self._spend(key, now)
+            if spent is not None:
+                return spent
             lease = self._leases.get(key)
-            if lease is not None and now < lease.expires and lease.held > 0:
-                lease.held -= 1
-                return dataclasses.replace(lease.decision, remaining=lease.decision.remaining + lease.held)
             used_up_in_time = lease is not None and now < lease.expires  # demand outran the last lease
             wanted = min(largest_lease(limit), lease.size * 2) if used_up_in_time and lease is not None else 1
         decision, taken = self._shared.take(key, limit, wanted)  # the round trip, outside the lock

@@ -36,6 +36,9 @@ class MemoryRateLimiter:
                     self._sweep(now)
             return step.decision
 
+    def hit_now(self, key: str, limit: RateLimit) -> RateDecision:
+        return self.hit(key, limit)  # memory only: never waits on I/O
+
     def _sweep(self, now: int) -> None:
         self._tats = {key: tat for key, tat in self._tats.items() if tat > now}
         # Still too many live buckets: sweep again only after as many new ones.

@@ -82,6 +82,9 @@ class RedisRateLimiter:
     def hit(self, key: str, limit: RateLimit) -> RateDecision:
         return self.take(key, limit, 1)[0]
 
+    def hit_now(self, key: str, limit: RateLimit) -> RateDecision | None:
+        return None  # every call is a round trip to Redis
+
     def take(self, key: str, limit: RateLimit, wanted: int) -> tuple[RateDecision, int]:
         """Up to `wanted` calls at once in one round trip (a lease): the decision as of the
         last one taken, and how many were taken (0 when refused or not enforced)."""

@@ -10,3 +10,8 @@ class RateLimiter(Protocol):
     that shares the store. An unreachable store answers an allowing, not-enforced decision."""
 
     def hit(self, key: str, limit: RateLimit) -> RateDecision: ...
+
+    def hit_now(self, key: str, limit: RateLimit) -> RateDecision | None:
+        """`hit`, when it can be decided without waiting on I/O (so an event loop may call it);
+        else None, and nothing was counted: call `hit` (from a worker thread)."""
+        ...

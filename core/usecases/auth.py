@@ -74,7 +74,19 @@ class Authenticate:
         if isinstance(checked, AuthFailure):
             self._count(checked, now)
             return None
-        record, tenant = checked
+        return self._admitted(*checked, now)
+
+    def cached(self, plaintext: str | None) -> Principal | None:
+        """The key's principal when the key cache holds it: no database read, so an event loop
+        may call it. None means "not known here", never "refused": then call the use case (from a
+        worker thread), which reads the key, counts a failure and fills the cache."""
+        cache = self._cache
+        if not plaintext or cache is None or cache.generation() is None:
+            return None
+        hit = cache.get(hash_key(plaintext, self._pepper))
+        return None if hit is None else self._admitted(*hit, self._clock.now())
+
+    def _admitted(self, record: ApiKeyRecord, tenant: Tenant, now: dt.datetime) -> Principal:
         self._touch_if_stale(record, now)
         return Principal(tenant_id=record.tenant_id, key_id=record.key_id, role=record.role, tenant=tenant)
 

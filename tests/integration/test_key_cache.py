@@ -177,3 +177,21 @@ def test_a_batch_worker_listens_too(postgres_url: str, tmp_path: Path) -> None:
         stop()
         container.adapters.engine().dispose()
     assert not cache.listening
+
+
+def test_cached_knows_a_key_only_while_the_key_cache_holds_it(
+    two_apps: tuple[TestClient, TestClient, Container],
+) -> None:
+    """Authenticate.cached (the event loop's answer, issue 16) never reads the database: it knows
+    a key after a request read it, and forgets it the moment a revoke empties the cache."""
+    a, b, container_b = two_apps
+    _cache(container_b)
+    cached = container_b.use_cases.authenticate().cached
+    created = a.post("/admin/api_keys", json={"role": "auditor", "name": "loop"}, headers=ADMIN).json()
+    assert cached(created["key"]) is None and cached(None) is None and cached("eqv_live_not-a-key") is None
+    assert b.get(PROBE, headers={"X-API-Key": created["key"]}).status_code == 404  # read once, in a thread
+    principal = cached(created["key"])
+    assert principal is not None and principal.key_id == created["key_id"] and principal.role.value == "auditor"
+    assert b.post(f"/admin/api_keys/{created['key_id']}/revoke", headers=ADMIN).status_code == 200
+    assert cached(created["key"]) is None
+    assert b.get(PROBE, headers={"X-API-Key": created["key"]}).status_code == 401

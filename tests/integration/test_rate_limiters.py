@@ -166,3 +166,31 @@ def test_an_unused_lease_expires_and_remaining_counts_what_is_held(redis_url: st
     clock[0] += 5.0  # the lease held calls it will never spend: they are lost, the next lease is one call
     after = leased.hit("b", limit)
     assert after.allowed and after.remaining < 10_000 - 9
+
+
+def test_hit_now_spends_only_what_a_lease_holds_and_never_waits_on_redis(redis_url: str, prefix: str) -> None:
+    clock = [0.0]
+    counting = CountingRedis(RedisRateLimiter.from_url(redis_url, prefix))
+    leased = LeasedRateLimiter(counting, monotonic=lambda: clock[0])
+    limit = RateLimit(10_000, 3600)
+    assert leased.hit_now("b", limit) is None  # nothing held: the caller must call hit (a round trip)
+    assert counting.round_trips == 0
+    first = leased.hit("b", limit)  # one call taken
+    assert leased.hit_now("b", limit) is None  # a lease of one call is spent by that call
+    second = leased.hit("b", limit)  # used up within a second: the next lease takes two
+    now = leased.hit_now("b", limit)
+    assert now is not None and now.allowed and now.remaining == second.remaining - 1 < first.remaining
+    assert counting.round_trips == 2
+    clock[0] += 5.0  # an expired lease is not spent
+    assert leased.hit_now("b", limit) is None
+    direct = RedisRateLimiter.from_url(redis_url, prefix)
+    try:
+        assert direct.hit_now("b", limit) is None  # every call of the plain Redis limiter is a round trip
+    finally:
+        direct.close()
+
+
+def test_the_memory_limiter_decides_hit_now_like_hit() -> None:
+    limiter, limit = MemoryRateLimiter(), RateLimit(3, 60)
+    decisions = [limiter.hit_now("k", limit) for _ in range(4)]
+    assert [d.allowed for d in decisions if d is not None] == [True, True, True, False]
