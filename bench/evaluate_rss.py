@@ -19,6 +19,7 @@ import os
 import sys
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -31,18 +32,14 @@ from bench_data import DEFAULT_DATA, CacheJanitor, ColdBodies
 from bench_servers import BENCH_KEY, started_service, throwaway_database
 
 
-def api_processes(serve_pid: int) -> list[psutil.Process]:
-    """The processes that answer requests: serve's children (uvicorn workers) or serve itself."""
-    root = psutil.Process(serve_pid)
-    children = root.children(recursive=True)
-    return children or [root]
-
-
 def rss(serve_pid: int) -> dict[str, float]:
+    """MB of the processes that answer requests (serve's uvicorn children, or serve itself when
+    it has none), of serve itself, and of the whole tree."""
     root = psutil.Process(serve_pid)
-    api = [p.memory_info().rss / 2**20 for p in api_processes(serve_pid)]
-    tree = [root.memory_info().rss / 2**20, *(p.memory_info().rss / 2**20 for p in root.children(recursive=True))]
-    return {"api_process_max_mb": round(max(api), 1), "serve_supervisor_mb": round(tree[0], 1), "tree_total_mb": round(sum(tree), 1)}
+    children = [p.memory_info().rss / 2**20 for p in root.children(recursive=True)]
+    own = root.memory_info().rss / 2**20
+    return {"api_process_max_mb": round(max(children or [own]), 1), "serve_supervisor_mb": round(own, 1),
+            "tree_total_mb": round(own + sum(children), 1)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,16 +55,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--server-log", type=Path, default=None, help="keep the service's log (JSON lines) in this file")
     args = parser.parse_args(argv)
     bodies = ColdBodies(args.data_dir, args.seed)
-    janitor = CacheJanitor(args.redis_url or None if args.runtime == "postgres" else None)
+    redis_url = args.redis_url or None if args.runtime == "postgres" else None
+    janitor = CacheJanitor(redis_url)
     with ExitStack() as stack:
         db_name = stack.enter_context(throwaway_database()) if args.runtime == "postgres" else None
-        redis_url = args.redis_url or None if args.runtime == "postgres" else None
         url, pid = stack.enter_context(started_service(args.runtime, args.workers, db_name, redis_url, args.server_log))
         client = stack.enter_context(httpx.Client(base_url=url, headers={"X-API-Key": BENCH_KEY}, timeout=120))
         print(json.dumps({"runtime": args.runtime, "workers": args.workers, "clients": args.clients, "cpus": os.cpu_count(),
                           "load_average": [round(x, 1) for x in os.getloadavg()], "evaluations": 0, **rss(pid)}), flush=True)
         peak = 0.0
-        statuses: dict[int, int] = {}
+        statuses: Counter[int] = Counter()
 
         def evaluate(body: dict[str, object]) -> int:
             return client.post("/v1/equivalences/evaluate", json=body).status_code
@@ -77,8 +74,7 @@ def main(argv: list[str] | None = None) -> None:
             for start in range(0, args.evaluations, args.every):
                 batch = [bodies.body(i) | {"request_id": f"rss-{uuid.uuid4().hex}"} for i in range(start, min(start + args.every, args.evaluations))]
                 janitor.remember(batch)
-                for status in pool.map(evaluate, batch):
-                    statuses[status] = statuses.get(status, 0) + 1
+                statuses.update(pool.map(evaluate, batch))
                 figures = rss(pid)
                 peak = max(peak, figures["api_process_max_mb"])
                 print(json.dumps({"evaluations": min(start + args.every, args.evaluations),
