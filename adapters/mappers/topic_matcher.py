@@ -149,10 +149,9 @@ class _Profile:
             by_prefix.setdefault(word[:MIN_PREFIX], {})[word] = where
         topic_weights = weights
         if sum(1 for w in weights if w) >= SUBJECT_MIN_TOPICS:
-            topic_weights = tuple(
-                {w: v / (1.0 + SUBJECT_DAMP * (by_stem[stem_of[w]].bit_count() - 1)) for w, v in words.items()}
-                for words in weights
-            )
+            # each word's divisor once (a word sits in several topics), then each topic's weights
+            damp = {w: 1.0 + SUBJECT_DAMP * (by_stem[stem].bit_count() - 1) for w, stem in stem_of.items()}
+            topic_weights = tuple({w: v / damp[w] for w, v in words.items()} for words in weights)
         return cls(topics, weights, topic_weights, by_stem, by_prefix)
 
     @property
@@ -348,8 +347,9 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
                 per_topic[k] = per_topic.get(k, 0.0) + weight * share
         excerpt = None
         if per_topic:
-            best = min(per_topic, key=lambda k: (-per_topic[k], k))
-            owner = max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
+            most = max(per_topic.values())
+            best = min(k for k, share in per_topic.items() if share == most)  # the first of equals
+            owner = 0 if len(members) == 1 else max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
             excerpt = members[owner].topics[best - offsets[owner]]
         scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), excerpt))
     origem_topics = sum(1 for m in members for w in m.weights if w)

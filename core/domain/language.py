@@ -48,9 +48,12 @@ MARGIN = 1.5
 
 
 @lru_cache(maxsize=65536)
-def _votes(word: str) -> tuple[bool, ...]:
-    """Whether a (lowercased) word is a marker of each language, in _MARKERS order."""
-    return tuple(word in markers or bool(_SPELLING[lang].search(word)) for lang, markers in _MARKERS.items())
+def _votes(word: str) -> tuple[int, ...]:
+    """The languages (their places in _MARKERS) a (lowercased) word is a marker of: most words
+    are markers of none, so counting loops over nothing for them."""
+    return tuple(
+        k for k, (lang, markers) in enumerate(_MARKERS.items()) if word in markers or _SPELLING[lang].search(word)
+    )
 
 
 def detect_language(text: str) -> str:
@@ -58,9 +61,8 @@ def detect_language(text: str) -> str:
     words = Counter(_WORD.findall(unicodedata.normalize("NFC", text[:MAX_CHARS]).lower()))
     totals = [0] * len(_MARKERS)
     for word, n in words.items():
-        for k, vote in enumerate(_votes(word)):
-            if vote:
-                totals[k] += n
+        for k in _votes(word):
+            totals[k] += n
     counts = dict(zip(_MARKERS, totals))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     (best, top), (_, second) = ranked[0], ranked[1]

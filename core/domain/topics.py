@@ -13,9 +13,14 @@ import re
 from dataclasses import dataclass
 
 _BREAK = re.compile(
-    r"[.;!?\n\r]+(?=\s|$)|[;\n\r]|:\s|\s[-–—]\s"
-    r"|(?i:\bunidade\s+[0-9ivx]+\b\s*[:.\-–—]?)|(?:^|\s)\(?[0-9]{1,2}(?:\.[0-9]{1,2})*[.)]\s"
+    r"(?=[.;!?\n\r:\suU])"
+    r"(?:[.;!?\n\r]+(?=\s|$)|[;\n\r]|:\s|\s(?:[-–—]\s|\(?[0-9]{1,2}(?:\.[0-9]{1,2})*[.)]\s)"
+    r"|(?i:\bunidade\s+[0-9ivx]+\b\s*[:.\-–—]?))"
 )
+"""Sentence ends, semicolons, line breaks, ": ", " - ", numbered items ("1.2) ") and "Unidade N".
+`segment` reads the text after a space, so a numbered item at its very start follows a blank
+like any other. The lookahead skips, in one test, every position whose character starts no
+break (most of them: letters), instead of trying each alternative there."""
 MAX_TOPICS = 200
 """A syllabus longer than this is read by its first topics: bounded work per evaluation."""
 MAX_TOPIC_CHARS = 400
@@ -73,7 +78,7 @@ class TopicComparison:
 
 def segment(text: str) -> tuple[str, ...]:
     """The topics of an ementa in order: pieces between sentence, list and heading breaks."""
-    pieces = (p.strip(" \t,.-–—:()") for p in _BREAK.split(text))
+    pieces = (p.strip(" \t,.-–—:()") for p in _BREAK.split(" " + text))
     topics = []
     for piece in pieces:
         if any(ch.isalpha() for ch in piece):
