@@ -1,8 +1,9 @@
 """The mapper chain each runtime uses, from the settings (serve, worker and eval-pairs alike).
 
-No EMBED_URL nor EMBED_LOCAL_MODEL: the lexical mapper (offline) behind the mapping cache,
-and no fallback. EMBED_URL (a service) or EMBED_LOCAL_MODEL (in process, optional extra):
-hybrid lexical+embedding behind the cache, optionally refined by an LLM (LLM_URL), with
+No EMBED_URL nor EMBED_LOCAL_MODEL: the lexical mapper (offline) behind the process's own tier
+of the mapping cache (a shared Redis round trip costs a cold ementa a quarter of what mapping it
+costs, and saves little: ADR 0043), and no fallback. EMBED_URL (a service) or
+EMBED_LOCAL_MODEL (in process, optional extra): hybrid lexical+embedding behind the cache, optionally refined by an LLM (LLM_URL), with
 the lexical mapper alone as the fallback. The cache sits below the LLM refiner, so a
 temporary LLM failure is never cached as if it were a refined mapping.
 
@@ -26,6 +27,7 @@ from adapters.mappers.hybrid_mapper import HybridMapper
 from adapters.mappers.lexical_mapper import LexicalMapper
 from adapters.mappers.llm_refiner import LlmRefiner
 from adapters.mappers.local_embedder import LocalEmbedder
+from adapters.mappers.tiered_mapping_cache import local_tier
 from adapters.mappers.warm_gate import WAIT_S, WarmGate
 from adapters.metrics.observers import TimedMapper
 from core.domain.model import Taxonomy
@@ -139,7 +141,7 @@ def build_mapper_chain(
     `vector_dir`, concept vectors are stored there once per (taxonomy version, model)."""
     built = build_embedder(mappers)
     if built is None:
-        return MapperChain(CachedMapper(lexical, cache), None)
+        return MapperChain(CachedMapper(lexical, local_tier(cache)), None)
     embedder, close_embedder = built
     store = FileVectorStore(vector_dir) if vector_dir is not None else None
     index = EmbeddingMapper(embedder, store=store)

@@ -38,3 +38,13 @@ class TieredMappingCache:
             self.shared.set(key, matches)
         else:
             self._writer.submit(key, matches)
+
+
+def local_tier(cache: MappingCache) -> MappingCache:
+    """The process's own tier of a mapping cache (the whole cache when it has no shared tier).
+
+    For a mapper cheaper than a round trip (the lexical mapper: ~0.8 ms of CPU for a
+    2,000-character ementa; a Redis GET that misses ~0.07 ms and the SET of a new mapping
+    ~0.14 ms, a hit ~0.17 ms with its JSON): it only remembers what this process mapped
+    (ADR 0043)."""
+    return cache.local if isinstance(cache, TieredMappingCache) else cache
