@@ -3,9 +3,10 @@
 No EMBED_URL nor EMBED_LOCAL_MODEL: the lexical mapper (offline) behind the process's own tier
 of the mapping cache (a shared Redis round trip costs a cold ementa a quarter of what mapping it
 costs, and saves little: ADR 0043), and no fallback. EMBED_URL (a service) or
-EMBED_LOCAL_MODEL (in process, optional extra): hybrid lexical+embedding behind the cache, optionally refined by an LLM (LLM_URL), with
-the lexical mapper alone as the fallback. The cache sits below the LLM refiner, so a
-temporary LLM failure is never cached as if it were a refined mapping.
+EMBED_LOCAL_MODEL (in process, optional extra): hybrid lexical+embedding behind the whole
+cache, optionally refined by an LLM (LLM_URL), with the lexical mapper alone as the fallback.
+The cache sits below the LLM refiner, so a temporary LLM failure is never cached as if it were
+a refined mapping.
 
 Readiness (ADR 0014): a chain with an embedding index, asked to warm in the background, is
 not ready until every mapper is warm for the default taxonomy (the index built or loaded
