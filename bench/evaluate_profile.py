@@ -12,11 +12,21 @@ holds the GIL:
 
 --mode warm repeats one ementa pair (every mapping a cache hit): what the web path, auth and
 storage cost without mapping.
+
+The app is built as `equivalence serve` builds each API process (`serve_app`: its start-up heap
+frozen once the mappers are warm, ADR 0044); --no-heap-freeze builds it as before. The
+collector's passes during the measured part are printed per generation: how many, their CPU
+(thread time of the collecting thread) in total and at most. A full pass (generation 2) holds
+the GIL, so its length is a pause every request in the process waits out:
+
+  python bench/evaluate_profile.py --count 1500 --redis-url ''
+  python bench/evaluate_profile.py --count 1500 --redis-url '' --no-heap-freeze
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import subprocess
 import sys
@@ -38,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=["cold", "warm"], default="cold")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--no-heap-freeze", action="store_true", help="build the app without freezing its start-up heap")
     args = parser.parse_args(argv)
     bodies = BodySource("cold", args.data_dir).next(args.warm + args.count)
     if args.mode == "warm":
@@ -61,19 +72,70 @@ def main(argv: list[str] | None = None) -> int:
         from entrypoints.asgi import create_app
 
         headers = {"X-API-Key": BENCH_KEY}
-        with TestClient(create_app()) as client:
+        collections = CollectorPasses()
+        with TestClient(create_app(freeze_heap=not args.no_heap_freeze)) as client:
             statuses: dict[int, int] = {}
             for i, body in enumerate(bodies):
                 if i == args.warm:
+                    if not args.no_heap_freeze:
+                        wait_for_frozen_heap()
+                    collections.start()
                     cpu, wall = time.process_time(), time.perf_counter()
                 body = {**body, "request_id": uuid.uuid4().hex}
                 status = client.post("/v1/equivalences/evaluate", json=body, headers=headers).status_code
                 statuses[status] = statuses.get(status, 0) + 1
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            collections.stop()
         janitor.forget_all()
     print(f"{args.mode}: {args.count} evaluations, statuses {statuses}, "
           f"CPU {cpu / args.count * 1000:.2f} ms/evaluation (this process), wall {wall / args.count * 1000:.2f} ms")
+    print(f"start-up heap frozen: {gc.get_freeze_count()} objects; garbage collector during the measured part:")
+    for line in collections.report(args.count):
+        print(f"  {line}")
     return 0
+
+
+class CollectorPasses:
+    """The collector's passes (generation, CPU seconds of the collecting thread) between start and stop."""
+
+    def __init__(self) -> None:
+        self.passes: list[tuple[int, float]] = []
+        self._began = 0.0
+        self._on = False
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if not self._on:
+            return
+        if phase == "start":
+            self._began = time.thread_time()
+        else:
+            self.passes.append((info["generation"], time.thread_time() - self._began))
+
+    def start(self) -> None:
+        self._on = True
+        gc.callbacks.append(self._callback)
+
+    def stop(self) -> None:
+        self._on = False
+        gc.callbacks.remove(self._callback)
+
+    def report(self, evaluations: int) -> list[str]:
+        lines = []
+        for generation in (0, 1, 2):
+            spent = [cpu for g, cpu in self.passes if g == generation]
+            if spent:
+                lines.append(f"generation {generation}: {len(spent)} passes, {sum(spent) * 1000:.1f} ms CPU in all, "
+                             f"longest {max(spent) * 1000:.1f} ms")
+        total = sum(cpu for _, cpu in self.passes)
+        lines.append(f"all passes: {total * 1000 / max(evaluations, 1):.3f} ms CPU per evaluation")
+        return lines
+
+
+def wait_for_frozen_heap(deadline_s: float = 120.0) -> None:
+    """The freeze runs in the mappers' warm-up thread: measure only once it has."""
+    ends = time.monotonic() + deadline_s
+    while gc.get_freeze_count() == 0 and time.monotonic() < ends:
+        time.sleep(0.05)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""ASGI entry point: `uvicorn --factory entrypoints.asgi:create_app` (used by `equivalence serve`)."""
+"""ASGI entry points: `uvicorn --factory entrypoints.asgi:serve_app` is what each API process of
+`equivalence serve` runs; `create_app` builds the same app without freezing the process's
+start-up heap (tests build many apps in one process: entrypoints/heap.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from adapters.queue.webhook_queue import sweep_quietly
 from core.domain.model import Taxonomy
 from core.usecases.bootstrap import DEFAULT_TENANT
 from entrypoints.container import Container, build_container
+from entrypoints.heap import freeze_start_up_heap
 from entrypoints.logging_config import configure_logging
 from entrypoints.metrics_runtime import web_metrics
 from entrypoints.settings import load_settings
@@ -87,7 +90,13 @@ def stop_key_cache(container: Container) -> None:
         cache.stop()
 
 
-def create_app(container: Container | None = None, debug: bool = False) -> Litestar:
+def serve_app() -> Litestar:
+    """The app of one API process of `equivalence serve`: once the mappers are warm, its start-up
+    heap is frozen, out of every later garbage collection (ADR 0044)."""
+    return create_app(freeze_heap=True)
+
+
+def create_app(container: Container | None = None, debug: bool = False, freeze_heap: bool = False) -> Litestar:
     container = container or build_container(load_settings())
     settings = container.settings
     configure_logging(settings.http.log_level)
@@ -104,7 +113,9 @@ def create_app(container: Container | None = None, debug: bool = False) -> Lites
         rate_limits=(container.adapters.rate_limiter(), limits.policy) if limits.enabled else None,
         on_startup=[
             lambda: container.adapters.topic_matcher().warm(),
-            lambda: container.adapters.mapper_chain().warm_in_background(lambda: default_taxonomy(container)),
+            lambda: container.adapters.mapper_chain().warm_in_background(
+                lambda: default_taxonomy(container), then=freeze_start_up_heap if freeze_heap else None
+            ),
             *([lambda: worker.start()] if worker else []),
             lambda: container.adapters.audit_sequencer().start(),  # ADR 0022
             lambda: start_key_cache(container),  # ADR 0028

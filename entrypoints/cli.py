@@ -73,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(log_level)  # Uvicorn's own lines too: JSON on stdout (log_config=None)
     with multiprocess_metrics(args.workers):  # several API processes: one shared metrics directory
         uvicorn.run(
-            "entrypoints.asgi:create_app",
+            "entrypoints.asgi:serve_app",
             factory=True,
             host=args.host or settings.http.host,
             port=port,

@@ -102,10 +102,12 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     from entrypoints.asgi import default_taxonomy
+    from entrypoints.heap import freeze_start_up_heap
 
     # Items that arrive before the mappers are warm stay pending and are retried (ADR 0014).
+    # Once warm, the start-up heap leaves the collector's full passes (ADR 0044).
     container.adapters.topic_matcher().warm()
-    container.adapters.mapper_chain().warm_in_background(lambda: default_taxonomy(container))
+    container.adapters.mapper_chain().warm_in_background(lambda: default_taxonomy(container), then=freeze_start_up_heap)
     runner.start()
     stop_services = start_decision_services(container)
     stop_metrics = _serve_worker_metrics(container, metrics_port)

@@ -81,11 +81,14 @@ class MapperChain:
         """The /ready check: `mappers` when a mapper has an index that must be built first."""
         return {"mappers": self.status()} if self.warmers else {}
 
-    def warm_in_background(self, load_taxonomy: Callable[[], Taxonomy | None]) -> None:
+    def warm_in_background(
+        self, load_taxonomy: Callable[[], Taxonomy | None], then: Callable[[], object] | None = None
+    ) -> None:
         """Warm now in the background. A chain with index warmers (embeddings) is not ready until
         warm, retried (1 s … 30 s apart) while a dependency is down. The offline lexical mapper
         alone cannot answer degraded for being cold (its first call builds its index), so it does
-        not hold readiness."""
+        not hold readiness. `then` runs once, in the warm-up thread, after the warm-up succeeds
+        (a serving process freezes its start-up heap there: entrypoints/heap.py)."""
         if self.warmers:
             self.ready.clear()
             self.state = f"warming: {self.primary.version}"
@@ -99,6 +102,8 @@ class MapperChain:
                 self.state = f"error: {self.primary.version}: {type(exc).__name__}: {exc}"[:300]
                 return False
             self.ready.set()
+            if then is not None:
+                then()
             return True
 
         def run() -> None:

@@ -86,21 +86,27 @@ def test_full_runtime_on_postgresql(tmp_path: Path, pg_url: str) -> None:
 
 
 def test_every_line_serve_writes_is_one_json_object_with_the_request_id(tmp_path: Path) -> None:
-    """Uvicorn's, Litestar's and our lines alike (entrypoints/logging_config.py, ADR 0029)."""
+    """Uvicorn's, Litestar's and our lines alike (entrypoints/logging_config.py, ADR 0029). The
+    API process also says, once its mappers are warm, that it froze its start-up heap (ADR 0044)."""
     import json
 
     from tests.support.e2e import processes
+    from tests.support.waiting import wait_until
 
+    log = tmp_path / "serve-0.log"
     with processes(base_env(tmp_path), tmp_path) as running:
         base = running.serve()
         headers = {"X-API-Key": ADMIN_KEY, "X-Request-Id": "e2e-log-0001"}
         answer = httpx.post(f"{base}/v1/equivalences/evaluate", json={**PAIR, "request_id": "json-log-0001"}, headers=headers, timeout=30)
         assert answer.status_code == 200, answer.text
-    text = (tmp_path / "serve-0.log").read_text()
+        wait_until(lambda: "start-up heap frozen" in log.read_text())
+    text = log.read_text()
     lines = [json.loads(line) for line in text.splitlines() if line.strip()]  # a text line fails here
     assert any(line.get("logger", "").startswith("uvicorn") for line in lines), text[-2000:]
     [request] = [line for line in lines if line["event"] == "request" and line["request_id"] == "e2e-log-0001"]
     assert request["tenant"] and request["status"] == 200
+    [frozen] = [line for line in lines if line["event"].startswith("start-up heap frozen: ")]
+    assert int(frozen["event"].split()[3]) > 10_000, frozen  # the modules, the taxonomy index, the word tables
 
 
 @pytest.mark.parametrize("how", ["flag", "variable"])

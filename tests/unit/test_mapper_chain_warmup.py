@@ -98,3 +98,35 @@ def test_a_chain_with_an_index_reports_its_mappers_to_ready():
     warmer.release.set()
     wait_until(lambda: mappers.readiness() == {"mappers": "ok"})
     mappers.close()
+
+
+def test_then_runs_once_after_the_warm_up_succeeds(monkeypatch):
+    """A serving process freezes its start-up heap there (ADR 0044): after the index is built,
+    once, even when the first attempts failed."""
+    monkeypatch.setattr("entrypoints.mapper_chain.RETRY_WARM_S", (0.0,))
+    warmer = BlockingWarmer(failures=2)
+    after = threading.Event()
+    calls: list[str] = []
+
+    def then() -> None:
+        calls.append(mappers.status())
+        after.set()
+
+    mappers = chain(warmer)
+    mappers.warm_in_background(lambda: TAXONOMY, then=then)
+    wait_until(lambda: warmer.calls == 3)  # two failures, then the attempt that blocks in the build
+    assert calls == []
+    warmer.release.set()
+    assert after.wait(30)
+    assert calls == ["ok"]  # ready when it ran
+    mappers.close()
+
+
+def test_then_does_not_run_while_the_warm_up_keeps_failing():
+    warmer = BlockingWarmer(failures=10**6)
+    mappers = chain(warmer)
+    calls: list[int] = []
+    mappers.warm_in_background(lambda: TAXONOMY, then=lambda: calls.append(1))
+    wait_until(lambda: mappers.status().startswith("error: "))
+    mappers.close()
+    assert calls == []
