@@ -158,15 +158,15 @@ class _Profile:
     def mass(self) -> float:
         return sum(sum(w.values()) for w in self.weights)
 
-    def where(self, word: str) -> dict[int, float]:
-        """In which topics this ementa has the word: 1 with the same stem, PREFIX_MATCH with a
-        long common beginning only."""
-        found = dict.fromkeys(_topics(self.by_stem.get(_key(word), 0)), 1.0)
+    def where(self, word: str) -> tuple[int, int]:
+        """In which topics this ementa has the word, as two bit masks of topic numbers: those with
+        the same stem (share 1), and the others with only a long common beginning (PREFIX_MATCH)."""
+        same = self.by_stem.get(_key(word), 0)
+        alike = 0
         for other, where in self.by_prefix.get(word[:MIN_PREFIX], _NO_WORDS).items():
             if _shares_beginning(word, other):
-                for k in _topics(where):
-                    found.setdefault(k, PREFIX_MATCH)
-        return found
+                alike |= where
+        return same, alike & ~same
 
 
 _NO_WORDS: dict[str, int] = {}
@@ -175,7 +175,12 @@ _NO_WORDS: dict[str, int] = {}
 @lru_cache(maxsize=4096)  # masks vary with every cold ementa; a tuple is cheap to rebuild
 def _topics(mask: int) -> tuple[int, ...]:
     """The topic numbers of a bit mask, in increasing order."""
-    return tuple(k for k in range(mask.bit_length()) if mask >> k & 1)
+    numbers = []
+    while mask:
+        lowest = mask & -mask
+        numbers.append(lowest.bit_length() - 1)
+        mask ^= lowest
+    return tuple(numbers)
 
 
 PROFILE_CACHE_SIZE = 128
@@ -318,10 +323,14 @@ def _getter(columns: list[int]) -> Any:
 
 def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: float) -> TopicComparison:
     """Each destino topic's coverage by the origem, given as the profiles of its texts in order (one
-    for `LexicalTopicMatcher.compare`; a combination's members for a case)."""
+    for `LexicalTopicMatcher.compare`; a combination's members for a case).
+
+    A destino word counts with its weight where the origem has its stem and PREFIX_MATCH of it
+    where only a long beginning; each origem topic sums what it has of the destino topic's words
+    (in their order), and the one with the most (the first of equals) is quoted."""
     offsets = list(itertools.accumulate((len(m.topics) for m in members), initial=0))
     scores = []
-    seen: dict[str, dict[int, float]] = {}
+    seen: dict[str, tuple[int, int]] = {}
     for topic, raw, words in zip(required.topics, required.weights, required.topic_weights):
         mass = sum(raw.values())
         if mass <= 0:
@@ -330,21 +339,20 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
         found = 0.0
         per_topic: dict[int, float] = {}
         for word, weight in words.items():
-            where = seen.get(word)
-            if where is None:  # where() of each destino word, once per comparison
-                where = seen[word] = (
-                    members[0].where(word)
-                    if len(members) == 1  # one origem text (every pair): its topics are numbered as they are
-                    else {
-                        offset + k: share
-                        for offset, member in zip(offsets, members)
-                        for k, share in member.where(word).items()
-                    }
-                )
-            if where:
-                found += weight * max(where.values())
-            for k, share in where.items():
-                per_topic[k] = per_topic.get(k, 0.0) + weight * share
+            masks = seen.get(word)
+            if masks is None:  # where() of each destino word, once per comparison
+                masks = seen[word] = members[0].where(word) if len(members) == 1 else _joined(members, offsets, word)
+            same, alike = masks
+            if same:
+                found += weight
+                for k in _topics(same):
+                    per_topic[k] = per_topic.get(k, 0.0) + weight
+            if alike:
+                share = weight * PREFIX_MATCH
+                if not same:
+                    found += share
+                for k in _topics(alike):
+                    per_topic[k] = per_topic.get(k, 0.0) + share
         excerpt = None
         if per_topic:
             most = max(per_topic.values())
@@ -354,3 +362,14 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
         scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), excerpt))
     origem_topics = sum(1 for m in members for w in m.weights if w)
     return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4), origem_topics)
+
+
+def _joined(members: list[_Profile], offsets: list[int], word: str) -> tuple[int, int]:
+    """`where` of the members' texts joined in order: each member's topics numbered after the
+    topics of those before it."""
+    same = alike = 0
+    for offset, member in zip(offsets, members):
+        member_same, member_alike = member.where(word)
+        same |= member_same << offset
+        alike |= member_alike << offset
+    return same, alike
