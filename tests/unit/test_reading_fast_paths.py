@@ -7,7 +7,9 @@ negation and heading patterns skip impossible positions (a lookahead, a one-char
 lookbehind) and the negation pattern is not run at all on a text with none of its words; the
 topic breaks skip positions no break can start at and read the text after a space instead of
 trying `^`; language votes list only the languages a word votes for; the topic excerpt found
-without a key function per candidate. The plain versions are kept here as references and
+without a key function per candidate; where a destino word is in the origem as two bit masks
+instead of a dict per word, and the evidence heads of `vocabulary_coverage` searched once in
+all topics instead of once per topic (ADR 0044). The plain versions are kept here as references and
 hypothesis checks the new ones against them on texts built from the characters and words those
 patterns care about (any case, accents, zero-width characters, Unicode blanks, "ſ").
 """
@@ -21,8 +23,9 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.mappers import topic_matcher
 from adapters.mappers.topic_matcher import LexicalTopicMatcher
-from core.domain import hygiene, language, topics
+from core.domain import hygiene, language, reading, topics
 
 # --- references: the code before this change, unchanged -----------------------------------------
 
@@ -131,3 +134,81 @@ def test_the_excerpt_is_the_first_of_equally_good_origem_topics() -> None:
     )
     (only,) = comparison.topics
     assert only.trecho_origem == "Microbiologia do solo"
+
+
+# --- topic comparison by bit masks, and the evidence heads searched once (ADR 0044) -------------
+
+
+def reference_where(profile: topic_matcher._Profile, word: str) -> dict[int, float]:
+    """`_Profile.where` before: a dict {topic: share} per word."""
+    found = dict.fromkeys(topic_matcher._topics(profile.by_stem.get(topic_matcher._key(word), 0)), 1.0)
+    for other, where in profile.by_prefix.get(word[: topic_matcher.MIN_PREFIX], {}).items():
+        if topic_matcher._shares_beginning(word, other):
+            for k in topic_matcher._topics(where):
+                found.setdefault(k, topic_matcher.PREFIX_MATCH)
+    return found
+
+
+def reference_compare(members: list[topic_matcher._Profile], required: topic_matcher._Profile) -> list[tuple[float, str | None]]:
+    """Each destino topic's (similarity, excerpt) as `_compare_profiles` found them before."""
+    offsets = [0]
+    for member in members:
+        offsets.append(offsets[-1] + len(member.topics))
+    out = []
+    for raw, words in zip(required.weights, required.topic_weights):
+        if sum(raw.values()) <= 0:
+            continue
+        found = 0.0
+        per_topic: dict[int, float] = {}
+        for word, weight in words.items():
+            where = {offset + k: share for offset, m in zip(offsets, members) for k, share in reference_where(m, word).items()}
+            if where:
+                found += weight * max(where.values())
+            for k, share in where.items():
+                per_topic[k] = per_topic.get(k, 0.0) + weight * share
+        excerpt = None
+        if per_topic:
+            most = max(per_topic.values())
+            best = min(k for k, share in per_topic.items() if share == most)
+            owner = max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
+            excerpt = members[owner].topics[best - offsets[owner]]
+        out.append((round(found / sum(words.values()), 4), excerpt))
+    return out
+
+
+WORDS = [
+    "microbiologia", "microbiológica", "microbiana", "bactérias", "bacteriana", "solo", "solos", "química",
+    "químicas", "cinética", "derivadas", "derivação", "estudo", "noções", "ecologia", "ecossistemas",
+]  # fmt: skip
+ementas = st.lists(
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(" ".join), min_size=1, max_size=8
+).map(". ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ementas, min_size=1, max_size=3), ementas)
+def test_topics_are_compared_by_masks_as_by_dicts(origens: list[str], destino: str) -> None:
+    """One origem (a pair) or several (a case's combination, topics numbered one after another)."""
+    members = [topic_matcher._Profile.of(text) for text in origens]
+    required = topic_matcher._Profile.of(destino)
+    comparison = topic_matcher._compare_profiles(members, required, 0.0)
+    assert [(t.similaridade, t.trecho_origem) for t in comparison.topics] == reference_compare(members, required)
+
+
+@given(st.integers(min_value=0, max_value=2**200))
+def test_the_topics_of_a_mask_are_its_set_bits(mask: int) -> None:
+    assert topic_matcher._topics(mask) == tuple(k for k in range(mask.bit_length()) if mask >> k & 1)
+
+
+HEAD_PIECES = ["ab", "abc", "b", "c a", "a", " ", "xy", "\n", ""]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(HEAD_PIECES[:-2]), max_size=6).map("".join), max_size=8),
+    st.frozensets(st.lists(st.sampled_from(HEAD_PIECES), max_size=3).map("".join), max_size=5),
+)
+def test_the_topics_holding_an_evidence_head_are_found_as_one_by_one(topicos: list[str], heads: frozenset[str]) -> None:
+    scores = tuple(topics.TopicScore(t, 1.0, 0.0) for t in topicos)
+    expected = {k for k, t in enumerate(topicos) if any(h in t for h in heads)}
+    assert reading._holding_a_head(scores, heads) == expected
