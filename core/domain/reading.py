@@ -8,9 +8,7 @@ reason in Portuguese. Never INDEFERIDO for lack of vocabulary or for a foreign l
 
 from __future__ import annotations
 
-import bisect
 import enum
-import itertools
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +16,7 @@ from functools import lru_cache
 from core.domain.hygiene import SyllabusText, syllabus
 from core.domain.language import ENGLISH, SPANISH, detect_language
 from core.domain.model import ConceptMatch, Decision, Taxonomy
-from core.domain.topics import TopicComparison, TopicScore
+from core.domain.topics import TopicComparison
 
 
 class ReviewReason(str, enum.Enum):
@@ -158,34 +156,15 @@ def vocabulary_coverage(
     if total <= 0 or not evidence:
         return 0.0
     joined = "\n".join(evidence)  # a topic never holds a line break (segment cuts there)
-    holding = _holding_a_head(topics.topics, frozenset(e[:40] for e in evidence))
+    heads = frozenset(e[:40] for e in evidence)
 
-    def explained(k: int, topico: str) -> bool:
+    def explained(topico: str) -> bool:
         head = topico[:40]
         inside = head in joined if "\n" not in head else any(head in e for e in evidence)
-        return inside or k in holding
+        return inside or any(h in topico for h in heads)
 
-    known = sum(t.peso for k, t in enumerate(topics.topics) if explained(k, t.topico))
+    known = sum(t.peso for t in topics.topics if explained(t.topico))
     return known / total
-
-
-def _holding_a_head(topics: tuple[TopicScore, ...], heads: frozenset[str]) -> set[int]:
-    """The positions of the topics that contain one of `heads`: each head is searched once in
-    all the topics joined (by line breaks, which no topic holds), not once per topic."""
-    text = "\n".join(t.topico for t in topics)
-    ends = list(itertools.accumulate(len(t.topico) + 1 for t in topics))  # where each topic's line ends
-    holding: set[int] = set()
-    for head in heads:
-        if "\n" in head or not head:
-            if not head:  # "" is in every topic
-                holding.update(range(len(topics)))
-            continue  # a head across a line break is in no topic
-        at = text.find(head)
-        while at >= 0:
-            k = bisect.bisect_right(ends, at)
-            holding.add(k)
-            at = text.find(head, ends[k])  # on from the next topic: this one is known to hold it
-    return holding
 
 
 def abstention(reading: Reading) -> ReviewReason | None:

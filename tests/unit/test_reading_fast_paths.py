@@ -8,8 +8,7 @@ lookbehind) and the negation pattern is not run at all on a text with none of it
 topic breaks skip positions no break can start at and read the text after a space instead of
 trying `^`; language votes list only the languages a word votes for; the topic excerpt found
 without a key function per candidate; where a destino word is in the origem as two bit masks
-instead of a dict per word, and the evidence heads of `vocabulary_coverage` searched once in
-all topics instead of once per topic (ADR 0044). The plain versions are kept here as references and
+instead of a dict per word (ADR 0044). The plain versions are kept here as references and
 hypothesis checks the new ones against them on texts built from the characters and words those
 patterns care about (any case, accents, zero-width characters, Unicode blanks, "ſ").
 """
@@ -25,7 +24,7 @@ from hypothesis import strategies as st
 
 from adapters.mappers import topic_matcher
 from adapters.mappers.topic_matcher import LexicalTopicMatcher
-from core.domain import hygiene, language, reading, topics
+from core.domain import hygiene, language, topics
 
 # --- references: the code before this change, unchanged -----------------------------------------
 
@@ -136,7 +135,7 @@ def test_the_excerpt_is_the_first_of_equally_good_origem_topics() -> None:
     assert only.trecho_origem == "Microbiologia do solo"
 
 
-# --- topic comparison by bit masks, and the evidence heads searched once (ADR 0044) -------------
+# --- topic comparison by bit masks (ADR 0044) ---------------------------------------------------
 
 
 def reference_where(profile: topic_matcher._Profile, word: str) -> dict[int, float]:
@@ -198,17 +197,3 @@ def test_topics_are_compared_by_masks_as_by_dicts(origens: list[str], destino: s
 @given(st.integers(min_value=0, max_value=2**200))
 def test_the_topics_of_a_mask_are_its_set_bits(mask: int) -> None:
     assert topic_matcher._topics(mask) == tuple(k for k in range(mask.bit_length()) if mask >> k & 1)
-
-
-HEAD_PIECES = ["ab", "abc", "b", "c a", "a", " ", "xy", "\n", ""]  # fmt: skip
-
-
-@settings(max_examples=400, deadline=None)
-@given(
-    st.lists(st.lists(st.sampled_from(HEAD_PIECES[:-2]), max_size=6).map("".join), max_size=8),
-    st.frozensets(st.lists(st.sampled_from(HEAD_PIECES), max_size=3).map("".join), max_size=5),
-)
-def test_the_topics_holding_an_evidence_head_are_found_as_one_by_one(topicos: list[str], heads: frozenset[str]) -> None:
-    scores = tuple(topics.TopicScore(t, 1.0, 0.0) for t in topicos)
-    expected = {k for k, t in enumerate(topicos) if any(h in t for h in heads)}
-    assert reading._holding_a_head(scores, heads) == expected
