@@ -192,7 +192,9 @@ def test_a_profile_groups_topics_by_stem_and_beginning_as_sets_did(text):
             if _shares_beginning(word, other):
                 for k in sorted(where):
                     found.setdefault(k, PREFIX_MATCH)
-        assert profile.where(word) == found
+        same, alike = profile.where(word)  # bit masks (ADR 0044): share 1 and PREFIX_MATCH
+        assert dict.fromkeys(_topics(same), 1.0) | dict.fromkeys(_topics(alike), PREFIX_MATCH) == found
+        assert same & alike == 0
 
 
 @given(st.integers(min_value=0, max_value=2**70))
