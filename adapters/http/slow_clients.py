@@ -18,6 +18,7 @@ values (a frame's locals may hold ementa text).
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import threading
 import traceback
@@ -163,11 +164,12 @@ def stalled_request(task: asyncio.Task[Any] | None) -> dict[str, Any]:
     calls queued for one) and `other_threads` (the process's other threads by innermost frame,
     counted)."""
     found: dict[str, Any] = {}
+    current = current_frames()
     frames = _await_chain(task.get_coro()) if task is not None else []
     found["waiting_on"] = [_where(frame) for frame in frames][-STACK_FRAMES:]
     worker = next((f.f_locals.get("worker") for f in reversed(frames) if "worker" in f.f_code.co_varnames), None)
     if isinstance(worker, threading.Thread):
-        stack = sys._current_frames().get(worker.ident or -1)
+        stack = current.get(worker.ident or -1)
         found["worker_thread"] = {
             "name": worker.name,
             "alive": worker.is_alive(),  # False: the thread died and nobody will ever answer
@@ -178,12 +180,29 @@ def stalled_request(task: asyncio.Task[Any] | None) -> dict[str, Any]:
         found["thread_limiter"] = f"{limiter.borrowed_tokens}/{limiter.total_tokens}"
     except Exception as exc:  # noqa: BLE001 - outside anyio's reach: say so, report the rest
         found["thread_limiter"] = f"unknown ({type(exc).__name__})"
-    found["handler_executor"] = _executor_state()
-    found["other_threads"] = _other_threads(worker.ident if isinstance(worker, threading.Thread) else None)
+    found["handler_executor"] = _executor_state(current)
+    found["other_threads"] = _other_threads(current, worker.ident if isinstance(worker, threading.Thread) else None)
     return found
 
 
-def _executor_state() -> dict[str, Any]:
+def current_frames() -> dict[int, FrameType]:
+    """`sys._current_frames()` with the garbage collector paused for the call.
+
+    On CPython 3.11 before 3.11.9, a collection triggered inside that call (it allocates one
+    dict entry per thread while holding the runtime's thread-list lock) can run a finalizer
+    that lets another thread take the GIL; if that thread is exiting, it waits for the lock
+    while this one waits for the GIL: a deadlock (python/cpython#106883, fixed in 3.11.9 by
+    the same pause). A test suite with many threads hung on it."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return sys._current_frames()
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _executor_state(current: dict[int, FrameType]) -> dict[str, Any]:
     """Litestar runs `sync_to_thread` handlers in the event loop's executor (its default one
     unless `litestar.concurrency.set_asyncio_executor` named another), not in anyio's threads:
     its threads' stacks, how many it may have and how many calls wait for one."""
@@ -191,7 +210,6 @@ def _executor_state() -> dict[str, Any]:
     if not isinstance(executor, ThreadPoolExecutor):
         return {"threads": 0}
     threads = list(getattr(executor, "_threads", ()))
-    current = sys._current_frames()
     return {
         "threads": len(threads),
         "max_workers": executor._max_workers,
@@ -236,12 +254,12 @@ def _short(filename: str) -> str:
     return parts[1].split("/", 1)[1] if len(parts) == 2 and "/" in parts[1] else filename
 
 
-def _other_threads(skip: int | None) -> dict[str, int]:
+def _other_threads(current: dict[int, FrameType], skip: int | None) -> dict[str, int]:
     """Every other thread by its innermost frame, counted (the holder of a lock shows up here)."""
     names = {thread.ident: thread.name for thread in threading.enumerate()}
     counted = Counter(
         f"{_where(frame)} [{names.get(ident, '?')}]"
-        for ident, frame in sys._current_frames().items()
+        for ident, frame in current.items()
         if ident not in (skip, threading.get_ident())
     )
     return dict(counted.most_common(OTHER_THREADS))

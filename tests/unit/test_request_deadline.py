@@ -170,3 +170,31 @@ def test_a_call_waiting_for_a_handler_thread_is_counted_as_queued() -> None:
     assert (state["threads"], state["max_workers"], state["queued"]) == (1, 1, 1)
     (stack,) = state["stacks"].values()
     assert any("held_lock_wait" in frame for frame in stack)
+
+
+def test_the_frames_are_taken_with_the_collector_paused_and_its_state_kept() -> None:
+    """python/cpython#106883: a collection inside sys._current_frames() can deadlock on 3.11 < 3.11.9."""
+    import gc
+    import sys
+
+    from adapters.http.slow_clients import current_frames
+
+    seen: list[bool] = []
+    real = sys._current_frames
+
+    def watched() -> dict[int, Any]:
+        seen.append(gc.isenabled())
+        return real()
+
+    try:
+        sys._current_frames = watched
+        assert gc.isenabled()
+        frames = current_frames()
+        assert gc.isenabled() and seen == [False]  # paused during the call, enabled after
+        assert threading.get_ident() in frames
+        gc.disable()
+        current_frames()
+        assert not gc.isenabled()  # a caller that had disabled it keeps it disabled
+    finally:
+        gc.enable()
+        sys._current_frames = real  # type: ignore[assignment]
