@@ -101,22 +101,17 @@ class CollectorPasses:
     def __init__(self) -> None:
         self.passes: list[tuple[int, float]] = []
         self._began = 0.0
-        self._on = False
 
     def _callback(self, phase: str, info: dict[str, int]) -> None:
-        if not self._on:
-            return
         if phase == "start":
             self._began = time.thread_time()
         else:
             self.passes.append((info["generation"], time.thread_time() - self._began))
 
     def start(self) -> None:
-        self._on = True
         gc.callbacks.append(self._callback)
 
     def stop(self) -> None:
-        self._on = False
         gc.callbacks.remove(self._callback)
 
     def report(self, evaluations: int) -> list[str]:

@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 import anyio
+import pytest
 import anyio.to_thread
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -172,7 +173,7 @@ def test_a_call_waiting_for_a_handler_thread_is_counted_as_queued() -> None:
     assert any("held_lock_wait" in frame for frame in stack)
 
 
-def test_the_frames_are_taken_with_the_collector_paused_and_its_state_kept() -> None:
+def test_the_frames_are_taken_with_the_collector_paused_and_its_state_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """python/cpython#106883: a collection inside sys._current_frames() can deadlock on 3.11 < 3.11.9."""
     import gc
     import sys
@@ -186,8 +187,8 @@ def test_the_frames_are_taken_with_the_collector_paused_and_its_state_kept() -> 
         seen.append(gc.isenabled())
         return real()
 
+    monkeypatch.setattr(sys, "_current_frames", watched)
     try:
-        sys._current_frames = watched
         assert gc.isenabled()
         frames = current_frames()
         assert gc.isenabled() and seen == [False]  # paused during the call, enabled after
@@ -197,4 +198,3 @@ def test_the_frames_are_taken_with_the_collector_paused_and_its_state_kept() -> 
         assert not gc.isenabled()  # a caller that had disabled it keeps it disabled
     finally:
         gc.enable()
-        sys._current_frames = real  # type: ignore[assignment]
