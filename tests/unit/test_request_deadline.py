@@ -12,8 +12,8 @@ import threading
 from typing import Any
 
 import anyio
-import pytest
 import anyio.to_thread
+import pytest
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
