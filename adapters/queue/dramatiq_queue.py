@@ -52,6 +52,34 @@ class ItemProcessor(Protocol):
     def give_up(self, job_id: str, index: int, error: str) -> None: ...
 
 
+class ProcessTimeLimit(TimeLimit):
+    """Dramatiq's TimeLimit with one deadline watcher per process, shared by every broker.
+
+    TimeLimit starts a watcher thread at each broker's process_boot and never stops it. A
+    process builds one broker per runtime (the API's embedded worker, `equivalence worker`), but
+    the test process builds hundreds, and hundreds of idle threads made `sys._current_frames()`
+    slow and exposed CPython's deadlock in it (python/cpython#106883, ADR 0044). The watcher
+    keys deadlines by thread id, which is unique in a process, so one serves every broker."""
+
+    _watcher: Any = None
+    _started = False
+    _lock = threading.Lock()
+
+    def __init__(self, *, time_limit: float) -> None:
+        super().__init__(time_limit=time_limit)
+        with ProcessTimeLimit._lock:
+            if ProcessTimeLimit._watcher is None:
+                ProcessTimeLimit._watcher = self.manager
+            self.manager = ProcessTimeLimit._watcher
+
+    def after_process_boot(self, broker: dramatiq.Broker) -> None:
+        with ProcessTimeLimit._lock:
+            if ProcessTimeLimit._started:
+                return
+            ProcessTimeLimit._started = True
+        super().after_process_boot(broker)
+
+
 def build_broker(
     redis_url: str | None, namespace: str, policy: RetryPolicy, redis_timeout_s: float = 5.0
 ) -> dramatiq.Broker:
@@ -60,7 +88,7 @@ def build_broker(
     Its Redis connections time out (connect and read) after `redis_timeout_s`: a hung Redis
     fails a call instead of holding the caller forever (the consumer polls, it never blocks)."""
     middleware = [
-        TimeLimit(time_limit=policy.time_limit_ms),
+        ProcessTimeLimit(time_limit=policy.time_limit_ms),
         ShutdownNotifications(),
         Retries(
             max_retries=policy.max_retries,
@@ -271,7 +299,7 @@ class WorkerRunner:
     """A dramatiq.Worker in this process, plus the reconciler on a timer.
 
     Used by `equivalence worker` and by the embedded runtime inside `serve`. A worker started
-    this way (not by Dramatiq's CLI) must emit process_boot itself: TimeLimit starts there."""
+    this way (not by Dramatiq's CLI) must emit process_boot itself: the time limit's watcher starts there."""
 
     def __init__(
         self,
