@@ -30,6 +30,7 @@ import psycopg
 from sqlalchemy import Engine, event
 from sqlalchemy.pool import Pool
 
+from core.domain.records import Tenant
 from core.ports.key_cache import Verified
 
 CHANNEL = "eqv_auth"
@@ -145,18 +146,27 @@ class ListeningKeyCache:
                 self._entries.clear()
             self._entries[key_hash] = (self._monotonic() + self._ttl, verified)
 
-    # A tenant's active webhook endpoints, under the same invalidation (ADR 0033).
+    # Under the same invalidation: a tenant's active webhook endpoints (ADR 0033), and the tenant
+    # itself, for the batch worker that has no key to verify (every tenant change notifies).
     def endpoints_of(self, tenant_id: str, read: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
         """The cached endpoints of the tenant, else `read()` (kept unless something changed meanwhile)."""
-        key = f"webhooks:{tenant_id}"  # never an API key's HMAC (hex)
+        return self._kept(f"webhooks:{tenant_id}", read)  # type: ignore[no-any-return]
+
+    def tenant(self, tenant_id: str, read: Callable[[], Tenant | None]) -> Tenant | None:
+        """The cached tenant, else `read()`: kept as endpoints are; an unknown tenant is not kept."""
+        return self._kept(f"tenant:{tenant_id}", read)  # type: ignore[no-any-return]
+
+    def _kept(self, key: str, read: Callable[[], Any]) -> Any:
+        """The entry under `key` (never an API key's HMAC, which is hex), else `read()`, kept
+        unless it is None or something changed while it was read."""
         found = self.get(key)
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            return found
         generation = self.generation()
-        endpoints = read()
-        if generation is not None:
-            self.put(key, generation, endpoints)  # type: ignore[arg-type]
-        return endpoints
+        value = read()
+        if generation is not None and value is not None:
+            self.put(key, generation, value)
+        return value
 
     # The listener.
     @property

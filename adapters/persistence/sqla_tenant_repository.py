@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -17,13 +18,25 @@ from core.domain.records import Tenant
 _BY_ID = select(TenantRow.__table__).where(TenantRow.__table__.c.tenant_id == bindparam("tenant_id"))
 
 
+class TenantCache(Protocol):
+    """Tenants kept in process (pg_key_cache.ListeningKeyCache, ADR 0028)."""
+
+    def tenant(self, tenant_id: str, read: Callable[[], Tenant | None]) -> Tenant | None: ...
+
+
 class SqlaTenantRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, cache: TenantCache | None = None) -> None:
         self._session = session
+        self._cache = cache
 
     def get(self, tenant_id: str) -> Tenant | None:
         row = self._session.connection().execute(_BY_ID, {"tenant_id": tenant_id}).first()
         return None if row is None else _to_record(row)
+
+    def current(self, tenant_id: str) -> Tenant | None:
+        if self._cache is None:
+            return self.get(tenant_id)
+        return self._cache.tenant(tenant_id, lambda: self.get(tenant_id))
 
     def add(self, tenant: Tenant) -> None:
         """Raises TenantExists if the id is taken (the transaction is then unusable: roll back)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,8 +18,13 @@ from adapters.persistence.sqla_policy_repository import SqlaPolicyRepository
 from adapters.persistence.sqla_result_repository import SqlaResultRepository
 from adapters.persistence.sqla_review_repository import SqlaReviewRepository
 from adapters.persistence.sqla_taxonomy_repository import SqlaTaxonomyRepository
-from adapters.persistence.sqla_tenant_repository import SqlaTenantRepository
+from adapters.persistence.sqla_tenant_repository import SqlaTenantRepository, TenantCache
 from adapters.persistence.sqla_webhook_repository import EndpointCache, OnCommit, SqlaWebhookRepository
+
+
+class ProcessCache(EndpointCache, TenantCache, Protocol):
+    """What a process keeps of the database between units of work, emptied on every change of
+    keys, tenants or webhook endpoints (pg_key_cache.ListeningKeyCache; None on SQLite)."""
 
 
 class SqlaUnitOfWork:
@@ -45,11 +51,11 @@ class SqlaUnitOfWork:
         self,
         session_factory: sessionmaker[Session],
         on_outbox_commit: OnCommit | None = None,
-        endpoint_cache: EndpointCache | None = None,
+        cache: ProcessCache | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._on_outbox_commit = on_outbox_commit  # told the delivery ids a commit wrote (ADR 0025)
-        self._endpoint_cache = endpoint_cache  # a tenant's webhook endpoints kept in process (ADR 0033)
+        self._cache = cache  # a tenant's record and webhook endpoints kept in process (ADR 0028, 0033)
         self._session: Session | None = None
 
     @property
@@ -62,7 +68,7 @@ class SqlaUnitOfWork:
         if self._session is not None:
             raise RuntimeError("unit of work is already open")
         session = self._session = self._session_factory()
-        self.tenants = SqlaTenantRepository(session)
+        self.tenants = SqlaTenantRepository(session, self._cache)
         self.api_keys = SqlaApiKeyRepository(session)
         self.taxonomies = SqlaTaxonomyRepository(session)
         self.policies = SqlaPolicyRepository(session)
@@ -72,7 +78,7 @@ class SqlaUnitOfWork:
         self.jobs = SqlaJobRepository(session)
         self.curricula = SqlaCurriculumRepository(session)
         self.reviews = SqlaReviewRepository(session)
-        self.webhooks = SqlaWebhookRepository(session, self._on_outbox_commit, self._endpoint_cache)
+        self.webhooks = SqlaWebhookRepository(session, self._on_outbox_commit, self._cache)
         self.precedents = SqlaPrecedentRepository(session)  # ADR 0024
         self.cases = SqlaCaseRepository(session)
         return self
@@ -104,16 +110,16 @@ class SqlaUnitOfWorkFactory:
         session_factory: sessionmaker[Session],
         read_session_factory: sessionmaker[Session] | None = None,
         on_outbox_commit: OnCommit | None = None,
-        endpoint_cache: EndpointCache | None = None,
+        cache: ProcessCache | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._read_session_factory = read_session_factory or session_factory
         self._on_outbox_commit = on_outbox_commit
-        self._endpoint_cache = endpoint_cache
+        self._cache = cache
 
     def __call__(self) -> SqlaUnitOfWork:
-        return SqlaUnitOfWork(self._session_factory, self._on_outbox_commit, self._endpoint_cache)
+        return SqlaUnitOfWork(self._session_factory, self._on_outbox_commit, self._cache)
 
     def reading(self) -> SqlaUnitOfWork:
         """Reads in autocommit where the database allows it: no BEGIN/ROLLBACK round trips."""
-        return SqlaUnitOfWork(self._read_session_factory, None, self._endpoint_cache)
+        return SqlaUnitOfWork(self._read_session_factory, None, self._cache)

@@ -10,6 +10,12 @@ class TenantRepository(Protocol):
 
     def get(self, tenant_id: str) -> Tenant | None: ...
 
+    def current(self, tenant_id: str) -> Tenant | None:
+        """`get`, or the tenant as this process read it a moment ago: kept in process until any
+        tenant changes (ADR 0028's invalidation, at most its few seconds' bound). For reads on
+        the hot path that only take the tenant's default versions (a batch item, a case); an
+        adapter without such a cache reads."""
+
     def add(self, tenant: Tenant) -> None:
         """Raises TenantExists if the id is taken."""
 

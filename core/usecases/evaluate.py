@@ -360,7 +360,7 @@ class EvaluatePair:
             taxonomy_version = taxonomy_version or binding.taxonomy_version
             policy_version = policy_version or binding.policy_version
         if not (taxonomy_version and policy_version):
-            tenant = command.tenant or uow.tenants.get(command.tenant_id)
+            tenant = command.tenant or uow.tenants.current(command.tenant_id)  # a batch item: no read per item
             if tenant is None:
                 raise NotFound("tenant not found")
             taxonomy_version = taxonomy_version or tenant.default_taxonomy_version

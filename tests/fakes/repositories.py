@@ -27,6 +27,9 @@ class FakeTenantRepository(_Staged):
     def get(self, tenant_id: str) -> Tenant | None:
         return self._get(tenant_id)
 
+    def current(self, tenant_id: str) -> Tenant | None:  # no process cache in the fakes
+        return self._get(tenant_id)
+
     def add(self, tenant: Tenant) -> None:
         if self._get(tenant.tenant_id) is not None:
             raise TenantExists(f"tenant '{tenant.tenant_id}' already exists")

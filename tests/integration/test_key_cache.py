@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from adapters.persistence.database import create_engine_for
 from adapters.persistence.pg_key_cache import ListeningKeyCache
@@ -195,3 +195,50 @@ def test_cached_knows_a_key_only_while_the_key_cache_holds_it(
     assert b.post(f"/admin/api_keys/{created['key_id']}/revoke", headers=ADMIN).status_code == 200
     assert cached(created["key"]) is None
     assert b.get(PROBE, headers={"X-API-Key": created["key"]}).status_code == 401
+
+
+def _current(container: Container, tenant_id: str = "default") -> tuple[str | None, str | None]:
+    with container.adapters.uow_factory().reading() as uow:
+        tenant = uow.tenants.current(tenant_id)
+        assert tenant is not None
+        return tenant.default_taxonomy_version, tenant.default_policy_version
+
+
+def test_the_tenant_a_batch_item_resolves_is_kept_and_a_change_made_anywhere_is_seen(
+    postgres_url: str, two_apps: tuple[TestClient, TestClient, Container]
+) -> None:
+    """A batch item has no API key whose verification brings its tenant: `tenants.current` keeps
+    the tenant with the keys, so items read no tenant row each; a change of its default versions
+    made by another process reaches B once its listener is told, and one B makes at once."""
+    _, _, container_b = two_apps
+    cache_b = _cache(container_b)
+    engine = container_b.adapters.engine()
+    statements: list[str] = []
+
+    def seen_statement(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen_statement)
+    try:
+        original = _current(container_b)
+        assert cache_b.get("tenant:default") is not None
+        statements.clear()
+        assert _current(container_b) == original
+        assert not [s for s in statements if "tenants" in s]  # from memory: no tenant row read
+
+        seen = cache_b.notifications
+        _psql(postgres_url, "UPDATE tenants SET default_policy_version = 'elsewhere-v9' WHERE tenant_id = 'default'")
+        wait_until(lambda: cache_b.notifications > seen, what="B's listener saw the new defaults")
+        assert _current(container_b) == (original[0], "elsewhere-v9")
+
+        with container_b.adapters.uow_factory()() as uow:  # a change B itself makes: no waiting
+            uow.tenants.set_defaults("default", original[0], original[1])
+            uow.commit()
+        assert _current(container_b) == original
+
+        with container_b.adapters.uow_factory().reading() as uow:  # an unknown tenant is never kept
+            assert uow.tenants.current("nobody-at-all") is None
+        assert cache_b.get("tenant:nobody-at-all") is None
+    finally:
+        event.remove(engine, "before_cursor_execute", seen_statement)
+        _psql(postgres_url, f"UPDATE tenants SET default_policy_version = '{original[1]}' WHERE tenant_id = 'default'")
