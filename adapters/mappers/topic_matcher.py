@@ -27,7 +27,7 @@ import numpy as np
 from adapters.mappers.text import STOPWORDS, fold, stem_and_tail
 from core.domain.topics import COVERED, PARTLY, TopicComparison, TopicScore, segment
 
-VERSION = "topics-2"
+VERSION = "topics-3"
 _WORD = re.compile(r"[^\W\d_]+")
 RARE_ZIPF = 1.5
 """Zipf value of a word missing from the background list: rarer than anything listed."""

@@ -13,14 +13,17 @@ import re
 from dataclasses import dataclass
 
 _BREAK = re.compile(
-    r"(?=[.;!?\n\r:\suU])"
-    r"(?:[.;!?\n\r]+(?=\s|$)|[;\n\r]|:\s|\s(?:[-–—]\s|\(?[0-9]{1,2}(?:\.[0-9]{1,2})*[.)]\s)"
-    r"|(?i:\bunidade\s+[0-9ivx]+\b\s*[:.\-–—]?))"
+    r"(?=[.;!?\n\r:\suUmMcCtTpPaAsSbB])"
+    r"(?:[.;!?\n\r]+(?=\s|$)|[;\n\r]|:\s"
+    r"|\s(?:[-–—]\s|\(?[0-9]{1,2}(?:\.[0-9]{1,2})*[.)]\s|[0-9]{1,2}(?:\.[0-9]{1,2})+\s(?=[A-ZÀ-Ý]))"
+    r"|(?i:\b(?:unidade|m[oó]dulo|cap[ií]tulo|tema|parte|t[oó]pico|aula|semana|bloco)\s+[0-9ivx]+\b\s*[:.\-–—]?))"
 )
-"""Sentence ends, semicolons, line breaks, ": ", " - ", numbered items ("1.2) ") and "Unidade N".
-`segment` reads the text after a space, so a numbered item at its very start follows a blank
-like any other. The lookahead skips, in one test, every position whose character starts no
-break (most of them: letters), instead of trying each alternative there."""
+"""Sentence ends, semicolons, line breaks, ": ", " - ", numbered items ("1.2) ", and "1.2 " before
+a capital) and headings: "Unidade", "Módulo", "Capítulo", "Tema", "Parte", "Tópico", "Aula",
+"Semana" or "Bloco" followed by a number (arabic or roman). A heading is structure, not a topic
+the other ementa must list. `segment` reads the text after a space, so a numbered item at its
+very start follows a blank like any other. The lookahead skips, in one test, every position
+whose character starts no break (most of them), instead of trying each alternative there."""
 MAX_TOPICS = 200
 """A syllabus longer than this is read by its first topics: bounded work per evaluation."""
 MAX_TOPIC_CHARS = 400

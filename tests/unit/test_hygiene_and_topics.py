@@ -76,6 +76,35 @@ def test_segmentation_follows_sentences_lists_and_units() -> None:
     assert segment("   ...  ") == ()
 
 
+def test_module_chapter_and_lesson_headings_are_structure_not_topics() -> None:
+    """A syllabus laid out in modules lists the same topics as one without: a heading word with a
+    number is cut out wherever it stands (line start, after ": " or " - ", any case)."""
+    assert segment("Módulo 1: Limites e continuidade. Módulo 2: Derivadas.") == ("Limites e continuidade", "Derivadas")
+    assert segment("Limites\nMÓDULO II - Derivadas\nCapítulo 3 – Integrais") == ("Limites", "Derivadas", "Integrais")
+    assert segment("Conteúdo: Tema 1 Células - Parte IV: Tecidos; Tópico 2. Órgãos") == (
+        "Conteúdo", "Células", "Tecidos", "Órgãos",
+    )
+    assert segment("Aula 1: Estática. Semana 2: Dinâmica. Bloco ix - Fluidos") == ("Estática", "Dinâmica", "Fluidos")
+    assert segment("INTRODUÇÃO 1.1 Conceitos 1.2 Fatores") == ("INTRODUÇÃO", "Conceitos", "Fatores")
+    # the same words as content, or a number that is not a section, stay
+    assert segment("Temas atuais da parte vital. Módulos de Young. Python 3.10 e bibliotecas") == (
+        "Temas atuais da parte vital", "Módulos de Young", "Python 3.10 e bibliotecas",
+    )
+
+
+HEADINGS = st.sampled_from(["Módulo", "MÓDULO", "Capítulo", "capitulo", "Tema", "Parte", "Tópico", "Aula", "Semana", "Bloco", "Unidade"])
+NUMBERS = st.sampled_from(["1", "2", "12", "I", "II", "iv", "X"])
+SEPARATORS = st.sampled_from([": ", " - ", " – ", ". ", " "])
+
+
+@given(st.lists(st.tuples(HEADINGS, NUMBERS, SEPARATORS, st.lists(WORDS, min_size=1, max_size=5).map(" ".join)), min_size=1, max_size=6),
+       st.sampled_from(["\n", ". ", "; "]))
+def test_headings_before_topics_never_change_them(items: list[tuple[str, str, str, str]], joint: str) -> None:
+    plain = joint.join(topic for _, _, _, topic in items)
+    headed = joint.join(f"{heading} {number}{sep}{topic}" for heading, number, sep, topic in items)
+    assert segment(headed) == segment(plain)
+
+
 @given(st.floats(min_value=0, max_value=1), st.floats(min_value=0, max_value=1))
 def test_topic_credit_is_monotone_and_bounded(a: float, b: float) -> None:
     low, high = sorted((a, b))

@@ -41,7 +41,8 @@ REFERENCE_NEGATION = re.compile(
 )
 REFERENCE_BREAK = re.compile(
     r"[.;!?\n\r]+(?=\s|$)|[;\n\r]|:\s|\s[-–—]\s"
-    r"|(?i:\bunidade\s+[0-9ivx]+\b\s*[:.\-–—]?)|(?:^|\s)\(?[0-9]{1,2}(?:\.[0-9]{1,2})*[.)]\s"
+    r"|(?i:\b(?:unidade|m[oó]dulo|cap[ií]tulo|tema|parte|t[oó]pico|aula|semana|bloco)\s+[0-9ivx]+\b\s*[:.\-–—]?)"
+    r"|(?:^|\s)\(?[0-9]{1,2}(?:\.[0-9]{1,2})*[.)]\s|(?:^|\s)[0-9]{1,2}(?:\.[0-9]{1,2})+\s(?=[A-ZÀ-Ý])"
 )
 
 
@@ -84,6 +85,8 @@ PIECES = [
     "Bibliografia", "Referências bibliográficas", "OBJETIVOS", "Metodologia de ensino", "Avaliação",
     "Ementa", "Conteúdo programático", "Tópicos", "Programa da disciplina", "Habilidades",
     "Unidade 1", "UNIDADE IV", "unidade x", "1.", "2)", "(3)", "1.2)", "12.", "a)", "•", "-", "–", "—",
+    "Módulo 2", "MÓDULO IV", "Capitulo 3", "Tema", "tema 1", "Parte II", "Tópico 12", "Aula", "aula 3", "1.2", "3.10",
+    "Semana 1", "Bloco ix", "Partes", "Modulos", "vi", "Ii",
     "derivadas", "integrais", "limites", "Cálculo", "the", "of", "introduction", "el", "los", "introducción",
     "función", "data", "structures", "ção", "ções",
     ".", ";", ":", ",", "!", "?", "\n", "\r\n", "\t", " ", "  ", "\u00a0", "\u2003", "\f",

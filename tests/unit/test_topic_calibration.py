@@ -1,6 +1,7 @@
-"""Calibration of the topic path (rules-2026.12.3, topics-2): the subject's own words do not
-cover a topic, a short prose destino is no evidence for INDEFERIDO, and outside the taxonomy
-little topic coverage is enough to deny only with a destino of several topics."""
+"""Calibration of the topic path (rules-2026.12.3, topics-2; topics-3 also cuts module and
+chapter headings out of the topics): the subject's own words do not cover a topic, a short
+prose destino is no evidence for INDEFERIDO, and outside the taxonomy little topic coverage is
+enough to deny only with a destino of several topics."""
 
 from __future__ import annotations
 
@@ -229,3 +230,21 @@ def test_more_topic_coverage_never_gives_a_worse_decision_when_no_topic_is_cover
 def test_the_topic_matcher_counts_the_origem_topics() -> None:
     comparison = LexicalTopicMatcher().compare("Ligações químicas. Soluções. Estequiometria.", QUIMICA)
     assert comparison.origem_topics == 3
+
+
+def test_module_headings_are_neither_missing_nor_covered_topics() -> None:
+    """A destino laid out in modules is covered by an origem that lists its topics without them,
+    and two unrelated syllabi do not share coverage through their "Módulo N" headings."""
+    matcher = LexicalTopicMatcher()
+    destino = (
+        "Módulo 1: Estrutura da célula procariótica. Módulo 2: Metabolismo microbiano. "
+        "Módulo 3: Controle dos microrganismos. Módulo 4: Genética bacteriana."
+    )
+    origem = "Estrutura da célula procariótica; metabolismo microbiano; controle dos microrganismos; genética bacteriana."
+    comparison = matcher.compare(origem, destino)
+    assert [t.topico for t in comparison.topics] == [
+        "Estrutura da célula procariótica", "Metabolismo microbiano", "Controle dos microrganismos", "Genética bacteriana",
+    ]
+    assert comparison.coverage == 1.0
+    unrelated = "Módulo 1: Teoria do Estado. Módulo 2: Partidos políticos. Módulo 3: Sistemas eleitorais. Módulo 4: Democracia."
+    assert matcher.compare(unrelated, destino).coverage == 0.0
