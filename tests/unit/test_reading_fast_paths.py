@@ -40,7 +40,7 @@ REFERENCE_NEGATION = re.compile(
     r"|exceto|excluindo|exclu[ií]d[oa]s?|com\s+exce[cç][aã]o\s+de|[aà]\s+exce[cç][aã]o\s+de|salvo)\b"
 )
 REFERENCE_BREAK = re.compile(
-    r"[.;!?\n\r]+(?=\s|$)|[;\n\r]|:\s|\s[-–—]\s"
+    r"[.;!?\n\r]+(?=\s|$)|[;\n\r]|:\s|(?:^|\s)[-–—]\s"
     r"|(?i:\b(?:unidade|m[oó]dulo|cap[ií]tulo|tema|parte|t[oó]pico|aula|semana|bloco)\s+[0-9ivx]+\b\s*[:.\-–—]?)"
     r"|(?:^|\s)\(?[0-9]{1,2}(?:\.[0-9]{1,2})*[.)]\s|(?:^|\s)[0-9]{1,2}(?:\.[0-9]{1,2})+\s(?=[A-ZÀ-Ý])"
 )
