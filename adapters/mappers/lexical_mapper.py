@@ -191,11 +191,11 @@ def _skippable(tokens: list[Token], k: int) -> bool:
 
 
 def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
-    stems = [t.stem for t in tokens]
-    tails = [t.tail for t in tokens]
-    coordinated = [t.after_coordinator for t in tokens]
-    clause = [t.clause for t in tokens]
-    n = len(stems)
+    n = len(tokens)
+    if not n:
+        return []
+    # the token fields as columns, in one pass (C): slices of a tuple are tuples, the keys below
+    stems, tails, _, _, coordinated, clause = zip(*tokens)
     skippable = [coordinated[k] or (k + 1 < n and coordinated[k + 1]) for k in range(n)]  # _skippable
     hits: list[_Hit] = []
     append = hits.append
@@ -219,10 +219,10 @@ def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
             end = i + length
             if clause[end - 1] != here:
                 break  # a term never spans a sentence or clause break
-            prefix = tuple(stems[i:end])
+            prefix = stems[i:end]
             kind = walk.get(prefix, 0)
             if kind & IS_PHRASE:  # the consecutive words i..end-1, no skip (agreeing() memo inlined)
-                agree_key = (prefix, tuple(tails[i:end]), tuple(coordinated[i:end]))
+                agree_key = (prefix, tails[i:end], coordinated[i:end])
                 ok = memo.get(agree_key)
                 if ok is None:
                     ok = agreeing(*agree_key)
@@ -237,7 +237,7 @@ def _find_hits(tokens: list[Token], index: _Index) -> list[_Hit]:
                     for rest in range(1, min(max_len - length, n - k - 1) + 1):
                         if clause[k + rest] != here:
                             break
-                        key = prefix + tuple(stems[k + 1 : k + 1 + rest])
+                        key = prefix + stems[k + 1 : k + 1 + rest]
                         if key in phrases:
                             positions = list(range(i, end)) + list(range(k + 1, k + 1 + rest))
                             add(key, positions, SKIP_PENALTY, junction=k + 1)

@@ -17,7 +17,6 @@ import math
 import operator
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -116,43 +115,67 @@ def _shares_beginning(word: str, other: str) -> bool:
     return needed <= shorter and word[:needed] == other[:needed]
 
 
-@dataclass(frozen=True, slots=True)
 class _Profile:
-    """An ementa's topics and, for lookups, which topics have each stem and each beginning."""
+    """An ementa's topics and, for lookups, which topics have each stem and each beginning.
 
-    topics: tuple[str, ...]
-    weights: tuple[dict[str, float], ...]
-    topic_weights: tuple[dict[str, float], ...]
-    """`weights` with the subject's words damped (SUBJECT_DAMP): how a destino topic is read."""
-    by_stem: dict[str, int]
-    by_prefix: dict[str, dict[str, int]]
-    """Which topics have a stem / a word (by its first MIN_PREFIX letters) as bit masks of topic
-    numbers (`_topics` reads them back). Profiles are cached; a set or tuple per word stays on
-    the garbage collector's books and made collections most of a cold profile's CPU, while a
-    dict of str -> int is never tracked."""
+    What only one side of a comparison reads is built the first time that side asks for it: an
+    origem's word beginnings (`by_prefix`), a destino's damped weights (`topic_weights`). In a
+    pair each text is one side, so a cold pair builds each part once, not twice. Profiles are
+    shared between threads; two threads building the same part at once build equal values and
+    either may stay."""
 
-    @classmethod
-    def of(cls, text: str) -> _Profile:
-        topics = segment(text)
-        weights = tuple(_weights(t) for t in topics)
+    __slots__ = ("topics", "weights", "by_stem", "_by_word", "_by_prefix", "_topic_weights")
+
+    def __init__(self, topics: tuple[str, ...], weights: tuple[dict[str, float], ...]) -> None:
+        self.topics = topics
+        self.weights = weights
         by_word: dict[str, int] = {}
         for k, words in enumerate(weights):
             bit = 1 << k
             for word in words:
                 by_word[word] = by_word.get(word, 0) | bit
-        stem_of = {word: _key(word) for word in by_word}  # each distinct word's stem looked up once
         by_stem: dict[str, int] = {}
-        by_prefix: dict[str, dict[str, int]] = {}
         for word, where in by_word.items():
-            stem = stem_of[word]
+            stem = _key(word)  # each distinct word's stem looked up once
             by_stem[stem] = by_stem.get(stem, 0) | where
-            by_prefix.setdefault(word[:MIN_PREFIX], {})[word] = where
-        topic_weights = weights
-        if sum(1 for w in weights if w) >= SUBJECT_MIN_TOPICS:
-            # each word's divisor once (a word sits in several topics), then each topic's weights
-            damp = {w: 1.0 + SUBJECT_DAMP * (by_stem[stem].bit_count() - 1) for w, stem in stem_of.items()}
-            topic_weights = tuple({w: v / damp[w] for w, v in words.items()} for words in weights)
-        return cls(topics, weights, topic_weights, by_stem, by_prefix)
+        self.by_stem = by_stem
+        """Which topics have a stem, as a bit mask of topic numbers (`_topics` reads it back).
+        Profiles are cached; a set or tuple per word stays on the garbage collector's books and
+        made collections most of a cold profile's CPU, while a dict of str -> int is never
+        tracked."""
+        self._by_word = by_word
+        self._by_prefix: dict[str, dict[str, int]] | None = None
+        self._topic_weights: tuple[dict[str, float], ...] | None = None
+
+    @classmethod
+    def of(cls, text: str) -> _Profile:
+        topics = segment(text)
+        return cls(topics, tuple(_weights(t) for t in topics))
+
+    @property
+    def by_prefix(self) -> dict[str, dict[str, int]]:
+        """Which topics have each word, grouped by its first MIN_PREFIX letters (as origem)."""
+        by_prefix = self._by_prefix
+        if by_prefix is None:
+            by_prefix = {}
+            for word, where in self._by_word.items():
+                by_prefix.setdefault(word[:MIN_PREFIX], {})[word] = where
+            self._by_prefix = by_prefix
+        return by_prefix
+
+    @property
+    def topic_weights(self) -> tuple[dict[str, float], ...]:
+        """`weights` with the subject's words damped (SUBJECT_DAMP): how a destino topic is read."""
+        topic_weights = self._topic_weights
+        if topic_weights is None:
+            topic_weights = self.weights
+            if sum(1 for w in self.weights if w) >= SUBJECT_MIN_TOPICS:
+                # each word's divisor once (a word sits in several topics), then each topic's weights
+                by_stem = self.by_stem
+                damp = {w: 1.0 + SUBJECT_DAMP * (by_stem[_key(w)].bit_count() - 1) for w in self._by_word}
+                topic_weights = tuple({w: v / damp[w] for w, v in words.items()} for words in self.weights)
+            self._topic_weights = topic_weights
+        return topic_weights
 
     @property
     def mass(self) -> float:
@@ -326,8 +349,9 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
     for `LexicalTopicMatcher.compare`; a combination's members for a case).
 
     A destino word counts with its weight where the origem has its stem and PREFIX_MATCH of it
-    where only a long beginning; each origem topic sums what it has of the destino topic's words
-    (in their order), and the one with the most (the first of equals) is quoted."""
+    where only a long beginning. A topic at least partly listed (PARTLY) quotes the origem topic
+    that has the most of its words; a topic the origem does not list quotes nothing, since no
+    answer or justification shows an excerpt for it."""
     offsets = list(itertools.accumulate((len(m.topics) for m in members), initial=0))
     scores = []
     seen: dict[str, tuple[int, int]] = {}
@@ -337,7 +361,7 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
             continue
         local = sum(words.values())
         found = 0.0
-        per_topic: dict[int, float] = {}
+        matched = []
         for word, weight in words.items():
             masks = seen.get(word)
             if masks is None:  # where() of each destino word, once per comparison
@@ -345,23 +369,37 @@ def _compare_profiles(members: list[_Profile], required: _Profile, origem_mass: 
             same, alike = masks
             if same:
                 found += weight
-                for k in _topics(same):
-                    per_topic[k] = per_topic.get(k, 0.0) + weight
-            if alike:
-                share = weight * PREFIX_MATCH
-                if not same:
-                    found += share
-                for k in _topics(alike):
-                    per_topic[k] = per_topic.get(k, 0.0) + share
-        excerpt = None
-        if per_topic:
-            most = max(per_topic.values())
-            best = min(k for k, share in per_topic.items() if share == most)  # the first of equals
-            owner = 0 if len(members) == 1 else max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
-            excerpt = members[owner].topics[best - offsets[owner]]
-        scores.append(TopicScore(topic, round(mass, 4), round(found / local, 4), excerpt))
+            elif alike:
+                found += weight * PREFIX_MATCH
+            if same or alike:
+                matched.append((weight, same, alike))
+        similarity = round(found / local, 4)
+        excerpt = _quoted(members, offsets, matched) if similarity >= PARTLY else None
+        scores.append(TopicScore(topic, round(mass, 4), similarity, excerpt))
     origem_topics = sum(1 for m in members for w in m.weights if w)
     return TopicComparison(tuple(scores), VERSION, round(origem_mass, 4), origem_topics)
+
+
+def _quoted(members: list[_Profile], offsets: list[int], matched: list[tuple[float, int, int]]) -> str | None:
+    """The origem topic with the most of a destino topic's words, given as (weight, topics with
+    the word's stem, topics with only its beginning) in the destino's order: each origem topic
+    sums the weights it has (PREFIX_MATCH of those it has only by beginning); the first of
+    equals wins."""
+    per_topic: dict[int, float] = {}
+    for weight, same, alike in matched:
+        if same:
+            for k in _topics(same):
+                per_topic[k] = per_topic.get(k, 0.0) + weight
+        if alike:
+            share = weight * PREFIX_MATCH
+            for k in _topics(alike):
+                per_topic[k] = per_topic.get(k, 0.0) + share
+    if not per_topic:
+        return None
+    most = max(per_topic.values())
+    best = min(k for k, share in per_topic.items() if share == most)
+    owner = 0 if len(members) == 1 else max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
+    return members[owner].topics[best - offsets[owner]]
 
 
 def _joined(members: list[_Profile], offsets: list[int], word: str) -> tuple[int, int]:

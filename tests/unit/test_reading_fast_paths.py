@@ -168,13 +168,14 @@ def reference_compare(members: list[topic_matcher._Profile], required: topic_mat
                 found += weight * max(where.values())
             for k, share in where.items():
                 per_topic[k] = per_topic.get(k, 0.0) + weight * share
+        similarity = round(found / sum(words.values()), 4)
         excerpt = None
-        if per_topic:
+        if per_topic and similarity >= topics.PARTLY:  # a topic the origem does not list quotes nothing
             most = max(per_topic.values())
             best = min(k for k, share in per_topic.items() if share == most)
             owner = max(i for i, offset in enumerate(offsets[:-1]) if offset <= best)
             excerpt = members[owner].topics[best - offsets[owner]]
-        out.append((round(found / sum(words.values()), 4), excerpt))
+        out.append((similarity, excerpt))
     return out
 
 
