@@ -99,19 +99,23 @@ def _read_word(raw: str) -> tuple[str, float]:
 
 def _weights(text: str) -> dict[str, float]:
     """Each content word of the text (folded) with its weight."""
-    out: dict[str, float] = {}
-    for raw in _WORD.findall(text):
-        folded, weight = _read_word(raw)
-        if weight > 0:
-            out[folded] = weight
-    return out
+    return {folded: weight for folded, weight in map(_read_word, _WORD.findall(text)) if weight > 0}
+
+
+def _needed(shorter: int) -> int:
+    """Letters two words of which the shorter has `shorter` letters must share at the start:
+    max(MIN_PREFIX, PREFIX_RATIO x shorter), whole (the ceiling)."""
+    return math.ceil(max(MIN_PREFIX, PREFIX_RATIO * shorter))
+
+
+_NEEDED = tuple(_needed(n) for n in range(64))
+"""`_needed` of every length a word usually has, looked up instead of computed."""
 
 
 def _shares_beginning(word: str, other: str) -> bool:
-    """Their common beginning has at least max(MIN_PREFIX, PREFIX_RATIO x the shorter length)
-    letters (a count of letters is whole, so at least the ceiling of that)."""
+    """Their common beginning has at least `_needed` of the shorter length letters."""
     shorter = min(len(word), len(other))
-    needed = math.ceil(max(MIN_PREFIX, PREFIX_RATIO * shorter))
+    needed = _NEEDED[shorter] if shorter < 64 else _needed(shorter)
     return needed <= shorter and word[:needed] == other[:needed]
 
 
@@ -187,7 +191,7 @@ class _Profile:
         same = self.by_stem.get(_key(word), 0)
         alike = 0
         for other, where in self.by_prefix.get(word[:MIN_PREFIX], _NO_WORDS).items():
-            if _shares_beginning(word, other):
+            if other != word and _shares_beginning(word, other):  # the word itself has its own stem
                 alike |= where
         return same, alike & ~same
 

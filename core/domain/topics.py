@@ -16,14 +16,15 @@ _BREAK = re.compile(
     r"(?=[.;!?\n\r:\suUmMcCtTpPaAsSbB])"
     r"(?:[.;!?\n\r]+(?=\s|$)|[;\n\r]|:\s"
     r"|\s(?:[-–—]\s|\(?[0-9]{1,2}(?:\.[0-9]{1,2})*[.)]\s|[0-9]{1,2}(?:\.[0-9]{1,2})+\s(?=[A-ZÀ-Ý]))"
-    r"|(?i:\b(?:unidade|m[oó]dulo|cap[ií]tulo|tema|parte|t[oó]pico|aula|semana|bloco)\s+[0-9ivx]+\b\s*[:.\-–—]?))"
+    r"|\b(?i:(?:unidade|m[oó]dulo|cap[ií]tulo|tema|parte|t[oó]pico|aula|semana|bloco)\s+[0-9ivx]+\b\s*[:.\-–—]?))"
 )
 """Sentence ends, semicolons, line breaks, ": ", " - ", numbered items ("1.2) ", and "1.2 " before
 a capital) and headings: "Unidade", "Módulo", "Capítulo", "Tema", "Parte", "Tópico", "Aula",
 "Semana" or "Bloco" followed by a number (arabic or roman). A heading is structure, not a topic
 the other ementa must list. `segment` reads the text after a space, so a numbered item at its
 very start follows a blank like any other. The lookahead skips, in one test, every position
-whose character starts no break (most of them), instead of trying each alternative there."""
+whose character starts no break (most of them), instead of trying each alternative there; a
+heading's letter inside a word then fails its word-boundary test before any keyword is tried."""
 MAX_TOPICS = 200
 """A syllabus longer than this is read by its first topics: bounded work per evaluation."""
 MAX_TOPIC_CHARS = 400
@@ -84,7 +85,7 @@ def segment(text: str) -> tuple[str, ...]:
     pieces = (p.strip(" \t,.-–—:()") for p in _BREAK.split(" " + text))
     topics = []
     for piece in pieces:
-        if any(ch.isalpha() for ch in piece):
+        if piece[:1].isalpha() or any(ch.isalpha() for ch in piece):  # most pieces start with a letter
             topics.append(piece[:MAX_TOPIC_CHARS])
             if len(topics) == MAX_TOPICS:
                 break
