@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 
 PORTUGUESE = "pt"
@@ -58,11 +57,11 @@ def _votes(word: str) -> tuple[int, ...]:
 
 def detect_language(text: str) -> str:
     """'pt', 'en', 'es' or 'indeterminado' for a text too short or too mixed to tell."""
-    words = Counter(_WORD.findall(unicodedata.normalize("NFC", text[:MAX_CHARS]).lower()))
+    words = _WORD.findall(unicodedata.normalize("NFC", text[:MAX_CHARS]).lower())
     totals = [0] * len(_MARKERS)
-    for word, n in words.items():
-        for k in _votes(word):
-            totals[k] += n
+    for votes in filter(None, map(_votes, words)):  # only the words that vote reach Python
+        for k in votes:
+            totals[k] += 1
     counts = dict(zip(_MARKERS, totals))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     (best, top), (_, second) = ranked[0], ranked[1]
