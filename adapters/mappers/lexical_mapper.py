@@ -66,11 +66,11 @@ class _Index:
     kw_tails: tuple[tuple[str, ...], ...]
     kw_coord: tuple[tuple[bool, ...], ...]
     """per keyword row: whether each word follows a conjunction/comma inside the keyword itself."""
-    kw_node: np.ndarray
-    kw_strength: np.ndarray
-    node_area: np.ndarray
-    node_subarea: np.ndarray
-    node_rank: np.ndarray
+    kw_node: list[int]
+    kw_strength: list[float]
+    node_area: list[int]
+    node_subarea: list[int]
+    node_rank: list[int]
     """position of each node's id in sorted order: the deterministic tie-break."""
     max_len: int
     firsts: frozenset[str]
@@ -147,11 +147,11 @@ def _build_index(taxonomy: Taxonomy) -> _Index:
         prefixes=frozenset(stems[:k] for stems in phrases for k in range(1, len(stems))),
         kw_tails=tuple(tails),
         kw_coord=tuple(coords),
-        kw_node=np.asarray([i for i, _ in rows], dtype=np.int64),
-        kw_strength=strength,
-        node_area=np.asarray([areas[n.area] for n in nodes], dtype=np.int64),
-        node_subarea=np.asarray([subareas[(n.area, n.subarea)] for n in nodes], dtype=np.int64),
-        node_rank=np.argsort(np.argsort(np.asarray([n.node_id for n in nodes]), kind="stable")),
+        kw_node=[i for i, _ in rows],
+        kw_strength=strength.tolist(),
+        node_area=[areas[n.area] for n in nodes],
+        node_subarea=[subareas[(n.area, n.subarea)] for n in nodes],
+        node_rank=np.argsort(np.argsort(np.asarray([n.node_id for n in nodes]), kind="stable")).tolist(),
         max_len=max((len(s) for _, s in rows), default=1),
         firsts=frozenset(stems[0] for stems in phrases),
         walk=_walk(phrases),
@@ -309,79 +309,97 @@ class LexicalMapper:
         hits = _find_hits(tokens, index)
         if not hits:
             return ()
-        rows = np.concatenate([h.rows for h in hits])
-        hit_of_row = np.repeat(np.arange(len(hits)), [len(h.rows) for h in hits])
-        penalty = np.asarray([h.penalty for h in hits])[hit_of_row]
-        strength = index.kw_strength[rows] * penalty
-        node = index.kw_node[rows]
-        confidence = _confidence(index, rows, node, strength)
-        found = np.flatnonzero(confidence >= self._min_confidence)
-        if not len(found):
-            return ()
-        rounded = np.round(confidence, 4)
-        found = found[np.lexsort((index.node_rank[found], -rounded[found]))]
-        evidence = _Evidence(text, tokens, hits, node, hit_of_row, strength)
-        return tuple(
-            ConceptMatch(
-                node_id=index.nodes[i].node_id,
-                confidence=float(rounded[i]),
-                evidence=evidence.of(i),
-            )
-            for i in found.tolist()
-        )
+        return _concepts(text, tokens, hits, index, self._min_confidence)
 
 
-def _confidence(index: _Index, rows: np.ndarray, node: np.ndarray, strength: np.ndarray) -> np.ndarray:
-    """Per concept: its best keyword, how many distinct keywords it matched, subject coherence."""
-    n_nodes = len(index.nodes)
-    best = np.zeros(n_nodes)
-    np.maximum.at(best, node, strength)
-    n_distinct = np.bincount(index.kw_node[np.unique(rows)], minlength=n_nodes)
-    extra = np.minimum(n_distinct - 1, 3).clip(min=0)
-    raw = np.where(n_distinct > 0, BASE + (1.0 - BASE - EXTRA_STEP) * best + EXTRA_STEP * extra, 0.0)
-    return np.clip(raw * _area_coherence(raw, index), 0.0, 1.0)
+def _concepts(text: str, tokens: list[Token], hits: list[_Hit], index: _Index, min_confidence: float) -> tuple[ConceptMatch, ...]:
+    """The concepts the hits name, with confidence and evidence (see the module docstring).
+
+    Plain Python over the matched keyword rows (a few dozen per ementa), in the order NumPy
+    summed them before: NumPy's cost per call on arrays this small was most of a cold mapping's
+    tail, and more so in a busy process. A concept no keyword matched is never reported."""
+    kw_node, kw_strength = index.kw_node, index.kw_strength
+    best: dict[int, float] = {}
+    keywords: dict[int, set[int]] = {}
+    matched: dict[int, list[tuple[float, int, int]]] = {}
+    """concept -> (strength, first token, hit) of each of its matched rows, in row order."""
+    for h, hit in enumerate(hits):
+        penalty = hit.penalty
+        for row in hit.rows.tolist():
+            node = kw_node[row]
+            strength = kw_strength[row] * penalty
+            if strength > best.get(node, 0.0):
+                best[node] = strength
+            else:
+                best.setdefault(node, 0.0)
+            keywords.setdefault(node, set()).add(row)
+            matched.setdefault(node, []).append((strength, hit.start, h))
+    raw = {
+        node: BASE + (1.0 - BASE - EXTRA_STEP) * best[node] + EXTRA_STEP * min(len(keywords[node]) - 1, 3)
+        for node in sorted(best)  # node order: group masses are summed as np.bincount summed them
+    }
+    area = _coherence_shares(raw, index.node_area, AREA_SHARE)
+    subarea = _coherence_shares(raw, index.node_subarea, SUBAREA_SHARE)
+    found = []
+    for node, value in raw.items():
+        coherence = COHERENCE_FLOOR + (1.0 - COHERENCE_FLOOR) * max(area[node] * 0.5, subarea[node])
+        confidence = min(1.0, max(0.0, value * coherence))
+        if confidence >= min_confidence:
+            found.append((-_round4(confidence), index.node_rank[node], node))
+    if not found:
+        return ()
+    evidence = _Evidence(text, tokens, hits)
+    return tuple(
+        ConceptMatch(node_id=index.nodes[node].node_id, confidence=-negated, evidence=evidence.of(matched[node]))
+        for negated, _, node in sorted(found)
+    )
 
 
-def _share(raw: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Each concept's group mass (sum of raw confidences) relative to the heaviest group."""
-    mass = np.bincount(groups, weights=raw, minlength=int(groups.max()) + 1)
-    return mass[groups] / max(float(mass.max()), 1e-9)
+def _round4(value: float) -> float:
+    """np.round(value, 4): scaled, rounded half to even, scaled back (not Python's round(x, 4))."""
+    return round(value * 10000.0) / 10000.0
 
 
-def _area_coherence(raw: np.ndarray, index: _Index) -> np.ndarray:
-    """Concepts of a subject the ementa barely touches are incidental: 'memória' in a physics text."""
-    area = np.minimum(1.0, _share(raw, index.node_area) / AREA_SHARE)
-    subarea = np.minimum(1.0, _share(raw, index.node_subarea) / SUBAREA_SHARE)
-    return COHERENCE_FLOOR + (1.0 - COHERENCE_FLOOR) * np.maximum(area * 0.5, subarea)
+def _coherence_shares(raw: dict[int, float], group_of: list[int], share: float) -> dict[int, float]:
+    """Per concept: min(1, its group's mass (sum of raw confidences) over the heaviest group's, / share)."""
+    mass: dict[int, float] = {}
+    for node, value in raw.items():
+        group = group_of[node]
+        mass[group] = mass.get(group, 0.0) + value
+    heaviest = max(max(mass.values()), 1e-9)
+    return {node: min(1.0, mass[group_of[node]] / heaviest / share) for node in raw}
 
 
 class _Evidence:
-    """Excerpts of the text for each concept: its strongest matches first, each clause once."""
+    """Excerpts of the text for a concept: its strongest matches first, each clause once."""
 
-    def __init__(self, text, tokens, hits, node, hit_of_row, strength) -> None:
+    def __init__(self, text: str, tokens: list[Token], hits: list[_Hit]) -> None:
         self._text, self._tokens, self._hits = text, tokens, hits
-        self._breaks = clause_breaks(text)
-        starts = np.asarray([h.start for h in hits])[hit_of_row]
-        order = np.lexsort((starts, -strength, node))
-        self._hit_sorted = hit_of_row[order]
-        nodes_sorted = node[order]
-        self._lo = np.searchsorted(nodes_sorted, np.arange(int(node.max()) + 2), side="left")
+        self._breaks: list[int] | None = None
         self._cache: dict[int, str] = {}
 
     def _piece(self, h: int) -> str:
         piece = self._cache.get(h)
         if piece is None:
+            if self._breaks is None:
+                self._breaks = clause_breaks(self._text)
             hit = self._hits[h]
             start, end = self._tokens[hit.start].start, self._tokens[hit.end - 1].end
             piece = self._cache[h] = excerpt(self._text, start, end, breaks=self._breaks)
         return piece
 
-    def of(self, i: int) -> tuple[str, ...]:
+    def of(self, matched: list[tuple[float, int, int]]) -> tuple[str, ...]:
+        """`matched`: the concept's (strength, first token, hit) in row order; the strongest
+        first, then the earliest, ties in row order (a stable sort)."""
         out: list[str] = []
-        for h in self._hit_sorted[self._lo[i] : self._lo[i + 1]].tolist():
+        for _, _, h in sorted(matched, key=_strongest_first):
             piece = self._piece(h)
             if piece not in out:
                 out.append(piece)
                 if len(out) == MAX_EVIDENCE:
                     break
         return tuple(out)
+
+
+def _strongest_first(entry: tuple[float, int, int]) -> tuple[float, int]:
+    return -entry[0], entry[1]

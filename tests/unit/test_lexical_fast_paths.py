@@ -3,20 +3,25 @@
 `tokenize`, `_find_hits` and `_drop_contained` were rewritten for CPU (one regex group lookup per
 match, tuples built without the NamedTuple's Python `__new__`, one dict lookup for "phrase or
 prefix", tokens that start no keyword skipped, no generator per containment test); the topic
-profile keeps topic numbers as bit masks instead of frozensets. The plain versions are kept here
+profile keeps topic numbers as bit masks instead of frozensets; the concepts' confidences and
+evidence are computed over the matched rows in plain Python instead of NumPy arrays of every
+concept (`_concepts`). The plain versions are kept here
 as references, and hypothesis checks the new ones against them on ementa-like texts made of the
 taxonomy's own keywords, list punctuation and conjunctions.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.mappers import text as text_module
-from adapters.mappers.lexical_mapper import MAX_SKIP, SKIP_PENALTY, LexicalMapper, _find_hits, _Hit
+from adapters.mappers import lexical_mapper as lm
+from adapters.mappers.lexical_mapper import MAX_SKIP, SKIP_PENALTY, LexicalMapper, _concepts, _find_hits, _Hit
 from adapters.mappers.taxonomy_json import load_default_taxonomy
-from adapters.mappers.text import Token, tokenize
+from adapters.mappers.text import Token, clause_breaks, excerpt, tokenize
+from core.domain.model import ConceptMatch
 from adapters.mappers.topic_matcher import MIN_PREFIX, PREFIX_MATCH, _key, _Profile, _shares_beginning, _topics
 
 TAXONOMY = load_default_taxonomy()
@@ -117,6 +122,48 @@ def reference_drop_contained(hits: list[_Hit]) -> list[_Hit]:
 
 # --- texts: the taxonomy's keywords cut into words, with what separates list items ----------------
 
+def reference_concepts(text: str, tokens: list[Token], hits: list[_Hit], index=INDEX, min_confidence: float = lm.MIN_CONFIDENCE) -> tuple[ConceptMatch, ...]:
+    """The NumPy tail of `LexicalMapper.map` before `_concepts`: arrays over every concept."""
+    kw_node, kw_strength = np.asarray(index.kw_node), np.asarray(index.kw_strength)
+    node_area, node_subarea, node_rank = np.asarray(index.node_area), np.asarray(index.node_subarea), np.asarray(index.node_rank)
+    rows = np.concatenate([h.rows for h in hits])
+    hit_of_row = np.repeat(np.arange(len(hits)), [len(h.rows) for h in hits])
+    strength = kw_strength[rows] * np.asarray([h.penalty for h in hits])[hit_of_row]
+    node = kw_node[rows]
+    n_nodes = len(index.nodes)
+    best = np.zeros(n_nodes)
+    np.maximum.at(best, node, strength)
+    n_distinct = np.bincount(kw_node[np.unique(rows)], minlength=n_nodes)
+    extra = np.minimum(n_distinct - 1, 3).clip(min=0)
+    raw = np.where(n_distinct > 0, lm.BASE + (1.0 - lm.BASE - lm.EXTRA_STEP) * best + lm.EXTRA_STEP * extra, 0.0)
+
+    def share(groups):
+        mass = np.bincount(groups, weights=raw, minlength=int(groups.max()) + 1)
+        return mass[groups] / max(float(mass.max()), 1e-9)
+
+    area = np.minimum(1.0, share(node_area) / lm.AREA_SHARE)
+    subarea = np.minimum(1.0, share(node_subarea) / lm.SUBAREA_SHARE)
+    confidence = np.clip(raw * (lm.COHERENCE_FLOOR + (1.0 - lm.COHERENCE_FLOOR) * np.maximum(area * 0.5, subarea)), 0.0, 1.0)
+    found = np.flatnonzero(confidence >= min_confidence)
+    rounded = np.round(confidence, 4)
+    found = found[np.lexsort((node_rank[found], -rounded[found]))]
+    breaks = clause_breaks(text)
+    starts = np.asarray([h.start for h in hits])[hit_of_row]
+    order = np.lexsort((starts, -strength, node))
+    out = []
+    for i in found.tolist():
+        pieces: list[str] = []
+        for h in hit_of_row[order][node[order] == i].tolist():
+            hit = hits[h]
+            piece = excerpt(text, tokens[hit.start].start, tokens[hit.end - 1].end, breaks=breaks)
+            if piece not in pieces:
+                pieces.append(piece)
+                if len(pieces) == lm.MAX_EVIDENCE:
+                    break
+        out.append(ConceptMatch(index.nodes[i].node_id, float(rounded[i]), tuple(pieces)))
+    return tuple(out)
+
+
 KEYWORD_WORDS = sorted({w for node in TAXONOMY.nodes for kw in (*node.keywords, node.conceito) for w in kw.split()})
 pieces = st.one_of(
     st.sampled_from(KEYWORD_WORDS),
@@ -164,6 +211,16 @@ def test_find_hits_finds_exactly_the_hits_of_the_plain_walk(text):
     hits = _find_hits(tokens, INDEX)
     assert hits_signature(hits) == hits_signature(reference_find_hits(tokens))
     assert all(type(h) is _Hit for h in hits)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ementas)
+def test_concepts_have_the_confidences_and_evidence_the_arrays_gave(text):
+    tokens = tokenize(text)
+    hits = _find_hits(tokens, INDEX)
+    if hits:
+        assert _concepts(text, tokens, hits, INDEX, lm.MIN_CONFIDENCE) == reference_concepts(text, tokens, hits)
+        assert _concepts(text, tokens, hits, INDEX, 0.6) == reference_concepts(text, tokens, hits, min_confidence=0.6)
 
 
 def test_the_walk_table_is_phrases_and_prefixes():
