@@ -18,8 +18,9 @@ plainly named concept of the ementa's subject lands near 1 and an incidental one
 cutoff; scoring weighs destino concepts by exactly that. Evidence: the clause around each
 of the concept's strongest matches, an exact substring of the ementa.
 
-Hot path: a dict walk over the tokens (prefix pruning), then NumPy over the matched keyword
-rows only; nothing loops over the taxonomy's concepts (see bench/mapper_speed.py).
+Hot path: a dict walk over the tokens (prefix pruning), then plain Python over the matched
+keyword rows only (`_concepts`); nothing loops over the taxonomy's concepts (see
+bench/mapper_speed.py).
 """
 
 from __future__ import annotations
