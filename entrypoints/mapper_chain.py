@@ -15,7 +15,6 @@ from the vector store); until then its primary (a WarmGate) refuses with Mappers
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +40,6 @@ from entrypoints.settings import MAPPER_TIMEOUT_MAX_S, MapperSettings
 
 # Each external call is capped so that mapping both ementas stays within the 2 s budget.
 LLM_BUDGET_S = MAPPER_TIMEOUT_MAX_S
-_log = logging.getLogger(__name__)
 RETRY_WARM_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 """Pauses between warm-up attempts while a service (or the database) is down at start."""
 
@@ -58,9 +56,6 @@ class MapperChain:
     gate_wait_s: float = WAIT_S
     """How long an evaluation waits for the warm-up before it is refused."""
     _closed: threading.Event = field(default_factory=threading.Event)
-    _held: bool = False
-    """Readiness waits for this chain's warm-up (an index to build, or a `then` to run first);
-    a chain without an index reports its mappers to /ready only while it waits."""
 
     def __post_init__(self) -> None:
         self.ready.set()  # a chain nobody asked to warm maps lazily, as it always did
@@ -83,25 +78,18 @@ class MapperChain:
         return "ok" if self.ready.is_set() else self.state
 
     def readiness(self) -> dict[str, str]:
-        """The /ready check: `mappers` when a mapper has an index that must be built first, or
-        while the warm-up holds readiness."""
-        if self.warmers or (self._held and not self.ready.is_set()):
-            return {"mappers": self.status()}
-        return {}  # the lexical mapper alone, warm: nothing to report (as /ready always said)
+        """The /ready check: `mappers` when a mapper has an index that must be built first."""
+        return {"mappers": self.status()} if self.warmers else {}
 
     def warm_in_background(
         self, load_taxonomy: Callable[[], Taxonomy | None], then: Callable[[], object] | None = None
     ) -> None:
         """Warm now in the background. A chain with index warmers (embeddings) is not ready until
         warm, retried (1 s … 30 s apart) while a dependency is down. The offline lexical mapper
-        alone cannot answer degraded for being cold (its first call builds its index), so by
-        itself it does not hold readiness. `then` runs once, in the warm-up thread, after the
-        warm-up succeeds and before the chain is ready, so a chain given one is not ready until
-        it has run: a serving process freezes its start-up heap there (entrypoints/heap.py), and
-        that one full collection (100-200 ms holding the GIL) must not stall requests already let
-        in. A `then` that fails is logged; the chain is ready all the same."""
-        if self.warmers or then is not None:
-            self._held = True
+        alone cannot answer degraded for being cold (its first call builds its index), so it does
+        not hold readiness. `then` runs once, in the warm-up thread, after the warm-up succeeds
+        (a serving process freezes its start-up heap there: entrypoints/heap.py)."""
+        if self.warmers:
             self.ready.clear()
             self.state = f"warming: {self.primary.version}"
 
@@ -113,13 +101,9 @@ class MapperChain:
             except Exception as exc:  # noqa: BLE001 - database or service down at start: retry
                 self.state = f"error: {self.primary.version}: {type(exc).__name__}: {exc}"[:300]
                 return False
-            if then is not None:
-                self.state = f"warming: {self.primary.version}"  # warm now: no earlier attempt's error
-                try:
-                    then()
-                except Exception:  # noqa: BLE001 - an optimisation that failed must not keep the process unready
-                    _log.exception("the step after the mappers' warm-up failed")
             self.ready.set()
+            if then is not None:
+                then()
             return True
 
         def run() -> None:
