@@ -320,24 +320,16 @@ def _concepts(text: str, tokens: list[Token], hits: list[_Hit], index: _Index, m
     summed them before: NumPy's cost per call on arrays this small was most of a cold mapping's
     tail, and more so in a busy process. A concept no keyword matched is never reported."""
     kw_node, kw_strength = index.kw_node, index.kw_strength
-    best: dict[int, float] = {}
-    keywords: dict[int, set[int]] = {}
-    matched: dict[int, list[tuple[float, int, int]]] = {}
-    """concept -> (strength, first token, hit) of each of its matched rows, in row order."""
+    matched: dict[int, list[tuple[float, int, int, int]]] = {}
+    """concept -> (strength, first token, hit, keyword row) of each of its matched rows, in row order."""
     for h, hit in enumerate(hits):
-        penalty = hit.penalty
         for row in hit.rows.tolist():
-            node = kw_node[row]
-            strength = kw_strength[row] * penalty
-            if strength > best.get(node, 0.0):
-                best[node] = strength
-            else:
-                best.setdefault(node, 0.0)
-            keywords.setdefault(node, set()).add(row)
-            matched.setdefault(node, []).append((strength, hit.start, h))
+            matched.setdefault(kw_node[row], []).append((kw_strength[row] * hit.penalty, hit.start, h, row))
     raw = {
-        node: BASE + (1.0 - BASE - EXTRA_STEP) * best[node] + EXTRA_STEP * min(len(keywords[node]) - 1, 3)
-        for node in sorted(best)  # node order: group masses are summed as np.bincount summed them
+        node: BASE
+        + (1.0 - BASE - EXTRA_STEP) * max(entry[0] for entry in entries)
+        + EXTRA_STEP * min(len({entry[3] for entry in entries}) - 1, 3)
+        for node, entries in sorted(matched.items())  # node order: group masses are summed as np.bincount summed them
     }
     area = _coherence_shares(raw, index.node_area, AREA_SHARE)
     subarea = _coherence_shares(raw, index.node_subarea, SUBAREA_SHARE)
@@ -389,11 +381,11 @@ class _Evidence:
             piece = self._cache[h] = excerpt(self._text, start, end, breaks=self._breaks)
         return piece
 
-    def of(self, matched: list[tuple[float, int, int]]) -> tuple[str, ...]:
-        """`matched`: the concept's (strength, first token, hit) in row order; the strongest
+    def of(self, matched: list[tuple[float, int, int, int]]) -> tuple[str, ...]:
+        """`matched`: the concept's (strength, first token, hit, row) in row order; the strongest
         first, then the earliest, ties in row order (a stable sort)."""
         out: list[str] = []
-        for _, _, h in sorted(matched, key=_strongest_first):
+        for _, _, h, _ in sorted(matched, key=_strongest_first):
             piece = self._piece(h)
             if piece not in out:
                 out.append(piece)
@@ -402,5 +394,5 @@ class _Evidence:
         return tuple(out)
 
 
-def _strongest_first(entry: tuple[float, int, int]) -> tuple[float, int]:
+def _strongest_first(entry: tuple[float, int, int, int]) -> tuple[float, int]:
     return -entry[0], entry[1]

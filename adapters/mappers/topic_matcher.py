@@ -17,7 +17,7 @@ import math
 import operator
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -102,20 +102,17 @@ def _weights(text: str) -> dict[str, float]:
     return {folded: weight for folded, weight in map(_read_word, _WORD.findall(text)) if weight > 0}
 
 
+@cache
 def _needed(shorter: int) -> int:
     """Letters two words of which the shorter has `shorter` letters must share at the start:
-    max(MIN_PREFIX, PREFIX_RATIO x shorter), whole (the ceiling)."""
+    max(MIN_PREFIX, PREFIX_RATIO x shorter), whole (the ceiling); computed once per length."""
     return math.ceil(max(MIN_PREFIX, PREFIX_RATIO * shorter))
-
-
-_NEEDED = tuple(_needed(n) for n in range(64))
-"""`_needed` of every length a word usually has, looked up instead of computed."""
 
 
 def _shares_beginning(word: str, other: str) -> bool:
     """Their common beginning has at least `_needed` of the shorter length letters."""
     shorter = min(len(word), len(other))
-    needed = _NEEDED[shorter] if shorter < 64 else _needed(shorter)
+    needed = _needed(shorter)
     return needed <= shorter and word[:needed] == other[:needed]
 
 
