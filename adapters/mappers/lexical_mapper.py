@@ -15,8 +15,11 @@ keyword is specific by itself; a lone word only as far as it is rare among the t
 concepts (IDF); a phrase several concepts share is split among them. Coherence discounts
 concepts of an area/subarea the ementa barely touches ("memória" in a physics text), so a
 plainly named concept of the ementa's subject lands near 1 and an incidental one near the
-cutoff; scoring weighs destino concepts by exactly that. Evidence: the clause around each
-of the concept's strongest matches, an exact substring of the ementa.
+cutoff; scoring weighs destino concepts by exactly that. A concept named only by one everyday
+word ("objeto", "herança", "energia") and alone in its subarea is not reported: that is a
+subject the taxonomy does not know, read through words it shares with others
+(`_corroborated`). Evidence: the clause around each of the concept's strongest matches, an
+exact substring of the ementa.
 
 Hot path: a dict walk over the tokens (prefix pruning), then plain Python over the matched
 keyword rows only (`_concepts`); nothing loops over the taxonomy's concepts (see
@@ -26,6 +29,7 @@ bench/mapper_speed.py).
 from __future__ import annotations
 
 import math
+import re
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -33,10 +37,21 @@ from typing import NamedTuple
 
 import numpy as np
 
-from adapters.mappers.text import Token, clause_breaks, excerpt, phrase_stems, phrase_tails, tails_agree, tokenize
+from adapters.mappers.text import (
+    STOPWORDS,
+    Token,
+    clause_breaks,
+    excerpt,
+    fold,
+    phrase_stems,
+    phrase_tails,
+    tails_agree,
+    tokenize,
+)
+from adapters.mappers.topic_matcher import background_zipf
 from core.domain.model import ConceptMatch, Taxonomy, TaxonomyNode
 
-VERSION = "lexical-2"
+VERSION = "lexical-3"
 
 MIN_CONFIDENCE = 0.25
 """Concepts below this confidence are not reported at all."""
@@ -53,6 +68,11 @@ COHERENCE_FLOOR = 0.6
 AREA_SHARE = 0.5
 SUBAREA_SHARE = 0.4
 """A subarea with less than this share of the main subarea's evidence is discounted."""
+_LETTERS = re.compile(r"[^\W\d_]+")
+EVERYDAY_ZIPF = 4.2
+"""A one-word keyword at least this frequent in general Portuguese (background Zipf value:
+"objeto" 4.6, "herança" 4.26, "energia" 5.2; "genética" 4.1, "polimorfismo" 2.3) is an everyday
+word: alone it does not show that a text is about the keyword's subject (see `_uncorroborated`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +93,8 @@ class _Index:
     node_subarea: list[int]
     node_rank: list[int]
     """position of each node's id in sorted order: the deterministic tie-break."""
+    kw_everyday: list[bool]
+    """per keyword row: the keyword is one everyday word (EVERYDAY_ZIPF)."""
     max_len: int
     firsts: frozenset[str]
     """the first stem of every keyword: a token that is none of them starts no match."""
@@ -109,6 +131,7 @@ class _Index:
 def _build_index(taxonomy: Taxonomy) -> _Index:
     nodes = taxonomy.nodes
     rows: list[tuple[int, tuple[str, ...]]] = []
+    everyday: list[bool] = []
     tails: list[tuple[str, ...]] = []
     coords: list[tuple[bool, ...]] = []
     for i, node in enumerate(nodes):
@@ -118,6 +141,7 @@ def _build_index(taxonomy: Taxonomy) -> _Index:
             if stems and (stems, kw_tails) not in seen:
                 seen.add((stems, kw_tails))
                 rows.append((i, stems))
+                everyday.append(_everyday_word(kw))
                 tails.append(kw_tails)
                 coords.append(tuple(t.after_coordinator for t in tokenize(kw)))
     n_nodes = max(len(nodes), 2)
@@ -152,6 +176,7 @@ def _build_index(taxonomy: Taxonomy) -> _Index:
         kw_strength=strength.tolist(),
         node_area=[areas[n.area] for n in nodes],
         node_subarea=[subareas[(n.area, n.subarea)] for n in nodes],
+        kw_everyday=everyday,
         node_rank=np.argsort(np.argsort(np.asarray([n.node_id for n in nodes]), kind="stable")).tolist(),
         max_len=max((len(s) for _, s in rows), default=1),
         firsts=frozenset(stems[0] for stems in phrases),
@@ -339,6 +364,7 @@ def _concepts(text: str, tokens: list[Token], hits: list[_Hit], index: _Index, m
         confidence = min(1.0, max(0.0, value * coherence))
         if confidence >= min_confidence:
             found.append((-_round4(confidence), index.node_rank[node], node))
+    found = _corroborated(found, matched, index)
     if not found:
         return ()
     evidence = _Evidence(text, tokens, hits)
@@ -346,6 +372,34 @@ def _concepts(text: str, tokens: list[Token], hits: list[_Hit], index: _Index, m
         ConceptMatch(node_id=index.nodes[node].node_id, confidence=-negated, evidence=evidence.of(matched[node]))
         for negated, _, node in sorted(found)
     )
+
+
+def _everyday_word(keyword: str) -> bool:
+    """The keyword has one content word, and it is an everyday one in general Portuguese."""
+    words = [w for w in _LETTERS.findall(fold(keyword)) if len(w) >= 3 and w not in STOPWORDS]
+    return len(words) == 1 and background_zipf().get(words[0], 0.0) >= EVERYDAY_ZIPF
+
+
+def _corroborated(
+    found: list[tuple[float, int, int]], matched: dict[int, list[tuple[float, int, int, int]]], index: _Index
+) -> list[tuple[float, int, int]]:
+    """Without the concepts named only by everyday words and alone in their subarea.
+
+    "Conceito, objeto e objetivo da Ecologia" has the word of the OOP concept "Classes e
+    objetos", "Herança ligada ao sexo" that of "Herança", "fluxo de energia" that of "Trabalho e
+    energia": a subject the taxonomy does not know is read through the everyday words its
+    keywords share with other subjects. A concept counts when a keyword with a technical or
+    multi-word name matched it ("polimorfismo", "ciclo de vida"), or when another concept of its
+    subarea was found too (an OOP syllabus names classes, objects and inheritance together)."""
+    everyday, subarea_of = index.kw_everyday, index.node_subarea
+    in_subarea: dict[int, int] = {}
+    for _, _, node in found:
+        in_subarea[subarea_of[node]] = in_subarea.get(subarea_of[node], 0) + 1
+    return [
+        entry
+        for entry in found
+        if in_subarea[subarea_of[entry[2]]] > 1 or not all(everyday[row] for _, _, _, row in matched[entry[2]])
+    ]
 
 
 def _round4(value: float) -> float:

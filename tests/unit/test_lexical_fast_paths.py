@@ -145,6 +145,10 @@ def reference_concepts(text: str, tokens: list[Token], hits: list[_Hit], index=I
     subarea = np.minimum(1.0, share(node_subarea) / lm.SUBAREA_SHARE)
     confidence = np.clip(raw * (lm.COHERENCE_FLOOR + (1.0 - lm.COHERENCE_FLOOR) * np.maximum(area * 0.5, subarea)), 0.0, 1.0)
     found = np.flatnonzero(confidence >= min_confidence)
+    everyday_only = np.ones(n_nodes, dtype=bool)
+    np.logical_and.at(everyday_only, node, np.asarray(index.kw_everyday)[rows])
+    in_subarea = np.bincount(node_subarea[found], minlength=int(node_subarea.max()) + 1)
+    found = found[(in_subarea[node_subarea[found]] > 1) | ~everyday_only[found]]
     rounded = np.round(confidence, 4)
     found = found[np.lexsort((node_rank[found], -rounded[found]))]
     breaks = clause_breaks(text)

@@ -146,6 +146,24 @@ def test_other_areas_are_recognized():
     assert {"cont.patrimonio", "cont.escrituracao", "cont.demonstracoes"} <= ids(SAMPLES[5])
 
 
+def test_an_everyday_word_alone_does_not_bring_in_another_subject():
+    # subjects the taxonomy does not know share everyday words with concepts it does
+    assert not ids("Conceito, objeto e objetivo da Ecologia. Fluxo de energia nos ecossistemas.")
+    assert "comp.poo.heranca" not in ids("Herança ligada ao sexo. Determinação do sexo. Mapa genético.")
+    assert not any(n.startswith(("comp.", "mat.")) for n in ids("O Estado e as classes sociais. Relações de poder."))
+
+
+def test_an_everyday_word_counts_next_to_its_subject():
+    found = ids("Classes e objetos. Herança. Polimorfismo.")
+    assert {"comp.poo.classes_objetos", "comp.poo.heranca", "comp.poo.polimorfismo"} <= found
+    assert "fis.mec.trabalho_energia" in ids("Leis de Newton. Energia. Momento linear e colisões.")
+
+
+def test_a_technical_or_many_word_keyword_counts_alone():
+    assert ids("Polimorfismo.") == {"comp.poo.polimorfismo"}
+    assert "fis.mec.trabalho_energia" in ids("Conservação da energia mecânica.")
+
+
 def test_index_is_rebuilt_when_a_taxonomy_version_is_reused_with_other_nodes():
     mapper = LexicalMapper()
     node = TaxonomyNode("t.x", "a", "s", "Xadrez", keywords=("xadrez",))
