@@ -5,7 +5,9 @@ the first error, so bodies are decoded here instead, in this order:
 
 1. nesting depth, counted on the raw bytes before any parser recurses (a 2 KB body nested
    1,000 levels deep used to be a RecursionError, a 500);
-2. `msgspec.json.decode` to plain values (malformed JSON, invalid UTF-8, lone surrogates: 422);
+2. `msgspec.json.decode` to plain values (malformed JSON, invalid UTF-8, lone surrogates: 422),
+   then a key twice in one object is refused (msgspec, like most parsers, keeps the last one;
+   a log or a client that keeps the first would then disagree with what was stored);
 3. control characters in every string and key (NUL cannot be stored in PostgreSQL text; only
    tab, newline and carriage return are allowed, and single-line fields refuse those too);
 4. `msgspec.convert(strict=True)` into the route's struct (no coercion, unknown fields refused).
@@ -16,6 +18,7 @@ the first error, so bodies are decoded here instead, in this order:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from itertools import islice
@@ -72,6 +75,22 @@ def nesting_depth(body: bytes) -> int:
     return deepest
 
 
+def repeated_keys(body: bytes) -> list[str]:
+    """The keys that appear twice in one object of a (valid) JSON body, each once, in order."""
+    repeated: dict[str, None] = {}
+
+    def pairs(items: list[tuple[str, Any]]) -> None:
+        if len(items) > 1 and len({key for key, _ in items}) < len(items):
+            seen: set[str] = set()
+            for key, _ in items:
+                if key in seen:
+                    repeated[key] = None
+                seen.add(key)
+
+    json.loads(body, object_pairs_hook=pairs)
+    return list(repeated)
+
+
 def decode_strict(body: bytes, type_: type[Any]) -> Any:
     """The body decoded to plain values that convert strictly to `type_`, or InvalidBody
     naming every problem."""
@@ -83,6 +102,10 @@ def decode_strict(body: bytes, type_: type[Any]) -> Any:
         value = msgspec.json.decode(body)
     except (msgspec.DecodeError, ValueError) as exc:
         raise InvalidBody([FieldError("body", f"malformed JSON: {exc}")]) from None
+    if repeated := repeated_keys(body):
+        raise InvalidBody(
+            [FieldError("body", f"the key {key!r} appears more than once in one JSON object") for key in repeated]
+        )
     errors = list(islice(control_character_errors(value), MAX_ERRORS + 1))
     try:
         msgspec.convert(value, type_, strict=True)

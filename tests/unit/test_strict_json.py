@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 
 from adapters.http.dto import EvaluateRequest
 from adapters.http.dto_catalog import TaxonomyIn
-from adapters.http.strict_json import MAX_DEPTH, InvalidBody, decode_strict, nesting_depth
+from adapters.http.strict_json import MAX_DEPTH, InvalidBody, decode_strict, nesting_depth, repeated_keys
 
 COURSE = {"nome": "Calculo I", "carga_horaria": 60, "ementa": "Limites e derivadas"}
 JSON_VALUES = st.recursive(
@@ -46,6 +46,21 @@ def test_depth_beyond_the_limit_is_refused_without_recursion() -> None:
         assert "levels deep" in errors_of(body)["body"]
     at_limit = {"origem": COURSE, "destino": COURSE, "context": json.loads('{"a": ' * (MAX_DEPTH - 1) + "1" + "}" * (MAX_DEPTH - 1))}
     assert decode_strict(json.dumps(at_limit).encode(), EvaluateRequest)["origem"] == COURSE
+
+
+@given(JSON_VALUES)
+def test_a_body_serialized_from_values_has_no_repeated_key(value: Any) -> None:
+    assert repeated_keys(json.dumps(value).encode()) == []
+
+
+def test_a_key_twice_in_one_object_is_refused_whatever_the_depth() -> None:
+    course = json.dumps(COURSE)
+    top = ('{"request_id": "dup-keys-001", "request_id": "dup-keys-002", "origem": %s, "destino": %s}' % (course, course))
+    assert errors_of(top.encode()) == {"body": "the key 'request_id' appears more than once in one JSON object"}
+    nested = '{"origem": %s, "destino": %s}' % (course[:-1] + ', "carga_horaria": 30}', course)
+    assert "'carga_horaria' appears more than once" in errors_of(nested.encode())["body"]
+    # the same key in two different objects is not a repetition
+    assert decode_strict(('{"origem": %s, "destino": %s}' % (course, course)).encode(), EvaluateRequest)["origem"] == COURSE
 
 
 def test_a_valid_body_comes_back_as_plain_values() -> None:
