@@ -36,8 +36,9 @@ from core.domain.cases.candidates import Proposal, eligible_origens, propose, sc
 from core.domain.cases.model import Candidate, Case, CasePolicy, DestinoUnit, OrigemCourse
 from core.domain.cases.solve import solve_case
 from core.domain.cases.stored import StoredCase
-from core.domain.curriculum import CurriculumUnit, UnitType
-from core.domain.errors import DuplicateResult, NotFound, VersionNotFound
+from core.domain.catalog import DEPRECATED
+from core.domain.curriculum import CurriculumUnit, UnitType, deprecated_curriculum_message
+from core.domain.errors import DuplicateResult, NotFound, VersionDeprecated, VersionNotFound
 from core.domain.precedent_decision import held_for_review
 from core.domain.precedents import PairOrigin, Precedent, PrecedentKind, PrecedentMatch, destino_matches, match_combination
 from core.domain.hygiene import SyllabusText
@@ -241,14 +242,10 @@ class EvaluateCase:
         if command.units is not None:
             return None, command.units
         with self._uows.reading() as uow:
-            version = command.curriculum_version or uow.curricula.default(command.tenant_id)
-            if version is None:
-                raise VersionNotFound("the tenant has no current curriculum: send curriculo.versao or unidades", field="curriculo.versao")
+            version = curriculum_to_decide(uow, command)
             curriculum = uow.curricula.get(command.tenant_id, version)
         if curriculum is None:
             raise VersionNotFound(f"curriculum version '{version}' not found", field="curriculo.versao")
-        if command.curriculum_id is not None and command.curriculum_id != curriculum.codigo_curriculo:
-            raise VersionNotFound(f"curriculum version '{version}' is not curriculum '{command.curriculum_id}'", field="curriculo.versao")
         return version, curriculum.units
 
     def _candidates(
@@ -597,6 +594,23 @@ def pair_commands(
     origem_of = cache(lambda members: origem_course([courses[c] for c in members]))
     destino_of = cache(lambda code: destino_course(units[code]))
     return lambda members, destino: replace(base, origem=origem_of(members), destino=destino_of(destino))
+
+
+def curriculum_to_decide(uow: UnitOfWork, command: CaseCommand) -> str:
+    """The stored curriculum version a new case is decided against: the one named, else the
+    tenant's current one. Checked before a case is decided or queued: raises VersionNotFound
+    (none, unknown, another curriculum's) or VersionDeprecated (retired from new decisions)."""
+    version = command.curriculum_version or uow.curricula.default(command.tenant_id)
+    if version is None:
+        raise VersionNotFound("the tenant has no current curriculum: send curriculo.versao or unidades", field="curriculo.versao")
+    info = uow.curricula.info(command.tenant_id, version)
+    if info is None:
+        raise VersionNotFound(f"curriculum version '{version}' not found", field="curriculo.versao")
+    if info.status == DEPRECATED:
+        raise VersionDeprecated(deprecated_curriculum_message(version), field="curriculo.versao")
+    if command.curriculum_id is not None and command.curriculum_id != info.codigo_curriculo:
+        raise VersionNotFound(f"curriculum version '{version}' is not curriculum '{command.curriculum_id}'", field="curriculo.versao")
+    return version
 
 
 # --- the answer document -------------------------------------------------------------------------

@@ -143,6 +143,23 @@ def test_inline_units_and_strict_input(client: TestClient) -> None:
     assert any("historico" in f for f in error({"historico": [], "unidades": units}))
 
 
+def test_a_deprecated_curriculum_version_is_refused_for_new_cases_now_and_as_a_job(client: TestClient) -> None:
+    version = _curriculum(client)
+    decided = client.post("/v1/cases", json=_body(version), headers=CLIENT)
+    assert decided.status_code == 200, decided.text
+    deprecated = client.post(f"/admin/curricula/{version}/deprecate", headers=ADMIN)
+    assert deprecated.status_code == 200, deprecated.text
+
+    for assincrono in (False, True):
+        refused = client.post("/v1/cases", json=_body(version, assincrono=assincrono), headers=CLIENT)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["extra"][0]["field"] == "curriculo.versao"
+        assert "is deprecated" in refused.json()["extra"][0]["message"]
+        assert "new decisions may not use it" in refused.json()["extra"][0]["message"]
+    stored = client.get(f"/v1/cases/{decided.json()['case_id']}", headers=CLIENT)  # what it decided stays readable
+    assert stored.status_code == 200 and stored.json()["curriculo"]["versao"] == version
+
+
 def test_roles(client: TestClient) -> None:
     units = realistic()["curriculo"]["units"][:1]
     body = {"historico": realistic()["transcript"][:1], "unidades": units}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from core.domain.cases.model import CasePolicy
-from core.domain.errors import NotFound, VersionNotFound
+from core.domain.errors import NotFound, VersionDeprecated, VersionNotFound
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.cases import EvaluateCase, case_csv, case_table
 from core.usecases.webhooks import WebhookAdmin
@@ -119,6 +119,21 @@ def test_an_unknown_curriculum_version_is_refused_before_anything_is_stored() ->
         world.evaluate_case(world.command(curriculum_version="nope"))
     with pytest.raises(VersionNotFound):
         world.evaluate_case(world.command(curriculum_id="ANOTHER"))
+    assert world.events("case") == [] and world.events("evaluation") == []
+
+
+def test_a_deprecated_curriculum_version_is_refused_for_a_new_case_naming_its_field() -> None:
+    world = case_world()
+    with world.uows() as uow:
+        uow.curricula.deprecate(DEFAULT_TENANT, world.version)
+        uow.commit()
+    with pytest.raises(VersionDeprecated) as refused:
+        world.evaluate_case(world.command())
+    assert refused.value.field == "curriculo.versao"
+    assert str(refused.value) == (
+        f"curriculum version '{world.version}' is deprecated: cases decided with it stay readable, "
+        "but new decisions may not use it"
+    )
     assert world.events("case") == [] and world.events("evaluation") == []
 
 
