@@ -47,6 +47,16 @@ def test_each_destino_gets_a_decision_and_every_unused_course_a_reason(decided) 
     assert used.isdisjoint(unused) and used | unused.keys() == {c["codigo"] for c in realistic()["transcript"]}
 
 
+def test_a_unit_covered_only_by_a_set_aside_course_names_it_and_why(decided) -> None:  # type: ignore[no-untyped-def]
+    _, document = decided
+    redes, met = _destino(document, "REDES-UNICAMP"), _destino(document, "MET-UNICAMP")
+    assert (redes["motivo"], met["motivo"]) == ("NOT_APPROVED", "OUT_OF_VALIDITY")
+    assert redes["justificativa"].endswith("REDES-UNIRIO Redes de Computadores I (TIN0123), não aprovada (situação no histórico: Reprovado)")
+    assert "MET-UNESP 1931 SCC - Metodologia Científica, fora do prazo de validade: cursada em 2005" in met["justificativa"]
+    unused = {o["codigo"]: o["justificativa"] for o in document["origens_nao_usadas"]}
+    assert unused["REDES-UNIRIO"] == "não aprovada (situação no histórico: Reprovado)"
+
+
 def test_no_origem_course_is_used_twice_and_the_summary_adds_up(decided) -> None:  # type: ignore[no-untyped-def]
     _, doc = decided
     waived = [d for d in doc["destinos"] if d["decisao"] == "DEFERIDO"]
