@@ -98,6 +98,14 @@ class CurriculumInfo:
     signature_present: bool | None
 
 
+def deprecated_curriculum_message(version: str) -> str:
+    """Why a new case may not use a deprecated version: the wording of a deprecated taxonomy's."""
+    return (
+        f"curriculum version '{version}' is deprecated: cases decided with it stay readable, "
+        "but new decisions may not use it"
+    )
+
+
 def check_curriculum(curriculum: Curriculum) -> None:
     """Codes are unique; prerequisites name units of the same curriculum, never the unit itself.
 

@@ -24,7 +24,7 @@ from core.ports.id_generator import IdGenerator
 from core.ports.job_queue import JobQueue
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from core.usecases.batch import BatchJobs, JobProgress
-from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse
+from core.usecases.cases import CaseCommand, EvaluateCase, TranscriptCourse, curriculum_to_decide
 
 CASE_KIND = "case"
 
@@ -110,13 +110,15 @@ class SubmitCase:
         }
 
     def __call__(self, command: CaseCommand) -> Job:
-        """The job (its id is the case id). Raises ValueError for inline units (not stored)."""
+        """The job (its id is the case id). Raises ValueError for inline units (not stored), and
+        what `curriculum_to_decide` raises for a curriculum a new case may not use."""
         command = replace(command, case_id=command.case_id or self._ids.new_id())
         assert command.case_id is not None
         payload = case_to_payload(command)
         job = Job(command.case_id, command.tenant_id, JobStatus.QUEUED, 1, self._clock.now())
         item = JobItem(command.case_id, 0, command.case_id, payload)
         with self._uow_factory() as uow:
+            curriculum_to_decide(uow, command)  # refused now (422), not when the worker runs it
             uow.jobs.add(job, [item])
             uow.commit()
         try:

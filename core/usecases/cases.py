@@ -36,8 +36,9 @@ from core.domain.cases.candidates import Proposal, eligible_origens, propose, sc
 from core.domain.cases.model import Candidate, Case, CasePolicy, DestinoUnit, OrigemCourse
 from core.domain.cases.solve import solve_case
 from core.domain.cases.stored import StoredCase
-from core.domain.curriculum import CurriculumUnit, UnitType
-from core.domain.errors import DuplicateResult, NotFound, VersionNotFound
+from core.domain.catalog import DEPRECATED
+from core.domain.curriculum import CurriculumUnit, UnitType, deprecated_curriculum_message
+from core.domain.errors import DuplicateResult, NotFound, VersionDeprecated, VersionNotFound
 from core.domain.precedent_decision import held_for_review
 from core.domain.precedents import PairOrigin, Precedent, PrecedentKind, PrecedentMatch, destino_matches, match_combination
 from core.domain.hygiene import SyllabusText
@@ -189,7 +190,7 @@ class EvaluateCase:
         reference_year = self._clock.now().year
         ticker = _Ticker(progress, [d.code for d in destinos if d.unit_type not in command.policy.excluded_types], self._progress_every)
         decided = self._candidates(base, taxonomy, policy, command, origens, destinos, units, reference_year, ticker)
-        case = Case(origens, destinos, tuple(c for c, _ in decided.items.values()), command.policy, reference_year)
+        case = Case(origens, destinos, tuple(c for c, _ in decided.items.values()), command.policy, reference_year, decided.covering)
         answer = solve_case(case, self._solver)
         pairs, stored = self._pairs_to_store(base, command, answer, decided, units)
         document = case_document(case_id, version, command, case, answer, decided, stored, units)
@@ -241,14 +242,10 @@ class EvaluateCase:
         if command.units is not None:
             return None, command.units
         with self._uows.reading() as uow:
-            version = command.curriculum_version or uow.curricula.default(command.tenant_id)
-            if version is None:
-                raise VersionNotFound("the tenant has no current curriculum: send curriculo.versao or unidades", field="curriculo.versao")
+            version = curriculum_to_decide(uow, command)
             curriculum = uow.curricula.get(command.tenant_id, version)
         if curriculum is None:
             raise VersionNotFound(f"curriculum version '{version}' not found", field="curriculo.versao")
-        if command.curriculum_id is not None and command.curriculum_id != curriculum.codigo_curriculo:
-            raise VersionNotFound(f"curriculum version '{version}' is not curriculum '{command.curriculum_id}'", field="curriculo.versao")
         return version, curriculum.units
 
     def _candidates(
@@ -268,13 +265,15 @@ class EvaluateCase:
         courses = {c.codigo: c for c in command.transcript}
         unit_of = {u.codigo: u for u in units}
         usable = [o for o in eligible_origens(origens, command.policy, reference_year) if o.ementa]
+        # read too, after the usable ones: a unit without candidates names them if they cover it
+        set_aside = [o for o in origens if o.ementa and o not in usable]
         wanted = [d for d in destinos if d.unit_type not in command.policy.excluded_types and d.ementa]
-        o_read = {o.code: self._pairs.read(o.ementa, taxonomy) for o in usable}
+        o_read = {o.code: self._pairs.read(o.ementa, taxonomy) for o in usable + set_aside}
         d_read = {d.code: self._pairs.read(d.ementa, taxonomy) for d in wanted}
-        o_index = {o.code: i for i, o in enumerate(usable)}
+        o_index = {o.code: i for i, o in enumerate(usable + set_aside)}
         d_index = {d.code: j for j, d in enumerate(wanted)}
         table = self._case_topics(
-            [o_read[o.code].syllabus.text for o in usable], [d_read[d.code].syllabus.text for d in wanted]
+            [o_read[o.code].syllabus.text for o in usable + set_aside], [d_read[d.code].syllabus.text for d in wanted]
         )
         table_of = self._precedents(command, usable)
         today = self._clock.now().date()
@@ -334,7 +333,11 @@ class EvaluateCase:
             """The evaluation stored for a pair the answer uses: the same reading, with excerpts."""
             return decide(c, True)
 
-        return _Decided({c.key: (c, evaluations[c.key]) for c in candidates}, final, policy, precedents)
+        named = {c.destino for c in candidates}
+        covering = frozenset(
+            (d.code, o.code) for d in wanted if d.code not in named for o in usable + set_aside if pairwise(o, d) > 0
+        )
+        return _Decided({c.key: (c, evaluations[c.key]) for c in candidates}, final, policy, precedents, covering)
 
     def _precedents(self, command: CaseCommand, usable: list[OrigemCourse]) -> _PrecedentTable:
         """The tenant's precedents naming any usable course of the transcript (by institution and
@@ -453,6 +456,8 @@ class _Decided:
     policy: Policy
     precedents: dict[tuple[str, tuple[str, ...]], PrecedentMatch] = field(default_factory=dict)
     """What the tenant's precedents say of a candidate, for those they decide or inform (ADR 0024)."""
+    covering: frozenset[tuple[str, str]] = frozenset()
+    """(destino, origem) for each unit without candidates and each course covering its content (`Case.covering`)."""
 
 
 class _Ticker:
@@ -599,11 +604,28 @@ def pair_commands(
     return lambda members, destino: replace(base, origem=origem_of(members), destino=destino_of(destino))
 
 
+def curriculum_to_decide(uow: UnitOfWork, command: CaseCommand) -> str:
+    """The stored curriculum version a new case is decided against: the one named, else the
+    tenant's current one. Checked before a case is decided or queued: raises VersionNotFound
+    (none, unknown, another curriculum's) or VersionDeprecated (retired from new decisions)."""
+    version = command.curriculum_version or uow.curricula.default(command.tenant_id)
+    if version is None:
+        raise VersionNotFound("the tenant has no current curriculum: send curriculo.versao or unidades", field="curriculo.versao")
+    info = uow.curricula.info(command.tenant_id, version)
+    if info is None:
+        raise VersionNotFound(f"curriculum version '{version}' not found", field="curriculo.versao")
+    if info.status == DEPRECATED:
+        raise VersionDeprecated(deprecated_curriculum_message(version), field="curriculo.versao")
+    if command.curriculum_id is not None and command.curriculum_id != info.codigo_curriculo:
+        raise VersionNotFound(f"curriculum version '{version}' is not curriculum '{command.curriculum_id}'", field="curriculo.versao")
+    return version
+
+
 # --- the answer document -------------------------------------------------------------------------
 
 REASON_TEXT = {
     Reason.EXCLUDED_TYPE: "tipo de unidade excluído da dispensa pela política",
-    Reason.NO_CANDIDATE: "nenhuma disciplina de origem cobre esta unidade com carga suficiente",
+    Reason.NO_CANDIDATE: "nenhuma disciplina de origem cobre os conteúdos desta unidade",
     Reason.REJECTED: "indeferida pela avaliação do par",
     Reason.REVIEW: "a avaliação pede análise humana",
     Reason.ALREADY_USED: "disciplina de origem já usada",
@@ -643,6 +665,42 @@ def reason_text(reason: Reason | None, answer: CaseAnswer, case: Case, candidate
     return base
 
 
+def not_approved_text(course: TranscriptCourse | None) -> str:
+    """"não aprovada", with the situation the histórico gives (Reprovado, Trancado…) if any."""
+    status = (course.status or "").strip() if course is not None else ""
+    return f"{REASON_TEXT[Reason.NOT_APPROVED]} (situação no histórico: {status})" if status else REASON_TEXT[Reason.NOT_APPROVED]
+
+
+def uncovered_text(outcome: DestinoOutcome, answer: CaseAnswer, case: Case, transcript: dict[str, TranscriptCourse]) -> str:
+    """Why a unit no candidate names was not waived, naming the origem courses that cover its
+    content (`DestinoOutcome.related`) and, for each one set aside, why: a coordinator must not
+    read a failed course as a workload problem."""
+    if not outcome.related:
+        return reason_text(outcome.reason, answer, case, None)
+    courses = {o.code: o for o in case.origens}
+    one = len(outcome.related) == 1
+    subject = "a disciplina de origem que cobre" if one else "as disciplinas de origem que cobrem"
+    if outcome.reason is Reason.INSUFFICIENT_WORKLOAD:
+        destino = next(d for d in case.destinos if d.code == outcome.destino)
+        named = ", ".join(f"{c} {courses[c].name} ({hours_text(courses[c].clock_hours)}h)" for c in outcome.related)
+        total = sum(courses[c].clock_hours for c in outcome.related)
+        return (
+            f"{REASON_TEXT[Reason.INSUFFICIENT_WORKLOAD]}: {subject} os conteúdos desta unidade "
+            f"({named}) {'tem' if one else 'somam'} {hours_text(total)}h, "
+            f"abaixo das {hours_text(case.policy.minimum_hours(destino))}h exigidas"
+        )
+    why = []
+    for code in outcome.related:
+        course = courses[code]
+        if not course.approved:
+            said = not_approved_text(transcript.get(code))
+        else:
+            said = reason_text(Reason.OUT_OF_VALIDITY, answer, case, None, origem=code)
+        why.append(f"{code} {course.name}, {said}")
+    verb = "não pôde ser usada" if one else "não puderam ser usadas"
+    return f"{subject} os conteúdos desta unidade {verb}: {'; '.join(why)}"
+
+
 def case_document(
     case_id: str,
     version: str | None,
@@ -661,6 +719,8 @@ def case_document(
         evaluation = decided.items[c.key][1] if c is not None else None
         if outcome.status is DestinoStatus.WAIVED or (outcome.status is DestinoStatus.TO_REVIEW) or outcome.reason is Reason.REJECTED:
             justification = evaluation.justificativa_curta if evaluation else ""
+        elif c is None:
+            justification = uncovered_text(outcome, answer, case, course_of)
         else:
             justification = reason_text(outcome.reason, answer, case, c)
         destinos.append({
@@ -690,7 +750,10 @@ def case_document(
             "codigo": o.origem,
             "nome": course.nome,
             "motivo": None if o.reason is None else o.reason.value,
-            "justificativa": reason_text(o.reason, answer, case, best, origem=o.origem),
+            "justificativa": (
+                not_approved_text(course) if o.reason is Reason.NOT_APPROVED
+                else reason_text(o.reason, answer, case, best, origem=o.origem)
+            ),
         })
     s = answer.summary
     return {

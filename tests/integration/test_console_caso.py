@@ -127,6 +127,17 @@ def test_errors_are_shown_next_to_their_field_in_portuguese(client: TestClient) 
     assert inline_unset.status_code == 422 and 'id="unidades-erro"' in inline_unset.text
 
 
+def test_a_deprecated_curriculum_is_refused_next_to_its_field(client: TestClient) -> None:
+    version = _curriculum(client)
+    assert client.post(f"/admin/curricula/{version}/deprecate", headers={"X-API-Key": KEYS["admin"]}).status_code == 200
+    csrf = sign_in(client, KEYS["client"])
+    for assincrono in ("", "on"):
+        refused = _post(client, csrf, _transcript_csv(","), "h.csv", curriculo=version, **({"assincrono": assincrono} if assincrono else {}))
+        assert refused.status_code == 422 and 'id="curriculo-erro"' in refused.text
+        said = re.search(r'id="curriculo-erro">(.*?)</div>', refused.text, re.S)
+        assert said is not None and "is deprecated" in said.group(1), said
+
+
 def test_inline_units_decide_now_and_a_job_shows_its_progress_then_the_table(client: TestClient) -> None:
     csrf = sign_in(client, KEYS["client"])
     units = json.dumps(realistic()["curriculo"]["units"])

@@ -143,6 +143,23 @@ def test_inline_units_and_strict_input(client: TestClient) -> None:
     assert any("historico" in f for f in error({"historico": [], "unidades": units}))
 
 
+def test_a_deprecated_curriculum_version_is_refused_for_new_cases_now_and_as_a_job(client: TestClient) -> None:
+    version = _curriculum(client)
+    decided = client.post("/v1/cases", json=_body(version), headers=CLIENT)
+    assert decided.status_code == 200, decided.text
+    deprecated = client.post(f"/admin/curricula/{version}/deprecate", headers=ADMIN)
+    assert deprecated.status_code == 200, deprecated.text
+
+    for assincrono in (False, True):
+        refused = client.post("/v1/cases", json=_body(version, assincrono=assincrono), headers=CLIENT)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["extra"][0]["field"] == "curriculo.versao"
+        assert "is deprecated" in refused.json()["extra"][0]["message"]
+        assert "new decisions may not use it" in refused.json()["extra"][0]["message"]
+    stored = client.get(f"/v1/cases/{decided.json()['case_id']}", headers=CLIENT)  # what it decided stays readable
+    assert stored.status_code == 200 and stored.json()["curriculo"]["versao"] == version
+
+
 def test_roles(client: TestClient) -> None:
     units = realistic()["curriculo"]["units"][:1]
     body = {"historico": realistic()["transcript"][:1], "unidades": units}
@@ -166,6 +183,29 @@ def test_the_case_parecer_is_html_or_pdf_for_the_cases_tenant_only(client: TestC
     assert f"parecer-caso-{case_id}.pdf" in pdf.headers["content-disposition"]
     assert client.get(f"/v1/cases/{case_id}/parecer", headers=OTHER).status_code == 404
     assert client.get("/v1/cases/no-such-case/parecer", headers=CLIENT).status_code == 404
+
+
+def test_a_unit_only_a_failed_or_too_old_course_covers_says_so_in_the_case_csv_and_parecer(client: TestClient) -> None:
+    """REDES-UNIRIO (60h, failed) covers REDES-UNICAMP, MET-UNESP (2005) covers MET-UNICAMP: the
+    coordinator reads which course and why, not a workload problem."""
+    version = _curriculum(client)
+    case = client.post("/v1/cases", json=_body(version), headers=CLIENT)
+    assert case.status_code == 200, case.text
+    units = {d["codigo"]: d for d in case.json()["destinos"]}
+    redes, met = units["REDES-UNICAMP"], units["MET-UNICAMP"]
+    assert (redes["decisao"], redes["motivo"], met["motivo"]) == ("INDEFERIDO", "NOT_APPROVED", "OUT_OF_VALIDITY")
+    assert redes["justificativa"] == (
+        "a disciplina de origem que cobre os conteúdos desta unidade não pôde ser usada: "
+        "REDES-UNIRIO Redes de Computadores I (TIN0123), não aprovada (situação no histórico: Reprovado)"
+    )
+    assert "MET-UNESP" in met["justificativa"] and "cursada em 2005, validade de 15 anos" in met["justificativa"]
+    assert all("carga" not in d["justificativa"] for d in (redes, met))
+    case_id = case.json()["case_id"]
+    exported = client.get(f"/v1/cases/{case_id}", params={"format": "csv"}, headers=CLIENT).text
+    assert redes["justificativa"] in exported
+    page = client.get(f"/v1/cases/{case_id}/parecer", headers=CLIENT).text
+    assert "REDES-UNIRIO Redes de Computadores I (TIN0123), não aprovada (situação no histórico: Reprovado)" in page
+    assert "com carga suficiente" not in page
 
 
 def test_the_openapi_declares_every_format_a_document_route_answers(client: TestClient) -> None:

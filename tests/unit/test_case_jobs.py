@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from core.domain.errors import NotFound
+from core.domain.errors import NotFound, VersionDeprecated, VersionNotFound
 from core.domain.records import JobStatus
+from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.batch import BatchJobs, ProcessItem
 from core.usecases.case_jobs import RunCaseItem, SubmitCase, case_from_payload, case_to_payload
 from core.usecases.cases import EvaluateCase
@@ -75,6 +76,21 @@ def test_a_case_job_is_queued_then_decided_like_the_synchronous_case() -> None:
     assert _decisions(document) == _decisions(case_world().evaluate_case(world.command()))
     assert process(job.job_id, 0) is None  # a repeated message: nothing to do
     assert len(world.events("case")) == 1
+
+
+def test_a_case_job_on_an_unknown_or_deprecated_curriculum_is_refused_before_it_is_queued() -> None:
+    world = case_world()
+    submit, _, queue = _jobs(world)
+    with pytest.raises(VersionNotFound):
+        submit(world.command(curriculum_version="nope"))
+    with world.uows() as uow:
+        uow.curricula.deprecate(DEFAULT_TENANT, world.version)
+        uow.commit()
+    with pytest.raises(VersionDeprecated, match="deprecated"):
+        submit(world.command())
+    assert queue.messages == []
+    with world.uows.reading() as uow:
+        assert uow.jobs.get(DEFAULT_TENANT, "job-1") is None
 
 
 def test_a_worker_killed_mid_case_completes_it_once_on_the_next_delivery() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from core.domain.cases.model import CasePolicy
-from core.domain.errors import NotFound, VersionNotFound
+from core.domain.errors import NotFound, VersionDeprecated, VersionNotFound
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.cases import EvaluateCase, case_csv, case_table
 from core.usecases.webhooks import WebhookAdmin
@@ -45,6 +45,16 @@ def test_each_destino_gets_a_decision_and_every_unused_course_a_reason(decided) 
     assert unused["MICRO-UTFPR-AP"] == "COVERS_NOTHING"  # microbiology: no topic of the curriculum
     used = {o["codigo"] for o in doc["origens_usadas"]}
     assert used.isdisjoint(unused) and used | unused.keys() == {c["codigo"] for c in realistic()["transcript"]}
+
+
+def test_a_unit_covered_only_by_a_set_aside_course_names_it_and_why(decided) -> None:  # type: ignore[no-untyped-def]
+    _, document = decided
+    redes, met = _destino(document, "REDES-UNICAMP"), _destino(document, "MET-UNICAMP")
+    assert (redes["motivo"], met["motivo"]) == ("NOT_APPROVED", "OUT_OF_VALIDITY")
+    assert redes["justificativa"].endswith("REDES-UNIRIO Redes de Computadores I (TIN0123), não aprovada (situação no histórico: Reprovado)")
+    assert "MET-UNESP 1931 SCC - Metodologia Científica, fora do prazo de validade: cursada em 2005" in met["justificativa"]
+    unused = {o["codigo"]: o["justificativa"] for o in document["origens_nao_usadas"]}
+    assert unused["REDES-UNIRIO"] == "não aprovada (situação no histórico: Reprovado)"
 
 
 def test_no_origem_course_is_used_twice_and_the_summary_adds_up(decided) -> None:  # type: ignore[no-untyped-def]
@@ -119,6 +129,21 @@ def test_an_unknown_curriculum_version_is_refused_before_anything_is_stored() ->
         world.evaluate_case(world.command(curriculum_version="nope"))
     with pytest.raises(VersionNotFound):
         world.evaluate_case(world.command(curriculum_id="ANOTHER"))
+    assert world.events("case") == [] and world.events("evaluation") == []
+
+
+def test_a_deprecated_curriculum_version_is_refused_for_a_new_case_naming_its_field() -> None:
+    world = case_world()
+    with world.uows() as uow:
+        uow.curricula.deprecate(DEFAULT_TENANT, world.version)
+        uow.commit()
+    with pytest.raises(VersionDeprecated) as refused:
+        world.evaluate_case(world.command())
+    assert refused.value.field == "curriculo.versao"
+    assert str(refused.value) == (
+        f"curriculum version '{world.version}' is deprecated: cases decided with it stay readable, "
+        "but new decisions may not use it"
+    )
     assert world.events("case") == [] and world.events("evaluation") == []
 
 

@@ -27,7 +27,7 @@ class Reason(str, enum.Enum):
     """Why a destino was not waived, or why an origem course was not used."""
 
     EXCLUDED_TYPE = "EXCLUDED_TYPE"  # destino: its type is never waived (TCC, Estágio…)
-    NO_CANDIDATE = "NO_CANDIDATE"  # destino: no origem course covers it with enough hours
+    NO_CANDIDATE = "NO_CANDIDATE"  # destino: no origem course covers its content
     REJECTED = "REJECTED"  # its candidates were all INDEFERIDO
     REVIEW = "REVIEW"  # only ANALISE_HUMANA candidates: a person decides
     ALREADY_USED = "ALREADY_USED"  # destino: an origem course it needs is used for another unit
@@ -35,10 +35,10 @@ class Reason(str, enum.Enum):
     CAP = "CAP"  # waiving it would exceed the cap on the waived share
     NOT_CHOSEN = "NOT_CHOSEN"  # feasible but left out (only the greedy fallback does this)
     DESTINO_WAIVED = "DESTINO_WAIVED"  # origem: the units it could waive are waived by others
-    NOT_APPROVED = "NOT_APPROVED"  # origem: not passed
-    OUT_OF_VALIDITY = "OUT_OF_VALIDITY"  # origem: older than the validity window, or year unknown
+    NOT_APPROVED = "NOT_APPROVED"  # origem: not passed; destino: the courses covering it were not
+    OUT_OF_VALIDITY = "OUT_OF_VALIDITY"  # origem: older than the validity window, or year unknown; destino: likewise
     COVERS_NOTHING = "COVERS_NOTHING"  # origem: part of no candidate at all
-    INSUFFICIENT_WORKLOAD = "INSUFFICIENT_WORKLOAD"  # candidate hours below the threshold
+    INSUFFICIENT_WORKLOAD = "INSUFFICIENT_WORKLOAD"  # candidate hours, or the hours of the courses covering a destino, below the threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,9 @@ class DestinoOutcome:
     candidate: Candidate | None
     reason: Reason | None = None
     detail: str = ""
+    related: tuple[str, ...] = ()
+    """Without a candidate: the origem courses covering its content that the reason names (set
+    aside as not approved or out of validity, or too few hours together)."""
 
     @property
     def origens(self) -> tuple[str, ...]:

@@ -119,6 +119,9 @@ class Case:
     candidates: tuple[Candidate, ...]
     policy: CasePolicy = CasePolicy()
     reference_year: int = 2026
+    covering: frozenset[tuple[str, str]] = frozenset()
+    """(destino, origem) pairs whose topics overlap enough to take part in a candidate, usable or
+    not: for a unit without candidates, who could have covered it and why they did not."""
 
     def __post_init__(self) -> None:
         for kind, codes in (("origem", [o.code for o in self.origens]), ("destino", [d.code for d in self.destinos])):
@@ -132,6 +135,9 @@ class Case:
                 raise InvalidCase(f"candidate {c.destino} <- {c.origens} names unknown codes")
             if len(set(c.origens)) != len(c.origens):
                 raise InvalidCase(f"candidate {c.destino} repeats an origem course")
+        for destino, origem in self.covering:
+            if destino not in known_d or origem not in known_o:
+                raise InvalidCase(f"covering pair {destino} <- {origem} names unknown codes")
 
     @property
     def total_hours(self) -> float:

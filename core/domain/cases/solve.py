@@ -22,11 +22,20 @@ from core.domain.cases.answer import (
     Summary,
 )
 from core.domain.cases.assignment import HOURS_EPSILON, AssignmentProblem, choose
-from core.domain.cases.model import Candidate, Case
+from core.domain.cases.model import Candidate, Case, DestinoUnit, OrigemCourse
 from core.domain.model import Decision
 
 if TYPE_CHECKING:
     from core.ports.assignment_solver import AssignmentSolver
+
+
+def exclusion(case: Case, course: OrigemCourse) -> Reason | None:
+    """Why an origem course may waive nothing at all (not passed, too old); None when it may."""
+    if not course.approved:
+        return Reason.NOT_APPROVED
+    if not case.policy.within_validity(course, case.reference_year):
+        return Reason.OUT_OF_VALIDITY
+    return None
 
 
 def blocking_reason(case: Case, candidate: Candidate) -> Reason | None:
@@ -35,10 +44,10 @@ def blocking_reason(case: Case, candidate: Candidate) -> Reason | None:
     origens = {o.code: o for o in case.origens}
     if destino.unit_type in case.policy.excluded_types:
         return Reason.EXCLUDED_TYPE
-    if any(not origens[c].approved for c in candidate.origens):
-        return Reason.NOT_APPROVED
-    if any(not case.policy.within_validity(origens[c], case.reference_year) for c in candidate.origens):
-        return Reason.OUT_OF_VALIDITY
+    excluded = {exclusion(case, origens[c]) for c in candidate.origens}
+    for reason in (Reason.NOT_APPROVED, Reason.OUT_OF_VALIDITY):
+        if reason in excluded:
+            return reason
     if candidate.clock_hours + HOURS_EPSILON < case.policy.minimum_hours(destino):
         return Reason.INSUFFICIENT_WORKLOAD
     if candidate.decision is Decision.ANALISE_HUMANA:
@@ -131,13 +140,38 @@ def _destinos(case: Case, chosen: tuple[Candidate, ...], waived_hours: float) ->
             outcomes.append(DestinoOutcome(d.code, DestinoStatus.TO_REVIEW, review, Reason.REVIEW))
             continue
         best = _best(mine)
-        reason = Reason.NO_CANDIDATE if best is None else blocked[best] or Reason.REJECTED
+        if best is None:
+            outcomes.append(uncovered(case, d))
+            continue
+        reason = blocked[best] or Reason.REJECTED
         detail = ""
         if best is not None and reason is Reason.REVIEW:  # only review candidates, origens taken
             reason = Reason.ALREADY_USED
             detail = ", ".join(f"{o} already used for {used_for[o]}" for o in best.origens if o in used_for)
         outcomes.append(DestinoOutcome(d.code, DestinoStatus.NOT_WAIVED, best, reason, detail))
     return tuple(outcomes)
+
+
+def uncovered(case: Case, destino: DestinoUnit) -> DestinoOutcome:
+    """A unit no candidate names: say who covers its content and why they could not waive it.
+
+    Set aside (not approved, out of validity) when the courses covering it would have the hours
+    with them; too few hours when even all of them together do not; else no course covers it.
+    """
+    courses = {o.code: o for o in case.origens}
+    covering = sorted(o for d, o in case.covering if d == destino.code)
+    hours = sum(courses[o].clock_hours for o in covering)
+    minimum = case.policy.minimum_hours(destino)
+    why = {o: reason for o in covering if (reason := exclusion(case, courses[o])) is not None}
+    set_aside = tuple(o for o in covering if o in why)
+    if covering and hours < minimum:
+        detail = f"{' + '.join(covering)}: {hours:g}h, {minimum:g}h needed"
+        return DestinoOutcome(destino.code, DestinoStatus.NOT_WAIVED, None, Reason.INSUFFICIENT_WORKLOAD, detail, tuple(covering))
+    if set_aside:
+        reason = Reason.NOT_APPROVED if Reason.NOT_APPROVED in why.values() else Reason.OUT_OF_VALIDITY
+        detail = ", ".join(f"{o} {why[o].value}" for o in set_aside)
+        return DestinoOutcome(destino.code, DestinoStatus.NOT_WAIVED, None, reason, detail, set_aside)
+    return DestinoOutcome(destino.code, DestinoStatus.NOT_WAIVED, None, Reason.NO_CANDIDATE)
 
 
 def _why_not_chosen(
@@ -175,9 +209,10 @@ def _origens(case: Case, chosen: tuple[Candidate, ...]) -> tuple[OrigemOutcome, 
 
 def _why_unused(case: Case, code: str, chosen: tuple[Candidate, ...]) -> tuple[Reason, str]:
     course = next(o for o in case.origens if o.code == code)
-    if not course.approved:
+    excluded = exclusion(case, course)
+    if excluded is Reason.NOT_APPROVED:
         return Reason.NOT_APPROVED, ""
-    if not case.policy.within_validity(course, case.reference_year):
+    if excluded is Reason.OUT_OF_VALIDITY:
         year = "unknown" if course.year is None else str(course.year)
         return Reason.OUT_OF_VALIDITY, f"year {year}, validity {case.policy.validity_years} years"
     mine = [c for c in case.candidates if code in c.origens]
