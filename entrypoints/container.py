@@ -33,14 +33,15 @@ from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.dramatiq_queue import build_queue_runtime
 from adapters.queue.webhook_queue import OutboxBell
 from adapters.metrics.webhook_metrics import PrometheusWebhookMetrics
-from adapters.webhooks.httpx_sender import HttpxWebhookSender
+from adapters.webhooks.socket_resolver import SocketHostResolver
 from core.usecases.webhooks import WebhookAdmin
-from entrypoints.webhook_runtime import build_webhook_runtime
+from entrypoints.webhook_runtime import build_webhook_runtime, destination_check, webhook_sender
 from adapters.rate_limits.leased_rate_limiter import LeasedRateLimiter
 from adapters.rate_limits.memory_rate_limiter import MemoryRateLimiter
 from adapters.rate_limits.redis_rate_limiter import RedisRateLimiter
 from adapters.system import SystemClock, UuidGenerator, run_in_background
 from core.ports.clock import Clock
+from core.ports.host_resolver import HostResolver
 from core.ports.id_generator import IdGenerator
 from core.ports.mapping_cache import MappingCache
 from core.ports.metrics import Metrics
@@ -175,12 +176,15 @@ class Adapters(containers.DeclarativeContainer):
     dead_letters = providers.Callable(attrgetter("dead_letters"), queue_runtime)
 
     # Webhooks (ADR 0025): the outbox dispatcher and the delivery actor on the batch's broker (in
-    # process when embedded); building `webhook_runtime` connects the outbox bell.
+    # process when embedded); building `webhook_runtime` connects the outbox bell. Destinations
+    # are checked at registration and at every connection with this resolver (ADR 0048).
+    host_resolver: providers.Provider[HostResolver] = providers.Singleton(SocketHostResolver)
+    webhook_destinations = providers.Singleton(destination_check, settings.provided.webhooks, host_resolver)
     webhook_runtime = providers.Singleton(
         build_webhook_runtime,
         queue_runtime.provided.broker,
         uow_factory,
-        providers.Singleton(HttpxWebhookSender, settings.provided.webhooks.timeout_s),
+        providers.Singleton(webhook_sender, settings.provided.webhooks, host_resolver),
         clock,
         settings.provided.webhooks.policy,
         outbox_bell,
@@ -271,7 +275,9 @@ class UseCases(containers.DeclarativeContainer):
 
     pareceres = providers.Singleton(Pareceres, adapters.uow_factory, adapters.clock)  # ADR 0026
     precedents = providers.Singleton(Precedents, adapters.uow_factory, adapters.clock)  # ADR 0024
-    webhook_admin = providers.Singleton(WebhookAdmin, adapters.uow_factory, adapters.clock, adapters.ids)
+    webhook_admin = providers.Singleton(
+        WebhookAdmin, adapters.uow_factory, adapters.clock, adapters.ids, adapters.webhook_destinations
+    )
     webhook_deliveries = providers.Callable(attrgetter("deliveries"), adapters.webhook_runtime)
 
 

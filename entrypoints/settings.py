@@ -163,6 +163,7 @@ class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     backoff_max_s: PositiveFloat = 3600.0  # longest delay between attempts
     timeout_s: Annotated[float, msgspec.Meta(gt=0, le=120)] = 10.0  # connect/read timeout of one POST
     lease_s: PositiveFloat = 300.0  # handed out again by the sweep if not attempted for this long
+    allow_private: bool = False  # deliver to loopback/private/link-local hosts too (on-premises, tests): ADR 0048
 
     @property
     def policy(self) -> DeliveryPolicy:
@@ -257,10 +258,11 @@ ENV: dict[str, tuple[str, str]] = {
     "EQV_WEBHOOK_BACKOFF_MAX_S": ("webhooks", "backoff_max_s"),
     "EQV_WEBHOOK_TIMEOUT_S": ("webhooks", "timeout_s"),
     "EQV_WEBHOOK_LEASE_S": ("webhooks", "lease_s"),
+    "EQV_WEBHOOK_ALLOW_PRIVATE": ("webhooks", "allow_private"),
 }
 """Every environment variable the service reads (besides EQV_VAR_DIR and PROMETHEUS_MULTIPROC_DIR)."""
 _VARIABLE = {place: name for name, place in ENV.items()}
-_BOOLEAN_FIELDS = {("rate_limits", "enabled"), ("metrics", "enabled"), ("metrics", "public")}
+_BOOLEAN_FIELDS = {("rate_limits", "enabled"), ("metrics", "enabled"), ("metrics", "public"), ("webhooks", "allow_private")}
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, keys: bool = True) -> Settings:

@@ -8,10 +8,15 @@ from dataclasses import dataclass
 import dramatiq
 
 from adapters.queue.webhook_queue import DramatiqDeliveryQueue, OutboxBell, declare_webhook_actor
+from adapters.webhooks.httpx_sender import HttpxWebhookSender
+from core.domain.webhook_destinations import refusal
 from core.ports.clock import Clock
+from core.ports.host_resolver import HostResolver
 from core.ports.unit_of_work import UnitOfWorkFactory
 from core.ports.webhook_delivery import WebhookMetrics, WebhookSender
+from core.usecases.webhook_destinations import AnyDestination, DestinationCheck, PublicDestinationsOnly
 from core.usecases.webhooks import DeliverWebhook, DeliveryPolicy, OutboxDispatcher, WebhookDeliveries
+from entrypoints.settings import WebhookSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +44,15 @@ def build_webhook_runtime(
     dispatcher = OutboxDispatcher(uow_factory, queue, clock, policy)
     bell.connect(dispatcher.dispatch)
     return WebhookRuntime(actor, dispatcher, deliver, WebhookDeliveries(uow_factory, dispatcher, clock))
+
+
+def webhook_sender(settings: WebhookSettings, resolver: HostResolver) -> HttpxWebhookSender:
+    """Every connection checked against the destination rule, unless private targets are allowed (ADR 0048)."""
+    if settings.allow_private:
+        return HttpxWebhookSender.unchecked(settings.timeout_s)
+    return HttpxWebhookSender.checked(settings.timeout_s, resolver, refusal)
+
+
+def destination_check(settings: WebhookSettings, resolver: HostResolver) -> DestinationCheck:
+    """What registering an endpoint checks of its URL's host (ADR 0048)."""
+    return AnyDestination() if settings.allow_private else PublicDestinationsOnly(resolver)

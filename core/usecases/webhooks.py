@@ -39,6 +39,7 @@ from core.domain.webhooks import (
 from core.ports.clock import Clock
 from core.ports.id_generator import IdGenerator
 from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from core.usecases.webhook_destinations import DestinationCheck
 from core.ports.webhook_delivery import DeliveryQueue, WebhookMetrics, WebhookSender
 
 CHUNK = 500
@@ -102,18 +103,26 @@ class DeliveryPolicy:
 
 class WebhookAdmin:
     """Endpoints of a tenant: add (the secret is shown once), list, disable, rotate the secret.
-    Every change is an audit event (never with the secret)."""
+    Every change is an audit event (never with the secret). `destinations` decides which hosts
+    may be added (ADR 0048)."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, secret: Callable[[], str] = new_secret
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        destinations: DestinationCheck,
+        secret: Callable[[], str] = new_secret,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._ids = ids
+        self._destinations = destinations
         self._secret = secret
 
     def add(self, tenant_id: str, url: str, event_types: list[str], actor: str) -> WebhookEndpoint:
         url, types = check_url(url), check_event_types(event_types)
+        self._destinations.check(url)  # may resolve the host: before the unit of work opens
         now = self._clock.now()
         endpoint = WebhookEndpoint(tenant_id, f"wh_{self._ids.new_id()}", url, self._secret(), types, True, now, now)
         with self._uow_factory() as uow:

@@ -123,3 +123,19 @@ class RecordingWebhookMetrics:
 
     def webhook_attempt(self, outcome: str) -> None:
         self.outcomes.append(outcome)
+
+
+PUBLIC_ADDRESS = "93.184.216.34"  # a global unicast address (never connected to by the fakes)
+
+
+@dataclasses.dataclass
+class FakeHostResolver:
+    """Answers from `table` (host -> addresses; an unknown host does not resolve) and records each
+    host asked; change `table` to move a host (records changed after registration)."""
+
+    table: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    asked: list[str] = dataclasses.field(default_factory=list)
+
+    def addresses(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        return list(self.table.get(host, []))

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from entrypoints.container import Container
+from tests.fakes.webhooks import PUBLIC_ADDRESS, FakeHostResolver
 from tests.support.http_api import DESTINO, KEYS, ORIGEM, make_client, unique_id
 from tests.support.waiting import wait_until
 from tests.support.webhook_receiver import WebhookReceiver
@@ -23,15 +25,50 @@ def call(client: TestClient, method: str, path: str, key: str = "admin", **kwarg
     return client.request(method, path, headers={"X-API-Key": KEYS[key]}, **kwargs)
 
 
+def disable_all(test_client: TestClient) -> None:
+    """The default tenant is shared by the session's tests: leave no endpoint of ours active."""
+    for endpoint in call(test_client, "GET", "/admin/webhooks").json():
+        if endpoint["active"]:
+            call(test_client, "POST", f"/admin/webhooks/{endpoint['endpoint_id']}/disable")
+
+
 @pytest.fixture
 def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    # webhooks.max_attempts=1: the first failure is the last, dead at once
-    for test_client in make_client(db_url, tmp_path, webhooks={"max_attempts": 1}):
+    # webhooks.max_attempts=1: the first failure is the last, dead at once; allow_private: the
+    # receiver listens on 127.0.0.1 (and example.org needs no DNS) — ADR 0048
+    for test_client in make_client(db_url, tmp_path, webhooks={"max_attempts": 1, "allow_private": True}):
         yield test_client
-        # The default tenant is shared by the session's tests: leave no endpoint of ours active.
-        for endpoint in call(test_client, "GET", "/admin/webhooks").json():
-            if endpoint["active"]:
-                call(test_client, "POST", f"/admin/webhooks/{endpoint['endpoint_id']}/disable")
+        disable_all(test_client)
+
+
+@pytest.fixture
+def checked(db_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, FakeHostResolver]]:
+    """The default settings (public destinations only), the resolver port swapped for a fake."""
+    containers: list[Container] = []
+    for test_client in make_client(db_url, tmp_path, containers=containers):
+        resolver = FakeHostResolver({"localhost": ["127.0.0.1", "::1"], "hooks.example": [PUBLIC_ADDRESS]})
+        containers[0].adapters.host_resolver.override(resolver)
+        yield test_client, resolver
+        disable_all(test_client)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8080/hooks", "http://169.254.169.254/latest", "http://[::1]/h", "http://localhost:9/h",
+    "https://10.0.0.8/h", "https://not-resolving.example/h",
+])
+def test_by_default_a_non_public_destination_is_422_naming_url(checked: tuple[TestClient, FakeHostResolver], url: str) -> None:
+    client, _ = checked
+    answer = call(client, "POST", "/admin/webhooks", json={"url": url, "event_types": ["decisao.final"]})
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["extra"]
+    assert problem["field"] == "url" and "url recusada: o host" in problem["message"], problem
+
+
+def test_by_default_a_public_destination_is_added_after_resolving_it(checked: tuple[TestClient, FakeHostResolver]) -> None:
+    client, resolver = checked
+    answer = call(client, "POST", "/admin/webhooks", json={"url": "https://hooks.example/h", "event_types": ["decisao.final"]})
+    assert answer.status_code == 201, answer.text
+    assert resolver.asked == ["hooks.example"]
 
 
 @pytest.fixture

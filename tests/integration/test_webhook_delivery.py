@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -22,10 +24,13 @@ from adapters.queue.webhook_queue import QUEUE_NAME, OutboxBell
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from core.domain.records import Tenant
 from core.domain.webhooks import CASO_CONCLUIDO, DeliveryState
+from core.domain.webhook_destinations import refusal
+from core.usecases.webhook_destinations import AnyDestination, DestinationCheck, PublicDestinationsOnly
 from core.usecases.webhooks import DeliveryPolicy, DeliveryQuery, WebhookAdmin, publish
 from entrypoints.webhook_runtime import WebhookRuntime, build_webhook_runtime
 from tests.fakes import FixedClock
 from tests.fakes.system import SequentialIds
+from tests.fakes.webhooks import PUBLIC_ADDRESS, FakeHostResolver, RecordingWebhookMetrics
 from tests.support.webhook_receiver import WebhookReceiver
 
 POLICY = DeliveryPolicy(
@@ -42,6 +47,7 @@ class Rig:
     runtime: WebhookRuntime
     admin: WebhookAdmin
     receiver: WebhookReceiver
+    metrics: RecordingWebhookMetrics
 
     def publish(self, data: dict, uows: SqlaUnitOfWorkFactory | None = None) -> list[str]:
         with (uows or self.uows)() as uow:
@@ -56,8 +62,12 @@ class Rig:
         return self.runtime.deliveries.show(self.tenant, delivery_id)[0].state
 
 
-@pytest.fixture
-def rig(engine: Engine) -> Iterator[Rig]:
+@contextmanager
+def rigged(
+    engine: Engine, sender: HttpxWebhookSender, destinations: DestinationCheck, url_of: Callable[[WebhookReceiver], str] = attrgetter("url")
+) -> Iterator[Rig]:
+    """A tenant with one endpoint (at `url_of(receiver)`, registered through `destinations`), the
+    runtime on `sender`, and a worker."""
     tenant = f"wh-{uuid.uuid4().hex[:10]}"
     bell = OutboxBell()
     uows = SqlaUnitOfWorkFactory(session_factory(engine), None, bell)
@@ -67,23 +77,30 @@ def rig(engine: Engine) -> Iterator[Rig]:
         uow.commit()
     broker = build_broker(None, "unused", RetryPolicy(max_retries=0))
     assert isinstance(broker, StubBroker)  # the embedded runtime's in-process broker
-    sender = HttpxWebhookSender(timeout_s=5.0)
-    runtime = build_webhook_runtime(broker, uows, sender, clock, POLICY, bell)
-    admin = WebhookAdmin(uows, clock, SequentialIds(f"{tenant}-"))
+    metrics = RecordingWebhookMetrics()
+    runtime = build_webhook_runtime(broker, uows, sender, clock, POLICY, bell, metrics)
+    admin = WebhookAdmin(uows, clock, SequentialIds(f"{tenant}-"), destinations)
     receiver = WebhookReceiver()
-    endpoint = admin.add(tenant, receiver.url, [CASO_CONCLUIDO], "k-admin")
+    endpoint = admin.add(tenant, url_of(receiver), [CASO_CONCLUIDO], "k-admin")
     receiver.secret = endpoint.secret
     receiver.now = lambda: int(clock.now().timestamp())  # signatures carry the fake clock's time
     broker.emit_after("process_boot")
     worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
     worker.start()
     try:
-        yield Rig(tenant, uows, clock, broker, runtime, admin, receiver)
+        yield Rig(tenant, uows, clock, broker, runtime, admin, receiver, metrics)
     finally:
         worker.stop()
         broker.close()
         receiver.down()
         sender.close()
+
+
+@pytest.fixture
+def rig(engine: Engine) -> Iterator[Rig]:
+    # The receiver listens on 127.0.0.1: private destinations allowed explicitly (ADR 0048).
+    with rigged(engine, HttpxWebhookSender.unchecked(timeout_s=5.0), AnyDestination()) as rig:
+        yield rig
 
 
 def test_a_committed_event_is_delivered_signed_to_a_real_receiver(rig: Rig) -> None:
@@ -161,3 +178,50 @@ def test_a_rolled_back_change_publishes_nothing(rig: Rig) -> None:
         publish(uow, rig.tenant, CASO_CONCLUIDO, {"case_id": "c-6"}, now=rig.clock.now())
     assert rig.runtime.deliveries.page(rig.tenant, DeliveryQuery()) == []
     assert rig.runtime.dispatcher.sweep() == 0
+
+
+def test_a_host_that_moved_to_a_private_address_after_registration_is_refused_at_delivery(engine: Engine) -> None:
+    """ADR 0048: registered while public, then its records changed (DNS rebinding): every attempt
+    is refused before connecting, logged, counted, and the delivery ends in the dead letters."""
+    resolver = FakeHostResolver({"hooks.example": [PUBLIC_ADDRESS]})
+    sender = HttpxWebhookSender.checked(5.0, resolver, refusal)
+    url_of = lambda r: f"http://hooks.example:{r.port}/hooks"  # noqa: E731
+    with rigged(engine, sender, PublicDestinationsOnly(resolver), url_of) as rig:
+        resolver.table["hooks.example"] = ["127.0.0.1"]
+        rig.receiver.up()
+        [delivery_id] = rig.publish({"case_id": "c-7"})
+        rig.drain()
+        delivery, attempts = rig.runtime.deliveries.show(rig.tenant, delivery_id)
+        assert delivery.state is DeliveryState.MORTA and len(attempts) == POLICY.max_attempts
+        reason = "destino recusado: o host 'hooks.example' aponta para endereço não público (127.0.0.1)"
+        assert all(a.status_code is None and (a.error or "").startswith(reason) for a in attempts), attempts
+        assert delivery.last_error == attempts[-1].error
+        assert rig.metrics.outcomes == ["falhou"] * (POLICY.max_attempts - 1) + ["morta"]
+        assert rig.receiver.received == []
+
+
+def test_a_literal_private_address_is_refused_at_delivery_even_if_registered(engine: Engine) -> None:
+    """An endpoint added while private targets were allowed is not delivered once they are not."""
+    sender = HttpxWebhookSender.checked(5.0, FakeHostResolver(), refusal)
+    with rigged(engine, sender, AnyDestination()) as rig:
+        rig.receiver.up()
+        [delivery_id] = rig.publish({"case_id": "c-8"})
+        rig.drain()
+        delivery, _ = rig.runtime.deliveries.show(rig.tenant, delivery_id)
+        assert delivery.state is DeliveryState.MORTA and (delivery.last_error or "").startswith("destino recusado:")
+        assert rig.receiver.received == []
+
+
+def test_a_checked_sender_connects_to_the_address_it_checked(engine: Engine) -> None:
+    """No second resolution: `receiver.test` exists only in the fake resolver, and the POST still
+    reaches the receiver it names, with the URL's host in the Host header."""
+    resolver = FakeHostResolver({"receiver.test": ["127.0.0.1"]})
+    sender = HttpxWebhookSender.checked(5.0, resolver, lambda host, addresses: None)  # a rule accepting all
+    url_of = lambda r: f"http://receiver.test:{r.port}/hooks"  # noqa: E731
+    with rigged(engine, sender, AnyDestination(), url_of) as rig:
+        rig.receiver.up()
+        [delivery_id] = rig.publish({"case_id": "c-9"})
+        [got] = rig.receiver.wait_for(1)
+        rig.drain()
+        assert got.verified and got.headers["Host"] == f"receiver.test:{rig.receiver.port}"
+        assert rig.state(delivery_id) is DeliveryState.ENTREGUE and resolver.asked == ["receiver.test"]

@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from core.usecases.reviews import Reviews
+from core.usecases.webhook_destinations import PublicDestinationsOnly
 from core.usecases.webhooks import DeliverWebhook, DeliveryPolicy, OutboxDispatcher, WebhookAdmin, WebhookDeliveries
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock, SequentialIds
-from tests.fakes.webhooks import FakeDeliveryQueue, RecordingWebhookMetrics, ScriptedSender
+from tests.fakes.webhooks import PUBLIC_ADDRESS, FakeDeliveryQueue, FakeHostResolver, RecordingWebhookMetrics, ScriptedSender
 from tests.support.evaluate_world import World as EvaluateWorld, world as evaluate_world
 
 POLICY = DeliveryPolicy(
@@ -24,6 +25,7 @@ class WebhookWorld:
     queue: FakeDeliveryQueue
     sender: ScriptedSender
     metrics: RecordingWebhookMetrics
+    resolver: FakeHostResolver  # the admin's: receiver.example is public, anything else does not resolve
     admin: WebhookAdmin
     dispatcher: OutboxDispatcher
     deliver: DeliverWebhook
@@ -47,9 +49,10 @@ def webhook_world(sender: ScriptedSender | None = None) -> WebhookWorld:
     sender = sender or ScriptedSender()
     secrets = iter(f"whsec_test_{n}" for n in range(1, 1000))
     dispatcher = OutboxDispatcher(uows, queue, clock, POLICY)
+    resolver = FakeHostResolver({"receiver.example": [PUBLIC_ADDRESS]})
     return WebhookWorld(
-        ew, uows, clock, queue, sender, metrics,
-        WebhookAdmin(uows, clock, SequentialIds("ep-"), secret=lambda: next(secrets)),
+        ew, uows, clock, queue, sender, metrics, resolver,
+        WebhookAdmin(uows, clock, SequentialIds("ep-"), PublicDestinationsOnly(resolver), secret=lambda: next(secrets)),
         dispatcher,
         DeliverWebhook(uows, sender, queue, clock, POLICY, metrics),
         WebhookDeliveries(uows, dispatcher, clock),
