@@ -177,7 +177,7 @@ class Adapters(containers.DeclarativeContainer):
 
     # Webhooks (ADR 0025): the outbox dispatcher and the delivery actor on the batch's broker (in
     # process when embedded); building `webhook_runtime` connects the outbox bell. Destinations
-    # are checked at registration and at every connection with this resolver (ADR 0048).
+    # are checked at registration and at every connection with this resolver (ADR 0049).
     host_resolver: providers.Provider[HostResolver] = providers.Singleton(SocketHostResolver)
     webhook_destinations = providers.Singleton(destination_check, settings.provided.webhooks, host_resolver)
     webhook_runtime = providers.Singleton(

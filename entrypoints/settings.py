@@ -163,7 +163,7 @@ class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     backoff_max_s: PositiveFloat = 3600.0  # longest delay between attempts
     timeout_s: Annotated[float, msgspec.Meta(gt=0, le=120)] = 10.0  # connect/read timeout of one POST
     lease_s: PositiveFloat = 300.0  # handed out again by the sweep if not attempted for this long
-    allow_private: bool = False  # deliver to loopback/private/link-local hosts too (on-premises, tests): ADR 0048
+    allow_private: bool = False  # deliver to loopback/private/link-local hosts too (on-premises, tests): ADR 0049
 
     @property
     def policy(self) -> DeliveryPolicy:

@@ -47,12 +47,12 @@ def build_webhook_runtime(
 
 
 def webhook_sender(settings: WebhookSettings, resolver: HostResolver) -> HttpxWebhookSender:
-    """Every connection checked against the destination rule, unless private targets are allowed (ADR 0048)."""
+    """Every connection checked against the destination rule, unless private targets are allowed (ADR 0049)."""
     if settings.allow_private:
         return HttpxWebhookSender.unchecked(settings.timeout_s)
     return HttpxWebhookSender.checked(settings.timeout_s, resolver, refusal)
 
 
 def destination_check(settings: WebhookSettings, resolver: HostResolver) -> DestinationCheck:
-    """What registering an endpoint checks of its URL's host (ADR 0048)."""
+    """What registering an endpoint checks of its URL's host (ADR 0049)."""
     return AnyDestination() if settings.allow_private else PublicDestinationsOnly(resolver)

@@ -1,6 +1,6 @@
 """The WebhookSender port on httpx: one POST with connect/read timeouts, redirects not followed.
 
-`checked(...)` (the default, ADR 0048) resolves the host itself at every new connection, refuses
+`checked(...)` (the default, ADR 0049) resolves the host itself at every new connection, refuses
 it when the destination rule does (any resolved address forbidden: DNS rebinding, records changed
 after registration), and connects to the checked address, so there is no second resolution; TLS
 still verifies the certificate against the URL's host name. Proxies from the environment

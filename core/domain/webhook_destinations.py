@@ -1,4 +1,4 @@
-"""Where a webhook may be sent: only to public internet addresses (ADR 0048).
+"""Where a webhook may be sent: only to public internet addresses (ADR 0049).
 
 A tenant chooses the URL and the service POSTs to it, so an unchecked URL lets a tenant make the
 service call cloud metadata (169.254.169.254) or internal services (SSRF). The rule is applied

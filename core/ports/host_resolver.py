@@ -1,4 +1,4 @@
-"""Resolving a host name to the addresses a connection would use (webhook destinations, ADR 0048)."""
+"""Resolving a host name to the addresses a connection would use (webhook destinations, ADR 0049)."""
 
 from __future__ import annotations
 

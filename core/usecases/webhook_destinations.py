@@ -1,4 +1,4 @@
-"""Checking a webhook URL's destination at registration (ADR 0048): the default refuses hosts
+"""Checking a webhook URL's destination at registration (ADR 0049): the default refuses hosts
 that are, or resolve to, non-public addresses; an operator may allow any (EQV_WEBHOOK_ALLOW_PRIVATE).
 
 A name that does not resolve at registration is refused too: it could not be checked, and an

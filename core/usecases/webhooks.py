@@ -104,7 +104,7 @@ class DeliveryPolicy:
 class WebhookAdmin:
     """Endpoints of a tenant: add (the secret is shown once), list, disable, rotate the secret.
     Every change is an audit event (never with the secret). `destinations` decides which hosts
-    may be added (ADR 0048)."""
+    may be added (ADR 0049)."""
 
     def __init__(
         self,

@@ -31,7 +31,7 @@ def test_webhook_endpoints_and_a_dead_delivery_from_the_command_line(tmp_path: P
     refused = run("webhooks", "add", "--tenant", "uni-w", "--url", "ftp://example.org/h", "--event", CASO_CONCLUIDO)
     assert refused.returncode == 2 and "url" in refused.stderr
     metadata = run("webhooks", "add", "--tenant", "uni-w", "--url", "http://169.254.169.254/latest", "--event", CASO_CONCLUIDO)
-    assert metadata.returncode == 2 and "url recusada" in metadata.stderr  # by default (ADR 0048)
+    assert metadata.returncode == 2 and "url recusada" in metadata.stderr  # by default (ADR 0049)
     env = env | {"EQV_WEBHOOK_ALLOW_PRIVATE": "true"}  # from here: 127.0.0.1, and example.org without DNS
     assert run("webhooks", "add", "--tenant", "nobody", "--url", "https://example.org/h", "--event", CASO_CONCLUIDO).returncode == 1
 

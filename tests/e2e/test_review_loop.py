@@ -63,7 +63,7 @@ def test_review_homologation_webhook_precedent_and_the_next_request(
 ) -> None:
     origem = {**PAIR["origem"], "ementa": HALF, "instituicao": "Universidade Federal da Paraíba", "codigo": f"BD-{uuid.uuid4().hex[:6]}"}
     body = {"origem": origem, "destino": {**PAIR["destino"], "codigo": "BD-DEST"}}
-    allow = {"EQV_WEBHOOK_ALLOW_PRIVATE": "true"}  # the receiver listens on 127.0.0.1 (ADR 0048)
+    allow = {"EQV_WEBHOOK_ALLOW_PRIVATE": "true"}  # the receiver listens on 127.0.0.1 (ADR 0049)
     with processes(full_env | allow, tmp_path) as running:
         api = Api(running.serve())
         running.start("worker", "--threads", "2")

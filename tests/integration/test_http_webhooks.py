@@ -35,7 +35,7 @@ def disable_all(test_client: TestClient) -> None:
 @pytest.fixture
 def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     # webhooks.max_attempts=1: the first failure is the last, dead at once; allow_private: the
-    # receiver listens on 127.0.0.1 (and example.org needs no DNS) — ADR 0048
+    # receiver listens on 127.0.0.1 (and example.org needs no DNS) — ADR 0049
     for test_client in make_client(db_url, tmp_path, webhooks={"max_attempts": 1, "allow_private": True}):
         yield test_client
         disable_all(test_client)

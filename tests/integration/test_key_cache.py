@@ -29,7 +29,7 @@ ADMIN = {"X-API-Key": KEYS["admin"]}
 @pytest.fixture
 def two_apps(postgres_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, TestClient, Container]]:
     containers: list[Container] = []
-    allow = {"allow_private": True}  # webhook endpoints at example.org, with no DNS in tests (ADR 0048)
+    allow = {"allow_private": True}  # webhook endpoints at example.org, with no DNS in tests (ADR 0049)
     first = make_client(postgres_url, tmp_path / "a", containers=containers, webhooks=allow)
     second = make_client(postgres_url, tmp_path / "b", containers=containers, webhooks=allow)
     a, b = next(first), next(second)

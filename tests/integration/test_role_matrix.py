@@ -154,7 +154,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     tmp: Path = tmp_path_factory.mktemp("matrix")
     url = f"sqlite:///{tmp / 'matrix.db'}"
     upgrade_to_head(url)
-    # allow_private: the scoped webhook endpoints point at 127.0.0.1 (ADR 0048)
+    # allow_private: the scoped webhook endpoints point at 127.0.0.1 (ADR 0049)
     yield from make_client(url, tmp, webhooks={"allow_private": True})
 
 

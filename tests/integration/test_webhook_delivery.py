@@ -98,7 +98,7 @@ def rigged(
 
 @pytest.fixture
 def rig(engine: Engine) -> Iterator[Rig]:
-    # The receiver listens on 127.0.0.1: private destinations allowed explicitly (ADR 0048).
+    # The receiver listens on 127.0.0.1: private destinations allowed explicitly (ADR 0049).
     with rigged(engine, HttpxWebhookSender.unchecked(timeout_s=5.0), AnyDestination()) as rig:
         yield rig
 
@@ -181,7 +181,7 @@ def test_a_rolled_back_change_publishes_nothing(rig: Rig) -> None:
 
 
 def test_a_host_that_moved_to_a_private_address_after_registration_is_refused_at_delivery(engine: Engine) -> None:
-    """ADR 0048: registered while public, then its records changed (DNS rebinding): every attempt
+    """ADR 0049: registered while public, then its records changed (DNS rebinding): every attempt
     is refused before connecting, logged, counted, and the delivery ends in the dead letters."""
     resolver = FakeHostResolver({"hooks.example": [PUBLIC_ADDRESS]})
     sender = HttpxWebhookSender.checked(5.0, resolver, refusal)

@@ -188,7 +188,7 @@ def test_a_status_other_than_aprovado_means_not_approved() -> None:
 def test_a_completed_case_is_announced_to_the_tenants_caso_concluido_endpoints_only() -> None:
     """ADR 0025: the case row, its audit event and the outbox event commit together."""
     world = case_world()
-    admin = WebhookAdmin(world.uows, world.clock, SequentialIds("wh-"), AnyDestination())  # destinations: ADR 0048
+    admin = WebhookAdmin(world.uows, world.clock, SequentialIds("wh-"), AnyDestination())  # destinations: ADR 0049
     listening = admin.add(DEFAULT_TENANT, "https://sigaa.example.edu/casos", ["caso.concluido"], "test")
     admin.add(DEFAULT_TENANT, "https://sigaa.example.edu/decisoes", ["decisao.final"], "test")
     document = world.evaluate_case(world.command())

@@ -1,4 +1,4 @@
-"""Webhook destinations (ADR 0048): which addresses are forbidden, and registration refusing URLs
+"""Webhook destinations (ADR 0049): which addresses are forbidden, and registration refusing URLs
 whose host is, or resolves to, one of them (a fake resolver: never real DNS)."""
 
 from __future__ import annotations
@@ -103,5 +103,5 @@ def test_the_container_checks_destinations_unless_private_ones_are_allowed(tmp_p
 def test_the_default_sender_connects_through_the_checked_transport() -> None:
     checked = webhook_sender(WebhookSettings(), FakeHostResolver())
     plain = webhook_sender(WebhookSettings(allow_private=True), FakeHostResolver())
-    assert isinstance(checked._client._transport, CheckedTransport)  # what connects is checked (ADR 0048)
+    assert isinstance(checked._client._transport, CheckedTransport)  # what connects is checked (ADR 0049)
     assert not isinstance(plain._client._transport, CheckedTransport)
