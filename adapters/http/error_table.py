@@ -108,7 +108,7 @@ TABLE: tuple[ErrorRow, ...] = (
     ErrorRow(
         IdempotencyConflict,
         409,
-        "the `request_id` (or `Idempotency-Key`) was already used with a different payload",
+        "the `request_id` (or `Idempotency-Key`) was already used with a different payload; a batch item's names it in `extra`",
         examples=(error_example("409", "same request_id, different payload"),),
     ),
     ErrorRow(
@@ -156,8 +156,9 @@ def answer(row: ErrorRow, exc: Exception) -> Response[ErrorBody]:
     """The body and headers a row gives: `{status_code, detail, extra}`, Retry-After when set."""
     detail = row.detail(exc)
     extra = None
-    if row.field is not None:
-        extra = [{"field": str(getattr(exc, "field", None) or row.field), "message": str(exc), "source": "body"}]
+    field = getattr(exc, "field", None) or row.field  # a row without a field: only when the error names one
+    if field is not None:
+        extra = [{"field": str(field), "message": str(exc), "source": "body"}]
     headers = {"Retry-After": str(row.retry_after)} if row.retry_after is not None else None
     return Response(ErrorBody(row.status, detail, extra), status_code=row.status, headers=headers)
 

@@ -7,22 +7,22 @@ from dataclasses import replace
 from typing import Annotated
 
 import msgspec
-from litestar import Controller
+from litestar import Controller, Response
 from adapters.http.threaded import get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, QueryParameter
+from litestar.params import Body, HeaderParameter, QueryParameter
 from msgspec import Meta
 
 from adapters.http import openapi_examples as ex
 from adapters.http.auth import EVALUATORS, READERS
-from adapters.http.dto import EvaluateRequest, EvaluateResponse
+from adapters.http.dto import REQUEST_ID_LIMITS, EvaluateRequest, EvaluateResponse
 from adapters.http.dto_cases import CaseUnitsProgress
 from adapters.http.body_guard import BODY_LIMIT
 from adapters.http.error_table import AUTH, BODY, INVALID, responses
 from adapters.http.routes_equivalences import ResourceId, to_command
-from core.domain.errors import NotFound, OverridesNotAllowed, QueueUnavailable, VersionNotFound
+from core.domain.errors import IdempotencyConflict, NotFound, OverridesNotAllowed, QueueUnavailable, VersionNotFound
 from core.domain.actors import principal_actor
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import JobItem, JobStatus, Principal
@@ -138,13 +138,15 @@ class JobController(Controller):
         responses={
             202: ex.ok(
                 JobAccepted,
-                "accepted: stored and queued; poll GET /v1/jobs/{job_id}",
+                "accepted: stored and queued; poll GET /v1/jobs/{job_id}. A retry with the same `Idempotency-Key` "
+                "and body answers the job it created, with its current status and the header `Idempotent-Replayed: true`",
                 ex.example("job_accepted", "two items queued"),
             ),
             **responses(
                 AUTH,
                 BODY,
                 OverridesNotAllowed,
+                IdempotencyConflict,
                 VersionNotFound,
                 QueueUnavailable,
                 shown={422: ex.error_example("422_batch", "item 0's destino ementa too short")},
@@ -164,9 +166,14 @@ class JobController(Controller):
         ],
         principal: NamedDependency[Principal],
         submit_batch: NamedDependency[SubmitBatch],
-    ) -> JobAccepted:
-        """Every item is validated first (nothing is queued if one is invalid, or if a client key's
-        item overrides the policy its tenant does not let clients override), then stored and queued."""
+        idempotency_key: Annotated[
+            str | None, HeaderParameter(name="Idempotency-Key", required=False, **REQUEST_ID_LIMITS)
+        ] = None,
+    ) -> Response[JobAccepted]:
+        """Every item is validated first (nothing is queued if one is invalid, if a client key's item
+        overrides the policy its tenant does not let clients override, or if an item's request_id is
+        stored with another payload: 409 naming it), then stored and queued. With `Idempotency-Key`,
+        a retry of the same body answers the job the first created (replayed); another body is 409."""
         if len(data.items) > submit_batch.max_items:
             raise _invalid("items", f"a batch has at most {submit_batch.max_items} items")
         commands = []
@@ -178,8 +185,10 @@ class JobController(Controller):
                     raise _invalid(f"items[{index}].request_id", f"repeats items[{seen[item.request_id]}].request_id")
                 seen[item.request_id] = index
             commands.append(replace(to_command(principal.tenant_id, item, None, caller), request_id=item.request_id or ""))
-        job = submit_batch(principal.tenant_id, commands)
-        return JobAccepted(job.job_id, job.status.value, job.total)
+        submitted = submit_batch(principal.tenant_id, commands, idempotency_key)
+        job = submitted.job
+        headers = {"Idempotent-Replayed": "true"} if submitted.replayed else {}
+        return Response(JobAccepted(job.job_id, job.status.value, job.total), status_code=202, headers=headers)
 
     @get(
         "/jobs/{job_id:str}",

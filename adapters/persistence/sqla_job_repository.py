@@ -8,9 +8,11 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters.persistence.sqla_models import EvaluationResultRow, JobItemRow, JobRow, utc_now
+from core.domain.errors import DuplicateJob
 from core.domain.records import Job, JobItem, JobStatus
 
 _PENDING = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
@@ -26,6 +28,17 @@ _ITEM_PENDING = _ITEMS.c.status.in_(_PENDING)
 _SET_PROGRESS = update(_JOBS).where(_JOBS.c.job_id == bindparam("b_job_id")).values(progress=bindparam("b_progress"))
 _TENANT_OF = select(_JOBS.c.tenant_id).where(_JOBS.c.job_id == bindparam("b_job_id"))
 _INSERT_ITEMS = insert(_ITEMS)
+# A second job with the same (tenant, Idempotency-Key) inserts nothing (it waits for a concurrent
+# first one to commit): the unique index decides, not a read before the write.
+_INSERT_JOB = {
+    name: dialect_insert(_JOBS)
+    .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+    .returning(_JOBS.c.job_id)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+_BY_IDEMPOTENCY_KEY = select(_JOBS).where(
+    _JOBS.c.tenant_id == bindparam("b_tenant_id"), _JOBS.c.idempotency_key == bindparam("b_key")
+)
 _CLAIM = (
     update(_ITEMS)
     .where(_ITEM_KEY, _ITEM_PENDING)
@@ -49,22 +62,20 @@ class SqlaJobRepository:
         self._session = session
 
     def add(self, job: Job, items: list[JobItem]) -> None:
-        self._session.add(
-            JobRow(
-                job_id=job.job_id,
-                tenant_id=job.tenant_id,
-                status=job.status.value,
-                total=job.total,
-                done=job.done,
-                failed=job.failed,
-                created_at=job.created_at,
-                started_at=job.started_at,
-                finished_at=job.finished_at,
-            )
-        )
-        self._session.flush()
+        """INSERT ... ON CONFLICT DO NOTHING on (tenant, Idempotency-Key): raise DuplicateJob,
+        inserting no item, when the tenant already has a job with this key."""
+        connection = self._session.connection()
+        inserted = connection.execute(_INSERT_JOB[connection.dialect.name], _job_values(job)).first()
+        if inserted is None:
+            raise DuplicateJob(f"a job with Idempotency-Key {job.idempotency_key!r} is already stored")
         if items:  # one executemany (batched multi-row INSERTs), not one ORM object per item
-            self._session.connection().execute(_INSERT_ITEMS, [_item_values(item) for item in items])
+            connection.execute(_INSERT_ITEMS, [_item_values(item) for item in items])
+
+    def by_idempotency_key(self, tenant_id: str, idempotency_key: str) -> Job | None:
+        row = self._session.connection().execute(
+            _BY_IDEMPOTENCY_KEY, {"b_tenant_id": tenant_id, "b_key": idempotency_key}
+        ).first()
+        return None if row is None else _to_job(row)
 
     def get(self, tenant_id: str, job_id: str) -> Job | None:
         """The job if it belongs to this tenant (another tenant's job looks missing)."""
@@ -218,6 +229,26 @@ def _item_key(job_id: str, index: int) -> Any:
     return and_(JobItemRow.job_id == job_id, JobItemRow.idx == index)
 
 
+def _job_values(job: Job) -> dict[str, Any]:
+    """The row of a new job; no progress yet stays SQL NULL (a JSON column would store None as 'null')."""
+    values: dict[str, Any] = {
+        "job_id": job.job_id,
+        "tenant_id": job.tenant_id,
+        "status": job.status.value,
+        "total": job.total,
+        "done": job.done,
+        "failed": job.failed,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "idempotency_key": job.idempotency_key,
+        "request_fingerprint": job.request_fingerprint,
+    }
+    if job.progress is not None:
+        values["progress"] = job.progress
+    return values
+
+
 def _item_values(item: JobItem) -> dict[str, Any]:
     return {
         "job_id": item.job_id,
@@ -232,7 +263,7 @@ def _item_values(item: JobItem) -> dict[str, Any]:
     }
 
 
-def _to_job(row: JobRow) -> Job:
+def _to_job(row: JobRow | Any) -> Job:
     return Job(
         job_id=row.job_id,
         tenant_id=row.tenant_id,
@@ -244,6 +275,8 @@ def _to_job(row: JobRow) -> Job:
         started_at=row.started_at,
         finished_at=row.finished_at,
         progress=row.progress,
+        idempotency_key=row.idempotency_key,
+        request_fingerprint=row.request_fingerprint,
     )
 
 

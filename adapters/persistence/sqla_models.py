@@ -206,6 +206,9 @@ class AuditPendingRow(Base):
 
 class JobRow(Base):
     __tablename__ = "jobs"
+    # One job per (tenant, Idempotency-Key): concurrent retries of a submission insert one row.
+    # A unique index, not a constraint: SQLite adds it without rebuilding the table (0014).
+    __table_args__ = (Index("uq_jobs_tenant_idempotency_key", "tenant_id", "idempotency_key", unique=True),)
 
     job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -217,6 +220,8 @@ class JobRow(Base):
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     progress: Mapped[dict[str, Any] | None]  # a case job's units scored / total (ADR 0034)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))  # POST /batch's header; NULLs never clash
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))  # of the body sent with that key
 
 
 class JobItemRow(Base):

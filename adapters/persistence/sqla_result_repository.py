@@ -40,6 +40,16 @@ class SqlaResultRepository:
         row = self._session.connection().execute(_BY_KEY, {"tenant_id": tenant_id, "request_id": request_id}).first()
         return None if row is None else _to_record(row)
 
+    def payload_hashes(self, tenant_id: str, request_ids: Sequence[str]) -> dict[str, str]:
+        if not request_ids:
+            return {}
+        rows = self._session.connection().execute(
+            select(_TABLE.c.request_id, _TABLE.c.payload_hash).where(
+                _TABLE.c.tenant_id == tenant_id, _TABLE.c.request_id.in_(list(request_ids))
+            )
+        )
+        return {request_id: payload_hash for request_id, payload_hash in rows}
+
     def add(self, result: StoredResult) -> None:
         """Insert now; raise DuplicateResult if (tenant, request_id) is already stored.
 

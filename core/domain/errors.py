@@ -21,11 +21,21 @@ class VersionNotFound(DomainError):
 
 
 class IdempotencyConflict(DomainError):
-    """The idempotency key was already used with a different payload."""
+    """The idempotency key was already used with a different payload.
+
+    `field` names the request field at fault when there is one (`items[3].request_id` of a batch)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class DuplicateResult(DomainError):
     """A result with this (tenant, request_id) is already stored (raised by repositories)."""
+
+
+class DuplicateJob(DomainError):
+    """A job with this (tenant, Idempotency-Key) is already stored (raised by repositories)."""
 
 
 class VersionExists(DomainError):

@@ -111,6 +111,8 @@ class Job:
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
     progress: dict[str, Any] | None = None  # finer than items: a case job's units scored (ADR 0034)
+    idempotency_key: str | None = None  # the submission's `Idempotency-Key`, unique per tenant
+    request_fingerprint: str | None = None  # with a key: the body's (core/domain/batch_idempotency.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,12 @@ class JobRepository(Protocol):
     delivered twice) never move an item backwards or finish it twice.
     """
 
-    def add(self, job: Job, items: list[JobItem]) -> None: ...
+    def add(self, job: Job, items: list[JobItem]) -> None:
+        """Raise DuplicateJob if the tenant has a job with this `idempotency_key` (a concurrent
+        insert of the same key waits for the other and then sees it); the caller rolls back."""
+
+    def by_idempotency_key(self, tenant_id: str, idempotency_key: str) -> Job | None:
+        """The tenant's job submitted with this `Idempotency-Key`, if any."""
 
     def get(self, tenant_id: str, job_id: str) -> Job | None: ...
 

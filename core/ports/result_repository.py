@@ -11,6 +11,9 @@ class ResultRepository(Protocol):
 
     def get(self, tenant_id: str, request_id: str) -> StoredResult | None: ...
 
+    def payload_hashes(self, tenant_id: str, request_ids: Sequence[str]) -> dict[str, str]:
+        """payload_hash by request_id of those among `request_ids` already stored (one query)."""
+
     def add(self, result: StoredResult) -> None:
         """Raise DuplicateResult if (tenant, request_id) is already stored (at commit at the latest)."""
 

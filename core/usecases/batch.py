@@ -16,7 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
-from core.domain.errors import DomainError, NotFound
+from core.domain.batch_idempotency import (
+    BatchItemPrint,
+    batch_fingerprint,
+    check_same_batch,
+    check_stored_request_ids,
+)
+from core.domain.errors import DomainError, DuplicateJob, NotFound
 from core.domain.model import Course, Level
 from core.domain.policy import has_overrides
 from core.domain.records import Job, JobItem, JobStatus
@@ -50,6 +56,12 @@ class JobProgress:
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     detail: dict[str, Any] | None = None  # finer than items: a case job's units scored (ADR 0034)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedBatch:
+    job: Job
+    replayed: bool  # the job an earlier submission with the same Idempotency-Key and body created
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,29 +152,74 @@ class SubmitBatch:
         self._clock = clock
         self.max_items = max_items
 
-    def __call__(self, tenant_id: str, commands: Sequence[EvaluateCommand]) -> Job:
+    def __call__(
+        self, tenant_id: str, commands: Sequence[EvaluateCommand], idempotency_key: str | None = None
+    ) -> SubmittedBatch:
         """Commands with an empty request_id get f"{job_id}-{index}".
 
-        Raises OverridesNotAllowed, storing nothing, if any item overrides the policy and its
-        caller may not (ADR 0013): the items are then evaluated without asking again."""
+        Raises, storing nothing: OverridesNotAllowed if any item overrides the policy and its
+        caller may not (ADR 0013: the items are then evaluated without asking again);
+        IdempotencyConflict if an item's request_id is stored with another payload.
+
+        With an `idempotency_key`, the tenant's job first submitted with it is answered again
+        (replayed, nothing enqueued) if the body is the same, IdempotencyConflict if not; the
+        unique (tenant, key) of the jobs table makes concurrent duplicates store one job."""
         if not 0 < len(commands) <= self.max_items:
             raise ValueError(f"a batch has 1 to {self.max_items} items")
+        prints = [(c.request_id, c.payload_hash) for c in commands]
+        if idempotency_key is None:
+            return self._store(tenant_id, commands, prints, None, None)
+        fingerprint = batch_fingerprint(prints)
+        earlier = self._earlier(tenant_id, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier
+        try:
+            return self._store(tenant_id, commands, prints, idempotency_key, fingerprint)
+        except DuplicateJob:  # a concurrent submission with the same key committed first
+            earlier = self._earlier(tenant_id, idempotency_key, fingerprint)
+            if earlier is None:
+                raise
+            return earlier
+
+    def _store(
+        self,
+        tenant_id: str,
+        commands: Sequence[EvaluateCommand],
+        prints: Sequence[BatchItemPrint],
+        idempotency_key: str | None,
+        fingerprint: str | None,
+    ) -> SubmittedBatch:
+        """Check every item, store the job and its items in one transaction, then enqueue them."""
         job_id = self._ids.new_id()
         items = [
             JobItem(job_id, index, item_request_id(job_id, index, c.request_id), command_to_payload(c))
             for index, c in enumerate(commands)
         ]
-        job = Job(job_id, tenant_id, JobStatus.QUEUED, len(items), self._clock.now())
+        job = Job(
+            job_id, tenant_id, JobStatus.QUEUED, len(items), self._clock.now(),
+            idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+        )
         with self._uow_factory() as uow:
             for caller in _override_callers(commands):
                 check_overrides_allowed(uow, tenant_id, caller)
+            own_ids = [request_id for request_id, _ in prints if request_id]
+            check_stored_request_ids(prints, uow.results.payload_hashes(tenant_id, own_ids))
             uow.jobs.add(job, items)
             uow.commit()
         try:
             self._queue.enqueue_many(job_id, range(len(items)))
         except Exception:  # noqa: BLE001 - the job is stored; the reconciler enqueues it later
             logger.warning("batch %s stored but not enqueued; the reconciler will enqueue it", job_id, exc_info=True)
-        return job
+        return SubmittedBatch(job, replayed=False)
+
+    def _earlier(self, tenant_id: str, idempotency_key: str, fingerprint: str) -> SubmittedBatch | None:
+        """The job stored with this key, if any, once the body is checked to be the same."""
+        with self._uow_factory.reading() as uow:
+            job = uow.jobs.by_idempotency_key(tenant_id, idempotency_key)
+        if job is None:
+            return None
+        check_same_batch(idempotency_key, job.request_fingerprint, fingerprint)
+        return SubmittedBatch(job, replayed=True)
 
 
 class EvaluateWithin(Protocol):

@@ -14,7 +14,7 @@ from core.domain.records import (
     JobStatus,
     StoredResult,
 )
-from core.domain.errors import QueueUnavailable
+from core.domain.errors import DuplicateJob, QueueUnavailable
 from core.ports.job_queue import DeadLetter, QueueStats
 from tests.fakes._staged import _Staged
 
@@ -41,7 +41,16 @@ class FakeJobRepository(_Staged):
         self._results = results  # committed results, which done items are read with
 
     def add(self, job: Job, items: list[JobItem]) -> None:
+        key = job.idempotency_key
+        if key is not None and self.by_idempotency_key(job.tenant_id, key) is not None:
+            raise DuplicateJob(f"a job with Idempotency-Key {key!r} is already stored")
         self._staged[job.job_id] = FakeJobEntry(job, list(items), [job.created_at] * len(items))
+
+    def by_idempotency_key(self, tenant_id: str, idempotency_key: str) -> Job | None:
+        for entry in self._rows().values():
+            if (entry.job.tenant_id, entry.job.idempotency_key) == (tenant_id, idempotency_key):
+                return entry.job
+        return None
 
     def get(self, tenant_id: str, job_id: str) -> Job | None:
         entry = self._get(job_id)

@@ -189,6 +189,11 @@ class FakeResultRepository(_Staged):
     def get(self, tenant_id: str, request_id: str) -> StoredResult | None:
         return copy.deepcopy(self._get((tenant_id, request_id)))
 
+    def payload_hashes(self, tenant_id: str, request_ids: Sequence[str]) -> dict[str, str]:
+        self._store.payload_hash_queries += 1
+        found = (self._get((tenant_id, request_id)) for request_id in request_ids)
+        return {r.request_id: r.payload_hash for r in found if r is not None}
+
     def add(self, result: StoredResult) -> None:
         if self._store.before_result_add is not None:
             self._store.before_result_add(result)

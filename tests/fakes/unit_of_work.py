@@ -57,6 +57,7 @@ class FakeStore:
     # Called with the result right before FakeResultRepository.add checks for a duplicate:
     # lets a test play a concurrent request that commits first.
     before_result_add: Callable[[StoredResult], None] | None = None
+    payload_hash_queries: int = 0  # FakeResultRepository.payload_hashes calls (a batch checks in one)
 
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,45 @@ def test_reconciler_reenqueues_a_stuck_item_once(client: TestClient, db_url: str
         assert rows == 1
     finally:
         engine.dispose()
+
+
+def test_concurrent_retries_with_one_idempotency_key_make_one_job(client: TestClient, db_url: str) -> None:
+    """A client retrying after a timeout: the same key and body answer the first job."""
+    key, body = unique_id("batch-key"), {"items": [pair(), pair(request_id=unique_id("batch-item"))]}
+    headers = {"X-API-Key": KEYS["client"], "Idempotency-Key": key}
+    before = count_jobs(db_url)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: client.post("/v1/equivalences/batch", json=body, headers=headers), range(10)))
+
+    assert [a.status_code for a in answers] == [202] * 10, [a.text for a in answers]
+    assert len({a.json()["job_id"] for a in answers}) == 1 and count_jobs(db_url) == before + 1
+    assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == [""] + ["true"] * 9
+    job_id = answers[0].json()["job_id"]
+    assert wait_finished(client, job_id)["progress"]["done"] == 2
+
+    later = client.post("/v1/equivalences/batch", json=body, headers=headers)
+    assert (later.status_code, later.json()["job_id"], later.json()["status"]) == (202, job_id, "done")
+    assert later.headers["Idempotent-Replayed"] == "true"
+    other_body = client.post("/v1/equivalences/batch", json={"items": [pair()]}, headers=headers)
+    assert other_body.status_code == 409, other_body.text
+    assert f"Idempotency-Key '{key}' was already used with a different batch body" in other_body.json()["detail"]
+    assert count_jobs(db_url) == before + 1
+    assert submit(client, body["items"]).json()["job_id"] != job_id  # without the header: a new job, as before
+
+
+def test_an_item_whose_request_id_is_stored_with_another_payload_is_409_naming_it(
+    client: TestClient, db_url: str
+) -> None:
+    own_id = unique_id("batch-used")
+    evaluated = client.post("/v1/equivalences/evaluate", json=pair(request_id=own_id), headers={"X-API-Key": KEYS["client"]})
+    assert evaluated.status_code == 200, evaluated.text
+    before = count_jobs(db_url)
+
+    changed = pair(request_id=own_id, origem={**ORIGEM, "ementa": "Linguagem SQL. Transações."})
+    response = submit(client, [pair(), changed])
+
+    assert response.status_code == 409, response.text
+    assert [e["field"] for e in response.json()["extra"]] == ["items[1].request_id"]
+    assert f"'{own_id}' was already used with a different payload" in response.json()["detail"]
+    assert count_jobs(db_url) == before

@@ -234,6 +234,6 @@ def test_a_client_batch_with_an_override_is_refused_before_anything_is_stored():
     assert w.uows.store.jobs == {} and queue.messages == []
 
     admin_items = [dataclasses.replace(c, caller=ADMIN) for c in items]
-    assert submit(DEFAULT_TENANT, admin_items).total == 2
+    assert submit(DEFAULT_TENANT, admin_items).job.total == 2
     allow_client_overrides(w)
-    assert submit(DEFAULT_TENANT, items).total == 2
+    assert submit(DEFAULT_TENANT, items).job.total == 2

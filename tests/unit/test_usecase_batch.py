@@ -21,7 +21,7 @@ from tests.support.batch_world import STALE_AFTER, command, world
 
 def test_submit_stores_the_job_and_items_before_enqueueing_each_item_once():
     w = world()
-    job = w.submit(DEFAULT_TENANT, [command(), command("own-id-1"), command()])
+    job = w.submit(DEFAULT_TENANT, [command(), command("own-id-1"), command()]).job
 
     assert (job.job_id, job.status, job.total) == ("job-1", JobStatus.QUEUED, 3)
     assert [i.request_id for i in w.items("job-1")] == ["job-1-0", "own-id-1", "job-1-2"]
@@ -40,7 +40,7 @@ def test_submit_refuses_an_empty_or_oversized_batch_and_stores_nothing(count: in
 def test_a_job_stored_while_the_queue_is_down_is_enqueued_by_the_reconciler():
     w = world()
     w.queue.down = True
-    job = w.submit(DEFAULT_TENANT, [command(), command()])
+    job = w.submit(DEFAULT_TENANT, [command(), command()]).job
     assert job.job_id in w.uows.store.jobs and w.queue.messages == []
 
     w.queue.down = False
