@@ -180,9 +180,9 @@ class CatalogConsoleController(Controller):
             return door.answer
         return await _detail(door.session, console_catalog, tipo, versao)
 
-    @get("/{tipo:str}/{versao:str}/descontinuar")
+    @get("/{tipo:str}/{versao:str}/{acao:str}")  # same shape as the POST: a static segment would shadow it (405)
     async def confirm_deprecation(
-        self, request: Request[Any, Any, Any], tipo: Segment, versao: Segment, console_sessions: NamedDependency[ConsoleSessions],
+        self, request: Request[Any, Any, Any], tipo: Segment, versao: Segment, acao: Segment, console_sessions: NamedDependency[ConsoleSessions],
         taxonomies: NamedDependency[Taxonomies], policies: NamedDependency[Policies],
         curricula: NamedDependency[Curricula], bindings: NamedDependency[Bindings],
     ) -> Any:
@@ -190,6 +190,8 @@ class CatalogConsoleController(Controller):
         door = page_session(request, console_sessions, ADMIN_ONLY, NOT_ADMIN)
         if door.session is None:
             return door.answer
+        if acao != "descontinuar":
+            return refused_page(MISSING, 404)
         return await _confirm_deprecation(door.session, console_catalog, tipo, versao)
 
     @post("/{tipo:str}/{versao:str}/{acao:str}", opt=FORM_OPT)
