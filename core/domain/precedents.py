@@ -158,6 +158,15 @@ def check_precedent(precedent: Precedent) -> None:
         raise InvalidPrecedent("vigencia_fim", "o fim da vigência não pode ser anterior ao início")
 
 
+def end_reason(motivo: str | None) -> str | None:
+    """Why a vigência ends goes into the audit trail: when one is given it must say something."""
+    if motivo is None:
+        return None
+    if not motivo.strip():
+        raise InvalidPrecedent("motivo", "o motivo do encerramento não pode ficar em branco")
+    return motivo.strip()
+
+
 def end_vigencia(precedent: Precedent, last_day_excluded: dt.date, actor: dict[str, Any], now: dt.datetime) -> Precedent:
     """The precedent no longer in force from `last_day_excluded` on; only ever shortens its vigência."""
     if precedent.valid_to is not None and precedent.valid_to <= last_day_excluded:

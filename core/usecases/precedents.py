@@ -23,6 +23,7 @@ from core.domain.precedents import (
     PrecedentMatch,
     ReviewedPair,
     check_precedent,
+    end_reason,
     end_vigencia,
     match,
     precedent_id_for,
@@ -243,7 +244,8 @@ class Precedents:
         self, tenant_id: str, precedent_id: str, first_day_excluded: dt.date | None, motivo: str | None, actor: Mapping[str, Any]
     ) -> Precedent:
         """End a precedent's vigência (from today unless told); audited; the precedent stays on record.
-        Raises NotFound or InvalidPrecedent (already ended by then, or before it began)."""
+        Raises NotFound or InvalidPrecedent (already ended by then, or before it began, or a blank motivo)."""
+        motivo = end_reason(motivo)
         now = self._clock.now()
         with self._uows() as uow:
             precedent = uow.precedents.get(tenant_id, precedent_id)

@@ -107,6 +107,38 @@ def test_avaliar_calls_the_api_use_case_and_shows_topics_and_the_same_json(clien
     assert full.status_code == 200 and "<html" in full.text and "Deferido" in full.text
 
 
+_REQUEST_ID = re.compile(r'name="request_id" value="([^"]+)"')
+
+
+def test_the_same_rendered_avaliar_form_sent_twice_is_one_evaluation_replayed(client: TestClient) -> None:
+    """A double click on Avaliar (or a retry) sends the form's own request id again: the second
+    answer is the first one replayed, and only one review item opens; the answer carries a fresh
+    id for the next evaluation."""
+    csrf = sign_in(client, KEYS["client"])
+    rendered = _REQUEST_ID.search(client.get("/console/avaliar").text)
+    assert rendered, "the form carries no request id"
+    origem = {k: v for k, v in ORIGEM.items() if k != "aprovado"}  # approval unknown: a review item opens
+    form = pair_form(origem, DESTINO, csrf) | {"request_id": rendered.group(1)}
+    answers = [client.post("/console/avaliar", data=form, headers=HTMX) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200], answers[-1].text
+    shown = [json.loads(html.unescape(re.search(r"<pre><code>(.*?)</code></pre>", a.text, re.S).group(1))) for a in answers]  # type: ignore[union-attr]
+    assert {s["request_id"] for s in shown} == {rendered.group(1)} and shown[0] == shown[2]
+    assert shown[0]["decisao"] == "ANALISE_HUMANA"
+    reviews = client.get("/v1/reviews", headers={"X-API-Key": KEYS["coordinator"]}).json()
+    assert [i["request_id"] for i in reviews["items"]].count(rendered.group(1)) == 1
+    fresh = {m.group(1) for a in answers if (m := _REQUEST_ID.search(a.text))}
+    assert len(fresh) == 3 and rendered.group(1) not in fresh  # each answer: a new id for the next evaluation
+
+
+def test_an_avaliar_form_edited_after_a_send_is_a_new_evaluation_not_a_conflict(client: TestClient) -> None:
+    csrf = sign_in(client, KEYS["client"])
+    form = pair_form(ORIGEM, DESTINO, csrf) | {"request_id": "console-edited-form-1"}
+    first = client.post("/console/avaliar", data=form, headers=HTMX)
+    edited = client.post("/console/avaliar", data=form | {"destino_nome": "Banco de Dados II"}, headers=HTMX)
+    assert first.status_code == 200 and edited.status_code == 200, edited.text
+    assert "console-edited-form-1" in first.text and '"request_id": "console-edited-form-1"' not in edited.text
+
+
 def test_invalid_fields_are_reported_next_to_each_field(client: TestClient) -> None:
     csrf = sign_in(client, KEYS["client"])
     form = pair_form(ORIGEM, DESTINO, csrf) | {"origem_nome": "", "destino_carga_horaria": "sessenta"}
@@ -175,3 +207,29 @@ def test_console_forms_must_be_urlencoded_and_bounded(client: TestClient) -> Non
     huge = pair_form(ORIGEM, DESTINO, csrf) | {"origem_ementa": "x" * (3 * 1024 * 1024)}
     assert client.post("/console/avaliar", data=huge).status_code == 413
     assert client.post("/console/entrar", data={"chave": "x" * 70_000}).status_code == 413
+
+
+def test_a_plain_form_post_too_large_or_malformed_gets_a_portuguese_page_not_json(client: TestClient) -> None:
+    """A 100 KB paste on the sign-in page (or a too-large Avaliar) used to replace the page with
+    the API's English JSON; the console answers HTML in Portuguese, the API keeps its JSON."""
+    refused = client.post("/console/entrar", data={"chave": "x" * 100_000})
+    assert refused.status_code == 413 and refused.headers["content-type"].startswith("text/html")
+    assert "Texto grande demais: este formulário aceita no máximo 65.536 caracteres" in refused.text
+    assert "status_code" not in refused.text and "data-mensagem-erro" in refused.text
+    csrf = sign_in(client, KEYS["client"])
+    huge = pair_form(ORIGEM, DESTINO, csrf) | {"origem_ementa": "x" * (3 * 1024 * 1024)}
+    for headers in ({}, HTMX):
+        answer = client.post("/console/avaliar", data=huge, headers=headers)
+        assert answer.status_code == 413 and "Texto grande demais" in answer.text, answer.text[:300]
+    as_json = client.post("/console/avaliar", json=pair_form(ORIGEM, DESTINO, csrf))
+    assert as_json.status_code == 415 and "Formato de envio não aceito" in as_json.text
+    api = client.post("/v1/equivalences/evaluate", content=b"{" + b" " * (3 * 1024 * 1024) + b"}",
+                      headers={"X-API-Key": KEYS["client"], "Content-Type": "application/json"})
+    assert api.status_code == 413 and api.json()["status_code"] == 413  # the API's contract, unchanged
+
+
+def test_the_console_fields_carry_the_server_limits_as_maxlength(client: TestClient) -> None:
+    assert 'maxlength="200"' in client.get("/console/entrar").text
+    sign_in(client, KEYS["client"])
+    page = client.get("/console/avaliar").text
+    assert page.count('maxlength="20000"') == 2 and 'id="origem_nome" name="origem_nome" value="" type="text" maxlength="300"' in re.sub(r"\s+", " ", page)

@@ -216,7 +216,8 @@ def test_catalog_lists_versions_with_detail_pages_and_refuses_what_the_api_refus
     assert client.get("/console/catalogo/bananas/x").status_code == 404
     default = client.get("/admin/tenant", headers=ADMIN).json()
     taxonomy = default.get("default_taxonomy_version") or "http-test-1"
-    refused = client.post(f"/console/catalogo/taxonomias/{taxonomy}/descontinuar", data={"csrf_token": csrf})
+    assert "/descontinuar" not in client.get(f"/console/catalogo/taxonomias/{taxonomy}").text  # the version in use
+    refused = client.post(f"/console/catalogo/taxonomias/{taxonomy}/descontinuar", data={"csrf_token": csrf, "confirmado": "sim"})
     assert refused.status_code == 409 and 'id="acao-erro"' in refused.text
 
 
@@ -234,9 +235,16 @@ def test_a_curriculum_imported_activated_and_deprecated_through_the_console(clie
     assert "Cálculo II" in detail.text and "Unidades (2)" in detail.text
     assert client.post(f"/console/catalogo/curriculos/{first}/ativar", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
     assert client.get(f"/admin/curricula/{first}", headers=ADMIN).json()["is_default"] is True
-    current = client.post(f"/console/catalogo/curriculos/{first}/descontinuar", data={"csrf_token": csrf})
+    assert f'href="/console/catalogo/curriculos/{first}/descontinuar"' not in client.get(f"/console/catalogo/curriculos/{first}").text
+    current = client.post(f"/console/catalogo/curriculos/{first}/descontinuar", data={"csrf_token": csrf, "confirmado": "sim"})
     assert current.status_code == 409 and "versão padrão (ou atual)" in current.text
-    gone = client.post(f"/console/catalogo/curriculos/{second}/descontinuar", data={"csrf_token": csrf}, follow_redirects=False)
+    assert f'href="/console/catalogo/curriculos/{second}/descontinuar"' in client.get(f"/console/catalogo/curriculos/{second}").text
+    asked = client.get(f"/console/catalogo/curriculos/{second}/descontinuar")
+    assert asked.status_code == 200 and 'name="confirmado" value="sim"' in asked.text and "Não há como desfazer" in asked.text
+    unconfirmed = client.post(f"/console/catalogo/curriculos/{second}/descontinuar", data={"csrf_token": csrf})
+    assert unconfirmed.status_code == 200 and 'name="confirmado" value="sim"' in unconfirmed.text  # asks, does nothing
+    assert client.get(f"/admin/curricula/{second}", headers=ADMIN).json()["status"] == "active"
+    gone = client.post(f"/console/catalogo/curriculos/{second}/descontinuar", data={"csrf_token": csrf, "confirmado": "sim"}, follow_redirects=False)
     assert gone.status_code == 303 and client.get(f"/admin/curricula/{second}", headers=ADMIN).json()["status"] == "deprecated"
     assert client.post("/console/catalogo/politicas/default-v1/descontinuar", data={"csrf_token": csrf}).status_code == 404  # no such API action
 

@@ -122,6 +122,12 @@ def test_ending_a_vigencia_asks_for_confirmation_and_is_audited(client: TestClie
     assert before_start.status_code == 422 and 'id="vigencia_fim-erro"' in before_start.text
     bad_day = client.post(path, data={"csrf_token": csrf, "vigencia_fim": "31/12/2026"})
     assert bad_day.status_code == 422 and "AAAA-MM-DD" in bad_day.text
+    for blank in ("", "   "):  # the motivo goes into the audit trail: it must say something
+        no_reason = client.post(path, data={"csrf_token": csrf, "motivo": blank})
+        assert no_reason.status_code == 422 and '<p class="erro" id="motivo-erro">Informe o motivo' in no_reason.text
+    assert 'maxlength="2000" required' in confirm.text
+    api_blank = client.post(f"/v1/precedents/{precedent_id}/end", json={"motivo": "  "}, headers={"X-API-Key": KEYS["coordinator"]})
+    assert api_blank.status_code == 422, api_blank.text
     ended = client.post(path, data={"csrf_token": csrf, "motivo": "Currículo novo."}, follow_redirects=False)
     assert ended.status_code == 303
     assert "encerrada (registrada na auditoria)" in client.get(ended.headers["location"]).text

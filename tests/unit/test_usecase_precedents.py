@@ -220,5 +220,18 @@ def test_ending_a_vigencia_is_audited_and_stops_the_precedent_today() -> None:
         w.precedents.end(DEFAULT_TENANT, "pc_1", dt.date(2025, 6, 1), None, COORDINATOR)
     with pytest.raises(NotFound):
         w.precedents.end(DEFAULT_TENANT, "pc_x", None, None, COORDINATOR)
+
+
+@pytest.mark.parametrize("motivo", ["", "   ", "\n\t"])
+def test_a_blank_motivo_never_ends_a_vigencia_nor_enters_the_audit_trail(motivo: str) -> None:
+    """The console, the API and the CLI all pass the motivo through this use case."""
+    w = world()
+    _with(w, precedent(DEFAULT_TENANT, "pc_1", ORIGEM_TEXT))
+    with pytest.raises(InvalidPrecedent) as refused:
+        w.precedents.end(DEFAULT_TENANT, "pc_1", None, motivo, COORDINATOR)
+    assert refused.value.field == "motivo"
+    assert w.precedents.get(DEFAULT_TENANT, "pc_1").valid_to is None
+    with w.uows.reading() as uow:
+        assert not [e for e in uow.audit.list_events(DEFAULT_TENANT, limit=1000) if e.event_type == "precedent.vigencia_ended"]
     with pytest.raises(NotFound):
         w.precedents.get("another-tenant", "pc_1")

@@ -131,8 +131,24 @@ async def _detail(session: ConsoleSession, catalog: CatalogUseCases, kind: str, 
     except (NotFound, VersionNotFound):
         return refused_page(MISSING, 404)
     return page("catalogo_versao.html", session, status, tipo=kind, rotulo=KINDS[kind], versao=version, erro=erro,
-                pode_descontinuar=(kind, "descontinuar") in ACTIONS and detail["ativa"] and not detail["compartilhada"],
-                **detail)
+                pode_descontinuar=_may_deprecate(kind, detail), **detail)
+
+
+def _may_deprecate(kind: str, detail: dict[str, Any]) -> bool:
+    """Never the version in use (the use case refuses it: 409), nor a shared or deprecated one."""
+    return (kind, "descontinuar") in ACTIONS and detail["ativa"] and not detail["compartilhada"] and not detail.get("padrao")
+
+
+async def _confirm_deprecation(session: ConsoleSession, catalog: CatalogUseCases, kind: str, version: str) -> Any:
+    """Descontinuar cannot be undone: like Chaves and Encerrar vigência, it asks first."""
+    if (kind, "descontinuar") not in ACTIONS or not VERSION.match(version):
+        return refused_page(MISSING, 404)
+    try:
+        detail = await anyio.to_thread.run_sync(catalog.detail, session.principal.tenant_id, kind, version)
+    except (NotFound, VersionNotFound):
+        return refused_page(MISSING, 404)
+    return page("catalogo_descontinuar.html", session, 200, tipo=kind, rotulo=KINDS[kind], versao=version,
+                pode_descontinuar=_may_deprecate(kind, detail))
 
 
 class CatalogConsoleController(Controller):
@@ -164,6 +180,20 @@ class CatalogConsoleController(Controller):
             return door.answer
         return await _detail(door.session, console_catalog, tipo, versao)
 
+    @get("/{tipo:str}/{versao:str}/{acao:str}")  # same shape as the POST: a static segment would shadow it (405)
+    async def confirm_deprecation(
+        self, request: Request[Any, Any, Any], tipo: Segment, versao: Segment, acao: Segment, console_sessions: NamedDependency[ConsoleSessions],
+        taxonomies: NamedDependency[Taxonomies], policies: NamedDependency[Policies],
+        curricula: NamedDependency[Curricula], bindings: NamedDependency[Bindings],
+    ) -> Any:
+        console_catalog = CatalogUseCases(taxonomies, policies, curricula, bindings)
+        door = page_session(request, console_sessions, ADMIN_ONLY, NOT_ADMIN)
+        if door.session is None:
+            return door.answer
+        if acao != "descontinuar":
+            return refused_page(MISSING, 404)
+        return await _confirm_deprecation(door.session, console_catalog, tipo, versao)
+
     @post("/{tipo:str}/{versao:str}/{acao:str}", opt=FORM_OPT)
     async def change(
         self, request: Request[Any, Any, Any], tipo: Segment, versao: Segment, acao: Segment,
@@ -176,6 +206,8 @@ class CatalogConsoleController(Controller):
             return door.answer
         if (tipo, acao) not in ACTIONS or not VERSION.match(versao):
             return refused_page(MISSING, 404)
+        if acao == "descontinuar" and (door.form or {}).get("confirmado") != "sim":
+            return await _confirm_deprecation(door.session, console_catalog, tipo, versao)
         try:
             await anyio.to_thread.run_sync(console_catalog.act, door.session, tipo, acao, versao)
         except (NotFound, VersionNotFound):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ MOTIVOS = {
 }
 APROVADO = {"sim": True, "nao": False, "": None}
 _PATH = re.compile(r"at `\$\.(origem|destino)\.(\w+)`")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{8,80}")  # the API's request_id (dto.REQUEST_ID_LIMITS)
 
 
 @dataclass
@@ -56,6 +58,18 @@ MOTIVOS_PRECEDENTE = {
 def empty_form() -> PairForm:
     names = [f"{side}_{name}" for side in SIDES for name in ("nome", "carga_horaria", "ementa")]
     return PairForm(dict.fromkeys([*names, "origem_aprovado", *IDENTITY], ""))  # approval: the origem's only
+
+
+def new_request_id() -> str:
+    """The request id a freshly rendered *Avaliar* form carries (hidden field `request_id`)."""
+    return f"console-{uuid.uuid4().hex}"
+
+
+def form_request_id(form: Mapping[str, Any]) -> str:
+    """The form's own request id, so that sending the same form twice (a double click, a retry)
+    is one evaluation replayed; a missing or malformed one (a page from before) gets a new id."""
+    sent = str(form.get("request_id", ""))
+    return sent if _REQUEST_ID.fullmatch(sent) else new_request_id()
 
 
 def parse_pair(form: Mapping[str, Any]) -> PairForm:

@@ -99,7 +99,9 @@ class PrecedentConsoleController(Controller):
         valores = {name: form.get(name, "") for name in ("vigencia_fim", "motivo")}
         erros: dict[str, str] = {}
         fim = _day(valores["vigencia_fim"], "vigencia_fim", erros)
-        if len(valores["motivo"]) > 2000:
+        if not str(valores["motivo"]).strip():
+            erros["motivo"] = "Informe o motivo do encerramento: ele fica registrado na auditoria."
+        elif len(valores["motivo"]) > 2000:
             erros["motivo"] = "O motivo pode ter no máximo 2.000 caracteres."
         if not erros:
             actor = principal_actor(session.principal)
@@ -110,7 +112,7 @@ class PrecedentConsoleController(Controller):
             except NotFound:
                 return _refused("Precedente não encontrado.", 404)
             except InvalidPrecedent as error:
-                erros["vigencia_fim"] = f"Não foi possível encerrar: {error}"
+                erros[error.field if error.field == "motivo" else "vigencia_fim"] = f"Não foi possível encerrar: {error}"
         if erros:
             return await _end_page(session, precedents, precedent_id, valores, erros, status=422)
         return Redirect(path="/console/precedentes?" + urlencode({"encerrado": precedent_id}), status_code=303)

@@ -24,7 +24,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 
 from adapters.http.auth import ADMIN_ONLY, EVALUATORS
 from adapters.http.body_guard import BODY_LIMIT, FORM_BODY
-from adapters.http.console.forms import empty_form, parse_pair, result_view
+from adapters.http.console.error_pages import EXCEPTION_HANDLERS as CONSOLE_ERRORS
+from adapters.http.console.forms import PairForm, empty_form, form_request_id, new_request_id, parse_pair, result_view
 from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, Lookup, new_token, same_token
 from adapters.http.dto import EvaluateResponse
 from adapters.http.routes_audit import AUDIT_READERS
@@ -32,8 +33,9 @@ from adapters.http.routes_equivalences import to_command
 from adapters.http.routes_precedents import READERS as PRECEDENT_READERS
 from adapters.http.routes_reviews import REVIEW_READERS
 from core.domain.actors import principal_actor
+from core.domain.errors import IdempotencyConflict
 from core.domain.records import Principal, Role
-from core.usecases.evaluate import EvaluatePair
+from core.usecases.evaluate import EvaluateOutcome, EvaluatePair
 
 SESSION_COOKIE = "eqv_console"
 LOGIN_CSRF_COOKIE = "eqv_console_entrar"
@@ -116,7 +118,10 @@ LANDING = {
     Role.CLIENT: "/console/avaliar", Role.ADMIN: "/console/avaliar", Role.AUDITOR: "/console/auditoria",
     Role.REVIEWER: "/console/revisao", Role.COORDINATOR: "/console/revisao",
 }
-CSRF_REFUSED = "Formulário sem o código de segurança válido (CSRF). Recarregue a página e envie de novo."
+CSRF_REFUSED = (
+    "Formulário sem o código de segurança válido (CSRF): a sessão mudou, por exemplo ao entrar de novo em outra aba. "
+    "Recarregue a página e envie de novo."
+)
 FORM_OPT = {FORM_BODY: True}
 
 
@@ -191,7 +196,7 @@ class ConsoleController(Controller):
             return _to_sign_in(request, lookup.expired)
         if lookup.session.principal.role not in EVALUATORS:
             return _page("inicio.html", lookup.session, status=403, aviso="Sua chave não pode avaliar pares.")
-        return _page("avaliar.html", lookup.session, form=empty_form(), resultado=None)
+        return _page("avaliar.html", lookup.session, form=empty_form(), resultado=None, request_id=new_request_id())
 
     @post("/avaliar", opt={**FORM_OPT, BODY_LIMIT: "evaluate"})
     async def evaluate(
@@ -212,17 +217,28 @@ class ConsoleController(Controller):
         partial = request.headers.get("HX-Request") == "true"
         name = "_avaliar_form.html" if partial else "avaliar.html"
         parsed = parse_pair(form)
+        request_id = form_request_id(form)  # made when the form was rendered: a resubmission replays
         if parsed.request is None:
-            return _page(name, session, status=422, form=parsed, resultado=None)
-        command = to_command(session.principal.tenant_id, parsed.request, None, principal_actor(session.principal))
+            return _page(name, session, status=422, form=parsed, resultado=None, request_id=request_id)
         try:
-            outcome = await anyio.to_thread.run_sync(evaluate_pair, command)
+            outcome = await anyio.to_thread.run_sync(self._evaluate, evaluate_pair, session.principal, parsed, request_id)
         except Exception:  # noqa: BLE001 - the page says so; the log keeps the cause
             request.logger.exception("console evaluation failed")
-            return _page(name, session, status=503, form=parsed, resultado=None,
+            return _page(name, session, status=503, form=parsed, resultado=None, request_id=request_id,
                          falha="Não foi possível avaliar agora. Tente de novo em instantes.")
         document = msgspec.to_builtins(msgspec.convert(outcome.document, EvaluateResponse))
-        return _page(name, session, form=parsed, resultado=result_view(document))
+        return _page(name, session, form=parsed, resultado=result_view(document), request_id=new_request_id())
+
+    @staticmethod
+    def _evaluate(evaluate_pair: EvaluatePair, principal: Principal, parsed: PairForm, request_id: str) -> EvaluateOutcome:
+        """The same rendered form sent twice replays its first answer (one evaluation, one review
+        item). A form edited after a send whose answer never arrived is a new evaluation."""
+        assert parsed.request is not None
+        try:
+            return evaluate_pair(to_command(principal.tenant_id, parsed.request, request_id, principal_actor(principal)))
+        except IdempotencyConflict:
+            fresh = new_request_id()
+            return evaluate_pair(to_command(principal.tenant_id, parsed.request, fresh, principal_actor(principal)))
 
 
 def _sessions(state: State) -> ConsoleSessions:
@@ -254,5 +270,6 @@ def console_router(authenticate: Authenticate) -> Router:
             "console_authenticate": Provide(lambda: authenticate, sync_to_thread=False),
         },
         include_in_schema=False,
+        exception_handlers=CONSOLE_ERRORS,  # Portuguese HTML pages, not the API's JSON (error_pages.py)
         cache_control=CacheControlHeader(no_store=True),  # pages carry CSRF tokens and evaluations
     )
