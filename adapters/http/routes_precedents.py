@@ -27,7 +27,7 @@ from adapters.precedents.csv_format import parse_precedents_csv
 from core.domain.actors import principal_actor
 from core.domain.audit import sha256_text
 from core.domain.errors import InvalidTransition, NotFound, TransitionForbidden
-from core.domain.precedents import InvalidPrecedent, PrecedentKind
+from core.domain.precedents import PRECEDENT_ID_PATTERN, InvalidPrecedent, PrecedentKind
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal, Role
 from core.domain.review import ReviewActor
@@ -71,7 +71,7 @@ class PrecedentController(Controller):
         course_id: Annotated[Short, QueryParameter(description="destino course_id")] = None,
         tipo: Annotated[KindName | None, QueryParameter(description="binding or advisory")] = None,
         vigente_em: Annotated[dt.date | None, QueryParameter(description="only those in force on this day")] = None,
-        after: Annotated[str | None, QueryParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="`next_after` of the previous page")] = None,
+        after: Annotated[str | None, QueryParameter(pattern=PRECEDENT_ID_PATTERN, description="`next_after` of the previous page (anything else: 422)")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200, description="precedents per page")] = 50,
     ) -> PrecedentPageOut:
         """The tenant's precedents in creation order, filtered, one keyset page at a time."""

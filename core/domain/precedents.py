@@ -276,6 +276,10 @@ class ReviewedPair:
     course_id: str | None
 
 
+PRECEDENT_ID_PATTERN = r"^pc_[0-9]{20}_[0-9]{5,}_[0-9a-f]{10}$"
+"""What `precedent_id_for` makes: a page cursor (`after`) that is not one is refused, not read as "from the start"."""
+
+
 def precedent_id_for(now: dt.datetime, source: str, index: int) -> str:
     """An id that sorts by creation time (keyset pages) and is unique per source and position."""
     digest = hashlib.sha256(f"{source}\x00{index}".encode("utf-8")).hexdigest()[:10]
