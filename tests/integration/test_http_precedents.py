@@ -120,6 +120,20 @@ def test_csv_import_list_filters_and_errors(client: TestClient) -> None:
     assert unknown_field.status_code == 422
 
 
+def test_the_same_file_imported_twice_is_409_naming_the_earlier_import(client: TestClient) -> None:
+    code = f"DUP-{uuid.uuid4().hex[:6]}"
+    table = csv_table(f"UFPB,{code},,BD-DEST,,binding,2026-01-01,,,").encode()
+    headers = {"X-API-Key": KEYS["coordinator"], "Content-Type": "text/csv"}
+    first = client.post("/v1/precedents/import", content=table, headers=headers)
+    assert first.status_code == 201, first.text
+    again = client.post("/v1/precedents/import", content=table, headers=headers)
+    assert again.status_code == 409, again.text
+    detail = again.json()["detail"]
+    assert first.json()["arquivo_sha256"] in detail and first.json()["precedent_ids"][0] in detail and "já foi importado" in detail
+    listed = _call(client, "GET", "/v1/precedents", "reviewer", params={"codigo": code}).json()["items"]
+    assert [p["precedent_id"] for p in listed] == first.json()["precedent_ids"]
+
+
 def test_a_cursor_not_from_next_after_is_422_naming_it_not_the_first_page(client: TestClient) -> None:
     code = f"CUR-{uuid.uuid4().hex[:6]}"
     table = csv_table(f"UFPB,{code},,BD-DEST,,,2026-01-01,,,")
