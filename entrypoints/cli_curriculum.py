@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from adapters.curricula.csv_format import decode_csv
-from adapters.curricula.document import CurriculumFormatError, curriculum_to_dict, decode_json
+from adapters.curricula.document import CurriculumFormatError, curriculum_to_dict
 from adapters.curricula.mec_xml import decode_xml
 from core.domain.catalog import CLI_ACTOR
 from core.domain.curriculum import Curriculum, InvalidCurriculum
@@ -59,7 +59,9 @@ def read_curriculum(path: Path, fmt: str | None, version: str | None) -> Curricu
         return decode_csv(body, version or path.stem)
     if fmt == "xml":
         return decode_xml(body, version)
-    return decode_json(body, version)
+    from adapters.http.routes_curricula import decode_json_strictly  # the API's strict decoding, loaded when used
+
+    return decode_json_strictly(body, version)
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:

@@ -12,7 +12,7 @@ from adapters.precedents.csv_format import parse_precedents_csv
 from core.domain.audit import sha256_text
 from core.domain.catalog import CLI_ACTOR
 from core.domain.errors import InvalidTransition, NotFound
-from core.domain.precedents import InvalidPrecedent
+from core.domain.precedents import InvalidPrecedent, PrecedentFileImported
 from core.ports.precedent_repository import PrecedentFilter
 from entrypoints.container import build_container
 from entrypoints.settings import Settings
@@ -56,6 +56,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     except NotFound as exc:
         print(f"erro: {exc}", file=sys.stderr)
         return 2
+    except PrecedentFileImported as exc:
+        print(f"erro: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        container.adapters.engine().dispose()
     print(f"{len(made)} precedentes importados para o tenant {args.tenant} ({made[0].precedent_id} … {made[-1].precedent_id})")
     return 0
 

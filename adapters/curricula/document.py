@@ -75,17 +75,6 @@ def document_to_curriculum(
     )
 
 
-def decode_json(body: bytes, version: str | None = None) -> Curriculum:
-    """JSON bytes → Curriculum; `version` (e.g. a query parameter) fills a missing `version`."""
-    try:
-        data = msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
-        raise CurriculumFormatError("body", f"invalid JSON: {exc}") from None
-    if isinstance(data, dict) and version is not None:
-        data.setdefault("version", version)
-    return document_to_curriculum(data, "json")
-
-
 def curriculum_to_dict(curriculum: Curriculum) -> dict[str, Any]:
     """The JSON document of a stored version (importable again under a new version name)."""
     return {

@@ -13,6 +13,8 @@ from msgspec import Meta
 
 from adapters.http import dto_docs as doc
 from core.domain.catalog import VERSION_PATTERN
+from core.domain.precedents import PRECEDENT_ID_PATTERN
+from core.domain.review import REVIEW_ID_PATTERN
 
 # Litestar's OpenAPI generator drops a bound equal to 0 (it tests the bound's truth value), so
 # fields bounded below by 0 restate it for the schema; validation uses `ge` as usual.
@@ -29,6 +31,8 @@ PATTERN_MESSAGES: dict[str, str] = {
     SINGLE_LINE: "must be one line of visible text: not blank, no control characters (tab and line breaks included)",
     NOT_BLANK: "must not be blank (it has only whitespace)",
     TOKEN: "may contain only A-Z a-z 0-9 . _ : -",
+    REVIEW_ID_PATTERN: "not a cursor from next_after (a review id, rv_…)",
+    PRECEDENT_ID_PATTERN: "not a cursor from next_after (a precedent id, pc_…)",
 }
 
 Nivel = Literal["basico", "intermediario", "avancado"]

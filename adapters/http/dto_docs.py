@@ -42,7 +42,7 @@ WEIGHTS_NIVEL = "Weight of the level penalty subtracted from the score. Default 
 MIN_SCORE_DEFERIR = "Score (0-100) at or above which the answer is DEFERIDO. Default 85."
 MIN_SCORE_COMPLEMENTO = (
     "Score at or above which (and below min_score_deferir) the answer is ANALISE_HUMANA; below it, "
-    "INDEFERIDO. Default 70."
+    "INDEFERIDO. Default 70; must not exceed min_score_deferir (checked after merging an override, else 422)."
 )
 TOLERANCIA_CARGA = (
     "Share of the destino's carga_horaria the origem must reach (0.9: 54 h for 60 h). Default 1.0. "

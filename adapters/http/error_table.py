@@ -27,7 +27,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from adapters.http.dto import ErrorBody
 from adapters.http.openapi_examples import error_example
 from adapters.mappers.warm_gate import MappersWarmingUp
-from core.domain.precedents import InvalidPrecedent
+from core.domain.precedents import InvalidPrecedent, PrecedentFileImported
 from core.domain.errors import (
     CatalogConflict,
     IdempotencyConflict,
@@ -124,6 +124,7 @@ TABLE: tuple[ErrorRow, ...] = (
     ErrorRow(TransitionForbidden, 403, "the role may not make this transition, or a reviewer decides an item assigned to another"),
     ErrorRow(InvalidTransition, 409, "the item's state does not allow this transition (or it changed meanwhile)"),
     ErrorRow(InvalidInput, 422, "a value breaks a rule the message names; `extra` names the field", field="body"),
+    ErrorRow(PrecedentFileImported, 409, "the tenant already imported this very file (the detail names the earlier import); nothing was imported"),
     ErrorRow(InvalidPrecedent, 422, "a precedent or table row that cannot be used; `extra` names the field (CSV: `linhas[N].coluna`)", field="body"),
     ErrorRow(
         QueueUnavailable,

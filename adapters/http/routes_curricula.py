@@ -20,11 +20,12 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType as OpenAPIDataTy
 from litestar.params import PathParameter, QueryParameter
 
 from adapters.curricula.csv_format import decode_csv
-from adapters.curricula.document import CurriculumFormatError, decode_json, unit_to_dict
+from adapters.curricula.document import CurriculumFormatError, CurriculumIn, document_to_curriculum, unit_to_dict
 from adapters.curricula.mec_xml import decode_xml
 from adapters.http.auth import ADMIN_ONLY
 from adapters.http.dto_curricula import CurriculumDetailOut, CurriculumOut, CurriculumUnitOut
 from adapters.http.error_table import AUTH, INVALID, WRONG_MEDIA_TYPE, responses
+from adapters.http.strict_json import InvalidBody, check_strict, parse_json
 from adapters.http.routes_catalog import AUTH_ERRORS, CHANGE_ERRORS, READ_ERRORS
 from core.domain.actors import principal_actor
 from core.domain.catalog import VERSION_PATTERN
@@ -76,7 +77,7 @@ def _out(view: CurriculumView) -> CurriculumOut:
 
 
 def _invalid(problems: list[tuple[str, str]], source: str = "body") -> ValidationException:
-    extra = [{"key": field, "message": message, "source": source} for field, message in problems]
+    extra = [{"field": field, "message": message, "source": source} for field, message in problems]  # as named
     return ValidationException(detail="Validation failed", extra=extra)
 
 
@@ -87,7 +88,22 @@ def _decode(body: bytes, fmt: str, version: str | None) -> Curriculum:
         return decode_csv(body, version)
     if fmt == "xml":
         return decode_xml(body, version)
-    return decode_json(body, version)
+    return decode_json_strictly(body, version)
+
+
+def decode_json_strictly(body: bytes, version: str | None = None) -> Curriculum:
+    """A JSON document decoded like every JSON body (strict_json.py: no coercion, every error
+    with its path); `version` (the query parameter) fills a missing `version`. The CLI reads
+    files with it too. Raises CurriculumFormatError listing every problem."""
+    try:
+        value = parse_json(body)
+        if isinstance(value, dict) and version is not None:
+            value.setdefault("version", version)
+        check_strict(value, CurriculumIn)
+    except InvalidBody as exc:
+        problems = [(error.field, error.message) for error in exc.errors]
+        raise CurriculumFormatError(*problems[0], problems) from None
+    return document_to_curriculum(value, "json")
 
 
 def _format(request: Request[Any, Any, Any], fmt: Format | None) -> str:

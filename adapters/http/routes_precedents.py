@@ -27,7 +27,7 @@ from adapters.precedents.csv_format import parse_precedents_csv
 from core.domain.actors import principal_actor
 from core.domain.audit import sha256_text
 from core.domain.errors import InvalidTransition, NotFound, TransitionForbidden
-from core.domain.precedents import InvalidPrecedent, PrecedentKind
+from core.domain.precedents import PRECEDENT_ID_PATTERN, InvalidPrecedent, PrecedentFileImported, PrecedentKind
 from core.domain.rate_limits import RouteGroup
 from core.domain.records import Principal, Role
 from core.domain.review import ReviewActor
@@ -40,7 +40,7 @@ MAX_CSV_BYTES = 16 * 1024 * 1024
 PrecedentId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="a precedent id")]
 Short = Annotated[str | None, QueryParameter(min_length=1, max_length=200)]
 READ_ERRORS = responses(AUTH, NotFound, INVALID)
-WRITE_ERRORS = responses(AUTH, NotFound, InvalidTransition, TransitionForbidden, InvalidPrecedent)
+IMPORT_ERRORS = responses(AUTH, NotFound, TransitionForbidden, InvalidPrecedent, PrecedentFileImported)
 WRITE_OPT = {"roles": WRITERS, "rate_group": RouteGroup.ADMIN}
 
 
@@ -71,7 +71,7 @@ class PrecedentController(Controller):
         course_id: Annotated[Short, QueryParameter(description="destino course_id")] = None,
         tipo: Annotated[KindName | None, QueryParameter(description="binding or advisory")] = None,
         vigente_em: Annotated[dt.date | None, QueryParameter(description="only those in force on this day")] = None,
-        after: Annotated[str | None, QueryParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="`next_after` of the previous page")] = None,
+        after: Annotated[str | None, QueryParameter(pattern=PRECEDENT_ID_PATTERN, description="`next_after` of the previous page (anything else: 422)")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200, description="precedents per page")] = 50,
     ) -> PrecedentPageOut:
         """The tenant's precedents in creation order, filtered, one keyset page at a time."""
@@ -97,9 +97,9 @@ class PrecedentController(Controller):
             made = precedents.register_reviewed(principal.tenant_id, data.review_id, principal_actor(principal), terms)
         return precedent_out(made, precedents.today())
 
-    @post("/import", operation_id="importPrecedents", status_code=201, responses=WRITE_ERRORS, opt=WRITE_OPT, operation_class=CsvOperation)
+    @post("/import", operation_id="importPrecedents", status_code=201, responses=IMPORT_ERRORS, opt=WRITE_OPT, operation_class=CsvOperation)
     async def import_csv(self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], precedents: NamedDependency[Precedents]) -> ImportOut:
-        """Import a precedent table (CSV; SIGAA expressions for N:1): every row or none."""
+        """Import a precedent table (CSV; SIGAA expressions for N:1): every row or none; a file imported before: 409."""
         media_type, _ = request.content_type
         if media_type != "text/csv":
             raise ValidationException(detail="Validation failed", extra=[{"field": "Content-Type", "message": "send text/csv", "source": "header"}])

@@ -21,7 +21,7 @@ from adapters.http.error_table import AUTH, BODY, INVALID, responses
 from core.domain.rate_limits import RouteGroup
 from core.domain.errors import InvalidInput, InvalidTransition, NotFound, TransitionForbidden
 from core.domain.records import Principal, Role
-from core.domain.review import Move, ReviewAction, ReviewActor, ReviewState, allowed_roles
+from core.domain.review import REVIEW_ID_PATTERN, Move, ReviewAction, ReviewActor, ReviewState, allowed_roles
 from core.usecases.reviews import Recurso, ReviewQuery, Reviews
 
 REVIEW_READERS = (Role.REVIEWER, Role.COORDINATOR, Role.AUDITOR, Role.ADMIN)
@@ -61,7 +61,7 @@ class ReviewController(Controller):
         ] = None,
         min_age_days: Annotated[int | None, QueryParameter(ge=0, le=3650, description="only items opened at least this many days ago")] = None,
         after: Annotated[
-            str | None, QueryParameter(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="`next_after` of the previous page")
+            str | None, QueryParameter(pattern=REVIEW_ID_PATTERN, description="`next_after` of the previous page (anything else: 422)")
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200, description="items per page")] = 50,
     ) -> ReviewPageOut:

@@ -94,6 +94,11 @@ def repeated_keys(body: bytes) -> list[str]:
 def decode_strict(body: bytes, type_: type[Any]) -> Any:
     """The body decoded to plain values that convert strictly to `type_`, or InvalidBody
     naming every problem."""
+    return check_strict(parse_json(body), type_)
+
+
+def parse_json(body: bytes) -> Any:
+    """Steps 1 and 2: bounded nesting, then well-formed JSON as plain values (or InvalidBody)."""
     if not body.strip():
         raise InvalidBody([FieldError("body", "the request body is empty: send a JSON object")])
     if (depth := nesting_depth(body)) > MAX_DEPTH:
@@ -106,6 +111,12 @@ def decode_strict(body: bytes, type_: type[Any]) -> Any:
         raise InvalidBody(
             [FieldError("body", f"the key {key!r} appears more than once in one JSON object") for key in repeated]
         )
+    return value
+
+
+def check_strict(value: Any, type_: type[Any]) -> Any:
+    """Steps 3 and 4 on decoded plain values (a route may complete them first, e.g. a `version`
+    given as a query parameter): `value` itself, or InvalidBody naming every problem."""
     errors = list(islice(control_character_errors(value), MAX_ERRORS + 1))
     try:
         msgspec.convert(value, type_, strict=True)

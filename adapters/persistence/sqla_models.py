@@ -436,6 +436,18 @@ class PrecedentOriginRow(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
+class PrecedentImportRow(Base):
+    """A precedent table file a tenant imported, by its SHA-256: one row per file and tenant."""
+
+    __tablename__ = "precedent_imports"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    arquivo_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    imported_at: Mapped[dt.datetime]
+    imported_by: Mapped[dict[str, Any]]
+    precedent_ids: Mapped[list[Any]]
+
+
 class PrecedentPairRow(Base):
     """The pair of an ANALISE_HUMANA result, so its homologated parecer can become a precedent."""
 

@@ -11,14 +11,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import RowMapping, Select, and_, bindparam, exists, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from adapters.persistence.sqla_models import PrecedentOriginRow, PrecedentPairRow, PrecedentRow
-from core.domain.precedents import Origin, PairOrigin, Precedent, PrecedentKind, ReviewedPair, course_key
+from adapters.persistence.sqla_models import PrecedentImportRow, PrecedentOriginRow, PrecedentPairRow, PrecedentRow
+from core.domain.precedents import Origin, PairOrigin, Precedent, PrecedentImport, PrecedentKind, ReviewedPair, course_key
 from core.ports.precedent_repository import PrecedentFilter
 
 _TABLE = PrecedentRow.__table__
 _ORIGINS = PrecedentOriginRow.__table__
+_IMPORTS = PrecedentImportRow.__table__
+_ADD_IMPORT = {  # a concurrent import of the same file that committed first leaves this one a no-op
+    name: dialect_insert(_IMPORTS)
+    .on_conflict_do_nothing(index_elements=["tenant_id", "arquivo_sha256"])
+    .returning(_IMPORTS.c.arquivo_sha256)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 # Built once: evaluate runs it for every pair whose origem names institution and code (ADR 0024).
 _FOR_ORIGIN = select(_TABLE).where(
     _TABLE.c.tenant_id == bindparam("t"),
@@ -101,6 +109,23 @@ class SqlaPrecedentRepository:
         return ReviewedPair(
             PairOrigin(origem["instituicao"], origem["codigo"], origem["ementa"]), row.pair["destino_codigo"], row.pair["course_id"]
         )
+
+    def import_of(self, tenant_id: str, arquivo_sha256: str) -> PrecedentImport | None:
+        row = self._session.get(PrecedentImportRow, (tenant_id, arquivo_sha256))
+        if row is None:
+            return None
+        return PrecedentImport(row.tenant_id, row.arquivo_sha256, row.imported_at, dict(row.imported_by), tuple(row.precedent_ids))
+
+    def add_import(self, record: PrecedentImport) -> bool:
+        values = {
+            "tenant_id": record.tenant_id,
+            "arquivo_sha256": record.arquivo_sha256,
+            "imported_at": record.imported_at,
+            "imported_by": record.imported_by,
+            "precedent_ids": list(record.precedent_ids),
+        }
+        inserted = self._session.execute(_ADD_IMPORT[self._session.get_bind().dialect.name], values).first()
+        return inserted is not None
 
 
 def _filtered(statement: Select[PrecedentRow], tenant_id: str, where: PrecedentFilter) -> Select[PrecedentRow]:

@@ -42,6 +42,20 @@ def resolve_overrides(policy: Policy, overrides: dict[str, Any] | None) -> Appli
     return AppliedPolicy(dataclasses.replace(policy, **changes) if changes else policy, overridden)
 
 
+def check_thresholds(policy: Policy, field_prefix: str = "") -> Policy:
+    """Complementação is the lower bar: above deferir it would make a score DEFERIDO that a
+    coordinator's own table sends to review, so such a policy is refused, never stored or applied.
+
+    `field_prefix` places the field in the caller's input (`policy.` for a request's overrides)."""
+    if policy.min_score_complemento > policy.min_score_deferir:
+        raise InvalidInput(
+            f"min_score_complemento ({policy.min_score_complemento:g}) must not exceed "
+            f"min_score_deferir ({policy.min_score_deferir:g})",
+            field=f"{field_prefix}min_score_complemento",
+        )
+    return policy
+
+
 def has_overrides(overrides: dict[str, Any] | None) -> bool:
     """Does the request change any policy field (a `policy` of nulls changes nothing)?"""
     return bool(resolve_overrides(Policy(), overrides).overridden)

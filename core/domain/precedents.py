@@ -277,12 +277,41 @@ def _related_reason(precedent: Precedent, mine: Origin, ementa: str, same_text: 
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class PrecedentImport:
+    """A precedent table file the tenant imported, known by its SHA-256 (ADR 0024)."""
+
+    tenant_id: str
+    arquivo_sha256: str
+    imported_at: dt.datetime
+    imported_by: dict[str, Any]
+    precedent_ids: tuple[str, ...]
+
+
+class PrecedentFileImported(DomainError):
+    """The tenant already imported this very file: importing it again would store every
+    binding precedent twice, so it is refused, naming the earlier import."""
+
+    def __init__(self, earlier: PrecedentImport) -> None:
+        ids = earlier.precedent_ids
+        named = f"{ids[0]} … {ids[-1]}" if len(ids) > 1 else ", ".join(ids)
+        super().__init__(
+            f"este arquivo (sha256 {earlier.arquivo_sha256}) já foi importado em "
+            f"{earlier.imported_at.isoformat(timespec='seconds')}: {len(ids)} precedente(s), {named}; nada foi importado de novo"
+        )
+        self.earlier = earlier
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ReviewedPair:
     """The pair behind an ANALISE_HUMANA result, kept so its homologated parecer can become a precedent."""
 
     origem: PairOrigin
     destino_codigo: str | None
     course_id: str | None
+
+
+PRECEDENT_ID_PATTERN = r"^pc_[0-9]{20}_[0-9]{5,}_[0-9a-f]{10}$"
+"""What `precedent_id_for` makes: a page cursor (`after`) that is not one is refused, not read as "from the start"."""
 
 
 def precedent_id_for(now: dt.datetime, source: str, index: int) -> str:

@@ -166,6 +166,10 @@ def is_overdue(state: ReviewState, deadline: dt.datetime, now: dt.datetime) -> b
     return state in AWAITING_PARECER and now > deadline
 
 
+REVIEW_ID_PATTERN = r"^rv_[0-9]{20}_[0-9a-f]{12}$"
+"""What `review_id_for` makes: a page cursor (`after`) that is not one is refused, not read as "from the start"."""
+
+
 def review_id_for(request_id: str, now: dt.datetime) -> str:
     """An id that sorts by opening time (keyset pages) and is unique per result."""
     digest = hashlib.sha256(request_id.encode("utf-8")).hexdigest()[:12]

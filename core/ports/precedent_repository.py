@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.domain.precedents import Precedent, PrecedentKind, ReviewedPair
+from core.domain.precedents import Precedent, PrecedentImport, PrecedentKind, ReviewedPair
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +44,10 @@ class PrecedentRepository(Protocol):
         """Keep the pair of an ANALISE_HUMANA result (in the transaction that stores it)."""
 
     def pair_for(self, tenant_id: str, request_id: str) -> ReviewedPair | None: ...
+
+    def import_of(self, tenant_id: str, arquivo_sha256: str) -> PrecedentImport | None:
+        """The tenant's earlier import of the file with this SHA-256, if any."""
+
+    def add_import(self, record: PrecedentImport) -> bool:
+        """Record a file's import; False, storing nothing, when the tenant has one for this file
+        already (a concurrent import of the same file that committed first)."""

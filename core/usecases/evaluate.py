@@ -19,7 +19,7 @@ from core.domain.errors import (
 )
 from core.domain.model import Course, Decision, Evaluation, Policy, Taxonomy
 from core.domain.pipeline import check_hard_rules, evaluate, rejected_by_hard_rules
-from core.domain.policy import AppliedPolicy, may_override, resolve_overrides
+from core.domain.policy import AppliedPolicy, check_thresholds, may_override, resolve_overrides
 from core.domain.records import AuditEvent, StoredResult, Tenant
 from core.domain.rules import RULES_VERSION
 from core.ports.clock import Clock
@@ -136,6 +136,8 @@ class EvaluatePair:
                 applied = resolve_overrides(policy, command.policy_overrides)
                 if applied.overridden and command.batch_item is None:
                     check_overrides_allowed(uow, command.tenant_id, command.caller, command.tenant)
+                if applied.overridden:  # the merged policy, not the request's fields alone
+                    check_thresholds(applied.policy, "policy.")
                 found = find_precedents(  # ADR 0024
                     uow, command.tenant_id, command.origem, command.destino, command.course_id, self._clock.now().date()
                 )
@@ -172,6 +174,7 @@ class EvaluatePair:
             applied = resolve_overrides(policy, command.policy_overrides)
             if applied.overridden:
                 check_overrides_allowed(uow, command.tenant_id, command.caller, command.tenant)
+                check_thresholds(applied.policy, "policy.")
         return taxonomy, applied.policy
 
     def decide(self, command: EvaluateCommand, taxonomy: Taxonomy, policy: Policy) -> Evaluation:

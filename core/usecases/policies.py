@@ -12,6 +12,7 @@ from typing import Any
 from core.domain.catalog import VersionInfo, check_version_name, exists_message, same_policy
 from core.domain.errors import NotFound, VersionExists
 from core.domain.model import Policy
+from core.domain.policy import check_thresholds
 from core.domain.records import AuditEvent, Tenant
 from core.ports.clock import Clock
 from core.ports.unit_of_work import UnitOfWorkFactory
@@ -35,9 +36,10 @@ def _create_policy(
 
     Returns the stored version as the tenant sees it (None for a shared one). Raises
     VersionExists: a version is never changed once stored, a change is a new version;
-    NotFound for an unknown owner tenant.
+    NotFound for an unknown owner tenant; InvalidInput for inverted thresholds.
     """
     check_version_name("policy", policy.version)
+    check_thresholds(policy)
     with uow_factory() as uow:
         if tenant_id is not None and uow.tenants.get(tenant_id) is None:
             raise NotFound(f"tenant '{tenant_id}' not found")

@@ -19,6 +19,8 @@ from core.domain.precedents import (
     Origin,
     PairOrigin,
     Precedent,
+    PrecedentFileImported,
+    PrecedentImport,
     PrecedentKind,
     PrecedentMatch,
     ReviewedPair,
@@ -184,6 +186,16 @@ def _from_draft(
     return precedent
 
 
+def _refuse_a_file_imported_before(uow: UnitOfWork, record: PrecedentImport) -> None:
+    """Record the file's import first, so a concurrent import of the same file waits on it and loses."""
+    earlier = uow.precedents.import_of(record.tenant_id, record.arquivo_sha256)
+    if earlier is None and uow.precedents.add_import(record):
+        return
+    earlier = earlier or uow.precedents.import_of(record.tenant_id, record.arquivo_sha256)
+    assert earlier is not None
+    raise PrecedentFileImported(earlier)
+
+
 def _sha(text: str | None) -> str | None:
     return None if text is None else sha256_text(text)
 
@@ -222,12 +234,15 @@ class Precedents:
     def import_table(
         self, tenant_id: str, drafts: Sequence[PrecedentDraft], source_sha256: str, actor: Mapping[str, Any]
     ) -> list[Precedent]:
-        """All the drafts become precedents, or none does (InvalidPrecedent names the first bad row)."""
+        """All the drafts become precedents, or none does (InvalidPrecedent names the first bad row).
+        A file (by `source_sha256`) the tenant imported before raises PrecedentFileImported."""
         now = self._clock.now()
         precedents = [_from_draft(tenant_id, draft, index, source_sha256, actor, now) for index, draft in enumerate(drafts)]
+        record = PrecedentImport(tenant_id, source_sha256, now, dict(actor), tuple(p.precedent_id for p in precedents))
         with self._uows() as uow:
             if uow.tenants.get(tenant_id) is None:
                 raise NotFound(f"tenant '{tenant_id}' not found")
+            _refuse_a_file_imported_before(uow, record)
             for precedent in precedents:
                 uow.precedents.add(precedent)
             payload = {

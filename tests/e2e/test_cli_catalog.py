@@ -29,6 +29,9 @@ def test_policies_bindings_and_taxonomy_lifecycle_from_the_cli(tmp_path: Path, s
     policy.write_text(json.dumps({"version": "bad-1", "weights": {"cobertura": 3}}))
     invalid = cli(["policy", "create", str(policy)], env, tmp_path)
     assert invalid.returncode == 2 and "weights.cobertura" in invalid.stderr and "Traceback" not in invalid.stderr
+    policy.write_text(json.dumps({"version": "bad-v2", "min_score_deferir": 50, "min_score_complemento": 80}))
+    inverted = cli(["policy", "create", str(policy), "--tenant", "default"], env, tmp_path)
+    assert inverted.returncode == 1 and "must not exceed min_score_deferir" in inverted.stderr, inverted.stderr
     assert cli(["policy", "activate", "strict-1"], env, tmp_path).returncode == 0
     assert cli(["policy", "list"], env, tmp_path).stdout.splitlines() == ["  default-v1 (shared)", "* strict-1 (own)"]
 

@@ -26,6 +26,8 @@ def test_precedent_table_from_the_cli(tmp_path: Path) -> None:
     table.write_text(csv_table("UFPB,(A1 E A2) OU A3,,CALC,,binding,2026-01-01,,,", "UFPB,B1,Limites.,CALC,,advisory,2026-01-01,,,"), encoding="utf-8")
     imported = cli(["precedents", "import", str(table)], env, tmp_path)
     assert imported.returncode == 0 and "3 precedentes importados" in imported.stdout, imported.stderr
+    again = cli(["precedents", "import", str(table)], env, tmp_path)
+    assert again.returncode == 1 and "já foi importado" in again.stderr and "Traceback" not in again.stderr, again.stderr
 
     listed = [json.loads(line) for line in cli(["precedents", "list", "--codigo", "b1"], env, tmp_path).stdout.splitlines()]
     assert [(p["tipo"], p["vigente"]) for p in listed] == [("advisory", True)]

@@ -4,27 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.domain.precedents import Precedent, ReviewedPair, course_key
+from core.domain.precedents import Precedent, PrecedentImport, ReviewedPair, course_key
 from core.ports.precedent_repository import PrecedentFilter
 from tests.fakes._staged import _Staged
 
 
 class FakePrecedentRepository(_Staged):
-    def __init__(self, committed: dict[tuple[str, str], object], pairs: dict[tuple[str, str], object]) -> None:
+    def __init__(
+        self,
+        committed: dict[tuple[str, str], object],
+        pairs: dict[tuple[str, str], object],
+        imports: dict[tuple[str, str], object],
+    ) -> None:
         super().__init__(committed)
         self.pairs = _Staged(pairs)
+        self.imports = _Staged(imports)
 
     def check(self) -> None:
         super().check()
         self.pairs.check()
+        self.imports.check()
 
     def publish(self) -> None:
         super().publish()
         self.pairs.publish()
+        self.imports.publish()
 
     def discard(self) -> None:
         super().discard()
         self.pairs.discard()
+        self.imports.discard()
 
     def add(self, precedent: Precedent) -> None:
         self._staged[(precedent.tenant_id, precedent.precedent_id)] = precedent
@@ -55,6 +64,16 @@ class FakePrecedentRepository(_Staged):
     def pair_for(self, tenant_id: str, request_id: str) -> ReviewedPair | None:
         found: ReviewedPair | None = self.pairs._get((tenant_id, request_id))
         return found
+
+    def import_of(self, tenant_id: str, arquivo_sha256: str) -> PrecedentImport | None:
+        found: PrecedentImport | None = self.imports._get((tenant_id, arquivo_sha256))
+        return found
+
+    def add_import(self, record: PrecedentImport) -> bool:
+        if self.import_of(record.tenant_id, record.arquivo_sha256) is not None:
+            return False
+        self.imports._staged[(record.tenant_id, record.arquivo_sha256)] = record
+        return True
 
     def _all(self, tenant_id: str) -> list[Precedent]:
         return sorted((p for p in self._rows().values() if p.tenant_id == tenant_id), key=lambda p: p.precedent_id)

@@ -53,6 +53,7 @@ class FakeStore:
     webhooks: dict[tuple[str, ...], object] = field(default_factory=dict)
     precedents: dict[tuple[str, str], object] = field(default_factory=dict)  # precedents (ADR 0024)
     precedent_pairs: dict[tuple[str, str], object] = field(default_factory=dict)
+    precedent_imports: dict[tuple[str, str], object] = field(default_factory=dict)
     cases: dict[tuple[str, str], object] = field(default_factory=dict)
     # Called with the result right before FakeResultRepository.add checks for a duplicate:
     # lets a test play a concurrent request that commits first.
@@ -80,7 +81,7 @@ class FakeUnitOfWork:
         self.curricula = FakeCurriculumRepository(store.curricula)
         self.reviews = FakeReviewRepository(store.reviews)
         self.webhooks = FakeWebhookRepository(store.webhooks)
-        self.precedents = FakePrecedentRepository(store.precedents, store.precedent_pairs)  # ADR 0024
+        self.precedents = FakePrecedentRepository(store.precedents, store.precedent_pairs, store.precedent_imports)  # ADR 0024
         self.cases = FakeCaseRepository(store.cases)
 
     @property

@@ -79,9 +79,9 @@ def document(version: str, drop: int = 0) -> dict[str, Any]:
     return doc
 
 
-def evaluate(cat: Catalog, request_id: str, **fields: Any) -> Any:
+def evaluate(cat: Catalog, request_id: str, key: str = "client", **fields: Any) -> Any:
     body = {"request_id": request_id, "origem": ORIGEM, "destino": DESTINO, **fields}
-    return cat.call("POST", "/v1/equivalences/evaluate", key="client", json=body)
+    return cat.call("POST", "/v1/equivalences/evaluate", key=key, json=body)
 
 
 def test_taxonomy_import_list_show_activate_deprecate(cat: Catalog) -> None:
@@ -163,6 +163,28 @@ def test_policy_create_list_show_activate(cat: Catalog) -> None:
     assert activated.json() == {"taxonomy_version": SHARED_TAXONOMY, "policy_version": "strict-1"}
     assert cat.call("GET", "/admin/policies/strict-1").json()["is_default"] is True
     assert evaluate(cat, "cat-policy-1").json()["policy_version"] == "strict-1"
+
+
+def test_inverted_thresholds_are_422_for_stored_policies_and_for_overrides(cat: Catalog) -> None:
+    inverted = cat.call("POST", "/admin/policies", json={"version": "bad-v2", "min_score_deferir": 50, "min_score_complemento": 80})
+    assert inverted.status_code == 422, inverted.text
+    [error] = inverted.json()["extra"]
+    assert error["field"] == "min_score_complemento" and "must not exceed min_score_deferir" in error["message"]
+    assert cat.call("GET", "/admin/policies/bad-v2").status_code == 404
+    binding = {"taxonomy_version": SHARED_TAXONOMY, "policy_version": "bad-v2"}
+    assert cat.call("PUT", "/admin/course_bindings/BAD-1", json=binding).status_code == 422
+
+    # an admin key may override the tenant's policy (a client key of this tenant may not: 403)
+    overridden = evaluate(cat, "cat-invert-1", "admin", policy={"min_score_deferir": 50, "min_score_complemento": 80})
+    assert overridden.status_code == 422, overridden.text
+    assert overridden.json()["extra"][0]["field"] == "policy.min_score_complemento"
+    merged = evaluate(cat, "cat-invert-2", "admin", policy={"min_score_deferir": 60})  # default-v1 keeps 70
+    assert merged.status_code == 422 and merged.json()["extra"][0]["field"] == "policy.min_score_complemento"
+    assert cat.call("GET", "/v1/equivalences/cat-invert-2").status_code == 404
+
+    assert cat.call("POST", "/admin/policies", json={"version": "high-1", "min_score_deferir": 95}).status_code == 201
+    within = evaluate(cat, "cat-invert-3", "admin", policy_version="high-1", policy={"min_score_complemento": 90})
+    assert within.status_code == 200, within.text  # 90 > the default 85, but checked against high-1's 95
 
 
 def test_a_course_binding_drives_evaluate_end_to_end(cat: Catalog) -> None:

@@ -108,10 +108,10 @@ def test_mec_xml_import_reports_the_signature(client: TestClient) -> None:
     ("body", "content_type", "params", "field", "says"),
     [
         ({"version": "x-1", "units": [{**UNITS[0], "minutos_hora_aula": None}]}, "application/json", {}, "units[0].minutos_hora_aula", "required"),
-        ({"version": "x-1", "units": [{**UNITS[0], "tipo": "Seminário"}]}, "application/json", {}, "units[0].tipo", "Invalid enum"),
+        ({"version": "x-1", "units": [{**UNITS[0], "tipo": "Seminário"}]}, "application/json", {}, "units[0].tipo", "must be one of: Artigo"),
         ({"version": "x-1", "units": [{**UNITS[1]}]}, "application/json", {}, "units[0].pre_requisitos", "MAT1"),
         ({"version": "x-1", "units": [UNITS[0], UNITS[0]]}, "application/json", {}, "units[1].codigo", "more than once"),
-        (b"{not json", "application/json", {}, "body", "invalid JSON"),
+        (b"{not json", "application/json", {}, "body", "malformed JSON"),
         (b"codigo,nome,carga_horaria\nA1,Um,60\nA2,Dois,muito\n", "text/csv", {"version": "x-1"}, "units[1].carga_horaria", "CSV line 3"),
         (b"codigo,nome,creditos\nA1,Um,4\n", "text/csv", {"version": "x-1"}, "header", "creditos"),
         (b"codigo,nome,carga_horaria\nA1,Um,60\n", "text/csv", {}, "version", "?version="),
@@ -126,6 +126,18 @@ def test_bad_documents_are_422_naming_the_field(client: TestClient, body, conten
     assert response.status_code == 422, response.text
     first = response.json()["extra"][0]
     assert first["field"] == field and says in first["message"], first
+
+
+def test_a_json_document_lists_every_error_in_the_services_format_like_other_json_bodies(client: TestClient) -> None:
+    units = [{**UNITS[2], "carga_horaria": "200"}, {**UNITS[1], "codigo": "MAT 2", "creditos": 4}]
+    response = _post(client, {"version": _name("bad"), "units": units})
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["source"]) for e in response.json()["extra"]] == [
+        ("units[0].carga_horaria", "body"), ("units[1].codigo", "body"), ("units[1].creditos", "body")
+    ]
+    assert response.json()["extra"][0]["message"] == "expected number, got string"  # not msgspec's "Expected `float`..."
+    nested = _post(client, b"[" * 100 + b"]" * 100)
+    assert nested.status_code == 422 and "nested 100 levels" in nested.json()["extra"][0]["message"]
 
 
 def test_another_tenants_curriculum_is_a_404_like_a_missing_one(client: TestClient) -> None:

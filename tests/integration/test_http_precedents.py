@@ -120,6 +120,34 @@ def test_csv_import_list_filters_and_errors(client: TestClient) -> None:
     assert unknown_field.status_code == 422
 
 
+def test_the_same_file_imported_twice_is_409_naming_the_earlier_import(client: TestClient) -> None:
+    code = f"DUP-{uuid.uuid4().hex[:6]}"
+    table = csv_table(f"UFPB,{code},,BD-DEST,,binding,2026-01-01,,,").encode()
+    headers = {"X-API-Key": KEYS["coordinator"], "Content-Type": "text/csv"}
+    first = client.post("/v1/precedents/import", content=table, headers=headers)
+    assert first.status_code == 201, first.text
+    again = client.post("/v1/precedents/import", content=table, headers=headers)
+    assert again.status_code == 409, again.text
+    detail = again.json()["detail"]
+    assert first.json()["arquivo_sha256"] in detail and first.json()["precedent_ids"][0] in detail and "já foi importado" in detail
+    listed = _call(client, "GET", "/v1/precedents", "reviewer", params={"codigo": code}).json()["items"]
+    assert [p["precedent_id"] for p in listed] == first.json()["precedent_ids"]
+
+
+def test_a_cursor_not_from_next_after_is_422_naming_it_not_the_first_page(client: TestClient) -> None:
+    code = f"CUR-{uuid.uuid4().hex[:6]}"
+    table = csv_table(f"UFPB,{code},,BD-DEST,,,2026-01-01,,,")
+    headers = {"X-API-Key": KEYS["coordinator"], "Content-Type": "text/csv"}
+    assert client.post("/v1/precedents/import", content=table.encode(), headers=headers).status_code == 201
+    for cursor in ("garbage", "pc_2026", "rv_20260101000000000000_0123456789ab"):
+        answer = _call(client, "GET", "/v1/precedents", "reviewer", params={"after": cursor})
+        assert answer.status_code == 422, answer.text
+        [error] = answer.json()["extra"]
+        assert (error["field"], error["source"]) == ("after", "query") and "next_after" in error["message"]
+    first = _call(client, "GET", "/v1/precedents", "reviewer", params={"limit": 1}).json()
+    assert _call(client, "GET", "/v1/precedents", "reviewer", params={"after": first["next_after"]}).status_code == 200
+
+
 def test_a_recurso_against_the_registered_decision_ends_its_precedent(client: TestClient) -> None:
     """The decision a precedent registered is reopened: the precedent stops deciding (audited, kept)."""
     code = f"BD-{uuid.uuid4().hex[:8]}"

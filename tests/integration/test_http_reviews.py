@@ -164,6 +164,15 @@ def test_the_queue_filters_by_state_assignee_and_overdue_in_keyset_pages(desk: D
     assert desk.call("GET", "/v1/reviews", "other").json()["items"] == []
 
 
+@pytest.mark.parametrize("cursor", ["garbage", "rv_2026", "pc_20260101000000000000_00000_0123456789", "rv_" + "9" * 20 + "_GGGGGGGGGGGG"])
+def test_a_cursor_not_from_next_after_is_422_naming_it_not_the_first_page(desk: Desk, cursor: str) -> None:
+    desk.review(f"review-cursor-{uuid.uuid4().hex[:8]}")
+    answer = desk.call("GET", "/v1/reviews", "coordinator", params={"after": cursor})
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["extra"]
+    assert (error["field"], error["source"]) == ("after", "query") and "next_after" in error["message"]
+
+
 def test_the_queue_filters_by_institution_course_and_age(desk: Desk) -> None:
     ufpb = desk.review(f"review-inst-{uuid.uuid4().hex[:8]}", "Universidade Federal da Paraíba", "BD-101")
     unb = desk.review(f"review-inst-{uuid.uuid4().hex[:8]}", "Universidade de Brasília", "bd 101")

@@ -53,6 +53,7 @@ TABLES = {
     "precedents",  # 0006 (ADR 0024)
     "precedent_origins",
     "precedent_pairs",
+    "precedent_imports",  # 0015: a file is imported once per tenant
     "cases",
     "audit_pending",
     "review_reason_codes",
@@ -108,7 +109,7 @@ def test_migration_matches_the_models(db_url: str) -> None:
 
 def test_revisions_are_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert head_revision() == "0014"
+    assert head_revision() == "0015"
 
 
 ROOT = Path(__file__).resolve().parents[2]

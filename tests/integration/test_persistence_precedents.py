@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from adapters.persistence.database import session_factory
 from adapters.persistence.sqla_unit_of_work import SqlaUnitOfWorkFactory
-from core.domain.precedents import Origin, PairOrigin, PrecedentKind, ReviewedPair, course_key
+from core.domain.precedents import Origin, PairOrigin, PrecedentImport, PrecedentKind, ReviewedPair, course_key
 from core.ports.precedent_repository import PrecedentFilter
 from tests.support.precedents import ORIGEM_CODIGO, ORIGEM_INSTITUICAO, precedent
 
@@ -63,3 +63,19 @@ def test_round_trip_lookup_filters_and_vigencia_end(engine: Engine) -> None:
 def test_the_lookup_is_served_by_an_index(engine: Engine) -> None:
     indexes = {ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("precedent_origins")}
     assert indexes["ix_precedent_origins_lookup"][:3] == ["tenant_id", "instituicao_key", "codigo_key"]
+
+
+def test_a_files_import_is_recorded_once_per_tenant(engine: Engine) -> None:
+    uows = SqlaUnitOfWorkFactory(session_factory(engine))
+    tenant = f"pi-{uuid.uuid4().hex[:10]}"
+    record = PrecedentImport(tenant, "a" * 64, dt.datetime(2026, 3, 2, 12, tzinfo=dt.timezone.utc), {"key_id": "k"}, ("pc_1", "pc_2"))
+    with uows() as uow:
+        assert uow.precedents.import_of(tenant, record.arquivo_sha256) is None
+        assert uow.precedents.add_import(record) is True
+        uow.commit()
+    with uows() as uow:
+        assert uow.precedents.add_import(dataclasses.replace(record, precedent_ids=("pc_9",))) is False  # nothing stored
+        assert uow.precedents.add_import(dataclasses.replace(record, tenant_id="other-" + tenant)) is True
+        uow.commit()
+    with uows.reading() as uow:
+        assert uow.precedents.import_of(tenant, record.arquivo_sha256) == record

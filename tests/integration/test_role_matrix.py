@@ -313,7 +313,7 @@ def _webhook_delivery(client: TestClient) -> str:
 
 def _precedent(client: TestClient) -> str:
     """A precedent of the default tenant, imported from a one-row table (ADR 0024)."""
-    table = csv_table("UFPB,SC-101,Limites e derivadas.,CALC-A,,binding,2026-01-01,,,")
+    table = csv_table(f"UFPB,{unique_id('SC')},Limites e derivadas.,CALC-A,,binding,2026-01-01,,,")  # a file is imported once
     headers = {"X-API-Key": KEYS[ADMIN], "Content-Type": "text/csv"}
     answer = client.post("/v1/precedents/import", content=table.encode("utf-8"), headers=headers)
     assert answer.status_code == 201, answer.text

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from adapters.curricula.csv_format import decode_csv
-from adapters.curricula.document import CurriculumFormatError, curriculum_to_dict, decode_json, document_to_curriculum
+from adapters.http.routes_curricula import decode_json_strictly
+from adapters.curricula.document import CurriculumFormatError, curriculum_to_dict, document_to_curriculum
 from adapters.curricula.mec_xml import decode_xml
 from core.domain.curriculum import UnitType
 from core.domain.workload import Workload, WorkloadUnit
@@ -139,7 +140,17 @@ def test_json_document_round_trips() -> None:
 
 
 def test_json_version_may_come_from_outside() -> None:
-    assert decode_json(b'{"units": [{"codigo": "A", "nome": "A", "carga_horaria": 1}]}', "given-1").version == "given-1"
+    assert decode_json_strictly(b'{"units": [{"codigo": "A", "nome": "A", "carga_horaria": 1}]}', "given-1").version == "given-1"
     with pytest.raises(CurriculumFormatError) as raised:
-        decode_json(b'{"version": "v", "units": [{"codigo": "A", "nome": "A", "carga_horaria": 1, "creditos": 4}]}')
-    assert raised.value.field == "units[0]" and "creditos" in str(raised.value)
+        decode_json_strictly(b'{"version": "v", "units": [{"codigo": "A", "nome": "A", "carga_horaria": 1, "creditos": 4}]}')
+    assert raised.value.field == "units[0].creditos" and "unknown field" in str(raised.value)
+
+
+def test_json_lists_every_error_with_its_path_like_every_other_json_body() -> None:
+    body = b'{"version": "v", "units": [{"codigo": "A", "nome": "A", "carga_horaria": "60"}, {"codigo": "B", "nome": ""}]}'
+    with pytest.raises(CurriculumFormatError) as raised:
+        decode_json_strictly(body)
+    fields = [field for field, _ in raised.value.problems]
+    assert fields == ["units[0].carga_horaria", "units[1].nome", "units[1].nome", "units[1].carga_horaria"]
+    assert raised.value.problems[0] == ("units[0].carga_horaria", "expected number, got string")
+    assert raised.value.problems[-1] == ("units[1].carga_horaria", "is required")

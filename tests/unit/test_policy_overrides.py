@@ -17,6 +17,7 @@ from core.domain.model import Policy, Weights
 from core.domain.policy import (
     OVERRIDABLE_FIELDS,
     apply_overrides,
+    check_thresholds,
     has_overrides,
     may_override,
     policy_sha256,
@@ -107,6 +108,17 @@ def test_an_integral_number_for_a_float_field_hashes_like_the_float():
 def test_nulls_override_nothing():
     applied = resolve_overrides(Policy(), {"min_score_deferir": None, "weights": {"nivel": None}})
     assert (applied.policy, applied.overridden) == (Policy(), {})
+
+
+@given(scores, scores)
+def test_complementacao_may_equal_but_never_exceed_deferir(deferir: float, complemento: float):
+    policy = Policy(min_score_deferir=deferir, min_score_complemento=complemento)
+    if complemento <= deferir:
+        assert check_thresholds(policy) is policy
+    else:
+        with pytest.raises(InvalidInput, match="must not exceed min_score_deferir") as raised:
+            check_thresholds(policy, "policy.")
+        assert raised.value.field == "policy.min_score_complemento"
 
 
 @pytest.mark.parametrize(
@@ -237,3 +249,22 @@ def test_a_client_batch_with_an_override_is_refused_before_anything_is_stored():
     assert submit(DEFAULT_TENANT, admin_items).job.total == 2
     allow_client_overrides(w)
     assert submit(DEFAULT_TENANT, items).job.total == 2
+
+
+def test_an_override_that_inverts_the_merged_thresholds_is_refused_and_nothing_is_stored():
+    """pol-1 keeps complementação at 70: lowering deferir to 60 alone inverts the applied policy."""
+    w = world()
+    with pytest.raises(InvalidInput) as raised:
+        w.evaluate(command(policy_overrides={"min_score_deferir": 60}, caller=ADMIN))
+    assert raised.value.field == "policy.min_score_complemento"
+    assert w.stored("r-1") is None and w.evaluation_events() == [] and w.primary.calls == 0
+    with pytest.raises(InvalidInput):
+        w.evaluate.resolve(command(policy_overrides={"min_score_deferir": 50, "min_score_complemento": 80}, caller=ADMIN))
+
+
+def test_overrides_are_checked_against_the_stored_policy_they_are_merged_into():
+    """90 exceeds the default deferir (85) but not pol-2's (95): the merged policy is what counts."""
+    w = world()
+    changes = {"min_score_complemento": 90}
+    document = w.evaluate(command(policy_version="pol-2", policy_overrides=changes, caller=ADMIN)).document
+    assert document["policy_override"]["fields"] == {"min_score_complemento": 90.0}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from typing import Literal
 
 import pytest
 
+from core.domain.precedents import PRECEDENT_ID_PATTERN, precedent_id_for
 from core.domain.errors import InvalidTransition
 from hypothesis import given
 from hypothesis import strategies as st
@@ -159,3 +161,8 @@ def test_end_vigencia_only_shortens() -> None:
         end_vigencia(ended, DAY + dt.timedelta(days=3), {}, NOW)
     with pytest.raises(InvalidPrecedent):
         end_vigencia(_precedent(), dt.date(2025, 1, 1), {}, NOW)
+
+
+@given(st.datetimes(min_value=dt.datetime(1000, 1, 1), timezones=st.just(dt.timezone.utc)), st.text(), st.integers(0, 10**6))  # noqa: DTZ001 - naive bounds, aware values
+def test_every_precedent_id_is_a_cursor_the_list_accepts(now: dt.datetime, source: str, index: int) -> None:
+    assert re.match(PRECEDENT_ID_PATTERN, precedent_id_for(now, source, index))

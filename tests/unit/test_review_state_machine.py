@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.domain.review import REVIEW_ID_PATTERN, review_id_for
 from core.domain.errors import InvalidInput, InvalidTransition, TransitionForbidden
 from core.domain.records import Role
 from core.domain.review import (
@@ -147,3 +149,8 @@ def test_review_ids_sort_by_opening_time() -> None:
     first = open_item("t-1", "zzz", T0, 30)[0].review_id
     second = open_item("t-1", "aaa", T0 + dt.timedelta(microseconds=1), 30)[0].review_id
     assert first < second
+
+
+@given(st.datetimes(min_value=dt.datetime(1000, 1, 1), timezones=st.just(dt.timezone.utc)), st.text())  # noqa: DTZ001 - naive bounds, aware values
+def test_every_review_id_is_a_cursor_the_queue_accepts(now: dt.datetime, request_id: str) -> None:
+    assert re.match(REVIEW_ID_PATTERN, review_id_for(request_id, now))

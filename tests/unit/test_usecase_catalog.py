@@ -9,6 +9,7 @@ import pytest
 from core.domain.catalog import CLI_ACTOR, DEPRECATED
 from core.domain.errors import (
     CatalogConflict,
+    InvalidInput,
     InvalidVersionName,
     NotFound,
     VersionDeprecated,
@@ -93,6 +94,18 @@ def test_a_version_name_must_fit_in_a_url(uows, name):
         Taxonomies(uows, CLOCK).import_for_tenant(DEFAULT_TENANT, dataclasses.replace(OWN, version=name), ACTOR)
     with pytest.raises(InvalidVersionName):
         Policies(uows, CLOCK).create(DEFAULT_TENANT, Policy(version=name), ACTOR)
+
+
+def test_a_policy_whose_complementacao_exceeds_deferir_is_never_stored(uows):
+    inverted = Policy(version="bad-v2", min_score_deferir=50.0, min_score_complemento=80.0)
+    for tenant in (DEFAULT_TENANT, None):  # the admin API's and the CLI's shared versions alike
+        with pytest.raises(InvalidInput, match="must not exceed") as raised:
+            Policies(uows, CLOCK).create(tenant, inverted, ACTOR)
+        assert raised.value.field == "min_score_complemento"
+    with uows.reading() as uow:
+        assert uow.policies.get(DEFAULT_TENANT, "bad-v2") is None
+    equal = Policy(version="flat-v1", min_score_deferir=80.0, min_score_complemento=80.0)
+    assert Policies(uows, CLOCK).create(DEFAULT_TENANT, equal, ACTOR) is not None
 
 
 def test_an_unknown_owner_tenant_is_not_found(uows):

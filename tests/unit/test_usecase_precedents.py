@@ -10,8 +10,8 @@ import pytest
 
 from adapters.precedents.csv_format import parse_precedents_csv
 from core.domain.errors import InvalidTransition, NotFound
-from core.domain.precedents import InvalidPrecedent, PrecedentKind
-from core.domain.records import Role
+from core.domain.precedents import InvalidPrecedent, PrecedentFileImported, PrecedentKind
+from core.domain.records import Role, Tenant
 from core.domain.review import Move, ReviewAction, ReviewActor
 from core.ports.precedent_repository import PrecedentFilter
 from core.usecases import precedents as uc
@@ -176,6 +176,26 @@ def test_csv_import_with_sigaa_expressions_is_all_or_nothing_and_audited() -> No
     with w.uows.reading() as uow:
         imported = [e for e in uow.audit.list_events(DEFAULT_TENANT, limit=1000) if e.event_type == "precedent.imported"]
     assert imported[0].payload["quantidade"] == 3
+
+
+def test_the_same_file_imported_again_is_refused_naming_the_earlier_import() -> None:
+    w = world()
+    drafts = parse_precedents_csv(csv_table(f'"{ORIGEM_INSTITUICAO}",{ORIGEM_CODIGO},"{ORIGEM_TEXT}",CALC-A,,binding,2026-01-01,,,'))
+    made = w.precedents.import_table(DEFAULT_TENANT, drafts, "sha-1", COORDINATOR)
+    commits = w.uows.commits
+    with pytest.raises(PrecedentFileImported) as raised:
+        w.precedents.import_table(DEFAULT_TENANT, drafts, "sha-1", COORDINATOR)
+    assert raised.value.earlier.precedent_ids == (made[0].precedent_id,) and raised.value.earlier.imported_by == COORDINATOR
+    assert "sha-1" in str(raised.value) and made[0].precedent_id in str(raised.value)
+    assert w.uows.commits == commits
+    assert w.precedents.page(DEFAULT_TENANT, 10, None, PrecedentFilter()) == made
+    with w.uows.reading() as uow:
+        assert [e.event_type for e in uow.audit.list_events(DEFAULT_TENANT, limit=1000)].count("precedent.imported") == 1
+    assert len(w.precedents.import_table(DEFAULT_TENANT, drafts, "sha-2", COORDINATOR)) == 1  # another file: imported
+    with w.uows() as uow:
+        uow.tenants.add(Tenant("other", "Outra", True, "tax-1", "pol-1"))
+        uow.commit()
+    assert len(w.precedents.import_table("other", drafts, "sha-1", COORDINATOR)) == 1  # another tenant's own import
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from adapters.http.console.sessions import ConsoleSession, ConsoleSessions
 from adapters.http.routes_precedents import READERS, WRITERS, PrecedentId, import_csv_table
 from core.domain.actors import principal_actor
 from core.domain.errors import NotFound
-from core.domain.precedents import InvalidPrecedent, Precedent
+from core.domain.precedents import InvalidPrecedent, Precedent, PrecedentFileImported
 from core.ports.precedent_repository import PrecedentFilter
 from core.usecases.precedents import Precedents
 
@@ -74,6 +74,8 @@ class PrecedentConsoleController(Controller):
             made = await anyio.to_thread.run_sync(import_csv_table, content, session.principal, precedents)
         except InvalidPrecedent as error:
             return await _search_page(session, precedents, {}, None, status=422, erro_importar=_where(error))
+        except PrecedentFileImported as error:
+            return await _search_page(session, precedents, {}, None, status=409, erro_importar=f"{str(error)[0].upper()}{str(error)[1:]}.")
         return Redirect(path=f"/console/precedentes?importados={made.quantidade}", status_code=303)
 
     @get("/{precedent_id:str}/encerrar")
