@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from adapters.persistence.sqla_models import ReviewItemRow, ReviewReasonCodesRow
 from core.domain.errors import InvalidTransition
 from core.domain.precedents import course_key
-from core.domain.review import AWAITING_PARECER, FINAL_STATES, ReviewItem, ReviewState, ReviewSubject, ReviewTerms
+from core.domain.review import AWAITING_PARECER, FINAL_STATES, ReviewItem, ReviewState, ReviewSubject, ReviewTerms, SubjectCourse
 from core.domain.review_backlog import AGE_BUCKETS, ReviewBacklog
 
 _TABLE = ReviewItemRow.__table__
@@ -156,12 +156,20 @@ def _row(item: ReviewItem) -> dict[str, Any]:
         "curso": item.about.curso,
         "instituicao_key": _key(item.about.instituicao),
         "curso_key": _key(item.about.curso),
+        "disciplinas": item.about.courses_payload(),
     }
 
 
 def _key(text: str | None) -> str | None:
     """How the queue compares an institution or a course code (KEY_MAX: the column's width)."""
     return None if text is None else course_key(text)[:KEY_MAX]
+
+
+def _subject(row: Any) -> ReviewSubject:
+    courses = row.disciplinas or {}
+    return ReviewSubject(
+        row.instituicao, row.curso, SubjectCourse.from_payload(courses.get("origem")), SubjectCourse.from_payload(courses.get("destino"))
+    )
 
 
 def _item(row: Any) -> ReviewItem:
@@ -183,5 +191,5 @@ def _item(row: Any) -> ReviewItem:
         terms=ReviewTerms(**row.terms) if row.terms else ReviewTerms(),
         rodada=row.rodada,
         recurso=row.recurso,
-        about=ReviewSubject(row.instituicao, row.curso),
+        about=_subject(row),
     )

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.domain.errors import InvalidInput, InvalidTransition, RecursoForaDoPrazo, TransitionForbidden
+from core.domain.model import Course
 from core.domain.records import Role
 from core.domain.working_days import window_end
 
@@ -119,14 +120,49 @@ class Move:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class SubjectCourse:
+    """One course of the pair as the request gave it, so the parecerista reads what was compared.
+    The ementa is a course's public syllabus, not student data (`context` is never kept)."""
+
+    nome: str
+    ementa: str
+    instituicao: str | None = None
+    codigo: str | None = None
+
+    @classmethod
+    def of(cls, course: Course) -> SubjectCourse:
+        return cls(course.nome, course.ementa, course.instituicao, course.codigo)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any] | None) -> SubjectCourse | None:
+        if not payload:
+            return None
+        return cls(str(payload.get("nome") or ""), str(payload.get("ementa") or ""), payload.get("instituicao"), payload.get("codigo"))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ReviewSubject:
-    """What the decision under review is about, as the request named it: the queue filters by it."""
+    """What the decision under review is about, as the request named it: the queue filters by
+    the origem's institution and the destino's code; the review screens and the parecer show both
+    courses (None on items opened before they were kept, migration 0014)."""
 
     instituicao: str | None = None  # the origem's institution
     curso: str | None = None  # the destino course's code
+    origem: SubjectCourse | None = None
+    destino: SubjectCourse | None = None
 
-    def payload(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    @classmethod
+    def of(cls, origem: Course, destino: Course) -> ReviewSubject:
+        return cls(origem.instituicao, destino.codigo, SubjectCourse.of(origem), SubjectCourse.of(destino))
+
+    def courses_payload(self) -> dict[str, Any] | None:
+        """The two courses as stored (None when they were not kept)."""
+        if self.origem is None and self.destino is None:
+            return None
+        return {
+            "origem": dataclasses.asdict(self.origem) if self.origem else None,
+            "destino": dataclasses.asdict(self.destino) if self.destino else None,
+        }
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -245,7 +245,7 @@ class EvaluatePair:
             ))
             events.append(_audit_event(command, evaluation, document, now))
             if evaluation.decisao is Decision.ANALISE_HUMANA:  # a person decides: ADR 0020
-                about = ReviewSubject(command.origem.instituicao, command.destino.codigo)  # the queue's filters
+                about = ReviewSubject.of(command.origem, command.destino)  # the queue's filters and the review screens
                 item, opened = open_item(command.tenant_id, command.request_id, now, terms, about)
                 uow.reviews.add(item)
                 events.append(AuditEvent(command.tenant_id, "review.opened", opened, now))
@@ -331,7 +331,7 @@ class EvaluatePair:
                 uow.results.add(result)
                 uow.audit.record(_audit_event(command, evaluation, document, now))  # chained after commit: ADR 0022
                 if evaluation.decisao is Decision.ANALISE_HUMANA:  # a person decides: ADR 0020
-                    about = ReviewSubject(command.origem.instituicao, command.destino.codigo)  # the queue's filters
+                    about = ReviewSubject.of(command.origem, command.destino)  # the queue's filters and the review screens
                     open_review(uow, command.tenant_id, command.request_id, now, review_terms, about)
                     remember_pair(  # its homologated parecer may become a precedent (ADR 0024)
                         uow, command.tenant_id, command.request_id, command.origem, command.destino, command.course_id

@@ -274,10 +274,51 @@ def test_the_queue_filters_by_origem_institution_destino_course_and_age(client: 
     as_role(client, "coordinator")
     page = client.get("/console/revisao", params={"instituicao": f"universidade federal da paraiba {tag}"})
     assert page.status_code == 200 and ufpb in page.text and unb not in page.text
-    assert f"Universidade Federal da Paraíba {tag}</td>" in page.text and 'value="universidade federal da paraiba' in page.text
+    assert f"Banco de Dados I (Universidade Federal da Paraíba {tag})</td>" in page.text and 'value="universidade federal da paraiba' in page.text
     by_course = client.get("/console/revisao", params={"curso": "ed 202"})
     assert unb in by_course.text and ufpb not in by_course.text
     assert ufpb not in client.get("/console/revisao", params={"dias": "1"}).text  # opened today
     for field, value in (("dias", "muitos"), ("dias", "99999"), ("curso", "x" * 201)):
         wrong = client.get("/console/revisao", params={field: value})
         assert wrong.status_code == 422 and f'id="{field}-erro"' in wrong.text, (field, value)
+
+
+def test_the_queue_and_the_item_show_both_courses_their_ementas_and_topics(client: TestClient) -> None:
+    """The parecerista reads what was compared: names in the queue; names, escaped ementas and the
+    destino's topics (covered with the origem's excerpt, partial, missing) on the item page."""
+    request_id = f"cons-{uuid.uuid4().hex[:12]}"
+    ementa = "Modelo entidade-relacionamento <b>E-R</b>.\nLinguagem SQL. Normalização e formas normais. Transações. " + "Índices. " * 80
+    origem = {**UNKNOWN_APPROVAL, "nome": "Bancos de Dados I", "ementa": ementa, "instituicao": "UFPB", "codigo": "BD101"}
+    body = {"request_id": request_id, "origem": origem, "destino": {**DESTINO, "codigo": "ED202"}}
+    answer = client.post("/v1/equivalences/evaluate", json=body, headers={"X-API-Key": KEYS["client"]})
+    assert answer.status_code == 200 and answer.json()["decisao"] == "ANALISE_HUMANA", answer.text
+    review_id = client.get(f"/v1/equivalences/{request_id}", headers={"X-API-Key": KEYS["reviewer"]}).json()["revisao"]["review_id"]
+    as_role(client, "reviewer")
+
+    queue = client.get("/console/revisao")
+    row = re.search(rf'<tr>\s*<td><a href="/console/revisao/{review_id}">.*?</tr>', queue.text, re.S)
+    assert row is not None
+    assert "<td>Bancos de Dados I (UFPB · BD101)</td>" in row.group(0) and "<td>Banco de Dados (ED202)</td>" in row.group(0)
+    plain = open_item(client)  # no institution, no code: the names alone, never "—"
+    plain_row = re.search(rf'<tr>\s*<td><a href="/console/revisao/{plain}">.*?</tr>', client.get("/console/revisao").text, re.S)
+    assert plain_row is not None and re.search(r"<td>Banco de Dados I</td>\s*<td>Banco de Dados</td>", plain_row.group(0))
+
+    page = client.get(f"/console/revisao/{review_id}").text
+    assert "Disciplina de origem: Bancos de Dados I" in page and "Disciplina de destino: Banco de Dados" in page
+    assert "Instituição: UFPB · Código: BD101" in page and "Código: ED202" in page
+    assert "&lt;b&gt;E-R&lt;/b&gt;" in page and "<b>E-R</b>" not in page  # escaped, line breaks kept by CSS
+    assert re.search(r'<details class="ementa">\s*<summary>Ementa \(\d+ caracteres\)', page)  # a long ementa starts folded
+    assert re.search(r'<details class="ementa" open>\s*<summary>Ementa</summary>\s*<div class="ementa-texto">' + re.escape(DESTINO["ementa"]), page)
+    assert '<h2 id="resultado-titulo">Decisão automática em revisão</h2>' in page  # the Avaliar page's panel
+    assert "<h3>Tópicos do destino</h3>" in page and 'class="trecho">Origem: “' in page
+
+
+def test_an_item_opened_before_the_courses_were_kept_says_so(client: TestClient, sqlite_url: str) -> None:
+    review_id = open_item(client)
+    engine = create_engine_for(sqlite_url)
+    with session_factory(engine)() as session, session.begin():
+        session.execute(update(ReviewItemRow).where(ReviewItemRow.review_id == review_id).values(disciplinas=None))
+    engine.dispose()
+    as_role(client, "reviewer")
+    page = client.get(f"/console/revisao/{review_id}")
+    assert page.status_code == 200 and "nomes e ementas não estão disponíveis" in page.text

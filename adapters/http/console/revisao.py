@@ -22,12 +22,12 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect
 
 from adapters.documents.parecer_pdf import render_pdf
-from adapters.http.console.forms import DECISOES
+from adapters.http.console.forms import DECISOES, result_view
 from adapters.http.console.routes import CSRF_FIELD, CSRF_REFUSED, FORM_OPT, _lookup, _page, _refused, _to_sign_in
 from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, same_token
 from adapters.http.routes_reviews import REVIEW_READERS, ReviewId
 from core.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound, RecursoForaDoPrazo, TransitionForbidden
-from core.domain.review import AWAITING_PARECER, REVIEW_DECISIONS, Move, ReviewAction, ReviewActor, ReviewItem, ReviewState, allowed_roles
+from core.domain.review import AWAITING_PARECER, REVIEW_DECISIONS, Move, ReviewAction, ReviewActor, ReviewItem, ReviewState, ReviewSubject, SubjectCourse, allowed_roles
 from core.usecases.pareceres import Pareceres
 from core.usecases.results import Results
 from core.usecases.reviews import Recurso, ReviewQuery, Reviews
@@ -35,6 +35,7 @@ from core.usecases.reviews import Recurso, ReviewQuery, Reviews
 PAGE_SIZE = 25
 TEXT_FILTER_MAX = 200  # the API's bound on institution and course
 MAX_AGE_DAYS = 3650
+EMENTA_CURTA = 600  # characters: a longer ementa starts folded on the item page
 ESTADOS = {
     ReviewState.PENDENTE.value: "Pendente",
     ReviewState.EM_ANALISE.value: "Em análise",
@@ -87,8 +88,27 @@ def _row(item: ReviewItem, now: dt.datetime) -> dict[str, Any]:
         "estado_rotulo": ESTADOS.get(item.state.value, item.state.value), "prazo": _data(item.deadline),
         "atrasado": item.overdue(now), "responsavel": item.assignee or "—", "rodada": item.rodada,
         "decisao": DECISOES.get(item.decision or "", item.decision or "—"), "aberto": _data(item.created_at),
-        "instituicao": item.about.instituicao or "—", "curso": item.about.curso or "—",
+        "origem": _course_label(item.about.origem, item.about.instituicao), "destino": _course_label(item.about.destino, item.about.curso),
     }
+
+
+def _course_label(course: SubjectCourse | None, identity: str | None) -> str:
+    """A course as the queue names it: its name, then its institution and code when the request gave them
+    (items opened before the names were kept show only what the queue's filters keep)."""
+    if course is None:
+        return identity or "—"
+    extra = " · ".join(part for part in (course.instituicao, course.codigo) if part)
+    return f"{course.nome} ({extra})" if extra else course.nome
+
+
+def _courses(subject: ReviewSubject) -> list[dict[str, Any]]:
+    """Both courses for the item page, ementas in full (the template escapes and folds long ones)."""
+    sides = (("origem", "Disciplina de origem", subject.origem), ("destino", "Disciplina de destino", subject.destino))
+    return [
+        {"lado": lado, "titulo": titulo, "nome": c.nome, "instituicao": c.instituicao or "", "codigo": c.codigo or "",
+         "ementa": c.ementa, "longa": len(c.ementa) > EMENTA_CURTA}
+        for lado, titulo, c in sides if c is not None
+    ]
 
 
 def _history(item: ReviewItem) -> list[dict[str, Any]]:
@@ -264,14 +284,7 @@ async def _item_page(
     except NotFound:
         return _refused("Item de revisão não encontrado.", 404)
     codes, _default = await anyio.to_thread.run_sync(reviews.reason_codes, tenant)
-    automatica = {
-        "decisao": DECISOES.get(str(document.get("decisao")), str(document.get("decisao"))),
-        "score": f"{float(document.get('score') or 0):.2f}",
-        "motivo": document.get("motivo_revisao") or "",
-        "justificativa": document.get("justificativa_curta") or "",
-        "origem": (document.get("origem") or {}).get("nome", "") if isinstance(document.get("origem"), dict) else "",
-        "destino": (document.get("destino") or {}).get("nome", "") if isinstance(document.get("destino"), dict) else "",
-    }
+    resultado = result_view(document)  # the Avaliar page's panel: topics covered / partial / missing, rules
     now = reviews.now()
     recurso_ate = item.recurso_until()
     pode = {
@@ -292,7 +305,7 @@ async def _item_page(
     return _page(
         "revisao_item.html", session, status=status, item=_row(item, now), final=item.final,
         parecer=item.parecer, motivo=item.reason_code, decisao=DECISOES.get(item.decision or "", item.decision),
-        historico=_history(item), automatica=automatica, request_id=item.request_id, pode=pode,
+        historico=_history(item), resultado=resultado, disciplinas=_courses(item.about), request_id=item.request_id, pode=pode,
         erros=erros, valores=valores or {}, motivos=codes, decisoes=REVIEW_DECISIONS,
         tem_parecer=item.state in (ReviewState.PARECER_EMITIDO, ReviewState.HOMOLOGADO),
         pareceristas=pareceristas, recurso_ate=_data(recurso_ate), responsavel_atual=item.assignee or "",
