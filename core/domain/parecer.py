@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.domain.model import Policy
-from core.domain.review import HOMOLOGACAO_DISPENSADA, ReviewItem
+from core.domain.parecer_labels import DECISOES, ESTADOS, MOTIVOS, MOTIVOS_PARECER, PAPEIS, REGRAS, label
+from core.domain.review import HOMOLOGACAO_DISPENSADA, ReviewItem, SubjectCourse
 
 DECISION_WORDS = {"DEFERIDO": "DEFERIMENTO", "INDEFERIDO": "INDEFERIMENTO"}
 
@@ -53,8 +54,9 @@ class ParecerSources:
 
     item: ReviewItem
     result: Mapping[str, Any]  # the evaluation document as stored
-    instituicao: str
+    instituicao: str  # the tenant's name: the institution that decides (the destino's)
     policy: Policy | None  # the policy version the result names (None if it is not stored any more)
+    pessoas: Mapping[str, str] = dataclasses.field(default_factory=dict)  # key id → the key's name
 
 
 def review_parecer(sources: ParecerSources, now: dt.datetime) -> Parecer:
@@ -64,7 +66,7 @@ def review_parecer(sources: ParecerSources, now: dt.datetime) -> Parecer:
         titulo="Parecer de aproveitamento de estudos",
         referencia=item.review_id,
         emitido_em=now,
-        sections=(relatorio(sources), fundamentacao(sources), conclusao(item)),
+        sections=(relatorio(sources), fundamentacao(sources), conclusao(item, sources.pessoas)),
         decisao=item.decision,
     )
 
@@ -72,19 +74,24 @@ def review_parecer(sources: ParecerSources, now: dt.datetime) -> Parecer:
 def relatorio(sources: ParecerSources) -> Section:
     """The request: who asked what, the workloads, the automatic result and any recurso."""
     item, result = sources.item, sources.result
+    origem, destino = item.about.origem, item.about.destino
+    course_id = (result.get("meta") or {}).get("course_id")
     facts = (
-        ("Instituição", sources.instituicao),
+        ("Disciplina de origem", _course(origem, item.about.instituicao)),
+        ("Disciplina de destino", _course(destino, item.about.curso)),
+        ("Instituição de destino", sources.instituicao),
+        *((("Curso de destino (course_id)", str(course_id)),) if course_id else ()),
         ("Pedido (request_id)", item.request_id),
         ("Item de revisão", item.review_id),
         ("Rodada", str(item.rodada)),
         ("Aberto em", _date(item.created_at)),
-        ("Disciplina de destino (course_id)", str((result.get("meta") or {}).get("course_id") or "não informada")),
         ("Carga horária", _rule_details(result, "carga_horaria") or "não avaliada"),
     )
+    pedido = f"«{origem.nome}» → «{destino.nome}»" if origem and destino else "origem → destino"
     paragraphs = [
-        f"Trata-se de pedido de aproveitamento de estudos (origem → destino) avaliado pelo serviço de equivalências, "
-        f"que indicou {result.get('decisao')} com pontuação {result.get('score')}"
-        + (f" e motivo de revisão «{result['motivo_revisao']}»." if result.get("motivo_revisao") else ".")
+        f"Trata-se de pedido de aproveitamento de estudos ({pedido}) avaliado pelo serviço de equivalências, "
+        f"que indicou {label(DECISOES, result.get('decisao'))} com pontuação {result.get('score')}"
+        + (f" e motivo de revisão «{label(MOTIVOS, result['motivo_revisao'])}»." if result.get("motivo_revisao") else ".")
     ]
     if item.recurso:
         paragraphs.append(f"Recurso (rodada {item.rodada}) com os fatos novos: {item.recurso.get('fatos')}")
@@ -115,7 +122,7 @@ def fundamentacao(sources: ParecerSources) -> Section:
         ("Tópicos ausentes", tuple(str(t) for t in topics.get("faltantes") or ())),
         ("Conceitos críticos ausentes", tuple(str(c) for c in result.get("criticos_faltantes") or ())),
         ("Regras obrigatórias", tuple(
-            f"{r.get('rule')}: {'atendida' if r.get('ok') else 'não atendida'} — {r.get('details')}" for r in result.get("hard_rules") or ()
+            f"{label(REGRAS, r.get('rule'))}: {'atendida' if r.get('ok') else 'não atendida'} — {r.get('details')}" for r in result.get("hard_rules") or ()
         )),
     )
     paragraphs = [cited]
@@ -126,25 +133,28 @@ def fundamentacao(sources: ParecerSources) -> Section:
     return Section("Fundamentação", paragraphs=tuple(paragraphs), lists=tuple((t, items) for t, items in lists if items))
 
 
-def conclusao(item: ReviewItem) -> Section:
-    """The decision, who gave it, and its homologation."""
+def conclusao(item: ReviewItem, pessoas: Mapping[str, str] | None = None) -> Section:
+    """The decision, who gave it (the key's name and role), and its homologation."""
     if item.decision is None:
-        return Section("Conclusão", paragraphs=(f"Parecer ainda não emitido (situação: {item.state.value}).",))
+        situacao = label(ESTADOS, item.state.value).lower()
+        return Section("Conclusão", paragraphs=(f"Parecer ainda não emitido (situação: {situacao}).",))
+    pessoas = pessoas or {}
     decided = _last(item, "decide")
+    motivo = label(MOTIVOS_PARECER, item.reason_code) if item.reason_code else "—"
     facts = [
-        ("Decisão", item.decision),
-        ("Motivo", item.reason_code or "—"),
-        ("Parecerista (chave)", _who(decided)),
+        ("Decisão", label(DECISOES, item.decision)),
+        ("Motivo", motivo),
+        ("Parecerista", _who(decided, pessoas)),
     ]
     homologated = _last(item, "homologate")
     if decided is not None and decided.get("homologacao") == HOMOLOGACAO_DISPENSADA:
         facts.append(("Homologação", "dispensada pela política"))
     elif homologated is not None and item.final:
-        facts.append(("Homologação", f"homologado por {_who(homologated)} em {_date_text(homologated.get('at'))}"))
+        facts.append(("Homologação", f"homologado por {_who(homologated, pessoas)} em {_date_text(homologated.get('at'))}"))
     else:
         facts.append(("Homologação", "aguardando homologação da coordenação"))
     words = DECISION_WORDS.get(item.decision, item.decision)
-    text = f"Diante do exposto, o parecer é pelo {words} do pedido (motivo: {item.reason_code})."
+    text = f"Diante do exposto, o parecer é pelo {words} do pedido (motivo: {motivo})."
     return Section("Conclusão", facts=tuple(facts), paragraphs=(text,))
 
 
@@ -154,9 +164,21 @@ def _last(item: ReviewItem, action: str) -> dict[str, Any] | None:
     return entries[-1] if entries else None
 
 
-def _who(entry: Mapping[str, Any] | None) -> str:
+def _who(entry: Mapping[str, Any] | None, pessoas: Mapping[str, str]) -> str:
+    """The person as the key's name and role in Portuguese (the key id when the key is gone)."""
     actor = (entry or {}).get("actor") or {}
-    return f"{actor.get('key_id') or 'operador'} ({actor.get('role', '—')})"
+    key_id = actor.get("key_id")
+    nome = pessoas.get(key_id) if key_id else None
+    papel = label(PAPEIS, actor["role"]) if actor.get("role") else "—"
+    return f"{nome or (f'chave {key_id}' if key_id else 'operador')} ({papel})"
+
+
+def _course(course: SubjectCourse | None, identity: str | None) -> str:
+    """A course as the parecer names it: its name, then its institution and code when known."""
+    if course is None:
+        return f"não registrada no item (identificação: {identity})" if identity else "não registrada no item"
+    extra = ", ".join(part for part in (course.codigo, course.instituicao) if part)
+    return f"{course.nome} ({extra})" if extra else course.nome
 
 
 def _rule_details(result: Mapping[str, Any], rule: str) -> str | None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from core.domain.case_parecer import CaseParecerSources, case_parecer
 from core.domain.errors import NotFound
 from core.domain.parecer import Parecer, ParecerSources, review_parecer
+from core.domain.review import ReviewItem
 from core.ports.clock import Clock
-from core.ports.unit_of_work import UnitOfWorkFactory
+from core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 class Pareceres:
@@ -28,8 +29,9 @@ class Pareceres:
                 raise NotFound(f"no result for request_id '{item.request_id}'")
             tenant = uow.tenants.get(tenant_id)
             policy = uow.policies.get(tenant_id, str(stored.response.get("policy_version")))
+            pessoas = _key_names(uow, tenant_id, item)
         name = tenant.name if tenant is not None else tenant_id
-        return review_parecer(ParecerSources(item, stored.response, name, policy), self._clock.now())
+        return review_parecer(ParecerSources(item, stored.response, name, policy, pessoas), self._clock.now())
 
     def of_case(self, tenant_id: str, case_id: str) -> Parecer:
         """The parecer of a decided case (ADR 0034). Raises NotFound for a missing (or another
@@ -50,3 +52,16 @@ class Pareceres:
         name = tenant.name if tenant is not None else tenant_id
         sources = CaseParecerSources(document, stored.created_at, name, version, policy, rules)
         return case_parecer(sources, self._clock.now())
+
+
+def _key_names(uow: UnitOfWork, tenant_id: str, item: ReviewItem) -> dict[str, str]:
+    """The names of the tenant's keys that acted on the item: a parecer names people, not key ids."""
+    names: dict[str, str] = {}
+    for entry in item.history:
+        actor = entry.get("actor")
+        key_id = actor.get("key_id") if isinstance(actor, dict) else None
+        if key_id and key_id not in names:
+            record = uow.api_keys.get(str(key_id))
+            if record is not None and record.tenant_id == tenant_id and record.name:
+                names[str(key_id)] = record.name
+    return names

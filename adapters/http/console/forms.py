@@ -17,22 +17,9 @@ from typing import Any
 import msgspec
 
 from adapters.http.dto import EvaluateRequest
+from core.domain.parecer_labels import DECISOES, MOTIVOS  # shared with the parecer documents
 
 SIDES = ("origem", "destino")
-DECISOES = {
-    "DEFERIDO": "Deferido",
-    "INDEFERIDO": "Indeferido",
-    "ANALISE_HUMANA": "Análise humana",
-}
-MOTIVOS = {
-    "ementa_insuficiente": "ementa insuficiente",
-    "idioma_nao_suportado": "idioma não suportado",
-    "area_fora_do_vocabulario": "área fora do vocabulário",
-    "cobertura_incerta": "cobertura incerta",
-    "mapeamento_degradado": "mapeamento degradado",
-    "carga_horaria_limitrofe": "carga horária limítrofe",
-    "aprovacao_nao_informada": "aprovação não informada",
-}
 APROVADO = {"sim": True, "nao": False, "": None}
 _PATH = re.compile(r"at `\$\.(origem|destino)\.(\w+)`")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{8,80}")  # the API's request_id (dto.REQUEST_ID_LIMITS)

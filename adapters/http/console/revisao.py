@@ -26,6 +26,7 @@ from adapters.http.console.forms import DECISOES, result_view
 from adapters.http.console.routes import CSRF_FIELD, CSRF_REFUSED, FORM_OPT, _lookup, _page, _refused, _to_sign_in
 from adapters.http.console.sessions import ConsoleSession, ConsoleSessions, same_token
 from adapters.http.routes_reviews import REVIEW_READERS, ReviewId
+from core.domain.parecer_labels import MOTIVOS_PARECER, PAPEIS, label
 from core.domain.errors import DomainError, InvalidInput, InvalidTransition, NotFound, RecursoForaDoPrazo, TransitionForbidden
 from core.domain.review import AWAITING_PARECER, REVIEW_DECISIONS, Move, ReviewAction, ReviewActor, ReviewItem, ReviewState, ReviewSubject, SubjectCourse, allowed_roles
 from core.usecases.pareceres import Pareceres
@@ -121,7 +122,7 @@ def _history(item: ReviewItem) -> list[dict[str, Any]]:
             "acao": ACOES.get(str(entry.get("action")), str(entry.get("action"))),
             "de": ESTADOS.get(str(entry.get("from")), entry.get("from") or ""), "para": ESTADOS.get(str(entry.get("to")), entry.get("to") or ""),
             "em": _data(dt.datetime.fromisoformat(at)) if isinstance(at, str) else "", "rodada": entry.get("rodada", ""),
-            "quem": f"{actor.get('key_id', '')} ({actor.get('role', '')})" if isinstance(actor, dict) else str(actor),
+            "quem": f"{actor.get('key_id', '')} ({label(PAPEIS, actor.get('role', ''))})" if isinstance(actor, dict) else str(actor),
             "detalhe": detail,
         })
     return rows
@@ -304,7 +305,7 @@ async def _item_page(
         pode[form] = True
     return _page(
         "revisao_item.html", session, status=status, item=_row(item, now), final=item.final,
-        parecer=item.parecer, motivo=item.reason_code, decisao=DECISOES.get(item.decision or "", item.decision),
+        parecer=item.parecer, motivo=label(MOTIVOS_PARECER, item.reason_code) if item.reason_code else "", decisao=DECISOES.get(item.decision or "", item.decision),
         historico=_history(item), resultado=resultado, disciplinas=_courses(item.about), request_id=item.request_id, pode=pode,
         erros=erros, valores=valores or {}, motivos=codes, decisoes=REVIEW_DECISIONS,
         tem_parecer=item.state in (ReviewState.PARECER_EMITIDO, ReviewState.HOMOLOGADO),
