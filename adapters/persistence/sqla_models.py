@@ -325,7 +325,7 @@ class ReviewItemRow(Base):
     curso: Mapped[str | None] = mapped_column(Text)
     instituicao_key: Mapped[str | None] = mapped_column(String(200))
     curso_key: Mapped[str | None] = mapped_column(String(200))
-    # migration 0014: both courses as the request gave them (names, ementas), for the review screens
+    # migration 0016: both courses as the request gave them (names, ementas), for the review screens
     disciplinas: Mapped[dict[str, Any] | None]
 
 

@@ -144,7 +144,7 @@ class SubjectCourse:
 class ReviewSubject:
     """What the decision under review is about, as the request named it: the queue filters by
     the origem's institution and the destino's code; the review screens and the parecer show both
-    courses (None on items opened before they were kept, migration 0014)."""
+    courses (None on items opened before they were kept, migration 0016)."""
 
     instituicao: str | None = None  # the origem's institution
     curso: str | None = None  # the destino course's code

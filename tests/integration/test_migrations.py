@@ -109,7 +109,7 @@ def test_migration_matches_the_models(db_url: str) -> None:
 
 def test_revisions_are_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert head_revision() == "0015"
+    assert head_revision() == "0016"
 
 
 ROOT = Path(__file__).resolve().parents[2]
