@@ -124,6 +124,7 @@ CONSOLE: dict[tuple[str, str], set[str] | None] = {
     # Catálogo, Auditoria, Chaves (ADR 0037): the roles of the admin API routes they stand for.
     ("GET", "/console/catalogo"): ADMIN_ONLY,
     ("GET", "/console/catalogo/{tipo:str}/{versao:str}"): ADMIN_ONLY,
+    ("GET", "/console/catalogo/{tipo:str}/{versao:str}/{acao:str}"): ADMIN_ONLY,  # the Descontinuar confirmation
     ("POST", "/console/catalogo/{tipo:str}/{versao:str}/{acao:str}"): ADMIN_ONLY,
     ("POST", "/console/catalogo/curriculos"): ADMIN_ONLY,
     ("POST", "/console/catalogo/vinculos"): ADMIN_ONLY,
