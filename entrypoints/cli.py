@@ -43,8 +43,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from entrypoints.bootstrap import run_seed
+    from entrypoints.cli_running import require_current_schema
 
     settings = _settings()
+    require_current_schema(settings)
     report = run_seed(settings)
     print(f"tenant '{report.tenant_id}' ready: taxonomy {report.taxonomy_version}, policy {report.policy_version}")
     if report.new_admin_key:

@@ -15,10 +15,10 @@ from typing import Any
 from adapters.metrics.exposition import process_exiting, serve_exposition
 from core.domain.errors import QueueUnavailable
 from core.domain.tenants import ANY_TENANT
-from adapters.persistence.migrate import schema_problem
 from adapters.queue.dramatiq_queue import WorkerRunner
 from adapters.queue.webhook_queue import sweep_quietly
-from entrypoints.container import Container, build_container
+from entrypoints.cli_running import container_on_current_schema
+from entrypoints.container import Container
 from entrypoints.logging_config import configure_logging
 from entrypoints.metrics_runtime import multiprocess_metrics, worker_exposition
 from entrypoints.settings import Settings
@@ -72,17 +72,13 @@ def _queue_container(settings: Settings) -> Container | None:
             file=sys.stderr,
         )
         return None
-    return build_container(settings)
+    return container_on_current_schema(settings)
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     container = _queue_container(settings)
     if container is None:
         return 2
-    problem = schema_problem(settings.database.url)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 1
     metrics_port = args.metrics_port if args.metrics_port is not None else settings.metrics.worker_port
     if args.processes > 1:
         with multiprocess_metrics(args.processes):  # the children write, this process serves the sum

@@ -18,7 +18,8 @@ from adapters.http.dto_catalog import PolicyCreateIn, policy_from_body
 from core.domain.catalog import CLI_ACTOR
 from core.domain.errors import DomainError
 from core.domain.records import CourseBinding
-from entrypoints.container import UseCases, build_container
+from entrypoints.cli_running import container_on_current_schema
+from entrypoints.container import UseCases
 from entrypoints.settings import Settings
 
 
@@ -56,7 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def _run(settings: Settings, action: Callable[[UseCases], Any]) -> tuple[int, Any]:
     """Run one use case; a domain error is printed and exits 1."""
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         return 0, action(container.use_cases)
     except DomainError as exc:
