@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    container = container_on_current_schema(settings)
+    container = container_on_current_schema(settings, tenant=args.tenant)
     intact, checked = True, 0
     try:
         trail = container.use_cases.audit_trail()
@@ -63,7 +63,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    container = container_on_current_schema(settings)
+    container = container_on_current_schema(settings, tenant=args.tenant)
     after, left = args.after, args.limit
     try:
         trail = container.use_cases.audit_trail()

@@ -90,7 +90,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    container = container_on_current_schema(settings)
+    container = container_on_current_schema(settings, tenant=args.tenant)
     try:
         infos, current = container.use_cases.curricula().catalog(args.tenant)
     finally:

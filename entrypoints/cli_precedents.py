@@ -61,7 +61,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    container = container_on_current_schema(settings)
+    container = container_on_current_schema(settings, tenant=args.tenant)
     precedents = container.use_cases.precedents()
     today = precedents.today()
     where = PrecedentFilter(codigo=args.codigo, in_force_on=today if args.vigentes else None)
