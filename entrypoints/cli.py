@@ -29,7 +29,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from adapters.persistence.migrate import current_revision, upgrade_to_head
     from entrypoints.settings import database_url_from_env
 
-    database_url = database_url_from_env()  # only the database: no pepper, no other setting
+    try:
+        database_url = database_url_from_env()  # only the database: no pepper, no other setting
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
