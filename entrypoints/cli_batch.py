@@ -42,6 +42,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=cmd_queue_info)
     reconcile = queue_commands.add_parser("reconcile", help="re-enqueue items stuck in queued/running past the timeout")
+    reconcile.add_argument(
+        "--now", action="store_true",
+        help="also queued items of any age that Redis holds no message for (stored while it was down); "
+        "never an item a worker is running",
+    )
     reconcile.set_defaults(func=cmd_reconcile)
 
     dlq = sub.add_parser("dlq", help="dead-lettered batch items: list or requeue")
@@ -195,11 +200,15 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        count = container.use_cases.reconcile()()
+        reconcile = container.use_cases.reconcile()
+        unsent = reconcile.enqueue_unsent() if args.now else 0
+        count = reconcile()
     except QueueUnavailable as exc:
         return _queue_down(exc)
     finally:
         container.adapters.engine().dispose()
+    if args.now:
+        print(f"re-enqueued {unsent} items stored but never enqueued")
     print(f"re-enqueued {count} stale items")
     return 0
 
