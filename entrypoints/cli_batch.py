@@ -243,10 +243,13 @@ def cmd_dlq_requeue(args: argparse.Namespace, settings: Settings) -> int:
         return _queue_down(exc)
     finally:
         container.adapters.engine().dispose()
+    if not (args.all or result.requeued or result.discarded):
+        print(f"error: no dead letter '{args.item}' (see 'equivalence dlq list')", file=sys.stderr)
+        return 1
     print(f"requeued {result.requeued} items")
     if result.discarded:
         print(f"discarded {result.discarded} dead letters of items already done", file=sys.stderr)
-    return 0 if result.requeued or result.discarded or args.all else 1
+    return 0
 
 
 def _queue_down(exc: QueueUnavailable) -> int:
