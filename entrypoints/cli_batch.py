@@ -17,6 +17,7 @@ from core.domain.errors import QueueUnavailable
 from core.domain.tenants import ANY_TENANT
 from adapters.queue.dramatiq_queue import WorkerRunner
 from adapters.queue.webhook_queue import sweep_quietly
+from entrypoints import cli_args
 from entrypoints.cli_running import container_on_current_schema
 from entrypoints.container import Container
 from entrypoints.logging_config import configure_logging
@@ -31,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     worker.add_argument("--processes", type=_positive, default=1, help="worker processes (default 1)")
     worker.add_argument("--threads", type=_positive, default=8, help="threads per process (default 8)")
     worker.add_argument(
-        "--metrics-port", type=int, default=None,
+        "--metrics-port", type=cli_args.port_or_off, default=None,
         help="serve Prometheus metrics on this port (default EQV_WORKER_METRICS_PORT; unset or 0: off)",
     )
     worker.set_defaults(func=cmd_worker)
