@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from entrypoints import cli_args
 from entrypoints.settings import LOG_LEVELS, ConfigurationError, Settings, load_settings
 
 
@@ -29,7 +30,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from adapters.persistence.migrate import current_revision, upgrade_to_head
     from entrypoints.settings import database_url_from_env
 
-    database_url = database_url_from_env()  # only the database: no pepper, no other setting
+    try:
+        database_url = database_url_from_env()  # only the database: no pepper, no other setting
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -43,8 +48,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from entrypoints.bootstrap import run_seed
+    from entrypoints.cli_running import require_current_schema
 
     settings = _settings()
+    require_current_schema(settings)
     report = run_seed(settings)
     print(f"tenant '{report.tenant_id}' ready: taxonomy {report.taxonomy_version}, policy {report.policy_version}")
     if report.new_admin_key:
@@ -107,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the HTTP API (embedded runtime: migrates and seeds on first start)")
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1 or HOST)")
-    serve.add_argument("--port", type=int, default=None, help="port (default 8000 or PORT)")
-    serve.add_argument("--workers", type=int, default=1, help="API processes (default 1)")
+    serve.add_argument("--port", type=cli_args.port, default=None, help="port (default 8000 or PORT)")
+    serve.add_argument("--workers", type=cli_args.positive, default=1, help="API processes (default 1)")
     serve.add_argument("--log-level", default=None, choices=LOG_LEVELS, help="default: EQV_LOG_LEVEL, else info")
     serve.set_defaults(func=cmd_serve)
 
@@ -151,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, port, what in (("mock-embed", 9001, "embeddings"), ("mock-llm", 9002, "chat completions")):
         mock = sub.add_parser(name, help=f"development mock of an OpenAI-compatible {what} service (/health too)")
         mock.add_argument("--host", default="127.0.0.1", help="bind address (0.0.0.0 in containers)")
-        mock.add_argument("--port", type=int, default=port)
+        mock.add_argument("--port", type=cli_args.port, default=port)
         mock.set_defaults(func=cmd_mock, mock=name)
 
     evalp = sub.add_parser(

@@ -16,7 +16,7 @@ from typing import Any
 from core.domain.audit_verify import ChainReport
 from core.domain.records import AuditEvent
 from core.usecases.audit import MAX_PAGE, AuditQuery
-from entrypoints.container import build_container
+from entrypoints.cli_running import container_on_current_schema
 from entrypoints.settings import Settings
 
 TAMPERED = 3
@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    container = build_container(settings)
+    container = container_on_current_schema(settings, tenant=args.tenant)
     intact, checked = True, 0
     try:
         trail = container.use_cases.audit_trail()
@@ -63,7 +63,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    container = build_container(settings)
+    container = container_on_current_schema(settings, tenant=args.tenant)
     after, left = args.after, args.limit
     try:
         trail = container.use_cases.audit_trail()

@@ -15,10 +15,11 @@ from typing import Any
 from adapters.metrics.exposition import process_exiting, serve_exposition
 from core.domain.errors import QueueUnavailable
 from core.domain.tenants import ANY_TENANT
-from adapters.persistence.migrate import schema_problem
 from adapters.queue.dramatiq_queue import WorkerRunner
 from adapters.queue.webhook_queue import sweep_quietly
-from entrypoints.container import Container, build_container
+from entrypoints import cli_args
+from entrypoints.cli_running import container_on_current_schema
+from entrypoints.container import Container
 from entrypoints.logging_config import configure_logging
 from entrypoints.metrics_runtime import multiprocess_metrics, worker_exposition
 from entrypoints.settings import Settings
@@ -31,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     worker.add_argument("--processes", type=_positive, default=1, help="worker processes (default 1)")
     worker.add_argument("--threads", type=_positive, default=8, help="threads per process (default 8)")
     worker.add_argument(
-        "--metrics-port", type=int, default=None,
+        "--metrics-port", type=cli_args.port_or_off, default=None,
         help="serve Prometheus metrics on this port (default EQV_WORKER_METRICS_PORT; unset or 0: off)",
     )
     worker.set_defaults(func=cmd_worker)
@@ -42,6 +43,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=cmd_queue_info)
     reconcile = queue_commands.add_parser("reconcile", help="re-enqueue items stuck in queued/running past the timeout")
+    reconcile.add_argument(
+        "--now", action="store_true",
+        help="also queued items of any age that Redis holds no message for (stored while it was down); "
+        "never an item a worker is running",
+    )
     reconcile.set_defaults(func=cmd_reconcile)
 
     dlq = sub.add_parser("dlq", help="dead-lettered batch items: list or requeue")
@@ -72,17 +78,13 @@ def _queue_container(settings: Settings) -> Container | None:
             file=sys.stderr,
         )
         return None
-    return build_container(settings)
+    return container_on_current_schema(settings)
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     container = _queue_container(settings)
     if container is None:
         return 2
-    problem = schema_problem(settings.database.url)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 1
     metrics_port = args.metrics_port if args.metrics_port is not None else settings.metrics.worker_port
     if args.processes > 1:
         with multiprocess_metrics(args.processes):  # the children write, this process serves the sum
@@ -199,11 +201,15 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     if container is None:
         return 2
     try:
-        count = container.use_cases.reconcile()()
+        reconcile = container.use_cases.reconcile()
+        unsent = reconcile.enqueue_unsent() if args.now else 0
+        count = reconcile()
     except QueueUnavailable as exc:
         return _queue_down(exc)
     finally:
         container.adapters.engine().dispose()
+    if args.now:
+        print(f"re-enqueued {unsent} items stored but never enqueued")
     print(f"re-enqueued {count} stale items")
     return 0
 
@@ -238,10 +244,13 @@ def cmd_dlq_requeue(args: argparse.Namespace, settings: Settings) -> int:
         return _queue_down(exc)
     finally:
         container.adapters.engine().dispose()
+    if not (args.all or result.requeued or result.discarded):
+        print(f"error: no dead letter '{args.item}' (see 'equivalence dlq list')", file=sys.stderr)
+        return 1
     print(f"requeued {result.requeued} items")
     if result.discarded:
         print(f"discarded {result.discarded} dead letters of items already done", file=sys.stderr)
-    return 0 if result.requeued or result.discarded or args.all else 1
+    return 0
 
 
 def _queue_down(exc: QueueUnavailable) -> int:

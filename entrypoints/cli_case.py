@@ -24,7 +24,7 @@ from core.domain.actors import cli_actor
 from core.domain.cases.model import InvalidCase
 from core.domain.errors import NotFound, VersionNotFound
 from core.usecases.cases import case_csv, case_table
-from entrypoints.container import build_container
+from entrypoints.cli_running import container_on_current_schema
 from adapters.documents.parecer_html import render_html
 from adapters.documents.parecer_pdf import render_pdf
 from entrypoints.settings import Settings
@@ -108,7 +108,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         for error in exc.errors:
             print(f"error: {args.transcript}: {error.field}: {error.message}", file=sys.stderr)
         return 2
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         container.adapters.topic_matcher().warm()
         command = to_case_command(args.tenant, request, cli_actor(), None)
@@ -139,7 +139,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_parecer(args: argparse.Namespace, settings: Settings) -> int:
     """The twin of GET /v1/cases/{id}/parecer: the same use case and renderers."""
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         parecer = container.use_cases.pareceres().of_case(args.tenant, args.case_id)
     except NotFound as exc:

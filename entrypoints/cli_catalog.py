@@ -18,7 +18,8 @@ from adapters.http.dto_catalog import PolicyCreateIn, policy_from_body
 from core.domain.catalog import CLI_ACTOR
 from core.domain.errors import DomainError
 from core.domain.records import CourseBinding
-from entrypoints.container import UseCases, build_container
+from entrypoints.cli_running import container_on_current_schema
+from entrypoints.container import UseCases
 from entrypoints.settings import Settings
 
 
@@ -54,9 +55,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     rm.set_defaults(func=cmd_bindings_delete)
 
 
-def _run(settings: Settings, action: Callable[[UseCases], Any]) -> tuple[int, Any]:
-    """Run one use case; a domain error is printed and exits 1."""
-    container = build_container(settings)
+def _run(settings: Settings, action: Callable[[UseCases], Any], *, tenant: str | None = None) -> tuple[int, Any]:
+    """Run one use case (for an existing tenant, when given); a domain error is printed and exits 1."""
+    container = container_on_current_schema(settings, tenant=tenant)
     try:
         return 0, action(container.use_cases)
     except DomainError as exc:
@@ -106,7 +107,7 @@ def cmd_bindings_set(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bindings_list(args: argparse.Namespace, settings: Settings) -> int:
-    code, found = _run(settings, lambda use: use.bindings().all(args.tenant))
+    code, found = _run(settings, lambda use: use.bindings().all(args.tenant), tenant=args.tenant)
     for b in found or ():
         print(f"{b.course_id}\ttaxonomy={b.taxonomy_version}\tpolicy={b.policy_version}")
     return code

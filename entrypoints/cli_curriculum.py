@@ -14,7 +14,7 @@ from core.domain.catalog import CLI_ACTOR
 from core.domain.curriculum import Curriculum, InvalidCurriculum
 from core.domain.errors import CatalogConflict, InvalidVersionName, NotFound, VersionExists
 from core.usecases.curricula import Curricula
-from entrypoints.container import build_container
+from entrypoints.cli_running import container_on_current_schema
 from entrypoints.settings import Settings
 
 _SUFFIXES = {".json": "json", ".csv": "csv", ".xml": "xml"}
@@ -74,7 +74,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         for field, message in exc.problems:
             print(f"error: {args.file}: {field}: {message}", file=sys.stderr)
         return 2
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         view = container.use_cases.curricula().import_version(args.tenant, curriculum, CLI_ACTOR)
     except InvalidCurriculum as exc:
@@ -92,7 +92,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    container = build_container(settings)
+    container = container_on_current_schema(settings, tenant=args.tenant)
     try:
         infos, current = container.use_cases.curricula().catalog(args.tenant)
     finally:
@@ -104,7 +104,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         view = container.use_cases.curricula().show(args.tenant, args.version, full=True)
     except NotFound as exc:
@@ -127,7 +127,7 @@ def cmd_deprecate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _change(args: argparse.Namespace, settings: Settings, action, done: str) -> int:  # type: ignore[no-untyped-def]
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         action(container.use_cases.curricula(), args.tenant, args.version, CLI_ACTOR)
     except (NotFound, CatalogConflict) as exc:

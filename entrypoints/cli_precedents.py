@@ -14,7 +14,7 @@ from core.domain.catalog import CLI_ACTOR
 from core.domain.errors import InvalidTransition, NotFound
 from core.domain.precedents import InvalidPrecedent, PrecedentFileImported
 from core.ports.precedent_repository import PrecedentFilter
-from entrypoints.container import build_container
+from entrypoints.cli_running import container_on_current_schema
 from entrypoints.settings import Settings
 
 
@@ -47,7 +47,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"erro: não foi possível ler {args.file} como UTF-8: {exc}", file=sys.stderr)
         return 2
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         made = container.use_cases.precedents().import_table(args.tenant, parse_precedents_csv(text), sha256_text(text), CLI_ACTOR)
     except InvalidPrecedent as exc:
@@ -66,7 +66,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    container = build_container(settings)
+    container = container_on_current_schema(settings, tenant=args.tenant)
     precedents = container.use_cases.precedents()
     today = precedents.today()
     where = PrecedentFilter(codigo=args.codigo, in_force_on=today if args.vigentes else None)
@@ -81,7 +81,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_end(args: argparse.Namespace, settings: Settings) -> int:
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         ended = container.use_cases.precedents().end(args.tenant, args.precedent_id, args.fim, args.motivo, CLI_ACTOR)
     except (NotFound, InvalidPrecedent, InvalidTransition) as exc:

@@ -6,19 +6,43 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from adapters.persistence.migrate import schema_is_current
-from core.domain.errors import DomainError, InvalidInput
+from adapters.persistence.migrate import schema_problem
+from core.domain.errors import DomainError, InvalidInput, NotFound
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings
 
 
-def run_on_container(settings: Settings, action: Callable[[Container], int]) -> int:
-    """The action's exit code; 2 for bad input, 1 for any other domain error (unknown id, conflict,
-    a revoked key, a forbidden transition) or a schema behind the code's."""
-    if not schema_is_current(settings.database.url):
-        print("error: the database schema is not at the latest revision; run 'equivalence migrate'", file=sys.stderr)
-        return 1
+def require_current_schema(settings: Settings) -> None:
+    """Every command that reads or writes the database starts here: on a schema behind head (an empty
+    database, seed before migrate) or ahead of it (a newer release migrated it), one line that says
+    which and what to do, exit 1; never a traceback from a missing table."""
+    problem = schema_problem(settings.database.url)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def container_on_current_schema(settings: Settings, *, tenant: str | None = None) -> Container:
+    """The container of a command that uses the database, once require_current_schema passed.
+
+    With a tenant (the command's --tenant), that tenant must exist: a typo in an operator's
+    --tenant prints `error: tenant 'x' not found` and exits 1, never an empty, reassuring answer."""
+    require_current_schema(settings)
     container = build_container(settings)
+    if tenant is not None:
+        try:
+            container.use_cases.tenant_admin().get(tenant)
+        except NotFound as exc:
+            container.adapters.engine().dispose()
+            print(f"error: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
+    return container
+
+
+def run_on_container(settings: Settings, action: Callable[[Container], int], *, tenant: str | None = None) -> int:
+    """The action's exit code; 2 for bad input, 1 for any other domain error (unknown id, conflict,
+    a revoked key, a forbidden transition), an unknown tenant or a schema that is not at head."""
+    container = container_on_current_schema(settings, tenant=tenant)
     try:
         return action(container)
     except InvalidInput as exc:

@@ -10,7 +10,7 @@ from pathlib import Path
 from adapters.mappers.taxonomy_json import taxonomy_from_dict, taxonomy_to_dict
 from core.domain.catalog import CLI_ACTOR
 from core.domain.errors import CatalogConflict, InvalidVersionName, NotFound, VersionExists, VersionNotFound
-from entrypoints.container import build_container
+from entrypoints.cli_running import container_on_current_schema
 from entrypoints.settings import Settings
 
 
@@ -51,7 +51,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"error: {args.file} is not a valid taxonomy: {exc}", file=sys.stderr)
         return 2
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         container.use_cases.taxonomies().import_version(
             taxonomy, tenant_id=args.tenant, activate_for=args.activate, actor=CLI_ACTOR
@@ -67,7 +67,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         taxonomy = container.use_cases.taxonomies().export(args.tenant, args.version)
     except VersionNotFound as exc:
@@ -84,7 +84,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         versions, default = container.use_cases.taxonomies().versions(args.tenant)
     finally:
@@ -95,7 +95,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_activate(args: argparse.Namespace, settings: Settings) -> int:
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         tenant = container.use_cases.taxonomies().activate(args.tenant, args.version, CLI_ACTOR)
     except (NotFound, CatalogConflict) as exc:
@@ -108,7 +108,7 @@ def cmd_activate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_deprecate(args: argparse.Namespace, settings: Settings) -> int:
-    container = build_container(settings)
+    container = container_on_current_schema(settings)
     try:
         container.use_cases.taxonomies().deprecate(args.tenant, args.version, CLI_ACTOR)
     except (NotFound, CatalogConflict) as exc:

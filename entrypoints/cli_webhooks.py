@@ -94,7 +94,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
             print(_describe(e))
         return 0
 
-    return run_on_container(settings, show)
+    return run_on_container(settings, show, tenant=args.tenant)
 
 
 def _deliveries(container: Container) -> WebhookDeliveries:
@@ -121,7 +121,7 @@ def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{d.delivery_id}  {d.tenant_id}  {d.event_type}  {d.state.value}  attempts={d.attempts}  {d.created_at:%Y-%m-%d %H:%M:%S}  {last}")
         return 0
 
-    return run_on_container(settings, show)
+    return run_on_container(settings, show, tenant=args.tenant)
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
@@ -133,4 +133,4 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{len(ids)} deliveries replayed{later}", file=sys.stderr)
         return 0
 
-    return run_on_container(settings, replay)
+    return run_on_container(settings, replay, tenant=args.tenant)

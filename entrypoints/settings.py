@@ -296,8 +296,34 @@ def database_url_from_env(environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     database_url = env.get("DATABASE_URL", "").strip()
     if database_url:
+        _check_url("DATABASE_URL", database_url, DATABASE_SCHEMES, "postgresql+psycopg://USER:PASSWORD@HOST:5432/DB")
         return database_url
     return f"sqlite:///{Path(env.get('EQV_VAR_DIR') or 'var').resolve() / 'equivalence.db'}"
+
+
+DATABASE_SCHEMES = ("postgresql+psycopg", "postgresql", "postgres", "sqlite")
+"""What adapters/persistence/database.py connects with: psycopg 3 (the only PostgreSQL driver
+installed; `postgres://` and `postgresql://` mean it) or the stdlib's SQLite."""
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _check_url(name: str, url: str, schemes: tuple[str, ...], example: str) -> None:
+    """A URL whose scheme the service can connect with, or ConfigurationError naming the variable.
+    The message shows the scheme only: the rest of the URL may hold a password."""
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme.lower() not in schemes:
+        got = f"scheme {scheme!r}" if separator else "no scheme://"
+        raise ConfigurationError(f"{name}: expected a URL like {example} (schemes: {', '.join(schemes)}), got {got}")
+    if name == "DATABASE_URL":
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(url)
+        except ArgumentError:
+            raise ConfigurationError(f"{name}: not a valid URL (expected one like {example})") from None
+    if not rest.strip("/") and scheme != "unix":
+        raise ConfigurationError(f"{name}: the URL names no host or database (expected one like {example})")
 
 
 def _raw(value: str, place: tuple[str, str]) -> Any:
@@ -354,6 +380,8 @@ _BOUND = {">": "greater than", ">=": "of at least", "<": "less than", "<=": "of 
 def _check(settings: Settings) -> None:
     """Rules across fields, and the grammars msgspec does not know (rates, models)."""
     settings.rate_limits.policy  # noqa: B018 - parses every rate; ConfigurationError names the variable
+    if settings.redis.url:
+        _check_url("REDIS_URL", settings.redis.url, REDIS_SCHEMES, "redis://HOST:6379/0")
     mappers = settings.mappers
     if mappers.embed_url and mappers.embed_local_model:
         raise ConfigurationError("set EMBED_URL (an embeddings service) or EMBED_LOCAL_MODEL (in process), not both")

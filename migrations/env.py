@@ -1,20 +1,22 @@
 """Alembic environment: which database, which metadata, one transaction per run.
 
-The database is, in order: a Connection handed over in `config.attributes["connection"]`
-(what adapters.persistence.migrate does), else the DATABASE_URL environment variable,
-else `sqlalchemy.url` from the config (alembic.ini's default is the embedded SQLite file).
+The database is a Connection handed over in `config.attributes["connection"]` (what
+adapters.persistence.migrate does), else the one the service uses: DATABASE_URL, else the
+embedded SQLite file under EQV_VAR_DIR (entrypoints.settings.database_url_from_env), so
+`alembic upgrade head` and `equivalence migrate` never touch different databases.
 """
 
 from __future__ import annotations
 
-import os
 from logging.config import fileConfig
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
 from adapters.persistence.database import create_engine_for
 from adapters.persistence.sqla_models import Base
+from entrypoints.settings import ConfigurationError, database_url_from_env
 
 config = context.config
 target_metadata = Base.metadata
@@ -24,9 +26,12 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 
 def database_url() -> str:
-    url = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
-    if not url:
-        raise RuntimeError("set DATABASE_URL (or sqlalchemy.url) to migrate")
+    try:
+        url = database_url_from_env()
+    except ConfigurationError as exc:  # one line, as `equivalence migrate` prints it
+        raise SystemExit(f"error: {exc}") from None
+    if url.startswith("sqlite:///"):  # the embedded var dir, as `equivalence migrate` makes it
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return url
 
 

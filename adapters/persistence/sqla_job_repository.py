@@ -180,10 +180,16 @@ class SqlaJobRepository:
         )
 
     def reclaim_stale_items(self, stale_before: dt.datetime, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
+        return self._reclaim(_PENDING, stale_before, now, limit)
+
+    def reclaim_queued_items(self, queued_before: dt.datetime, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
+        return self._reclaim((JobStatus.QUEUED.value,), queued_before, now, limit)
+
+    def _reclaim(self, statuses: tuple[str, ...], before: dt.datetime, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
         """Lock the stale rows in key order, skipping those another transaction holds (a worker
         finishing an item, another reconciler): nobody waits, so nobody deadlocks. Then renew
         their lease in one UPDATE; the caller commits, and only then do they look fresh."""
-        stale = and_(_ITEMS.c.status.in_(_PENDING), _ITEMS.c.updated_at < stale_before)
+        stale = and_(_ITEMS.c.status.in_(statuses), _ITEMS.c.updated_at < before)
         keys = [
             (job_id, idx)
             for job_id, idx in self._session.connection().execute(

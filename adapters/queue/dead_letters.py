@@ -101,6 +101,19 @@ class RedisDeadLetters:
         return items
 
     @redis_guarded
+    def held_items(self) -> set[tuple[str, int]]:
+        """Dramatiq keeps a message's body in `ns:<q>.msgs` (`ns:<q>.DQ.msgs`) from enqueue until
+        the worker that fetched it acknowledges it: waiting and fetched messages alike."""
+        items: set[tuple[str, int]] = set()
+        for queue in self._queues:
+            for key in (f"{self._ns}:{queue}.msgs", f"{self._ns}:{queue}.DQ.msgs"):
+                for _, body in self._client.hscan_iter(key, count=_SCAN_COUNT):
+                    item = _item_of(body)
+                    if item is not None:
+                        items.add(item)
+        return items
+
+    @redis_guarded
     def discard(self, letter_id: str) -> None:
         for queue in self._queues:
             key = f"{self._ns}:{queue}.XQ"
@@ -150,6 +163,10 @@ class StubDeadLetters:
                     bodies = list(waiting.queue)
                 items.update(item for item in map(_item_of, bodies) if item is not None)
         return items
+
+    def held_items(self) -> set[tuple[str, int]]:
+        """queued_items: a message this process's worker took is its running item's (never unsent)."""
+        return self.queued_items()
 
     def discard(self, letter_id: str) -> None:
         for queue in self._queues:

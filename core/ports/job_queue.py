@@ -59,4 +59,8 @@ class DeadLetterStore(Protocol):
         """(job_id, index) of every item whose message waits in the broker's queue (or delay
         queue) for a worker to take it: the reconciler must not send it again."""
 
+    def held_items(self) -> set[tuple[str, int]]:
+        """queued_items plus the items whose message a worker has fetched and not yet acknowledged:
+        every item the broker still has a message for (dead letters aside)."""
+
     def discard(self, letter_id: str) -> None: ...

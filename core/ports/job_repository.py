@@ -66,6 +66,9 @@ class JobRepository(Protocol):
         Rows another transaction holds are skipped, never waited for (SKIP LOCKED where the
         database has it), so reconcilers on several workers cannot deadlock each other."""
 
+    def reclaim_queued_items(self, queued_before: dt.datetime, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
+        """The same for queued items only (no worker claimed them), untouched since queued_before."""
+
     def unsettled_jobs(self, limit: int) -> list[str]:
         """Unfinished jobs whose items are all finished (a worker died before recording it)."""
 

@@ -138,6 +138,8 @@ def job_status(total: int, counts: dict[JobStatus, int]) -> JobStatus:
 
 
 _FINISHED_JOB = (JobStatus.DONE, JobStatus.FAILED, JobStatus.DEAD_LETTERED)
+UNSENT_GRACE = dt.timedelta(seconds=5)
+"""A queued item this young may be one whose submission is enqueueing it right now."""
 
 
 class SubmitBatch:
@@ -434,21 +436,11 @@ class Reconcile:
     def __call__(self, stale_before: dt.datetime | None = None) -> int:
         """How many items were re-enqueued."""
         cutoff = stale_before or self._clock.now() - self.stale_after
-        total = waiting = 0
-        held: set[tuple[str, int]] | None = None
-        while True:
-            with self._uow_factory() as uow:
-                keys = uow.jobs.reclaim_stale_items(cutoff, self._clock.now(), self._chunk)
-                if keys and held is None:  # asked before committing: broker down → leases untouched
-                    held = self._broker.queued_items() if self._broker is not None else set()
-                uow.commit()
-            lost = [key for key in keys if key not in (held or ())]
-            for job_id, index in lost:
-                self._queue.enqueue(job_id, index)
-            total += len(lost)
-            waiting += len(keys) - len(lost)
-            if len(keys) < self._chunk:
-                break
+        broker = self._broker
+        total, waiting = self._hand_out(
+            lambda uow, now: uow.jobs.reclaim_stale_items(cutoff, now, self._chunk),
+            broker.queued_items if broker is not None else set,
+        )
         with self._uow_factory.reading() as uow:
             unsettled = uow.jobs.unsettled_jobs(self._chunk)
         for job_id in unsettled:
@@ -461,6 +453,41 @@ class Reconcile:
                 total, waiting, discarded,
             )
         return total
+
+    def enqueue_unsent(self) -> int:
+        """Queued items the broker holds no message for, however fresh: stored while Redis was down
+        (or lost with its data). The operator's `queue reconcile --now` after an outage.
+
+        Only queued items older than UNSENT_GRACE (not one a submission is enqueueing this
+        instant) and with no message waiting or fetched by a worker; running items are left to
+        the stale threshold, so an item a worker is running is never handed out twice."""
+        broker = self._broker
+        cutoff = self._clock.now() - UNSENT_GRACE
+        total, _ = self._hand_out(
+            lambda uow, now: uow.jobs.reclaim_queued_items(cutoff, now, self._chunk),
+            broker.held_items if broker is not None else set,
+        )
+        return total
+
+    def _hand_out(
+        self, reclaim: Callable[[UnitOfWork, dt.datetime], list[tuple[str, int]]], held_of: Callable[[], set[tuple[str, int]]]
+    ) -> tuple[int, int]:
+        """Enqueue the reclaimed items the broker does not hold: (enqueued, left waiting)."""
+        total = waiting = 0
+        held: set[tuple[str, int]] | None = None
+        while True:
+            with self._uow_factory() as uow:
+                keys = reclaim(uow, self._clock.now())
+                if keys and held is None:  # asked before committing: broker down → leases untouched
+                    held = held_of()
+                uow.commit()
+            lost = [key for key in keys if key not in (held or ())]
+            for job_id, index in lost:
+                self._queue.enqueue(job_id, index)
+            total += len(lost)
+            waiting += len(keys) - len(lost)
+            if len(keys) < self._chunk:
+                return total, waiting
 
 
 class BatchJobs:

@@ -52,6 +52,23 @@ def test_alembic_upgrade_head_from_the_repository(tmp_path: Path) -> None:
     assert (tmp_path / "alembic.db").exists()
 
 
+def test_alembic_without_database_url_uses_the_embedded_database_under_eqv_var_dir(tmp_path: Path) -> None:
+    """Not ./var relative to wherever the operator stands (alembic.ini's old default)."""
+    env, elsewhere = embedded_env(tmp_path), tmp_path / "elsewhere"
+    env.pop("DATABASE_URL", None)
+    elsewhere.mkdir()
+    for command in (["upgrade", "head"], ["current"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"), *command],
+            env=env, cwd=elsewhere, capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    assert "(head)" in done.stdout
+    assert not (elsewhere / "var").exists()
+    seeded = cli(["seed"], env, tmp_path)  # the service's database is the one alembic migrated
+    assert seeded.returncode == 0, seeded.stderr
+
+
 def test_full_runtime_without_pepper_is_a_clear_configuration_error(tmp_path: Path) -> None:
     """`seed` stores key hashes, so it needs the pepper (`migrate` does not: only DATABASE_URL)."""
     env = embedded_env(tmp_path) | {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/whatever"}

@@ -70,3 +70,41 @@ def test_ahead_of_this_release_they_refuse_and_migrate_fails_cleanly(
     migrate = run_cli(["migrate"], env, tmp_path)
     assert migrate.returncode == 1 and "migration failed, the schema is unchanged" in migrate.stderr
     assert "Traceback" not in migrate.stderr
+
+
+DATABASE_COMMANDS = [
+    ["seed"],
+    ["audit", "verify"],
+    ["audit", "list", "--tenant", "default"],
+    ["queue", "info"],
+    ["queue", "reconcile"],
+    ["taxonomy", "list"],
+    ["policy", "list"],
+    ["bindings", "list"],
+    ["curriculum", "list"],
+    ["precedents", "list"],
+    ["case", "parecer", "c-1", "--out", "parecer.pdf"],
+    ["keys", "list", "--tenant", "default"],
+]
+
+
+@pytest.mark.parametrize("command", DATABASE_COMMANDS, ids=" ".join)
+def test_cli_commands_on_an_empty_database_say_to_migrate(command: list[str], env: dict[str, str], tmp_path: Path) -> None:
+    refused = run_cli(command, env, tmp_path)
+    assert refused.returncode == 1, refused.stderr
+    assert refused.stderr.count("\n") == 1 and refused.stderr.startswith("error: ")
+    assert "none (empty database)" in refused.stderr and "equivalence migrate" in refused.stderr
+
+
+@pytest.mark.parametrize("command", [["seed"], ["audit", "verify"], ["queue", "info"]], ids=" ".join)
+def test_cli_commands_on_a_newer_schema_say_so_not_to_migrate(
+    command: list[str], env: dict[str, str], tmp_path: Path, pg_url: str
+) -> None:
+    assert run_cli(["migrate"], env, tmp_path).returncode == 0
+    with psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+
+    refused = run_cli(command, env, tmp_path)
+    assert refused.returncode == 1, refused.stderr
+    assert refused.stderr.count("\n") == 1 and "0099" in refused.stderr and "newer release" in refused.stderr
+    assert "equivalence migrate" not in refused.stderr

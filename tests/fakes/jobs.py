@@ -130,11 +130,19 @@ class FakeJobRepository(_Staged):
         entry.job = dataclasses.replace(entry.job, status=JobStatus.RUNNING, finished_at=None)
 
     def reclaim_stale_items(self, stale_before: dt.datetime, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
+        return self._reclaim(_PENDING, stale_before, now, limit)
+
+    def reclaim_queued_items(self, queued_before: dt.datetime, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
+        return self._reclaim((JobStatus.QUEUED,), queued_before, now, limit)
+
+    def _reclaim(
+        self, statuses: tuple[JobStatus, ...], stale_before: dt.datetime, now: dt.datetime, limit: int
+    ) -> list[tuple[str, int]]:
         stale = [
             (touched, job_id, item.index)
             for job_id, entry in self._rows().items()
             for item, touched in zip(entry.items, entry.touched)
-            if item.status in _PENDING and touched < stale_before
+            if item.status in statuses and touched < stale_before
         ]
         keys = [(job_id, index) for _, job_id, index in sorted(stale)[:limit]]
         for job_id, index in keys:
@@ -206,6 +214,7 @@ class FakeBroker:
     def __init__(self) -> None:
         self.letters: list[DeadLetter] = []
         self.held: set[tuple[str, int]] = set()
+        self.fetched: set[tuple[str, int]] = set()  # taken by a worker, not yet acknowledged
         self.down = False
         self.list_calls = 0
 
@@ -226,6 +235,10 @@ class FakeBroker:
     def queued_items(self) -> set[tuple[str, int]]:
         self._check()
         return set(self.held)
+
+    def held_items(self) -> set[tuple[str, int]]:
+        self._check()
+        return set(self.held) | set(self.fetched)
 
     def discard(self, letter_id: str) -> None:
         self._check()

@@ -43,6 +43,18 @@ def test_queued_items_are_the_messages_waiting_in_the_queue(runtime: QueueRuntim
     assert runtime.dead_letters.queued_items() == {("job-a", 0), ("job-a", 1), ("job-a", 2), ("job-b", 7)}
 
 
+def test_held_items_also_count_a_message_a_worker_fetched_and_has_not_acknowledged(
+    runtime: QueueRuntime, redis_url: str
+) -> None:
+    runtime.job_queue.enqueue_many("job-a", range(3))
+    client = redis.Redis.from_url(redis_url)
+    key = f"{runtime.broker.namespace}:batch"  # type: ignore[attr-defined]
+    client.rpop(key)  # as Dramatiq's fetch does: the id leaves the list, the body stays in .msgs until the ack
+    client.close()
+    assert len(runtime.dead_letters.queued_items()) == 2
+    assert runtime.dead_letters.held_items() == {("job-a", 0), ("job-a", 1), ("job-a", 2)}
+
+
 def test_letters_are_paged_oldest_first(runtime: QueueRuntime, redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     key = f"{runtime.broker.namespace}:batch.XQ"  # type: ignore[attr-defined]
@@ -58,6 +70,7 @@ def test_letters_are_paged_oldest_first(runtime: QueueRuntime, redis_url: str) -
 def test_a_refused_redis_is_queue_unavailable() -> None:
     runtime = build_queue_runtime("redis://127.0.0.1:1/0", "eqv-nowhere", RetryPolicy(), Nothing(), redis_timeout_s=1)
     for call in (runtime.dead_letters.stats, runtime.dead_letters.list_letters, runtime.dead_letters.queued_items,
+                 runtime.dead_letters.held_items,
                  lambda: runtime.job_queue.enqueue("job", 0)):
         with pytest.raises(QueueUnavailable):
             call()

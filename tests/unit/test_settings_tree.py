@@ -97,3 +97,37 @@ def test_build_container_reads_only_its_argument(tmp_path: Path, monkeypatch: py
     container = build_container(test_settings(var_dir=tmp_path, batch={"max_items": 3}))
     assert container.use_cases.submit_batch().max_items == 3
     assert container.adapters.rate_limiter() is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "garbage"),
+        ("DATABASE_URL", "mysql://x@y/z"),
+        ("DATABASE_URL", "postgresql+psycopg2://u:secret@db/eqv"),
+        ("DATABASE_URL", "postgresql://"),
+        ("REDIS_URL", "garbage"),
+        ("REDIS_URL", "http://redis:6379"),
+    ],
+)
+def test_a_url_the_service_cannot_connect_with_is_named_without_its_password(name: str, value: str) -> None:
+    env = {"DATABASE_URL": "postgresql+psycopg://u@db/eqv", **PEPPER, name: value}
+    with pytest.raises(ConfigurationError, match=f"^{name}: ") as raised:
+        load_settings(env)
+    assert "secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "postgresql+psycopg://u:p@db:5432/eqv"),
+        ("DATABASE_URL", "postgres://u@db/eqv"),
+        ("DATABASE_URL", "sqlite:////srv/eqv.db"),
+        ("REDIS_URL", "redis://redis:6379/0"),
+        ("REDIS_URL", "rediss://:pw@redis:6380/1"),
+        ("REDIS_URL", "unix:///run/redis.sock"),
+    ],
+)
+def test_the_urls_the_service_connects_with_are_accepted(name: str, value: str) -> None:
+    env = {"DATABASE_URL": "postgresql+psycopg://u@db/eqv", **PEPPER, name: value}
+    assert load_settings(env) is not None

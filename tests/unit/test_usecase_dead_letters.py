@@ -12,7 +12,7 @@ from core.domain.errors import QueueUnavailable
 from core.domain.tenants import ANY_TENANT
 from core.domain.records import JobStatus
 from core.usecases import queue_ops
-from core.usecases.batch import BatchJobs, Reconcile, job_status
+from core.usecases.batch import UNSENT_GRACE, BatchJobs, Reconcile, job_status
 from core.usecases.bootstrap import DEFAULT_TENANT
 from core.usecases.queue_ops import QueueOperations
 from tests.fakes import FakeBroker
@@ -140,3 +140,23 @@ def test_queue_operations_raise_queue_unavailable_when_the_broker_is_down():
                  lambda: ops(w, broker).requeue(ANY_TENANT, None)):
         with pytest.raises(QueueUnavailable):
             call()
+
+
+def test_enqueue_unsent_sends_fresh_items_stored_while_redis_was_down_and_never_a_running_one():
+    """The runbook's `queue reconcile --now`: the items the submission could not enqueue, long
+    before the stale threshold, but not one a worker runs or has fetched, nor one being enqueued."""
+    w, broker = world(), FakeBroker()
+    w.submit(DEFAULT_TENANT, [command() for _ in range(5)])
+    w.queue.take_all()  # Redis was down: nothing reached it
+    with w.uows() as uow:
+        uow.jobs.claim_item("job-1", 0, w.clock.now())  # a worker runs item 0
+        uow.commit()
+    broker.held = {("job-1", 1)}  # waiting in the queue
+    broker.fetched = {("job-1", 2)}  # fetched by a worker, not yet claimed
+    reconcile = Reconcile(w.uows, w.queue, w.clock, STALE_AFTER, broker=broker)
+
+    assert reconcile.enqueue_unsent() == 0  # submitted this instant: its enqueue may be under way
+    w.clock.current += UNSENT_GRACE + dt.timedelta(seconds=1)
+    assert reconcile() == 0  # the stale threshold is far away
+    assert reconcile.enqueue_unsent() == 2
+    assert sorted(w.queue.messages) == [("job-1", 3), ("job-1", 4)]
