@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.metrics.exposition import process_exiting, serve_exposition
-from core.domain.errors import QueueUnavailable
+from core.domain.errors import NotFound, QueueUnavailable
 from core.domain.tenants import ANY_TENANT
 from adapters.queue.dramatiq_queue import WorkerRunner
 from adapters.queue.webhook_queue import sweep_quietly
@@ -242,11 +242,11 @@ def cmd_dlq_requeue(args: argparse.Namespace, settings: Settings) -> int:
         result = container.use_cases.queue_operations().requeue(ANY_TENANT, None if args.all else args.item)
     except QueueUnavailable as exc:
         return _queue_down(exc)
+    except NotFound as exc:
+        print(f"error: {exc} (see 'equivalence dlq list')", file=sys.stderr)
+        return 1
     finally:
         container.adapters.engine().dispose()
-    if not (args.all or result.requeued or result.discarded):
-        print(f"error: no dead letter '{args.item}' (see 'equivalence dlq list')", file=sys.stderr)
-        return 1
     print(f"requeued {result.requeued} items")
     if result.discarded:
         print(f"discarded {result.discarded} dead letters of items already done", file=sys.stderr)

@@ -17,7 +17,7 @@ from msgspec import Meta
 from adapters.http.auth import ADMIN_ONLY
 from adapters.http.dto import TOKEN
 from adapters.http.error_table import AUTH, BODY, responses
-from core.domain.errors import QueueUnavailable
+from core.domain.errors import NotFound, QueueUnavailable
 from core.domain.records import Principal
 from core.usecases.queue_ops import QueueOperations
 
@@ -83,7 +83,7 @@ class QueueAdminController(Controller):
         "/dlq/requeue",
         operation_id="requeueDeadLetters",
         status_code=200,
-        responses=responses(AUTH, BODY, QueueUnavailable),
+        responses=responses(AUTH, BODY, NotFound, QueueUnavailable),
     )
     def requeue(
         self,
@@ -91,7 +91,8 @@ class QueueAdminController(Controller):
         principal: NamedDependency[Principal],
         queue_operations: NamedDependency[QueueOperations],
     ) -> RequeueOut:
-        """Requeue one dead-lettered item, or all of them (every page), once the cause is fixed."""
+        """Requeue one dead-lettered item, or all of them (every page), once the cause is fixed; an
+        `item` with nothing to requeue is 404."""
         if (data.item is None) == (not data.all):
             raise ValidationException(
                 detail="Validation failed",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.domain.errors import NotFound
 from core.domain.records import JobStatus
 from core.domain.tenants import ANY_TENANT, AnyTenant, tenant_filter
 from core.ports.clock import Clock
@@ -82,7 +83,8 @@ class QueueOperations:
         Pages through all letters. Each item is reset to queued and enqueued before its dead
         letter is discarded, so a crash in between leaves the letter visible (requeueing it
         again is harmless). A letter of a done item is only discarded. A failed item named as
-        JOB_ID:INDEX is requeued even without a letter."""
+        JOB_ID:INDEX is requeued even without a letter. An `item` that names nothing to requeue
+        (no letter of this tenant, no failed item) is NotFound."""
         requeued = discarded = offset = 0
         matched = False
         while page := self._dead.list_letters(PAGE, offset):
@@ -102,6 +104,8 @@ class QueueOperations:
             job_id, _, index = item.rpartition(":")
             if index.isdigit():
                 requeued += self._requeue_item(tenant_id, job_id, int(index))
+        if item is not None and not (requeued or discarded):
+            raise NotFound(f"no dead letter '{item}'")
         return RequeueResult(requeued, discarded)
 
     def _owned(self, tenant_id: str | AnyTenant, page: list[DeadLetter]) -> list[tuple[DeadLetter, bool]]:

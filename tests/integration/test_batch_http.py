@@ -109,6 +109,8 @@ def test_batch_roles_and_admin_queue_routes(client: TestClient) -> None:
     assert client.get("/admin/dlq", headers=admin).json() == []
     assert client.post("/admin/dlq/requeue", json={}, headers=admin).status_code == 422
     assert client.post("/admin/dlq/requeue", json={"all": True}, headers=admin).json() == {"requeued": 0, "discarded": 0}
+    unknown = client.post("/admin/dlq/requeue", json={"item": "nope:1"}, headers=admin)
+    assert unknown.status_code == 404 and unknown.json()["detail"] == "no dead letter 'nope:1'"
 
 
 def test_reconciler_reenqueues_a_stuck_item_once(client: TestClient, db_url: str) -> None:

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from core.domain.errors import QueueUnavailable
+from core.domain.errors import NotFound, QueueUnavailable
 from core.domain.tenants import ANY_TENANT
 from core.domain.records import JobStatus
 from core.usecases import queue_ops
@@ -56,6 +56,17 @@ def test_a_job_with_a_dead_lettered_item_reports_it_and_a_requeue_moves_it_back(
     w.run_queue()  # the cause is fixed: the requeued item completes the job
     progress = BatchJobs(w.uows).progress(DEFAULT_TENANT, "job-1")
     assert (progress.status, progress.done, progress.failed) == (JobStatus.DONE, 2, 0)
+
+
+def test_requeueing_an_item_with_nothing_to_requeue_is_not_found():
+    w, broker = world(), FakeBroker()
+    w.submit(DEFAULT_TENANT, [command()])
+    w.queue.take_all()
+    w.process("job-1", 0)  # done: no letter, nothing failed
+    for item in ("nope", "nope:1", "job-1:0", "job-1:7"):
+        with pytest.raises(NotFound, match="no dead letter"):
+            ops(w, broker).requeue(DEFAULT_TENANT, item)
+    assert ops(w, broker).requeue(DEFAULT_TENANT, None).requeued == 0  # "all" with none is no error
 
 
 def test_an_item_finished_after_its_letter_was_written_has_no_dead_letter():
