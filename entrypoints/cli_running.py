@@ -29,14 +29,20 @@ def container_on_current_schema(settings: Settings, *, tenant: str | None = None
     --tenant prints `error: tenant 'x' not found` and exits 1, never an empty, reassuring answer."""
     require_current_schema(settings)
     container = build_container(settings)
-    if tenant is not None:
-        try:
-            container.use_cases.tenant_admin().get(tenant)
-        except NotFound as exc:
-            container.adapters.engine().dispose()
-            print(f"error: {exc}", file=sys.stderr)
-            raise SystemExit(1) from None
+    if tenant is not None and not tenant_known(container, tenant):
+        container.adapters.engine().dispose()
+        raise SystemExit(1)
     return container
+
+
+def tenant_known(container: Container, tenant_id: str) -> bool:
+    """Whether the tenant exists; if not, `error: tenant 'x' not found` is printed."""
+    try:
+        container.use_cases.tenant_admin().get(tenant_id)
+    except NotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def run_on_container(settings: Settings, action: Callable[[Container], int], *, tenant: str | None = None) -> int:
